@@ -1,0 +1,150 @@
+// gaplog command line. Exit codes (SPEC §8): 0 ok, 1 rejected, 2 usage error, 3 I/O or internal.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "domain/hex.h"
+#include "store/data_dir.h"
+
+namespace gaplog {
+namespace {
+
+constexpr int kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitIo = 3;
+
+constexpr char kUsage[] = R"(gaplog — SOC 2 remediation tracker on a verifiable event log
+
+usage: gaplog [--data DIR] COMMAND [options]
+
+commands:
+  init         create a data directory: empty event log, Ed25519 signing key
+               example: gaplog --data ./gaplog-data init
+  verify       recompute every leaf and the Merkle root; name the first bad seq
+               example: gaplog --data ./gaplog-data verify
+  tree-head    print the signed tree head (size, root, timestamp, signature)
+  log          print the events (seq, type, stream, occurred_at)  [--after SEQ] [--limit N]
+
+options:
+  --data DIR   the data directory (default: $GAPLOG_DATA or ./gaplog-data)
+  --help       this text
+)";
+
+int exit_code_for(const Status& s) {
+  switch (s.code()) {
+    case Code::kIoError:
+    case Code::kInternal:
+    case Code::kCorruption:
+    case Code::kUnavailable:
+      return kExitIo;
+    default:
+      return kExitRejected;
+  }
+}
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "gaplog: %s\n", s.message().c_str());
+  return exit_code_for(s);
+}
+
+int usage_error(const std::string& what) {
+  std::fprintf(stderr, "gaplog: %s\nrun 'gaplog --help' for the commands and an example of each\n",
+               what.c_str());
+  return kExitUsage;
+}
+
+struct Args {
+  std::string data;
+  std::string command;
+  std::map<std::string, std::string> options;
+};
+
+int run(int argc, char** argv) {
+  Args args;
+  const char* env_data = std::getenv("GAPLOG_DATA");
+  args.data = env_data && *env_data ? env_data : "./gaplog-data";
+  std::vector<std::string> words(argv + 1, argv + argc);
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w == "--help" || w == "-h") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    }
+    if (w.rfind("--", 0) == 0) {
+      if (i + 1 >= words.size()) return usage_error(fmt::format("{} needs a value", w));
+      if (w == "--data") args.data = words[++i];
+      else args.options[w.substr(2)] = words[++i];
+    } else if (args.command.empty()) {
+      args.command = w;
+    } else {
+      return usage_error(fmt::format("unexpected argument '{}'", w));
+    }
+  }
+  if (args.command.empty()) return usage_error("no command given");
+
+  auto fs = make_posix_file_system();
+  SystemClock clock;
+  if (args.command == "init") {
+    if (Status s = init_data_dir(*fs, clock, args.data); !s.is_ok()) return fail(s);
+    std::printf("initialised %s (event log, evidence store, Ed25519 tree-head key)\n",
+                args.data.c_str());
+    return kExitOk;
+  }
+  if (args.command != "verify" && args.command != "tree-head" && args.command != "log") {
+    return usage_error(fmt::format("unknown command '{}'", args.command));
+  }
+  auto store = open_data_dir(*fs, clock, args.data);
+  if (!store) return fail(store.status());
+
+  if (args.command == "verify") {
+    auto report = store->log->verify();
+    if (!report) return fail(report.status());
+    if (!report->ok) {
+      std::printf("FAILED at seq %llu: %s\n", static_cast<unsigned long long>(*report->first_bad_seq),
+                  report->problem.c_str());
+      return kExitRejected;
+    }
+    std::printf("ok: %llu events, root %s\n", static_cast<unsigned long long>(report->tree_size),
+                hash_hex(report->root).c_str());
+    return kExitOk;
+  }
+  if (args.command == "tree-head") {
+    auto head = current_tree_head(*store->log, *store->signer, clock);
+    if (!head) return fail(head.status());
+    std::printf("tree_size  %llu\nroot_hash  %s\ntimestamp  %s\nsignature  %s\n",
+                static_cast<unsigned long long>(head->tree_size), hash_hex(head->root).c_str(),
+                format_timestamp(head->timestamp).c_str(), to_hex(head->signature).c_str());
+    return kExitOk;
+  }
+  // log
+  uint64_t after = 0;
+  size_t limit = 100;
+  try {
+    if (args.options.count("after")) after = std::stoull(args.options["after"]);
+    if (args.options.count("limit")) limit = std::stoul(args.options["limit"]);
+  } catch (const std::exception&) {
+    return usage_error("--after and --limit take whole numbers");
+  }
+  auto events = store->log->read_range(after + 1, limit);
+  if (!events) return fail(events.status());
+  for (const Event& e : *events) {
+    std::printf("%8llu  %-24s %-28s %s%s\n", static_cast<unsigned long long>(e.seq),
+                std::string(event_type_name(e.payload)).c_str(), e.stream.c_str(),
+                format_timestamp(e.occurred_at).c_str(), is_backfilled(e) ? "  (back-filled)" : "");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace gaplog
+
+int main(int argc, char** argv) {
+  try {
+    return gaplog::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gaplog: internal error: %s\n", e.what());
+    return 3;
+  }
+}

@@ -1,0 +1,93 @@
+#include "domain/event.h"
+
+#include <array>
+#include <cassert>
+
+namespace gaplog {
+namespace {
+
+// Contract names, indexed by the enum's value: each table lists them in declaration order.
+constexpr std::array<std::string_view, 5> kCategoryNames = {
+    "security", "availability", "processing_integrity", "confidentiality", "privacy"};
+constexpr std::array<std::string_view, 4> kRoleNames = {"admin", "editor", "contributor", "auditor"};
+constexpr std::array<std::string_view, 3> kControlStatusNames = {
+    "not_implemented", "partially_implemented", "implemented"};
+constexpr std::array<std::string_view, 5> kFindingStatusNames = {
+    "open", "in_progress", "remediated", "closed", "risk_accepted"};
+constexpr std::array<std::string_view, 4> kSeverityNames = {"critical", "high", "medium", "low"};
+constexpr std::array<std::string_view, 4> kFindingSourceNames = {
+    "document_review", "control_evaluation", "interview", "other"};
+
+// Indexed by the Payload alternative.
+constexpr std::array<std::string_view, 20> kEventTypeNames = {
+    "program_named",        "scope_set",          "user_added",
+    "user_role_changed",    "user_deactivated",   "token_issued",
+    "token_revoked",        "control_defined",    "control_updated",
+    "control_status_set",   "finding_recorded",   "finding_updated",
+    "finding_assigned",     "finding_due_date_set", "finding_status_changed",
+    "risk_accepted",        "comment_added",      "evidence_uploaded",
+    "evidence_linked",      "evidence_unlinked"};
+
+// A table that is one entry short (or long) of its enum would shift every name after it.
+template <typename E, size_t N>
+constexpr bool covers(const std::array<std::string_view, N>&, E last) {
+  return static_cast<size_t>(last) + 1 == N;
+}
+static_assert(covers(kCategoryNames, Category::kPrivacy));
+static_assert(covers(kRoleNames, Role::kAuditor));
+static_assert(covers(kControlStatusNames, ControlStatus::kImplemented));
+static_assert(covers(kFindingStatusNames, FindingStatus::kRiskAccepted));
+static_assert(covers(kSeverityNames, Severity::kLow));
+static_assert(covers(kFindingSourceNames, FindingSource::kOther));
+static_assert(kEventTypeNames.size() == std::variant_size_v<Payload>);
+
+template <typename E, size_t N>
+std::string_view name_in(const std::array<std::string_view, N>& names, E value) {
+  const auto index = static_cast<size_t>(value);
+  // Values come from parse_*() or a range-checked decode, so this is a bug if it fires.
+  assert(index < N);
+  return index < N ? names[index] : std::string_view();
+}
+
+template <typename E, size_t N>
+std::optional<E> parse_in(const std::array<std::string_view, N>& names, std::string_view text) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view name(Category v) { return name_in(kCategoryNames, v); }
+std::string_view name(Role v) { return name_in(kRoleNames, v); }
+std::string_view name(ControlStatus v) { return name_in(kControlStatusNames, v); }
+std::string_view name(FindingStatus v) { return name_in(kFindingStatusNames, v); }
+std::string_view name(Severity v) { return name_in(kSeverityNames, v); }
+std::string_view name(FindingSource v) { return name_in(kFindingSourceNames, v); }
+
+std::optional<Category> parse_category(std::string_view s) {
+  return parse_in<Category>(kCategoryNames, s);
+}
+std::optional<Role> parse_role(std::string_view s) { return parse_in<Role>(kRoleNames, s); }
+std::optional<ControlStatus> parse_control_status(std::string_view s) {
+  return parse_in<ControlStatus>(kControlStatusNames, s);
+}
+std::optional<FindingStatus> parse_finding_status(std::string_view s) {
+  return parse_in<FindingStatus>(kFindingStatusNames, s);
+}
+std::optional<Severity> parse_severity(std::string_view s) {
+  return parse_in<Severity>(kSeverityNames, s);
+}
+std::optional<FindingSource> parse_finding_source(std::string_view s) {
+  return parse_in<FindingSource>(kFindingSourceNames, s);
+}
+
+std::string_view event_type_name(const Payload& payload) {
+  // index() is variant_npos only for a variant left valueless by a throwing assignment.
+  assert(!payload.valueless_by_exception());
+  const size_t index = payload.index();
+  return index < kEventTypeNames.size() ? kEventTypeNames[index] : std::string_view();
+}
+
+}  // namespace gaplog

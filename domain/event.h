@@ -1,0 +1,184 @@
+// Events as C++ values: the envelope of SPEC §2 and one payload struct per event type.
+//
+// These are plain copyable values. Their stored form is the Cap'n Proto schema in
+// domain/events.capnp (see event_codec.h); the `type` strings of the contract come from
+// event_type_name(). Optional text fields use the empty string for "none"; optional dates
+// likewise use the empty string (dates are stored as YYYY-MM-DD text so that `capnp decode`
+// output is readable by an auditor).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "domain/status.h"
+#include "domain/time.h"
+#include "domain/uuid.h"
+
+namespace gaplog {
+
+enum class Category : uint8_t { kSecurity, kAvailability, kProcessingIntegrity, kConfidentiality, kPrivacy };
+enum class Role : uint8_t { kAdmin, kEditor, kContributor, kAuditor };
+enum class ControlStatus : uint8_t { kNotImplemented, kPartiallyImplemented, kImplemented };
+enum class FindingStatus : uint8_t { kOpen, kInProgress, kRemediated, kClosed, kRiskAccepted };
+enum class Severity : uint8_t { kCritical, kHigh, kMedium, kLow };
+enum class FindingSource : uint8_t { kDocumentReview, kControlEvaluation, kInterview, kOther };
+
+// Contract names ("processing_integrity", "in_progress", ...) and their inverse.
+std::string_view name(Category v);
+std::string_view name(Role v);
+std::string_view name(ControlStatus v);
+std::string_view name(FindingStatus v);
+std::string_view name(Severity v);
+std::string_view name(FindingSource v);
+std::optional<Category> parse_category(std::string_view s);
+std::optional<Role> parse_role(std::string_view s);
+std::optional<ControlStatus> parse_control_status(std::string_view s);
+std::optional<FindingStatus> parse_finding_status(std::string_view s);
+std::optional<Severity> parse_severity(std::string_view s);
+std::optional<FindingSource> parse_finding_source(std::string_view s);
+
+struct ProgramNamed {
+  std::string name;
+  bool operator==(const ProgramNamed&) const = default;
+};
+struct ScopeSet {
+  std::vector<Category> categories;
+  bool operator==(const ScopeSet&) const = default;
+};
+struct UserAdded {
+  std::string email;
+  std::string name;
+  Role role;
+  bool operator==(const UserAdded&) const = default;
+};
+struct UserRoleChanged {
+  std::string email;
+  Role role;
+  Role previous_role;
+  bool operator==(const UserRoleChanged&) const = default;
+};
+struct UserDeactivated {
+  std::string email;
+  std::string reason;
+  bool operator==(const UserDeactivated&) const = default;
+};
+// token_hash is SHA-256 of the token (32 bytes); the token itself is never stored.
+struct TokenIssued {
+  std::string token_id;
+  std::string email;
+  std::string token_hash;
+  bool operator==(const TokenIssued&) const = default;
+};
+struct TokenRevoked {
+  std::string token_id;
+  std::string email;
+  bool operator==(const TokenRevoked&) const = default;
+};
+struct ControlDefined {
+  std::string control_id, title, description;
+  std::vector<std::string> criteria;
+  ControlStatus status;
+  bool operator==(const ControlDefined&) const = default;
+};
+// Carries the complete new values (unchanged ones copied), so a fold needs no merging rules.
+struct ControlUpdated {
+  std::string control_id, title, description;
+  std::vector<std::string> criteria;
+  bool operator==(const ControlUpdated&) const = default;
+};
+struct ControlStatusSet {
+  std::string control_id;
+  ControlStatus status;
+  ControlStatus previous;
+  std::string reason;
+  bool operator==(const ControlStatusSet&) const = default;
+};
+struct FindingRecorded {
+  std::string finding_id, title, description;
+  Severity severity;
+  std::vector<std::string> criteria;
+  std::string control;  // "" = none
+  FindingSource source;
+  std::string owner;     // "" = unassigned
+  std::string due_date;  // "" = none, else YYYY-MM-DD
+  bool operator==(const FindingRecorded&) const = default;
+};
+// Complete new values, as ControlUpdated.
+struct FindingUpdated {
+  std::string finding_id, title, description;
+  Severity severity;
+  std::vector<std::string> criteria;
+  std::string control;
+  bool operator==(const FindingUpdated&) const = default;
+};
+struct FindingAssigned {
+  std::string finding_id, owner, previous_owner;
+  bool operator==(const FindingAssigned&) const = default;
+};
+struct FindingDueDateSet {
+  std::string finding_id, due_date, previous_due_date, reason;
+  bool operator==(const FindingDueDateSet&) const = default;
+};
+struct FindingStatusChanged {
+  std::string finding_id;
+  FindingStatus from, to;
+  std::string reason;
+  bool operator==(const FindingStatusChanged&) const = default;
+};
+struct RiskAccepted {
+  std::string finding_id, justification, expires_on;
+  FindingStatus from;
+  bool operator==(const RiskAccepted&) const = default;
+};
+struct CommentAdded {
+  std::string finding_id, text;
+  bool operator==(const CommentAdded&) const = default;
+};
+struct EvidenceUploaded {
+  std::string evidence_id, filename, media_type;
+  std::string sha256;  // lowercase hex
+  uint64_t size = 0;
+  std::string collected_on, valid_until;  // "" = not set
+  bool operator==(const EvidenceUploaded&) const = default;
+};
+// Exactly one of finding_id / control_id is set.
+struct EvidenceLinked {
+  std::string evidence_id, finding_id, control_id;
+  bool operator==(const EvidenceLinked&) const = default;
+};
+struct EvidenceUnlinked {
+  std::string evidence_id, finding_id, control_id;
+  bool operator==(const EvidenceUnlinked&) const = default;
+};
+
+using Payload = std::variant<ProgramNamed, ScopeSet, UserAdded, UserRoleChanged, UserDeactivated,
+                             TokenIssued, TokenRevoked, ControlDefined, ControlUpdated,
+                             ControlStatusSet, FindingRecorded, FindingUpdated, FindingAssigned,
+                             FindingDueDateSet, FindingStatusChanged, RiskAccepted, CommentAdded,
+                             EvidenceUploaded, EvidenceLinked, EvidenceUnlinked>;
+
+// The contract's `type` string: "program_named", "finding_status_changed", ...
+std::string_view event_type_name(const Payload& payload);
+
+// A committed event: the envelope of SPEC §2 and its payload.
+struct Event {
+  uint64_t seq = 0;      // global position, 1, 2, 3, ...
+  std::string stream;    // "finding/F-3", "program", ...
+  uint32_t version = 0;  // position in its stream, from 1
+  Uuid id;
+  Micros recorded_at = 0;
+  Micros occurred_at = 0;
+  std::string actor;  // e-mail
+  Payload payload;
+  bool operator==(const Event&) const = default;
+};
+
+// Events shown as back-filled: occurred more than 5 minutes before they were recorded.
+constexpr Micros kBackfillThreshold = 5 * 60 * kMicrosPerSecond;
+inline bool is_backfilled(const Event& e) { return e.recorded_at - e.occurred_at > kBackfillThreshold; }
+
+}  // namespace gaplog

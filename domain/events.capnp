@@ -1,0 +1,255 @@
+# The stored form of every gaplog event (SPEC §2).
+#
+# This schema is shipped in the audit bundle so that an auditor can read the exported events
+# with the standard Cap'n Proto tool, e.g.
+#
+#     capnp decode events.capnp Event < one-event.bin
+#     capnp decode --flat events.capnp Event < one-canonical-event.bin
+#
+# Each event is stored as one canonical Cap'n Proto message (single segment, no segment table,
+# see capnp::canonicalize); those exact bytes are what the Merkle tree hashes (leaf i = the
+# bytes of the event with seq i + 1). events.bin in the bundle holds the same messages with the
+# standard stream framing.
+#
+# FIELD ORDINALS ARE FOREVER. Events are never rewritten, so every event ever stored must keep
+# decoding to the same meaning: never renumber, reuse, retype or remove a field, a union member
+# or an enumerant. Only add new ones at the end (new ordinals, new enumerants last), and mirror
+# them in domain/event.h and domain/event_codec.cc.
+#
+# Conventions used below:
+# - Timestamps are Int64 microseconds since 1970-01-01T00:00:00Z (UTC).
+# - Dates are Text "YYYY-MM-DD" (a UTC calendar day); the empty string means "none".
+# - Optional text (owner, control, previous values, reason) uses the empty string for "none".
+# - Users are identified by e-mail; findings by "F-<n>", evidence by "E-<n>", controls by the
+#   id chosen by the user (e.g. "AC-01"); criteria by TSC 2017 ids (e.g. "CC6.1").
+# - Hashes are lowercase hex text.
+
+@0xd1856aa852972676;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("gaplog::schema");
+
+# Trust Services Criteria category. Security (the common criteria) is always in scope.
+enum Category {
+  security @0;
+  availability @1;
+  processingIntegrity @2;
+  confidentiality @3;
+  privacy @4;
+}
+
+# A user's one role.
+enum Role {
+  admin @0;
+  editor @1;
+  contributor @2;
+  auditor @3;
+}
+
+# Implementation status of a control.
+enum ControlStatus {
+  notImplemented @0;
+  partiallyImplemented @1;
+  implemented @2;
+}
+
+# Status of a finding in its workflow (SPEC §3).
+enum FindingStatus {
+  open @0;
+  inProgress @1;
+  remediated @2;
+  closed @3;
+  riskAccepted @4;
+}
+
+enum Severity {
+  critical @0;
+  high @1;
+  medium @2;
+  low @3;
+}
+
+# How the gap assessment found the gap.
+enum FindingSource {
+  documentReview @0;
+  controlEvaluation @1;
+  interview @2;
+  other @3;
+}
+
+# One event: the envelope of SPEC §2 and exactly one payload.
+struct Event {
+  seq @0 :UInt64;         # global position in the log: 1, 2, 3, ... with no gaps
+  stream @1 :Text;        # "program", "finding/F-3", "control/AC-01", "user/ann@example.com", ...
+  version @2 :UInt32;     # position in its stream, from 1
+  id @3 :Data;            # the event's UUID, 16 bytes (client-supplied for idempotency or random)
+  recordedAt @4 :Int64;   # when the store committed it (microseconds since epoch, UTC)
+  occurredAt @5 :Int64;   # business time (microseconds since epoch, UTC); <= recordedAt
+  actor @6 :Text;         # e-mail of the user who caused the event
+
+  # The event type; the member name is the contract `type` string in camelCase
+  # (programNamed = "program_named", ...).
+  payload :union {
+    programNamed @7 :ProgramNamed;
+    scopeSet @8 :ScopeSet;
+    userAdded @9 :UserAdded;
+    userRoleChanged @10 :UserRoleChanged;
+    userDeactivated @11 :UserDeactivated;
+    tokenIssued @12 :TokenIssued;
+    tokenRevoked @13 :TokenRevoked;
+    controlDefined @14 :ControlDefined;
+    controlUpdated @15 :ControlUpdated;
+    controlStatusSet @16 :ControlStatusSet;
+    findingRecorded @17 :FindingRecorded;
+    findingUpdated @18 :FindingUpdated;
+    findingAssigned @19 :FindingAssigned;
+    findingDueDateSet @20 :FindingDueDateSet;
+    findingStatusChanged @21 :FindingStatusChanged;
+    riskAccepted @22 :RiskAccepted;
+    commentAdded @23 :CommentAdded;
+    evidenceUploaded @24 :EvidenceUploaded;
+    evidenceLinked @25 :EvidenceLinked;
+    evidenceUnlinked @26 :EvidenceUnlinked;
+  }
+}
+
+struct ProgramNamed {
+  name @0 :Text;                  # the organisation's / program's display name
+}
+
+# The categories in scope after this event (the complete set, security included).
+struct ScopeSet {
+  categories @0 :List(Category);
+}
+
+struct UserAdded {
+  email @0 :Text;
+  name @1 :Text;                  # display name; "" = none
+  role @2 :Role;
+}
+
+struct UserRoleChanged {
+  email @0 :Text;
+  role @1 :Role;                  # the new role
+  previousRole @2 :Role;
+}
+
+struct UserDeactivated {
+  email @0 :Text;
+  reason @1 :Text;                # "" = none given
+}
+
+# An API token was issued to a user.
+struct TokenIssued {
+  tokenId @0 :Text;               # public identifier of the token
+  email @1 :Text;                 # the user the token acts as
+  tokenHash @2 :Data;             # SHA-256 of the token (32 bytes); the token is never stored
+}
+
+struct TokenRevoked {
+  tokenId @0 :Text;
+  email @1 :Text;
+}
+
+struct ControlDefined {
+  controlId @0 :Text;
+  title @1 :Text;
+  description @2 :Text;
+  criteria @3 :List(Text);        # TSC criterion ids the control maps to
+  status @4 :ControlStatus;
+}
+
+# Carries the complete new values (unchanged ones copied).
+struct ControlUpdated {
+  controlId @0 :Text;
+  title @1 :Text;
+  description @2 :Text;
+  criteria @3 :List(Text);
+}
+
+struct ControlStatusSet {
+  controlId @0 :Text;
+  status @1 :ControlStatus;       # the new status
+  previous @2 :ControlStatus;
+  reason @3 :Text;                # "" = none given
+}
+
+struct FindingRecorded {
+  findingId @0 :Text;
+  title @1 :Text;
+  description @2 :Text;
+  severity @3 :Severity;
+  criteria @4 :List(Text);        # at least one TSC criterion id
+  control @5 :Text;               # related control id; "" = none
+  source @6 :FindingSource;
+  owner @7 :Text;                 # owner's e-mail; "" = unassigned
+  dueDate @8 :Text;               # YYYY-MM-DD; "" = none
+}
+
+# Carries the complete new values (unchanged ones copied).
+struct FindingUpdated {
+  findingId @0 :Text;
+  title @1 :Text;
+  description @2 :Text;
+  severity @3 :Severity;
+  criteria @4 :List(Text);
+  control @5 :Text;               # "" = none
+}
+
+struct FindingAssigned {
+  findingId @0 :Text;
+  owner @1 :Text;                 # new owner's e-mail; "" = unassigned
+  previousOwner @2 :Text;         # "" = was unassigned
+}
+
+struct FindingDueDateSet {
+  findingId @0 :Text;
+  dueDate @1 :Text;               # YYYY-MM-DD; "" = due date removed
+  previousDueDate @2 :Text;       # YYYY-MM-DD; "" = had none
+  reason @3 :Text;                # "" = none given
+}
+
+struct FindingStatusChanged {
+  findingId @0 :Text;
+  from @1 :FindingStatus;
+  to @2 :FindingStatus;
+  reason @3 :Text;                # "" = none given
+}
+
+# The finding's risk was accepted (its status becomes riskAccepted) until expiresOn.
+struct RiskAccepted {
+  findingId @0 :Text;
+  justification @1 :Text;
+  expiresOn @2 :Text;             # YYYY-MM-DD
+  from @3 :FindingStatus;         # status before the acceptance
+}
+
+struct CommentAdded {
+  findingId @0 :Text;
+  text @1 :Text;
+}
+
+# A file was stored; its bytes are kept forever under their SHA-256.
+struct EvidenceUploaded {
+  evidenceId @0 :Text;
+  filename @1 :Text;
+  mediaType @2 :Text;             # e.g. "application/pdf"; "" = unknown
+  sha256 @3 :Text;                # SHA-256 of the file, 64 lowercase hex digits
+  size @4 :UInt64;                # in bytes
+  collectedOn @5 :Text;           # YYYY-MM-DD; "" = not set
+  validUntil @6 :Text;            # YYYY-MM-DD; "" = not set
+}
+
+# Exactly one of findingId / controlId is non-empty.
+struct EvidenceLinked {
+  evidenceId @0 :Text;
+  findingId @1 :Text;
+  controlId @2 :Text;
+}
+
+# Exactly one of findingId / controlId is non-empty.
+struct EvidenceUnlinked {
+  evidenceId @0 :Text;
+  findingId @1 :Text;
+  controlId @2 :Text;
+}

@@ -1,0 +1,14 @@
+// Lowercase hex encoding of byte strings (hashes in JSON are lowercase hex).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gaplog {
+
+std::string to_hex(std::string_view bytes);
+// Accepts upper- or lowercase; nullopt on odd length or a non-hex character.
+std::optional<std::string> from_hex(std::string_view hex);
+
+}  // namespace gaplog

@@ -1,0 +1,44 @@
+// Calendar dates and instants. Pure arithmetic: no clock is read here.
+//
+// An instant is microseconds since 1970-01-01T00:00:00Z (UTC). A date is a UTC calendar day,
+// counted in days since 1970-01-01.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "domain/status.h"
+
+namespace gaplog {
+
+using Micros = int64_t;
+
+struct Date {
+  int32_t days = 0;  // days since 1970-01-01
+  auto operator<=>(const Date&) const = default;
+};
+
+constexpr Micros kMicrosPerSecond = 1'000'000;
+constexpr Micros kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
+// Dates outside [0001-01-01, 9999-12-31] are rejected.
+Result<Date> parse_date(std::string_view text);     // "YYYY-MM-DD"
+std::string format_date(Date date);                 // "YYYY-MM-DD"
+Date date_from_ymd(int year, unsigned month, unsigned day);
+
+// RFC 3339 in UTC with "Z" (e.g. 2026-11-28T04:06:27Z or ...27.123456Z). Offsets other than Z
+// are rejected, as the spec says timestamps are UTC with Z.
+Result<Micros> parse_timestamp(std::string_view text);
+// Whole seconds print without a fraction; otherwise six fractional digits.
+std::string format_timestamp(Micros t);
+
+inline Date date_of(Micros t) {
+  Micros d = t / kMicrosPerDay;
+  if (t % kMicrosPerDay < 0) --d;
+  return Date{static_cast<int32_t>(d)};
+}
+// The first instant after the end of `date`: events "as of D" have occurred_at < this.
+inline Micros end_of_day(Date date) { return (static_cast<Micros>(date.days) + 1) * kMicrosPerDay; }
+
+}  // namespace gaplog

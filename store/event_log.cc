@@ -1,0 +1,760 @@
+#include "store/event_log.h"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "domain/event_codec.h"
+#include "domain/hex.h"
+#include "store/keys.h"
+#include "store/merkle.h"
+
+namespace gaplog {
+namespace {
+
+constexpr size_t kMaxStreamBytes = 256;
+constexpr size_t kMaxActorBytes = 320;
+
+Status from_rocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::ok();
+  if (s.IsCorruption()) return corruption(fmt::format("{}: {}", what, s.ToString()));
+  return io_error(fmt::format("{}: {}", what, s.ToString()));
+}
+
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+Hash hash_from(std::string_view bytes) {
+  Hash h{};
+  std::copy_n(bytes.begin(), std::min(bytes.size(), h.size()), h.begin());
+  return h;
+}
+
+// The complete subtrees on the right edge of the tree: for size n, one per set bit of n.
+// Appending a leaf only ever needs these as left siblings.
+class MerkleFrontier final : public SubtreeHashSource {
+ public:
+  Result<Hash> complete_subtree(unsigned level, uint64_t index) const override {
+    if (level < nodes_.size() && nodes_[level] && nodes_[level]->index == index) {
+      return nodes_[level]->hash;
+    }
+    return internal_error(fmt::format("Merkle node ({}, {}) is not on the frontier", level, index));
+  }
+  void put(const SubtreeNode& node) { nodes_.at(node.level) = node; }
+
+ private:
+  std::array<std::optional<SubtreeNode>, 64> nodes_;
+};
+
+// Complete subtrees as persisted in RocksDB.
+class StoredSubtrees final : public SubtreeHashSource {
+ public:
+  explicit StoredSubtrees(rocksdb::DB* db) : db_(db) {}
+  Result<Hash> complete_subtree(unsigned level, uint64_t index) const override {
+    std::string value;
+    const auto s = db_->Get(rocksdb::ReadOptions(), keys::node(level, index), &value);
+    if (s.IsNotFound() || (s.ok() && value.size() != 32)) {
+      return corruption(fmt::format("Merkle node (level {}, index {}) is missing or damaged; run "
+                                    "verify to find the first bad seq", level, index));
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read Merkle node"));
+    return hash_from(value);
+  }
+
+ private:
+  rocksdb::DB* db_;
+};
+
+struct StreamHead {
+  uint32_t version = 0;
+  Micros last_occurred_at = INT64_MIN;
+};
+
+Status validate_shape(const AppendRequest& req, size_t max_events) {
+  if (req.events.empty() && req.expected_versions.empty()) {
+    return invalid_argument("an append needs at least one event");
+  }
+  if (req.events.size() > max_events) {
+    return too_large(fmt::format("an append holds at most {} events; this one has {}; split it",
+                                 max_events, req.events.size()));
+  }
+  std::set<Uuid> ids;
+  for (const NewEvent& e : req.events) {
+    if (e.stream.empty() || e.stream.size() > kMaxStreamBytes) {
+      return invalid_argument(fmt::format("a stream name must have 1 to {} bytes", kMaxStreamBytes));
+    }
+    for (unsigned char c : e.stream) {
+      if (c < 0x20 || c == 0x7f) return invalid_argument("a stream name must not hold control characters");
+    }
+    if (e.actor.size() > kMaxActorBytes) {
+      return invalid_argument(fmt::format("an actor must have at most {} bytes", kMaxActorBytes));
+    }
+    if (!e.id.is_nil() && !ids.insert(e.id).second) {
+      return invalid_argument(fmt::format("event id {} appears twice in one append; give each event "
+                                          "its own id", to_string(e.id)));
+    }
+  }
+  return Status::ok();
+}
+
+class EventLogImpl;
+
+class SubscriptionImpl final : public EventLog::Subscription {
+ public:
+  SubscriptionImpl(EventLogImpl* log, uint64_t token) : log_(log), token_(token) {}
+  ~SubscriptionImpl() override;
+
+ private:
+  EventLogImpl* log_;
+  uint64_t token_;
+};
+
+class EventLogImpl final : public EventLog {
+ public:
+  EventLogImpl(const EventLogOptions& options, std::unique_ptr<rocksdb::Env> env,
+               std::unique_ptr<rocksdb::DB> db)
+      : options_(options), env_(std::move(env)), db_(std::move(db)), stored_(db_.get()) {}
+
+  ~EventLogImpl() override {
+    db_->Close().PermitUncheckedError();
+  }
+
+  Status load() {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), keys::head(), &value);
+    if (s.IsNotFound()) return Status::ok();
+    GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log head"));
+    if (value.size() != 16) return corruption("the log head record is damaged");
+    last_seq_ = keys::get_be64(value);
+    last_recorded_at_ = static_cast<Micros>(keys::get_be64(std::string_view(value).substr(8)));
+    // Rebuild the frontier: one complete subtree per set bit of the tree size.
+    for (unsigned level = 0; level < 64; ++level) {
+      if (!(last_seq_ >> level & 1)) continue;
+      const uint64_t index = (last_seq_ >> (level + 1)) << 1;
+      GAPLOG_ASSIGN_OR_RETURN(Hash h, stored_.complete_subtree(level, index));
+      frontier_.put({level, index, h});
+    }
+    committed_seq_.store(last_seq_);
+    return Status::ok();
+  }
+
+  // --- append ---------------------------------------------------------------------------------
+
+  Result<AppendResult> append(AppendRequest request) override {
+    GAPLOG_RETURN_IF_ERROR(validate_shape(request, options_.max_events_per_append));
+    Writer w;
+    w.request = &request;
+    std::unique_lock lock(queue_mu_);
+    writers_.push_back(&w);
+    while (!w.done && &w != writers_.front()) w.cv.wait(lock);
+    if (w.done) return std::move(*w.result);
+
+    // This writer leads: take every queued batch (bounded) and commit them together.
+    std::vector<Writer*> group;
+    size_t events = 0;
+    for (Writer* other : writers_) {
+      if (!group.empty() && events + other->request->events.size() > options_.max_events_per_append) break;
+      group.push_back(other);
+      events += other->request->events.size();
+    }
+    lock.unlock();
+    commit_group(group);
+    lock.lock();
+    for (size_t i = 0; i < group.size(); ++i) writers_.pop_front();
+    for (Writer* other : group) {
+      if (other == &w) continue;
+      other->done = true;
+      other->cv.notify_one();
+    }
+    if (!writers_.empty()) writers_.front()->cv.notify_one();
+    lock.unlock();
+    return std::move(*w.result);
+  }
+
+  uint64_t last_seq() const override { return committed_seq_.load(std::memory_order_acquire); }
+
+  // --- reads ----------------------------------------------------------------------------------
+
+  Status scan(uint64_t from_seq, uint64_t to_seq,
+              const std::function<Status(uint64_t, std::string_view)>& visit) const override {
+    const uint64_t last = std::min(to_seq, last_seq());
+    if (from_seq == 0) from_seq = 1;
+    if (from_seq > last) return Status::ok();
+    rocksdb::ReadOptions ro;
+    const std::string upper = keys::event(last + 1);
+    rocksdb::Slice upper_slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    uint64_t expected = from_seq;
+    for (it->Seek(keys::event(from_seq)); it->Valid(); it->Next()) {
+      const std::string_view key = view(it->key());
+      const uint64_t seq = keys::get_be64(key.substr(1));
+      if (key.size() != 9 || seq != expected) {
+        return corruption(fmt::format("event seq {} is missing from the log; run verify", expected));
+      }
+      GAPLOG_RETURN_IF_ERROR(visit(seq, view(it->value())));
+      ++expected;
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the log"));
+    if (expected != last + 1) {
+      return corruption(fmt::format("event seq {} is missing from the log; run verify", expected));
+    }
+    return Status::ok();
+  }
+
+  Result<std::vector<Event>> read_range(uint64_t from_seq, size_t max_count) const override {
+    std::vector<Event> out;
+    if (max_count == 0) return out;
+    if (from_seq == 0) from_seq = 1;
+    const uint64_t to = from_seq + std::min<uint64_t>(max_count, UINT64_MAX - from_seq) - 1;
+    GAPLOG_RETURN_IF_ERROR(scan(from_seq, to, [&](uint64_t seq, std::string_view bytes) -> Status {
+      GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored(seq, bytes));
+      out.push_back(std::move(e));
+      return Status::ok();
+    }));
+    return out;
+  }
+
+  Result<Event> read(uint64_t seq) const override {
+    if (seq == 0 || seq > last_seq()) {
+      return not_found(fmt::format("there is no event with seq {}; the log holds seqs 1 to {}", seq,
+                                   last_seq()));
+    }
+    std::string value;
+    const auto s = db_->Get(rocksdb::ReadOptions(), keys::event(seq), &value);
+    if (s.IsNotFound()) return corruption(fmt::format("event seq {} is missing from the log; run verify", seq));
+    GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log"));
+    return decode_stored(seq, value);
+  }
+
+  Result<std::vector<Event>> read_stream(std::string_view stream,
+                                         uint32_t from_version) const override {
+    const uint64_t last = last_seq();
+    const std::string prefix = keys::stream_prefix(stream);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::vector<Event> out;
+    for (it->Seek(keys::stream(stream, std::max<uint32_t>(from_version, 1)));
+         it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const uint64_t seq = keys::get_be64(view(it->value()));
+      if (seq > last) break;  // committed by a batch readers may not see yet
+      GAPLOG_ASSIGN_OR_RETURN(Event e, read(seq));
+      out.push_back(std::move(e));
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the stream index"));
+    return out;
+  }
+
+  Result<uint32_t> stream_version(std::string_view stream) const override {
+    const uint64_t last = last_seq();
+    GAPLOG_ASSIGN_OR_RETURN(auto found, last_in_stream(stream, last));
+    return found ? found->first : 0u;
+  }
+
+  Result<std::vector<uint64_t>> seqs_by_occurred_at(Micros from, Micros to) const override {
+    const uint64_t last = last_seq();
+    rocksdb::ReadOptions ro;
+    const std::string upper = keys::occurred(to, 0);
+    rocksdb::Slice upper_slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    std::vector<uint64_t> out;
+    for (it->Seek(keys::occurred(from, 0)); it->Valid(); it->Next()) {
+      const uint64_t seq = keys::get_be64(view(it->key()).substr(9));
+      if (seq <= last) out.push_back(seq);
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the occurred_at index"));
+    return out;
+  }
+
+  uint64_t wait_for_seq_after(uint64_t after, std::chrono::milliseconds timeout) const override {
+    std::unique_lock lock(commit_mu_);
+    commit_cv_.wait_for(lock, timeout, [&] { return last_seq() > after; });
+    return last_seq();
+  }
+
+  std::unique_ptr<Subscription> subscribe(std::function<void(uint64_t)> on_commit) override {
+    std::lock_guard lock(subscribers_mu_);
+    const uint64_t token = ++next_subscriber_;
+    subscribers_.emplace(token, std::move(on_commit));
+    return std::make_unique<SubscriptionImpl>(this, token);
+  }
+
+  void unsubscribe(uint64_t token) {
+    std::lock_guard lock(subscribers_mu_);
+    subscribers_.erase(token);
+  }
+
+  // --- Merkle tree ----------------------------------------------------------------------------
+
+  Status check_size(uint64_t tree_size) const {
+    if (tree_size > last_seq()) {
+      return invalid_argument(fmt::format("tree size {} is larger than the log ({} events); ask for "
+                                          "a size of at most {}", tree_size, last_seq(), last_seq()));
+    }
+    return Status::ok();
+  }
+
+  Result<Hash> root(uint64_t tree_size) const override {
+    GAPLOG_RETURN_IF_ERROR(check_size(tree_size));
+    return merkle_root(stored_, tree_size);
+  }
+  Result<std::vector<Hash>> inclusion_proof(uint64_t seq, uint64_t tree_size) const override {
+    GAPLOG_RETURN_IF_ERROR(check_size(tree_size));
+    if (seq == 0 || seq > tree_size) {
+      return invalid_argument(fmt::format("seq {} is not in a tree of size {}; seq must be between 1 "
+                                          "and the tree size", seq, tree_size));
+    }
+    return merkle_inclusion_proof(stored_, seq - 1, tree_size);
+  }
+  Result<std::vector<Hash>> consistency_proof(uint64_t from_size, uint64_t to_size) const override {
+    GAPLOG_RETURN_IF_ERROR(check_size(to_size));
+    if (from_size > to_size) {
+      return invalid_argument(fmt::format("cannot prove consistency from size {} to the smaller size "
+                                          "{}; 'from' must not exceed 'to'", from_size, to_size));
+    }
+    return merkle_consistency_proof(stored_, from_size, to_size);
+  }
+  Result<Hash> leaf_hash(uint64_t seq) const override {
+    if (seq == 0 || seq > last_seq()) {
+      return not_found(fmt::format("there is no event with seq {}", seq));
+    }
+    return stored_.complete_subtree(0, seq - 1);
+  }
+
+  Status store_tree_head(const StoredTreeHead& head) override {
+    GAPLOG_RETURN_IF_ERROR(check_size(head.tree_size));
+    if (refusing_writes()) return refusing_status();
+    std::string value;
+    keys::put_be64(value, static_cast<uint64_t>(head.timestamp));
+    value.append(reinterpret_cast<const char*>(head.root.data()), head.root.size());
+    value += head.signature;
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const auto s = db_->Put(wo, keys::tree_head(head.tree_size), value);
+    if (!s.ok()) {
+      poison(s.ToString());
+      return from_rocks(s, "cannot store the tree head");
+    }
+    return Status::ok();
+  }
+
+  Result<std::optional<StoredTreeHead>> latest_tree_head() const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekForPrev(keys::tree_head(UINT64_MAX));
+    if (!it->Valid() || it->key()[0] != keys::kTreeHead) {
+      GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read tree heads"));
+      return std::optional<StoredTreeHead>();
+    }
+    GAPLOG_ASSIGN_OR_RETURN(StoredTreeHead head, parse_tree_head(view(it->key()), view(it->value())));
+    return std::optional<StoredTreeHead>(std::move(head));
+  }
+
+  // --- verify ---------------------------------------------------------------------------------
+
+  Result<VerifyReport> verify() const override {
+    const uint64_t size = last_seq();
+    VerifyReport report;
+    report.tree_size = size;
+    auto fail = [&](uint64_t seq, std::string problem) {
+      report.ok = false;
+      report.first_bad_seq = seq;
+      report.problem = std::move(problem);
+      return report;
+    };
+
+    // Stored tree heads, checked when the recomputation reaches their size.
+    std::map<uint64_t, StoredTreeHead> heads;
+    {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+      for (it->Seek(std::string(1, keys::kTreeHead)); it->Valid() && it->key()[0] == keys::kTreeHead;
+           it->Next()) {
+        GAPLOG_ASSIGN_OR_RETURN(StoredTreeHead h, parse_tree_head(view(it->key()), view(it->value())));
+        heads.emplace(h.tree_size, h);
+      }
+      GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read tree heads"));
+    }
+    if (!heads.empty() && heads.rbegin()->first > size) {
+      return fail(size + 1, fmt::format("a signed tree head of size {} was issued but the log now "
+                                        "holds only {} events: events were removed",
+                                        heads.rbegin()->first, size));
+    }
+
+    MerkleFrontier recomputed;
+    uint64_t expected = 1;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(std::string(1, keys::kEvent)); it->Valid() && it->key()[0] == keys::kEvent;
+         it->Next()) {
+      const std::string_view key = view(it->key());
+      const uint64_t seq = key.size() == 9 ? keys::get_be64(key.substr(1)) : 0;
+      if (seq != expected) {
+        if (seq > size || seq == 0) {
+          return fail(expected <= size ? expected : size + 1,
+                      expected <= size ? fmt::format("event seq {} is missing", expected)
+                                       : fmt::format("an event was inserted after the last "
+                                                     "committed seq {}", size));
+        }
+        return fail(expected, fmt::format("event seq {} is missing", expected));
+      }
+      const std::string_view bytes = view(it->value());
+      auto decoded = decode_envelope(bytes);
+      if (!decoded) return fail(seq, "stored bytes do not decode: " + decoded.status().message());
+      if (decoded->seq != seq) {
+        return fail(seq, fmt::format("the event stored at seq {} says it is seq {}: events were "
+                                     "moved or reordered", seq, decoded->seq));
+      }
+      const Hash leaf = merkle_leaf_hash(bytes);
+      GAPLOG_ASSIGN_OR_RETURN(auto nodes, merkle_nodes_completed_by_append(recomputed, seq - 1, leaf));
+      for (const SubtreeNode& node : nodes) {
+        auto stored = stored_.complete_subtree(node.level, node.index);
+        if (!stored || *stored != node.hash) {
+          return fail(seq, node.level == 0
+                               ? "the event's bytes do not match its leaf hash: it was changed"
+                               : fmt::format("Merkle node (level {}, index {}) does not match the "
+                                             "events below it", node.level, node.index));
+        }
+        recomputed.put(node);
+      }
+      if (auto h = heads.find(seq); h != heads.end()) {
+        GAPLOG_ASSIGN_OR_RETURN(Hash r, merkle_root(recomputed, seq));
+        if (r != h->second.root) {
+          return fail(seq, fmt::format("the signed tree head of size {} does not match the events",
+                                       seq));
+        }
+      }
+      ++expected;
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the log"));
+    if (expected != size + 1) return fail(expected, fmt::format("event seq {} is missing", expected));
+    GAPLOG_ASSIGN_OR_RETURN(report.root, merkle_root(recomputed, size));
+    return report;
+  }
+
+  bool refusing_writes() const override { return poisoned_.load(); }
+
+ private:
+  struct Writer {
+    AppendRequest* request = nullptr;
+    std::optional<Result<AppendResult>> result;
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  // What a group has staged but not yet committed, layered over the committed state.
+  struct Staging {
+    uint64_t last_seq;
+    std::unordered_map<std::string, StreamHead> heads;
+    std::set<Uuid> ids;
+    MerkleFrontier frontier;
+  };
+
+  Result<Event> decode_stored(uint64_t seq, std::string_view bytes) const {
+    auto e = decode_event(bytes);
+    if (!e) {
+      return corruption(fmt::format("event seq {} does not decode ({}); run verify", seq,
+                                    e.status().message()));
+    }
+    if (e->seq != seq) {
+      return corruption(fmt::format("the event stored at seq {} says it is seq {}; run verify", seq,
+                                    e->seq));
+    }
+    return e;
+  }
+
+  static Result<StoredTreeHead> parse_tree_head(std::string_view key, std::string_view value) {
+    if (key.size() != 9 || value.size() < 40) return corruption("a stored tree head is damaged");
+    StoredTreeHead h;
+    h.tree_size = keys::get_be64(key.substr(1));
+    h.timestamp = static_cast<Micros>(keys::get_be64(value));
+    h.root = hash_from(value.substr(8, 32));
+    h.signature = std::string(value.substr(40));
+    return h;
+  }
+
+  // (version, seq) of the last event of `stream` with seq ≤ bound.
+  Result<std::optional<std::pair<uint32_t, uint64_t>>> last_in_stream(std::string_view stream,
+                                                                     uint64_t bound) const {
+    const std::string prefix = keys::stream_prefix(stream);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekForPrev(keys::stream(stream, UINT32_MAX));
+         it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+      const uint64_t seq = keys::get_be64(view(it->value()));
+      if (seq <= bound) {
+        return std::optional(std::pair(keys::get_be32(view(it->key()).substr(prefix.size())), seq));
+      }
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the stream index"));
+    return std::optional<std::pair<uint32_t, uint64_t>>();
+  }
+
+  // The committed head of a stream (leader only: the cache is the leader's).
+  Result<StreamHead> committed_head(const std::string& stream) {
+    if (auto it = heads_.find(stream); it != heads_.end()) return it->second;
+    StreamHead head;
+    GAPLOG_ASSIGN_OR_RETURN(auto last, last_in_stream(stream, last_seq_));
+    if (last) {
+      GAPLOG_ASSIGN_OR_RETURN(Event e, read(last->second));
+      head = {last->first, e.occurred_at};
+    }
+    heads_.emplace(stream, head);
+    return head;
+  }
+
+  Result<StreamHead> staged_head(const Staging& staging, const std::string& stream) {
+    if (auto it = staging.heads.find(stream); it != staging.heads.end()) return it->second;
+    return committed_head(stream);
+  }
+
+  Result<std::optional<uint64_t>> seq_of_id(const Uuid& id) const {
+    std::string value;
+    const auto s = db_->Get(rocksdb::ReadOptions(), keys::id(id), &value);
+    if (s.IsNotFound()) return std::optional<uint64_t>();
+    GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the id index"));
+    return std::optional<uint64_t>(keys::get_be64(value));
+  }
+
+  // Checks one request against the staged state and adds its events to `batch`. On error
+  // nothing of the request is left in `staging` or `batch`.
+  Result<AppendResult> stage(AppendRequest& req, Staging& staging, rocksdb::WriteBatch& batch,
+                             Micros now) {
+    // Idempotency first: a retry must not be refused because its first attempt moved versions.
+    size_t known = 0;
+    std::vector<uint64_t> known_seqs;
+    for (NewEvent& e : req.events) {
+      if (e.id.is_nil()) {
+        e.id = random_uuid();
+        continue;
+      }
+      if (staging.ids.contains(e.id)) {
+        return version_conflict(fmt::format("event id {} is being committed by a concurrent "
+                                            "append; retry to get its result", to_string(e.id)));
+      }
+      GAPLOG_ASSIGN_OR_RETURN(auto seq, seq_of_id(e.id));
+      if (seq) {
+        ++known;
+        known_seqs.push_back(*seq);
+      }
+    }
+    if (known > 0) {
+      if (known != req.events.size()) {
+        return invalid_argument("some event ids of this append are already in the log and others "
+                                "are not; a retry must resend exactly the original events");
+      }
+      AppendResult replay;
+      replay.replayed = true;
+      for (uint64_t seq : known_seqs) {
+        GAPLOG_ASSIGN_OR_RETURN(Event e, read(seq));
+        replay.events.push_back(std::move(e));
+      }
+      return replay;
+    }
+
+    for (const auto& [stream, expected] : req.expected_versions) {
+      GAPLOG_ASSIGN_OR_RETURN(StreamHead head, staged_head(staging, stream));
+      if (head.version != expected) {
+        return version_conflict(fmt::format("{} is at version {}, not {}: it changed since you read "
+                                            "it; read it again and retry", stream, head.version,
+                                            expected));
+      }
+    }
+
+    Staging local{staging.last_seq, {}, {}, staging.frontier};
+    AppendResult result;
+    std::vector<std::string> encoded;
+    for (NewEvent& ne : req.events) {
+      StreamHead head;
+      if (auto it = local.heads.find(ne.stream); it != local.heads.end()) {
+        head = it->second;
+      } else {
+        GAPLOG_ASSIGN_OR_RETURN(head, staged_head(staging, ne.stream));
+      }
+      const Micros occurred = ne.occurred_at.value_or(now);
+      if (occurred > now) {
+        return rule_violation(fmt::format("occurred_at {} is later than the time of recording {}; "
+                                          "an event cannot have happened in the future",
+                                          format_timestamp(occurred), format_timestamp(now)));
+      }
+      if (head.version > 0 && occurred < head.last_occurred_at) {
+        return rule_violation(fmt::format(
+            "occurred_at {} is earlier than the previous event of {} ({}); back-fill a stream in "
+            "the order its events happened", format_timestamp(occurred), ne.stream,
+            format_timestamp(head.last_occurred_at)));
+      }
+      if (head.version == UINT32_MAX) return rule_violation(fmt::format("{} is full", ne.stream));
+      Event e{++local.last_seq, ne.stream, head.version + 1, ne.id, now, occurred, ne.actor,
+              std::move(ne.payload)};
+      local.heads[ne.stream] = StreamHead{e.version, occurred};
+      local.ids.insert(e.id);
+      std::string bytes = encode_event(e);
+      GAPLOG_ASSIGN_OR_RETURN(auto nodes, merkle_nodes_completed_by_append(
+                                              local.frontier, e.seq - 1, merkle_leaf_hash(bytes)));
+      batch.Put(keys::event(e.seq), bytes);
+      for (const SubtreeNode& node : nodes) {
+        local.frontier.put(node);
+        batch.Put(keys::node(node.level, node.index),
+                  rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
+      }
+      std::string seq_value;
+      keys::put_be64(seq_value, e.seq);
+      batch.Put(keys::stream(e.stream, e.version), seq_value);
+      batch.Put(keys::id(e.id), seq_value);
+      batch.Put(keys::occurred(e.occurred_at, e.seq), rocksdb::Slice());
+      result.events.push_back(std::move(e));
+    }
+    staging.last_seq = local.last_seq;
+    staging.frontier = local.frontier;
+    for (auto& [stream, head] : local.heads) staging.heads[stream] = head;
+    staging.ids.insert(local.ids.begin(), local.ids.end());
+    return result;
+  }
+
+  void commit_group(const std::vector<Writer*>& group) {
+    if (refusing_writes()) {
+      for (Writer* w : group) w->result = refusing_status();
+      return;
+    }
+    const Micros now = std::max(options_.clock->now(), last_recorded_at_);
+    Staging staging{last_seq_, {}, {}, frontier_};
+    rocksdb::WriteBatch batch;
+    bool any_new = false;
+    for (Writer* w : group) {
+      batch.SetSavePoint();
+      auto r = stage(*w->request, staging, batch, now);
+      if (!r || r->replayed) batch.RollbackToSavePoint().PermitUncheckedError();
+      else batch.PopSavePoint().PermitUncheckedError();
+      if (r && !r->replayed) any_new = true;
+      w->result = std::move(r);
+    }
+    if (!any_new) return;
+
+    std::string head;
+    keys::put_be64(head, staging.last_seq);
+    keys::put_be64(head, static_cast<uint64_t>(now));
+    batch.Put(keys::head(), head);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const auto s = db_->Write(wo, &batch);
+    if (!s.ok()) {
+      // Never guess after a failed write or sync: refuse everything until reopened.
+      poison(s.ToString());
+      for (Writer* w : group) {
+        if (w->result->is_ok() && !w->result->value().replayed) w->result = refusing_status();
+      }
+      return;
+    }
+    for (auto& [stream, h] : staging.heads) heads_[stream] = h;
+    frontier_ = staging.frontier;
+    last_seq_ = staging.last_seq;
+    last_recorded_at_ = now;
+    {
+      std::lock_guard lock(commit_mu_);
+      committed_seq_.store(last_seq_, std::memory_order_release);
+    }
+    commit_cv_.notify_all();
+    std::lock_guard lock(subscribers_mu_);
+    for (auto& [token, fn] : subscribers_) fn(last_seq_);
+  }
+
+  void poison(const std::string& why) {
+    std::lock_guard lock(poison_mu_);
+    if (!poisoned_.exchange(true)) poison_reason_ = why;
+  }
+
+  Status refusing_status() const {
+    std::lock_guard lock(poison_mu_);
+    return unavailable(fmt::format(
+        "the event log stopped accepting writes after a failed write or sync ({}); whether the "
+        "last write reached the disk is unknown, so restart gaplog and retry the same request "
+        "(it is idempotent)", poison_reason_));
+  }
+
+  EventLogOptions options_;
+  std::unique_ptr<rocksdb::Env> env_;
+  std::unique_ptr<rocksdb::DB> db_;
+  StoredSubtrees stored_;
+
+  // Writer queue for group commit.
+  std::mutex queue_mu_;
+  std::deque<Writer*> writers_;
+
+  // Leader-only state (touched by one leader at a time, serialised by the queue).
+  uint64_t last_seq_ = 0;
+  Micros last_recorded_at_ = INT64_MIN;
+  MerkleFrontier frontier_;
+  std::unordered_map<std::string, StreamHead> heads_;
+
+  std::atomic<uint64_t> committed_seq_{0};
+  mutable std::mutex commit_mu_;
+  mutable std::condition_variable commit_cv_;
+
+  std::mutex subscribers_mu_;
+  uint64_t next_subscriber_ = 0;
+  std::map<uint64_t, std::function<void(uint64_t)>> subscribers_;
+
+  std::atomic<bool> poisoned_{false};
+  mutable std::mutex poison_mu_;
+  std::string poison_reason_;
+};
+
+SubscriptionImpl::~SubscriptionImpl() { log_->unsubscribe(token_); }
+
+}  // namespace
+
+Uuid random_uuid() {
+  Uuid id;
+  if (RAND_bytes(id.bytes.data(), static_cast<int>(id.bytes.size())) != 1) {
+    throw std::runtime_error("OpenSSL RAND_bytes failed: no randomness available");
+  }
+  id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x40);
+  id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);
+  return id;
+}
+
+Result<std::unique_ptr<EventLog>> EventLog::open(const EventLogOptions& options) {
+  if (options.fs == nullptr || options.clock == nullptr) {
+    return internal_error("EventLog::open needs a file system and a clock");
+  }
+  auto env = rocksdb::NewCompositeEnv(options.fs->rocksdb_file_system());
+  rocksdb::Options ro;
+  ro.env = env.get();
+  ro.create_if_missing = options.create_if_missing;
+  ro.paranoid_checks = true;
+  ro.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  ro.IncreaseParallelism(2);
+  ro.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DB* raw = nullptr;
+  const auto s = rocksdb::DB::Open(ro, options.path, &raw);
+  if (!s.ok()) {
+    const std::string text = s.ToString();
+    if (text.find("lock") != std::string::npos || text.find("Resource temporarily") != std::string::npos) {
+      return unavailable(fmt::format("the data directory {} is in use by another gaplog process (a "
+                                     "running server?); stop it, or talk to it with --server",
+                                     options.path));
+    }
+    if (s.IsInvalidArgument() && text.find("does not exist") != std::string::npos) {
+      return not_found(fmt::format("there is no event log at {}; create one with gaplog init",
+                                   options.path));
+    }
+    return from_rocks(s, fmt::format("cannot open the event log at {}", options.path));
+  }
+  auto log = std::make_unique<EventLogImpl>(options, std::move(env), std::unique_ptr<rocksdb::DB>(raw));
+  GAPLOG_RETURN_IF_ERROR(log->load());
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+}  // namespace gaplog

@@ -1,0 +1,147 @@
+// The append-only event log of SPEC §2, on RocksDB.
+//
+// Contract:
+// - append() commits a batch of events for one or more streams atomically (one RocksDB
+//   WriteBatch, WAL synced before it returns), assigns gap-free global seqs and per-stream
+//   versions, checks optional expected stream versions (mismatch: kVersionConflict, nothing
+//   written), is idempotent by event id (a batch whose ids are all in the log returns the
+//   original events with `replayed` set and writes nothing), sets recorded_at from the clock
+//   (never decreasing along seq) and enforces the occurred_at rules: occurred_at ≤ recorded_at
+//   and ≥ the occurred_at of the previous event of its stream (else kRuleViolation).
+//   Whether the actor may back-fill is a domain rule, not the log's.
+// - Concurrent appenders are grouped: one leader validates a whole queue of batches, writes
+//   them in one WriteBatch with one WAL sync, and answers every member (group commit).
+// - Readers never see seq N+1 before seq N: reads are bounded by the last committed seq.
+// - The Merkle tree (RFC 6962) is maintained on append: the hashes of the complete subtrees
+//   completed by each leaf are written in the same batch (O(log n) per event).
+// - After a failed write or sync the log refuses all further writes (kUnavailable) until it is
+//   reopened; it never guesses whether the failed batch reached the disk. An appender whose
+//   batch failed may retry after reopening with the same event ids: idempotency makes the retry
+//   safe whether or not the first attempt survived.
+// - One process at a time: opening a log another process holds fails with kUnavailable.
+//
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/event.h"
+#include "domain/status.h"
+#include "store/clock.h"
+#include "store/file_system.h"
+#include "store/sha256.h"
+
+namespace gaplog {
+
+struct NewEvent {
+  std::string stream;
+  Uuid id;                            // nil: the log generates a random one
+  std::optional<Micros> occurred_at;  // unset: equal to recorded_at
+  std::string actor;
+  Payload payload;
+};
+
+struct AppendRequest {
+  std::vector<NewEvent> events;
+  // Optional expected versions: the stream must be at exactly this version (0 = must not
+  // exist yet) when the batch commits. A stream may be named here without events in the batch.
+  std::vector<std::pair<std::string, uint32_t>> expected_versions;
+};
+
+struct AppendResult {
+  std::vector<Event> events;  // as committed, in seq order
+  bool replayed = false;      // true when every id was already in the log
+};
+
+struct EventLogOptions {
+  std::string path;            // the RocksDB directory
+  FileSystem* fs = nullptr;    // borrowed; must outlive the log
+  Clock* clock = nullptr;      // borrowed; must outlive the log
+  bool create_if_missing = false;
+  size_t max_events_per_append = 10'000;
+};
+
+// A signed tree head as persisted by the log (see tree_head.h for signing).
+struct StoredTreeHead {
+  uint64_t tree_size = 0;
+  Hash root{};
+  Micros timestamp = 0;
+  std::string signature;  // raw Ed25519 signature bytes
+};
+
+struct VerifyReport {
+  bool ok = true;
+  uint64_t tree_size = 0;
+  Hash root{};
+  std::optional<uint64_t> first_bad_seq;
+  std::string problem;  // what is wrong at first_bad_seq, empty when ok
+};
+
+class EventLog {
+ public:
+  static Result<std::unique_ptr<EventLog>> open(const EventLogOptions& options);
+  virtual ~EventLog() = default;
+
+  virtual Result<AppendResult> append(AppendRequest request) = 0;
+
+  // The last committed seq (the tree size).
+  virtual uint64_t last_seq() const = 0;
+
+  // Events with seq in [from, from + max_count), bounded by the committed seq.
+  virtual Result<std::vector<Event>> read_range(uint64_t from_seq, size_t max_count) const = 0;
+  // Calls `visit(seq, stored_bytes)` for seqs in [from, to], in order, without decoding; stops
+  // early and returns the visitor's status when it is not ok. The bytes are valid only during
+  // the call.
+  virtual Status scan(uint64_t from_seq, uint64_t to_seq,
+                      const std::function<Status(uint64_t, std::string_view)>& visit) const = 0;
+  virtual Result<Event> read(uint64_t seq) const = 0;
+  // The events of one stream with version ≥ from_version, in version order.
+  virtual Result<std::vector<Event>> read_stream(std::string_view stream,
+                                                 uint32_t from_version) const = 0;
+  // Current version of a stream (0 if it has no events).
+  virtual Result<uint32_t> stream_version(std::string_view stream) const = 0;
+  // Seqs of events with occurred_at in [from, to), ordered by (occurred_at, seq).
+  virtual Result<std::vector<uint64_t>> seqs_by_occurred_at(Micros from, Micros to) const = 0;
+
+  // Blocks until last_seq() > after or the timeout passes; returns last_seq().
+  virtual uint64_t wait_for_seq_after(uint64_t after, std::chrono::milliseconds timeout) const = 0;
+  // Calls `on_commit(last_seq)` after every commit, on the committing thread, outside any lock
+  // of the log; it must be quick and must not append. The subscription ends when the returned
+  // handle is destroyed.
+  class Subscription {
+   public:
+    virtual ~Subscription() = default;
+  };
+  virtual std::unique_ptr<Subscription> subscribe(std::function<void(uint64_t)> on_commit) = 0;
+
+  // Merkle tree over the log (RFC 6962).
+  virtual Result<Hash> root(uint64_t tree_size) const = 0;
+  virtual Result<std::vector<Hash>> inclusion_proof(uint64_t seq, uint64_t tree_size) const = 0;
+  virtual Result<std::vector<Hash>> consistency_proof(uint64_t from_size,
+                                                      uint64_t to_size) const = 0;
+  virtual Result<Hash> leaf_hash(uint64_t seq) const = 0;
+
+  // Signed tree heads issued so far, kept so that verify can check them and auditors can be
+  // re-served the same head. Written durably.
+  virtual Status store_tree_head(const StoredTreeHead& head) = 0;
+  virtual Result<std::optional<StoredTreeHead>> latest_tree_head() const = 0;
+
+  // Recomputes every leaf from the stored bytes, the stored Merkle nodes and the root, and
+  // checks every stored tree head; names the first bad seq on any change, removal, reordering
+  // or out-of-band insertion.
+  virtual Result<VerifyReport> verify() const = 0;
+
+  // True after a failed write or sync: every append fails until the log is reopened.
+  virtual bool refusing_writes() const = 0;
+};
+
+// A fresh random (version 4) UUID.
+Uuid random_uuid();
+
+}  // namespace gaplog

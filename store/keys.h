@@ -1,0 +1,87 @@
+// The layout of the event log in RocksDB (one column family, one-byte key prefixes).
+//
+//   'E' seq:be64                      -> canonical Cap'n Proto bytes of the event (the leaf)
+//   'S' stream '\0' version:be32      -> seq:be64          (stream index)
+//   'I' event-id:16                   -> seq:be64          (idempotency index)
+//   'O' occurred_at:be64* seq:be64    -> ""                (occurred_at index; *sign bit flipped)
+//   'M' level:u8 index:be64           -> 32-byte hash      (complete Merkle subtrees)
+//   'T' tree_size:be64                -> timestamp:be64 root:32 signature (signed tree heads)
+//   'H'                               -> last_seq:be64 last_recorded_at:be64
+//
+// Big-endian integers make RocksDB's byte order the numeric order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "domain/uuid.h"
+
+namespace gaplog::keys {
+
+inline void put_be64(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+inline void put_be32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+inline uint64_t get_be64(std::string_view in) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = v << 8 | static_cast<unsigned char>(in[i]);
+  return v;
+}
+inline uint32_t get_be32(std::string_view in) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(in[i]);
+  return v;
+}
+
+constexpr char kEvent = 'E';
+constexpr char kStream = 'S';
+constexpr char kId = 'I';
+constexpr char kOccurred = 'O';
+constexpr char kNode = 'M';
+constexpr char kTreeHead = 'T';
+constexpr char kHead = 'H';
+
+inline std::string event(uint64_t seq) {
+  std::string k(1, kEvent);
+  put_be64(k, seq);
+  return k;
+}
+inline std::string stream_prefix(std::string_view stream) {
+  std::string k(1, kStream);
+  k.append(stream);
+  k.push_back('\0');
+  return k;
+}
+inline std::string stream(std::string_view stream, uint32_t version) {
+  std::string k = stream_prefix(stream);
+  put_be32(k, version);
+  return k;
+}
+inline std::string id(const Uuid& id) {
+  std::string k(1, kId);
+  k.append(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
+  return k;
+}
+inline std::string occurred(int64_t micros, uint64_t seq) {
+  std::string k(1, kOccurred);
+  put_be64(k, static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63));
+  put_be64(k, seq);
+  return k;
+}
+inline std::string node(unsigned level, uint64_t index) {
+  std::string k(1, kNode);
+  k.push_back(static_cast<char>(level));
+  put_be64(k, index);
+  return k;
+}
+inline std::string tree_head(uint64_t size) {
+  std::string k(1, kTreeHead);
+  put_be64(k, size);
+  return k;
+}
+inline std::string head() { return std::string(1, kHead); }
+
+}  // namespace gaplog::keys
