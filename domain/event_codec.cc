@@ -21,8 +21,8 @@ using PayloadBuilder = schema::Event::Payload::Builder;
 using PayloadReader = schema::Event::Payload::Reader;
 
 // Malformed input is reported by Cap'n Proto readers as kj::Exception. The checks added here
-// (enum ranges, id size, payload type) use the same channel (KJ_REQUIRE), so that decode() has
-// a single place where a stored event is found corrupt and turned into a Status.
+// (enum ranges, id size, payload type) use the same channel (KJ_FAIL_REQUIRE), so that decode()
+// has a single place where a stored event is found corrupt and turned into a Status.
 
 // ---- Field values ---------------------------------------------------------------------------
 
@@ -89,7 +89,7 @@ void fill(ListBuilder list, const std::vector<T>& values) {
 template <typename Cpp>
 void from_wire(typename WireEnum<Cpp>::Type value, Cpp& out) {
   const auto raw = static_cast<uint16_t>(value);
-  KJ_REQUIRE(raw <= static_cast<uint16_t>(WireEnum<Cpp>::kLast), "unknown enum value", raw);
+  if (raw > static_cast<uint16_t>(WireEnum<Cpp>::kLast)) KJ_FAIL_REQUIRE("unknown enum value", raw);
   out = static_cast<Cpp>(raw);
 }
 
@@ -409,7 +409,9 @@ constexpr auto kPayloadReaders =
 
 void read_payload(PayloadReader union_reader, Payload& out) {
   const auto which = static_cast<uint16_t>(union_reader.which());
-  KJ_REQUIRE(which < kPayloadReaders.size(), "unknown event type (payload union member)", which);
+  if (which >= kPayloadReaders.size()) {
+    KJ_FAIL_REQUIRE("unknown event type (payload union member)", which);
+  }
   kPayloadReaders[which](union_reader, out);
 }
 
@@ -420,11 +422,25 @@ void read_envelope(schema::Event::Reader root, Event& out) {
   from_wire(root.getStream(), out.stream);
   out.version = root.getVersion();
   const capnp::Data::Reader id = root.getId();
-  KJ_REQUIRE(id.size() == out.id.bytes.size(), "event id is not 16 bytes", id.size());
+  if (id.size() != out.id.bytes.size()) KJ_FAIL_REQUIRE("event id is not 16 bytes", id.size());
   std::memcpy(out.id.bytes.data(), id.begin(), out.id.bytes.size());
   out.recorded_at = root.getRecordedAt();
   out.occurred_at = root.getOccurredAt();
   from_wire(root.getActor(), out.actor);
+}
+
+// Cap'n Proto's descriptions quote the offending operands, which for corrupt input can be any
+// bytes: keep the message short and printable so it can go into logs and JSON as is.
+std::string describe(const kj::Exception& e) {
+  constexpr size_t kMaxLength = 200;
+  const kj::StringPtr description = e.getDescription();
+  std::string out;
+  for (size_t i = 0; i < description.size() && out.size() < kMaxLength; ++i) {
+    const char c = description[i];
+    out += c >= 0x20 && c < 0x7f ? c : '?';
+  }
+  if (description.size() > kMaxLength) out += "...";
+  return out;
 }
 
 enum class Depth { kEnvelope, kWholeEvent };
@@ -476,7 +492,7 @@ Result<Event> decode(std::string_view bytes, Depth depth) {
     if (depth == Depth::kWholeEvent) read_payload(root.getPayload(), event.payload);
     return event;
   } catch (const kj::Exception& e) {
-    return corruption(fmt::format("stored event does not decode: {}", e.getDescription().cStr()));
+    return corruption(fmt::format("stored event does not decode: {}", describe(e)));
   }
 }
 

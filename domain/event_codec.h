@@ -1,9 +1,13 @@
 // The stored form of events: canonical Cap'n Proto messages of the schema domain/events.capnp.
 //
 // Stored bytes are the unit of the audit trail: the store keeps them verbatim and the Merkle
-// tree hashes them as its leaves (SPEC §2), so encoding must be deterministic and decoding must
-// accept exactly what encoding produces. An auditor reads the same bytes with
-// `capnp decode --flat events.capnp Event`.
+// tree hashes them as its leaves (SPEC §2), never a re-encoding. An auditor reads the same bytes
+// with `capnp decode --flat events.capnp Event`.
+//
+// encode_event is deterministic and decode_event(encode_event(e)) == e. The converse does not
+// hold byte for byte: Cap'n Proto's canonical form leaves room for bytes our model does not keep
+// (unused padding bits, fields added by a newer schema), so two different stored byte strings
+// may decode to equal events. That is harmless for the audit trail, which hashes the bytes.
 //
 // All functions are pure and thread-safe (no shared state).
 #pragma once

@@ -113,7 +113,9 @@ Result<Micros> parse_timestamp(std::string_view text) {
 
 std::string format_timestamp(Micros t) {
   const Date day = date_of(t);
-  Micros in_day = t - static_cast<Micros>(day.days) * kMicrosPerDay;
+  // The remainder, not t - days * kMicrosPerDay: that product overflows near the int64 minimum.
+  Micros in_day = t % kMicrosPerDay;
+  if (in_day < 0) in_day += kMicrosPerDay;
   const int64_t secs = in_day / kMicrosPerSecond;
   const int64_t frac = in_day % kMicrosPerSecond;
   std::string out = fmt::format("{}T{:02}:{:02}:{:02}", format_date(day), secs / 3600,

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 namespace gaplog {
 namespace {
@@ -177,13 +178,11 @@ class FaultyRocksFile final : public rocksdb::FSWritableFileOwnerWrapper {
     return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, o, d);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
-    if (faults_->fail_syncs) return injected("sync");
-    ++faults_->syncs;
+    if (faults_->sync_fails()) return injected("sync");
     return FSWritableFileOwnerWrapper::Sync(o, d);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
-    if (faults_->fail_syncs) return injected("sync");
-    ++faults_->syncs;
+    if (faults_->sync_fails()) return injected("sync");
     return FSWritableFileOwnerWrapper::Fsync(o, d);
   }
   rocksdb::IOStatus RangeSync(uint64_t offset, uint64_t n, const rocksdb::IOOptions& o,
@@ -235,8 +234,7 @@ class FaultyWritableFile final : public WritableFile {
     return f_->append(bytes);
   }
   Status sync() override {
-    if (faults_->fail_syncs) return io_error("injected sync failure");
-    ++faults_->syncs;
+    if (faults_->sync_fails()) return io_error("injected sync failure");
     return f_->sync();
   }
   Status close() override { return f_->close(); }
@@ -247,6 +245,15 @@ class FaultyWritableFile final : public WritableFile {
 };
 
 }  // namespace
+
+bool FaultInjectingFileSystem::Faults::sync_fails() {
+  if (const int64_t us = sync_delay_us.load(); us > 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(us));
+  }
+  if (fail_syncs) return true;
+  ++syncs;
+  return false;
+}
 
 std::unique_ptr<FileSystem> make_posix_file_system() { return std::make_unique<PosixFileSystem>(); }
 

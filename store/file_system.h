@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -80,6 +81,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   void set_fail_writes(bool fail) { faults_->fail_writes.store(fail); }
   // While set, every sync fails with an I/O error.
   void set_fail_syncs(bool fail) { faults_->fail_syncs.store(fail); }
+  // Every sync first sleeps this long (a slow disk), so tests can make writers pile up.
+  void set_sync_delay(std::chrono::microseconds d) { faults_->sync_delay_us.store(d.count()); }
   // Counts of syncs that reached the base file system (tests use it to see group commit).
   uint64_t syncs() const { return faults_->syncs.load(); }
 
@@ -98,6 +101,9 @@ class FaultInjectingFileSystem final : public FileSystem {
     std::atomic<bool> fail_writes{false};
     std::atomic<bool> fail_syncs{false};
     std::atomic<uint64_t> syncs{0};
+    std::atomic<int64_t> sync_delay_us{0};
+    // Applies the switches to one sync: sleeps, then says whether it must fail.
+    bool sync_fails();
   };
 
  private:

@@ -1,0 +1,77 @@
+// Shared fixtures for store tests: a temporary directory and small event builders.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "store/clock.h"
+#include "store/event_log.h"
+#include "store/file_system.h"
+
+namespace gaplog::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "gaplog-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline NewEvent comment(const std::string& stream, const std::string& text,
+                        std::optional<Micros> occurred_at = std::nullopt, Uuid id = {}) {
+  return NewEvent{stream, id, occurred_at, "ann@example.com", CommentAdded{stream, text}};
+}
+
+inline AppendRequest one(NewEvent e) {
+  AppendRequest r;
+  r.events.push_back(std::move(e));
+  return r;
+}
+
+// 2026-01-01T00:00:00Z
+constexpr Micros kT0 = 1'767'225'600LL * kMicrosPerSecond;
+
+// An event log in a temporary directory, on a fault-injecting file system and a manual clock.
+class LogFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  void reopen() {
+    log_.reset();
+    EventLogOptions options{dir_.sub("events"), &faulty_, &clock_, /*create_if_missing=*/true};
+    auto log = EventLog::open(options);
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    log_ = std::move(log).value();
+  }
+
+  void close() { log_.reset(); }
+
+  AppendResult must_append(AppendRequest r) {
+    auto res = log_->append(std::move(r));
+    EXPECT_TRUE(res.is_ok()) << res.status().to_string();
+    return res.is_ok() ? std::move(res).value() : AppendResult{};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<FileSystem> posix_ = make_posix_file_system();
+  FaultInjectingFileSystem faulty_{*posix_};
+  ManualClock clock_{kT0};
+  std::unique_ptr<EventLog> log_;
+};
+
+}  // namespace gaplog::testing
