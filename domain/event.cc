@@ -9,7 +9,8 @@ namespace {
 // Contract names, indexed by the enum's value: each table lists them in declaration order.
 constexpr std::array<std::string_view, 5> kCategoryNames = {
     "security", "availability", "processing_integrity", "confidentiality", "privacy"};
-constexpr std::array<std::string_view, 4> kRoleNames = {"admin", "editor", "contributor", "auditor"};
+constexpr std::array<std::string_view, 4> kRoleNames = {"admin", "editor", "contributor",
+                                                        "auditor"};
 constexpr std::array<std::string_view, 3> kControlStatusNames = {
     "not_implemented", "partially_implemented", "implemented"};
 constexpr std::array<std::string_view, 5> kFindingStatusNames = {
@@ -20,13 +21,27 @@ constexpr std::array<std::string_view, 4> kFindingSourceNames = {
 
 // Indexed by the Payload alternative.
 constexpr std::array<std::string_view, 20> kEventTypeNames = {
-    "program_named",        "scope_set",          "user_added",
-    "user_role_changed",    "user_deactivated",   "token_issued",
-    "token_revoked",        "control_defined",    "control_updated",
-    "control_status_set",   "finding_recorded",   "finding_updated",
-    "finding_assigned",     "finding_due_date_set", "finding_status_changed",
-    "risk_accepted",        "comment_added",      "evidence_uploaded",
-    "evidence_linked",      "evidence_unlinked"};
+    "program_named",
+    "scope_set",
+    "user_added",
+    "user_role_changed",
+    "user_deactivated",
+    "token_issued",
+    "token_revoked",
+    "control_defined",
+    "control_updated",
+    "control_status_set",
+    "finding_recorded",
+    "finding_updated",
+    "finding_assigned",
+    "finding_due_date_set",
+    "finding_status_changed",
+    "risk_accepted",
+    "comment_added",
+    "evidence_uploaded",
+    "evidence_linked",
+    "evidence_unlinked",
+};
 
 // A table that is one entry short (or long) of its enum would shift every name after it.
 template <typename E, size_t N>

@@ -7,6 +7,7 @@
 #include <kj/exception.h>
 
 #include <array>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -93,7 +94,9 @@ void from_wire(typename WireEnum<Cpp>::Type value, Cpp& out) {
   out = static_cast<Cpp>(raw);
 }
 
-void from_wire(capnp::Text::Reader text, std::string& out) { out.assign(text.begin(), text.size()); }
+void from_wire(capnp::Text::Reader text, std::string& out) {
+  out.assign(text.begin(), text.size());
+}
 
 void from_data(capnp::Data::Reader data, std::string& out) {
   out.assign(reinterpret_cast<const char*>(data.begin()), data.size());
@@ -108,13 +111,17 @@ void from_wire(ListReader list, std::vector<T>& out) {
 // ---- Payloads -------------------------------------------------------------------------------
 // One write() and one read() per event type, field for field in the order of events.capnp.
 
-void write(PayloadBuilder u, const ProgramNamed& p) { u.initProgramNamed().setName(to_wire(p.name)); }
+void write(PayloadBuilder u, const ProgramNamed& p) {
+  u.initProgramNamed().setName(to_wire(p.name));
+}
 void read(PayloadReader u, ProgramNamed& p) { from_wire(u.getProgramNamed().getName(), p.name); }
 
 void write(PayloadBuilder u, const ScopeSet& p) {
   fill(u.initScopeSet().initCategories(p.categories.size()), p.categories);
 }
-void read(PayloadReader u, ScopeSet& p) { from_wire(u.getScopeSet().getCategories(), p.categories); }
+void read(PayloadReader u, ScopeSet& p) {
+  from_wire(u.getScopeSet().getCategories(), p.categories);
+}
 
 void write(PayloadBuilder u, const UserAdded& p) {
   auto b = u.initUserAdded();
@@ -509,7 +516,7 @@ std::string encode_event(const Event& event) {
   root.setOccurredAt(event.occurred_at);
   root.setActor(to_wire(event.actor));
   std::visit([&](const auto& payload) { write(root.getPayload(), payload); }, event.payload);
-  KJ_DASSERT(static_cast<size_t>(root.getPayload().which()) == event.payload.index());
+  assert(static_cast<size_t>(root.getPayload().which()) == event.payload.index());
 
   const kj::Array<capnp::word> canonical = capnp::canonicalize(root.asReader());
   const kj::ArrayPtr<const kj::byte> bytes = canonical.asBytes();

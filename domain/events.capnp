@@ -3,8 +3,8 @@
 # This schema is shipped in the audit bundle so that an auditor can read the exported events
 # with the standard Cap'n Proto tool, e.g.
 #
-#     capnp decode events.capnp Event < one-event.bin
-#     capnp decode --flat events.capnp Event < one-canonical-event.bin
+#     capnp decode events.capnp Event < events.bin              (the bundle: stream framing)
+#     capnp decode --flat events.capnp Event < leaf.bin         (one event as stored and hashed)
 #
 # Each event is stored as one canonical Cap'n Proto message (single segment, no segment table,
 # see capnp::canonicalize); those exact bytes are what the Merkle tree hashes (leaf i = the
@@ -22,10 +22,13 @@
 # - Optional text (owner, control, previous values, reason) uses the empty string for "none".
 # - Users are identified by e-mail; findings by "F-<n>", evidence by "E-<n>", controls by the
 #   id chosen by the user (e.g. "AC-01"); criteria by TSC 2017 ids (e.g. "CC6.1").
-# - Hashes are lowercase hex text.
+# - File hashes (EvidenceUploaded.sha256) are lowercase hex text; TokenIssued.tokenHash is the
+#   raw 32-byte digest.
 
 @0xd1856aa852972676;
 
+# The standard C++ annotations shipped with Cap'n Proto: they only name the C++ namespace and
+# do not change the encoding.
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("gaplog::schema");
 

@@ -54,27 +54,33 @@ std::vector<Event> sample_events() {
     events.push_back(envelope(++seq, std::move(stream), std::move(payload)));
   };
   add("program", ProgramNamed{"Acme Büro GmbH — SOC 2 🚀"});
-  add("program", ScopeSet{{Category::kSecurity, Category::kAvailability,
-                           Category::kProcessingIntegrity, Category::kConfidentiality,
-                           Category::kPrivacy}});
+  add("program",
+      ScopeSet{{Category::kSecurity, Category::kAvailability, Category::kProcessingIntegrity,
+                Category::kConfidentiality, Category::kPrivacy}});
   add("user/zoë@example.com", UserAdded{"zoë@example.com", "Zoë Ångström", Role::kContributor});
   add("user/bob@example.com", UserRoleChanged{"bob@example.com", Role::kAuditor, Role::kEditor});
   add("user/bob@example.com", UserDeactivated{"bob@example.com", ""});
-  add("user/ann@example.com",
-      TokenIssued{"tok_7Hq2", "ann@example.com", "\x00\xff\x10\x80 hash"s});
+  add("user/ann@example.com", TokenIssued{"tok_7Hq2", "ann@example.com", "\x00\xff\x10\x80 hash"s});
   add("user/ann@example.com", TokenRevoked{"tok_7Hq2", "ann@example.com"});
-  add("control/AC-01", ControlDefined{"AC-01", "MFA on all production access",
+  add("control/AC-01", ControlDefined{"AC-01",
+                                      "MFA on all production access",
                                       "Hardware keys for admins;\nTOTP for everyone else.",
                                       {"CC6.1", "CC6.2", "CC6.3"},
                                       ControlStatus::kPartiallyImplemented});
   add("control/AC-01", ControlUpdated{"AC-01", "MFA überall", "", {"CC6.1"}});
   add("control/AC-01", ControlStatusSet{"AC-01", ControlStatus::kImplemented,
                                         ControlStatus::kNotImplemented, "rolled out 2026-03-01"});
-  add("finding/F-1", FindingRecorded{"F-1", "No access reviews", "访问权限没有定期审查。",
-                                     Severity::kCritical, {"CC6.2", "CC6.3", "CC1.1"}, "AC-01",
-                                     FindingSource::kInterview, "ann@example.com", "2026-06-30"});
-  add("finding/F-1", FindingUpdated{"F-1", "No quarterly access reviews", "", Severity::kMedium,
-                                    {"CC6.2"}, ""});
+  add("finding/F-1", FindingRecorded{"F-1",
+                                     "No access reviews",
+                                     "访问权限没有定期审查。",
+                                     Severity::kCritical,
+                                     {"CC6.2", "CC6.3", "CC1.1"},
+                                     "AC-01",
+                                     FindingSource::kInterview,
+                                     "ann@example.com",
+                                     "2026-06-30"});
+  add("finding/F-1",
+      FindingUpdated{"F-1", "No quarterly access reviews", "", Severity::kMedium, {"CC6.2"}, ""});
   add("finding/F-1", FindingAssigned{"F-1", "zoë@example.com", ""});
   add("finding/F-1", FindingDueDateSet{"F-1", "2024-02-29", "", "auditor asked for it earlier"});
   add("finding/F-1", FindingStatusChanged{"F-1", FindingStatus::kInProgress,
@@ -145,6 +151,21 @@ TEST(EventCodec, EmptyListsAndStringsRoundTrip) {
   }
 }
 
+// Within the traversal limit the decoder derives from the size, whatever the shape.
+TEST(EventCodec, LargeEventsRoundTrip) {
+  ControlDefined control{"AC-99", std::string(200, 'T'), std::string(100'000, 'd'), {}, {}};
+  for (int i = 0; i < 1000; ++i)
+    control.criteria.push_back(i % 3 == 0 ? "" : "CC" + std::to_string(i));
+  ScopeSet scope;
+  for (int i = 0; i < 10'000; ++i) scope.categories.push_back(static_cast<Category>(i % 5));
+  for (Payload payload : {Payload(control), Payload(scope)}) {
+    const Event event = envelope(5, "control/AC-99", std::move(payload));
+    Result<Event> decoded = decode_event(encode_event(event));
+    ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+    EXPECT_EQ(*decoded, event);
+  }
+}
+
 // Every value of every enum survives encoding (the wire enums mirror the C++ ones in order).
 TEST(EventCodec, EveryEnumValueRoundTrips) {
   std::vector<Event> events;
@@ -168,13 +189,20 @@ TEST(EventCodec, EveryEnumValueRoundTrips) {
   }
   for (int s = 0; s <= static_cast<int>(Severity::kLow); ++s) {
     for (int src = 0; src <= static_cast<int>(FindingSource::kOther); ++src) {
-      events.push_back(envelope(
-          8, "finding/F-1",
-          FindingRecorded{"F-1", "t", "d", static_cast<Severity>(s), {"CC1.1"}, "",
-                          static_cast<FindingSource>(src), "", ""}));
+      events.push_back(envelope(8, "finding/F-1",
+                                FindingRecorded{"F-1",
+                                                "t",
+                                                "d",
+                                                static_cast<Severity>(s),
+                                                {"CC1.1"},
+                                                "",
+                                                static_cast<FindingSource>(src),
+                                                "",
+                                                ""}));
     }
-    events.push_back(envelope(
-        9, "finding/F-1", FindingUpdated{"F-1", "t", "d", static_cast<Severity>(s), {"CC1.1"}, ""}));
+    events.push_back(
+        envelope(9, "finding/F-1",
+                 FindingUpdated{"F-1", "t", "d", static_cast<Severity>(s), {"CC1.1"}, ""}));
   }
   for (const Event& event : events) {
     Result<Event> decoded = decode_event(encode_event(event));
@@ -353,10 +381,8 @@ TEST(EventCodec, RejectsUnknownPayloadType) {
   set_valid_envelope(root);
   root.getPayload().initProgramNamed().setName("Acme");
   // Write a discriminant no member has, as a newer (or hostile) writer could.
-  const uint32_t offset = capnp::Schema::from<schema::Event::Payload>()
-                              .getProto()
-                              .getStruct()
-                              .getDiscriminantOffset();
+  const uint32_t offset =
+      capnp::Schema::from<schema::Event::Payload>().getProto().getStruct().getDiscriminantOffset();
   kj::ArrayPtr<kj::byte> data = message.getRoot<capnp::AnyStruct>().getDataSection();
   ASSERT_LE((offset + 1) * 2, data.size());
   data[offset * 2] = 99;
@@ -405,8 +431,10 @@ TEST(EventCodec, RejectsIdsThatAreNot16Bytes) {
     auto root = message.initRoot<schema::Event>();
     set_valid_envelope(root);
     const std::string id(size, 'i');
-    if (size != 0) root.setId(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(id.data()), size));
-    else root.disownId();
+    if (size != 0)
+      root.setId(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(id.data()), size));
+    else
+      root.disownId();
     root.getPayload().initProgramNamed();
     const std::string bytes = canonical_bytes(message);
     expect_corruption(bytes, "id of " + std::to_string(size) + " bytes");
@@ -420,8 +448,11 @@ TEST(EventCodec, RejectsWrongPointerTypes) {
   auto root = message.initRoot<schema::Event>();
   set_valid_envelope(root);
   root.getPayload().initProgramNamed();
-  const uint32_t stream_slot =
-      capnp::Schema::from<schema::Event>().getFieldByName("stream").getProto().getSlot().getOffset();
+  const uint32_t stream_slot = capnp::Schema::from<schema::Event>()
+                                   .getFieldByName("stream")
+                                   .getProto()
+                                   .getSlot()
+                                   .getOffset();
   message.getRoot<capnp::AnyStruct>().getPointerSection()[stream_slot].initAsAnyList(
       capnp::ElementSize::VOID, 1u << 28);
   const std::string bytes = canonical_bytes(message);
@@ -438,13 +469,27 @@ std::vector<Payload> one_of_each(std::index_sequence<I...>) {
 
 TEST(EventTypeName, EveryAlternativeHasItsContractName) {
   const std::vector<std::string_view> expected = {
-      "program_named",     "scope_set",          "user_added",
-      "user_role_changed", "user_deactivated",   "token_issued",
-      "token_revoked",     "control_defined",    "control_updated",
-      "control_status_set", "finding_recorded",  "finding_updated",
-      "finding_assigned",  "finding_due_date_set", "finding_status_changed",
-      "risk_accepted",     "comment_added",      "evidence_uploaded",
-      "evidence_linked",   "evidence_unlinked"};
+      "program_named",
+      "scope_set",
+      "user_added",
+      "user_role_changed",
+      "user_deactivated",
+      "token_issued",
+      "token_revoked",
+      "control_defined",
+      "control_updated",
+      "control_status_set",
+      "finding_recorded",
+      "finding_updated",
+      "finding_assigned",
+      "finding_due_date_set",
+      "finding_status_changed",
+      "risk_accepted",
+      "comment_added",
+      "evidence_uploaded",
+      "evidence_linked",
+      "evidence_unlinked",
+  };
   const std::vector<Payload> payloads =
       one_of_each(std::make_index_sequence<std::variant_size_v<Payload>>());
   ASSERT_EQ(payloads.size(), expected.size());

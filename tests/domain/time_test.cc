@@ -55,11 +55,28 @@ TEST(Dates, DaysPerMonth) {
 }
 
 TEST(Dates, RejectsBadFormats) {
-  for (const std::string& bad :
-       {""s, "2024"s, "2024-1-05"s, "2024-01-5"s, "24-01-05"s, "2024/01/05"s, "2024-01-05 "s,
-        " 2024-01-05"s, "2024-01-05T00:00:00Z"s, "2024-13-01"s, "2024-00-10"s, "2024-01-00"s,
-        "2024-01-32"s, "0000-01-01"s, "+2024-01-0"s, "-024-01-05"s, "abcd-ef-gh"s, "2024-01-0x"s,
-        "2024_01_05"s, "20240105"s, "2024-01-05\0"s, "２０２４-01-05"s}) {
+  for (const std::string& bad : {""s,
+                                 "2024"s,
+                                 "2024-1-05"s,
+                                 "2024-01-5"s,
+                                 "24-01-05"s,
+                                 "2024/01/05"s,
+                                 "2024-01-05 "s,
+                                 " 2024-01-05"s,
+                                 "2024-01-05T00:00:00Z"s,
+                                 "2024-13-01"s,
+                                 "2024-00-10"s,
+                                 "2024-01-00"s,
+                                 "2024-01-32"s,
+                                 "0000-01-01"s,
+                                 "+2024-01-0"s,
+                                 "-024-01-05"s,
+                                 "abcd-ef-gh"s,
+                                 "2024-01-0x"s,
+                                 "2024_01_05"s,
+                                 "20240105"s,
+                                 "2024-01-05\0"s,
+                                 "２０２４-01-05"s}) {
     Result<Date> d = parse_date(bad);
     EXPECT_FALSE(d.is_ok()) << bad;
     if (!d.is_ok()) {
@@ -139,14 +156,27 @@ TEST(Timestamps, RejectsOffsetsOtherThanZ) {
 }
 
 TEST(Timestamps, RejectsBadFormats) {
-  for (const std::string& bad :
-       {""s, "2026-03-31"s, "2026-03-31T"s, "2026-03-31T14:00Z"s, "2026-03-31 14:00:00Z"s,
-        "2026-03-31T24:00:00Z"s, "2026-03-31T23:60:00Z"s, "2026-03-31T23:59:60Z"s,
-        "2026-03-31T1:00:00Z"s, "2026-03-31T14:00:00.Z"s, "2026-03-31T14:00:00.1234567890Z"s,
-        "2026-03-31T14:00:00,5Z"s, "2026-02-30T00:00:00Z"s, "2023-02-29T00:00:00Z"s,
-        "0000-01-01T00:00:00Z"s, "2026-03-31T14:00:00ZZ"s, "2026-03-31T14:00:00Z "s,
-        " 2026-03-31T14:00:00Z"s, "2026-03-31T14:00:00.-5Z"s, "2026-03-31T14:00:00Z\0"s,
-        "2026-03-31T14:0a:00Z"s}) {
+  for (const std::string& bad : {""s,
+                                 "2026-03-31"s,
+                                 "2026-03-31T"s,
+                                 "2026-03-31T14:00Z"s,
+                                 "2026-03-31 14:00:00Z"s,
+                                 "2026-03-31T24:00:00Z"s,
+                                 "2026-03-31T23:60:00Z"s,
+                                 "2026-03-31T23:59:60Z"s,
+                                 "2026-03-31T1:00:00Z"s,
+                                 "2026-03-31T14:00:00.Z"s,
+                                 "2026-03-31T14:00:00.1234567890Z"s,
+                                 "2026-03-31T14:00:00,5Z"s,
+                                 "2026-02-30T00:00:00Z"s,
+                                 "2023-02-29T00:00:00Z"s,
+                                 "0000-01-01T00:00:00Z"s,
+                                 "2026-03-31T14:00:00ZZ"s,
+                                 "2026-03-31T14:00:00Z "s,
+                                 " 2026-03-31T14:00:00Z"s,
+                                 "2026-03-31T14:00:00.-5Z"s,
+                                 "2026-03-31T14:00:00Z\0"s,
+                                 "2026-03-31T14:0a:00Z"s}) {
     Result<Micros> t = parse_timestamp(bad);
     EXPECT_FALSE(t.is_ok()) << bad;
     if (!t.is_ok()) {
@@ -163,7 +193,8 @@ TEST(Timestamps, Formats) {
   EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59.999999Z");
   EXPECT_EQ(format_timestamp(-kMicrosPerDay), "1969-12-31T00:00:00Z");
   EXPECT_EQ(format_timestamp(at(1, 1, 1, 0, 0, 0)), "0001-01-01T00:00:00Z");
-  EXPECT_EQ(format_timestamp(at(9999, 12, 31, 23, 59, 59) + 999'999), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(format_timestamp(at(9999, 12, 31, 23, 59, 59) + 999'999),
+            "9999-12-31T23:59:59.999999Z");
 }
 
 // Regression: the time of day used to be computed as t - days * kMicrosPerDay, whose product
@@ -291,8 +322,8 @@ TEST(Hex, RoundTripsEveryByte) {
 }
 
 TEST(Hex, RejectsOddLengthsAndNonHexDigits) {
-  for (const std::string& bad : {"0"s, "abc"s, "0g"s, "g0"s, "zz"s, " 00"s, "00 "s, "0x00"s,
-                                 "-1"s, "\0\0"s, "ａｂ"s}) {
+  for (const std::string& bad :
+       {"0"s, "abc"s, "0g"s, "g0"s, "zz"s, " 00"s, "00 "s, "0x00"s, "-1"s, "\0\0"s, "ａｂ"s}) {
     EXPECT_EQ(from_hex(bad), std::nullopt) << bad;
   }
 }
