@@ -450,7 +450,7 @@ std::string describe(const kj::Exception& e) {
   return out;
 }
 
-enum class Depth { kEnvelope, kWholeEvent };
+enum class Depth { kEnvelope, kWholeEvent, kWholeEventTrusted };
 
 // Stored events are a few hundred bytes; copies of misaligned ones up to this size stay on the
 // stack, so the common decode path allocates nothing but the Event's own strings.
@@ -496,7 +496,7 @@ Result<Event> decode(std::string_view bytes, Depth depth) {
     const schema::Event::Reader root = message.getRoot<schema::Event>();
     Event event;
     read_envelope(root, event);
-    if (depth == Depth::kWholeEvent) read_payload(root.getPayload(), event.payload);
+    if (depth != Depth::kEnvelope) read_payload(root.getPayload(), event.payload);
     return event;
   } catch (const kj::Exception& e) {
     return corruption(fmt::format("stored event does not decode: {}", describe(e)));
@@ -524,6 +524,10 @@ std::string encode_event(const Event& event) {
 }
 
 Result<Event> decode_event(std::string_view bytes) { return decode(bytes, Depth::kWholeEvent); }
+
+Result<Event> decode_stored_event(std::string_view bytes) {
+  return decode(bytes, Depth::kWholeEventTrusted);
+}
 
 Result<Event> decode_envelope(std::string_view bytes) { return decode(bytes, Depth::kEnvelope); }
 

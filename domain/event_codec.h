@@ -34,6 +34,12 @@ std::string encode_event(const Event& event);
 // (allocation failure aside).
 Result<Event> decode_event(std::string_view bytes);
 
+// Decodes bytes read back from gaplog's own event log: everything decode_event checks except
+// the canonical form. What protects stored bytes is the Merkle tree (verify recomputes every
+// leaf), not a canonical check on every read, which costs about a third of a decode. Use
+// decode_event for bytes from anywhere else (an imported bundle, a client).
+Result<Event> decode_stored_event(std::string_view bytes);
+
 // Cheap peek used by indexes: decodes only the envelope (seq, stream, version, id, recorded_at,
 // occurred_at, actor) and leaves the payload default-constructed. It checks what it reads as
 // decode_event does, but it does not check the canonical form nor read the payload, so bytes

@@ -9,13 +9,16 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <array>
+#include <cassert>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "domain/event_codec.h"
@@ -42,22 +45,6 @@ Hash hash_from(std::string_view bytes) {
   std::copy_n(bytes.begin(), std::min(bytes.size(), h.size()), h.begin());
   return h;
 }
-
-// The complete subtrees on the right edge of the tree: for size n, one per set bit of n.
-// Appending a leaf only ever needs these as left siblings.
-class MerkleFrontier final : public SubtreeHashSource {
- public:
-  Result<Hash> complete_subtree(unsigned level, uint64_t index) const override {
-    if (level < nodes_.size() && nodes_[level] && nodes_[level]->index == index) {
-      return nodes_[level]->hash;
-    }
-    return internal_error(fmt::format("Merkle node ({}, {}) is not on the frontier", level, index));
-  }
-  void put(const SubtreeNode& node) { nodes_.at(node.level) = node; }
-
- private:
-  std::array<std::optional<SubtreeNode>, 64> nodes_;
-};
 
 // Complete subtrees as persisted in RocksDB.
 class StoredSubtrees final : public SubtreeHashSource {
@@ -110,6 +97,32 @@ Status validate_shape(const AppendRequest& req, size_t max_events) {
   return Status::ok();
 }
 
+// Version 7 UUIDs for events that come without an id. The random part is drawn from OpenSSL
+// in blocks, since one RAND_bytes call per event showed up in append profiles.
+class TimeOrderedIds {
+ public:
+  Uuid next(Micros now) {
+    if (used_ == kBlock) {
+      if (RAND_bytes(random_.data(), static_cast<int>(random_.size())) != 1) {
+        throw std::runtime_error("OpenSSL RAND_bytes failed: no randomness available");
+      }
+      used_ = 0;
+    }
+    Uuid id;
+    std::copy_n(random_.begin() + used_++ * 10, 10, id.bytes.begin() + 6);
+    const uint64_t ms = static_cast<uint64_t>(std::max<Micros>(now, 0) / 1000);
+    for (int i = 0; i < 6; ++i) id.bytes[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+    id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x70);
+    id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);
+    return id;
+  }
+
+ private:
+  static constexpr size_t kBlock = 256;
+  std::array<uint8_t, kBlock * 10> random_{};
+  size_t used_ = kBlock;
+};
+
 class EventLogImpl;
 
 class SubscriptionImpl final : public EventLog::Subscription {
@@ -140,13 +153,7 @@ class EventLogImpl final : public EventLog {
     if (value.size() != 16) return corruption("the log head record is damaged");
     last_seq_ = keys::get_be64(value);
     last_recorded_at_ = static_cast<Micros>(keys::get_be64(std::string_view(value).substr(8)));
-    // Rebuild the frontier: one complete subtree per set bit of the tree size.
-    for (unsigned level = 0; level < 64; ++level) {
-      if (!(last_seq_ >> level & 1)) continue;
-      const uint64_t index = (last_seq_ >> (level + 1)) << 1;
-      GAPLOG_ASSIGN_OR_RETURN(Hash h, stored_.complete_subtree(level, index));
-      frontier_.put({level, index, h});
-    }
+    GAPLOG_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::restore(stored_, last_seq_));
     committed_seq_.store(last_seq_);
     return Status::ok();
   }
@@ -415,21 +422,19 @@ class EventLogImpl final : public EventLog {
         return fail(seq, fmt::format("the event stored at seq {} says it is seq {}: events were "
                                      "moved or reordered", seq, decoded->seq));
       }
-      const Hash leaf = merkle_leaf_hash(bytes);
-      GAPLOG_ASSIGN_OR_RETURN(auto nodes, merkle_nodes_completed_by_append(recomputed, seq - 1, leaf));
-      for (const SubtreeNode& node : nodes) {
+      std::optional<SubtreeNode> mismatch;
+      recomputed.append(merkle_leaf_hash(bytes), [&](const SubtreeNode& node) {
         auto stored = stored_.complete_subtree(node.level, node.index);
-        if (!stored || *stored != node.hash) {
-          return fail(seq, node.level == 0
-                               ? "the event's bytes do not match its leaf hash: it was changed"
-                               : fmt::format("Merkle node (level {}, index {}) does not match the "
-                                             "events below it", node.level, node.index));
-        }
-        recomputed.put(node);
+        if (!mismatch && (!stored || *stored != node.hash)) mismatch = node;
+      });
+      if (mismatch) {
+        return fail(seq, mismatch->level == 0
+                             ? "the event's bytes do not match its leaf hash: it was changed"
+                             : fmt::format("Merkle node (level {}, index {}) does not match the "
+                                           "events below it", mismatch->level, mismatch->index));
       }
       if (auto h = heads.find(seq); h != heads.end()) {
-        GAPLOG_ASSIGN_OR_RETURN(Hash r, merkle_root(recomputed, seq));
-        if (r != h->second.root) {
+        if (recomputed.root() != h->second.root) {
           return fail(seq, fmt::format("the signed tree head of size {} does not match the events",
                                        seq));
         }
@@ -438,7 +443,7 @@ class EventLogImpl final : public EventLog {
     }
     GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the log"));
     if (expected != size + 1) return fail(expected, fmt::format("event seq {} is missing", expected));
-    GAPLOG_ASSIGN_OR_RETURN(report.root, merkle_root(recomputed, size));
+    report.root = recomputed.root();
     return report;
   }
 
@@ -452,24 +457,19 @@ class EventLogImpl final : public EventLog {
     std::condition_variable cv;
   };
 
-  // The key-value writes of a group, kept by kind. They go into the WriteBatch kind by kind:
-  // event and Merkle keys then arrive in ascending order, which keeps RocksDB's memtable
-  // inserts cheap (interleaving the kinds made skip-list insertion the top cost).
+  // The key-value writes of a group. They enter the WriteBatch sorted by key: RocksDB's
+  // memtable skip list then continues each insert from where the previous one stopped, where
+  // interleaved event, index and Merkle keys made skip-list search the top cost of an append.
   struct GroupWrites {
-    using Writes = std::vector<std::pair<std::string, std::string>>;
-    Writes events, nodes, indexes;
+    std::vector<std::pair<std::string, std::string>> kvs;
+    void put(std::string key, std::string value) { kvs.emplace_back(std::move(key), std::move(value)); }
     void append(GroupWrites&& other) {
-      for (Writes GroupWrites::*kind : {&GroupWrites::events, &GroupWrites::nodes, &GroupWrites::indexes}) {
-        auto& mine = this->*kind;
-        auto& theirs = other.*kind;
-        mine.insert(mine.end(), std::make_move_iterator(theirs.begin()),
-                    std::make_move_iterator(theirs.end()));
-      }
+      kvs.insert(kvs.end(), std::make_move_iterator(other.kvs.begin()),
+                 std::make_move_iterator(other.kvs.end()));
     }
-    void put_into(rocksdb::WriteBatch& batch) const {
-      for (const auto* kind : {&events, &nodes, &indexes}) {
-        for (const auto& [k, v] : *kind) batch.Put(k, v);
-      }
+    void put_into(rocksdb::WriteBatch& batch) {
+      std::sort(kvs.begin(), kvs.end());
+      for (const auto& [k, v] : kvs) batch.Put(k, v);
     }
   };
 
@@ -482,7 +482,7 @@ class EventLogImpl final : public EventLog {
   };
 
   Result<Event> decode_stored(uint64_t seq, std::string_view bytes) const {
-    auto e = decode_event(bytes);
+    auto e = decode_stored_event(bytes);
     if (!e) {
       return corruption(fmt::format("event seq {} does not decode ({}); run verify", seq,
                                     e.status().message()));
@@ -554,7 +554,7 @@ class EventLogImpl final : public EventLog {
     std::vector<uint64_t> known_seqs;
     for (NewEvent& e : req.events) {
       if (e.id.is_nil()) {
-        e.id = random_uuid();
+        e.id = id_generator_.next(now);
         continue;
       }
       if (staging.ids.contains(e.id)) {
@@ -618,20 +618,16 @@ class EventLogImpl final : public EventLog {
       local.heads[ne.stream] = StreamHead{e.version, occurred};
       local.ids.insert(e.id);
       std::string bytes = encode_event(e);
-      GAPLOG_ASSIGN_OR_RETURN(auto nodes, merkle_nodes_completed_by_append(
-                                              local.frontier, e.seq - 1, merkle_leaf_hash(bytes)));
-      local_writes.events.emplace_back(keys::event(e.seq), std::move(bytes));
-      for (const SubtreeNode& node : nodes) {
-        local.frontier.put(node);
-        local_writes.nodes.emplace_back(
-            keys::node(node.level, node.index),
-            std::string(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
-      }
+      assert(local.frontier.size() == e.seq - 1);
+      local.frontier.append(merkle_leaf_hash(bytes), [&](const SubtreeNode& node) {
+        local_writes.put(keys::node(node.level, node.index), std::string(hash_bytes(node.hash)));
+      });
+      local_writes.put(keys::event(e.seq), std::move(bytes));
       std::string seq_value;
       keys::put_be64(seq_value, e.seq);
-      local_writes.indexes.emplace_back(keys::stream(e.stream, e.version), seq_value);
-      local_writes.indexes.emplace_back(keys::id(e.id), seq_value);
-      local_writes.indexes.emplace_back(keys::occurred(e.occurred_at, e.seq), std::string());
+      local_writes.put(keys::stream(e.stream, e.version), seq_value);
+      local_writes.put(keys::id(e.id), seq_value);
+      local_writes.put(keys::occurred(e.occurred_at, e.seq), std::string());
       result.events.push_back(std::move(e));
     }
     writes.append(std::move(local_writes));
@@ -711,6 +707,7 @@ class EventLogImpl final : public EventLog {
   std::deque<Writer*> writers_;
 
   // Leader-only state (touched by one leader at a time, serialised by the queue).
+  TimeOrderedIds id_generator_;
   uint64_t last_seq_ = 0;
   Micros last_recorded_at_ = INT64_MIN;
   MerkleFrontier frontier_;
@@ -732,6 +729,11 @@ class EventLogImpl final : public EventLog {
 SubscriptionImpl::~SubscriptionImpl() { log_->unsubscribe(token_); }
 
 }  // namespace
+
+Uuid time_ordered_uuid(Micros now) {
+  TimeOrderedIds ids;
+  return ids.next(now);
+}
 
 Uuid random_uuid() {
   Uuid id;

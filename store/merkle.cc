@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
+#include <optional>
 
 namespace gaplog {
 namespace {
@@ -246,6 +247,34 @@ Result<Hash> MemoryMerkleTree::complete_subtree(unsigned level, uint64_t index) 
         size(), level, index));
   }
   return complete_[level][index];
+}
+
+Result<MerkleFrontier> MerkleFrontier::restore(const SubtreeHashSource& subtrees, uint64_t size) {
+  MerkleFrontier frontier;
+  frontier.size_ = size;
+  for (unsigned level = 0; level < 64; ++level) {
+    if ((size >> level & 1) == 0) continue;
+    const uint64_t index = (size >> level) - 1;
+    GAPLOG_ASSIGN_OR_RETURN(Hash hash, subtrees.complete_subtree(level, index));
+    frontier.edge_[level] = SubtreeNode{level, index, hash};
+  }
+  return frontier;
+}
+
+Hash MerkleFrontier::root() const {
+  if (size_ == 0) return merkle_empty_root();
+  std::optional<Hash> hash;
+  for (unsigned level = 0; level < 64; ++level) {
+    if ((size_ >> level & 1) == 0) continue;
+    hash = hash ? merkle_node_hash(edge_[level].hash, *hash) : edge_[level].hash;
+  }
+  return *hash;
+}
+
+Result<Hash> MerkleFrontier::complete_subtree(unsigned level, uint64_t index) const {
+  if (level < 64 && (size_ >> level & 1) == 1 && edge_[level].index == index) return edge_[level].hash;
+  return invalid_argument(fmt::format("subtree (level {}, index {}) is not on the right edge of a "
+                                      "tree of {} leaves", level, index, size_));
 }
 
 }  // namespace gaplog

@@ -11,6 +11,7 @@
 // naming the valid range; a failure of the source is returned as the source reported it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -93,6 +94,42 @@ class MemoryMerkleTree : public SubtreeHashSource {
  private:
   // complete_[level][index] is the hash of the complete subtree at (level, index).
   std::vector<std::vector<Hash>> complete_;
+};
+
+// The right edge of a tree: one complete subtree per set bit of its size — all that appending
+// a leaf and computing the current root need, in O(log n) memory and without allocating. The
+// log's writer keeps one, and so do verify and read-back.
+class MerkleFrontier final : public SubtreeHashSource {
+ public:
+  // Appends the next leaf, calling on_complete(node) for every subtree it completes: the leaf
+  // itself (level 0) first, then each parent it completes.
+  template <typename OnComplete>
+  void append(const Hash& leaf_hash, OnComplete&& on_complete) {
+    SubtreeNode node{0, size_, leaf_hash};
+    on_complete(static_cast<const SubtreeNode&>(node));
+    while (node.index % 2 == 1) {
+      node = SubtreeNode{node.level + 1, node.index / 2, merkle_node_hash(edge_[node.level].hash, node.hash)};
+      on_complete(static_cast<const SubtreeNode&>(node));
+    }
+    edge_[node.level] = node;
+    ++size_;
+  }
+  void append(const Hash& leaf_hash) {
+    append(leaf_hash, [](const SubtreeNode&) {});
+  }
+
+  // Restores a frontier for a tree of `size` leaves; `subtree(level, index)` must give the
+  // complete subtree for each set bit of `size` (index = (size >> level) - 1).
+  static Result<MerkleFrontier> restore(const SubtreeHashSource& subtrees, uint64_t size);
+
+  uint64_t size() const { return size_; }
+  Hash root() const;
+  // Only the subtrees on the right edge are known.
+  Result<Hash> complete_subtree(unsigned level, uint64_t index) const override;
+
+ private:
+  std::array<SubtreeNode, 64> edge_{};
+  uint64_t size_ = 0;
 };
 
 }  // namespace gaplog

@@ -50,31 +50,37 @@ Hash Sha256::finish() {
   return hash;
 }
 
-Hash sha256(std::string_view bytes) {
+namespace {
+
+// One-shot hashing reuses a context per thread: EVP_Digest and a fresh EVP_MD_CTX each
+// allocate and free a context per call, which cost more than hashing a 65-byte Merkle node or
+// a few-hundred-byte event.
+EVP_MD_CTX* thread_context() {
+  struct Owner {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Owner() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Owner owner;
+  if (owner.ctx == nullptr) throw std::bad_alloc();
+  return owner.ctx;
+}
+
+}  // namespace
+
+Hash sha256_of(std::initializer_list<std::string_view> parts) {
+  EVP_MD_CTX* ctx = thread_context();
+  check_openssl(EVP_DigestInit_ex2(ctx, sha256_algorithm(), nullptr), "EVP_DigestInit_ex2");
+  for (std::string_view part : parts) {
+    check_openssl(EVP_DigestUpdate(ctx, part.data(), part.size()), "EVP_DigestUpdate");
+  }
   Hash hash;
   unsigned int length = 0;
-  check_openssl(EVP_Digest(bytes.data(), bytes.size(), hash.data(), &length, sha256_algorithm(), nullptr),
-                "EVP_Digest");
+  check_openssl(EVP_DigestFinal_ex(ctx, hash.data(), &length), "EVP_DigestFinal_ex");
   if (length != hash.size()) throw std::runtime_error("OpenSSL SHA256 returned a digest of the wrong size");
   return hash;
 }
 
-Hash sha256_of(std::initializer_list<std::string_view> parts) {
-  // Small inputs (Merkle nodes are 65 bytes) are concatenated on the stack: one EVP_Digest is
-  // cheaper than a context allocation. Larger ones stream through a context instead of copying.
-  constexpr size_t kStackLimit = 256;
-  size_t total = 0;
-  for (std::string_view part : parts) total += part.size();
-  if (total <= kStackLimit) {
-    std::array<char, kStackLimit> buffer;
-    char* end = buffer.data();
-    for (std::string_view part : parts) end = std::copy(part.begin(), part.end(), end);
-    return sha256(std::string_view(buffer.data(), total));
-  }
-  Sha256 hasher;
-  for (std::string_view part : parts) hasher.update(part);
-  return hasher.finish();
-}
+Hash sha256(std::string_view bytes) { return sha256_of({bytes}); }
 
 std::string hash_hex(const Hash& hash) { return to_hex(hash_bytes(hash)); }
 

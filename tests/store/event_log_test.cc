@@ -143,7 +143,12 @@ TEST_F(EventLogTest, EventsWithoutIdsGetDistinctRandomIds) {
   AppendResult res = must_append(std::move(r));
   EXPECT_FALSE(res.events[0].id.is_nil());
   EXPECT_NE(res.events[0].id, res.events[1].id);
-  EXPECT_EQ(res.events[0].id.bytes[6] >> 4, 4);  // version 4
+  EXPECT_EQ(res.events[0].id.bytes[6] >> 4, 7);  // version 7: time-ordered
+  EXPECT_EQ(res.events[0].id.bytes[8] >> 6, 2);  // RFC 9562 variant
+  // The first 48 bits are the recording time in milliseconds.
+  uint64_t ms = 0;
+  for (int i = 0; i < 6; ++i) ms = ms << 8 | res.events[0].id.bytes[i];
+  EXPECT_EQ(static_cast<Micros>(ms), res.events[0].recorded_at / 1000);
 }
 
 TEST_F(EventLogTest, RecordedAtNeverDecreasesEvenWhenTheClockGoesBack) {

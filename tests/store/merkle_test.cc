@@ -435,6 +435,33 @@ TEST(MerkleTree, AppendingThroughASubtreeStoreMatchesMemoryTreeAndRfc) {
   }
 }
 
+TEST(MerkleFrontier, AppendsLikeTheFullTreeAndRestoresFromStoredSubtrees) {
+  constexpr size_t kMaxSize = 300;
+  const std::vector<std::string> leaves = numbered_leaves(kMaxSize);
+  MemoryMerkleTree tree;
+  MerkleFrontier frontier;
+  EXPECT_EQ(frontier.root(), merkle_empty_root());
+  for (uint64_t index = 0; index < kMaxSize; ++index) {
+    SCOPED_TRACE("leaf " + std::to_string(index));
+    const Hash leaf_hash = merkle_leaf_hash(leaves[index]);
+    std::vector<SubtreeNode> reported;
+    frontier.append(leaf_hash, [&](const SubtreeNode& node) { reported.push_back(node); });
+    Result<std::vector<SubtreeNode>> expected = merkle_nodes_completed_by_append(tree, index, leaf_hash);
+    ASSERT_TRUE(expected.is_ok());
+    EXPECT_EQ(reported, *expected);
+    tree.append(leaf_hash);
+    EXPECT_EQ(frontier.size(), index + 1);
+    EXPECT_EQ(frontier.root(), rfc6962::mth(std::span(leaves).first(index + 1)));
+    // A frontier restored from the full tree's subtrees continues identically.
+    Result<MerkleFrontier> restored = MerkleFrontier::restore(tree, index + 1);
+    ASSERT_TRUE(restored.is_ok()) << restored.status().to_string();
+    EXPECT_EQ(restored->root(), frontier.root());
+  }
+  // Only the right edge is known.
+  EXPECT_FALSE(frontier.complete_subtree(0, 0).is_ok());
+  EXPECT_TRUE(frontier.complete_subtree(2, (kMaxSize >> 2) - 1).is_ok());
+}
+
 TEST(MerkleTree, ProofsReadLogarithmicallyManySubtrees) {
   for (uint64_t size : {uint64_t{1}, uint64_t{1000}, uint64_t{1} << 40, (uint64_t{1} << 40) + 12345,
                         (uint64_t{1} << 62) - 1}) {
