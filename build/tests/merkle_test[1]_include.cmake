@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/tests/merkle_test[1]_tests.cmake")
-  include("/work/main/build/tests/merkle_test[1]_tests.cmake")
-else()
-  add_test(merkle_test_NOT_BUILT merkle_test_NOT_BUILT)
-endif()
