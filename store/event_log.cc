@@ -270,6 +270,12 @@ class EventLogImpl final : public EventLog {
     return found ? found->first : 0u;
   }
 
+  Result<std::optional<uint64_t>> seq_of_event_id(const Uuid& id) const override {
+    GAPLOG_ASSIGN_OR_RETURN(auto seq, seq_of_id(id));
+    if (seq && *seq > last_seq()) return std::optional<uint64_t>();
+    return seq;
+  }
+
   Result<std::vector<uint64_t>> seqs_by_occurred_at(Micros from, Micros to) const override {
     const uint64_t last = last_seq();
     rocksdb::ReadOptions ro;

@@ -106,6 +106,8 @@ class EventLog {
                                                  uint32_t from_version) const = 0;
   // Current version of a stream (0 if it has no events).
   virtual Result<uint32_t> stream_version(std::string_view stream) const = 0;
+  // The seq of the committed event with this id, if any.
+  virtual Result<std::optional<uint64_t>> seq_of_event_id(const Uuid& id) const = 0;
   // Seqs of events with occurred_at in [from, to), ordered by (occurred_at, seq).
   virtual Result<std::vector<uint64_t>> seqs_by_occurred_at(Micros from, Micros to) const = 0;
 

@@ -1,0 +1,99 @@
+// Commands of SPEC §1–§4 and decide(): the rules that turn a command into events or refuse it.
+//
+// decide() is pure: it reads the state and the command's context and returns the events to
+// append (with the stream versions they were decided against) or a Status saying what was
+// wrong and how to fix it. Every rule of §3, every permission of §4 and the input limits of §9
+// are checked here, so the HTTP API and the CLI share them. Codes: kInvalidArgument (malformed
+// input), kPermissionDenied (the actor may not), kNotFound, kAlreadyExists, kRuleViolation.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/event.h"
+#include "domain/state.h"
+#include "domain/status.h"
+
+namespace gaplog {
+
+struct NameProgram { std::string name; };
+struct SetScope { std::vector<std::string> categories; };
+struct AddUser { std::string email, name, role; };
+struct ChangeUserRole { std::string email, role; };
+struct DeactivateUser { std::string email, reason; };
+// The service generates the token; the domain sees only its id and SHA-256.
+struct IssueToken { std::string email, token_id, token_hash; };
+struct RevokeToken { std::string token_id; };
+struct DefineControl {
+  std::string id, title, description;
+  std::vector<std::string> criteria;
+  std::string status;  // "" = not_implemented
+};
+struct UpdateControl {
+  std::string id;
+  std::optional<std::string> title, description;
+  std::optional<std::vector<std::string>> criteria;
+};
+struct SetControlStatus { std::string id, status, reason; };
+struct RecordFinding {
+  std::string title, description, severity;
+  std::vector<std::string> criteria;
+  std::string control, source, owner, due_date;  // "" = none / default
+};
+struct UpdateFinding {
+  std::string id;
+  std::optional<std::string> title, description, severity;
+  std::optional<std::vector<std::string>> criteria;
+  std::optional<std::string> control;  // "" clears the control
+};
+struct AssignFinding { std::string id, owner; };  // owner "" = unassign
+struct SetFindingDueDate { std::string id, due_date, reason; };  // due_date "" = clear
+struct ChangeFindingStatus { std::string id, status, reason; };
+struct AcceptRisk { std::string id, justification, expires_on; };
+struct AddComment { std::string id, text; };
+struct UploadEvidence {
+  std::string filename, media_type, sha256;
+  uint64_t size = 0;
+  std::string collected_on, valid_until, finding, control;  // "" = none
+};
+// Exactly one of finding / control.
+struct LinkEvidence { std::string id, finding, control; };
+struct UnlinkEvidence { std::string id, finding, control; };
+
+using Command = std::variant<NameProgram, SetScope, AddUser, ChangeUserRole, DeactivateUser,
+                             IssueToken, RevokeToken, DefineControl, UpdateControl,
+                             SetControlStatus, RecordFinding, UpdateFinding, AssignFinding,
+                             SetFindingDueDate, ChangeFindingStatus, AcceptRisk, AddComment,
+                             UploadEvidence, LinkEvidence, UnlinkEvidence>;
+
+struct CommandContext {
+  std::string actor;  // e-mail of the user acting (normalized)
+  Micros now = 0;     // the time the command is decided
+  // Set when an admin back-fills: the business time of the events. Date rules (risk
+  // acceptance bounds) use its date; otherwise now's date.
+  std::optional<Micros> occurred_at;
+};
+
+struct DraftEvent {
+  std::string stream;
+  Payload payload;
+};
+
+struct Decision {
+  std::vector<DraftEvent> events;
+  // Every stream the decision read or writes, at the version it was decided against
+  // (0 = the stream must not exist): appending with these makes a stale decision a conflict.
+  std::vector<std::pair<std::string, uint32_t>> expected_versions;
+  // The entity the command is about ("finding/F-3", "user/ann@example.com", "program").
+  std::string subject;
+};
+
+Result<Decision> decide(const ProgramState& state, const CommandContext& ctx, const Command& cmd);
+
+// The statuses a finding may move to from `from` through the status command (§3; risk
+// acceptance has its own command).
+std::vector<FindingStatus> status_command_targets(FindingStatus from);
+
+}  // namespace gaplog

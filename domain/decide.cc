@@ -1,0 +1,583 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "domain/catalog.h"
+#include "domain/commands.h"
+#include "domain/validation.h"
+
+namespace gaplog {
+namespace {
+
+bool is_editor_or_admin(Role r) { return r == Role::kAdmin || r == Role::kEditor; }
+
+std::string join_statuses(const std::vector<FindingStatus>& statuses) {
+  std::string out;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (i > 0) out += i + 1 == statuses.size() ? " or " : ", ";
+    out += name(statuses[i]);
+  }
+  return out.empty() ? "nothing" : out;
+}
+
+template <typename Enum>
+Result<Enum> parse_enum(std::optional<Enum> (*parse)(std::string_view), std::string_view field,
+                        std::string_view value, std::string_view allowed) {
+  if (auto v = parse(value)) return *v;
+  return invalid_argument(fmt::format("{} '{}' is not valid; use one of: {}", field,
+                                      value.substr(0, 40), allowed));
+}
+
+constexpr std::string_view kRoles = "admin, editor, contributor, auditor";
+constexpr std::string_view kSeverities = "critical, high, medium, low";
+constexpr std::string_view kSources = "document_review, control_evaluation, interview, other";
+constexpr std::string_view kControlStatuses = "not_implemented, partially_implemented, implemented";
+constexpr std::string_view kFindingStatuses = "open, in_progress, remediated, closed, risk_accepted";
+constexpr std::string_view kCategories =
+    "security, availability, processing_integrity, confidentiality, privacy";
+
+Status check_title(std::string_view v) { return check_text("title", v, kMaxTitleChars, true, false); }
+Status check_description(std::string_view v) {
+  return check_text("description", v, kMaxLongTextChars, false, true);
+}
+Status check_reason(std::string_view v, bool required) {
+  return check_text("reason", v, kMaxLongTextChars, required, true);
+}
+
+// The rules of one command, as a visitor over the Command variant.
+class Decider {
+ public:
+  Decider(const ProgramState& s, const CommandContext& ctx) : s_(s), ctx_(ctx) {}
+
+  Result<Decision> operator()(const NameProgram& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("naming the program"));
+    GAPLOG_RETURN_IF_ERROR(check_text("name", c.name, kMaxNameChars, true, false));
+    return one(program_stream(), s_.program_version, ProgramNamed{c.name}, program_stream());
+  }
+
+  Result<Decision> operator()(const SetScope& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("changing the scope"));
+    std::set<Category> chosen{Category::kSecurity};  // security is always in scope
+    std::set<std::string> seen;
+    for (const std::string& text : c.categories) {
+      GAPLOG_ASSIGN_OR_RETURN(Category cat, parse_enum<Category>(parse_category, "category", text, kCategories));
+      if (!seen.insert(text).second) {
+        return invalid_argument(fmt::format("category {} is listed twice; list each once", text));
+      }
+      chosen.insert(cat);
+    }
+    return one(program_stream(), s_.program_version,
+               ScopeSet{std::vector<Category>(chosen.begin(), chosen.end())}, program_stream());
+  }
+
+  Result<Decision> operator()(const AddUser& c) {
+    const std::string email = normalize_email(c.email);
+    GAPLOG_RETURN_IF_ERROR(check_email("email", c.email));
+    GAPLOG_RETURN_IF_ERROR(check_text("name", c.name, kMaxNameChars, true, false));
+    GAPLOG_ASSIGN_OR_RETURN(Role role, parse_enum<Role>(parse_role, "role", c.role, kRoles));
+    if (s_.users.empty()) {
+      // Bootstrap: the first user of a program is its admin and adds itself (gaplog init).
+      if (role != Role::kAdmin || normalize_email(ctx_.actor) != email) {
+        return rule_violation("the first user of a program must be an admin adding itself; run "
+                              "gaplog init --admin EMAIL");
+      }
+    } else {
+      GAPLOG_RETURN_IF_ERROR(require_admin("adding users"));
+    }
+    if (s_.user(email)) {
+      return already_exists(fmt::format("{} is already a user; change its role instead", email));
+    }
+    return one(user_stream(email), 0, UserAdded{email, c.name, role}, user_stream(email));
+  }
+
+  Result<Decision> operator()(const ChangeUserRole& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("changing roles"));
+    GAPLOG_ASSIGN_OR_RETURN(const UserState* u, active_user(c.email));
+    GAPLOG_ASSIGN_OR_RETURN(Role role, parse_enum<Role>(parse_role, "role", c.role, kRoles));
+    if (u->role == role) {
+      return rule_violation(fmt::format("{} is already {}", u->email, name(role)));
+    }
+    if (u->role == Role::kAdmin && s_.active_admins() == 1) {
+      return rule_violation(fmt::format("{} is the last active admin; make another user admin first",
+                                        u->email));
+    }
+    return one(user_stream(u->email), u->version, UserRoleChanged{u->email, role, u->role},
+               user_stream(u->email));
+  }
+
+  Result<Decision> operator()(const DeactivateUser& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("deactivating users"));
+    GAPLOG_ASSIGN_OR_RETURN(const UserState* u, active_user(c.email));
+    GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
+    if (u->role == Role::kAdmin && s_.active_admins() == 1) {
+      return rule_violation(fmt::format("{} is the last active admin; make another user admin first",
+                                        u->email));
+    }
+    return one(user_stream(u->email), u->version, UserDeactivated{u->email, c.reason},
+               user_stream(u->email));
+  }
+
+  Result<Decision> operator()(const IssueToken& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("issuing tokens"));
+    GAPLOG_ASSIGN_OR_RETURN(const UserState* u, active_user(c.email));
+    if (c.token_hash.size() != 32 || c.token_id.empty() || s_.tokens.contains(c.token_id)) {
+      return internal_error("a token needs a fresh id and a 32-byte hash");
+    }
+    return one(user_stream(u->email), u->version, TokenIssued{c.token_id, u->email, c.token_hash},
+               user_stream(u->email));
+  }
+
+  Result<Decision> operator()(const RevokeToken& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("revoking tokens"));
+    auto it = s_.tokens.find(c.token_id);
+    if (it == s_.tokens.end()) {
+      return not_found(fmt::format("there is no token {}; list a user's tokens to find its id",
+                                   std::string_view(c.token_id).substr(0, 40)));
+    }
+    if (it->second.revoked) return rule_violation(fmt::format("token {} is already revoked", c.token_id));
+    const UserState* u = s_.user(it->second.email);
+    return one(user_stream(it->second.email), u ? u->version : 0,
+               TokenRevoked{c.token_id, it->second.email}, user_stream(it->second.email));
+  }
+
+  Result<Decision> operator()(const DefineControl& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("defining controls"));
+    GAPLOG_RETURN_IF_ERROR(check_control_id(c.id));
+    GAPLOG_RETURN_IF_ERROR(check_title(c.title));
+    GAPLOG_RETURN_IF_ERROR(check_description(c.description));
+    GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
+    ControlStatus status = ControlStatus::kNotImplemented;
+    if (!c.status.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(status, parse_enum<ControlStatus>(parse_control_status, "status",
+                                                                c.status, kControlStatuses));
+    }
+    if (s_.control(c.id)) {
+      return already_exists(fmt::format("control {} already exists; pick another id or update it",
+                                        c.id));
+    }
+    return one(control_stream(c.id), 0, ControlDefined{c.id, c.title, c.description, c.criteria, status},
+               control_stream(c.id));
+  }
+
+  Result<Decision> operator()(const UpdateControl& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("updating controls"));
+    GAPLOG_ASSIGN_OR_RETURN(const ControlState* ctl, control(c.id));
+    if (!c.title && !c.description && !c.criteria) {
+      return invalid_argument("nothing to update; give title, description or criteria");
+    }
+    ControlUpdated u{ctl->id, c.title.value_or(ctl->title), c.description.value_or(ctl->description),
+                     c.criteria.value_or(ctl->criteria)};
+    GAPLOG_RETURN_IF_ERROR(check_title(u.title));
+    GAPLOG_RETURN_IF_ERROR(check_description(u.description));
+    if (c.criteria) GAPLOG_RETURN_IF_ERROR(check_criteria(*c.criteria, true));
+    return one(control_stream(ctl->id), ctl->version, std::move(u), control_stream(ctl->id));
+  }
+
+  Result<Decision> operator()(const SetControlStatus& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("setting control status"));
+    GAPLOG_ASSIGN_OR_RETURN(const ControlState* ctl, control(c.id));
+    GAPLOG_ASSIGN_OR_RETURN(ControlStatus status, parse_enum<ControlStatus>(
+                                                      parse_control_status, "status", c.status,
+                                                      kControlStatuses));
+    GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
+    if (status == ctl->status) {
+      return rule_violation(fmt::format("control {} is already {}", ctl->id, name(status)));
+    }
+    return one(control_stream(ctl->id), ctl->version,
+               ControlStatusSet{ctl->id, status, ctl->status, c.reason}, control_stream(ctl->id));
+  }
+
+  Result<Decision> operator()(const RecordFinding& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("recording findings"));
+    GAPLOG_RETURN_IF_ERROR(check_title(c.title));
+    GAPLOG_RETURN_IF_ERROR(check_description(c.description));
+    GAPLOG_ASSIGN_OR_RETURN(Severity severity, parse_enum<Severity>(parse_severity, "severity",
+                                                                    c.severity, kSeverities));
+    GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
+    FindingSource source = FindingSource::kOther;
+    if (!c.source.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(source, parse_enum<FindingSource>(parse_finding_source, "source",
+                                                                c.source, kSources));
+    }
+    if (!c.control.empty()) GAPLOG_RETURN_IF_ERROR(control(c.control).status());
+    std::string owner;
+    if (!c.owner.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(const UserState* u, assignable_owner(c.owner));
+      owner = u->email;
+    }
+    if (!c.due_date.empty()) GAPLOG_RETURN_IF_ERROR(check_date("due_date", c.due_date));
+    const std::string id = fmt::format("F-{}", s_.findings_recorded + 1);
+    return one(finding_stream(id), 0,
+               FindingRecorded{id, c.title, c.description, severity, c.criteria, c.control, source,
+                               owner, c.due_date},
+               finding_stream(id));
+  }
+
+  Result<Decision> operator()(const UpdateFinding& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("updating findings"));
+    GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
+    if (!c.title && !c.description && !c.severity && !c.criteria && !c.control) {
+      return invalid_argument("nothing to update; give title, description, severity, criteria or control");
+    }
+    FindingUpdated u{f->id, c.title.value_or(f->title), c.description.value_or(f->description),
+                     f->severity, c.criteria.value_or(f->criteria), c.control.value_or(f->control)};
+    GAPLOG_RETURN_IF_ERROR(check_title(u.title));
+    GAPLOG_RETURN_IF_ERROR(check_description(u.description));
+    if (c.severity) {
+      GAPLOG_ASSIGN_OR_RETURN(u.severity, parse_enum<Severity>(parse_severity, "severity",
+                                                               *c.severity, kSeverities));
+    }
+    if (c.criteria) GAPLOG_RETURN_IF_ERROR(check_criteria(*c.criteria, true));
+    if (!u.control.empty()) GAPLOG_RETURN_IF_ERROR(control(u.control).status());
+    return one(finding_stream(f->id), f->version, std::move(u), finding_stream(f->id));
+  }
+
+  Result<Decision> operator()(const AssignFinding& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("assigning findings"));
+    GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
+    std::string owner;
+    if (!c.owner.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(const UserState* u, assignable_owner(c.owner));
+      owner = u->email;
+    }
+    if (owner == f->owner) {
+      return rule_violation(owner.empty() ? fmt::format("{} is already unassigned", f->id)
+                                          : fmt::format("{} is already assigned to {}", f->id, owner));
+    }
+    return one(finding_stream(f->id), f->version, FindingAssigned{f->id, owner, f->owner},
+               finding_stream(f->id));
+  }
+
+  Result<Decision> operator()(const SetFindingDueDate& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("setting due dates"));
+    GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
+    if (!c.due_date.empty()) GAPLOG_RETURN_IF_ERROR(check_date("due_date", c.due_date));
+    GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
+    if (c.due_date == f->due_date) {
+      return rule_violation(fmt::format("{} is already due {}", f->id,
+                                        f->due_date.empty() ? "on no date" : "on " + f->due_date));
+    }
+    return one(finding_stream(f->id), f->version,
+               FindingDueDateSet{f->id, c.due_date, f->due_date, c.reason}, finding_stream(f->id));
+  }
+
+  Result<Decision> operator()(const ChangeFindingStatus& c) {
+    GAPLOG_RETURN_IF_ERROR(require_writer());
+    GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
+    GAPLOG_ASSIGN_OR_RETURN(FindingStatus to, parse_enum<FindingStatus>(
+                                                  parse_finding_status, "status", c.status,
+                                                  kFindingStatuses));
+    GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
+    const FindingStatus from = f->status;
+    const std::vector<FindingStatus> allowed = status_command_targets(from);
+    if (std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
+      std::string msg = fmt::format("{} is {}; it cannot move to {}. From {} it can move to {}",
+                                    f->id, name(from), name(to), name(from), join_statuses(allowed));
+      if (to == FindingStatus::kRiskAccepted &&
+          (from == FindingStatus::kOpen || from == FindingStatus::kInProgress)) {
+        msg += "; risk is accepted only through the risk-acceptance command (admins)";
+      }
+      return rule_violation(msg);
+    }
+    const bool is_owner = !f->owner.empty() && f->owner == actor_->email;
+    const Role role = actor_->role;
+    auto who = [&](bool ok, std::string_view needed) -> Status {
+      if (ok) return Status::ok();
+      return permission_denied(fmt::format("moving {} from {} to {} needs {}; {} is {}", f->id,
+                                           name(from), name(to), needed, actor_->email,
+                                           describe_actor(*f)));
+    };
+    bool reason_required = false;
+    switch (from) {
+      case FindingStatus::kOpen:
+      case FindingStatus::kInProgress:
+        GAPLOG_RETURN_IF_ERROR(who(is_owner || is_editor_or_admin(role), "its owner, an editor or an admin"));
+        break;
+      case FindingStatus::kRemediated:
+        if (to == FindingStatus::kClosed) {
+          GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role) && !is_owner,
+                                     "an editor or admin other than its owner (segregation of duties)"));
+          if (f->evidence.empty()) {
+            return rule_violation(fmt::format("{} has no evidence linked; link at least one piece of "
+                                              "evidence before closing it", f->id));
+          }
+        } else {
+          GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role), "an editor or an admin"));
+          reason_required = true;  // verification failed
+        }
+        break;
+      case FindingStatus::kClosed:
+        GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role), "an editor or an admin"));
+        reason_required = true;  // reopened
+        break;
+      case FindingStatus::kRiskAccepted:
+        GAPLOG_RETURN_IF_ERROR(who(role == Role::kAdmin, "an admin"));
+        reason_required = true;  // acceptance revoked
+        break;
+    }
+    if (reason_required && trimmed_empty(c.reason)) {
+      return rule_violation(fmt::format("moving {} from {} to {} needs a reason; say why", f->id,
+                                        name(from), name(to)));
+    }
+    return one(finding_stream(f->id), f->version, FindingStatusChanged{f->id, from, to, c.reason},
+               finding_stream(f->id));
+  }
+
+  Result<Decision> operator()(const AcceptRisk& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("accepting risk"));
+    GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
+    if (!f->owner.empty() && f->owner == actor_->email) {
+      return permission_denied(fmt::format("{} owns {}; another admin must accept its risk",
+                                           actor_->email, f->id));
+    }
+    if (f->status != FindingStatus::kOpen && f->status != FindingStatus::kInProgress) {
+      return rule_violation(fmt::format("{} is {}; risk can be accepted only for open or in_progress "
+                                        "findings", f->id, name(f->status)));
+    }
+    GAPLOG_RETURN_IF_ERROR(check_text("justification", c.justification, kMaxLongTextChars, true, true));
+    GAPLOG_ASSIGN_OR_RETURN(Date expires, parse_field_date("expires_on", c.expires_on));
+    const Date today = command_date();
+    if (expires <= today || expires.days > today.days + 365) {
+      return rule_violation(fmt::format("expires_on must be after {} and at most 365 days later (by {})",
+                                        format_date(today), format_date(Date{today.days + 365})));
+    }
+    return one(finding_stream(f->id), f->version,
+               RiskAccepted{f->id, c.justification, c.expires_on, f->status}, finding_stream(f->id));
+  }
+
+  Result<Decision> operator()(const AddComment& c) {
+    GAPLOG_RETURN_IF_ERROR(require_writer());
+    GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
+    GAPLOG_RETURN_IF_ERROR(check_text("text", c.text, kMaxLongTextChars, true, true));
+    return one(finding_stream(f->id), f->version, CommentAdded{f->id, c.text}, finding_stream(f->id));
+  }
+
+  Result<Decision> operator()(const UploadEvidence& c) {
+    GAPLOG_RETURN_IF_ERROR(require_writer());
+    GAPLOG_RETURN_IF_ERROR(check_filename(c.filename));
+    GAPLOG_RETURN_IF_ERROR(check_media_type(c.media_type));
+    if (c.sha256.size() != 64 ||
+        !std::all_of(c.sha256.begin(), c.sha256.end(), [](char ch) {
+          return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+        })) {
+      return internal_error("evidence needs the lowercase hex SHA-256 of its stored bytes");
+    }
+    GAPLOG_RETURN_IF_ERROR(check_validity(c.collected_on, c.valid_until));
+    if (c.finding.empty()) {
+      GAPLOG_RETURN_IF_ERROR(require_editor("uploading evidence that is not linked to a finding you own"));
+    }
+    const std::string id = fmt::format("E-{}", s_.evidence_uploaded + 1);
+    Decision d;
+    d.subject = evidence_stream(id);
+    d.expected_versions.emplace_back(evidence_stream(id), 0);
+    d.events.push_back({evidence_stream(id), EvidenceUploaded{id, c.filename, c.media_type, c.sha256,
+                                                              c.size, c.collected_on, c.valid_until}});
+    if (!c.finding.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.finding));
+      GAPLOG_RETURN_IF_ERROR(may_link_to_finding(*f));
+      d.expected_versions.emplace_back(finding_stream(f->id), f->version);
+      d.events.push_back({evidence_stream(id), EvidenceLinked{id, f->id, ""}});
+    }
+    if (!c.control.empty()) {
+      GAPLOG_RETURN_IF_ERROR(require_editor("linking evidence to controls"));
+      GAPLOG_ASSIGN_OR_RETURN(const ControlState* ctl, control(c.control));
+      d.expected_versions.emplace_back(control_stream(ctl->id), ctl->version);
+      d.events.push_back({evidence_stream(id), EvidenceLinked{id, "", ctl->id}});
+    }
+    return d;
+  }
+
+  Result<Decision> operator()(const LinkEvidence& c) { return link(c.id, c.finding, c.control, true); }
+  Result<Decision> operator()(const UnlinkEvidence& c) { return link(c.id, c.finding, c.control, false); }
+
+  // Who is acting, and may they act at all (and back-fill)?
+  Status resolve_actor(const Command& cmd) {
+    if (std::holds_alternative<AddUser>(cmd) && s_.users.empty()) return Status::ok();
+    actor_ = s_.user(normalize_email(ctx_.actor));
+    if (actor_ == nullptr) {
+      return permission_denied(fmt::format("{} is not a user of this program; ask an admin to add you",
+                                           std::string_view(ctx_.actor).substr(0, 60)));
+    }
+    if (!actor_->active) {
+      return permission_denied(fmt::format("{} is deactivated; ask an admin", actor_->email));
+    }
+    if (ctx_.occurred_at) {
+      if (*ctx_.occurred_at > ctx_.now) {
+        return rule_violation(fmt::format("occurred_at {} is in the future; back-filled events must "
+                                          "have happened already", format_timestamp(*ctx_.occurred_at)));
+      }
+      if (*ctx_.occurred_at < ctx_.now && actor_->role != Role::kAdmin) {
+        return permission_denied("only admins may back-fill events with an earlier occurred_at");
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  Date command_date() const { return date_of(ctx_.occurred_at.value_or(ctx_.now)); }
+
+  Decision one(std::string stream, uint32_t version, Payload payload, std::string subject) {
+    Decision d;
+    d.expected_versions.emplace_back(stream, version);
+    d.events.push_back({std::move(stream), std::move(payload)});
+    d.subject = std::move(subject);
+    return d;
+  }
+
+  Status require_admin(std::string_view what) const {
+    if (actor_ && actor_->role == Role::kAdmin) return Status::ok();
+    return permission_denied(fmt::format("{} needs the admin role; {} is {}", what, actor_email(),
+                                         actor_ ? name(actor_->role) : "not a user"));
+  }
+  Status require_editor(std::string_view what) const {
+    if (actor_ && is_editor_or_admin(actor_->role)) return Status::ok();
+    return permission_denied(fmt::format("{} needs the editor or admin role; {} is {}", what,
+                                         actor_email(), actor_ ? name(actor_->role) : "not a user"));
+  }
+  // Anyone but an auditor (the CPA firm writes nothing).
+  Status require_writer() const {
+    if (actor_ && actor_->role != Role::kAuditor) return Status::ok();
+    return permission_denied(fmt::format("{} is an auditor; auditors have read-only access",
+                                         actor_email()));
+  }
+  std::string actor_email() const { return actor_ ? actor_->email : ctx_.actor; }
+
+  std::string describe_actor(const FindingState& f) const {
+    const bool owner = !f.owner.empty() && f.owner == actor_->email;
+    return fmt::format("{}{}", name(actor_->role), owner ? " and its owner" : "");
+  }
+
+  Status may_link_to_finding(const FindingState& f) const {
+    if (is_editor_or_admin(actor_->role)) return Status::ok();
+    if (actor_->role == Role::kContributor && f.owner == actor_->email) return Status::ok();
+    return permission_denied(fmt::format("{} is {} and does not own {}; contributors may attach "
+                                         "evidence only to findings they own", actor_->email,
+                                         name(actor_->role), f.id));
+  }
+
+  Result<const FindingState*> finding(const std::string& id) const {
+    if (const FindingState* f = s_.finding(id)) return f;
+    return not_found(fmt::format("there is no finding {}; finding ids look like F-12",
+                                 std::string_view(id).substr(0, 40)));
+  }
+  Result<const ControlState*> control(const std::string& id) const {
+    if (const ControlState* c = s_.control(id)) return c;
+    return not_found(fmt::format("there is no control {}; define it first or check the id",
+                                 std::string_view(id).substr(0, 40)));
+  }
+  Result<const UserState*> active_user(const std::string& email) const {
+    const UserState* u = s_.user(normalize_email(email));
+    if (!u) {
+      return not_found(fmt::format("there is no user {}; add the user first",
+                                   std::string_view(email).substr(0, 60)));
+    }
+    if (!u->active) return rule_violation(fmt::format("{} is deactivated", u->email));
+    return u;
+  }
+  // An owner must be an active user who can act on findings (not an auditor).
+  Result<const UserState*> assignable_owner(const std::string& email) const {
+    const UserState* u = s_.user(normalize_email(email));
+    if (!u || !u->active) {
+      return rule_violation(fmt::format("{} is not an active user; an owner must be an active user",
+                                        std::string_view(email).substr(0, 60)));
+    }
+    if (u->role == Role::kAuditor) {
+      return rule_violation(fmt::format("{} is an auditor; auditors cannot own findings", u->email));
+    }
+    return u;
+  }
+
+  static Result<Date> parse_field_date(std::string_view field, std::string_view value) {
+    GAPLOG_RETURN_IF_ERROR(check_date(field, value));
+    return parse_date(value);
+  }
+
+  static Status check_validity(const std::string& collected_on, const std::string& valid_until) {
+    std::optional<Date> from, until;
+    if (!collected_on.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(Date d, parse_field_date("collected_on", collected_on));
+      from = d;
+    }
+    if (!valid_until.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(Date d, parse_field_date("valid_until", valid_until));
+      until = d;
+    }
+    if (from && until && *until < *from) {
+      return rule_violation(fmt::format("valid_until {} is before collected_on {}", valid_until,
+                                        collected_on));
+    }
+    return Status::ok();
+  }
+
+  static bool trimmed_empty(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  }
+
+  Result<Decision> link(const std::string& id, const std::string& finding_id,
+                        const std::string& control_id, bool linking) {
+    GAPLOG_RETURN_IF_ERROR(require_writer());
+    const EvidenceState* ev = s_.evidence_item(id);
+    if (!ev) {
+      return not_found(fmt::format("there is no evidence {}; evidence ids look like E-3",
+                                   std::string_view(id).substr(0, 40)));
+    }
+    if (finding_id.empty() == control_id.empty()) {
+      return invalid_argument("give exactly one of finding or control");
+    }
+    Decision d;
+    d.subject = evidence_stream(ev->id);
+    d.expected_versions.emplace_back(evidence_stream(ev->id), ev->version);
+    std::string target;
+    bool present = false;
+    if (!finding_id.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(finding_id));
+      GAPLOG_RETURN_IF_ERROR(may_link_to_finding(*f));
+      target = f->id;
+      present = ev->findings.contains(f->id);
+      d.expected_versions.emplace_back(finding_stream(f->id), f->version);
+    } else {
+      GAPLOG_RETURN_IF_ERROR(require_editor("linking evidence to controls"));
+      GAPLOG_ASSIGN_OR_RETURN(const ControlState* c, control(control_id));
+      target = c->id;
+      present = ev->controls.contains(c->id);
+      d.expected_versions.emplace_back(control_stream(c->id), c->version);
+    }
+    if (linking && present) return rule_violation(fmt::format("{} is already linked to {}", ev->id, target));
+    if (!linking && !present) return rule_violation(fmt::format("{} is not linked to {}", ev->id, target));
+    const std::string f = finding_id.empty() ? "" : target;
+    const std::string c = control_id.empty() ? "" : target;
+    if (linking) {
+      d.events.push_back({evidence_stream(ev->id), EvidenceLinked{ev->id, f, c}});
+    } else {
+      d.events.push_back({evidence_stream(ev->id), EvidenceUnlinked{ev->id, f, c}});
+    }
+    return d;
+  }
+
+  const ProgramState& s_;
+  const CommandContext& ctx_;
+  const UserState* actor_ = nullptr;
+};
+
+}  // namespace
+
+std::vector<FindingStatus> status_command_targets(FindingStatus from) {
+  using S = FindingStatus;
+  switch (from) {
+    case S::kOpen: return {S::kInProgress, S::kRemediated};
+    case S::kInProgress: return {S::kOpen, S::kRemediated};
+    case S::kRemediated: return {S::kClosed, S::kInProgress};
+    case S::kClosed: return {S::kOpen};
+    case S::kRiskAccepted: return {S::kOpen};
+  }
+  return {};
+}
+
+Result<Decision> decide(const ProgramState& state, const CommandContext& ctx, const Command& cmd) {
+  Decider decider(state, ctx);
+  GAPLOG_RETURN_IF_ERROR(decider.resolve_actor(cmd));
+  return std::visit(decider, cmd);
+}
+
+}  // namespace gaplog

@@ -1,0 +1,96 @@
+// The program as the command side sees it: everything decide() needs to check a command,
+// folded from the events by evolve(). Pure values; no I/O.
+//
+// evolve() applies events in log order and trusts them (they were checked when decided); it
+// never fails. Entity versions are the versions of their streams.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "domain/event.h"
+
+namespace gaplog {
+
+struct UserState {
+  std::string email, name;
+  Role role = Role::kContributor;
+  bool active = true;
+  uint32_t version = 0;
+};
+
+struct TokenState {
+  std::string token_id, email;
+  std::string token_hash;  // SHA-256 of the token, 32 raw bytes
+  bool revoked = false;
+};
+
+struct ControlState {
+  std::string id, title, description;
+  std::vector<std::string> criteria;
+  ControlStatus status = ControlStatus::kNotImplemented;
+  uint32_t version = 0;
+};
+
+struct RiskAcceptanceState {
+  std::string justification, expires_on, approved_by;
+};
+
+struct FindingState {
+  std::string id, title, description;
+  Severity severity = Severity::kMedium;
+  FindingStatus status = FindingStatus::kOpen;
+  std::vector<std::string> criteria;
+  std::string control, owner, due_date;  // "" = none
+  FindingSource source = FindingSource::kOther;
+  std::optional<RiskAcceptanceState> risk_acceptance;
+  std::set<std::string> evidence;  // linked evidence ids
+  Date recorded_on;
+  uint32_t version = 0;
+};
+
+struct EvidenceState {
+  std::string id, filename, media_type, sha256;
+  uint64_t size = 0;
+  std::string collected_on, valid_until;
+  std::set<std::string> findings, controls;
+  std::string uploaded_by;
+  Micros uploaded_at = 0;
+  uint32_t version = 0;
+};
+
+struct ProgramState {
+  std::string name;
+  std::vector<Category> scope{Category::kSecurity};
+  uint32_t program_version = 0;
+  std::map<std::string, UserState> users;        // by normalized e-mail
+  std::map<std::string, TokenState> tokens;      // by token id
+  std::map<std::string, ControlState> controls;  // by control id
+  std::map<std::string, FindingState> findings;  // by id "F-n"
+  std::map<std::string, EvidenceState> evidence; // by id "E-n"
+  uint64_t findings_recorded = 0;                // the next finding is F-(this + 1)
+  uint64_t evidence_uploaded = 0;
+  uint64_t last_seq = 0;
+
+  const UserState* user(const std::string& email) const;
+  const FindingState* finding(const std::string& id) const;
+  const ControlState* control(const std::string& id) const;
+  const EvidenceState* evidence_item(const std::string& id) const;
+  size_t active_admins() const;
+};
+
+// Stream names of SPEC §2.
+std::string program_stream();
+std::string user_stream(const std::string& email);
+std::string control_stream(const std::string& id);
+std::string finding_stream(const std::string& id);
+std::string evidence_stream(const std::string& id);
+
+// Applies one committed event.
+void evolve(ProgramState& state, const Event& event);
+
+}  // namespace gaplog

@@ -1,0 +1,72 @@
+// Runs commands: loads the state, decides, appends atomically with the stream versions the
+// decision read, and retries the decision against fresh state when another writer got there
+// first. Shared by the HTTP API and the CLI (in-process), so both behave the same.
+//
+// - Idempotency: with an idempotency key, the events' ids are derived from (actor, key, index);
+//   a repeat finds them in the log and returns the original events without deciding again.
+// - If-Match: the version of the command's subject must equal the given one (kVersionConflict,
+//   HTTP 412, when stale). Internal conflicts between concurrent writers are retried instead.
+// - Back-fill: occurred_at earlier than now is allowed to admins only (a domain rule); the log
+//   enforces its ordering per stream.
+//
+// Thread-safe. Deciding is serialised; appends are not, so concurrent commands share syncs.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "domain/commands.h"
+#include "domain/state.h"
+#include "store/clock.h"
+#include "store/event_log.h"
+
+namespace gaplog {
+
+struct CommandOptions {
+  std::optional<std::string> idempotency_key;
+  std::optional<uint32_t> if_match;        // expected version of the subject
+  std::optional<Micros> occurred_at;       // back-fill (admins)
+};
+
+struct CommandOutcome {
+  std::vector<Event> events;  // as committed (the originals when replayed)
+  bool replayed = false;
+  std::string subject;        // stream of the entity the command was about
+};
+
+class CommandService {
+ public:
+  // `log` and `clock` are borrowed and must outlive the service. Folds the log into the state.
+  static Result<std::unique_ptr<CommandService>> open(EventLog& log, Clock& clock);
+
+  Result<CommandOutcome> execute(const std::string& actor, const Command& command,
+                                 const CommandOptions& options = {});
+
+  // Calls fn(state) with the state caught up with the log, under a shared lock. fn must not
+  // call back into the service.
+  template <typename Fn>
+  auto read(Fn&& fn) {
+    catch_up().ignore();
+    std::shared_lock lock(mu_);
+    return fn(static_cast<const ProgramState&>(state_));
+  }
+
+  // Event ids for the events of a command sent with an idempotency key.
+  static Uuid idempotent_event_id(const std::string& actor, const std::string& key, size_t index);
+
+ private:
+  CommandService(EventLog& log, Clock& clock) : log_(log), clock_(clock) {}
+  Status catch_up();
+  Status catch_up_locked();
+  Result<std::optional<CommandOutcome>> replay(const std::string& actor, const std::string& key);
+
+  EventLog& log_;
+  Clock& clock_;
+  std::shared_mutex mu_;
+  ProgramState state_;
+};
+
+}  // namespace gaplog
