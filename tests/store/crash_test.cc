@@ -29,17 +29,25 @@ std::map<uint64_t, std::string> run_and_kill(const std::string& events_dir,
     std::_Exit(127);
   }
   ::close(fds[1]);
+  // Wait until the writer has opened the log (it prints "ready"), then let it append a while.
+  std::string out;
+  char buf[65536];
+  while (out.find('\n') == std::string::npos) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(out.substr(0, 6), "ready\n") << "the writer did not start";
   std::this_thread::sleep_for(run_for);
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
       << "the writer exited on its own (status " << status << "); see its stderr";
-  std::string out;
-  char buf[65536];
   for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
   ::close(fds[0]);
   std::map<uint64_t, std::string> reported;
+  out = out.substr(std::min<size_t>(out.size(), 6));  // "ready\n"
   std::istringstream in(out.substr(0, out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1));
   uint64_t seq;
   std::string id;

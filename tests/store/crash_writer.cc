@@ -1,7 +1,7 @@
 // Child process of crash_test: appends to the real event log from several threads until it is
 // killed, and reports on stdout every event whose append returned successfully, as
-// "<seq> <event id>\n". A report is written only after the append was acknowledged, so every
-// reported event must survive the kill.
+// "<seq> <event id>\n", after a first line "ready". A report is written only after the append
+// was acknowledged, so every reported event must survive the kill.
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crash_writer: %s\n", log.status().to_string().c_str());
     return 3;
   }
+  // Tell the parent the log is open, so its random delay measures appending, not start-up.
+  if (::write(1, "ready\n", 6) != 6) return 3;
   std::mutex out_mu;
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
