@@ -69,38 +69,42 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     GAPLOG_RETURN_IF_ERROR(check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
   }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    // The first attempt decides under the lock and appends outside it, so concurrent commands
+    // share syncs. After a conflict the retry holds the lock through its append: no new
+    // decision can overtake it, so contention (e.g. everyone recording F-n) cannot starve it.
+    const bool exclusive = attempt > 0;
     AppendRequest request;
     std::string subject;
-    {
-      std::unique_lock lock(mu_);
-      GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-      if (options.idempotency_key) {
-        GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
-        if (replayed) return std::move(*replayed);
-      }
-      const CommandContext ctx{actor, clock_.now(), options.occurred_at};
-      GAPLOG_ASSIGN_OR_RETURN(Decision decision, decide(state_, ctx, command));
-      if (options.if_match && !decision.expected_versions.empty() &&
-          decision.expected_versions.front().second != *options.if_match) {
-        return version_conflict(fmt::format(
-            "{} is at version {}, not {}: it changed since you read it; read it again and retry",
-            decision.subject, decision.expected_versions.front().second, *options.if_match));
-      }
-      subject = decision.subject;
-      request.expected_versions = std::move(decision.expected_versions);
-      for (size_t i = 0; i < decision.events.size(); ++i) {
-        NewEvent e{std::move(decision.events[i].stream), {}, options.occurred_at, actor,
-                   std::move(decision.events[i].payload)};
-        if (options.idempotency_key) e.id = idempotent_event_id(actor, *options.idempotency_key, i);
-        request.events.push_back(std::move(e));
-      }
+    std::unique_lock lock(mu_);
+    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+    if (options.idempotency_key) {
+      GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
+      if (replayed) return std::move(*replayed);
     }
+    const CommandContext ctx{actor, clock_.now(), options.occurred_at};
+    GAPLOG_ASSIGN_OR_RETURN(Decision decision, decide(state_, ctx, command));
+    if (options.if_match && !decision.expected_versions.empty() &&
+        decision.expected_versions.front().second != *options.if_match) {
+      return version_conflict(fmt::format(
+          "{} is at version {}, not {}: it changed since you read it; read it again and retry",
+          decision.subject, decision.expected_versions.front().second, *options.if_match));
+    }
+    subject = decision.subject;
+    request.expected_versions = std::move(decision.expected_versions);
+    for (size_t i = 0; i < decision.events.size(); ++i) {
+      NewEvent e{std::move(decision.events[i].stream), {}, options.occurred_at, actor,
+                 std::move(decision.events[i].payload)};
+      if (options.idempotency_key) e.id = idempotent_event_id(actor, *options.idempotency_key, i);
+      request.events.push_back(std::move(e));
+    }
+    if (!exclusive) lock.unlock();
     auto appended = log_.append(std::move(request));
     if (!appended) {
       if (appended.status().code() == Code::kVersionConflict) continue;  // decide again
       return appended.status();
     }
-    GAPLOG_RETURN_IF_ERROR(catch_up());
+    if (!lock.owns_lock()) lock.lock();
+    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
     return CommandOutcome{std::move(appended->events), appended->replayed, subject};
   }
   return unavailable("the program changed under this command too many times in a row; retry");

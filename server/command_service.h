@@ -9,7 +9,8 @@
 // - Back-fill: occurred_at earlier than now is allowed to admins only (a domain rule); the log
 //   enforces its ordering per stream.
 //
-// Thread-safe. Deciding is serialised; appends are not, so concurrent commands share syncs.
+// Thread-safe. Deciding is serialised; first attempts append outside the lock, so concurrent
+// commands share syncs; a retry after a conflict holds the lock through its append.
 #pragma once
 
 #include <memory>
