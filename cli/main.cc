@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "domain/hex.h"
+#include "domain/validation.h"
+#include "server/command_service.h"
 #include "store/data_dir.h"
 
 namespace gaplog {
@@ -20,8 +22,9 @@ constexpr char kUsage[] = R"(gaplog — SOC 2 remediation tracker on a verifiabl
 usage: gaplog [--data DIR] COMMAND [options]
 
 commands:
-  init         create a data directory: empty event log, Ed25519 signing key
-               example: gaplog --data ./gaplog-data init
+  init         create a data directory (event log, Ed25519 signing key) with its first admin;
+               prints the admin's API token once   --admin EMAIL [--name NAME]
+               example: gaplog --data ./gaplog-data init --admin ann@example.com --name "Ann Lee"
   verify       recompute every leaf and the Merkle root; name the first bad seq
                example: gaplog --data ./gaplog-data verify
   tree-head    print the signed tree head (size, root, timestamp, signature)
@@ -87,9 +90,22 @@ int run(int argc, char** argv) {
   auto fs = make_posix_file_system();
   SystemClock clock;
   if (args.command == "init") {
+    if (!args.options.count("admin")) return usage_error("init needs --admin EMAIL (the first admin)");
+    const std::string admin = args.options["admin"];
+    if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message());
+    std::string name = args.options.count("name") ? args.options["name"] : admin.substr(0, admin.find('@'));
     if (Status s = init_data_dir(*fs, clock, args.data); !s.is_ok()) return fail(s);
-    std::printf("initialised %s (event log, evidence store, Ed25519 tree-head key)\n",
-                args.data.c_str());
+    auto store = open_data_dir(*fs, clock, args.data);
+    if (!store) return fail(store.status());
+    auto service = CommandService::open(*store->log, clock);
+    if (!service) return fail(service.status());
+    if (auto added = (*service)->execute(admin, AddUser{admin, name, "admin"}); !added) {
+      return fail(added.status());
+    }
+    auto token = (*service)->issue_token(admin, admin);
+    if (!token) return fail(token.status());
+    std::printf("initialised %s with admin %s\n", args.data.c_str(), normalize_email(admin).c_str());
+    std::printf("admin API token (shown once; keep it safe): %s\n", token->token.c_str());
     return kExitOk;
   }
   if (args.command != "verify" && args.command != "tree-head" && args.command != "log") {

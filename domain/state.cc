@@ -41,6 +41,7 @@ struct Evolver {
   }
   void operator()(const TokenIssued& p) {
     s.tokens[p.token_id] = TokenState{p.token_id, p.email, p.token_hash, false};
+    s.token_ids_by_hash[p.token_hash] = p.token_id;
     s.users[p.email].version = e.version;
   }
   void operator()(const TokenRevoked& p) {

@@ -69,6 +69,7 @@ struct ProgramState {
   uint32_t program_version = 0;
   std::map<std::string, UserState> users;        // by normalized e-mail
   std::map<std::string, TokenState> tokens;      // by token id
+  std::map<std::string, std::string> token_ids_by_hash;  // SHA-256 of a token -> token id
   std::map<std::string, ControlState> controls;  // by control id
   std::map<std::string, FindingState> findings;  // by id "F-n"
   std::map<std::string, EvidenceState> evidence; // by id "E-n"

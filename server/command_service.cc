@@ -3,7 +3,12 @@
 #include <fmt/format.h>
 
 #include <mutex>
+#include <stdexcept>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "domain/hex.h"
 #include "domain/validation.h"
 #include "store/sha256.h"
 
@@ -45,6 +50,61 @@ Status CommandService::catch_up_locked() {
     for (const Event& e : events) evolve(state_, e);
   }
   return Status::ok();
+}
+
+namespace {
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("OpenSSL RAND_bytes failed: no randomness available");
+  }
+  return to_hex(raw);
+}
+
+constexpr std::string_view kTokenPrefix = "gaplog_";
+
+}  // namespace
+
+Result<IssuedToken> CommandService::issue_token(const std::string& actor, const std::string& email,
+                                                const CommandOptions& options) {
+  IssuedToken issued;
+  issued.token_id = "tok_" + random_hex(8);
+  issued.token = std::string(kTokenPrefix) + random_hex(32);
+  const Hash hash = sha256(issued.token);
+  GAPLOG_ASSIGN_OR_RETURN(issued.outcome,
+                          execute(actor, IssueToken{email, issued.token_id, std::string(hash_bytes(hash))},
+                                  options));
+  if (issued.outcome.replayed) {
+    // The token of the first request cannot be shown again: it was never stored.
+    return already_exists("this token was already issued by an earlier request with the same "
+                          "Idempotency-Key; its value was shown then and cannot be shown again");
+  }
+  return issued;
+}
+
+Result<std::string> CommandService::authenticate(std::string_view token) {
+  auto refused = [] {
+    return Status(Code::kUnauthenticated, "the token is unknown, revoked or belongs to a deactivated "
+                                          "user; ask an admin for a new one");
+  };
+  if (token.size() != kTokenPrefix.size() + 64 || !token.starts_with(kTokenPrefix)) return refused();
+  const Hash hash = sha256(token);
+  const std::string key(hash_bytes(hash));
+  catch_up().ignore();
+  std::shared_lock lock(mu_);
+  // Looked up by its SHA-256: timing reveals nothing usable about other tokens, whose hashes an
+  // attacker cannot steer; the final comparison is constant-time all the same.
+  auto id = state_.token_ids_by_hash.find(key);
+  if (id == state_.token_ids_by_hash.end()) return refused();
+  const TokenState& t = state_.tokens.at(id->second);
+  if (t.token_hash.size() != key.size() ||
+      CRYPTO_memcmp(t.token_hash.data(), key.data(), key.size()) != 0 || t.revoked) {
+    return refused();
+  }
+  const UserState* u = state_.user(t.email);
+  if (u == nullptr || !u->active) return refused();
+  return u->email;
 }
 
 Result<std::optional<CommandOutcome>> CommandService::replay(const std::string& actor,

@@ -38,6 +38,12 @@ struct CommandOutcome {
   std::string subject;        // stream of the entity the command was about
 };
 
+struct IssuedToken {
+  std::string token_id;
+  std::string token;  // shown once; only its SHA-256 is stored
+  CommandOutcome outcome;
+};
+
 class CommandService {
  public:
   // `log` and `clock` are borrowed and must outlive the service. Folds the log into the state.
@@ -45,6 +51,14 @@ class CommandService {
 
   Result<CommandOutcome> execute(const std::string& actor, const Command& command,
                                  const CommandOptions& options = {});
+
+  // Issues an API token for `email`: 256 random bits, returned once, stored only as SHA-256.
+  Result<IssuedToken> issue_token(const std::string& actor, const std::string& email,
+                                  const CommandOptions& options = {});
+
+  // The e-mail of the active user a bearer token belongs to; kUnauthenticated for an unknown,
+  // revoked or malformed token or a deactivated user (their tokens stop working at once).
+  Result<std::string> authenticate(std::string_view token);
 
   // Calls fn(state) with the state caught up with the log, under a shared lock. fn must not
   // call back into the service.

@@ -129,3 +129,36 @@ TEST_F(CommandServiceTest, StateFollowsWritesMadeDirectlyToTheLog) {
 
 }  // namespace
 }  // namespace gaplog
+
+namespace gaplog {
+namespace {
+
+TEST_F(CommandServiceTest, TokensAuthenticateUntilRevokedOrDeactivated) {
+  auto issued = svc_->issue_token(kAdmin, kOwner);
+  ASSERT_TRUE(issued.is_ok()) << issued.status().to_string();
+  EXPECT_EQ(issued->token.size(), 7u + 64u);  // gaplog_ + 256 bits in hex
+  EXPECT_EQ(*svc_->authenticate(issued->token), kOwner);
+  // Only the hash is in the log.
+  auto events = log_->read_range(1, log_->last_seq());
+  for (const Event& e : *events) {
+    if (auto* t = std::get_if<TokenIssued>(&e.payload)) {
+      EXPECT_EQ(t->token_hash, std::string(hash_bytes(sha256(issued->token))));
+      EXPECT_EQ(t->token_hash.find(issued->token), std::string::npos);
+    }
+  }
+  std::string wrong = issued->token;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  EXPECT_EQ(svc_->authenticate(wrong).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(svc_->authenticate("").status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(svc_->issue_token(kEditor, kOwner).status().code(), Code::kPermissionDenied);
+
+  auto second = svc_->issue_token(kAdmin, kOwner);
+  must(kAdmin, RevokeToken{issued->token_id});
+  EXPECT_EQ(svc_->authenticate(issued->token).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(*svc_->authenticate(second->token), kOwner);
+  must(kAdmin, DeactivateUser{kOwner, "left"});
+  EXPECT_EQ(svc_->authenticate(second->token).status().code(), Code::kUnauthenticated);
+}
+
+}  // namespace
+}  // namespace gaplog
