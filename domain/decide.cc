@@ -298,7 +298,7 @@ class Decider {
         if (to == FindingStatus::kClosed) {
           GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role) && !is_owner,
                                      "an editor or admin other than its owner (segregation of duties)"));
-          if (f->evidence.empty()) {
+          if (s_.evidence_of(f->id).empty()) {
             return rule_violation(fmt::format("{} has no evidence linked; link at least one piece of "
                                               "evidence before closing it", f->id));
           }

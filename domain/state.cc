@@ -17,6 +17,15 @@ struct Evolver {
   ProgramState& s;
   const Event& e;
 
+  // The entity an event is about; nullptr when the state does not hold it. Within a stream
+  // the creating event always comes first, but folding part of the log (as of a date) must not
+  // invent an entity from an event that merely names it.
+  template <typename Map>
+  static auto* existing(Map& map, const std::string& key) {
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+  }
+
   void operator()(const ProgramNamed& p) {
     s.name = p.name;
     s.program_version = e.version;
@@ -30,39 +39,43 @@ struct Evolver {
     u = UserState{p.email, p.name, p.role, true, e.version};
   }
   void operator()(const UserRoleChanged& p) {
-    UserState& u = s.users[p.email];
-    u.role = p.role;
-    u.version = e.version;
+    UserState* u = existing(s.users, p.email);
+    if (u == nullptr) return;
+    u->role = p.role;
+    u->version = e.version;
   }
   void operator()(const UserDeactivated& p) {
-    UserState& u = s.users[p.email];
-    u.active = false;
-    u.version = e.version;
+    UserState* u = existing(s.users, p.email);
+    if (u == nullptr) return;
+    u->active = false;
+    u->version = e.version;
   }
   void operator()(const TokenIssued& p) {
     s.tokens[p.token_id] = TokenState{p.token_id, p.email, p.token_hash, false};
     s.token_ids_by_hash[p.token_hash] = p.token_id;
-    s.users[p.email].version = e.version;
+    if (UserState* u = existing(s.users, p.email)) u->version = e.version;
   }
   void operator()(const TokenRevoked& p) {
-    s.tokens[p.token_id].revoked = true;
-    s.users[p.email].version = e.version;
+    if (TokenState* t = existing(s.tokens, p.token_id)) t->revoked = true;
+    if (UserState* u = existing(s.users, p.email)) u->version = e.version;
   }
   void operator()(const ControlDefined& p) {
     s.controls[p.control_id] =
         ControlState{p.control_id, p.title, p.description, p.criteria, p.status, e.version};
   }
   void operator()(const ControlUpdated& p) {
-    ControlState& c = s.controls[p.control_id];
-    c.title = p.title;
-    c.description = p.description;
-    c.criteria = p.criteria;
-    c.version = e.version;
+    ControlState* c = existing(s.controls, p.control_id);
+    if (c == nullptr) return;
+    c->title = p.title;
+    c->description = p.description;
+    c->criteria = p.criteria;
+    c->version = e.version;
   }
   void operator()(const ControlStatusSet& p) {
-    ControlState& c = s.controls[p.control_id];
-    c.status = p.status;
-    c.version = e.version;
+    ControlState* c = existing(s.controls, p.control_id);
+    if (c == nullptr) return;
+    c->status = p.status;
+    c->version = e.version;
   }
   void operator()(const FindingRecorded& p) {
     FindingState& f = s.findings[p.finding_id];
@@ -81,37 +94,44 @@ struct Evolver {
     ++s.findings_recorded;
   }
   void operator()(const FindingUpdated& p) {
-    FindingState& f = s.findings[p.finding_id];
-    f.title = p.title;
-    f.description = p.description;
-    f.severity = p.severity;
-    f.criteria = p.criteria;
-    f.control = p.control;
-    f.version = e.version;
+    FindingState* f = existing(s.findings, p.finding_id);
+    if (f == nullptr) return;
+    f->title = p.title;
+    f->description = p.description;
+    f->severity = p.severity;
+    f->criteria = p.criteria;
+    f->control = p.control;
+    f->version = e.version;
   }
   void operator()(const FindingAssigned& p) {
-    FindingState& f = s.findings[p.finding_id];
-    f.owner = p.owner;
-    f.version = e.version;
+    FindingState* f = existing(s.findings, p.finding_id);
+    if (f == nullptr) return;
+    f->owner = p.owner;
+    f->version = e.version;
   }
   void operator()(const FindingDueDateSet& p) {
-    FindingState& f = s.findings[p.finding_id];
-    f.due_date = p.due_date;
-    f.version = e.version;
+    FindingState* f = existing(s.findings, p.finding_id);
+    if (f == nullptr) return;
+    f->due_date = p.due_date;
+    f->version = e.version;
   }
   void operator()(const FindingStatusChanged& p) {
-    FindingState& f = s.findings[p.finding_id];
-    f.status = p.to;
-    if (p.to != FindingStatus::kRiskAccepted) f.risk_acceptance.reset();
-    f.version = e.version;
+    FindingState* f = existing(s.findings, p.finding_id);
+    if (f == nullptr) return;
+    f->status = p.to;
+    if (p.to != FindingStatus::kRiskAccepted) f->risk_acceptance.reset();
+    f->version = e.version;
   }
   void operator()(const RiskAccepted& p) {
-    FindingState& f = s.findings[p.finding_id];
-    f.status = FindingStatus::kRiskAccepted;
-    f.risk_acceptance = RiskAcceptanceState{p.justification, p.expires_on, e.actor};
-    f.version = e.version;
+    FindingState* f = existing(s.findings, p.finding_id);
+    if (f == nullptr) return;
+    f->status = FindingStatus::kRiskAccepted;
+    f->risk_acceptance = RiskAcceptanceState{p.justification, p.expires_on, e.actor};
+    f->version = e.version;
   }
-  void operator()(const CommentAdded& p) { s.findings[p.finding_id].version = e.version; }
+  void operator()(const CommentAdded& p) {
+    if (FindingState* f = existing(s.findings, p.finding_id)) f->version = e.version;
+  }
   void operator()(const EvidenceUploaded& p) {
     EvidenceState& ev = s.evidence[p.evidence_id];
     ev = EvidenceState{};
@@ -128,22 +148,28 @@ struct Evolver {
     ++s.evidence_uploaded;
   }
   void operator()(const EvidenceLinked& p) {
-    EvidenceState& ev = s.evidence[p.evidence_id];
-    ev.version = e.version;
+    EvidenceState* ev = existing(s.evidence, p.evidence_id);
+    if (ev == nullptr) return;
+    ev->version = e.version;
     if (!p.finding_id.empty()) {
-      ev.findings.insert(p.finding_id);
-      s.findings[p.finding_id].evidence.insert(p.evidence_id);
+      ev->findings.insert(p.finding_id);
+      s.evidence_by_finding[p.finding_id].insert(p.evidence_id);
     }
-    if (!p.control_id.empty()) ev.controls.insert(p.control_id);
+    if (!p.control_id.empty()) ev->controls.insert(p.control_id);
   }
   void operator()(const EvidenceUnlinked& p) {
-    EvidenceState& ev = s.evidence[p.evidence_id];
-    ev.version = e.version;
+    EvidenceState* ev = existing(s.evidence, p.evidence_id);
+    if (ev == nullptr) return;
+    ev->version = e.version;
     if (!p.finding_id.empty()) {
-      ev.findings.erase(p.finding_id);
-      s.findings[p.finding_id].evidence.erase(p.evidence_id);
+      ev->findings.erase(p.finding_id);
+      auto it = s.evidence_by_finding.find(p.finding_id);
+      if (it != s.evidence_by_finding.end()) {
+        it->second.erase(p.evidence_id);
+        if (it->second.empty()) s.evidence_by_finding.erase(it);
+      }
     }
-    if (!p.control_id.empty()) ev.controls.erase(p.control_id);
+    if (!p.control_id.empty()) ev->controls.erase(p.control_id);
   }
 };
 
@@ -155,6 +181,12 @@ const ControlState* ProgramState::control(const std::string& id) const { return 
 const EvidenceState* ProgramState::evidence_item(const std::string& id) const {
   return find_in(evidence, id);
 }
+const std::set<std::string>& ProgramState::evidence_of(const std::string& finding_id) const {
+  static const std::set<std::string> kNone;
+  auto it = evidence_by_finding.find(finding_id);
+  return it == evidence_by_finding.end() ? kNone : it->second;
+}
+
 size_t ProgramState::active_admins() const {
   return static_cast<size_t>(std::count_if(users.begin(), users.end(), [](const auto& kv) {
     return kv.second.active && kv.second.role == Role::kAdmin;
@@ -169,7 +201,7 @@ std::string evidence_stream(const std::string& id) { return "evidence/" + id; }
 
 void evolve(ProgramState& state, const Event& event) {
   std::visit(Evolver{state, event}, event.payload);
-  state.last_seq = event.seq;
+  state.last_seq = std::max(state.last_seq, event.seq);
 }
 
 }  // namespace gaplog

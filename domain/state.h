@@ -1,8 +1,14 @@
 // The program as the command side sees it: everything decide() needs to check a command,
-// folded from the events by evolve(). Pure values; no I/O.
+// folded from the events by evolve(). Pure values; no I/O. The projections fold the same state
+// as of past dates.
 //
-// evolve() applies events in log order and trusts them (they were checked when decided); it
-// never fails. Entity versions are the versions of their streams.
+// evolve() trusts events (they were checked when decided) and never fails. Each event changes
+// only what belongs to its own stream (evidence links live with the evidence, and the index of
+// evidence by finding changes only on link and unlink), and an event about an entity the state
+// does not hold changes nothing. So the result of folding a set of events depends only on the
+// order of events *within* each stream: folding in seq order and in (occurred_at, seq) order
+// give the same state, which is what lets projections fold "as of" a date incrementally.
+// Entity versions are the versions of their streams.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +54,6 @@ struct FindingState {
   std::string control, owner, due_date;  // "" = none
   FindingSource source = FindingSource::kOther;
   std::optional<RiskAcceptanceState> risk_acceptance;
-  std::set<std::string> evidence;  // linked evidence ids
   Date recorded_on;
   uint32_t version = 0;
 };
@@ -73,6 +78,8 @@ struct ProgramState {
   std::map<std::string, ControlState> controls;  // by control id
   std::map<std::string, FindingState> findings;  // by id "F-n"
   std::map<std::string, EvidenceState> evidence; // by id "E-n"
+  // Evidence ids linked to each finding id (maintained by link and unlink events only).
+  std::map<std::string, std::set<std::string>> evidence_by_finding;
   uint64_t findings_recorded = 0;                // the next finding is F-(this + 1)
   uint64_t evidence_uploaded = 0;
   uint64_t last_seq = 0;
@@ -82,6 +89,8 @@ struct ProgramState {
   const ControlState* control(const std::string& id) const;
   const EvidenceState* evidence_item(const std::string& id) const;
   size_t active_admins() const;
+  // Evidence linked to a finding (empty set when none).
+  const std::set<std::string>& evidence_of(const std::string& finding_id) const;
 };
 
 // Stream names of SPEC §2.
