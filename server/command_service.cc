@@ -44,10 +44,11 @@ Status CommandService::catch_up() {
 }
 
 Status CommandService::catch_up_locked() {
-  while (state_.last_seq < log_.last_seq()) {
-    GAPLOG_ASSIGN_OR_RETURN(auto events, log_.read_range(state_.last_seq + 1, 4096));
+  while (applied_seq_ < log_.last_seq()) {
+    GAPLOG_ASSIGN_OR_RETURN(auto events, log_.read_range(applied_seq_ + 1, 4096));
     if (events.empty()) break;
     for (const Event& e : events) evolve(state_, e);
+    applied_seq_ = events.back().seq;
   }
   return Status::ok();
 }

@@ -82,6 +82,7 @@ class CommandService {
   Clock& clock_;
   std::shared_mutex mu_;
   ProgramState state_;
+  uint64_t applied_seq_ = 0;  // the last seq folded into state_
 };
 
 }  // namespace gaplog

@@ -12,12 +12,10 @@
 
 #include "server/command_service.h"
 #include "../store/store_test_support.h"
+#include "../support/random_commands.h"
 
 namespace gaplog {
 namespace {
-
-const std::vector<std::string> kUsers = {"admin@example.com", "admin2@example.com", "ed@example.com",
-                                         "con@example.com",   "other@example.com",  "aud@example.com"};
 
 // A readable dump of everything in the state, to compare two states.
 std::string dump(const ProgramState& s) {
@@ -40,65 +38,6 @@ std::string dump(const ProgramState& s) {
   }
   return out;
 }
-
-class CommandGenerator {
- public:
-  explicit CommandGenerator(uint32_t seed) : rng_(seed) {}
-
-  std::string user() { return pick(kUsers); }
-  std::string finding(const ProgramState& s) {
-    return s.findings_recorded == 0 ? "F-1" : fmt::format("F-{}", 1 + rng_() % (s.findings_recorded + 1));
-  }
-  std::string evidence(const ProgramState& s) {
-    return fmt::format("E-{}", 1 + rng_() % (s.evidence_uploaded + 1));
-  }
-  std::string control() { return pick(std::vector<std::string>{"AC-01", "AC-02", "BK-01"}); }
-  std::string date(Micros now) {
-    return format_date(Date{date_of(now).days - 30 + static_cast<int32_t>(rng_() % 420)});
-  }
-  bool coin(unsigned one_in) { return rng_() % one_in == 0; }
-
-  Command command(const ProgramState& s, Micros now) {
-    switch (rng_() % 14) {
-      case 0:
-      case 1:
-        return RecordFinding{"Finding " + std::to_string(rng_() % 1000), "", pick(severities()),
-                             {pick(std::vector<std::string>{"CC6.1", "CC7.2", "A1.2", "CC9.9"})},
-                             coin(3) ? control() : "", "", coin(4) ? "" : user(), coin(3) ? "" : date(now)};
-      case 2: return AssignFinding{finding(s), coin(6) ? "" : user()};
-      case 3: return SetFindingDueDate{finding(s), coin(5) ? "" : date(now), coin(2) ? "slipped" : ""};
-      case 4:
-      case 5:
-      case 6:
-        return ChangeFindingStatus{finding(s), pick(statuses()), coin(2) ? "verified" : ""};
-      case 7: return AcceptRisk{finding(s), coin(8) ? "" : "compensating control", date(now)};
-      case 8: return AddComment{finding(s), "note"};
-      case 9:
-        return UploadEvidence{"proof.pdf", "application/pdf", fmt::format("{:064x}", rng_() % 5), 10, "",
-                              coin(3) ? date(now) : "", coin(4) ? "" : finding(s), coin(4) ? control() : ""};
-      case 10: return LinkEvidence{evidence(s), coin(4) ? "" : finding(s), ""};
-      case 11: return UnlinkEvidence{evidence(s), finding(s), ""};
-      case 12: return DefineControl{control(), "Control", "", {"CC6.1"}, coin(2) ? "implemented" : ""};
-      default:
-        if (coin(10)) return ChangeUserRole{pick(std::vector<std::string>{"con@example.com", "other@example.com"}),
-                                             pick(std::vector<std::string>{"contributor", "editor"})};
-        return SetControlStatus{control(), pick(std::vector<std::string>{"implemented", "not_implemented"}), ""};
-    }
-  }
-
- private:
-  template <typename T>
-  const T& pick(const std::vector<T>& v) { return v[rng_() % v.size()]; }
-  static const std::vector<std::string>& severities() {
-    static const std::vector<std::string> v{"critical", "high", "medium", "low"};
-    return v;
-  }
-  static const std::vector<std::string>& statuses() {
-    static const std::vector<std::string> v{"open", "in_progress", "remediated", "closed", "risk_accepted"};
-    return v;
-  }
-  std::mt19937 rng_;
-};
 
 // Checks the invariants over the whole log with a fold of its own (not evolve()).
 void check_invariants(const std::vector<Event>& events) {
@@ -171,16 +110,8 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
     auto service = CommandService::open(**log, clock);
     ASSERT_TRUE(service.is_ok());
     CommandService& svc = **service;
-    const std::map<std::string, std::string> roles{{"admin@example.com", "admin"}, {"admin2@example.com", "admin"},
-                                                   {"ed@example.com", "editor"}, {"con@example.com", "contributor"},
-                                                   {"other@example.com", "contributor"}, {"aud@example.com", "auditor"}};
-    ASSERT_TRUE(svc.execute("admin@example.com", AddUser{"admin@example.com", "A", "admin"}).is_ok());
-    for (const auto& [email, role] : roles) {
-      if (email != "admin@example.com") {
-        ASSERT_TRUE(svc.execute("admin@example.com", AddUser{email, "U", role}).is_ok());
-      }
-    }
-    CommandGenerator gen(seed);
+    testing::add_users(svc);
+    testing::CommandGenerator gen(seed);
     int accepted = 0;
     for (int i = 0; i < kCommands; ++i) {
       clock.advance(static_cast<Micros>(gen.coin(2) ? 3600 : 60) * kMicrosPerSecond);

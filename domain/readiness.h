@@ -1,0 +1,98 @@
+// The rules of SPEC §5 evaluated on a folded state at a date: criterion readiness, owner
+// workloads, the roadmap and the counts of a timeline point. Pure; the projections decide which
+// events the state was folded from (as of a date, as known at an instant).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/event.h"
+#include "domain/state.h"
+
+namespace gaplog {
+
+enum class CriterionStatus : uint8_t { kGap, kNoControl, kNoEvidence, kReady, kOutOfScope };
+std::string_view name(CriterionStatus s);
+
+// Unresolved at D: open, in_progress or remediated, or risk_accepted whose expires_on < D.
+bool is_unresolved(const FindingState& f, Date d);
+// Overdue at D: open or in_progress with a due date before D.
+bool is_overdue(const FindingState& f, Date d);
+// Current at D: collected_on (if set) ≤ D and valid_until (if set) ≥ D.
+bool is_current(const EvidenceState& e, Date d);
+
+struct ReadinessCount {
+  int ready = 0;
+  int in_scope = 0;
+  // 100 × ready / in_scope in tenths, rounded half up (0 when in_scope is 0): 667 = 66.7%.
+  int percent_tenths() const;
+  bool operator==(const ReadinessCount&) const = default;
+};
+
+struct CriterionReadiness {
+  std::string id;
+  Category category;
+  CriterionStatus status;
+  std::vector<std::string> findings;  // unresolved findings referencing it, natural id order
+  std::vector<std::string> controls;  // mapped controls, by id
+  bool operator==(const CriterionReadiness&) const = default;
+};
+
+struct Readiness {
+  Date as_of;
+  ReadinessCount overall;
+  std::map<Category, ReadinessCount> categories;  // in-scope categories only
+  std::vector<CriterionReadiness> criteria;        // all 61, catalog order
+  bool operator==(const Readiness&) const = default;
+};
+
+Readiness readiness_at(const ProgramState& state, Date d);
+
+struct OwnerWorkload {
+  std::string owner;  // "" = unassigned (null in JSON), sorted last
+  int critical = 0, high = 0, medium = 0, low = 0, total = 0, overdue = 0, due_soon = 0;
+  int oldest_days = 0;
+  bool operator==(const OwnerWorkload&) const = default;
+};
+
+// Findings with status open, in_progress or remediated, by current owner; sorted by overdue
+// desc, total desc, owner asc (unassigned last).
+std::vector<OwnerWorkload> workloads_at(const ProgramState& state, Date d);
+
+struct UnresolvedCounts {
+  int critical = 0, high = 0, medium = 0, low = 0;
+  int overdue = 0;
+  bool operator==(const UnresolvedCounts&) const = default;
+};
+// Over all findings: unresolved by severity, and the overdue count.
+UnresolvedCounts unresolved_at(const ProgramState& state, Date d);
+
+struct RoadmapItem {
+  std::string id, title;
+  Severity severity;
+  std::string owner, due_date;
+  FindingStatus status;
+  bool overdue;
+  bool operator==(const RoadmapItem&) const = default;
+};
+struct RoadmapMonth {
+  std::string month;  // "YYYY-MM"; "" = no due date (null in JSON), last
+  std::vector<RoadmapItem> findings;
+  bool operator==(const RoadmapMonth&) const = default;
+};
+// Findings unresolved at D by month of due date; within a month by due date, severity
+// (critical first), id (natural order).
+std::vector<RoadmapMonth> roadmap_at(const ProgramState& state, Date d);
+
+// As of `to`: null when some in-scope criterion has no implemented mapped control with current
+// evidence, or an unresolved finding referencing an in-scope criterion has no due date;
+// otherwise the later of `to` and the latest due date among those findings.
+std::optional<Date> projected_ready_on(const ProgramState& state, Date to);
+
+// "F-2" before "F-10": ids compared by prefix, then by their number.
+bool natural_less(std::string_view a, std::string_view b);
+
+}  // namespace gaplog

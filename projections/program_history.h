@@ -1,0 +1,81 @@
+// The program as of any date (SPEC §5): "as of D" folds every event with occurred_at before the
+// end of day D (UTC), and "as known at T" further keeps only events recorded at or before T.
+//
+// Events are folded in (occurred_at, seq) order, which gives the same state as seq order (see
+// domain/state.h) and turns "as of D" into a prefix of one ordering: the history keeps that
+// ordering in memory (occurred_at, seq, recorded_at per event) and follows the log as it grows,
+// placing back-filled events where they belong. Folding a prefix reads each event from the log.
+//
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "domain/readiness.h"
+#include "domain/state.h"
+#include "store/event_log.h"
+
+namespace gaplog {
+
+struct AsOf {
+  Date date;
+  std::optional<Micros> known_at;  // as known at this instant (recorded_at ≤ it)
+};
+
+struct TimelinePoint {
+  Date date;
+  ReadinessCount readiness;
+  UnresolvedCounts unresolved;  // unresolved by severity; overdue
+};
+
+struct Timeline {
+  Date from, to;
+  int step = 7;
+  std::vector<TimelinePoint> points;
+  std::optional<Date> projected_ready_on;
+  std::optional<Date> ready_since;
+};
+
+class ProgramHistory {
+ public:
+  // `log` is borrowed and must outlive the history.
+  static Result<std::unique_ptr<ProgramHistory>> open(EventLog& log);
+
+  // The folded state as of (D, T).
+  Result<ProgramState> state_at(const AsOf& as_of);
+  Result<Readiness> readiness(const AsOf& as_of);
+  Result<std::vector<OwnerWorkload>> workloads(const AsOf& as_of);
+  Result<std::vector<RoadmapMonth>> roadmap(const AsOf& as_of);
+  // Points at from, from + step, ... ≤ to, and `to` itself last. step ≥ 1; from ≤ to.
+  Result<Timeline> timeline(Date from, Date to, int step, std::optional<Micros> known_at);
+
+  // The date of the earliest occurred_at in the log (today's date when the log is empty).
+  Result<std::optional<Date>> first_event_date();
+
+ private:
+  struct Entry {
+    Micros occurred_at;
+    uint64_t seq;
+    Micros recorded_at;
+    bool operator<(const Entry& o) const {
+      return occurred_at != o.occurred_at ? occurred_at < o.occurred_at : seq < o.seq;
+    }
+  };
+
+  explicit ProgramHistory(EventLog& log) : log_(log) {}
+  Status catch_up_locked();
+  // Folds entries [begin, end) of the ordering into `state`, skipping those recorded after T.
+  Status fold(ProgramState& state, size_t begin, size_t end, std::optional<Micros> known_at,
+              const std::function<void(const Event&)>& on_event = {}) const;
+  size_t end_of(Date d) const;  // index of the first entry with occurred_at ≥ end of day d
+
+  EventLog& log_;
+  std::mutex mu_;
+  std::vector<Entry> order_;  // all events, by (occurred_at, seq)
+  uint64_t indexed_seq_ = 0;
+};
+
+}  // namespace gaplog

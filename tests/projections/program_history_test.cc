@@ -1,0 +1,194 @@
+// Projections as of past dates and past moments of knowledge, with back-filled history; and a
+// differential test against a naive fold written here, independently of the engine.
+#include "projections/program_history.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "../store/store_test_support.h"
+#include "../support/random_commands.h"
+#include "server/command_service.h"
+
+namespace gaplog {
+namespace {
+
+Date day(const char* text) { return *parse_date(text); }
+Micros noon(const char* date) { return end_of_day(day(date)) - kMicrosPerDay / 2; }
+
+class HistoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto log = EventLog::open(EventLogOptions{dir_.sub("events"), fs_.get(), &clock_, true});
+    ASSERT_TRUE(log.is_ok());
+    log_ = std::move(log).value();
+    svc_ = std::move(CommandService::open(*log_, clock_)).value();
+    testing::add_users(*svc_);
+    history_ = std::move(ProgramHistory::open(*log_)).value();
+  }
+
+  void at(const char* date, const Command& cmd, const std::string& actor = "admin@example.com") {
+    CommandOptions o;
+    o.occurred_at = noon(date);
+    auto r = svc_->execute(actor, cmd, o);
+    ASSERT_TRUE(r.is_ok()) << date << ": " << r.status().to_string();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<FileSystem> fs_ = make_posix_file_system();
+  ManualClock clock_{testing::kT0 + 200 * kMicrosPerDay};  // "today" is 2026-07-20
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<CommandService> svc_;
+  std::unique_ptr<ProgramHistory> history_;
+};
+
+TEST_F(HistoryTest, AsOfIncludesEventsBackfilledLongAfterTheDate) {
+  at("2026-02-01", RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", "con@example.com", "2026-03-01"});
+  at("2026-02-10", DefineControl{"AC-01", "MFA", "", {"CC6.2"}, "implemented"});
+  const Micros before_backfill = clock_.now();
+  clock_.advance(kMicrosPerDay);
+  // Recorded today, but it happened on 2026-02-05: it belongs to every view from that day on.
+  at("2026-02-05", AddComment{"F-1", "started"}, "admin@example.com");
+  at("2026-02-20", UploadEvidence{"mfa.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-01"});
+
+  auto jan = history_->readiness(AsOf{day("2026-01-31"), std::nullopt});
+  ASSERT_TRUE(jan.is_ok());
+  EXPECT_EQ(jan->criteria[17].id, "CC6.1");
+  EXPECT_EQ(jan->criteria[17].status, CriterionStatus::kNoControl);  // F-1 not recorded yet
+  auto feb1 = history_->readiness(AsOf{day("2026-02-01"), std::nullopt});
+  EXPECT_EQ(feb1->criteria[17].status, CriterionStatus::kGap);
+  EXPECT_EQ(feb1->criteria[18].status, CriterionStatus::kNoControl);  // CC6.2: AC-01 not yet
+  EXPECT_EQ((*history_->readiness(AsOf{day("2026-02-10"), std::nullopt})).criteria[18].status,
+            CriterionStatus::kNoEvidence);
+  EXPECT_EQ((*history_->readiness(AsOf{day("2026-02-20"), std::nullopt})).criteria[18].status,
+            CriterionStatus::kReady);
+  // The comment bumped F-1's version as of 2026-02-05, but only as known after it was recorded.
+  EXPECT_EQ(history_->state_at(AsOf{day("2026-02-06"), std::nullopt})->finding("F-1")->version, 2u);
+  EXPECT_EQ(history_->state_at(AsOf{day("2026-02-06"), before_backfill})->finding("F-1")->version, 1u);
+  // As known before the back-fill, the evidence did not exist either.
+  EXPECT_EQ((*history_->readiness(AsOf{day("2026-02-20"), before_backfill})).criteria[18].status,
+            CriterionStatus::kNoEvidence);
+}
+
+TEST_F(HistoryTest, TimelinePointsEndOnToEvenOffTheStep) {
+  at("2026-01-05", RecordFinding{"a", "", "critical", {"CC1.1"}, "", "", "", "2026-01-20"});
+  at("2026-01-12", RecordFinding{"b", "", "low", {"CC1.2"}, "", "", "", ""});
+  auto t = history_->timeline(day("2026-01-01"), day("2026-01-23"), 7, std::nullopt);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  std::vector<std::string> dates;
+  for (const auto& p : t->points) dates.push_back(format_date(p.date));
+  EXPECT_EQ(dates, (std::vector<std::string>{"2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22", "2026-01-23"}));
+  EXPECT_EQ(t->points[0].unresolved, (UnresolvedCounts{0, 0, 0, 0, 0}));
+  EXPECT_EQ(t->points[1].unresolved, (UnresolvedCounts{1, 0, 0, 0, 0}));
+  EXPECT_EQ(t->points[2].unresolved, (UnresolvedCounts{1, 0, 0, 1, 0}));
+  EXPECT_EQ(t->points[3].unresolved, (UnresolvedCounts{1, 0, 0, 1, 1}));  // F-1 overdue after 01-20
+  EXPECT_EQ(t->points[4].readiness, (ReadinessCount{0, 33}));
+  EXPECT_FALSE(t->projected_ready_on.has_value());
+  EXPECT_FALSE(t->ready_since.has_value());
+  // A step that lands exactly on `to` does not repeat it.
+  auto exact = history_->timeline(day("2026-01-01"), day("2026-01-15"), 7, std::nullopt);
+  EXPECT_EQ(exact->points.size(), 3u);
+  EXPECT_EQ(history_->timeline(day("2026-01-15"), day("2026-01-01"), 7, std::nullopt).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(history_->timeline(day("2026-01-01"), day("2026-01-15"), 0, std::nullopt).status().code(),
+            Code::kInvalidArgument);
+}
+
+TEST_F(HistoryTest, ReadySinceIsTheStartOfTheCurrentFullStreak) {
+  std::vector<std::string> security;
+  for (const char* id : {"CC1.1", "CC1.2", "CC1.3", "CC1.4", "CC1.5", "CC2.1", "CC2.2", "CC2.3", "CC3.1", "CC3.2",
+                         "CC3.3", "CC3.4", "CC4.1", "CC4.2", "CC5.1", "CC5.2", "CC5.3", "CC6.1", "CC6.2", "CC6.3",
+                         "CC6.4", "CC6.5", "CC6.6", "CC6.7", "CC6.8", "CC7.1", "CC7.2", "CC7.3", "CC7.4", "CC7.5",
+                         "CC8.1", "CC9.1", "CC9.2"}) {
+    security.push_back(id);
+  }
+  at("2026-01-10", DefineControl{"ISMS", "Security program", "", security, "implemented"});
+  // Evidence valid through 2026-03-31, collected 2026-02-01: 100% from Feb 1 to Mar 31.
+  at("2026-01-20", UploadEvidence{"q1.pdf", "application/pdf", std::string(64, 'a'), 1, "2026-02-01",
+                                  "2026-03-31", "", "ISMS"});
+  auto t = history_->timeline(day("2026-01-01"), day("2026-03-15"), 30, std::nullopt);
+  ASSERT_TRUE(t.is_ok());
+  EXPECT_EQ(t->ready_since, day("2026-02-01"));
+  EXPECT_EQ(t->projected_ready_on, day("2026-03-15"));
+  // A gap recorded on 2026-03-01 and closed on 2026-03-05 (as of the end of that day it is
+  // closed) restarts the streak on 2026-03-05.
+  at("2026-03-01", RecordFinding{"lapse", "", "medium", {"CC7.2"}, "", "", "con@example.com", "2026-03-05"});
+  at("2026-03-05", UploadEvidence{"fix.txt", "text/plain", std::string(64, 'b'), 1, "", "", "F-1", ""});
+  at("2026-03-05", ChangeFindingStatus{"F-1", "remediated", ""}, "admin@example.com");
+  at("2026-03-05", ChangeFindingStatus{"F-1", "closed", ""}, "admin2@example.com");
+  t = history_->timeline(day("2026-01-01"), day("2026-03-15"), 30, std::nullopt);
+  EXPECT_EQ(t->ready_since, day("2026-03-05"));
+  // After the evidence expires, it is not ready at `to`: null, and no projected date.
+  t = history_->timeline(day("2026-01-01"), day("2026-04-01"), 30, std::nullopt);
+  EXPECT_FALSE(t->ready_since.has_value());
+  EXPECT_FALSE(t->projected_ready_on.has_value());
+}
+
+// --- differential test ------------------------------------------------------------------------
+
+// The naive fold of SPEC §5, written independently: every event in seq order, kept when it
+// occurred before the end of D and was recorded by T.
+ProgramState naive_state(const std::vector<Event>& log, Date d, std::optional<Micros> t) {
+  ProgramState s;
+  for (const Event& e : log) {
+    if (e.occurred_at < (static_cast<Micros>(d.days) + 1) * kMicrosPerDay && (!t || e.recorded_at <= *t)) {
+      evolve(s, e);
+    }
+  }
+  return s;
+}
+
+std::optional<Date> naive_ready_since(const std::vector<Event>& log, Date to, std::optional<Micros> t) {
+  std::optional<Date> since;
+  for (int32_t d = to.days; d >= to.days - 400; --d) {
+    const Readiness r = readiness_at(naive_state(log, Date{d}, t), Date{d});
+    if (r.overall.in_scope == 0 || r.overall.ready != r.overall.in_scope) break;
+    since = Date{d};
+  }
+  return since;
+}
+
+TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
+  testing::CommandGenerator gen(7);
+  std::mt19937 rng(99);
+  const Micros start = clock_.now();
+  for (int i = 0; i < 1500; ++i) {
+    clock_.advance(static_cast<Micros>(rng() % 7200) * kMicrosPerSecond);
+    const Command cmd = svc_->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
+    const bool backfill = rng() % 2 == 0;  // admins back-fill up to 120 days
+    CommandOptions o;
+    if (backfill) o.occurred_at = clock_.now() - static_cast<Micros>(rng() % 120) * kMicrosPerDay;
+    svc_->execute(backfill ? "admin@example.com" : gen.user(), cmd, o).status().ignore();
+  }
+  // Make some criteria ready so that ready_since has something to find.
+  svc_->execute("ed@example.com", DefineControl{"ALL", "x", "", {"CC1.1", "CC6.1"}, "implemented"}).status().ignore();
+  const std::vector<Event> log = *log_->read_range(1, log_->last_seq());
+  ASSERT_GT(log.size(), 300u);
+  const Date today = date_of(clock_.now());
+  for (int probe = 0; probe < 60; ++probe) {
+    const Date d{today.days - static_cast<int32_t>(rng() % 160)};
+    std::optional<Micros> t;
+    if (probe % 3 == 1) t = start + static_cast<Micros>(rng() % static_cast<uint64_t>(clock_.now() - start));
+    SCOPED_TRACE(fmt::format("as of {} known at {}", format_date(d), t ? format_timestamp(*t) : "now"));
+    const ProgramState expected = naive_state(log, d, t);
+    ASSERT_EQ(*history_->readiness(AsOf{d, t}), readiness_at(expected, d));
+    ASSERT_EQ(*history_->workloads(AsOf{d, t}), workloads_at(expected, d));
+    ASSERT_EQ(*history_->roadmap(AsOf{d, t}), roadmap_at(expected, d));
+    if (probe % 6 == 0) {
+      const Date from{d.days - 60};
+      auto tl = history_->timeline(from, d, 1 + static_cast<int>(rng() % 14), t);
+      ASSERT_TRUE(tl.is_ok());
+      for (const TimelinePoint& p : tl->points) {
+        const ProgramState at = naive_state(log, p.date, t);
+        ASSERT_EQ(p.readiness, readiness_at(at, p.date).overall) << format_date(p.date);
+        ASSERT_EQ(p.unresolved, unresolved_at(at, p.date)) << format_date(p.date);
+      }
+      ASSERT_EQ(tl->projected_ready_on, projected_ready_on(expected, d));
+      ASSERT_EQ(tl->ready_since, naive_ready_since(log, d, t));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gaplog
