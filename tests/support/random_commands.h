@@ -9,15 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "server/command_service.h"
+#include "domain/commands.h"
+#include "domain/state.h"
 
 namespace gaplog::testing {
 
 inline const std::vector<std::string> kUsers = {"admin@example.com", "admin2@example.com", "ed@example.com",
                                                 "con@example.com",   "other@example.com",  "aud@example.com"};
 
-// Adds the cast (admin@example.com bootstraps itself).
-inline void add_users(CommandService& svc) {
+// Adds the cast through a command service (admin@example.com bootstraps itself).
+template <typename Service>
+void add_users(Service& svc) {
   const std::vector<std::pair<std::string, std::string>> roles{
       {"admin@example.com", "admin"}, {"admin2@example.com", "admin"}, {"ed@example.com", "editor"},
       {"con@example.com", "contributor"}, {"other@example.com", "contributor"}, {"aud@example.com", "auditor"}};

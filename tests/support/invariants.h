@@ -1,0 +1,102 @@
+// Checks over folded states and event logs shared by the property tests.
+#pragma once
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "domain/state.h"
+
+namespace gaplog::testing {
+
+// A readable dump of everything in the state, to compare two states.
+inline std::string dump(const ProgramState& s) {
+  std::string out = fmt::format("name={} scope={} seq={} f={} e={}\n", s.name, s.scope.size(),
+                                s.last_seq, s.findings_recorded, s.evidence_uploaded);
+  for (const auto& [k, u] : s.users) out += fmt::format("user {} {} {} {} v{}\n", k, u.name, name(u.role), u.active, u.version);
+  for (const auto& [k, t] : s.tokens) out += fmt::format("token {} {} {}\n", k, t.email, t.revoked);
+  for (const auto& [k, c] : s.controls) {
+    out += fmt::format("control {} {} {} {} v{}\n", k, c.title, fmt::join(c.criteria, ","), name(c.status), c.version);
+  }
+  for (const auto& [k, f] : s.findings) {
+    out += fmt::format("finding {} {} {} {} {} [{}] {} {} {} [{}] {} v{}\n", k, f.title, name(f.severity),
+                       name(f.status), f.owner, fmt::join(f.criteria, ","), f.control, f.due_date,
+                       f.risk_acceptance ? f.risk_acceptance->expires_on : "-", fmt::join(s.evidence_of(k), ","),
+                       f.recorded_on.days, f.version);
+  }
+  for (const auto& [k, e] : s.evidence) {
+    out += fmt::format("evidence {} {} {} [{}] [{}] v{}\n", k, e.filename, e.sha256,
+                       fmt::join(e.findings, ","), fmt::join(e.controls, ","), e.version);
+  }
+  return out;
+}
+
+// Checks the invariants over the whole log with a fold of its own (not evolve()).
+// check_log_order: also the log's own rules (recorded_at non-decreasing, occurred_at ≤
+// recorded_at and non-decreasing per stream), which only a real log enforces.
+inline void check_invariants(const std::vector<Event>& events, bool check_log_order = true) {
+  std::map<std::string, uint32_t> versions;
+  std::map<std::string, Micros> last_occurred;
+  std::map<std::string, Role> roles;
+  std::map<std::string, std::string> owners;
+  std::map<std::string, std::set<std::string>> evidence_of;
+  uint64_t findings = 0, evidence = 0;
+  Micros last_recorded = INT64_MIN;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    SCOPED_TRACE(fmt::format("seq {} {}", e.seq, event_type_name(e.payload)));
+    ASSERT_EQ(e.seq, i + 1);
+    ASSERT_EQ(e.version, ++versions[e.stream]) << "versions in order per stream";
+    if (check_log_order) {
+      ASSERT_GE(e.recorded_at, last_recorded);
+      ASSERT_LE(e.occurred_at, e.recorded_at);
+      if (last_occurred.contains(e.stream)) {
+        ASSERT_GE(e.occurred_at, last_occurred[e.stream]);
+      }
+    }
+    last_recorded = e.recorded_at;
+    last_occurred[e.stream] = e.occurred_at;
+    const Role role = roles.contains(e.actor) ? roles[e.actor] : Role::kAdmin;  // bootstrap
+    ASSERT_NE(role, Role::kAuditor) << "auditors write nothing";
+    if (e.occurred_at != e.recorded_at) {
+      ASSERT_EQ(role, Role::kAdmin) << "only admins back-fill";
+    }
+
+    if (auto* p = std::get_if<UserAdded>(&e.payload)) roles[p->email] = p->role;
+    if (auto* p = std::get_if<UserRoleChanged>(&e.payload)) roles[p->email] = p->role;
+    if (auto* p = std::get_if<FindingRecorded>(&e.payload)) {
+      ASSERT_EQ(p->finding_id, fmt::format("F-{}", ++findings)) << "finding ids in order";
+      owners[p->finding_id] = p->owner;
+    }
+    if (auto* p = std::get_if<FindingAssigned>(&e.payload)) owners[p->finding_id] = p->owner;
+    if (auto* p = std::get_if<EvidenceUploaded>(&e.payload)) {
+      ASSERT_EQ(p->evidence_id, fmt::format("E-{}", ++evidence)) << "evidence ids in order";
+    }
+    if (auto* p = std::get_if<EvidenceLinked>(&e.payload); p && !p->finding_id.empty()) {
+      evidence_of[p->finding_id].insert(p->evidence_id);
+    }
+    if (auto* p = std::get_if<EvidenceUnlinked>(&e.payload); p && !p->finding_id.empty()) {
+      evidence_of[p->finding_id].erase(p->evidence_id);
+    }
+    if (auto* p = std::get_if<FindingStatusChanged>(&e.payload); p && p->to == FindingStatus::kClosed) {
+      ASSERT_FALSE(evidence_of[p->finding_id].empty()) << "closed without evidence";
+      ASSERT_NE(owners[p->finding_id], e.actor) << "closed by its owner";
+      ASSERT_TRUE(role == Role::kAdmin || role == Role::kEditor);
+    }
+    if (auto* p = std::get_if<RiskAccepted>(&e.payload)) {
+      ASSERT_EQ(role, Role::kAdmin);
+      ASSERT_NE(owners[p->finding_id], e.actor);
+      const Date expires = *parse_date(p->expires_on);
+      const Date day = date_of(e.occurred_at);
+      ASSERT_GT(expires, day);
+      ASSERT_LE(expires.days, day.days + 365);
+    }
+  }
+}
+
+}  // namespace gaplog::testing
