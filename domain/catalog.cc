@@ -1,9 +1,10 @@
 #include "domain/catalog.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fmt/format.h>
 
 #include "domain/validation.h"
 
@@ -96,7 +97,8 @@ constexpr std::array<Criterion, 61> kCatalog = {{
 
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
   return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -109,15 +111,15 @@ const Criterion* find_criterion_ignoring_case(std::string_view id) {
 
 Status unknown_criterion(std::string_view id) {
   if (const Criterion* near = find_criterion_ignoring_case(id)) {
-    return rule_violation(fmt::format(
-        "criteria: unknown criterion {}; ids are case-sensitive, did you mean '{}'? "
-        "(see GET /api/v1/criteria)",
-        quoted_excerpt(id), near->id));
+    return rule_violation(
+        fmt::format("criteria: unknown criterion {}; ids are case-sensitive, did you mean '{}'? "
+                    "(see GET /api/v1/criteria)",
+                    quoted_excerpt(id), near->id));
   }
-  return rule_violation(fmt::format(
-      "criteria: unknown criterion {}; use a TSC 2017 id such as CC6.1 or A1.2 "
-      "(see GET /api/v1/criteria for the 61 valid ids)",
-      quoted_excerpt(id)));
+  return rule_violation(
+      fmt::format("criteria: unknown criterion {}; use a TSC 2017 id such as CC6.1 or A1.2 "
+                  "(see GET /api/v1/criteria for the 61 valid ids)",
+                  quoted_excerpt(id)));
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 namespace gaplog {
 
 struct Criterion {
-  std::string_view id;     // "CC6.1"
+  std::string_view id;  // "CC6.1"
   Category category;
   std::string_view title;  // at most 80 characters, our own words
 };

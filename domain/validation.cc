@@ -1,8 +1,9 @@
 #include "domain/validation.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <optional>
-#include <fmt/format.h>
 
 #include "domain/time.h"
 
@@ -86,11 +87,16 @@ std::optional<ControlCharacter> first_control_character(std::string_view s, bool
 
 std::string describe_control(unsigned char c) {
   switch (c) {
-    case '\n': return "a line break (\\n)";
-    case '\r': return "a carriage return (\\r)";
-    case '\t': return "a tab (\\t)";
-    case '\0': return "a NUL character (U+0000)";
-    default: return fmt::format("the control character U+{:04X}", c);
+    case '\n':
+      return "a line break (\\n)";
+    case '\r':
+      return "a carriage return (\\r)";
+    case '\t':
+      return "a tab (\\t)";
+    case '\0':
+      return "a NUL character (U+0000)";
+    default:
+      return fmt::format("the control character U+{:04X}", c);
   }
 }
 
@@ -215,10 +221,9 @@ Status check_text(std::string_view field, std::string_view value, size_t max_cha
   const size_t length = utf8_length(value);
   if (length > max_chars) return too_long(field, length, max_chars);
   if (required && std::ranges::all_of(value, is_ascii_whitespace)) {
-    return invalid_argument(value.empty()
-                                ? fmt::format("{} is required; give a non-empty value", field)
-                                : fmt::format("{} is blank; give a value that is not only spaces",
-                                              field));
+    return invalid_argument(
+        value.empty() ? fmt::format("{} is required; give a non-empty value", field)
+                      : fmt::format("{} is blank; give a value that is not only spaces", field));
   }
   if (const auto control = first_control_character(value, multiline)) {
     const bool is_line_break = control->byte == '\n' || control->byte == '\r';
@@ -236,13 +241,14 @@ Status check_text(std::string_view field, std::string_view value, size_t max_cha
 Status check_email(std::string_view field, std::string_view email) {
   constexpr std::string_view kExample = "e.g. alice@example.com";
   if (email.empty()) {
-    return invalid_argument(fmt::format("{} is empty; give an e-mail address, {}", field, kExample));
+    return invalid_argument(
+        fmt::format("{} is empty; give an e-mail address, {}", field, kExample));
   }
   const auto is_ascii = [](char c) { return static_cast<unsigned char>(c) < 0x80; };
   if (!std::ranges::all_of(email, is_ascii)) {
-    return invalid_argument(fmt::format(
-        "{} {} contains a non-ASCII character; give an ASCII e-mail address, {}", field,
-        quoted_excerpt(email), kExample));
+    return invalid_argument(
+        fmt::format("{} {} contains a non-ASCII character; give an ASCII e-mail address, {}", field,
+                    quoted_excerpt(email), kExample));
   }
   // Checked after the ASCII test, so bytes are characters here.
   if (email.size() > kMaxEmailChars) return too_long(field, email.size(), kMaxEmailChars);
@@ -270,9 +276,9 @@ Status check_email(std::string_view field, std::string_view email) {
   const bool domain_ok = domain.find('.') != std::string_view::npos && domain.front() != '.' &&
                          domain.back() != '.' && domain.find("..") == std::string_view::npos;
   if (!domain_ok) {
-    return invalid_argument(fmt::format(
-        "{} {} needs a domain with a dot after the '@', such as example.com; {}", field,
-        quoted_excerpt(email), kExample));
+    return invalid_argument(
+        fmt::format("{} {} needs a domain with a dot after the '@', such as example.com; {}", field,
+                    quoted_excerpt(email), kExample));
   }
   return Status::ok();
 }
@@ -293,14 +299,16 @@ Status check_control_id(std::string_view id) {
     return invalid_argument(fmt::format("control id {} must start with a letter or digit; {}",
                                         quoted_excerpt(id), kRule));
   }
-  const auto is_id_char = [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-'; };
+  const auto is_id_char = [](char c) {
+    return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-';
+  };
   const size_t bad = static_cast<size_t>(std::ranges::find_if_not(id, is_id_char) - id.begin());
   if (bad < id.size()) {
     // Everything before `bad` is ASCII, so it is also the character position.
     const size_t bad_length = std::max<size_t>(1, utf8_sequence_length(id, bad));
-    return invalid_argument(fmt::format("control id {} contains {} at position {}; {}",
-                                        quoted_excerpt(id), quoted_excerpt(id.substr(bad, bad_length)),
-                                        bad + 1, kRule));
+    return invalid_argument(
+        fmt::format("control id {} contains {} at position {}; {}", quoted_excerpt(id),
+                    quoted_excerpt(id.substr(bad, bad_length)), bad + 1, kRule));
   }
   // All ASCII from here on, so bytes are characters.
   if (id.size() > kMaxControlIdChars) {
@@ -337,9 +345,9 @@ Status check_filename(std::string_view filename) {
   const size_t length = utf8_length(filename);
   if (length > kMaxFilenameChars) return too_long(kField, length, kMaxFilenameChars);
   if (filename == "." || filename == "..") {
-    return invalid_argument(fmt::format(
-        "filename {} is not a file name; give the name of the file, e.g. report.pdf",
-        quoted_excerpt(filename)));
+    return invalid_argument(
+        fmt::format("filename {} is not a file name; give the name of the file, e.g. report.pdf",
+                    quoted_excerpt(filename)));
   }
   const size_t separator = filename.find_first_of("/\\");
   if (separator != std::string_view::npos) {
@@ -375,7 +383,9 @@ Status check_media_type(std::string_view media_type) {
 }
 
 std::string safe_download_name(std::string_view filename) {
-  const auto is_safe = [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == ' ' || c == '-'; };
+  const auto is_safe = [](char c) {
+    return is_ascii_alnum(c) || c == '.' || c == '_' || c == ' ' || c == '-';
+  };
   std::string name;
   for (size_t pos = 0; pos < filename.size();) {
     if (is_safe(filename[pos])) {
@@ -392,8 +402,8 @@ std::string safe_download_name(std::string_view filename) {
   name.erase(0, first_kept == std::string::npos ? name.size() : first_kept);
   if (name.size() > kMaxDownloadNameBytes) {
     const size_t dot = name.rfind('.');
-    const bool keep_extension = dot != std::string::npos && dot > 0 &&
-                                name.size() - dot <= kMaxKeptExtensionBytes;
+    const bool keep_extension =
+        dot != std::string::npos && dot > 0 && name.size() - dot <= kMaxKeptExtensionBytes;
     const std::string extension = keep_extension ? name.substr(dot) : std::string();
     name.resize(kMaxDownloadNameBytes - extension.size());
     name += extension;
