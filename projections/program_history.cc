@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <queue>
 
 #include "domain/event_codec.h"
 
@@ -12,20 +11,6 @@ namespace gaplog {
 namespace {
 
 constexpr size_t kMaxTimelinePoints = 10'000;
-
-// Days on which a date rule may flip for an entity an event describes: an acceptance stops
-// counting the day after expires_on; evidence becomes current on collected_on and stops the day
-// after valid_until.
-void threshold_days(const Event& e, std::vector<int32_t>& out) {
-  auto add = [&](const std::string& text, int offset) {
-    if (auto d = parse_date(text); d.is_ok()) out.push_back(d->days + offset);
-  };
-  if (auto* p = std::get_if<RiskAccepted>(&e.payload)) add(p->expires_on, 1);
-  if (auto* p = std::get_if<EvidenceUploaded>(&e.payload)) {
-    add(p->collected_on, 0);
-    add(p->valid_until, 1);
-  }
-}
 
 }  // namespace
 
@@ -41,8 +26,9 @@ Status ProgramHistory::catch_up_locked() {
   if (last <= indexed_seq_) return Status::ok();
   std::vector<Entry> fresh;
   GAPLOG_RETURN_IF_ERROR(log_.scan(indexed_seq_ + 1, last, [&](uint64_t seq, std::string_view bytes) -> Status {
-    GAPLOG_ASSIGN_OR_RETURN(Event e, decode_envelope(bytes));
+    GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
     fresh.push_back(Entry{e.occurred_at, seq, e.recorded_at});
+    index_.apply(e);
     return Status::ok();
   }));
   // Most new events go at the end; back-filled ones are merged into place.
@@ -84,8 +70,14 @@ Result<ProgramState> ProgramHistory::state_at(const AsOf& as_of) {
 }
 
 Result<Readiness> ProgramHistory::readiness(const AsOf& as_of) {
-  GAPLOG_ASSIGN_OR_RETURN(ProgramState state, state_at(as_of));
-  return readiness_at(state, as_of.date);
+  std::lock_guard lock(mu_);
+  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  return index_.readiness(as_of.date, as_of.known_at);
+}
+
+size_t ProgramHistory::memory_bytes() {
+  std::lock_guard lock(mu_);
+  return order_.capacity() * sizeof(Entry) + index_.memory_bytes();
 }
 
 Result<std::vector<OwnerWorkload>> ProgramHistory::workloads(const AsOf& as_of) {
@@ -122,43 +114,11 @@ Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step, std::opt
 
   std::lock_guard lock(mu_);
   GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-  // Readiness changes only on days an event occurred or a date rule flips, so it is evaluated
-  // on those days (for ready_since) and on the points; between them it is constant.
-  std::priority_queue<int32_t, std::vector<int32_t>, std::greater<>> days;
-  for (Date d : point_dates) days.push(d.days);
-  for (const Entry& e : order_) {
-    if (e.occurred_at >= end_of_day(to)) break;
-    if (!known_at || e.recorded_at <= *known_at) days.push(date_of(e.occurred_at).days);
+  for (Date d : point_dates) {
+    t.points.push_back(TimelinePoint{d, index_.readiness(d, known_at).overall, index_.unresolved(d, known_at)});
   }
-  ProgramState state;
-  size_t folded = 0;
-  size_t next_point = 0;
-  std::optional<int32_t> last_day;
-  std::vector<int32_t> thresholds;
-  while (!days.empty() && days.top() <= to.days) {
-    const Date day{days.top()};
-    days.pop();
-    if (last_day == day.days) continue;
-    last_day = day.days;
-    const size_t end = end_of(day);
-    GAPLOG_RETURN_IF_ERROR(fold(state, folded, end, known_at, [&](const Event& e) {
-      threshold_days(e, thresholds);
-    }));
-    folded = end;
-    for (int32_t th : thresholds) {
-      if (th > day.days && th <= to.days) days.push(th);
-    }
-    thresholds.clear();
-    const Readiness r = readiness_at(state, day);
-    const bool full = r.overall.in_scope > 0 && r.overall.ready == r.overall.in_scope;
-    if (!full) t.ready_since.reset();
-    else if (!t.ready_since) t.ready_since = day;
-    if (next_point < point_dates.size() && point_dates[next_point] == day) {
-      t.points.push_back(TimelinePoint{day, r.overall, unresolved_at(state, day)});
-      ++next_point;
-    }
-  }
-  t.projected_ready_on = projected_ready_on(state, to);
+  t.projected_ready_on = index_.projected_ready_on(to, known_at);
+  t.ready_since = index_.ready_since(to, known_at);
   return t;
 }
 

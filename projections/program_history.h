@@ -1,10 +1,11 @@
 // The program as of any date (SPEC §5): "as of D" folds every event with occurred_at before the
 // end of day D (UTC), and "as known at T" further keeps only events recorded at or before T.
 //
-// Events are folded in (occurred_at, seq) order, which gives the same state as seq order (see
-// domain/state.h) and turns "as of D" into a prefix of one ordering: the history keeps that
-// ordering in memory (occurred_at, seq, recorded_at per event) and follows the log as it grows,
-// placing back-filled events where they belong. Folding a prefix reads each event from the log.
+// Readiness, timelines and their counts come from a ReadinessIndex (versions of each entity,
+// found by binary search), which follows the log as it grows. Workloads, the roadmap and lists
+// as of a date fold the full state: events in (occurred_at, seq) order, which gives the same
+// state as seq order (see domain/state.h) and turns "as of D" into a prefix of one ordering
+// kept in memory (occurred_at, seq, recorded_at per event); folding reads events from the log.
 //
 // Thread-safe.
 #pragma once
@@ -16,6 +17,7 @@
 
 #include "domain/readiness.h"
 #include "domain/state.h"
+#include "projections/readiness_index.h"
 #include "store/event_log.h"
 
 namespace gaplog {
@@ -52,8 +54,10 @@ class ProgramHistory {
   // Points at from, from + step, ... ≤ to, and `to` itself last. step ≥ 1; from ≤ to.
   Result<Timeline> timeline(Date from, Date to, int step, std::optional<Micros> known_at);
 
-  // The date of the earliest occurred_at in the log (today's date when the log is empty).
+  // The date of the earliest occurred_at in the log (nullopt when the log is empty).
   Result<std::optional<Date>> first_event_date();
+  // Approximate bytes held by the in-memory indexes.
+  size_t memory_bytes();
 
  private:
   struct Entry {
@@ -75,6 +79,7 @@ class ProgramHistory {
   EventLog& log_;
   std::mutex mu_;
   std::vector<Entry> order_;  // all events, by (occurred_at, seq)
+  ReadinessIndex index_;
   uint64_t indexed_seq_ = 0;
 };
 

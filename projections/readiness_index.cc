@@ -1,0 +1,308 @@
+#include "projections/readiness_index.h"
+
+#include <algorithm>
+#include <bit>
+#include <limits>
+
+#include "domain/catalog.h"
+
+namespace gaplog {
+namespace {
+
+constexpr int32_t kNoDate = std::numeric_limits<int32_t>::min();
+
+int32_t day_number(const std::string& text) {
+  if (text.empty()) return kNoDate;
+  auto d = parse_date(text);
+  return d ? d->days : kNoDate;
+}
+
+// Bit i is the i-th criterion of the catalog.
+uint64_t criteria_mask(const std::vector<std::string>& ids) {
+  const auto catalog = tsc_catalog();
+  uint64_t mask = 0;
+  for (const std::string& id : ids) {
+    if (const Criterion* c = find_criterion(id)) mask |= uint64_t{1} << (c - catalog.data());
+  }
+  return mask;
+}
+
+uint8_t category_bit(Category c) { return static_cast<uint8_t>(1u << static_cast<unsigned>(c)); }
+
+bool unresolved_on(FindingStatus status, int32_t expires, int32_t d) {
+  switch (status) {
+    case FindingStatus::kOpen:
+    case FindingStatus::kInProgress:
+    case FindingStatus::kRemediated:
+      return true;
+    case FindingStatus::kClosed:
+      return false;
+    case FindingStatus::kRiskAccepted:
+      return expires == kNoDate || expires < d;
+  }
+  return true;
+}
+
+bool overdue_on(FindingStatus status, int32_t due, int32_t d) {
+  return (status == FindingStatus::kOpen || status == FindingStatus::kInProgress) && due != kNoDate && due < d;
+}
+
+}  // namespace
+
+template <typename Version>
+const Version* ReadinessIndex::History<Version>::at(Micros end, std::optional<Micros> known_at) const {
+  auto n = static_cast<size_t>(
+      std::lower_bound(versions.begin(), versions.end(), end,
+                       [](const Version& v, Micros t) { return v.occurred < t; }) -
+      versions.begin());
+  if (known_at) {
+    const auto m = static_cast<size_t>(
+        std::upper_bound(versions.begin(), versions.end(), *known_at,
+                         [](Micros t, const Version& v) { return t < v.recorded; }) -
+        versions.begin());
+    n = std::min(n, m);
+  }
+  return n == 0 ? nullptr : &versions[n - 1];
+}
+
+template <typename Version>
+ReadinessIndex::History<Version>* ReadinessIndex::Entities<Version>::find(const std::string& id) {
+  auto it = index.find(id);
+  return it == index.end() ? nullptr : &histories[it->second];
+}
+
+template <typename Version>
+ReadinessIndex::History<Version>& ReadinessIndex::Entities<Version>::add(const std::string& id) {
+  auto [it, fresh] = index.emplace(id, static_cast<uint32_t>(histories.size()));
+  if (fresh) {
+    ids.push_back(id);
+    histories.emplace_back();
+  }
+  return histories[it->second];
+}
+
+void ReadinessIndex::apply(const Event& e) {
+  const Micros occ = e.occurred_at, rec = e.recorded_at;
+  change_days_.push_back(date_of(occ).days);
+  // The next version of an entity: a copy of its latest with the new stamps.
+  auto next = [&](auto& history) -> auto& {
+    auto v = history.versions.back();
+    v.occurred = occ;
+    v.recorded = rec;
+    history.versions.push_back(std::move(v));
+    return history.versions.back();
+  };
+  std::visit(
+      [&](const auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, ScopeSet>) {
+          uint8_t mask = category_bit(Category::kSecurity);
+          for (Category c : p.categories) mask |= category_bit(c);
+          scope_.versions.push_back(ScopeVersion{occ, rec, mask});
+        } else if constexpr (std::is_same_v<P, ControlDefined>) {
+          controls_.add(p.control_id).versions.push_back(ControlVersion{occ, rec, criteria_mask(p.criteria), p.status});
+        } else if constexpr (std::is_same_v<P, ControlUpdated>) {
+          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) next(*h).criteria = criteria_mask(p.criteria);
+        } else if constexpr (std::is_same_v<P, ControlStatusSet>) {
+          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) next(*h).status = p.status;
+        } else if constexpr (std::is_same_v<P, FindingRecorded>) {
+          findings_.add(p.finding_id).versions.push_back(FindingVersion{
+              occ, rec, criteria_mask(p.criteria), day_number(p.due_date), kNoDate, FindingStatus::kOpen, p.severity});
+        } else if constexpr (std::is_same_v<P, FindingUpdated>) {
+          if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty()) {
+            FindingVersion& v = next(*h);
+            v.criteria = criteria_mask(p.criteria);
+            v.severity = p.severity;
+          }
+        } else if constexpr (std::is_same_v<P, FindingDueDateSet>) {
+          if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty()) next(*h).due = day_number(p.due_date);
+        } else if constexpr (std::is_same_v<P, FindingStatusChanged>) {
+          if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty()) {
+            FindingVersion& v = next(*h);
+            v.status = p.to;
+            if (p.to != FindingStatus::kRiskAccepted) v.expires = kNoDate;
+          }
+        } else if constexpr (std::is_same_v<P, RiskAccepted>) {
+          if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty()) {
+            FindingVersion& v = next(*h);
+            v.status = FindingStatus::kRiskAccepted;
+            v.expires = day_number(p.expires_on);
+            if (v.expires != kNoDate) change_days_.push_back(v.expires + 1);
+          }
+        } else if constexpr (std::is_same_v<P, EvidenceUploaded>) {
+          EvidenceVersion v{occ, rec, day_number(p.collected_on), day_number(p.valid_until), {}};
+          if (v.collected != kNoDate) change_days_.push_back(v.collected);
+          if (v.valid_until != kNoDate) change_days_.push_back(v.valid_until + 1);
+          evidence_.add(p.evidence_id).versions.push_back(std::move(v));
+        } else if constexpr (std::is_same_v<P, EvidenceLinked> || std::is_same_v<P, EvidenceUnlinked>) {
+          if (p.control_id.empty()) return;  // links to findings do not affect readiness
+          auto* h = evidence_.find(p.evidence_id);
+          const auto it = controls_.index.find(p.control_id);
+          if (!h || h->versions.empty() || it == controls_.index.end()) return;
+          EvidenceVersion& v = next(*h);
+          auto pos = std::find(v.controls.begin(), v.controls.end(), it->second);
+          if constexpr (std::is_same_v<P, EvidenceLinked>) {
+            if (pos == v.controls.end()) v.controls.push_back(it->second);
+          } else {
+            if (pos != v.controls.end()) v.controls.erase(pos);
+          }
+        }
+      },
+      e.payload);
+}
+
+uint64_t ReadinessIndex::in_scope_mask(uint8_t categories) {
+  const auto catalog = tsc_catalog();
+  uint64_t mask = 0;
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    if (categories & category_bit(catalog[i].category)) mask |= uint64_t{1} << i;
+  }
+  return mask;
+}
+
+bool ReadinessIndex::full(const Snapshot& s) {
+  const uint64_t scope = in_scope_mask(s.categories);
+  const uint64_t ready = scope & ~s.unresolved & s.implemented & s.evidenced;
+  return scope != 0 && ready == scope;
+}
+
+ReadinessIndex::Snapshot ReadinessIndex::snapshot(Date d, std::optional<Micros> known_at) const {
+  const Micros end = end_of_day(d);
+  Snapshot s;
+  const ScopeVersion* scope = scope_.at(end, known_at);
+  s.categories = scope ? scope->categories : category_bit(Category::kSecurity);
+  for (const auto& h : findings_.histories) {
+    if (const FindingVersion* v = h.at(end, known_at); v && unresolved_on(v->status, v->expires, d.days)) {
+      s.unresolved |= v->criteria;
+    }
+  }
+  std::vector<const ControlVersion*> controls(controls_.histories.size());
+  for (size_t i = 0; i < controls.size(); ++i) {
+    controls[i] = controls_.histories[i].at(end, known_at);
+    if (controls[i] && controls[i]->status == ControlStatus::kImplemented) s.implemented |= controls[i]->criteria;
+  }
+  for (const auto& h : evidence_.histories) {
+    const EvidenceVersion* v = h.at(end, known_at);
+    if (!v || (v->collected != kNoDate && v->collected > d.days) ||
+        (v->valid_until != kNoDate && v->valid_until < d.days)) {
+      continue;
+    }
+    for (uint32_t c : v->controls) {
+      if (controls[c] && controls[c]->status == ControlStatus::kImplemented) s.evidenced |= controls[c]->criteria;
+    }
+  }
+  return s;
+}
+
+Readiness ReadinessIndex::readiness(Date d, std::optional<Micros> known_at) const {
+  const Snapshot s = snapshot(d, known_at);
+  const Micros end = end_of_day(d);
+  const auto catalog = tsc_catalog();
+  Readiness r;
+  r.as_of = d;
+  r.criteria.resize(catalog.size());
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    r.criteria[i].id = std::string(catalog[i].id);
+    r.criteria[i].category = catalog[i].category;
+  }
+  for (size_t f = 0; f < findings_.histories.size(); ++f) {
+    const FindingVersion* v = findings_.histories[f].at(end, known_at);
+    if (!v || !unresolved_on(v->status, v->expires, d.days)) continue;
+    for (uint64_t bits = v->criteria; bits != 0; bits &= bits - 1) {
+      r.criteria[static_cast<size_t>(std::countr_zero(bits))].findings.push_back(findings_.ids[f]);
+    }
+  }
+  for (size_t c = 0; c < controls_.histories.size(); ++c) {
+    const ControlVersion* v = controls_.histories[c].at(end, known_at);
+    if (!v) continue;
+    for (uint64_t bits = v->criteria; bits != 0; bits &= bits - 1) {
+      r.criteria[static_cast<size_t>(std::countr_zero(bits))].controls.push_back(controls_.ids[c]);
+    }
+  }
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    CriterionReadiness& cr = r.criteria[i];
+    std::sort(cr.findings.begin(), cr.findings.end(), natural_less);
+    std::sort(cr.controls.begin(), cr.controls.end());
+    const uint64_t bit = uint64_t{1} << i;
+    if (!(s.categories & category_bit(cr.category))) {
+      cr.status = CriterionStatus::kOutOfScope;
+      continue;
+    }
+    if (s.unresolved & bit) cr.status = CriterionStatus::kGap;
+    else if (!(s.implemented & bit)) cr.status = CriterionStatus::kNoControl;
+    else if (!(s.evidenced & bit)) cr.status = CriterionStatus::kNoEvidence;
+    else cr.status = CriterionStatus::kReady;
+    ReadinessCount& cat = r.categories[cr.category];
+    ++cat.in_scope;
+    ++r.overall.in_scope;
+    if (cr.status == CriterionStatus::kReady) {
+      ++cat.ready;
+      ++r.overall.ready;
+    }
+  }
+  return r;
+}
+
+UnresolvedCounts ReadinessIndex::unresolved(Date d, std::optional<Micros> known_at) const {
+  const Micros end = end_of_day(d);
+  UnresolvedCounts u;
+  for (const auto& h : findings_.histories) {
+    const FindingVersion* v = h.at(end, known_at);
+    if (!v) continue;
+    if (unresolved_on(v->status, v->expires, d.days)) {
+      switch (v->severity) {
+        case Severity::kCritical: ++u.critical; break;
+        case Severity::kHigh: ++u.high; break;
+        case Severity::kMedium: ++u.medium; break;
+        case Severity::kLow: ++u.low; break;
+      }
+    }
+    if (overdue_on(v->status, v->due, d.days)) ++u.overdue;
+  }
+  return u;
+}
+
+std::optional<Date> ReadinessIndex::projected_ready_on(Date to, std::optional<Micros> known_at) const {
+  const Snapshot s = snapshot(to, known_at);
+  const uint64_t scope = in_scope_mask(s.categories);
+  if ((scope & s.evidenced) != scope) return std::nullopt;
+  const Micros end = end_of_day(to);
+  int32_t latest = to.days;
+  for (const auto& h : findings_.histories) {
+    const FindingVersion* v = h.at(end, known_at);
+    if (!v || !(v->criteria & scope) || !unresolved_on(v->status, v->expires, to.days)) continue;
+    if (v->due == kNoDate) return std::nullopt;
+    latest = std::max(latest, v->due);
+  }
+  return Date{latest};
+}
+
+std::optional<Date> ReadinessIndex::ready_since(Date to, std::optional<Micros> known_at) const {
+  if (!full(snapshot(to, known_at))) return std::nullopt;
+  // Readiness is constant from one change day to the next: walk them back from `to` while the
+  // day is still fully ready. Before the first change day nothing has happened (0%).
+  std::vector<int32_t> days = change_days_;
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  auto it = std::upper_bound(days.begin(), days.end(), to.days);
+  std::optional<Date> since;
+  while (it != days.begin()) {
+    --it;
+    if (!full(snapshot(Date{*it}, known_at))) break;
+    since = Date{*it};
+  }
+  return since;
+}
+
+size_t ReadinessIndex::memory_bytes() const {
+  size_t n = scope_.versions.capacity() * sizeof(ScopeVersion) + change_days_.capacity() * sizeof(int32_t);
+  for (const auto& h : findings_.histories) n += h.versions.capacity() * sizeof(FindingVersion);
+  for (const auto& h : controls_.histories) n += h.versions.capacity() * sizeof(ControlVersion);
+  for (const auto& h : evidence_.histories) {
+    for (const auto& v : h.versions) n += sizeof(EvidenceVersion) + v.controls.capacity() * sizeof(uint32_t);
+  }
+  n += (findings_.ids.size() + controls_.ids.size() + evidence_.ids.size()) * 64;  // ids and their index
+  return n;
+}
+
+}  // namespace gaplog
