@@ -29,6 +29,7 @@ Status ProgramHistory::catch_up_locked() {
     GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
     fresh.push_back(Entry{e.occurred_at, seq, e.recorded_at});
     index_.apply(e);
+    evolve(current_, e);
     return Status::ok();
   }));
   // Most new events go at the end; back-filled ones are merged into place.
@@ -73,6 +74,12 @@ Result<Readiness> ProgramHistory::readiness(const AsOf& as_of) {
   std::lock_guard lock(mu_);
   GAPLOG_RETURN_IF_ERROR(catch_up_locked());
   return index_.readiness(as_of.date, as_of.known_at);
+}
+
+Result<std::pair<ProgramState, uint64_t>> ProgramHistory::current() {
+  std::lock_guard lock(mu_);
+  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  return std::pair(current_, indexed_seq_);
 }
 
 size_t ProgramHistory::memory_bytes() {

@@ -56,6 +56,10 @@ class ProgramHistory {
 
   // The date of the earliest occurred_at in the log (nullopt when the log is empty).
   Result<std::optional<Date>> first_event_date();
+  // The current state (every event folded, in log order) and the seq it reflects: the
+  // live projection, kept in the same pass over the log as the indexes.
+  Result<std::pair<ProgramState, uint64_t>> current();
+
   // Approximate bytes held by the in-memory indexes.
   size_t memory_bytes();
 
@@ -80,6 +84,7 @@ class ProgramHistory {
   std::mutex mu_;
   std::vector<Entry> order_;  // all events, by (occurred_at, seq)
   ReadinessIndex index_;
+  ProgramState current_;
   uint64_t indexed_seq_ = 0;
 };
 

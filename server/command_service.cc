@@ -20,8 +20,13 @@ constexpr int kMaxAttempts = 16;
 
 }  // namespace
 
-Result<std::unique_ptr<CommandService>> CommandService::open(EventLog& log, Clock& clock) {
+Result<std::unique_ptr<CommandService>> CommandService::open(
+    EventLog& log, Clock& clock, std::optional<std::pair<ProgramState, uint64_t>> seed) {
   std::unique_ptr<CommandService> service(new CommandService(log, clock));
+  if (seed) {
+    service->state_ = std::move(seed->first);
+    service->applied_seq_ = seed->second;
+  }
   GAPLOG_RETURN_IF_ERROR(service->catch_up());
   return service;
 }

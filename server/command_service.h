@@ -46,8 +46,11 @@ struct IssuedToken {
 
 class CommandService {
  public:
-  // `log` and `clock` are borrowed and must outlive the service. Folds the log into the state.
-  static Result<std::unique_ptr<CommandService>> open(EventLog& log, Clock& clock);
+  // `log` and `clock` are borrowed and must outlive the service. Folds the log into the state,
+  // starting from `seed` (a state folded up to the given seq, e.g. ProgramHistory::current())
+  // when there is one.
+  static Result<std::unique_ptr<CommandService>> open(
+      EventLog& log, Clock& clock, std::optional<std::pair<ProgramState, uint64_t>> seed = std::nullopt);
 
   Result<CommandOutcome> execute(const std::string& actor, const Command& command,
                                  const CommandOptions& options = {});

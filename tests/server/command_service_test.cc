@@ -162,3 +162,23 @@ TEST_F(CommandServiceTest, TokensAuthenticateUntilRevokedOrDeactivated) {
 
 }  // namespace
 }  // namespace gaplog
+
+namespace gaplog {
+namespace {
+
+TEST_F(CommandServiceTest, SeededFromAFoldedStateItContinuesLikeAFreshFold) {
+  must(kEditor, finding());
+  must(kEditor, AddComment{"F-1", "x"});
+  ProgramState folded;
+  for (const Event& e : *log_->read_range(1, log_->last_seq())) evolve(folded, e);
+  const uint64_t seq = log_->last_seq();
+  must(kEditor, finding());  // after the seed's seq: the seeded service must catch up on it
+  auto seeded = CommandService::open(*log_, clock_, std::pair(folded, seq));
+  ASSERT_TRUE(seeded.is_ok());
+  auto r = (*seeded)->execute(kEditor, finding());
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->subject, "finding/F-3");
+}
+
+}  // namespace
+}  // namespace gaplog
