@@ -170,7 +170,9 @@ TEST_F(CommandServiceTest, SeededFromAFoldedStateItContinuesLikeAFreshFold) {
   must(kEditor, finding());
   must(kEditor, AddComment{"F-1", "x"});
   ProgramState folded;
-  for (const Event& e : *log_->read_range(1, log_->last_seq())) evolve(folded, e);
+  const auto events = log_->read_range(1, log_->last_seq());
+  ASSERT_TRUE(events.is_ok());
+  for (const Event& e : *events) evolve(folded, e);
   const uint64_t seq = log_->last_seq();
   must(kEditor, finding());  // after the seed's seq: the seeded service must catch up on it
   auto seeded = CommandService::open(*log_, clock_, std::pair(folded, seq));
