@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "domain/event_codec.h"
+#include "projections/state_codec.h"
 
 namespace gaplog {
 namespace {
@@ -14,11 +15,75 @@ constexpr size_t kMaxTimelinePoints = 10'000;
 
 }  // namespace
 
-Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log) {
-  std::unique_ptr<ProgramHistory> history(new ProgramHistory(log));
+namespace {
+constexpr std::string_view kCheckpointMagic = "gaplog-projections-v1";
+}  // namespace
+
+Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log, FileSystem* fs,
+                                                             std::string checkpoint_path) {
+  auto make = [&] {
+    std::unique_ptr<ProgramHistory> h(new ProgramHistory(log));
+    h->fs_ = fs;
+    h->checkpoint_path_ = checkpoint_path;
+    return h;
+  };
+  std::unique_ptr<ProgramHistory> history = make();
+  // A checkpoint that cannot be used is only a lost shortcut: rebuild from the log.
+  if (fs && !checkpoint_path.empty() && !history->load_checkpoint().is_ok()) history = make();
   std::lock_guard lock(history->mu_);
   GAPLOG_RETURN_IF_ERROR(history->catch_up_locked());
   return history;
+}
+
+Status ProgramHistory::load_checkpoint() {
+  GAPLOG_ASSIGN_OR_RETURN(bool exists, fs_->exists(checkpoint_path_));
+  if (!exists) return not_found("no checkpoint");
+  GAPLOG_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(*fs_, checkpoint_path_));
+  ByteReader r(bytes);
+  std::string magic;
+  uint64_t seq = 0;
+  std::string root;
+  GAPLOG_RETURN_IF_ERROR(r.str(magic));
+  if (magic != kCheckpointMagic) return corruption("not a projection checkpoint of this version");
+  GAPLOG_RETURN_IF_ERROR(r.pod(seq));
+  GAPLOG_RETURN_IF_ERROR(r.str(root));
+  if (seq > log_.last_seq()) return corruption("the checkpoint is ahead of the log");
+  GAPLOG_ASSIGN_OR_RETURN(Hash log_root, log_.root(seq));
+  if (root != hash_bytes(log_root)) return corruption("the checkpoint was taken from another log");
+  uint32_t entries = 0;
+  GAPLOG_RETURN_IF_ERROR(r.count(entries, 24));
+  order_.resize(entries);
+  for (Entry& e : order_) {
+    GAPLOG_RETURN_IF_ERROR(r.pod(e.occurred_at));
+    GAPLOG_RETURN_IF_ERROR(r.pod(e.seq));
+    GAPLOG_RETURN_IF_ERROR(r.pod(e.recorded_at));
+  }
+  GAPLOG_RETURN_IF_ERROR(index_.read_from(r));
+  GAPLOG_RETURN_IF_ERROR(read_state(r, current_));
+  if (!r.done() || order_.size() != seq) return corruption("the checkpoint does not add up");
+  indexed_seq_ = seq;
+  loaded_checkpoint_seq_ = seq;
+  return Status::ok();
+}
+
+Status ProgramHistory::save_checkpoint() {
+  if (!fs_ || checkpoint_path_.empty()) return internal_error("no checkpoint path was given at open");
+  std::lock_guard lock(mu_);
+  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  GAPLOG_ASSIGN_OR_RETURN(Hash root, log_.root(indexed_seq_));
+  ByteWriter w;
+  w.str(kCheckpointMagic);
+  w.pod(indexed_seq_);
+  w.str(hash_bytes(root));
+  w.pod(static_cast<uint32_t>(order_.size()));
+  for (const Entry& e : order_) {
+    w.pod(e.occurred_at);
+    w.pod(e.seq);
+    w.pod(e.recorded_at);
+  }
+  index_.write_to(w);
+  write_state(w, current_);
+  return write_file_atomically(*fs_, checkpoint_path_, w.bytes(), 0600);
 }
 
 Status ProgramHistory::catch_up_locked() {

@@ -43,8 +43,19 @@ struct Timeline {
 
 class ProgramHistory {
  public:
-  // `log` is borrowed and must outlive the history.
-  static Result<std::unique_ptr<ProgramHistory>> open(EventLog& log);
+  // `log` is borrowed and must outlive the history. With a checkpoint path (and `fs`, borrowed
+  // too), a checkpoint saved there is loaded instead of replaying the log, when it matches the
+  // log: its seq is in the log and the log's Merkle root at that seq is the one it recorded
+  // (a restored or different log is caught). A missing, stale or damaged checkpoint is
+  // ignored and the history is rebuilt from the log.
+  static Result<std::unique_ptr<ProgramHistory>> open(EventLog& log, FileSystem* fs = nullptr,
+                                                      std::string checkpoint_path = "");
+
+  // Writes the current indexes and state, with the seq and root they reflect, atomically to
+  // the checkpoint path given to open().
+  Status save_checkpoint();
+  // The seq of the checkpoint loaded at open (0 when the log was replayed from the start).
+  uint64_t loaded_checkpoint_seq() const { return loaded_checkpoint_seq_; }
 
   // The folded state as of (D, T).
   Result<ProgramState> state_at(const AsOf& as_of);
@@ -74,6 +85,7 @@ class ProgramHistory {
   };
 
   explicit ProgramHistory(EventLog& log) : log_(log) {}
+  Status load_checkpoint();
   Status catch_up_locked();
   // Folds entries [begin, end) of the ordering into `state`, skipping those recorded after T.
   Status fold(ProgramState& state, size_t begin, size_t end, std::optional<Micros> known_at,
@@ -81,6 +93,9 @@ class ProgramHistory {
   size_t end_of(Date d) const;  // index of the first entry with occurred_at ≥ end of day d
 
   EventLog& log_;
+  FileSystem* fs_ = nullptr;
+  std::string checkpoint_path_;
+  uint64_t loaded_checkpoint_seq_ = 0;
   std::mutex mu_;
   std::vector<Entry> order_;  // all events, by (occurred_at, seq)
   ReadinessIndex index_;

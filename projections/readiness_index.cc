@@ -305,4 +305,110 @@ size_t ReadinessIndex::memory_bytes() const {
   return n;
 }
 
+namespace {
+
+// Field by field (no padding bytes in checkpoints).
+template <typename V, typename WriteFields>
+void write_histories(ByteWriter& w, const std::vector<std::string>& ids, const std::vector<V>& histories,
+                     WriteFields fields) {
+  w.strs(ids);
+  for (const auto& h : histories) {
+    w.pod(static_cast<uint32_t>(h.versions.size()));
+    for (const auto& v : h.versions) {
+      w.pod(v.occurred);
+      w.pod(v.recorded);
+      fields(v);
+    }
+  }
+}
+
+template <typename E, typename ReadFields>
+Status read_histories(ByteReader& r, E& entities, ReadFields fields) {
+  GAPLOG_RETURN_IF_ERROR(r.strs(entities.ids));
+  entities.index.clear();
+  entities.histories.assign(entities.ids.size(), {});
+  for (uint32_t i = 0; i < entities.ids.size(); ++i) {
+    entities.index.emplace(entities.ids[i], i);
+    uint32_t n = 0;
+    GAPLOG_RETURN_IF_ERROR(r.count(n, 16));
+    entities.histories[i].versions.resize(n);
+    for (auto& v : entities.histories[i].versions) {
+      GAPLOG_RETURN_IF_ERROR(r.pod(v.occurred));
+      GAPLOG_RETURN_IF_ERROR(r.pod(v.recorded));
+      GAPLOG_RETURN_IF_ERROR(fields(v));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+void ReadinessIndex::write_to(ByteWriter& w) const {
+  w.pod(static_cast<uint32_t>(scope_.versions.size()));
+  for (const ScopeVersion& v : scope_.versions) {
+    w.pod(v.occurred);
+    w.pod(v.recorded);
+    w.pod(v.categories);
+  }
+  write_histories(w, findings_.ids, findings_.histories, [&](const FindingVersion& v) {
+    w.pod(v.criteria);
+    w.pod(v.due);
+    w.pod(v.expires);
+    w.pod(v.status);
+    w.pod(v.severity);
+  });
+  write_histories(w, controls_.ids, controls_.histories, [&](const ControlVersion& v) {
+    w.pod(v.criteria);
+    w.pod(v.status);
+  });
+  write_histories(w, evidence_.ids, evidence_.histories, [&](const EvidenceVersion& v) {
+    w.pod(v.collected);
+    w.pod(v.valid_until);
+    w.pod(static_cast<uint32_t>(v.controls.size()));
+    for (uint32_t c : v.controls) w.pod(c);
+  });
+  w.pod(static_cast<uint32_t>(change_days_.size()));
+  for (int32_t d : change_days_) w.pod(d);
+}
+
+Status ReadinessIndex::read_from(ByteReader& r) {
+  *this = ReadinessIndex{};
+  uint32_t n = 0;
+  GAPLOG_RETURN_IF_ERROR(r.count(n, 17));
+  scope_.versions.resize(n);
+  for (ScopeVersion& v : scope_.versions) {
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.occurred));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.recorded));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.categories));
+  }
+  GAPLOG_RETURN_IF_ERROR(read_histories(r, findings_, [&](FindingVersion& v) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.criteria));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.due));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.expires));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.status));
+    return r.pod(v.severity);
+  }));
+  GAPLOG_RETURN_IF_ERROR(read_histories(r, controls_, [&](ControlVersion& v) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.criteria));
+    return r.pod(v.status);
+  }));
+  const auto control_count = static_cast<uint32_t>(controls_.ids.size());
+  GAPLOG_RETURN_IF_ERROR(read_histories(r, evidence_, [&](EvidenceVersion& v) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.collected));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.valid_until));
+    uint32_t links = 0;
+    GAPLOG_RETURN_IF_ERROR(r.count(links, 4));
+    v.controls.resize(links);
+    for (uint32_t& c : v.controls) {
+      GAPLOG_RETURN_IF_ERROR(r.pod(c));
+      if (c >= control_count) return corruption("the projection checkpoint links evidence to an unknown control");
+    }
+    return Status::ok();
+  }));
+  GAPLOG_RETURN_IF_ERROR(r.count(n, 4));
+  change_days_.resize(n);
+  for (int32_t& d : change_days_) GAPLOG_RETURN_IF_ERROR(r.pod(d));
+  return Status::ok();
+}
+
 }  // namespace gaplog

@@ -18,6 +18,7 @@
 
 #include "domain/event.h"
 #include "domain/readiness.h"
+#include "projections/bytes.h"
 
 namespace gaplog {
 
@@ -34,6 +35,10 @@ class ReadinessIndex {
   std::optional<Date> ready_since(Date to, std::optional<Micros> known_at) const;
 
   size_t memory_bytes() const;
+
+  // Checkpoint form (see bytes.h); read_from replaces the whole index.
+  void write_to(ByteWriter& w) const;
+  Status read_from(ByteReader& r);
 
  private:
   struct ScopeVersion {

@@ -1,0 +1,180 @@
+#include "projections/state_codec.h"
+
+namespace gaplog {
+namespace {
+
+void write_set(ByteWriter& w, const std::set<std::string>& s) {
+  w.strs(std::vector<std::string>(s.begin(), s.end()));
+}
+Status read_set(ByteReader& r, std::set<std::string>& s) {
+  std::vector<std::string> v;
+  GAPLOG_RETURN_IF_ERROR(r.strs(v));
+  s = std::set<std::string>(v.begin(), v.end());
+  return Status::ok();
+}
+
+// One function per map: count, then key and fields of each entry.
+template <typename Map, typename WriteItem>
+void write_map(ByteWriter& w, const Map& m, WriteItem write_item) {
+  w.pod(static_cast<uint32_t>(m.size()));
+  for (const auto& [k, v] : m) {
+    w.str(k);
+    write_item(v);
+  }
+}
+template <typename Map, typename ReadItem>
+Status read_map(ByteReader& r, Map& m, ReadItem read_item) {
+  uint32_t n = 0;
+  GAPLOG_RETURN_IF_ERROR(r.count(n, 4));
+  m.clear();
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string key;
+    GAPLOG_RETURN_IF_ERROR(r.str(key));
+    GAPLOG_RETURN_IF_ERROR(read_item(m[key]));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+void write_state(ByteWriter& w, const ProgramState& s) {
+  w.str(s.name);
+  w.pod(static_cast<uint32_t>(s.scope.size()));
+  for (Category c : s.scope) w.pod(c);
+  w.pod(s.program_version);
+  write_map(w, s.users, [&](const UserState& u) {
+    w.str(u.email);
+    w.str(u.name);
+    w.pod(u.role);
+    w.flag(u.active);
+    w.pod(u.version);
+  });
+  write_map(w, s.tokens, [&](const TokenState& t) {
+    w.str(t.token_id);
+    w.str(t.email);
+    w.str(t.token_hash);
+    w.flag(t.revoked);
+  });
+  write_map(w, s.token_ids_by_hash, [&](const std::string& id) { w.str(id); });
+  write_map(w, s.controls, [&](const ControlState& c) {
+    w.str(c.id);
+    w.str(c.title);
+    w.str(c.description);
+    w.strs(c.criteria);
+    w.pod(c.status);
+    w.pod(c.version);
+  });
+  write_map(w, s.findings, [&](const FindingState& f) {
+    w.str(f.id);
+    w.str(f.title);
+    w.str(f.description);
+    w.pod(f.severity);
+    w.pod(f.status);
+    w.strs(f.criteria);
+    w.str(f.control);
+    w.str(f.owner);
+    w.str(f.due_date);
+    w.pod(f.source);
+    w.flag(f.risk_acceptance.has_value());
+    if (f.risk_acceptance) {
+      w.str(f.risk_acceptance->justification);
+      w.str(f.risk_acceptance->expires_on);
+      w.str(f.risk_acceptance->approved_by);
+    }
+    w.pod(f.recorded_on);
+    w.pod(f.version);
+  });
+  write_map(w, s.evidence, [&](const EvidenceState& e) {
+    w.str(e.id);
+    w.str(e.filename);
+    w.str(e.media_type);
+    w.str(e.sha256);
+    w.pod(e.size);
+    w.str(e.collected_on);
+    w.str(e.valid_until);
+    write_set(w, e.findings);
+    write_set(w, e.controls);
+    w.str(e.uploaded_by);
+    w.pod(e.uploaded_at);
+    w.pod(e.version);
+  });
+  write_map(w, s.evidence_by_finding, [&](const std::set<std::string>& ids) { write_set(w, ids); });
+  w.pod(s.findings_recorded);
+  w.pod(s.evidence_uploaded);
+  w.pod(s.last_seq);
+}
+
+Status read_state(ByteReader& r, ProgramState& s) {
+  s = ProgramState{};
+  GAPLOG_RETURN_IF_ERROR(r.str(s.name));
+  uint32_t scope = 0;
+  GAPLOG_RETURN_IF_ERROR(r.count(scope, sizeof(Category)));
+  s.scope.resize(scope);
+  for (Category& c : s.scope) GAPLOG_RETURN_IF_ERROR(r.pod(c));
+  GAPLOG_RETURN_IF_ERROR(r.pod(s.program_version));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.users, [&](UserState& u) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.str(u.email));
+    GAPLOG_RETURN_IF_ERROR(r.str(u.name));
+    GAPLOG_RETURN_IF_ERROR(r.pod(u.role));
+    GAPLOG_RETURN_IF_ERROR(r.flag(u.active));
+    return r.pod(u.version);
+  }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.tokens, [&](TokenState& t) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.str(t.token_id));
+    GAPLOG_RETURN_IF_ERROR(r.str(t.email));
+    GAPLOG_RETURN_IF_ERROR(r.str(t.token_hash));
+    return r.flag(t.revoked);
+  }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.token_ids_by_hash, [&](std::string& id) { return r.str(id); }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.controls, [&](ControlState& c) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.str(c.id));
+    GAPLOG_RETURN_IF_ERROR(r.str(c.title));
+    GAPLOG_RETURN_IF_ERROR(r.str(c.description));
+    GAPLOG_RETURN_IF_ERROR(r.strs(c.criteria));
+    GAPLOG_RETURN_IF_ERROR(r.pod(c.status));
+    return r.pod(c.version);
+  }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.findings, [&](FindingState& f) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.str(f.id));
+    GAPLOG_RETURN_IF_ERROR(r.str(f.title));
+    GAPLOG_RETURN_IF_ERROR(r.str(f.description));
+    GAPLOG_RETURN_IF_ERROR(r.pod(f.severity));
+    GAPLOG_RETURN_IF_ERROR(r.pod(f.status));
+    GAPLOG_RETURN_IF_ERROR(r.strs(f.criteria));
+    GAPLOG_RETURN_IF_ERROR(r.str(f.control));
+    GAPLOG_RETURN_IF_ERROR(r.str(f.owner));
+    GAPLOG_RETURN_IF_ERROR(r.str(f.due_date));
+    GAPLOG_RETURN_IF_ERROR(r.pod(f.source));
+    bool accepted = false;
+    GAPLOG_RETURN_IF_ERROR(r.flag(accepted));
+    if (accepted) {
+      RiskAcceptanceState ra;
+      GAPLOG_RETURN_IF_ERROR(r.str(ra.justification));
+      GAPLOG_RETURN_IF_ERROR(r.str(ra.expires_on));
+      GAPLOG_RETURN_IF_ERROR(r.str(ra.approved_by));
+      f.risk_acceptance = std::move(ra);
+    }
+    GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_on));
+    return r.pod(f.version);
+  }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence, [&](EvidenceState& e) -> Status {
+    GAPLOG_RETURN_IF_ERROR(r.str(e.id));
+    GAPLOG_RETURN_IF_ERROR(r.str(e.filename));
+    GAPLOG_RETURN_IF_ERROR(r.str(e.media_type));
+    GAPLOG_RETURN_IF_ERROR(r.str(e.sha256));
+    GAPLOG_RETURN_IF_ERROR(r.pod(e.size));
+    GAPLOG_RETURN_IF_ERROR(r.str(e.collected_on));
+    GAPLOG_RETURN_IF_ERROR(r.str(e.valid_until));
+    GAPLOG_RETURN_IF_ERROR(read_set(r, e.findings));
+    GAPLOG_RETURN_IF_ERROR(read_set(r, e.controls));
+    GAPLOG_RETURN_IF_ERROR(r.str(e.uploaded_by));
+    GAPLOG_RETURN_IF_ERROR(r.pod(e.uploaded_at));
+    return r.pod(e.version);
+  }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence_by_finding, [&](std::set<std::string>& ids) { return read_set(r, ids); }));
+  GAPLOG_RETURN_IF_ERROR(r.pod(s.findings_recorded));
+  GAPLOG_RETURN_IF_ERROR(r.pod(s.evidence_uploaded));
+  return r.pod(s.last_seq);
+}
+
+}  // namespace gaplog
