@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 
 #include "domain/event_codec.h"
 #include "projections/state_codec.h"
@@ -87,21 +88,51 @@ Status ProgramHistory::save_checkpoint() {
 }
 
 Status ProgramHistory::catch_up_locked() {
+  if (!broken_.is_ok()) return broken_;
   const uint64_t last = log_.last_seq();
   if (last <= indexed_seq_) return Status::ok();
+  // Long catch-ups (a rebuild) run as a two-stage pipeline on batches: while one thread
+  // folds batch k into the index and the current state, this one reads and decodes batch k+1.
+  constexpr uint64_t kBatch = 8192;
   std::vector<Entry> fresh;
-  GAPLOG_RETURN_IF_ERROR(log_.scan(indexed_seq_ + 1, last, [&](uint64_t seq, std::string_view bytes) -> Status {
-    GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
-    fresh.push_back(Entry{e.occurred_at, seq, e.recorded_at});
-    index_.apply(e);
-    evolve(current_, e);
-    return Status::ok();
-  }));
+  fresh.reserve(last - indexed_seq_);
+  auto decode_batch = [&](uint64_t from, std::vector<Event>& out) -> Status {
+    out.clear();
+    return log_.scan(from, std::min(last, from + kBatch - 1), [&](uint64_t seq, std::string_view bytes) -> Status {
+      GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
+      fresh.push_back(Entry{e.occurred_at, seq, e.recorded_at});
+      out.push_back(std::move(e));
+      return Status::ok();
+    });
+  };
+  auto fold_batch = [this](const std::vector<Event>& events) {
+    for (const Event& e : events) {
+      index_.apply(e);
+      evolve(current_, e);
+    }
+  };
+  std::vector<Event> current_batch, next_batch;
+  GAPLOG_RETURN_IF_ERROR(decode_batch(indexed_seq_ + 1, current_batch));  // nothing folded yet
+  for (uint64_t next = indexed_seq_ + 1 + kBatch;; next += kBatch) {
+    if (next > last) {
+      fold_batch(current_batch);
+      break;
+    }
+    auto folding = std::async(std::launch::async, fold_batch, std::cref(current_batch));
+    const Status decoded = decode_batch(next, next_batch);
+    folding.wait();
+    if (!decoded.is_ok()) {
+      // Part of the log is folded and part is not: never answer from that again.
+      broken_ = decoded;
+      return decoded;
+    }
+    std::swap(current_batch, next_batch);
+  }
   // Most new events go at the end; back-filled ones are merged into place.
+  const auto first_new = static_cast<ptrdiff_t>(order_.size());
   std::sort(fresh.begin(), fresh.end());
-  const size_t middle = order_.size();
   order_.insert(order_.end(), fresh.begin(), fresh.end());
-  std::inplace_merge(order_.begin(), order_.begin() + static_cast<ptrdiff_t>(middle), order_.end());
+  std::inplace_merge(order_.begin(), order_.begin() + first_new, order_.end());
   indexed_seq_ = last;
   return Status::ok();
 }

@@ -101,6 +101,7 @@ class ProgramHistory {
   ReadinessIndex index_;
   ProgramState current_;
   uint64_t indexed_seq_ = 0;
+  Status broken_;  // set when a catch-up failed half-way (a damaged log): every call fails
 };
 
 }  // namespace gaplog
