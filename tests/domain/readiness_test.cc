@@ -72,7 +72,7 @@ TEST(Readiness, ControlWithoutEvidenceDoesNotCountEvenIfAnotherHasIt) {
   const Date d = day("2026-01-01");
   p.must(kEditor, DefineControl{"AC-01", "MFA", "", {"CC6.1"}, "implemented"});
   p.must(kEditor, DefineControl{"AC-02", "SSO", "", {"CC6.1"}, "partially_implemented"});
-  // Evidence on the control that is not implemented does not make the criterion ready.
+  // Evidence on a control that is only partially implemented does not make the criterion ready.
   p.must(kEditor, UploadEvidence{"sso.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-02"});
   EXPECT_EQ(criterion(readiness_at(p.state, d), "CC6.1").status, CriterionStatus::kNoEvidence);
 }
