@@ -167,12 +167,7 @@ std::vector<OwnerWorkload> workloads_at(const ProgramState& s, Date d) {
     }
     OwnerWorkload& w = rows[f.owner];
     if (w.total == 0) w.owner = f.owner;
-    switch (f.severity) {
-      case Severity::kCritical: ++w.critical; break;
-      case Severity::kHigh: ++w.high; break;
-      case Severity::kMedium: ++w.medium; break;
-      case Severity::kLow: ++w.low; break;
-    }
+    count_severity(w, f.severity);
     ++w.total;
     if (is_overdue(f, d)) ++w.overdue;
     if (const auto due = date_field(f.due_date); due && *due >= d && due->days <= d.days + 14) {
@@ -195,12 +190,7 @@ UnresolvedCounts unresolved_at(const ProgramState& s, Date d) {
   UnresolvedCounts u;
   for (const auto& [id, f] : s.findings) {
     if (is_unresolved(f, d)) {
-      switch (f.severity) {
-        case Severity::kCritical: ++u.critical; break;
-        case Severity::kHigh: ++u.high; break;
-        case Severity::kMedium: ++u.medium; break;
-        case Severity::kLow: ++u.low; break;
-      }
+      count_severity(u, f.severity);
     }
     if (is_overdue(f, d)) ++u.overdue;
   }

@@ -92,6 +92,17 @@ std::vector<RoadmapMonth> roadmap_at(const ProgramState& state, Date d);
 // otherwise the later of `to` and the latest due date among those findings.
 std::optional<Date> projected_ready_on(const ProgramState& state, Date to);
 
+// Adds one finding of severity `s` to counts with critical / high / medium / low fields.
+template <typename Counts>
+void count_severity(Counts& c, Severity s) {
+  switch (s) {
+    case Severity::kCritical: ++c.critical; break;
+    case Severity::kHigh: ++c.high; break;
+    case Severity::kMedium: ++c.medium; break;
+    case Severity::kLow: ++c.low; break;
+  }
+}
+
 // "F-2" before "F-10": ids compared by prefix, then by their number.
 bool natural_less(std::string_view a, std::string_view b);
 

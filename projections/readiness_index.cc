@@ -250,12 +250,7 @@ UnresolvedCounts ReadinessIndex::unresolved(Date d, std::optional<Micros> known_
     const FindingVersion* v = h.at(end, known_at);
     if (!v) continue;
     if (unresolved_on(v->status, v->expires, d.days)) {
-      switch (v->severity) {
-        case Severity::kCritical: ++u.critical; break;
-        case Severity::kHigh: ++u.high; break;
-        case Severity::kMedium: ++u.medium; break;
-        case Severity::kLow: ++u.low; break;
-      }
+      count_severity(u, v->severity);
     }
     if (overdue_on(v->status, v->due, d.days)) ++u.overdue;
   }

@@ -2,18 +2,19 @@
 // evolve(), with versions and seqs assigned as the log would.
 #pragma once
 
+#include "../support/dates.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "domain/catalog.h"
 #include "domain/commands.h"
 #include "domain/state.h"
 
 namespace gaplog::testing {
 
-// 2026-01-01T00:00:00Z
-constexpr Micros kT0 = 1'767'225'600LL * kMicrosPerSecond;
 
 inline const std::string kAdmin = "admin@example.com";
 inline const std::string kAdmin2 = "admin2@example.com";
@@ -21,6 +22,15 @@ inline const std::string kEditor = "ed@example.com";
 inline const std::string kContributor = "con@example.com";
 inline const std::string kOther = "other@example.com";  // a second contributor
 inline const std::string kAuditor = "aud@example.com";
+
+// The 33 security criteria ids, from the catalog.
+inline std::vector<std::string> security_criteria() {
+  std::vector<std::string> ids;
+  for (const Criterion& c : tsc_catalog()) {
+    if (c.category == Category::kSecurity) ids.emplace_back(c.id);
+  }
+  return ids;
+}
 
 class Program {
  public:

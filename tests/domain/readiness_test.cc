@@ -199,13 +199,7 @@ TEST(ProjectedReadyOn, NullUntilEveryCriterionHasEvidenceAndEveryGapADueDate) {
   const Date to = day("2026-01-15");
   EXPECT_FALSE(projected_ready_on(p.state, to).has_value());  // nothing implemented
   // One control with evidence covering all 33 security criteria.
-  std::vector<std::string> security;
-  for (const char* id : {"CC1.1", "CC1.2", "CC1.3", "CC1.4", "CC1.5", "CC2.1", "CC2.2", "CC2.3", "CC3.1", "CC3.2",
-                         "CC3.3", "CC3.4", "CC4.1", "CC4.2", "CC5.1", "CC5.2", "CC5.3", "CC6.1", "CC6.2", "CC6.3",
-                         "CC6.4", "CC6.5", "CC6.6", "CC6.7", "CC6.8", "CC7.1", "CC7.2", "CC7.3", "CC7.4", "CC7.5",
-                         "CC8.1", "CC9.1", "CC9.2"}) {
-    security.push_back(id);
-  }
+  const std::vector<std::string> security = testing::security_criteria();
   p.must(kEditor, DefineControl{"ISMS", "Security program", "", security, "implemented"});
   p.must(kEditor, UploadEvidence{"isms.pdf", "application/pdf", std::string(64, 'a'), 1, "", "", "", "ISMS"});
   EXPECT_EQ(projected_ready_on(p.state, to), to);  // ready now: the later of `to` and nothing

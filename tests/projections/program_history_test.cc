@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "../domain/domain_test_support.h"
 #include "../store/store_test_support.h"
 #include "../support/random_commands.h"
 #include "server/command_service.h"
@@ -96,13 +97,7 @@ TEST_F(HistoryTest, TimelinePointsEndOnToEvenOffTheStep) {
 }
 
 TEST_F(HistoryTest, ReadySinceIsTheStartOfTheCurrentFullStreak) {
-  std::vector<std::string> security;
-  for (const char* id : {"CC1.1", "CC1.2", "CC1.3", "CC1.4", "CC1.5", "CC2.1", "CC2.2", "CC2.3", "CC3.1", "CC3.2",
-                         "CC3.3", "CC3.4", "CC4.1", "CC4.2", "CC5.1", "CC5.2", "CC5.3", "CC6.1", "CC6.2", "CC6.3",
-                         "CC6.4", "CC6.5", "CC6.6", "CC6.7", "CC6.8", "CC7.1", "CC7.2", "CC7.3", "CC7.4", "CC7.5",
-                         "CC8.1", "CC9.1", "CC9.2"}) {
-    security.push_back(id);
-  }
+  const std::vector<std::string> security = testing::security_criteria();
   at("2026-01-10", DefineControl{"ISMS", "Security program", "", security, "implemented"});
   // Evidence valid through 2026-03-31, collected 2026-02-01: 100% from Feb 1 to Mar 31.
   at("2026-01-20", UploadEvidence{"q1.pdf", "application/pdf", std::string(64, 'a'), 1, "2026-02-01",

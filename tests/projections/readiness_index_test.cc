@@ -44,17 +44,6 @@ void expect_same_every_day(const std::vector<Event>& log, Date from, Date to) {
   }
 }
 
-std::vector<std::string> all_security() {
-  std::vector<std::string> ids;
-  for (const char* id : {"CC1.1", "CC1.2", "CC1.3", "CC1.4", "CC1.5", "CC2.1", "CC2.2", "CC2.3", "CC3.1", "CC3.2",
-                         "CC3.3", "CC3.4", "CC4.1", "CC4.2", "CC5.1", "CC5.2", "CC5.3", "CC6.1", "CC6.2", "CC6.3",
-                         "CC6.4", "CC6.5", "CC6.6", "CC6.7", "CC6.8", "CC7.1", "CC7.2", "CC7.3", "CC7.4", "CC7.5",
-                         "CC8.1", "CC9.1", "CC9.2"}) {
-    ids.push_back(id);
-  }
-  return ids;
-}
-
 TEST(ReadinessIndex, MatchesTheRulesAcrossEveryThreshold) {
   testing::Program p;
   auto at = [&](const char* date, const std::string& actor, const Command& cmd) {
@@ -62,7 +51,7 @@ TEST(ReadinessIndex, MatchesTheRulesAcrossEveryThreshold) {
     auto r = p.run(actor, cmd);
     ASSERT_TRUE(r.is_ok()) << date << ": " << r.status().to_string();
   };
-  at("2026-01-02", kEditor, DefineControl{"ISMS", "Program", "", all_security(), "partially_implemented"});
+  at("2026-01-02", kEditor, DefineControl{"ISMS", "Program", "", testing::security_criteria(), "partially_implemented"});
   at("2026-01-03", kEditor, UploadEvidence{"a.pdf", "application/pdf", std::string(64, 'a'), 1, "2026-01-05",
                                            "2026-01-20", "", "ISMS"});
   at("2026-01-04", kEditor, SetControlStatus{"ISMS", "implemented", ""});
@@ -83,7 +72,7 @@ TEST(ReadinessIndex, MatchesTheRulesAcrossEveryThreshold) {
 TEST(ReadinessIndex, BackfilledEventsCountFromTheDayTheyHappened) {
   testing::Program p;
   p.now = end_of_day(day("2026-03-01")) - 1;
-  p.must(kEditor, DefineControl{"ISMS", "Program", "", all_security(), "implemented"});
+  p.must(kEditor, DefineControl{"ISMS", "Program", "", testing::security_criteria(), "implemented"});
   // Recorded on 2026-03-01, back-filled to January.
   auto r = p.run(kAdmin, UploadEvidence{"a.pdf", "application/pdf", std::string(64, 'a'), 1, "", "", "", "ISMS"},
                  end_of_day(day("2026-01-10")) - 1);

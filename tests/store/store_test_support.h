@@ -1,6 +1,8 @@
 // Shared fixtures for store tests: a temporary directory and small event builders.
 #pragma once
 
+#include "../support/dates.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -43,8 +45,6 @@ inline AppendRequest one(NewEvent e) {
   return r;
 }
 
-// 2026-01-01T00:00:00Z
-constexpr Micros kT0 = 1'767'225'600LL * kMicrosPerSecond;
 
 // An event log in a temporary directory, on a fault-injecting file system and a manual clock.
 class LogFixture : public ::testing::Test {
