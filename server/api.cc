@@ -338,7 +338,7 @@ void Api::Impl::build_routes() {
   add("POST", "findings/{}/risk-acceptance", none, &Impl::post_finding_risk);
   add("POST", "findings/{}/comments", none, &Impl::post_finding_comment);
   // POST evidence streams its body: see begin_upload(). Listed so that 405s name it.
-  add("POST", "evidence", {}, nullptr);
+  add("POST", "evidence", {"filename", "finding", "control", "collected_on", "valid_until"}, nullptr);
   add("GET", "evidence", page, &Impl::list_evidence);
   add("GET", "evidence/{}", as_of, &Impl::get_evidence);
   add("GET", "evidence/{}/content", none, &Impl::get_evidence_content);
@@ -1103,8 +1103,6 @@ std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(c
     r.user = call.actor;
     return r;
   };
-  const std::vector<std::string_view> known{"filename", "finding", "control", "collected_on", "valid_until"};
-  if (Status s = call.query.check_known(known); !s.is_ok()) return refuse(s);
   if (!call.query.find("filename")) {
     return refuse(invalid_argument("name the file: POST /api/v1/evidence?filename=report.pdf"));
   }

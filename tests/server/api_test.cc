@@ -8,6 +8,8 @@
 #include "api_test_support.h"
 #include "domain/hex.h"
 #include "store/merkle.h"
+#include "store/sha256.h"
+#include <fmt/format.h>
 #include "store/tree_head.h"
 
 namespace gaplog {
@@ -51,6 +53,362 @@ TEST_F(Api, UnknownEndpointIs404AndWrongMethodIs405) {
   Reply r = call(kAdmin, "DELETE", "/api/v1/findings");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.header("Allow").value_or(""), "POST, GET");
+}
+
+}  // namespace
+}  // namespace gaplog
+
+namespace gaplog {
+namespace {
+
+using testing::ApiFixture;
+using testing::num;
+using testing::Reply;
+using testing::str;
+
+class ApiRoundTrip : public ApiFixture {};
+
+TEST_F(ApiRoundTrip, FindingLifecycleAnswersWithTheEntityAsStored) {
+  Reply created = call(kEditor, "POST", "/api/v1/findings",
+                       R"({"title":"No MFA","description":"VPN has none","severity":"high",)"
+                       R"("criteria":["CC6.1","CC6.6"],"source":"interview","owner":"Oli@Example.com",)"
+                       R"("due_date":"2026-03-01"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(str(created["id"]), "F-1");
+  EXPECT_EQ(created.header("Location").value_or(""), "/api/v1/findings/F-1");
+  EXPECT_EQ(str(created["status"]), "open");
+  EXPECT_EQ(str(created["owner"]), kOwner);
+  EXPECT_EQ(str(created["source"]), "interview");
+  EXPECT_EQ(str(created["due_date"]), "2026-03-01");
+  EXPECT_TRUE(created["control"].is_null());
+  EXPECT_TRUE(created["risk_acceptance"].is_null());
+  EXPECT_EQ(num(created["version"]), 1);
+  EXPECT_EQ(num(created["seq"]), static_cast<int64_t>(tree_size()));
+  EXPECT_EQ(str(created["recorded_on"]), "2026-01-01");
+
+  Reply got = call(kAuditor, "GET", "/api/v1/findings/F-1");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.header("ETag").value_or(""), "\"1\"");
+  EXPECT_EQ(str(got["title"]), "No MFA");
+
+  Reply moved = call(kOwner, "POST", "/api/v1/findings/F-1/status", R"({"status":"in_progress"})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(str(moved["status"]), "in_progress");
+  EXPECT_EQ(num(moved["version"]), 2);
+
+  Reply patched = call(kEditor, "PATCH", "/api/v1/findings/F-1", R"({"severity":"critical","title":"No MFA anywhere"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(str(patched["severity"]), "critical");
+  EXPECT_EQ(str(patched["description"]), "VPN has none");  // unchanged fields stay
+
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/F-1/due-date", R"({"due_date":"2026-02-01","reason":"sooner"})").status, 200);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/F-1/assign", R"({"owner":"cora@example.com"})").status, 200);
+  Reply unassigned = call(kEditor, "POST", "/api/v1/findings/F-1/assign", R"({"owner":null})");
+  ASSERT_EQ(unassigned.status, 200) << unassigned.body;
+  EXPECT_TRUE(unassigned["owner"].is_null());
+  Reply comment = call(kOther, "POST", "/api/v1/findings/F-1/comments", R"({"text":"I can help"})");
+  EXPECT_EQ(comment.status, 201) << comment.body;
+
+  Reply history = call(kAuditor, "GET", "/api/v1/findings/F-1/history");
+  ASSERT_EQ(history.status, 200);
+  std::vector<std::string> types;
+  for (const auto& e : history["events"].items()) types.push_back(str(*e.find("type")));
+  EXPECT_EQ(types, (std::vector<std::string>{"finding_recorded", "finding_status_changed", "finding_updated",
+                                             "finding_due_date_set", "finding_assigned", "finding_assigned",
+                                             "comment_added"}));
+  EXPECT_EQ(str(*history["events"].items().back().find("actor")), kOther);
+}
+
+TEST_F(ApiRoundTrip, StaleIfMatchIs412AndAppendsNothing) {
+  const std::string id = record_finding();
+  Reply first = call(kEditor, "PATCH", "/api/v1/findings/" + id, R"({"title":"A"})", {{"If-Match", "\"1\""}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  const uint64_t size = tree_size();
+  Reply second = call(kAdmin, "PATCH", "/api/v1/findings/" + id, R"({"title":"B"})", {{"If-Match", "\"1\""}});
+  EXPECT_EQ(second.status, 412);
+  EXPECT_EQ(second.error_code(), "version_conflict");
+  EXPECT_EQ(tree_size(), size);
+  EXPECT_EQ(call(kAdmin, "PATCH", "/api/v1/findings/" + id, R"({"title":"B"})", {{"If-Match", "\"2\""}}).status, 200);
+}
+
+TEST_F(ApiRoundTrip, IdempotencyKeyRepeatsTheFirstResponseAndAppendsNothing) {
+  const HeaderList key{{"Idempotency-Key", "0b8e2f7c-4d0e-4c7a-9a55-1c2d3e4f5a6b"}};
+  const std::string body = R"({"title":"Backups untested","severity":"medium","criteria":["A1.2"]})";
+  Reply first = call(kEditor, "POST", "/api/v1/findings", body, key);
+  ASSERT_EQ(first.status, 201);
+  const uint64_t size = tree_size();
+  Reply again = call(kEditor, "POST", "/api/v1/findings", body, key);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(str(again["id"]), str(first["id"]));
+  EXPECT_EQ(num(again["seq"]), num(first["seq"]));
+  EXPECT_EQ(tree_size(), size);
+  Reply list = call(kEditor, "GET", "/api/v1/findings");
+  EXPECT_EQ(list["items"].items().size(), 1u);
+}
+
+TEST_F(ApiRoundTrip, AdminsBackFillAndTheLogKeepsStreamOrder) {
+  clock_.advance(30 * kMicrosPerDay);
+  Reply created = call(kAdmin, "POST", "/api/v1/findings",
+                       R"({"title":"Old gap","severity":"low","criteria":["CC1.1"]})",
+                       {{"X-Occurred-At", "2026-01-10T09:00:00Z"}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = str(created["id"]);
+  EXPECT_EQ(str(created["recorded_on"]), "2026-01-10");
+  Reply events = call(kAuditor, "GET", "/api/v1/events?stream=finding/" + id);
+  ASSERT_EQ(events["events"].items().size(), 1u);
+  EXPECT_TRUE(events["events"].items()[0].find("backfilled")->as_bool());
+  EXPECT_EQ(str(*events["events"].items()[0].find("occurred_at")), "2026-01-10T09:00:00Z");
+
+  // Earlier than the stream's previous event: refused.
+  const uint64_t size = tree_size();
+  Reply early = call(kAdmin, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"in_progress"})",
+                     {{"X-Occurred-At", "2026-01-05T00:00:00Z"}});
+  EXPECT_EQ(early.status, 422) << early.body;
+  // Editors may not back-fill.
+  Reply editor = call(kEditor, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"in_progress"})",
+                      {{"X-Occurred-At", "2026-01-12T00:00:00Z"}});
+  EXPECT_EQ(editor.status, 403) << editor.body;
+  EXPECT_EQ(tree_size(), size);
+  // The finding was open on Jan 11 and in progress from Jan 12, as of those dates.
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"in_progress"})",
+                 {{"X-Occurred-At", "2026-01-12T00:00:00Z"}}).status, 200);
+  EXPECT_EQ(str(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-11")["status"]), "open");
+  EXPECT_EQ(str(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-12")["status"]), "in_progress");
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-09").status, 404);
+}
+
+TEST_F(ApiRoundTrip, EvidenceUploadDownloadLinkAndClose) {
+  const std::string id = record_finding();
+  ASSERT_EQ(call(kOwner, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"remediated"})").status, 200);
+  std::string bytes = "%PDF-1.7\n";
+  for (int i = 0; i < 5000; ++i) bytes += static_cast<char>(i * 7);
+  Reply up = call(kOwner, "POST",
+                  "/api/v1/evidence?filename=MFA%20report%20%C3%A9.pdf&finding=" + id +
+                      "&collected_on=2025-12-30&valid_until=2026-12-31",
+                  bytes, {{"Content-Type", "application/pdf"}});
+  ASSERT_EQ(up.status, 201) << up.body;
+  EXPECT_EQ(str(up["id"]), "E-1");
+  EXPECT_EQ(str(up["sha256"]), hash_hex(sha256(bytes)));
+  EXPECT_EQ(num(up["size"]), static_cast<int64_t>(bytes.size()));
+  EXPECT_EQ(str(up["filename"]), "MFA report \xC3\xA9.pdf");
+  EXPECT_EQ(up["findings"].items().size(), 1u);
+
+  Reply down = call(kAuditor, "GET", "/api/v1/evidence/E-1/content");
+  ASSERT_EQ(down.status, 200);
+  EXPECT_EQ(down.body, bytes);
+  EXPECT_EQ(down.header("Content-Type").value_or(""), "application/pdf");
+  EXPECT_THAT(down.header("Content-Disposition").value_or(""),
+              ::testing::Eq("attachment; filename=\"MFA report _.pdf\"; filename*=UTF-8''MFA%20report%20%C3%A9.pdf"));
+
+  // The owner may not close its own finding; an editor may, now that evidence is linked.
+  EXPECT_EQ(call(kOwner, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"closed"})").status, 403);
+  Reply closed = call(kEditor, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"closed"})");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed["evidence"].items().size(), 1u);
+
+  ASSERT_EQ(call(kEditor, "POST", "/api/v1/controls", R"({"id":"AC-01","title":"MFA","criteria":["CC6.1"]})").status, 201);
+  Reply linked = call(kEditor, "POST", "/api/v1/evidence/E-1/links", R"({"control":"AC-01"})");
+  ASSERT_EQ(linked.status, 200) << linked.body;
+  EXPECT_EQ(str(linked["controls"].items()[0]), "AC-01");
+  EXPECT_EQ(str(call(kEditor, "GET", "/api/v1/controls/AC-01")["evidence"].items()[0]), "E-1");
+  Reply unlinked = call(kEditor, "POST", "/api/v1/evidence/E-1/unlinks", R"({"control":"AC-01"})");
+  ASSERT_EQ(unlinked.status, 200);
+  EXPECT_TRUE(unlinked["controls"].items().empty());
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/evidence")["items"].items().size(), 1u);
+}
+
+TEST_F(ApiRoundTrip, EvidenceOverTheLimitIs413AndStoresNothing) {
+  options_.max_evidence_bytes = 1000;
+  open_program();
+  const std::string id = record_finding();
+  const uint64_t size = tree_size();
+  Reply big = call(kEditor, "POST", "/api/v1/evidence?filename=big.bin&finding=" + id, std::string(1001, 'x'),
+                   {{"Content-Type", "application/octet-stream"}});
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.error_code(), "too_large");
+  EXPECT_EQ(tree_size(), size);
+  Reply declared = call(kEditor, "POST", "/api/v1/evidence?filename=big.bin", "",
+                        {{"Content-Length", "1001"}, {"Content-Type", "application/octet-stream"}});
+  EXPECT_EQ(declared.status, 413);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/evidence?filename=ok.bin&finding=" + id, std::string(1000, 'x'),
+                 {{"Content-Type", "application/octet-stream"}}).status, 201);
+}
+
+TEST_F(ApiRoundTrip, ControlsUsersScopeAndTokens) {
+  Reply c = call(kEditor, "POST", "/api/v1/controls",
+                 R"({"id":"AC-01","title":"MFA","description":"everywhere","criteria":["CC6.1"],"status":"partially_implemented"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  EXPECT_EQ(str(c["status"]), "partially_implemented");
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/controls", R"({"id":"AC-01","title":"again","criteria":["CC6.1"]})").status, 409);
+  EXPECT_EQ(str(call(kEditor, "PATCH", "/api/v1/controls/AC-01", R"({"criteria":["CC6.1","CC6.2"]})")["criteria"].items()[1]), "CC6.2");
+  EXPECT_EQ(str(call(kEditor, "POST", "/api/v1/controls/AC-01/status", R"({"status":"implemented"})")["status"]), "implemented");
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/controls")["items"].items().size(), 1u);
+
+  Reply scope = call(kAdmin, "PUT", "/api/v1/scope", R"({"categories":["availability"]})");
+  ASSERT_EQ(scope.status, 200) << scope.body;
+  Reply got_scope = call(kOwner, "GET", "/api/v1/scope");
+  ASSERT_EQ(got_scope["categories"].items().size(), 2u);
+  EXPECT_EQ(str(got_scope["categories"].items()[0]), "security");
+
+  Reply user = call(kAdmin, "POST", "/api/v1/users", R"({"email":"Nia@Example.com","name":"Nia","role":"editor"})");
+  ASSERT_EQ(user.status, 201) << user.body;
+  EXPECT_EQ(str(user["email"]), "nia@example.com");
+  EXPECT_EQ(call(kAdmin, "POST", "/api/v1/users", R"({"email":"nia@example.com","name":"Nia","role":"editor"})").status, 409);
+  EXPECT_EQ(str(call(kAdmin, "POST", "/api/v1/users/nia@example.com/role", R"({"role":"auditor"})")["role"]), "auditor");
+
+  Reply token = call(kAdmin, "POST", "/api/v1/users/nia%40example.com/tokens");
+  ASSERT_EQ(token.status, 201) << token.body;
+  const std::string nia = str(token["token"]);
+  EXPECT_EQ(call(nia, "GET", "/api/v1/me").status, 200);
+  EXPECT_EQ(str(call(nia, "GET", "/api/v1/me")["role"]), "auditor");
+  // The token never enters the log: only its SHA-256.
+  Reply events = call(kAuditor, "GET", "/api/v1/events?type=token_issued&limit=1000");
+  EXPECT_EQ(events.body.find(nia.substr(7)), std::string::npos);
+  EXPECT_EQ(call(kAdmin, "DELETE", "/api/v1/tokens/" + str(token["token_id"])).status, 200);
+  EXPECT_EQ(call(nia, "GET", "/api/v1/me").status, 401);
+
+  Reply deactivated = call(kAdmin, "POST", "/api/v1/users/cora@example.com/deactivate", R"({"reason":"left"})");
+  ASSERT_EQ(deactivated.status, 200) << deactivated.body;
+  EXPECT_FALSE(deactivated["active"].as_bool());
+  EXPECT_EQ(call(kOther, "GET", "/api/v1/me").status, 401);  // tokens stop at once
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/users?limit=2")["items"].items().size(), 2u);
+}
+
+TEST_F(ApiRoundTrip, ProjectionsAnswerInTheirShapes) {
+  const std::string id = record_finding("Gap", R"(,"due_date":"2026-01-10")");
+  clock_.advance(20 * kMicrosPerDay);
+  Reply r = call(kAuditor, "GET", "/api/v1/readiness");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(str(r["as_of"]), "2026-01-21");
+  EXPECT_TRUE(r["as_known_at"].is_null());
+  EXPECT_EQ(num(r["tree_size"]), static_cast<int64_t>(tree_size()));
+  EXPECT_EQ(num(*r["overall"].find("in_scope")), 33);
+  EXPECT_EQ(num(*r["overall"].find("ready")), 0);
+  ASSERT_EQ(r["criteria"].items().size(), 61u);
+  ASSERT_NE(r["categories"].find("security"), nullptr);
+  EXPECT_EQ(r["categories"].find("privacy"), nullptr);
+  // CC6.1 has the open finding.
+  for (const auto& c : r["criteria"].items()) {
+    if (str(*c.find("id")) == "CC6.1") {
+      EXPECT_EQ(str(*c.find("status")), "gap");
+      EXPECT_EQ(str(c.find("findings")->items()[0]), id);
+    }
+  }
+  // As of a date before the finding: no gap, but no controls either.
+  Reply before = call(kAuditor, "GET", "/api/v1/readiness?as_of=2025-12-31");
+  EXPECT_EQ(str(before["as_of"]), "2025-12-31");
+
+  Reply w = call(kAuditor, "GET", "/api/v1/workloads");
+  ASSERT_EQ(w.status, 200);
+  ASSERT_EQ(w["owners"].items().size(), 1u);
+  EXPECT_EQ(str(*w["owners"].items()[0].find("owner")), kOwner);
+  EXPECT_EQ(num(*w["owners"].items()[0].find("overdue")), 1);
+  EXPECT_EQ(num(*w["owners"].items()[0].find("oldest_days")), 20);
+
+  Reply t = call(kAuditor, "GET", "/api/v1/timeline?from=2026-01-01&to=2026-01-21&step=7");
+  ASSERT_EQ(t.status, 200) << t.body;
+  ASSERT_EQ(t["points"].items().size(), 4u);  // 01, 08, 15 and 21
+  EXPECT_EQ(str(*t["points"].items()[3].find("date")), "2026-01-21");
+  EXPECT_EQ(num(*t["points"].items()[3].find("overdue")), 1);
+  EXPECT_TRUE(t["ready_since"].is_null());
+  Reply t_default = call(kAuditor, "GET", "/api/v1/timeline");
+  EXPECT_EQ(str(t_default["from"]), "2026-01-01");
+  EXPECT_EQ(num(t_default["step"]), 7);
+
+  Reply m = call(kAuditor, "GET", "/api/v1/roadmap");
+  ASSERT_EQ(m.status, 200);
+  ASSERT_EQ(m["months"].items().size(), 1u);
+  EXPECT_EQ(str(*m["months"].items()[0].find("month")), "2026-01");
+  EXPECT_TRUE(m["months"].items()[0].find("findings")->items()[0].find("overdue")->as_bool());
+
+  Reply list = call(kAuditor, "GET", "/api/v1/findings?overdue=true&owner=OLI@example.com&criterion=CC6.1");
+  EXPECT_EQ(list["items"].items().size(), 1u);
+  EXPECT_TRUE(list["next_after"].is_null());
+  EXPECT_TRUE(call(kAuditor, "GET", "/api/v1/findings?status=closed")["items"].items().empty());
+}
+
+TEST_F(ApiRoundTrip, ListsPageInNaturalIdOrder) {
+  for (int i = 0; i < 12; ++i) record_finding("gap " + std::to_string(i));
+  Reply first = call(kAuditor, "GET", "/api/v1/findings?limit=5");
+  ASSERT_EQ(first["items"].items().size(), 5u);
+  EXPECT_EQ(str(first["next_after"]), "F-5");
+  Reply second = call(kAuditor, "GET", "/api/v1/findings?limit=5&after=F-5");
+  EXPECT_EQ(str(*second["items"].items()[4].find("id")), "F-10");
+  Reply third = call(kAuditor, "GET", "/api/v1/findings?limit=5&after=F-10");
+  EXPECT_EQ(third["items"].items().size(), 2u);
+  EXPECT_TRUE(third["next_after"].is_null());
+}
+
+TEST_F(ApiRoundTrip, AuditTrailProofsVerifyAgainstTheSignedHead) {
+  record_finding();
+  record_finding();
+  Reply head = call(kAuditor, "GET", "/api/v1/audit/tree-head");
+  ASSERT_EQ(head.status, 200);
+  StoredTreeHead h;
+  h.tree_size = num(head["tree_size"]);
+  h.root = *parse_hash_hex(str(head["root_hash"]));
+  h.timestamp = *parse_timestamp(str(head["timestamp"]));
+  h.signature = *from_hex(str(head["signature"]));
+  EXPECT_TRUE(verify_tree_head_signature(str(head["public_key"]), h));
+  EXPECT_EQ(h.tree_size, tree_size());
+
+  for (uint64_t seq = 1; seq <= h.tree_size; ++seq) {
+    Reply p = call(kAuditor, "GET", fmt::format("/api/v1/audit/inclusion?seq={}&tree_size={}", seq, h.tree_size));
+    ASSERT_EQ(p.status, 200) << p.body;
+    std::vector<Hash> path;
+    for (const auto& x : p["audit_path"].items()) path.push_back(*parse_hash_hex(str(x)));
+    EXPECT_TRUE(merkle_verify_inclusion(*parse_hash_hex(str(p["leaf_hash"])), seq - 1, h.tree_size, path, h.root))
+        << "seq " << seq;
+  }
+  const uint64_t old_size = 3;
+  auto old_root = program_->log().root(old_size);
+  ASSERT_TRUE(old_root.is_ok());
+  Reply c = call(kAuditor, "GET", fmt::format("/api/v1/audit/consistency?from={}&to={}", old_size, h.tree_size));
+  ASSERT_EQ(c.status, 200) << c.body;
+  std::vector<Hash> proof;
+  for (const auto& x : c["proof"].items()) proof.push_back(*parse_hash_hex(str(x)));
+  EXPECT_TRUE(merkle_verify_consistency(old_size, h.tree_size, *old_root, h.root, proof));
+
+  Reply v = call(kAuditor, "GET", "/api/v1/audit/verify");
+  ASSERT_EQ(v.status, 200);
+  EXPECT_TRUE(v["ok"].as_bool());
+  EXPECT_EQ(str(v["root_hash"]), hash_hex(h.root));
+  EXPECT_EQ(call(kEditor, "GET", "/api/v1/audit/verify").status, 403);
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/audit/inclusion?seq=999").status, 400);
+}
+
+TEST_F(ApiRoundTrip, EventsPageWithFiltersAndLeafHashes) {
+  record_finding();
+  const uint64_t size = tree_size();
+  Reply all = call(kAuditor, "GET", "/api/v1/events?limit=3");
+  ASSERT_EQ(all["events"].items().size(), 3u);
+  EXPECT_EQ(num(all["next_after"]), 3);
+  const auto& e = all["events"].items()[0];
+  EXPECT_EQ(num(*e.find("seq")), 1);
+  auto leaf = program_->log().leaf_hash(1);
+  EXPECT_EQ(str(*e.find("leaf_hash")), hash_hex(*leaf));
+  Reply rest = call(kAuditor, "GET", "/api/v1/events?after=3&limit=1000");
+  EXPECT_EQ(rest["events"].items().size(), size - 3);
+  EXPECT_TRUE(rest["next_after"].is_null());
+  Reply by_type = call(kAuditor, "GET", "/api/v1/events?type=finding_recorded");
+  ASSERT_EQ(by_type["events"].items().size(), 1u);
+  EXPECT_EQ(str(*by_type["events"].items()[0].find("data")->find("title")), "No MFA on the VPN");
+  Reply by_actor = call(kAuditor, "GET", "/api/v1/events?actor=ED@example.com");
+  EXPECT_EQ(by_actor["events"].items().size(), 1u);
+}
+
+TEST_F(ApiRoundTrip, RestartLoadsTheCheckpointAndAnswersTheSame) {
+  record_finding();
+  const std::string before = call(kAuditor, "GET", "/api/v1/readiness").body;
+  ASSERT_TRUE(program_->save_checkpoint().is_ok());
+  record_finding("after the checkpoint");
+  const std::string findings = call(kAuditor, "GET", "/api/v1/findings").body;
+  const std::string readiness = call(kAuditor, "GET", "/api/v1/readiness").body;
+  open_program();
+  EXPECT_GT(program_->history().loaded_checkpoint_seq(), 0u);
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/findings").body, findings);
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/readiness").body, readiness);
+  EXPECT_NE(before, readiness);
 }
 
 }  // namespace

@@ -1,0 +1,106 @@
+// The HTTP/1.1 transport of the gaplog service (Boost.Beast on Asio). It moves bytes between
+// sockets and a RequestHandler (server/request_handler.h) and knows nothing about gaplog's domain.
+//
+// Threading: `io_threads` threads run the sockets. Every call into the handler that may block
+// (handle, begin_upload, UploadSink::write/finish/fail, BodySource::next; sinks and sources are
+// also destroyed there) runs on a separate pool of `worker_threads`, so a handler waiting for an
+// fsync never stalls I/O; its result goes back to the connection's strand. streams_body() and
+// max_body_bytes() are called on I/O threads and must not block. One request per connection is
+// in progress at a time (pipelined requests are answered in order).
+//
+// Robustness: malformed requests are answered 400 and a head over `max_header_bytes` 431 (both
+// with the JSON error shape and `Connection: close`); a whole body over max_body_bytes() is
+// answered 413 without being read. Timeouts (each closes the connection): the request head must
+// arrive within `header_timeout` of its first byte (of the connection, for the first request)
+// however slowly it trickles; while a body arrives, no read may wait longer than
+// `body_idle_timeout`; an idle keep-alive connection lasts `keep_alive_timeout`; each response
+// write must finish within `write_timeout`. Connections beyond `max_connections` are closed as
+// soon as they are accepted. No exception escapes a connection: a failure ends that connection.
+//
+// Ownership: the handler is borrowed and must outlive the server. Thread-safety: port(),
+// shutdown(), wait() and shutdown_on_signal() may be called from any thread, concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "domain/status.h"
+#include "server/request_handler.h"
+
+namespace gaplog {
+
+// One line of the access log. Never holds headers, bodies or tokens.
+struct AccessLogEntry {
+  std::chrono::system_clock::time_point time;  // when the request ended
+  std::string method;                          // "" when the request line did not parse
+  std::string path;                            // the target without its query string, or ""
+  // The status sent. A request cut short before its response was sent (the client closed the
+  // connection or stalled mid-body) logs 499 or 408.
+  int status = 0;
+  std::chrono::microseconds duration{0};  // from the request's first byte to the response's last
+  std::string user;                       // ApiResponse::user; "" when none
+};
+
+// "<RFC 3339 time, UTC, milliseconds> <method> <path> <status> <ms with 3 decimals>ms <user>",
+// with "-" for an empty method, path or user:
+// "2026-11-28T04:06:27.123Z GET /api/v1/findings 200 1.234ms alice@example.com".
+std::string format_access_log(const AccessLogEntry& entry);
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";  // an IP address or a name that resolves to one
+  uint16_t port = 8080;            // 0 picks a free port (see HttpServer::port())
+  int io_threads = 2;              // threads running the sockets
+  // Threads running handler calls, which block (fsync): enough that 16+ concurrent writers
+  // share group commits.
+  int worker_threads = 32;
+  size_t max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds header_timeout{10000};      // to receive a complete request head
+  std::chrono::milliseconds body_idle_timeout{30000};   // longest silence while a body arrives
+  std::chrono::milliseconds keep_alive_timeout{30000};  // idle between requests
+  std::chrono::milliseconds write_timeout{30000};       // to send one response (or one chunk)
+  size_t max_connections = 1024;  // beyond: closed at once, never queued
+  // Called once per request (including malformed ones), on an I/O thread: must be thread-safe
+  // and quick. Optional.
+  std::function<void(const AccessLogEntry&)> access_log;
+};
+
+class HttpServer {
+ public:
+  // Binds, listens and starts the threads. Fails with kUnavailable when the address is in use,
+  // kInvalidArgument for bad options or an unknown host, kIoError for other socket errors.
+  static Result<std::unique_ptr<HttpServer>> start(RequestHandler& handler,
+                                                   HttpServerOptions options);
+
+  // Calls shutdown(). Must not run on one of the server's own threads.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  uint16_t port() const;  // the bound port
+
+  // Stops accepting, closes idle connections, lets requests in progress finish and send their
+  // responses (for up to `grace`; then their connections are closed, and shutdown still waits
+  // for handler calls already running to return), then joins all threads. Idempotent: the first
+  // call's grace counts. Called from another thread it returns when everything has stopped;
+  // called from one of the server's own threads (an access_log callback, a handler, a signal)
+  // it only starts the shutdown, and wait() tells when it is complete.
+  void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+  // Blocks until a shutdown has completed.
+  void wait();
+
+  // From now on SIGINT and SIGTERM call shutdown(grace). For `gaplog serve`:
+  //   server->shutdown_on_signal(); server->wait();
+  void shutdown_on_signal(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+ private:
+  class Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gaplog
