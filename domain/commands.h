@@ -74,6 +74,10 @@ struct CommandContext {
   // Set when an admin back-fills: the business time of the events. Date rules (risk
   // acceptance bounds) use its date; otherwise now's date.
   std::optional<Micros> occurred_at;
+  // Finding and evidence numbers already given to decisions that are not in the state yet
+  // (queued for the log): a new id is the next after max(state's count, this).
+  uint64_t findings_taken = 0;
+  uint64_t evidence_taken = 0;
 };
 
 struct DraftEvent {

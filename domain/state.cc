@@ -6,6 +6,17 @@
 namespace gaplog {
 namespace {
 
+// The number of an id "F-12" or "E-3" (0 if it has none).
+uint64_t id_number(const std::string& id) {
+  const size_t dash = id.find('-');
+  uint64_t n = 0;
+  for (size_t i = dash == std::string::npos ? id.size() : dash + 1; i < id.size(); ++i) {
+    if (id[i] < '0' || id[i] > '9') return 0;
+    n = n * 10 + static_cast<uint64_t>(id[i] - '0');
+  }
+  return n;
+}
+
 template <typename Map>
 auto* find_in(const Map& map, const std::string& key) {
   auto it = map.find(key);
@@ -91,7 +102,7 @@ struct Evolver {
     f.due_date = p.due_date;
     f.recorded_on = date_of(e.occurred_at);
     f.version = e.version;
-    ++s.findings_recorded;
+    s.findings_recorded = std::max(s.findings_recorded, id_number(p.finding_id));
   }
   void operator()(const FindingUpdated& p) {
     FindingState* f = existing(s.findings, p.finding_id);
@@ -145,7 +156,7 @@ struct Evolver {
     ev.uploaded_by = e.actor;
     ev.uploaded_at = e.occurred_at;
     ev.version = e.version;
-    ++s.evidence_uploaded;
+    s.evidence_uploaded = std::max(s.evidence_uploaded, id_number(ev.id));
   }
   void operator()(const EvidenceLinked& p) {
     EvidenceState* ev = existing(s.evidence, p.evidence_id);

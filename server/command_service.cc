@@ -18,6 +18,18 @@ namespace {
 // How often a decision is retried when concurrent writers keep changing its streams.
 constexpr int kMaxAttempts = 16;
 
+// The number of an id "F-12" (0 when it has none).
+uint64_t number_of(std::string_view id) {
+  uint64_t n = 0;
+  const size_t dash = id.find('-');
+  if (dash == std::string_view::npos) return 0;
+  for (char c : id.substr(dash + 1)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CommandService>> CommandService::open(
@@ -135,9 +147,12 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     GAPLOG_RETURN_IF_ERROR(check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
   }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    // The first attempt decides under the lock and appends outside it, so concurrent commands
-    // share syncs. After a conflict the retry holds the lock through its append: no new
-    // decision can overtake it, so contention (e.g. everyone recording F-n) cannot starve it.
+    // Every attempt decides and queues its append under the lock, so batches enter the log in
+    // the order they were decided (F-5 before F-6). The first attempt waits for the sync
+    // outside the lock, so concurrent commands share syncs; ids it takes are reserved meanwhile,
+    // so concurrent creations do not all pick the same next id. After a conflict the retry
+    // holds the lock through its sync: no new decision can overtake it, so contention cannot
+    // starve it.
     const bool exclusive = attempt > 0;
     AppendRequest request;
     std::string subject;
@@ -147,7 +162,9 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
       GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
       if (replayed) return std::move(*replayed);
     }
-    const CommandContext ctx{actor, clock_.now(), options.occurred_at};
+    CommandContext ctx{actor, clock_.now(), options.occurred_at};
+    ctx.findings_taken = findings_taken_;
+    ctx.evidence_taken = evidence_taken_;
     GAPLOG_ASSIGN_OR_RETURN(Decision decision, decide(state_, ctx, command));
     if (options.if_match && !decision.expected_versions.empty() &&
         decision.expected_versions.front().second != *options.if_match) {
@@ -157,19 +174,29 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     }
     subject = decision.subject;
     request.expected_versions = std::move(decision.expected_versions);
+    uint64_t took_finding = 0, took_evidence = 0;
     for (size_t i = 0; i < decision.events.size(); ++i) {
+      if (auto* f = std::get_if<FindingRecorded>(&decision.events[i].payload)) took_finding = number_of(f->finding_id);
+      if (auto* e = std::get_if<EvidenceUploaded>(&decision.events[i].payload)) took_evidence = number_of(e->evidence_id);
       NewEvent e{std::move(decision.events[i].stream), {}, options.occurred_at, actor,
                  std::move(decision.events[i].payload)};
       if (options.idempotency_key) e.id = idempotent_event_id(actor, *options.idempotency_key, i);
       request.events.push_back(std::move(e));
     }
+    findings_taken_ = std::max(findings_taken_, took_finding);
+    evidence_taken_ = std::max(evidence_taken_, took_evidence);
+    auto queued = log_.append_queued(std::move(request));
     if (!exclusive) lock.unlock();
-    auto appended = log_.append(std::move(request));
+    auto appended = queued->wait();
+    if (!lock.owns_lock()) lock.lock();
     if (!appended) {
+      // A number given to a batch that failed is handed out again, unless a later decision
+      // took a higher one already (then it stays a gap: rare, and harmless).
+      if (took_finding != 0 && findings_taken_ == took_finding) --findings_taken_;
+      if (took_evidence != 0 && evidence_taken_ == took_evidence) --evidence_taken_;
       if (appended.status().code() == Code::kVersionConflict) continue;  // decide again
       return appended.status();
     }
-    if (!lock.owns_lock()) lock.lock();
     GAPLOG_RETURN_IF_ERROR(catch_up_locked());
     return CommandOutcome{std::move(appended->events), appended->replayed, subject};
   }

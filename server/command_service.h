@@ -9,8 +9,9 @@
 // - Back-fill: occurred_at earlier than now is allowed to admins only (a domain rule); the log
 //   enforces its ordering per stream.
 //
-// Thread-safe. Deciding is serialised; first attempts append outside the lock, so concurrent
-// commands share syncs; a retry after a conflict holds the lock through its append.
+// Thread-safe. Deciding and queueing appends is serialised (batches enter the log in decision
+// order); first attempts wait for the sync outside the lock, so concurrent commands share syncs;
+// a retry after a conflict holds the lock through its sync.
 #pragma once
 
 #include <memory>
@@ -86,6 +87,9 @@ class CommandService {
   std::shared_mutex mu_;
   ProgramState state_;
   uint64_t applied_seq_ = 0;  // the last seq folded into state_
+  // The highest finding and evidence numbers given to decisions (see CommandContext).
+  uint64_t findings_taken_ = 0;
+  uint64_t evidence_taken_ = 0;
 };
 
 }  // namespace gaplog

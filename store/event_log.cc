@@ -136,6 +136,9 @@ class SubscriptionImpl final : public EventLog::Subscription {
 };
 
 class EventLogImpl final : public EventLog {
+  struct Writer;
+  class Ticket;
+
  public:
   EventLogImpl(const EventLogOptions& options, std::unique_ptr<rocksdb::Env> env,
                std::unique_ptr<rocksdb::DB> db)
@@ -161,11 +164,26 @@ class EventLogImpl final : public EventLog {
   // --- append ---------------------------------------------------------------------------------
 
   Result<AppendResult> append(AppendRequest request) override {
-    GAPLOG_RETURN_IF_ERROR(validate_shape(request, options_.max_events_per_append));
-    Writer w;
-    w.request = &request;
+    return append_queued(std::move(request))->wait();
+  }
+
+  std::unique_ptr<QueuedAppend> append_queued(AppendRequest request) override {
+    auto ticket = std::make_unique<Ticket>(*this);
+    ticket->writer.request = std::move(request);
+    if (Status s = validate_shape(ticket->writer.request, options_.max_events_per_append); !s.is_ok()) {
+      ticket->writer.result = std::move(s);
+      ticket->writer.done = true;
+      ticket->queued = false;
+      return ticket;
+    }
+    std::lock_guard lock(queue_mu_);
+    writers_.push_back(&ticket->writer);
+    return ticket;
+  }
+
+  // Waits until `w` is committed by a leader, or leads a group itself when it reaches the front.
+  Result<AppendResult> wait_for(Writer& w) {
     std::unique_lock lock(queue_mu_);
-    writers_.push_back(&w);
     while (!w.done && &w != writers_.front()) w.cv.wait(lock);
     if (w.done) return std::move(*w.result);
 
@@ -173,9 +191,9 @@ class EventLogImpl final : public EventLog {
     std::vector<Writer*> group;
     size_t events = 0;
     for (Writer* other : writers_) {
-      if (!group.empty() && events + other->request->events.size() > options_.max_events_per_append) break;
+      if (!group.empty() && events + other->request.events.size() > options_.max_events_per_append) break;
       group.push_back(other);
-      events += other->request->events.size();
+      events += other->request.events.size();
     }
     lock.unlock();
     commit_group(group);
@@ -457,10 +475,28 @@ class EventLogImpl final : public EventLog {
 
  private:
   struct Writer {
-    AppendRequest* request = nullptr;
+    AppendRequest request;
     std::optional<Result<AppendResult>> result;
     bool done = false;
     std::condition_variable cv;
+  };
+
+  class Ticket final : public QueuedAppend {
+   public:
+    explicit Ticket(EventLogImpl& log) : log_(log) {}
+    ~Ticket() override {
+      if (queued) log_.wait_for(writer).status().ignore();
+    }
+    Result<AppendResult> wait() override {
+      if (!queued) return std::move(*writer.result);
+      queued = false;
+      return log_.wait_for(writer);
+    }
+    Writer writer;
+    bool queued = true;
+
+   private:
+    EventLogImpl& log_;
   };
 
   // The key-value writes of a group. They enter the WriteBatch sorted by key: RocksDB's
@@ -654,7 +690,7 @@ class EventLogImpl final : public EventLog {
     GroupWrites writes;
     bool any_new = false;
     for (Writer* w : group) {
-      auto r = stage(*w->request, staging, writes, now);
+      auto r = stage(w->request, staging, writes, now);
       if (r && !r->replayed) any_new = true;
       w->result = std::move(r);
     }

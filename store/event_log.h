@@ -90,6 +90,17 @@ class EventLog {
 
   virtual Result<AppendResult> append(AppendRequest request) = 0;
 
+  // An append split in two: queue() places the batch in the commit queue at once, and wait()
+  // blocks until it is committed or refused. Batches commit in the order they were queued, so a
+  // caller that queues under its own lock fixes the order of its batches in the log while
+  // waiting for the sync outside that lock. append(r) is append_queued(r)->wait().
+  class QueuedAppend {
+   public:
+    virtual ~QueuedAppend() = default;  // waits, if wait() was not called
+    virtual Result<AppendResult> wait() = 0;  // call at most once
+  };
+  virtual std::unique_ptr<QueuedAppend> append_queued(AppendRequest request) = 0;
+
   // The last committed seq (the tree size).
   virtual uint64_t last_seq() const = 0;
 
