@@ -15,7 +15,15 @@
 // however slowly it trickles; while a body arrives, no read may wait longer than
 // `body_idle_timeout`; an idle keep-alive connection lasts `keep_alive_timeout`; each response
 // write must finish within `write_timeout`. Connections beyond `max_connections` are closed as
-// soon as they are accepted. No exception escapes a connection: a failure ends that connection.
+// soon as they are accepted. No exception escapes a connection: a failure ends that connection;
+// a handler that throws (a bug) is answered 500.
+//
+// Framing belongs to the transport: it sets Content-Length (stream_size for a streamed body),
+// Connection, `Server: gaplog` and `X-Content-Type-Options: nosniff`, ignoring those fields in an
+// ApiResponse; a response to HEAD has no body. After a response with `Connection: close` (every
+// refusal whose body was left unread), the rest of the request is read and dropped for up to 2 s
+// before the socket closes, so that a client still sending does not get a reset instead of the
+// response.
 //
 // Ownership: the handler is borrowed and must outlive the server. Thread-safety: port(),
 // shutdown(), wait() and shutdown_on_signal() may be called from any thread, concurrently.
@@ -39,10 +47,12 @@ struct AccessLogEntry {
   std::string method;                          // "" when the request line did not parse
   std::string path;                            // the target without its query string, or ""
   // The status sent. A request cut short before its response was sent (the client closed the
-  // connection or stalled mid-body) logs 499 or 408.
+  // connection or stalled mid-head or mid-body) logs 499 or 408.
   int status = 0;
-  std::chrono::microseconds duration{0};  // from the request's first byte to the response's last
-  std::string user;                       // ApiResponse::user; "" when none
+  // From the request's first byte (for a connection's first request, from its accept) to the
+  // response's last byte.
+  std::chrono::microseconds duration{0};
+  std::string user;  // ApiResponse::user; "" when none
 };
 
 // "<RFC 3339 time, UTC, milliseconds> <method> <path> <status> <ms with 3 decimals>ms <user>",
@@ -62,7 +72,7 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_idle_timeout{30000};   // longest silence while a body arrives
   std::chrono::milliseconds keep_alive_timeout{30000};  // idle between requests
   std::chrono::milliseconds write_timeout{30000};       // to send one response (or one chunk)
-  size_t max_connections = 1024;  // beyond: closed at once, never queued
+  size_t max_connections = 1024;                        // beyond: closed at once, never queued
   // Called once per request (including malformed ones), on an I/O thread: must be thread-safe
   // and quick. Optional.
   std::function<void(const AccessLogEntry&)> access_log;
@@ -93,7 +103,7 @@ class HttpServer {
   // Blocks until a shutdown has completed.
   void wait();
 
-  // From now on SIGINT and SIGTERM call shutdown(grace). For `gaplog serve`:
+  // From its return on, SIGINT and SIGTERM call shutdown(grace). For `gaplog serve`:
   //   server->shutdown_on_signal(); server->wait();
   void shutdown_on_signal(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
