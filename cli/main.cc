@@ -1,8 +1,11 @@
 // gaplog command line. Exit codes (SPEC §8): 0 ok, 1 rejected, 2 usage error, 3 I/O or internal.
 #include <fmt/format.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +13,8 @@
 #include "domain/hex.h"
 #include "domain/validation.h"
 #include "server/command_service.h"
+#include "server/http_server.h"
+#include "server/program.h"
 #include "store/data_dir.h"
 
 namespace gaplog {
@@ -29,6 +34,9 @@ commands:
                example: gaplog --data ./gaplog-data verify
   tree-head    print the signed tree head (size, root, timestamp, signature)
   log          print the events (seq, type, stream, occurred_at)  [--after SEQ] [--limit N]
+  serve        run the HTTP API   [--listen HOST:PORT (default 127.0.0.1:8080)]
+               [--max-evidence-bytes N (default 104857600)]
+               example: gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080
 
 options:
   --data DIR   the data directory (default: $GAPLOG_DATA or ./gaplog-data)
@@ -56,6 +64,96 @@ int usage_error(const std::string& what) {
   std::fprintf(stderr, "gaplog: %s\nrun 'gaplog --help' for the commands and an example of each\n",
                what.c_str());
   return kExitUsage;
+}
+
+// "the data directory is in use" explained, for the error of opening a held log.
+int fail_open(const Status& s, const std::string& dir) {
+  if (s.code() == Code::kUnavailable) {
+    std::fprintf(stderr,
+                 "gaplog: %s is in use by another gaplog process (a running server?): %s\n"
+                 "stop it, or talk to it with --server URL --token TOKEN\n",
+                 dir.c_str(), s.message().c_str());
+    return kExitIo;
+  }
+  return fail(s);
+}
+
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  auto bad = [&] {
+    return invalid_argument(fmt::format("--listen takes HOST:PORT, e.g. 127.0.0.1:8080; got '{}'", listen));
+  };
+  if (colon == std::string::npos || colon == 0) return bad();
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return bad();
+  const unsigned long n = std::stoul(port);
+  if (n > 65535) return bad();
+  return std::make_pair(host, static_cast<uint16_t>(n));
+}
+
+// gaplog serve: the API over HTTP until SIGTERM or SIGINT. The projections' checkpoint is saved
+// every few minutes while the log grows and at shutdown, so a restart does not replay the log.
+int serve(const std::string& data, std::map<std::string, std::string>& options, FileSystem& fs, Clock& clock) {
+  auto listen = parse_listen(options.count("listen") ? options["listen"] : "127.0.0.1:8080");
+  if (!listen) return usage_error(listen.status().message());
+  ApiOptions api_options;
+  if (options.count("max-evidence-bytes")) {
+    const std::string& v = options["max-evidence-bytes"];
+    if (v.empty() || v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos || std::stoull(v) == 0) {
+      return usage_error("--max-evidence-bytes takes a positive whole number of bytes");
+    }
+    api_options.max_evidence_bytes = std::stoull(v);
+  }
+  auto program = Program::open(fs, clock, data, api_options);
+  if (!program) return fail_open(program.status(), data);
+  HttpServerOptions server_options;
+  server_options.host = listen->first;
+  server_options.port = listen->second;
+  std::mutex log_mu;
+  server_options.access_log = [&log_mu](const AccessLogEntry& e) {
+    const std::string line = format_access_log(e) + "\n";
+    std::lock_guard lock(log_mu);
+    std::fputs(line.c_str(), stderr);
+  };
+  auto server = HttpServer::start((*program)->api(), server_options);
+  if (!server) return fail(server.status());
+  (*server)->shutdown_on_signal();
+  std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n", data.c_str(),
+              listen->first.c_str(), (*server)->port(),
+              static_cast<unsigned long long>((*program)->log().last_seq()));
+  std::fflush(stdout);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread checkpointer([&] {
+    uint64_t saved_at = (*program)->log().last_seq();
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::minutes(5), [&] { return stopping; })) {
+      const uint64_t seq = (*program)->log().last_seq();
+      if (seq == saved_at) continue;
+      if (Status s = (*program)->save_checkpoint(); !s.is_ok()) {
+        std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n", s.message().c_str());
+      } else {
+        saved_at = seq;
+      }
+    }
+  });
+  (*server)->wait();
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  checkpointer.join();
+  server->reset();
+  if (Status s = (*program)->save_checkpoint(); !s.is_ok()) {
+    std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n", s.message().c_str());
+  }
+  std::printf("gaplog: stopped\n");
+  return kExitOk;
 }
 
 struct Args {
@@ -108,11 +206,12 @@ int run(int argc, char** argv) {
     std::printf("admin API token (shown once; keep it safe): %s\n", token->token.c_str());
     return kExitOk;
   }
+  if (args.command == "serve") return serve(args.data, args.options, *fs, clock);
   if (args.command != "verify" && args.command != "tree-head" && args.command != "log") {
     return usage_error(fmt::format("unknown command '{}'", args.command));
   }
   auto store = open_data_dir(*fs, clock, args.data);
-  if (!store) return fail(store.status());
+  if (!store) return fail_open(store.status(), args.data);
 
   if (args.command == "verify") {
     auto report = store->log->verify();

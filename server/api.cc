@@ -151,6 +151,10 @@ Result<Micros> parse_timestamp_param(std::string_view field, std::string_view te
   return *t;
 }
 
+Status auditor_refused() {
+  return permission_denied("auditors read everything and change nothing; ask an admin or editor to make this change");
+}
+
 ApiResponse json_response(int status, const Value& body) {
   ApiResponse r;
   r.status = status;
@@ -203,6 +207,8 @@ class Api::Impl {
   }
 
   ApiResponse handle(const ApiRequest& request);
+  // An evidence upload whose body is already in memory (the CLI, tests, the fuzzer).
+  ApiResponse upload_in_memory(const ApiRequest& request);
   std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest& head);
 
  private:
@@ -1090,14 +1096,27 @@ class Api::Impl::EvidenceUpload final : public UploadSink {
 };
 
 std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(const ApiRequest& head) {
-  std::string allowed;
-  auto routed = route(head, &allowed);
-  if (!routed) return error_response(routed.status());
-  Call& call = routed->second;
+  // As handle(): authenticate before looking at the target.
   Role role;
   auto actor = authenticate(head, &role);
   if (!actor) return error_response(actor.status());
+  std::string allowed;
+  auto routed = route(head, &allowed);
+  if (!routed) {
+    ApiResponse r = error_response(routed.status());
+    r.user = *actor;
+    return r;
+  }
+  if (routed->first->handler != nullptr) {
+    return error_response(invalid_argument("only POST /api/v1/evidence takes a streamed body"));
+  }
+  Call& call = routed->second;
   call.actor = *actor;
+  if (role == Role::kAuditor) {
+    ApiResponse refused = error_response(auditor_refused());
+    refused.user = call.actor;
+    return refused;
+  }
   auto refuse = [&](const Status& s) {
     ApiResponse r = error_response(s);
     r.user = call.actor;
@@ -1358,6 +1377,18 @@ ApiResponse Api::Impl::get_verify(Call& call) {
 
 // ---- dispatch ----
 
+ApiResponse Api::Impl::upload_in_memory(const ApiRequest& request) {
+  auto begun = begin_upload(request);
+  if (auto* refused = std::get_if<ApiResponse>(&begun)) return std::move(*refused);
+  auto& sink = std::get<std::unique_ptr<UploadSink>>(begun);
+  if (request.body.size() > options_.max_evidence_bytes) {
+    return sink->fail(too_large(fmt::format("the file is {} bytes; evidence may be at most {} bytes",
+                                            request.body.size(), options_.max_evidence_bytes)));
+  }
+  if (Status s = sink->write(request.body); !s.is_ok()) return sink->fail(s);
+  return sink->finish();
+}
+
 ApiResponse Api::Impl::handle(const ApiRequest& request) {
   const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (path == "/healthz") {
@@ -1367,17 +1398,6 @@ ApiResponse Api::Impl::handle(const ApiRequest& request) {
     return json_response(200, Value::object()
                                   .set("status", Value::string("ok"))
                                   .set("tree_size", Value::integer(static_cast<int64_t>(store_.log->last_seq()))));
-  }
-  if (request.method == "POST" && path == "/api/v1/evidence") {
-    auto begun = begin_upload(request);
-    if (auto* refused = std::get_if<ApiResponse>(&begun)) return std::move(*refused);
-    auto& sink = std::get<std::unique_ptr<UploadSink>>(begun);
-    if (request.body.size() > options_.max_evidence_bytes) {
-      return sink->fail(too_large(fmt::format("the file is {} bytes; evidence may be at most {} bytes",
-                                              request.body.size(), options_.max_evidence_bytes)));
-    }
-    if (Status s = sink->write(request.body); !s.is_ok()) return sink->fail(s);
-    return sink->finish();
   }
   Role role = Role::kAuditor;
   // Authenticate before routing: without a token, nothing about the API is revealed.
@@ -1395,6 +1415,13 @@ ApiResponse Api::Impl::handle(const ApiRequest& request) {
     return r;
   }
   auto& [r, call] = *routed;
+  if (role == Role::kAuditor && r->method != "GET") {
+    // Auditors are strictly read-only: refused before the body is even looked at.
+    ApiResponse refused = error_response(auditor_refused());
+    refused.user = *actor;
+    return refused;
+  }
+  if (r->handler == nullptr) return upload_in_memory(request);
   call.actor = *actor;
   call.role = role;
   ApiResponse response = (this->*(r->handler))(call);

@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 #include <strings.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "../store/store_test_support.h"
+#include "http_test_client.h"
 #include "server/api.h"
+#include "server/http_server.h"
 #include "server/json.h"
 #include "server/program.h"
 #include "store/data_dir.h"
@@ -51,6 +54,8 @@ struct Reply {
 inline std::string str(const json::Value& v) { return v.is_string() ? v.as_string() : ""; }
 inline int64_t num(const json::Value& v) { return v.is_integer() ? v.as_integer() : -1; }
 
+// With GAPLOG_TEST_OVER_HTTP=1 in the environment, every call goes through the real HTTP server
+// on a loopback port instead of in-process: the same tables then test the transport too.
 class ApiFixture : public ::testing::Test {
  protected:
   static constexpr const char* kAdmin = "admin@example.com";
@@ -75,11 +80,27 @@ class ApiFixture : public ::testing::Test {
     }
   }
 
+  void TearDown() override { server_.reset(); }
+
   void open_program() {
+    server_.reset();
     program_.reset();
     auto p = Program::open(*fs_, clock_, dir_.path() + "/data", options_);
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
     program_ = std::move(p).value();
+    if (over_http()) {
+      HttpServerOptions o;
+      o.port = 0;
+      o.worker_threads = 4;
+      auto server = HttpServer::start(program_->api(), o);
+      ASSERT_TRUE(server.is_ok()) << server.status().to_string();
+      server_ = std::move(server).value();
+    }
+  }
+
+  static bool over_http() {
+    const char* v = std::getenv("GAPLOG_TEST_OVER_HTTP");
+    return v != nullptr && std::string(v) == "1";
   }
 
   Reply call(const std::string& as, const std::string& method, const std::string& target,
@@ -95,6 +116,20 @@ class ApiFixture : public ::testing::Test {
   }
 
   Reply send(const ApiRequest& req) {
+    if (server_) {
+      HttpReply h = http_request(server_->port(), req);
+      Reply out;
+      out.status = h.status;
+      out.headers = std::move(h.headers);
+      out.body = std::move(h.body);
+      auto ct = out.header("Content-Type");
+      if (ct && ct->starts_with("application/json")) {
+        auto parsed = json::parse(out.body);
+        EXPECT_TRUE(parsed.is_ok()) << "response is not JSON: " << out.body;
+        if (parsed.is_ok()) out.json = std::move(parsed).value();
+      }
+      return out;
+    }
     ApiResponse r = program_->api().handle(req);
     Reply out;
     out.status = r.status;
@@ -139,6 +174,7 @@ class ApiFixture : public ::testing::Test {
   ManualClock clock_{kT0};
   ApiOptions options_;
   std::unique_ptr<Program> program_;
+  std::unique_ptr<HttpServer> server_;  // over HTTP only
   std::map<std::string, std::string> tokens_;
 };
 
