@@ -40,7 +40,7 @@ done
 
 echo "== store: 8 concurrent durable appenders (event_log_bench)"
 store_rate=$(build/bench/event_log_bench --benchmark_filter='BM_AppendConcurrentWriters' 2>/dev/null \
-  | awk '/durable appends, 8 writers/ {print $(NF-2)}')
+  | awk "/durable appends, 8 writers/ {print \$(NF-3)}")
 echo "store 8-writer durable appends/s: $store_rate"
 
 cat >"$work/post.lua" <<LUA

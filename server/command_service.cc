@@ -37,7 +37,7 @@ Result<std::unique_ptr<CommandService>> CommandService::open(
   std::unique_ptr<CommandService> service(new CommandService(log, clock));
   if (seed) {
     service->state_ = std::move(seed->first);
-    service->applied_seq_ = seed->second;
+    service->applied_seq_.store(seed->second);
   }
   GAPLOG_RETURN_IF_ERROR(service->catch_up());
   return service;
@@ -56,6 +56,7 @@ Uuid CommandService::idempotent_event_id(const std::string& actor, const std::st
 }
 
 Status CommandService::catch_up() {
+  if (applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) return Status::ok();
   std::unique_lock lock(mu_);
   return catch_up_locked();
 }
@@ -65,7 +66,7 @@ Status CommandService::catch_up_locked() {
     GAPLOG_ASSIGN_OR_RETURN(auto events, log_.read_range(applied_seq_ + 1, 4096));
     if (events.empty()) break;
     for (const Event& e : events) evolve(state_, e);
-    applied_seq_ = events.back().seq;
+    applied_seq_.store(events.back().seq, std::memory_order_release);
   }
   return Status::ok();
 }

@@ -14,6 +14,7 @@
 // a retry after a conflict holds the lock through its sync.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -86,7 +87,9 @@ class CommandService {
   Clock& clock_;
   std::shared_mutex mu_;
   ProgramState state_;
-  uint64_t applied_seq_ = 0;  // the last seq folded into state_
+  // The last seq folded into state_: written under the exclusive lock, read without it so that
+  // a caught-up service (the common case) serves reads without taking the lock exclusively.
+  std::atomic<uint64_t> applied_seq_{0};
   // The highest finding and evidence numbers given to decisions (see CommandContext).
   uint64_t findings_taken_ = 0;
   uint64_t evidence_taken_ = 0;
