@@ -34,6 +34,9 @@ commands:
                example: gaplog --data ./gaplog-data verify
   tree-head    print the signed tree head (size, root, timestamp, signature)
   log          print the events (seq, type, stream, occurred_at)  [--after SEQ] [--limit N]
+  token issue  issue an API token for a user (acting as the first admin, or --as EMAIL); prints
+               it once   --for EMAIL [--as ADMIN_EMAIL]
+               example: gaplog --data ./gaplog-data token issue --for ann@example.com
   serve        run the HTTP API   [--listen HOST:PORT (default 127.0.0.1:8080)]
                [--max-evidence-bytes N (default 104857600)]
                example: gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080
@@ -156,6 +159,31 @@ int serve(const std::string& data, std::map<std::string, std::string>& options, 
   return kExitOk;
 }
 
+// The e-mail of the admin created by init: the actor of the program's first event.
+Result<std::string> first_admin(EventLog& log) {
+  GAPLOG_ASSIGN_OR_RETURN(Event first, log.read(1));
+  return first.actor;
+}
+
+int issue_token(const std::string& data, std::map<std::string, std::string>& options, FileSystem& fs, Clock& clock) {
+  if (!options.count("for")) return usage_error("token issue needs --for EMAIL (the user the token is for)");
+  auto program = Program::open(fs, clock, data);
+  if (!program) return fail_open(program.status(), data);
+  std::string actor;
+  if (options.count("as")) {
+    actor = options["as"];
+  } else {
+    auto admin = first_admin((*program)->log());
+    if (!admin) return fail(admin.status());
+    actor = *admin;
+  }
+  auto token = (*program)->service().issue_token(actor, options["for"]);
+  if (!token) return fail(token.status());
+  std::printf("API token for %s (shown once; keep it safe): %s\n", normalize_email(options["for"]).c_str(),
+              token->token.c_str());
+  return kExitOk;
+}
+
 struct Args {
   std::string data;
   std::string command;
@@ -179,6 +207,8 @@ int run(int argc, char** argv) {
       else args.options[w.substr(2)] = words[++i];
     } else if (args.command.empty()) {
       args.command = w;
+    } else if (args.command == "token" && w == "issue") {
+      args.command = "token issue";
     } else {
       return usage_error(fmt::format("unexpected argument '{}'", w));
     }
@@ -207,6 +237,7 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   if (args.command == "serve") return serve(args.data, args.options, *fs, clock);
+  if (args.command == "token issue") return issue_token(args.data, args.options, *fs, clock);
   if (args.command != "verify" && args.command != "tree-head" && args.command != "log") {
     return usage_error(fmt::format("unknown command '{}'", args.command));
   }

@@ -160,6 +160,12 @@ void write_double(std::string& out, double d) {
     out += "null";
     return;
   }
+  if (d == 0) {
+    // -0 would read back as the integer 0 and then write as "0": write every zero as "0", so
+    // that writing what was read is stable (found by tests/fuzz/json_fuzz).
+    out += "0";
+    return;
+  }
   char buffer[64];
   // Shortest round trip. Where the fixed form is chosen for an integral double it prints the
   // exact value (2^60 as 1152921504606846976), so it reads back as an equal integer.

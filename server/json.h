@@ -145,7 +145,8 @@ Result<Value> parse(std::string_view text, const ParseLimits& limits = {});
 // characters U+0000..U+001F escaped (as \u00XX, lowercase hex) and all other characters written
 // as UTF-8 (bytes that are not valid UTF-8 become U+FFFD, so the output is always valid JSON);
 // integers without decimals; doubles in the shortest form that reads back to the same double
-// (std::to_chars: 0.1, 1e+300, and 3.0 as "3"); NaN and infinities as null.
+// (std::to_chars: 0.1, 1e+300, and 3.0 as "3"); NaN and infinities as null;
+// zero (also -0.0) as "0".
 // parse(write(v)) == v for every finite v whose strings are valid UTF-8.
 std::string write(const Value& v);
 

@@ -452,12 +452,12 @@ TEST_F(BadInput, TheTableFromFourThreadsAtOnce) {
   EXPECT_EQ(call("", "GET", "/healthz").status, 200);
 }
 
-// BUG (server/api.cc, reported to its owner; this test fails until it is fixed): SPEC §6 answers
-// a request without a (valid) token with 401, and Api::Impl::handle() authenticates "before
-// routing: without a token, nothing about the API is revealed". Evidence uploads go through
-// begin_upload(), which routes and checks the query string first, so an anonymous upload with
-// a bad query string gets 400 and learns which parameters the endpoint takes.
-TEST_F(BadInput, BUG_AnAnonymousUploadIs401WhateverItsQuery) {
+// Regression (found by this suite, fixed in server/api.cc): SPEC §6 answers a request without a
+// (valid) token with 401, and the Api authenticates before routing so that nothing about the
+// API is revealed. Evidence uploads used to go through begin_upload(), which routed and checked
+// the query string first: an anonymous upload with a bad query string got 400 and learnt which
+// parameters the endpoint takes.
+TEST_F(BadInput, AnAnonymousUploadIs401WhateverItsQuery) {
   for (const std::string target : {"/api/v1/evidence?bogus=1", "/api/v1/evidence?filename=%zz",
                                    "/api/v1/evidence?filename=a&filename=b"}) {
     for (const HeaderList& auth :
@@ -474,17 +474,15 @@ TEST_F(BadInput, BUG_AnAnonymousUploadIs401WhateverItsQuery) {
   }
 }
 
-// BUG (server/api.cc, reported to its owner; this test fails until it is fixed): the POST
-// "evidence" route is registered with a null handler because uploads are meant to be caught
-// by the literal comparison `path == "/api/v1/evidence"` in Api::Impl::handle() (and in
-// streams_body()). A percent-encoded spelling of the same path ("%65vidence") misses that
-// comparison, is decoded by route(), matches the null route, and handle() calls the null
-// member-function pointer: the process dies with SIGSEGV. Any valid token (an auditor's too)
-// can take the server down this way. Expected: not a crash and not a 500 (an upload, or a 4xx).
-// Run as a death test so that the crash fails this test instead of the whole executable.
+// Regression (found by this suite, fixed in server/api.cc): the POST "evidence" route has no
+// handler, because uploads were caught by the literal comparison `path == "/api/v1/evidence"`
+// in handle(). A percent-encoded spelling of the same path ("%65vidence") missed it, was decoded
+// by route(), matched the handler-less route, and handle() called a null member-function
+// pointer: SIGSEGV, so any valid token could take the server down. Expected: not a crash and not
+// a 500 (an upload, or a 4xx). A death test, so that a crash fails this test, not the executable.
 class BadInputDeathTest : public BadInput {};
 
-TEST_F(BadInputDeathTest, BUG_PercentEncodedEvidencePathIsAnsweredNotACrash) {
+TEST_F(BadInputDeathTest, PercentEncodedEvidencePathIsAnsweredNotACrash) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   for (const std::string target :
        {"/api/v1/%65vidence?filename=a.txt&finding=F-1", "/api/v1/%65vidence"}) {

@@ -727,12 +727,10 @@ TEST_F(ReadPermissions, VerifyIsForAdminsAndAuditors) {
   }
 }
 
-// BUG (server/api.cc, or docs/domain.md if the order is intended; reported, this test fails
-// until one of them changes): docs/domain.md says "An auditor is refused (403) before anything
-// else", but the Api parses and checks the body before the command reaches decide(), so an
-// auditor's malformed write is answered 400 and the auditor learns how to fix a request it may
-// never make.
-TEST_F(ReadPermissions, BUG_AnAuditorsWriteIsRefusedBeforeItsBodyIsRead) {
+// Regression (found by this suite, fixed in server/api.cc): docs/domain.md says "An auditor is
+// refused (403) before anything else", but the Api used to parse and check the body before the
+// command reached decide(), so an auditor's malformed write was answered 400.
+TEST_F(ReadPermissions, AnAuditorsWriteIsRefusedBeforeItsBodyIsRead) {
   const uint64_t before = tree_size();
   struct Case {
     const char* method;

@@ -164,7 +164,7 @@ TEST(JsonWrite, Numbers) {
   EXPECT_EQ(write(Value::number(3.0)), "3");
   EXPECT_EQ(write(Value::number(1e300)), "1e+300");
   EXPECT_EQ(write(Value::number(5e-324)), "5e-324");
-  EXPECT_EQ(write(Value::number(-0.0)), "-0");
+  EXPECT_EQ(write(Value::number(-0.0)), "0");  // see NegativeZeroWritesAsZeroSoRewritingIsStable
   EXPECT_EQ(write(Value::number(1.0 / 3.0)), "0.3333333333333333");
 }
 
@@ -871,6 +871,23 @@ TEST(JsonObjectReader, StringListsAcceptEmptyArrays) {
   ASSERT_TRUE(tags.has_value());
   EXPECT_TRUE(tags->empty());
   EXPECT_TRUE(r.finish().is_ok());
+}
+
+}  // namespace
+}  // namespace gaplog::json
+
+namespace gaplog::json {
+namespace {
+
+// Found by tests/fuzz/json_fuzz: "-0e3" read as -0.0 wrote "-0", which read back as the integer
+// 0 and then wrote "0": writing what was read must be stable.
+TEST(JsonWrite, NegativeZeroWritesAsZeroSoRewritingIsStable) {
+  auto v = parse("-0e3");
+  ASSERT_TRUE(v.is_ok());
+  EXPECT_EQ(write(*v), "0");
+  auto again = parse(write(*v));
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(write(*again), write(*v));
 }
 
 }  // namespace
