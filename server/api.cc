@@ -151,6 +151,19 @@ Result<Micros> parse_timestamp_param(std::string_view field, std::string_view te
   return *t;
 }
 
+ApiResponse method_not_allowed(std::string_view method, std::string_view path, const std::string& allowed) {
+  ApiResponse r;
+  r.status = 405;
+  r.body = json::write(Value::object().set(
+      "error", Value::object()
+                   .set("code", Value::string("method_not_allowed"))
+                   .set("message", Value::string(fmt::format("method {} is not allowed on {}; use {}",
+                                                             quoted_excerpt(method), quoted_excerpt(path), allowed)))));
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("Allow", allowed);
+  return r;
+}
+
 Status auditor_refused() {
   return permission_denied("auditors read everything and change nothing; ask an admin or editor to make this change");
 }
@@ -1209,6 +1222,7 @@ ApiResponse Api::Impl::get_timeline(Call& call) {
     to = *d;
   }
   Date from = to;
+  bool defaulted_from = false;
   if (const std::string* v = call.query.find("from")) {
     auto d = parse_date_param("from", *v);
     if (!d) return error_response(d.status());
@@ -1217,6 +1231,7 @@ ApiResponse Api::Impl::get_timeline(Call& call) {
     auto first = history_.first_event_date();
     if (!first) return error_response(first.status());
     if (*first && **first < to) from = **first;
+    defaulted_from = true;
   }
   int step = 7;
   if (const std::string* v = call.query.find("step")) {
@@ -1233,6 +1248,11 @@ ApiResponse Api::Impl::get_timeline(Call& call) {
   if (from > to) {
     return error_response(invalid_argument(fmt::format("from ({}) is after to ({}); swap them",
                                                        format_date(from), format_date(to))));
+  }
+  if (defaulted_from && (to.days - from.days) / step + 1 > static_cast<int64_t>(kMaxTimelinePoints)) {
+    // A history that starts very long ago (a back-fill to 1990): the default shows its most
+    // recent kMaxTimelinePoints points rather than refusing.
+    from = Date{to.days - static_cast<int32_t>((kMaxTimelinePoints - 1) * step)};
   }
   if ((to.days - from.days) / step + 1 > static_cast<int64_t>(kMaxTimelinePoints)) {
     return error_response(invalid_argument(fmt::format(
@@ -1392,9 +1412,7 @@ ApiResponse Api::Impl::upload_in_memory(const ApiRequest& request) {
 ApiResponse Api::Impl::handle(const ApiRequest& request) {
   const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (path == "/healthz") {
-    if (request.method != "GET") {
-      return error_response(invalid_argument("use GET /healthz"));
-    }
+    if (request.method != "GET") return method_not_allowed(request.method, path, "GET");
     return json_response(200, Value::object()
                                   .set("status", Value::string("ok"))
                                   .set("tree_size", Value::integer(static_cast<int64_t>(store_.log->last_seq()))));
@@ -1406,11 +1424,7 @@ ApiResponse Api::Impl::handle(const ApiRequest& request) {
   std::string allowed;
   auto routed = route(request, &allowed);
   if (!routed) {
-    ApiResponse r = error_response(routed.status());
-    if (!allowed.empty()) {
-      r.status = 405;
-      r.headers.emplace_back("Allow", allowed);
-    }
+    ApiResponse r = allowed.empty() ? error_response(routed.status()) : method_not_allowed(request.method, path, allowed);
     r.user = *actor;
     return r;
   }

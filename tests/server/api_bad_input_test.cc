@@ -179,11 +179,11 @@ std::vector<BadRequest> bad_requests() {
     {"unknown evidence", "GET", "/api/v1/evidence/E-999/content", {}, "", 404, "not_found"},
     {"unknown endpoint", "GET", "/api/v1/nothing", {}, "", 404, "not_found"},
     {"outside the API", "GET", "/etc/passwd", {}, "", 404, "not_found"},
-    // ---- methods (405 answers with code invalid_argument) ----
-    {"PUT on a finding", "PUT", F1, {}, R"({"title":"x"})", 405, "invalid_argument"},
-    {"DELETE on findings", "DELETE", F, {}, "", 405, "invalid_argument"},
-    {"lowercase method", "get", F, {}, "", 405, "invalid_argument"},
-    {"GET on a status change", "GET", F1 + "/status", {}, "", 405, "invalid_argument"},
+    // ---- methods (405 with code method_not_allowed and an Allow header) ----
+    {"PUT on a finding", "PUT", F1, {}, R"({"title":"x"})", 405, "method_not_allowed"},
+    {"DELETE on findings", "DELETE", F, {}, "", 405, "method_not_allowed"},
+    {"lowercase method", "get", F, {}, "", 405, "method_not_allowed"},
+    {"GET on a status change", "GET", F1 + "/status", {}, "", 405, "method_not_allowed"},
     // ---- evidence file names ----
     {"file name with a slash", "POST", "/api/v1/evidence?filename=a%2Fb.pdf&finding=F-1", kText, "x", 400, "invalid_argument"},
     {"file name ..", "POST", "/api/v1/evidence?filename=..&finding=F-1", kText, "x", 400, "invalid_argument"},

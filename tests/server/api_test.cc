@@ -53,6 +53,20 @@ TEST_F(Api, UnknownEndpointIs404AndWrongMethodIs405) {
   Reply r = call(kAdmin, "DELETE", "/api/v1/findings");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.header("Allow").value_or(""), "POST, GET");
+  EXPECT_EQ(r.error_code(), "method_not_allowed");
+  Reply health = call("", "POST", "/healthz");
+  EXPECT_EQ(health.status, 405);
+  EXPECT_EQ(health.header("Allow").value_or(""), "GET");
+}
+
+TEST_F(Api, TimelineDefaultsStayWithinThePointLimitAfterAnAncientBackFill) {
+  Reply old = call(kAdmin, "POST", "/api/v1/findings", R"({"title":"Ancient","severity":"low","criteria":["CC1.1"]})",
+                   {{"X-Occurred-At", "0001-01-01T00:00:00Z"}});
+  ASSERT_EQ(old.status, 201) << old.body;
+  Reply t = call(kAuditor, "GET", "/api/v1/timeline");
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_EQ(t["points"].items().size(), 5000u);
+  EXPECT_EQ(call(kAuditor, "GET", "/api/v1/timeline?from=0001-01-01").status, 400);
 }
 
 }  // namespace
