@@ -220,6 +220,7 @@ class Api::Impl {
   }
 
   ApiResponse handle(const ApiRequest& request);
+  std::optional<ApiResponse> try_quick(const ApiRequest& request);
   // An evidence upload whose body is already in memory (the CLI, tests, the fuzzer).
   ApiResponse upload_in_memory(const ApiRequest& request);
   std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest& head);
@@ -237,9 +238,17 @@ class Api::Impl {
   // Splits and decodes the target and finds its route. When the path exists but not for this
   // method, fails and fills `allowed` with the methods it takes (405).
   Result<std::pair<const Route*, Call>> route(const ApiRequest& request, std::string* allowed);
-  Result<std::string> authenticate(const ApiRequest& request, Role* role);
+  // With `quick`, never blocks: kUnavailable "busy" when the answer would have to wait.
+  Result<std::string> authenticate(const ApiRequest& request, Role* role, bool quick = false);
 
   Date today() const { return date_of(clock_.now()); }
+  ApiResponse healthz() const {
+    return json_response(200, Value::object()
+                                  .set("status", Value::string("ok"))
+                                  .set("tree_size", Value::integer(static_cast<int64_t>(store_.log->last_seq()))));
+  }
+  // The cached current readiness, when it is current (seq and day) and its lock is free.
+  std::optional<ApiResponse> cached_readiness(bool wait);
   Result<CommandOptions> command_options(const ApiRequest& request) const;
   Result<Value> body_object(const Call& call, bool may_be_empty) const;
   // Runs a command and answers with the entity it was about, as stored.
@@ -426,7 +435,7 @@ Result<std::pair<const Api::Impl::Route*, Call>> Api::Impl::route(const ApiReque
                                quoted_excerpt(request.method), quoted_excerpt(path)));
 }
 
-Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* role) {
+Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* role, bool quick) {
   auto header = request.header("Authorization");
   if (!header) {
     return Status(Code::kUnauthenticated,
@@ -442,12 +451,16 @@ Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* rol
   v.remove_prefix(kBearer.size());
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  GAPLOG_ASSIGN_OR_RETURN(std::string email, service_.authenticate(v));
-  *role = service_.read([&](const ProgramState& s) {
-    const UserState* u = s.user(email);
-    return u ? u->role : Role::kAuditor;
-  });
-  return email;
+  std::optional<Result<Principal>> principal;
+  if (quick) {
+    principal = service_.try_authenticate(v);
+    if (!principal) return Status(Code::kUnavailable, "busy");  // the caller retries the slow way
+  } else {
+    principal = service_.authenticate(v);
+  }
+  if (!*principal) return principal->status();
+  *role = (*principal)->role;
+  return (*principal)->email;
 }
 
 Result<CommandOptions> Api::Impl::command_options(const ApiRequest& request) const {
@@ -1177,13 +1190,7 @@ ApiResponse Api::Impl::get_readiness(Call& call) {
   const bool current = !call.query.find("as_of") && !call.query.find("as_known_at");
   const uint64_t seq = store_.log->last_seq();
   if (current) {
-    std::lock_guard lock(readiness_mu_);
-    if (readiness_seq_ == seq && readiness_day_ == as_of->date) {
-      ApiResponse r;
-      r.body = readiness_body_;
-      r.headers.emplace_back("Content-Type", "application/json");
-      return r;
-    }
+    if (auto cached = cached_readiness(true)) return std::move(*cached);
   }
   auto readiness = history_.readiness(*as_of);
   if (!readiness) return error_response(readiness.status());
@@ -1261,6 +1268,20 @@ ApiResponse Api::Impl::get_timeline(Call& call) {
   auto t = history_.timeline(from, to, step, known_at);
   if (!t) return error_response(t.status());
   return json_response(200, timeline_json(*t));
+}
+
+std::optional<ApiResponse> Api::Impl::cached_readiness(bool wait) {
+  std::unique_lock lock(readiness_mu_, std::defer_lock);
+  if (wait) {
+    lock.lock();
+  } else if (!lock.try_lock()) {
+    return std::nullopt;
+  }
+  if (readiness_seq_ != store_.log->last_seq() || readiness_day_ != today()) return std::nullopt;
+  ApiResponse r;
+  r.body = readiness_body_;
+  r.headers.emplace_back("Content-Type", "application/json");
+  return r;
 }
 
 // ---- the audit trail ----
@@ -1413,9 +1434,7 @@ ApiResponse Api::Impl::handle(const ApiRequest& request) {
   const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (path == "/healthz") {
     if (request.method != "GET") return method_not_allowed(request.method, path, "GET");
-    return json_response(200, Value::object()
-                                  .set("status", Value::string("ok"))
-                                  .set("tree_size", Value::integer(static_cast<int64_t>(store_.log->last_seq()))));
+    return healthz();
   }
   Role role = Role::kAuditor;
   // Authenticate before routing: without a token, nothing about the API is revealed.
@@ -1443,6 +1462,21 @@ ApiResponse Api::Impl::handle(const ApiRequest& request) {
   return response;
 }
 
+std::optional<ApiResponse> Api::Impl::try_quick(const ApiRequest& request) {
+  if (request.method != "GET") return std::nullopt;
+  if (request.target == "/healthz") return healthz();
+  if (request.target != "/api/v1/readiness") return std::nullopt;
+  Role role;
+  auto actor = authenticate(request, &role, /*quick=*/true);
+  if (!actor) {
+    if (actor.status().code() == Code::kUnavailable) return std::nullopt;
+    return error_response(actor.status());
+  }
+  auto cached = cached_readiness(false);
+  if (cached) cached->user = *actor;
+  return cached;
+}
+
 // ---- Api ----
 
 Api::Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock, ApiOptions options)
@@ -1457,6 +1491,14 @@ ApiResponse Api::handle(const ApiRequest& request) {
     return impl_->handle(request);
   } catch (const std::exception& e) {
     return error_response(internal_error(fmt::format("internal error: {}", e.what())));
+  }
+}
+
+std::optional<ApiResponse> Api::try_quick(const ApiRequest& request) {
+  try {
+    return impl_->try_quick(request);
+  } catch (const std::exception&) {
+    return std::nullopt;  // handle() will answer it, and report the error
   }
 }
 

@@ -57,6 +57,8 @@ class Api final : public RequestHandler {
   std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(
       const ApiRequest& head) override;
   uint64_t max_body_bytes() const override { return options_.max_json_bytes; }
+  // GET /healthz, and GET /api/v1/readiness while its cached answer is current.
+  std::optional<ApiResponse> try_quick(const ApiRequest& request) override;
 
   const ApiOptions& options() const { return options_; }
 

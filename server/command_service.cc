@@ -102,28 +102,50 @@ Result<IssuedToken> CommandService::issue_token(const std::string& actor, const 
   return issued;
 }
 
-Result<std::string> CommandService::authenticate(std::string_view token) {
-  auto refused = [] {
-    return Status(Code::kUnauthenticated, "the token is unknown, revoked or belongs to a deactivated "
-                                          "user; ask an admin for a new one");
-  };
-  if (token.size() != kTokenPrefix.size() + 64 || !token.starts_with(kTokenPrefix)) return refused();
-  const Hash hash = sha256(token);
-  const std::string key(hash_bytes(hash));
-  catch_up().ignore();
-  std::shared_lock lock(mu_);
+namespace {
+
+Status token_refused() {
+  return Status(Code::kUnauthenticated,
+                "the token is unknown, revoked or belongs to a deactivated user; ask an admin for a new one");
+}
+
+bool well_formed_token(std::string_view token) {
+  return token.size() == kTokenPrefix.size() + 64 && token.starts_with(kTokenPrefix);
+}
+
+}  // namespace
+
+Result<Principal> CommandService::principal_locked(std::string_view key) const {
   // Looked up by its SHA-256: timing reveals nothing usable about other tokens, whose hashes an
   // attacker cannot steer; the final comparison is constant-time all the same.
-  auto id = state_.token_ids_by_hash.find(key);
-  if (id == state_.token_ids_by_hash.end()) return refused();
+  auto id = state_.token_ids_by_hash.find(std::string(key));
+  if (id == state_.token_ids_by_hash.end()) return token_refused();
   const TokenState& t = state_.tokens.at(id->second);
   if (t.token_hash.size() != key.size() ||
       CRYPTO_memcmp(t.token_hash.data(), key.data(), key.size()) != 0 || t.revoked) {
-    return refused();
+    return token_refused();
   }
   const UserState* u = state_.user(t.email);
-  if (u == nullptr || !u->active) return refused();
-  return u->email;
+  if (u == nullptr || !u->active) return token_refused();
+  return Principal{u->email, u->role};
+}
+
+Result<Principal> CommandService::authenticate(std::string_view token) {
+  if (!well_formed_token(token)) return token_refused();
+  const Hash hash = sha256(token);
+  catch_up().ignore();
+  std::shared_lock lock(mu_);
+  return principal_locked(hash_bytes(hash));
+}
+
+std::optional<Result<Principal>> CommandService::try_authenticate(std::string_view token) {
+  if (!well_formed_token(token)) return Result<Principal>(token_refused());
+  const Hash hash = sha256(token);
+  std::shared_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() || applied_seq_.load(std::memory_order_acquire) < log_.last_seq()) {
+    return std::nullopt;
+  }
+  return principal_locked(hash_bytes(hash));
 }
 
 Result<std::optional<CommandOutcome>> CommandService::replay(const std::string& actor,

@@ -40,6 +40,12 @@ struct CommandOutcome {
   std::string subject;        // stream of the entity the command was about
 };
 
+// Who a request acts as.
+struct Principal {
+  std::string email;  // normalized
+  Role role = Role::kAuditor;
+};
+
 struct IssuedToken {
   std::string token_id;
   std::string token;  // shown once; only its SHA-256 is stored
@@ -61,9 +67,12 @@ class CommandService {
   Result<IssuedToken> issue_token(const std::string& actor, const std::string& email,
                                   const CommandOptions& options = {});
 
-  // The e-mail of the active user a bearer token belongs to; kUnauthenticated for an unknown,
-  // revoked or malformed token or a deactivated user (their tokens stop working at once).
-  Result<std::string> authenticate(std::string_view token);
+  // The active user a bearer token belongs to; kUnauthenticated for an unknown, revoked or
+  // malformed token or a deactivated user (their tokens stop working at once).
+  Result<Principal> authenticate(std::string_view token);
+  // The same without ever blocking: nullopt when the answer would have to wait (the state is
+  // being updated, or is behind the log). For callers on I/O threads.
+  std::optional<Result<Principal>> try_authenticate(std::string_view token);
 
   // Calls fn(state) with the state caught up with the log, under a shared lock. fn must not
   // call back into the service.
@@ -81,6 +90,8 @@ class CommandService {
   CommandService(EventLog& log, Clock& clock) : log_(log), clock_(clock) {}
   Status catch_up();
   Status catch_up_locked();
+  // Looks the token's SHA-256 up in the state; the caller holds the lock (shared or exclusive).
+  Result<Principal> principal_locked(std::string_view token_hash) const;
   Result<std::optional<CommandOutcome>> replay(const std::string& actor, const std::string& key);
 
   EventLog& log_;

@@ -507,7 +507,19 @@ asio::awaitable<After> HttpServer::Impl::serve_whole(Connection& c, beast::flat_
     co_return After::kDrop;
   }
   request.body = std::move(whole.get().body());
-  ApiResponse response = co_await on_worker([&] { return handler_.handle(request); });
+  std::optional<ApiResponse> quick;
+  try {
+    quick = handler_.try_quick(request);
+  } catch (const std::exception&) {
+    quick.reset();  // handle() answers it on a worker, and reports the error
+  }
+  // Not a conditional expression: GCC 12 miscompiles co_await inside one.
+  ApiResponse response;
+  if (quick) {
+    response = std::move(*quick);
+  } else {
+    response = co_await on_worker([&] { return handler_.handle(request); });
+  }
   co_return co_await send(c, std::move(response), x, keep_alive);
 }
 

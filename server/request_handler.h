@@ -79,6 +79,10 @@ class RequestHandler {
       const ApiRequest& head) = 0;
   // The largest whole (not streamed) body accepted; a larger one is answered 413 unread.
   virtual uint64_t max_body_bytes() const = 0;
+  // Answers at once when the request (body read) can be served from memory without blocking
+  // (the health check, a cached projection); nullopt when it must go to handle(). Transports
+  // call it on their I/O threads, saving the trip to a worker thread and back.
+  virtual std::optional<ApiResponse> try_quick(const ApiRequest&) { return std::nullopt; }
 };
 
 // The error response for a Status: {"error":{"code","message"}} with the status of the code.

@@ -59,6 +59,30 @@ TEST_F(Api, UnknownEndpointIs404AndWrongMethodIs405) {
   EXPECT_EQ(health.header("Allow").value_or(""), "GET");
 }
 
+TEST_F(Api, QuickReadinessIsTheCachedAnswerAndNeverStale) {
+  ApiRequest get{"GET", "/api/v1/readiness", {{"Authorization", "Bearer " + token(kAuditor)}}, ""};
+  EXPECT_FALSE(program_->api().try_quick(get).has_value()) << "nothing cached yet";
+  const std::string first = send(get).body;
+  auto quick = program_->api().try_quick(get);
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_EQ(quick->body, first);
+  EXPECT_EQ(quick->user, kAuditor);
+  record_finding();  // the log moves on: the cached answer is stale
+  EXPECT_FALSE(program_->api().try_quick(get).has_value());
+  const std::string second = send(get).body;
+  EXPECT_NE(second, first);
+  EXPECT_EQ(program_->api().try_quick(get)->body, second);
+  clock_.advance(kMicrosPerDay);  // so is yesterday's
+  EXPECT_FALSE(program_->api().try_quick(get).has_value());
+  // Auth still applies, and other requests are not quick.
+  ApiRequest anonymous{"GET", "/api/v1/readiness", {}, ""};
+  EXPECT_EQ(program_->api().try_quick(anonymous)->status, 401);
+  ApiRequest dated{"GET", "/api/v1/readiness?as_of=2026-01-01", get.headers, ""};
+  EXPECT_FALSE(program_->api().try_quick(dated).has_value());
+  ApiRequest health{"GET", "/healthz", {}, ""};
+  EXPECT_EQ(program_->api().try_quick(health)->status, 200);
+}
+
 TEST_F(Api, TimelineDefaultsStayWithinThePointLimitAfterAnAncientBackFill) {
   Reply old = call(kAdmin, "POST", "/api/v1/findings", R"({"title":"Ancient","severity":"low","criteria":["CC1.1"]})",
                    {{"X-Occurred-At", "0001-01-01T00:00:00Z"}});
