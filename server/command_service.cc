@@ -211,8 +211,8 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     auto queued = log_.append_queued(std::move(request));
     if (!exclusive) lock.unlock();
     auto appended = queued->wait();
-    if (!lock.owns_lock()) lock.lock();
     if (!appended) {
+      if (!lock.owns_lock()) lock.lock();
       // A number given to a batch that failed is handed out again, unless a later decision
       // took a higher one already (then it stays a gap: rare, and harmless).
       if (took_finding != 0 && findings_taken_ == took_finding) --findings_taken_;
@@ -220,7 +220,10 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
       if (appended.status().code() == Code::kVersionConflict) continue;  // decide again
       return appended.status();
     }
-    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+    // Fold the committed events in before answering. The writers of one group commit wake
+    // together: the first to get here folds the whole group, the others find the state caught
+    // up without queueing for the lock.
+    GAPLOG_RETURN_IF_ERROR(lock.owns_lock() ? catch_up_locked() : catch_up());
     return CommandOutcome{std::move(appended->events), appended->replayed, subject};
   }
   return unavailable("the program changed under this command too many times in a row; retry");
