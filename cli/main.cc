@@ -13,6 +13,7 @@
 #include "domain/hex.h"
 #include "domain/validation.h"
 #include "server/command_service.h"
+#include "server/demo.h"
 #include "server/http_server.h"
 #include "server/program.h"
 #include "store/data_dir.h"
@@ -30,6 +31,9 @@ commands:
   init         create a data directory (event log, Ed25519 signing key) with its first admin;
                prints the admin's API token once   --admin EMAIL [--name NAME]
                example: gaplog --data ./gaplog-data init --admin ann@example.com --name "Ann Lee"
+  demo         create a data directory holding a realistic sample program with six months of
+               history (back-filled); prints the admin's API token once  [--admin EMAIL]
+               example: gaplog --data ./demo-data demo && gaplog --data ./demo-data serve
   verify       recompute every leaf and the Merkle root; name the first bad seq
                example: gaplog --data ./gaplog-data verify
   tree-head    print the signed tree head (size, root, timestamp, signature)
@@ -184,6 +188,27 @@ int issue_token(const std::string& data, std::map<std::string, std::string>& opt
   return kExitOk;
 }
 
+int demo(const std::string& data, std::map<std::string, std::string>& options, FileSystem& fs, Clock& clock) {
+  const std::string admin = options.count("admin") ? options["admin"] : "admin@acme.example";
+  if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message());
+  if (Status s = init_data_dir(fs, clock, data); !s.is_ok()) return fail(s);
+  auto program = Program::open(fs, clock, data);
+  if (!program) return fail_open(program.status(), data);
+  auto& service = (*program)->service();
+  if (auto added = service.execute(admin, AddUser{admin, "Alex Admin", "admin"}); !added) return fail(added.status());
+  if (Status s = build_demo(service, *(*program)->store().blobs, normalize_email(admin), clock.now()); !s.is_ok()) {
+    return fail(s);
+  }
+  auto token = service.issue_token(admin, admin);
+  if (!token) return fail(token.status());
+  if (Status s = (*program)->save_checkpoint(); !s.is_ok()) return fail(s);
+  std::printf("created the demo program in %s (%llu events, six months of history)\n", data.c_str(),
+              static_cast<unsigned long long>((*program)->log().last_seq()));
+  std::printf("admin %s, API token (shown once; keep it safe): %s\n", normalize_email(admin).c_str(),
+              token->token.c_str());
+  return kExitOk;
+}
+
 struct Args {
   std::string data;
   std::string command;
@@ -237,6 +262,7 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   if (args.command == "serve") return serve(args.data, args.options, *fs, clock);
+  if (args.command == "demo") return demo(args.data, args.options, *fs, clock);
   if (args.command == "token issue") return issue_token(args.data, args.options, *fs, clock);
   if (args.command != "verify" && args.command != "tree-head" && args.command != "log") {
     return usage_error(fmt::format("unknown command '{}'", args.command));
