@@ -1,10 +1,6 @@
 // `gaplog serve` killed with SIGKILL while clients are writing: after a restart, every write
 // that was answered 2xx is there, and `gaplog verify` passes. Runs the real binary.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -13,6 +9,7 @@
 #include <thread>
 
 #include "../store/store_test_support.h"
+#include "../support/child_process.h"
 #include "http_test_client.h"
 #include "server/json.h"
 
@@ -32,57 +29,31 @@ std::pair<int, std::string> run_gaplog(const std::vector<std::string>& args) {
 }
 
 struct Server {
-  pid_t pid = -1;
+  testing::ChildProcess process;
   uint16_t port = 0;
-  int out_fd = -1;
 };
 
-// Starts `gaplog serve` on a free port and waits for its "serving ... on http://host:port/" line.
+// Starts `gaplog serve` on a free port: its first line says where it listens. The access log
+// goes next to the data directory (thousands of lines).
 Server start_server(const std::string& data) {
-  int fds[2];
-  EXPECT_EQ(::pipe(fds), 0);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    // The access log goes next to the data directory (thousands of lines).
-    const std::string log = data + ".serve.log";
-    const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (err >= 0) ::dup2(err, 2);
-    ::execl(GAPLOG_BINARY, GAPLOG_BINARY, "--data", data.c_str(), "serve", "--listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
-    std::_Exit(127);
-  }
-  ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  while (out.find('\n') == std::string::npos) {
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  std::smatch m;
   Server s;
-  s.pid = pid;
-  s.out_fd = fds[0];
-  if (std::regex_search(out, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/"))) {
+  s.process = testing::start_child({GAPLOG_BINARY, "--data", data, "serve", "--listen", "127.0.0.1:0"},
+                                   data + ".serve.log");
+  std::smatch m;
+  if (std::regex_search(s.process.output, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/"))) {
     s.port = static_cast<uint16_t>(std::stoi(m[1]));
   }
-  EXPECT_NE(s.port, 0) << "the server did not say where it listens: " << out;
+  EXPECT_NE(s.port, 0) << "the server did not say where it listens: " << s.process.output;
   return s;
 }
 
 void stop(Server& s, int signal) {
-  ::kill(s.pid, signal);
-  int status = 0;
-  ::waitpid(s.pid, &status, 0);
+  const int status = testing::stop_child(s.process, signal);
   if (signal == SIGKILL) {
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
   } else {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
   }
-  ::close(s.out_fd);
 }
 
 ApiRequest post_finding(const std::string& token, const std::string& title, const std::string& key) {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/child_process.h"
 #include "store_test_support.h"
 
 namespace gaplog {
@@ -18,34 +19,14 @@ namespace {
 // Runs the writer for `run_for`, kills it, returns what it reported (complete lines only).
 std::map<uint64_t, std::string> run_and_kill(const std::string& events_dir,
                                              std::chrono::milliseconds run_for) {
-  int fds[2];
-  EXPECT_EQ(::pipe(fds), 0);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    ::execl(GAPLOG_CRASH_WRITER, GAPLOG_CRASH_WRITER, events_dir.c_str(), static_cast<char*>(nullptr));
-    std::_Exit(127);
-  }
-  ::close(fds[1]);
+  testing::ChildProcess writer = testing::start_child({GAPLOG_CRASH_WRITER, events_dir});
   // Wait until the writer has opened the log (it prints "ready"), then let it append a while.
-  std::string out;
-  char buf[65536];
-  while (out.find('\n') == std::string::npos) {
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  EXPECT_EQ(out.substr(0, 6), "ready\n") << "the writer did not start";
+  EXPECT_EQ(writer.output.substr(0, 6), "ready\n") << "the writer did not start";
   std::this_thread::sleep_for(run_for);
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const int status = testing::stop_child(writer, SIGKILL);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
       << "the writer exited on its own (status " << status << "); see its stderr";
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  ::close(fds[0]);
+  std::string out = std::move(writer.output);
   std::map<uint64_t, std::string> reported;
   out = out.substr(std::min<size_t>(out.size(), 6));  // "ready\n"
   std::istringstream in(out.substr(0, out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1));
