@@ -584,6 +584,25 @@ ApiResponse Api::Impl::with_state(Call& call,
 
 // ---- program, scope, users, tokens ----
 
+template <typename Item, typename Fn>
+ApiResponse page_response(const Result<Page<Item>>& p, Fn item_json) {
+  if (!p) return error_response(p.status());
+  Value items = Value::array();
+  for (const Item* i : p->items) items.push(item_json(*i));
+  return json_response(200, Value::object().set("items", std::move(items))
+                                .set("next_after", p->next_after ? Value::string(*p->next_after) : Value::null()));
+}
+
+Result<PageRequest> page_params(const Call& call) {
+  PageRequest page;
+  if (const std::string* l = call.query.find("limit")) {
+    GAPLOG_ASSIGN_OR_RETURN(page.limit, parse_count("limit", *l, 1, kMaxPageSize));
+  }
+  page.after = call.query.get("after");
+  return page;
+}
+
+
 ApiResponse Api::Impl::get_criteria(Call&) {
   Value items = Value::array();
   for (const Criterion& c : tsc_catalog()) {
@@ -649,20 +668,11 @@ ApiResponse Api::Impl::post_user(Call& call) {
 }
 
 ApiResponse Api::Impl::list_users(Call& call) {
-  PageRequest page;
-  if (const std::string* l = call.query.find("limit")) {
-    auto n = parse_count("limit", *l, 1, kMaxPageSize);
-    if (!n) return error_response(n.status());
-    page.limit = *n;
-  }
-  page.after = normalize_email(call.query.get("after"));
+  auto page = page_params(call);
+  if (!page) return error_response(page.status());
+  page->after = normalize_email(page->after);
   return with_state(call, [&](const ProgramState& s, Date) {
-    auto p = gaplog::list_users(s, page);
-    if (!p) return error_response(p.status());
-    Value items = Value::array();
-    for (const UserState* u : p->items) items.push(user_json(s, *u));
-    return json_response(200, Value::object().set("items", std::move(items))
-                                  .set("next_after", p->next_after ? Value::string(*p->next_after) : Value::null()));
+    return page_response(gaplog::list_users(s, *page), [&](const UserState& u) { return user_json(s, u); });
   });
 }
 
@@ -756,24 +766,6 @@ ApiResponse Api::Impl::post_control(Call& call) {
   c.criteria = *criteria;
   c.status = status->value_or("");
   return run(call, c, 201);
-}
-
-template <typename Item, typename Fn>
-ApiResponse page_response(const Result<Page<Item>>& p, Fn item_json) {
-  if (!p) return error_response(p.status());
-  Value items = Value::array();
-  for (const Item* i : p->items) items.push(item_json(*i));
-  return json_response(200, Value::object().set("items", std::move(items))
-                                .set("next_after", p->next_after ? Value::string(*p->next_after) : Value::null()));
-}
-
-Result<PageRequest> page_params(const Call& call) {
-  PageRequest page;
-  if (const std::string* l = call.query.find("limit")) {
-    GAPLOG_ASSIGN_OR_RETURN(page.limit, parse_count("limit", *l, 1, kMaxPageSize));
-  }
-  page.after = call.query.get("after");
-  return page;
 }
 
 ApiResponse Api::Impl::list_controls(Call& call) {
