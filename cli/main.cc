@@ -12,6 +12,8 @@
 
 #include "domain/hex.h"
 #include "domain/validation.h"
+#include "cli/client.h"
+#include "cli/commands.h"
 #include "server/command_service.h"
 #include "server/demo.h"
 #include "server/http_server.h"
@@ -25,7 +27,7 @@ constexpr int kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitIo = 3;
 
 constexpr char kUsage[] = R"(gaplog — SOC 2 remediation tracker on a verifiable event log
 
-usage: gaplog [--data DIR] COMMAND [options]
+usage: gaplog [--data DIR | --server URL --token T] [--as EMAIL] [--json] COMMAND [options]
 
 commands:
   init         create a data directory (event log, Ed25519 signing key) with its first admin;
@@ -45,9 +47,20 @@ commands:
                [--max-evidence-bytes N (default 104857600)]
                example: gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080
 
+  readiness, workload, timeline, roadmap, events, user, token revoke, scope, control, finding,
+  evidence: requests to the API (gaplog COMMAND --help shows each one's usage and an example)
+               example: gaplog finding list --overdue
+               example: gaplog --server http://127.0.0.1:8080 --token $T readiness --as-of 2026-06-30
+
 options:
-  --data DIR   the data directory (default: $GAPLOG_DATA or ./gaplog-data)
-  --help       this text
+  --data DIR      the data directory (default: $GAPLOG_DATA or ./gaplog-data)
+  --server URL    talk to a running server instead (default: $GAPLOG_SERVER), with
+  --token T       an API token (default: $GAPLOG_TOKEN)
+  --as EMAIL      in embedded mode, act as this user (default: the admin created by init)
+  --json          print the API's JSON exactly
+  --help          this text
+
+exit codes: 0 ok, 1 rejected (rule, conflict, not found, forbidden), 2 usage error, 3 I/O or internal
 )";
 
 int exit_code_for(const Status& s) {
@@ -213,32 +226,77 @@ struct Args {
   std::string data;
   std::string command;
   std::map<std::string, std::string> options;
+  CliArgs cli;  // the same words, for the commands that are API requests
 };
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+// API commands (user, finding, readiness, ...): in-process on the data directory acting as
+// --as (default: the admin created by init), or against --server with --token.
+int run_api(Args& args, FileSystem& fs, Clock& clock) {
+  const std::string server = args.options.count("server") ? args.options["server"] : env_or("GAPLOG_SERVER", "");
+  if (!server.empty()) {
+    const std::string token = args.options.count("token") ? args.options["token"] : env_or("GAPLOG_TOKEN", "");
+    auto client = remote_client(server, token);
+    if (!client) return usage_error(client.status().message());
+    return run_api_command(args.cli, **client);
+  }
+  auto program = Program::open(fs, clock, args.data);
+  if (!program) return fail_open(program.status(), args.data);
+  std::string actor;
+  if (args.options.count("as")) {
+    actor = args.options["as"];
+  } else {
+    auto admin = first_admin((*program)->log());
+    if (!admin) return fail(admin.status());
+    actor = *admin;
+  }
+  return run_api_command(args.cli, *embedded_client(**program, actor));
+}
 
 int run(int argc, char** argv) {
   Args args;
-  const char* env_data = std::getenv("GAPLOG_DATA");
-  args.data = env_data && *env_data ? env_data : "./gaplog-data";
+  args.data = env_or("GAPLOG_DATA", "./gaplog-data");
   std::vector<std::string> words(argv + 1, argv + argc);
+  bool help = false;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     if (w == "--help" || w == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
-    if (w.rfind("--", 0) == 0) {
+      help = true;
+    } else if (w == "--json" || w == "--overdue") {
+      args.cli.flags.insert(w.substr(2));
+    } else if (w.rfind("--", 0) == 0 || w == "-o") {
       if (i + 1 >= words.size()) return usage_error(fmt::format("{} needs a value", w));
-      if (w == "--data") args.data = words[++i];
-      else args.options[w.substr(2)] = words[++i];
-    } else if (args.command.empty()) {
-      args.command = w;
-    } else if (args.command == "token" && w == "issue") {
-      args.command = "token issue";
+      const std::string name = w == "-o" ? "o" : w.substr(2);
+      if (name == "data") args.data = words[++i];
+      else args.options[name] = args.cli.options[name] = words[++i];
     } else {
-      return usage_error(fmt::format("unexpected argument '{}'", w));
+      args.cli.words.push_back(w);
     }
   }
+  if (!args.cli.words.empty()) args.command = args.cli.words[0];
+  if (help) {
+    const std::string usage = api_command_usage(args.command);
+    if (usage.empty()) {
+      std::fputs(kUsage, stdout);
+    } else {
+      std::printf("usage: gaplog %s\n", usage.c_str());
+    }
+    return kExitOk;
+  }
   if (args.command.empty()) return usage_error("no command given");
+  if (args.command == "token" && args.cli.words.size() > 1 && args.cli.words[1] == "issue") {
+    args.command = "token issue";
+  }
+  const bool local = args.command == "init" || args.command == "demo" || args.command == "serve" ||
+                     args.command == "verify" || args.command == "tree-head" || args.command == "log" ||
+                     args.command == "token issue";
+  if (local && args.cli.words.size() > (args.command == "token issue" ? 2u : 1u)) {
+    return usage_error(fmt::format("unexpected argument '{}'", args.cli.words.back()));
+  }
 
   auto fs = make_posix_file_system();
   SystemClock clock;
@@ -264,8 +322,9 @@ int run(int argc, char** argv) {
   if (args.command == "serve") return serve(args.data, args.options, *fs, clock);
   if (args.command == "demo") return demo(args.data, args.options, *fs, clock);
   if (args.command == "token issue") return issue_token(args.data, args.options, *fs, clock);
-  if (args.command != "verify" && args.command != "tree-head" && args.command != "log") {
-    return usage_error(fmt::format("unknown command '{}'", args.command));
+  if (!local) {
+    if (api_command_usage(args.command).empty()) return usage_error(fmt::format("unknown command '{}'", args.command));
+    return run_api(args, *fs, clock);
   }
   auto store = open_data_dir(*fs, clock, args.data);
   if (!store) return fail_open(store.status(), args.data);

@@ -219,11 +219,12 @@ class Api::Impl {
     build_routes();
   }
 
-  ApiResponse handle(const ApiRequest& request);
+  ApiResponse handle(const ApiRequest& request, const std::string& acting_as = "");
   std::optional<ApiResponse> try_quick(const ApiRequest& request);
   // An evidence upload whose body is already in memory (the CLI, tests, the fuzzer).
-  ApiResponse upload_in_memory(const ApiRequest& request);
-  std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest& head);
+  ApiResponse upload_in_memory(const ApiRequest& request, const std::string& acting_as);
+  std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest& head,
+                                                                      const std::string& acting_as = "");
 
  private:
   using Handler = ApiResponse (Impl::*)(Call&);
@@ -239,7 +240,9 @@ class Api::Impl {
   // method, fails and fills `allowed` with the methods it takes (405).
   Result<std::pair<const Route*, Call>> route(const ApiRequest& request, std::string* allowed);
   // With `quick`, never blocks: kUnavailable "busy" when the answer would have to wait.
-  Result<std::string> authenticate(const ApiRequest& request, Role* role, bool quick = false);
+  // With `acting_as` (in-process callers only), acts as that user without a token.
+  Result<std::string> authenticate(const ApiRequest& request, Role* role, bool quick = false,
+                                   const std::string& acting_as = "");
 
   Date today() const { return date_of(clock_.now()); }
   ApiResponse healthz() const {
@@ -435,7 +438,22 @@ Result<std::pair<const Api::Impl::Route*, Call>> Api::Impl::route(const ApiReque
                                quoted_excerpt(request.method), quoted_excerpt(path)));
 }
 
-Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* role, bool quick) {
+Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* role, bool quick,
+                                            const std::string& acting_as) {
+  if (!acting_as.empty()) {
+    const std::string email = normalize_email(acting_as);
+    auto found = service_.read([&](const ProgramState& s) -> std::optional<Role> {
+      const UserState* u = s.user(email);
+      if (u == nullptr || !u->active) return std::nullopt;
+      return u->role;
+    });
+    if (!found) {
+      return Status(Code::kUnauthenticated,
+                    fmt::format("{} is not an active user of this program; pass --as with one", quoted_excerpt(email)));
+    }
+    *role = *found;
+    return email;
+  }
   auto header = request.header("Authorization");
   if (!header) {
     return Status(Code::kUnauthenticated,
@@ -1113,10 +1131,11 @@ class Api::Impl::EvidenceUpload final : public UploadSink {
   std::unique_ptr<BlobStore::Upload> upload_;
 };
 
-std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(const ApiRequest& head) {
+std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(const ApiRequest& head,
+                                                                                const std::string& acting_as) {
   // As handle(): authenticate before looking at the target.
   Role role;
-  auto actor = authenticate(head, &role);
+  auto actor = authenticate(head, &role, false, acting_as);
   if (!actor) return error_response(actor.status());
   std::string allowed;
   auto routed = route(head, &allowed);
@@ -1410,8 +1429,8 @@ ApiResponse Api::Impl::get_verify(Call& call) {
 
 // ---- dispatch ----
 
-ApiResponse Api::Impl::upload_in_memory(const ApiRequest& request) {
-  auto begun = begin_upload(request);
+ApiResponse Api::Impl::upload_in_memory(const ApiRequest& request, const std::string& acting_as) {
+  auto begun = begin_upload(request, acting_as);
   if (auto* refused = std::get_if<ApiResponse>(&begun)) return std::move(*refused);
   auto& sink = std::get<std::unique_ptr<UploadSink>>(begun);
   if (request.body.size() > options_.max_evidence_bytes) {
@@ -1422,7 +1441,7 @@ ApiResponse Api::Impl::upload_in_memory(const ApiRequest& request) {
   return sink->finish();
 }
 
-ApiResponse Api::Impl::handle(const ApiRequest& request) {
+ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acting_as) {
   const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (path == "/healthz") {
     if (request.method != "GET") return method_not_allowed(request.method, path, "GET");
@@ -1430,7 +1449,7 @@ ApiResponse Api::Impl::handle(const ApiRequest& request) {
   }
   Role role = Role::kAuditor;
   // Authenticate before routing: without a token, nothing about the API is revealed.
-  auto actor = path.starts_with("/api/") ? authenticate(request, &role) : Result<std::string>("");
+  auto actor = path.starts_with("/api/") ? authenticate(request, &role, false, acting_as) : Result<std::string>("");
   if (!actor) return error_response(actor.status());
   std::string allowed;
   auto routed = route(request, &allowed);
@@ -1446,7 +1465,7 @@ ApiResponse Api::Impl::handle(const ApiRequest& request) {
     refused.user = *actor;
     return refused;
   }
-  if (r->handler == nullptr) return upload_in_memory(request);
+  if (r->handler == nullptr) return upload_in_memory(request, acting_as);
   call.actor = *actor;
   call.role = role;
   ApiResponse response = (this->*(r->handler))(call);
@@ -1478,9 +1497,11 @@ Api::Api(Store& store, CommandService& service, ProgramHistory& history, Clock& 
 
 Api::~Api() = default;
 
-ApiResponse Api::handle(const ApiRequest& request) {
+ApiResponse Api::handle(const ApiRequest& request) { return handle_as(request, ""); }
+
+ApiResponse Api::handle_as(const ApiRequest& request, const std::string& actor) {
   try {
-    return impl_->handle(request);
+    return impl_->handle(request, actor);
   } catch (const std::exception& e) {
     return error_response(internal_error(fmt::format("internal error: {}", e.what())));
   }

@@ -52,6 +52,9 @@ class Api final : public RequestHandler {
   Api& operator=(const Api&) = delete;
 
   ApiResponse handle(const ApiRequest& request) override;
+  // In-process callers that hold the data directory (the embedded CLI) act as `actor`, an
+  // active user, instead of sending a token. Transports never call this.
+  ApiResponse handle_as(const ApiRequest& request, const std::string& actor);
   // POST /api/v1/evidence streams its body.
   bool streams_body(const ApiRequest& head) const override;
   std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(

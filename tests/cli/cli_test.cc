@@ -1,0 +1,139 @@
+// The gaplog binary end to end: commands in embedded mode, the same commands against a running
+// server, --json equal to the API's JSON, exit codes and messages.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "../store/store_test_support.h"
+#include "../support/child_process.h"
+#include "server/json.h"
+
+namespace gaplog {
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
+Outcome gaplog(const std::string& args, const std::string& dir) {
+  const std::string out = dir + "/stdout", err = dir + "/stderr";
+  const std::string cmd = std::string(GAPLOG_BINARY) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  auto slurp = [](const std::string& path) {
+    std::string s;
+    if (FILE* f = std::fopen(path.c_str(), "rb")) {
+      char buf[4096];
+      for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
+      std::fclose(f);
+    }
+    return s;
+  };
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.sub("data");
+    Outcome init = run("init --admin ada@example.com --name Ada");
+    ASSERT_EQ(init.status, 0) << init.err;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(init.out, m, std::regex("(gaplog_[0-9a-f]{64})")));
+    token_ = m[1];
+  }
+  Outcome run(const std::string& args) { return gaplog("--data " + data_ + " " + args, dir_.path()); }
+
+  testing::TempDir dir_;
+  std::string data_, token_;
+};
+
+TEST_F(Cli, EmbeddedCommandsWorkAndSayWhatWentWrong) {
+  EXPECT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
+  EXPECT_EQ(run("user add oli@example.com --name Oli --role contributor").status, 0);
+  EXPECT_EQ(run("control add AC-01 --title 'MFA everywhere' --criteria CC6.1,CC6.6").status, 0);
+  Outcome added = run("finding add --title 'No MFA on the VPN' --severity high --criteria CC6.1 --control AC-01 "
+                  "--owner oli@example.com --due 2020-01-01");
+  ASSERT_EQ(added.status, 0) << added.err;
+  EXPECT_NE(added.out.find("F-1"), std::string::npos);
+
+  Outcome list = run("finding list --overdue");
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("No MFA on the VPN"), std::string::npos);
+  EXPECT_NE(list.out.find("yes"), std::string::npos);  // overdue column
+
+  // The owner moves it; the owner may not close it (segregation of duties): exit 1 with why.
+  EXPECT_EQ(run("--as oli@example.com finding status F-1 remediated").status, 0);
+  std::string file = dir_.sub("report.txt");
+  FILE* f = std::fopen(file.c_str(), "w");
+  std::fputs("scan clean\n", f);
+  std::fclose(f);
+  Outcome ev = run("--as oli@example.com evidence add " + file + " --finding F-1 --type text/plain");
+  ASSERT_EQ(ev.status, 0) << ev.err;
+  Outcome own_close = run("--as oli@example.com finding status F-1 closed");
+  EXPECT_EQ(own_close.status, 1);
+  EXPECT_NE(own_close.err.find("owner"), std::string::npos) << own_close.err;
+  EXPECT_EQ(run("--as ed@example.com finding status F-1 closed").status, 0);
+
+  Outcome got = run("evidence get E-1 -o " + dir_.sub("back.txt"));
+  ASSERT_EQ(got.status, 0) << got.err;
+
+  Outcome readiness = run("readiness");
+  ASSERT_EQ(readiness.status, 0);
+  EXPECT_NE(readiness.out.find("criteria ready"), std::string::npos);
+
+  Outcome missing = run("finding show F-404");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("F-404"), std::string::npos);
+  EXPECT_EQ(run("finding frobnicate F-1").status, 2);
+  EXPECT_EQ(run("no-such-command").status, 2);
+  EXPECT_EQ(run("finding --help").status, 0);
+}
+
+TEST_F(Cli, JsonIsTheApisJsonInBothModes) {
+  ASSERT_EQ(run("finding add --title Gap --severity low --criteria CC1.1").status, 0);
+  Outcome embedded = run("--json finding show F-1");
+  ASSERT_EQ(embedded.status, 0) << embedded.err;
+  auto local = json::parse(embedded.out);
+  ASSERT_TRUE(local.is_ok()) << embedded.out;
+  EXPECT_EQ(local->find("id")->as_string(), "F-1");
+
+  // The same command against a server on the same data directory.
+  testing::ChildProcess server = testing::start_child(
+      {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  const std::string url = m[1];
+  Outcome busy = run("finding show F-1");
+  EXPECT_EQ(busy.status, 3);
+  EXPECT_NE(busy.err.find("--server"), std::string::npos) << busy.err;
+  Outcome remote = gaplog("--server " + url + " --token " + token_ + " --json finding show F-1", dir_.path());
+  ASSERT_EQ(remote.status, 0) << remote.err;
+  auto over_http = json::parse(remote.out);
+  ASSERT_TRUE(over_http.is_ok());
+  EXPECT_TRUE(*over_http == *local);
+  Outcome bad_token = gaplog("--server " + url + " --token gaplog_nope readiness", dir_.path());
+  EXPECT_EQ(bad_token.status, 1);
+  Outcome human = gaplog("--server " + url + " --token " + token_ + " finding list", dir_.path());
+  EXPECT_EQ(human.status, 0);
+  EXPECT_NE(human.out.find("Gap"), std::string::npos);
+  testing::stop_child(server, SIGTERM);
+}
+
+TEST_F(Cli, DemoIsNonTrivialAndVerifies) {
+  const std::string demo = dir_.sub("demo");
+  Outcome created = gaplog("--data " + demo + " demo", dir_.path());
+  ASSERT_EQ(created.status, 0) << created.err;
+  Outcome readiness = gaplog("--data " + demo + " --json readiness", dir_.path());
+  auto r = json::parse(readiness.out);
+  ASSERT_TRUE(r.is_ok());
+  const double percent = r->find("overall")->find("percent")->as_double();
+  EXPECT_GT(percent, 0);
+  EXPECT_LT(percent, 100);
+  Outcome overdue = gaplog("--data " + demo + " --json finding list --overdue", dir_.path());
+  EXPECT_FALSE(json::parse(overdue.out)->find("items")->items().empty());
+  EXPECT_EQ(gaplog("--data " + demo + " verify", dir_.path()).status, 0);
+}
+
+}  // namespace
+}  // namespace gaplog
