@@ -28,6 +28,7 @@ const std::map<std::string, std::string>& usages() {
       {"scope", "scope show | set CATEGORY...\n  example: gaplog scope set security availability"},
       {"control", "control list | show ID | add ID --title T --criteria C1,C2 [--description D] [--status S] | update ID [--title T] [--description D] [--criteria C1,C2] | status ID STATUS [--reason R]\n  example: gaplog control add AC-01 --title 'MFA everywhere' --criteria CC6.1,CC6.6"},
       {"finding", "finding list [--status S] [--owner EMAIL] [--severity S] [--criterion C] [--overdue] [--as-of DATE] | show ID | history ID | add --title T --severity S --criteria C1,C2 [--description D] [--control ID] [--source S] [--owner EMAIL] [--due DATE] | update ID [--title T] [--description D] [--severity S] [--criteria C1,C2] [--control ID|none] | assign ID EMAIL|none | due ID DATE|none [--reason R] | status ID STATUS [--reason R] | accept-risk ID --justification J --expires DATE | comment ID TEXT\n  example: gaplog finding status F-3 remediated"},
+      {"import", "import findings FILE.csv [--dry-run]   (columns: docs/import.md)\n  example: gaplog import findings gap-assessment.csv --dry-run"},
       {"evidence", "evidence list | show ID | add FILE [--finding ID] [--control ID] [--collected-on DATE] [--valid-until DATE] [--type MEDIA_TYPE] | get ID -o FILE | link ID (--finding ID | --control ID) | unlink ID (--finding ID | --control ID)\n  example: gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30"},
   };
   return u;
@@ -224,6 +225,16 @@ std::variant<Built, Usage> build(const CliArgs& a) {
       return send("POST", path + "/comments", Value::object().set("text", Value::string(word(a, 3))));
     }
   }
+  if (cmd == "import") {
+    if (sub != "findings") return Usage{"import takes: import findings FILE.csv"};
+    if (auto u = need(3, "a CSV file")) return *u;
+    std::ifstream in(id, std::ios::binary);
+    if (!in) return Usage{fmt::format("cannot read {}", id)};
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    const std::string q = a.flags.count("dry-run") ? "?dry_run=true" : "";
+    return Built{ApiRequest{"POST", v1 + "findings/import" + q, {{"Content-Type", "text/csv"}}, bytes.str()}, "", {}};
+  }
   if (cmd == "evidence") {
     if (sub == "list") return Built{get(v1 + "evidence?limit=1000").request, "", {"id", "filename", "size", "valid_until", "findings", "controls"}};
     if (sub == "add") {
@@ -355,6 +366,13 @@ void print_human(const Built& b, const Value& v, const std::string& command) {
     print_table({"seq", "occurred at (* back-filled)", "actor", "type", "stream"}, rows);
     return;
   }
+  if (command == "import") {
+    const bool dry = v.find("dry_run")->as_bool();
+    std::printf("%s %s findings: %s\n", dry ? "would import" : "imported", cell(v.find("count")).c_str(),
+                cell(v.find("ids")).c_str());
+    if (dry) std::printf("(dry run: nothing was written; run again without --dry-run to import)\n");
+    return;
+  }
   if (v.is_object()) {
     size_t width = 0;
     for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
@@ -389,6 +407,11 @@ int run_api_command(const CliArgs& args, ApiClient& client) {
     const Value* m = e ? e->find("message") : nullptr;
     if (args.flags.count("json")) std::printf("%s\n", response->body.c_str());
     std::fprintf(stderr, "gaplog: %s\n", m && m->is_string() ? m->as_string().c_str() : response->body.c_str());
+    if (const Value* rows = e ? e->find("rows") : nullptr; rows && rows->is_array()) {
+      for (const Value& row : rows->items()) {
+        std::fprintf(stderr, "  line %s: %s\n", cell(row.find("line")).c_str(), cell(row.find("message")).c_str());
+      }
+    }
     return response->status >= 500 ? kExitIo : kExitRejected;
   }
   if (!b.output_file.empty()) {

@@ -48,7 +48,7 @@ commands:
                example: gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080
 
   readiness, workload, timeline, roadmap, events, user, token revoke, scope, control, finding,
-  evidence: requests to the API (gaplog COMMAND --help shows each one's usage and an example)
+  evidence, import findings: requests to the API (gaplog COMMAND --help shows each one's usage and an example)
                example: gaplog finding list --overdue
                example: gaplog --server http://127.0.0.1:8080 --token $T readiness --as-of 2026-06-30
 
@@ -266,7 +266,7 @@ int run(int argc, char** argv) {
     const std::string& w = words[i];
     if (w == "--help" || w == "-h") {
       help = true;
-    } else if (w == "--json" || w == "--overdue") {
+    } else if (w == "--json" || w == "--overdue" || w == "--dry-run") {
       args.cli.flags.insert(w.substr(2));
     } else if (w.rfind("--", 0) == 0 || w == "-o") {
       if (i + 1 >= words.size()) return usage_error(fmt::format("{} needs a value", w));

@@ -8,12 +8,14 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include "domain/catalog.h"
 #include "domain/hex.h"
 #include "domain/validation.h"
 #include "projections/queries.h"
 #include "server/json.h"
+#include "server/csv.h"
 #include "server/json_views.h"
 #include "store/tree_head.h"
 
@@ -283,6 +285,7 @@ class Api::Impl {
   ApiResponse patch_control(Call&);
   ApiResponse post_control_status(Call&);
   ApiResponse post_finding(Call&);
+  ApiResponse post_findings_import(Call&);
   ApiResponse list_findings(Call&);
   ApiResponse get_finding(Call&);
   ApiResponse get_finding_history(Call&);
@@ -357,6 +360,7 @@ void Api::Impl::build_routes() {
   add("PATCH", "controls/{}", none, &Impl::patch_control);
   add("POST", "controls/{}/status", none, &Impl::post_control_status);
   add("POST", "findings", none, &Impl::post_finding);
+  add("POST", "findings/import", {"dry_run"}, &Impl::post_findings_import);
   add("GET", "findings",
       {"limit", "after", "as_of", "as_known_at", "status", "owner", "severity", "criterion", "overdue"},
       &Impl::list_findings);
@@ -870,6 +874,118 @@ ApiResponse Api::Impl::post_finding(Call& call) {
   f.owner = owner->value.value_or("");
   f.due_date = due->value.value_or("");
   return run(call, f, 201);
+}
+
+// The gap-assessment spreadsheet (docs/import.md): one finding per row, all or nothing.
+ApiResponse Api::Impl::post_findings_import(Call& call) {
+  const ApiRequest& r = call.request;
+  bool dry_run = false;
+  if (const std::string* v = call.query.find("dry_run")) {
+    if (*v != "true" && *v != "false") {
+      return error_response(invalid_argument(fmt::format("dry_run must be true or false; got {}", quoted_excerpt(*v))));
+    }
+    dry_run = *v == "true";
+  }
+  if (r.body.size() > options_.max_json_bytes) {
+    return error_response(too_large(fmt::format("the file is {} bytes; an import may be at most {}", r.body.size(),
+                                                options_.max_json_bytes)));
+  }
+  if (!is_valid_utf8(r.body)) return error_response(invalid_argument("the file is not valid UTF-8; save it as UTF-8 CSV"));
+  auto records = parse_csv(r.body);
+  if (!records) return error_response(records.status());
+  if (records->empty()) return error_response(invalid_argument("the file is empty; the first line names the columns"));
+
+  // The header: known column names in any order and case ("due date" and "due_date" alike).
+  const std::vector<std::string> known{"title", "description", "severity", "criteria", "control", "source", "owner", "due_date"};
+  std::map<std::string, size_t> column;
+  const CsvRecord& header = records->front();
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    std::string name;
+    for (char c : header.fields[i]) name.push_back(c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    while (!name.empty() && name.back() == '_') name.pop_back();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return error_response(invalid_argument(fmt::format(
+          "line {}: unknown column {}; the columns are title, description, severity, criteria, control, source, "
+          "owner, due date",
+          header.line, quoted_excerpt(header.fields[i]))));
+    }
+    if (!column.emplace(name, i).second) {
+      return error_response(invalid_argument(fmt::format("line {}: column {} appears twice", header.line, name)));
+    }
+  }
+  for (const char* required : {"title", "severity", "criteria"}) {
+    if (!column.count(required)) {
+      return error_response(invalid_argument(fmt::format("line {}: the column {} is missing", header.line, required)));
+    }
+  }
+
+  std::vector<Command> commands;
+  std::vector<size_t> lines;
+  Value problems = Value::array();
+  auto field = [&](const CsvRecord& rec, const std::string& name) -> std::string {
+    auto it = column.find(name);
+    if (it == column.end() || it->second >= rec.fields.size()) return "";
+    std::string v = rec.fields[it->second];
+    const size_t b = v.find_first_not_of(" \t"), e = v.find_last_not_of(" \t");
+    return b == std::string::npos ? "" : v.substr(b, e - b + 1);
+  };
+  for (size_t k = 1; k < records->size(); ++k) {
+    const CsvRecord& rec = (*records)[k];
+    if (rec.fields.size() != header.fields.size()) {
+      problems.push(Value::object().set("line", Value::integer(static_cast<int64_t>(rec.line)))
+                        .set("message", Value::string(fmt::format("has {} fields; the header has {}", rec.fields.size(),
+                                                                  header.fields.size()))));
+      continue;
+    }
+    RecordFinding f;
+    f.title = field(rec, "title");
+    f.description = field(rec, "description");
+    f.severity = field(rec, "severity");
+    std::string criteria = field(rec, "criteria");
+    std::replace(criteria.begin(), criteria.end(), ',', ' ');
+    std::replace(criteria.begin(), criteria.end(), ';', ' ');
+    std::istringstream words(criteria);
+    for (std::string c; words >> c;) f.criteria.push_back(c);
+    f.control = field(rec, "control");
+    f.source = field(rec, "source");
+    f.owner = field(rec, "owner");
+    f.due_date = field(rec, "due_date");
+    commands.push_back(std::move(f));
+    lines.push_back(rec.line);
+  }
+  std::vector<std::pair<size_t, Status>> refusals;
+  auto outcome = service_.execute_batch(call.actor, commands, dry_run || problems.items().size() > 0, &refusals);
+  for (const auto& [index, status] : refusals) {
+    problems.push(Value::object().set("line", Value::integer(static_cast<int64_t>(lines[index])))
+                      .set("message", Value::string(status.message())));
+  }
+  if (!problems.items().empty()) {
+    std::sort(problems.items().begin(), problems.items().end(), [](const Value& a, const Value& b) {
+      return a.find("line")->as_integer() < b.find("line")->as_integer();
+    });
+    const bool forbidden = !refusals.empty() && std::all_of(refusals.begin(), refusals.end(), [](const auto& p) {
+      return p.second.code() == Code::kPermissionDenied;
+    });
+    ApiResponse resp = json_response(
+        forbidden ? 403 : 422,
+        Value::object().set("error", Value::object()
+                                         .set("code", Value::string(forbidden ? "forbidden" : "rule_violation"))
+                                         .set("message", Value::string(fmt::format(
+                                                             "{} of {} rows cannot be imported; nothing was imported. "
+                                                             "Fix the rows listed and import the file again",
+                                                             problems.items().size(), records->size() - 1)))
+                                         .set("rows", std::move(problems))));
+    return resp;
+  }
+  if (!outcome) return error_response(outcome.status());
+  Value ids = Value::array();
+  for (const Event& e : outcome->events) {
+    if (auto* f = std::get_if<FindingRecorded>(&e.payload)) ids.push(Value::string(f->finding_id));
+  }
+  Value body = Value::object().set("dry_run", Value::boolean(dry_run)).set("count", Value::integer(static_cast<int64_t>(ids.items().size())));
+  body.set("ids", std::move(ids));
+  if (!dry_run && !outcome->events.empty()) body.set("seq", Value::integer(static_cast<int64_t>(outcome->events.back().seq)));
+  return json_response(dry_run ? 200 : 201, body);
 }
 
 ApiResponse Api::Impl::list_findings(Call& call) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <mutex>
 #include <stdexcept>
 
@@ -84,6 +85,54 @@ std::string random_hex(size_t bytes) {
 constexpr std::string_view kTokenPrefix = "gaplog_";
 
 }  // namespace
+
+Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_actor,
+                                                    const std::vector<Command>& commands, bool dry_run,
+                                                    std::vector<std::pair<size_t, Status>>* refusals) {
+  const std::string actor = normalize_email(raw_actor);
+  // Held through the append: the batch is decided against one state, and nothing may come
+  // between deciding and committing it.
+  std::unique_lock lock(mu_);
+  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  ProgramState scratch = state_;
+  const Micros now = clock_.now();
+  AppendRequest request;
+  std::map<std::string, uint32_t> versions;  // stream -> version in the scratch state
+  std::vector<Event> drafted;
+  Status first_refusal;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    CommandContext ctx{actor, now, std::nullopt};
+    ctx.findings_taken = findings_taken_;  // numbers held by appends queued but not yet folded
+    ctx.evidence_taken = evidence_taken_;
+    auto decision = decide(scratch, ctx, commands[i]);
+    if (!decision) {
+      if (refusals) refusals->emplace_back(i, decision.status());
+      if (first_refusal.is_ok()) first_refusal = decision.status();
+      continue;
+    }
+    for (const auto& [stream, version] : decision->expected_versions) {
+      if (versions.emplace(stream, version).second) request.expected_versions.emplace_back(stream, version);
+    }
+    for (DraftEvent& d : decision->events) {
+      Event e;
+      e.stream = d.stream;
+      e.version = ++versions[d.stream];
+      e.recorded_at = e.occurred_at = now;
+      e.actor = actor;
+      e.payload = d.payload;
+      evolve(scratch, e);
+      drafted.push_back(e);
+      request.events.push_back(NewEvent{std::move(d.stream), {}, std::nullopt, actor, std::move(d.payload)});
+    }
+  }
+  if (!first_refusal.is_ok()) return first_refusal;
+  if (dry_run || request.events.empty()) return CommandOutcome{std::move(drafted), false, ""};
+  GAPLOG_ASSIGN_OR_RETURN(AppendResult appended, log_.append(std::move(request)));
+  findings_taken_ = std::max(findings_taken_, scratch.findings_recorded);
+  evidence_taken_ = std::max(evidence_taken_, scratch.evidence_uploaded);
+  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  return CommandOutcome{std::move(appended.events), false, ""};
+}
 
 Result<IssuedToken> CommandService::issue_token(const std::string& actor, const std::string& email,
                                                 const CommandOptions& options) {

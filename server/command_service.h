@@ -63,6 +63,14 @@ class CommandService {
   Result<CommandOutcome> execute(const std::string& actor, const Command& command,
                                  const CommandOptions& options = {});
 
+  // Several commands as one atomic append: each is decided against the state as the earlier
+  // ones in the batch leave it. Every command is decided, so that every refusal is reported:
+  // `refusals` gets (index, status) for each refused command, and then nothing is appended
+  // (the result is the first refusal's status). With `dry_run`, nothing is appended either way
+  // and the outcome holds the events that would have been (seq 0).
+  Result<CommandOutcome> execute_batch(const std::string& actor, const std::vector<Command>& commands,
+                                       bool dry_run, std::vector<std::pair<size_t, Status>>* refusals);
+
   // Issues an API token for `email`: 256 random bits, returned once, stored only as SHA-256.
   Result<IssuedToken> issue_token(const std::string& actor, const std::string& email,
                                   const CommandOptions& options = {});

@@ -120,6 +120,33 @@ TEST_F(Cli, JsonIsTheApisJsonInBothModes) {
   testing::stop_child(server, SIGTERM);
 }
 
+TEST_F(Cli, ImportsAGapAssessmentSpreadsheetOrReportsEveryBadRow) {
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = dir_.sub(name);
+    FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+    return path;
+  };
+  const std::string good = write("good.csv",
+                                 "Title,Severity,Criteria,Due Date\n\"Backups, untested\",high,A1.2,2027-01-01\n"
+                                 "No DLP,medium,\"C1.1;C1.2\",\n");
+  Outcome dry = run("import findings " + good + " --dry-run");
+  EXPECT_EQ(dry.status, 0) << dry.err;
+  EXPECT_NE(dry.out.find("would import 2"), std::string::npos) << dry.out;
+  EXPECT_EQ(run("finding show F-1").status, 1) << "a dry run writes nothing";
+  Outcome done = run("import findings " + good);
+  EXPECT_EQ(done.status, 0) << done.err;
+  EXPECT_EQ(run("finding show F-2").status, 0);
+
+  const std::string bad = write("bad.csv", "title,severity,criteria\nOk,low,CC1.1\nNope,urgent,CC1.1\nAlso,low,XX9\n");
+  Outcome refused = run("import findings " + bad);
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.err.find("line 3"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("line 4"), std::string::npos) << refused.err;
+  EXPECT_EQ(run("finding show F-3").status, 1) << "nothing written unless every row is valid";
+}
+
 TEST_F(Cli, DemoIsNonTrivialAndVerifies) {
   const std::string demo = dir_.sub("demo");
   Outcome created = gaplog("--data " + demo + " demo", dir_.path());

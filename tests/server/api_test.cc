@@ -435,6 +435,52 @@ TEST_F(ApiRoundTrip, EventsPageWithFiltersAndLeafHashes) {
   EXPECT_EQ(by_actor["events"].items().size(), 1u);
 }
 
+TEST_F(ApiRoundTrip, ImportRecordsEveryRowAtomicallyOrNothingWithEveryBadRowNamed) {
+  const std::string good =
+      "\xEF\xBB\xBFTitle,Description,Severity,Criteria,Control,Source,Owner,Due Date\n"
+      "\"Firewall rules, unreviewed\",\"Rules \"\"allow any\"\"\non two hosts\",high,\"CC6.6; CC6.1\",,control_evaluation,"
+      "oli@example.com,2026-03-01\n"
+      "No DLP,,medium,C1.1,,,,\n";
+  const HeaderList csv{{"Content-Type", "text/csv"}};
+  const uint64_t size = tree_size();
+  Reply dry = call(kEditor, "POST", "/api/v1/findings/import?dry_run=true", good, csv);
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(num(dry["count"]), 2);
+  EXPECT_EQ(tree_size(), size);
+  Reply done = call(kEditor, "POST", "/api/v1/findings/import", good, csv);
+  ASSERT_EQ(done.status, 201) << done.body;
+  EXPECT_EQ(str(done["ids"].items()[0]), "F-1");
+  EXPECT_EQ(tree_size(), size + 2);
+  Reply f1 = call(kAuditor, "GET", "/api/v1/findings/F-1");
+  EXPECT_EQ(str(f1["title"]), "Firewall rules, unreviewed");
+  EXPECT_EQ(str(f1["description"]), "Rules \"allow any\"\non two hosts");
+  EXPECT_EQ(f1["criteria"].items().size(), 2u);
+  EXPECT_EQ(str(f1["owner"]), kOwner);
+
+  const std::string bad =
+      "title,severity,criteria,owner,due date\n"
+      "Fine,low,CC1.1,,\n"
+      "Bad severity,urgent,CC1.1,,\n"
+      "Bad criterion,low,CC99.1,,\n"
+      "Unknown owner,low,CC1.1,nobody@example.com,\n"
+      "Bad date,low,CC1.1,,2026-02-30\n"
+      ",low,CC1.1,,\n"
+      "Short row,low\n";
+  const uint64_t before = tree_size();
+  Reply refused = call(kEditor, "POST", "/api/v1/findings/import", bad, csv);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(tree_size(), before) << "nothing is written unless every row is valid";
+  std::vector<int64_t> lines;
+  for (const auto& row : refused["error"].find("rows")->items()) lines.push_back(row.find("line")->as_integer());
+  EXPECT_EQ(lines, (std::vector<int64_t>{3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", "title,severity\nA,low\n", csv).status, 400);  // no criteria column
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", "title,severity,criteria,colour\n", csv).status, 400);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", "title,severity,criteria\n\"open,low,CC1.1\n", csv).status, 400);
+  EXPECT_EQ(call(kOwner, "POST", "/api/v1/findings/import", good, csv).status, 403);
+  EXPECT_EQ(call(kAuditor, "POST", "/api/v1/findings/import", good, csv).status, 403);
+  EXPECT_EQ(tree_size(), before);
+}
+
 TEST_F(ApiRoundTrip, RestartLoadsTheCheckpointAndAnswersTheSame) {
   record_finding();
   const std::string before = call(kAuditor, "GET", "/api/v1/readiness").body;
