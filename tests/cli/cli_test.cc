@@ -7,6 +7,7 @@
 #include "../store/store_test_support.h"
 #include "../support/child_process.h"
 #include "server/json.h"
+#include "store/clock.h"
 
 namespace gaplog {
 namespace {
@@ -88,6 +89,69 @@ TEST_F(Cli, EmbeddedCommandsWorkAndSayWhatWentWrong) {
   EXPECT_EQ(run("finding frobnicate F-1").status, 2);
   EXPECT_EQ(run("no-such-command").status, 2);
   EXPECT_EQ(run("finding --help").status, 0);
+}
+
+TEST_F(Cli, EveryCommandRunsInEmbeddedMode) {
+  const std::string file = dir_.sub("evidence.txt");
+  FILE* f = std::fopen(file.c_str(), "w");
+  std::fputs("policy v2\n", f);
+  std::fclose(f);
+  SystemClock clock;
+  const std::string in_100_days = format_date(Date{date_of(clock.now()).days + 100});
+  // Each command in turn, with what its output must contain. Later ones build on earlier ones.
+  const std::vector<std::pair<std::string, std::string>> steps = {
+      {"user add ed@example.com --name Ed --role editor", "ed@example.com"},
+      {"user add oli@example.com --name Oli --role contributor", "contributor"},
+      {"user add zed@example.com --name Zed --role contributor", "zed@example.com"},
+      {"user role zed@example.com auditor", "auditor"},
+      {"user deactivate zed@example.com --reason left", "active"},
+      {"user show ed@example.com", "editor"},
+      {"user list", "oli@example.com"},
+      {"token issue --for ed@example.com", "gaplog_"},
+      {"scope set security availability", "availability"},
+      {"scope show", "availability"},
+      {"control add AC-01 --title MFA --criteria CC6.1", "AC-01"},
+      {"control update AC-01 --criteria CC6.1,CC6.6", "CC6.6"},
+      {"control status AC-01 implemented --reason rolled-out", "implemented"},
+      {"control show AC-01", "MFA"},
+      {"control list", "AC-01"},
+      {"finding add --title Gap --severity high --criteria CC6.1 --owner oli@example.com --due 2020-01-01", "F-1"},
+      {"finding update F-1 --title Bigger-gap --control AC-01", "Bigger-gap"},
+      {"finding assign F-1 ed@example.com", "ed@example.com"},
+      {"finding due F-1 2030-01-01 --reason later", "2030-01-01"},
+      {"finding status F-1 in_progress", "in_progress"},
+      {"finding comment F-1 looking", "F-1"},
+      {"finding add --title Other --severity low --criteria CC1.1", "F-2"},
+      {"finding accept-risk F-2 --justification compensating-control --expires " + in_100_days, "risk_accepted"},
+      {"finding history F-1", "finding_recorded"},
+      {"finding show F-1", "Bigger-gap"},
+      {"finding list --status in_progress", "F-1"},
+      {"evidence add " + file + " --finding F-1 --valid-until 2099-01-01 --type text/plain", "E-1"},
+      {"evidence link E-1 --control AC-01", "AC-01"},
+      {"evidence unlink E-1 --control AC-01", "E-1"},
+      {"evidence show E-1", "evidence.txt"},
+      {"evidence list", "E-1"},
+      {"evidence get E-1 -o " + dir_.sub("copy.txt"), "wrote 10 bytes"},
+      {"readiness --as-of 2030-06-01", "criteria ready"},
+      {"workload", "ed@example.com"},
+      {"timeline --step 1", "projected ready on"},
+      {"roadmap", "F-1"},
+      {"events --type finding_recorded", "finding/F-1"},
+      {"tree-head", "root_hash"},
+      {"verify", "ok"},
+      {"log", "finding_recorded"},
+  };
+  for (const auto& [args, expect] : steps) {
+    Outcome r = run(args);
+    EXPECT_EQ(r.status, 0) << args << "\n" << r.err;
+    EXPECT_NE(r.out.find(expect), std::string::npos) << args << " printed:\n" << r.out;
+  }
+  Outcome revoke = run("--json user show ed@example.com");
+  auto user = json::parse(revoke.out);
+  ASSERT_TRUE(user.is_ok());
+  const std::string token_id = user->find("tokens")->items()[0].find("token_id")->as_string();
+  EXPECT_EQ(run("token revoke " + token_id).status, 0);
+  EXPECT_EQ(run("token revoke " + token_id).status, 1) << "already revoked";
 }
 
 TEST_F(Cli, JsonIsTheApisJsonInBothModes) {
