@@ -39,7 +39,9 @@ commands:
   verify       recompute every leaf and the Merkle root; name the first bad seq
                example: gaplog --data ./gaplog-data verify
   tree-head    print the signed tree head (size, root, timestamp, signature)
+               example: gaplog --data ./gaplog-data tree-head
   log          print the events (seq, type, stream, occurred_at)  [--after SEQ] [--limit N]
+               example: gaplog --data ./gaplog-data log --after 100 --limit 20
   token issue  issue an API token for a user (acting as the first admin, or --as EMAIL); prints
                it once   --for EMAIL [--as ADMIN_EMAIL]
                example: gaplog --data ./gaplog-data token issue --for ann@example.com
