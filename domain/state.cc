@@ -6,16 +6,6 @@
 namespace gaplog {
 namespace {
 
-// The number of an id "F-12" or "E-3" (0 if it has none).
-uint64_t id_number(const std::string& id) {
-  const size_t dash = id.find('-');
-  uint64_t n = 0;
-  for (size_t i = dash == std::string::npos ? id.size() : dash + 1; i < id.size(); ++i) {
-    if (id[i] < '0' || id[i] > '9') return 0;
-    n = n * 10 + static_cast<uint64_t>(id[i] - '0');
-  }
-  return n;
-}
 
 template <typename Map>
 auto* find_in(const Map& map, const std::string& key) {
@@ -209,6 +199,17 @@ std::string user_stream(const std::string& email) { return "user/" + email; }
 std::string control_stream(const std::string& id) { return "control/" + id; }
 std::string finding_stream(const std::string& id) { return "finding/" + id; }
 std::string evidence_stream(const std::string& id) { return "evidence/" + id; }
+
+uint64_t id_number(std::string_view id) {
+  const size_t dash = id.find('-');
+  if (dash == std::string_view::npos) return 0;
+  uint64_t n = 0;
+  for (char c : id.substr(dash + 1)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
 
 void evolve(ProgramState& state, const Event& event) {
   std::visit(Evolver{state, event}, event.payload);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/event.h"
@@ -99,6 +100,9 @@ std::string user_stream(const std::string& email);
 std::string control_stream(const std::string& id);
 std::string finding_stream(const std::string& id);
 std::string evidence_stream(const std::string& id);
+
+// The number of a finding or evidence id: 12 for "F-12" (0 when it has none).
+uint64_t id_number(std::string_view id);
 
 // Applies one committed event.
 void evolve(ProgramState& state, const Event& event);

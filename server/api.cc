@@ -258,6 +258,11 @@ class Api::Impl {
   Result<Value> body_object(const Call& call, bool may_be_empty) const;
   // Runs a command and answers with the entity it was about, as stored.
   ApiResponse run(Call& call, const Command& command, int status);
+  // A write whose JSON body becomes a command: reads the body object, lets `read` take the
+  // fields of `entity` and build the command, refuses unknown fields, then runs it.
+  ApiResponse write_command(Call& call, std::string_view entity, int status,
+                            const std::function<Result<Command>(json::ObjectReader&)>& read,
+                            bool may_be_empty = false);
   ApiResponse written(const CommandOutcome& outcome, int status);
 
   // Calls fn(state, date) with the current state, or the state as of the `as_of` /
@@ -533,6 +538,18 @@ Result<Value> Api::Impl::body_object(const Call& call, bool may_be_empty) const 
   return v;
 }
 
+ApiResponse Api::Impl::write_command(Call& call, std::string_view entity, int status,
+                                     const std::function<Result<Command>(json::ObjectReader&)>& read,
+                                     bool may_be_empty) {
+  auto body = body_object(call, may_be_empty);
+  if (!body) return error_response(body.status());
+  json::ObjectReader reader(*body, std::string(entity));
+  auto command = read(reader);
+  if (!command) return error_response(command.status());
+  if (Status s = reader.finish(); !s.is_ok()) return error_response(s);
+  return run(call, *command, status);
+}
+
 ApiResponse Api::Impl::run(Call& call, const Command& command, int status) {
   auto options = command_options(call.request);
   if (!options) return error_response(options.status());
@@ -649,13 +666,10 @@ ApiResponse Api::Impl::get_program(Call& call) {
 }
 
 ApiResponse Api::Impl::put_program(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "program");
-  auto name = r.required_string("name");
-  if (!name) return error_response(name.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, NameProgram{*name}, 200);
+  return write_command(call, "program", 200, [](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string name, r.required_string("name"));
+    return Command(NameProgram{name});
+  });
 }
 
 ApiResponse Api::Impl::get_scope(Call& call) {
@@ -666,27 +680,19 @@ ApiResponse Api::Impl::get_scope(Call& call) {
 }
 
 ApiResponse Api::Impl::put_scope(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "scope");
-  auto categories = r.required_string_list("categories");
-  if (!categories) return error_response(categories.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, SetScope{*categories}, 200);
+  return write_command(call, "scope", 200, [](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(auto categories, r.required_string_list("categories"));
+    return Command(SetScope{categories});
+  });
 }
 
 ApiResponse Api::Impl::post_user(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "user");
-  auto email = r.required_string("email");
-  if (!email) return error_response(email.status());
-  auto name = r.required_string("name");
-  if (!name) return error_response(name.status());
-  auto role = r.required_string("role");
-  if (!role) return error_response(role.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, AddUser{*email, *name, *role}, 201);
+  return write_command(call, "user", 201, [](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string email, r.required_string("email"));
+    GAPLOG_ASSIGN_OR_RETURN(std::string name, r.required_string("name"));
+    GAPLOG_ASSIGN_OR_RETURN(std::string role, r.required_string("role"));
+    return Command(AddUser{email, name, role});
+  });
 }
 
 ApiResponse Api::Impl::list_users(Call& call) {
@@ -710,23 +716,17 @@ ApiResponse Api::Impl::get_user(Call& call) {
 }
 
 ApiResponse Api::Impl::post_user_role(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "role change");
-  auto role = r.required_string("role");
-  if (!role) return error_response(role.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, ChangeUserRole{call.params[0], *role}, 200);
+  return write_command(call, "role change", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string role, r.required_string("role"));
+    return Command(ChangeUserRole{call.params[0], role});
+  });
 }
 
 ApiResponse Api::Impl::post_user_deactivate(Call& call) {
-  auto body = body_object(call, true);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "deactivation");
-  auto reason = r.optional_string("reason");
-  if (!reason) return error_response(reason.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, DeactivateUser{call.params[0], reason->value_or("")}, 200);
+  return write_command(call, "deactivation", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(auto reason, r.optional_string("reason"));
+    return Command(DeactivateUser{call.params[0], reason.value_or("")});
+  }, /*may_be_empty=*/true);
 }
 
 ApiResponse Api::Impl::post_user_token(Call& call) {
@@ -767,27 +767,17 @@ ApiResponse Api::Impl::delete_token(Call& call) {
 // ---- controls ----
 
 ApiResponse Api::Impl::post_control(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "control");
-  DefineControl c;
-  auto id = r.required_string("id");
-  if (!id) return error_response(id.status());
-  auto title = r.required_string("title");
-  if (!title) return error_response(title.status());
-  auto description = r.optional_string("description");
-  if (!description) return error_response(description.status());
-  auto criteria = r.required_string_list("criteria");
-  if (!criteria) return error_response(criteria.status());
-  auto status = r.optional_string("status");
-  if (!status) return error_response(status.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  c.id = *id;
-  c.title = *title;
-  c.description = description->value_or("");
-  c.criteria = *criteria;
-  c.status = status->value_or("");
-  return run(call, c, 201);
+  return write_command(call, "control", 201, [](json::ObjectReader& r) -> Result<Command> {
+    DefineControl c;
+    GAPLOG_ASSIGN_OR_RETURN(c.id, r.required_string("id"));
+    GAPLOG_ASSIGN_OR_RETURN(c.title, r.required_string("title"));
+    GAPLOG_ASSIGN_OR_RETURN(auto description, r.optional_string("description"));
+    GAPLOG_ASSIGN_OR_RETURN(c.criteria, r.required_string_list("criteria"));
+    GAPLOG_ASSIGN_OR_RETURN(auto status, r.optional_string("status"));
+    c.description = description.value_or("");
+    c.status = status.value_or("");
+    return Command(std::move(c));
+  });
 }
 
 ApiResponse Api::Impl::list_controls(Call& call) {
@@ -811,69 +801,44 @@ ApiResponse Api::Impl::get_control(Call& call) {
 }
 
 ApiResponse Api::Impl::patch_control(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "control update");
-  UpdateControl c;
-  c.id = call.params[0];
-  auto title = r.optional_string("title");
-  if (!title) return error_response(title.status());
-  auto description = r.optional_string("description");
-  if (!description) return error_response(description.status());
-  auto criteria = r.optional_string_list("criteria");
-  if (!criteria) return error_response(criteria.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  c.title = *title;
-  c.description = *description;
-  c.criteria = *criteria;
-  return run(call, c, 200);
+  return write_command(call, "control update", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    UpdateControl c;
+    c.id = call.params[0];
+    GAPLOG_ASSIGN_OR_RETURN(c.title, r.optional_string("title"));
+    GAPLOG_ASSIGN_OR_RETURN(c.description, r.optional_string("description"));
+    GAPLOG_ASSIGN_OR_RETURN(c.criteria, r.optional_string_list("criteria"));
+    return Command(std::move(c));
+  });
 }
 
 ApiResponse Api::Impl::post_control_status(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "control status change");
-  auto status = r.required_string("status");
-  if (!status) return error_response(status.status());
-  auto reason = r.optional_string("reason");
-  if (!reason) return error_response(reason.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, SetControlStatus{call.params[0], *status, reason->value_or("")}, 200);
+  return write_command(call, "control status change", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string status, r.required_string("status"));
+    GAPLOG_ASSIGN_OR_RETURN(auto reason, r.optional_string("reason"));
+    return Command(SetControlStatus{call.params[0], status, reason.value_or("")});
+  });
 }
 
 // ---- findings ----
 
 ApiResponse Api::Impl::post_finding(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "finding");
-  RecordFinding f;
-  auto title = r.required_string("title");
-  if (!title) return error_response(title.status());
-  auto description = r.optional_string("description");
-  if (!description) return error_response(description.status());
-  auto severity = r.required_string("severity");
-  if (!severity) return error_response(severity.status());
-  auto criteria = r.required_string_list("criteria");
-  if (!criteria) return error_response(criteria.status());
-  auto control = r.nullable_string("control");
-  if (!control) return error_response(control.status());
-  auto source = r.optional_string("source");
-  if (!source) return error_response(source.status());
-  auto owner = r.nullable_string("owner");
-  if (!owner) return error_response(owner.status());
-  auto due = r.nullable_string("due_date");
-  if (!due) return error_response(due.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  f.title = *title;
-  f.description = description->value_or("");
-  f.severity = *severity;
-  f.criteria = *criteria;
-  f.control = control->value.value_or("");
-  f.source = source->value_or("");
-  f.owner = owner->value.value_or("");
-  f.due_date = due->value.value_or("");
-  return run(call, f, 201);
+  return write_command(call, "finding", 201, [](json::ObjectReader& r) -> Result<Command> {
+    RecordFinding f;
+    GAPLOG_ASSIGN_OR_RETURN(f.title, r.required_string("title"));
+    GAPLOG_ASSIGN_OR_RETURN(auto description, r.optional_string("description"));
+    GAPLOG_ASSIGN_OR_RETURN(f.severity, r.required_string("severity"));
+    GAPLOG_ASSIGN_OR_RETURN(f.criteria, r.required_string_list("criteria"));
+    GAPLOG_ASSIGN_OR_RETURN(auto control, r.nullable_string("control"));
+    GAPLOG_ASSIGN_OR_RETURN(auto source, r.optional_string("source"));
+    GAPLOG_ASSIGN_OR_RETURN(auto owner, r.nullable_string("owner"));
+    GAPLOG_ASSIGN_OR_RETURN(auto due, r.nullable_string("due_date"));
+    f.description = description.value_or("");
+    f.control = control.value.value_or("");
+    f.source = source.value_or("");
+    f.owner = owner.value.value_or("");
+    f.due_date = due.value.value_or("");
+    return Command(std::move(f));
+  });
 }
 
 // The gap-assessment spreadsheet (docs/import.md): one finding per row, all or nothing.
@@ -1054,90 +1019,59 @@ ApiResponse Api::Impl::get_finding_history(Call& call) {
 }
 
 ApiResponse Api::Impl::patch_finding(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "finding update");
-  UpdateFinding f;
-  f.id = call.params[0];
-  auto title = r.optional_string("title");
-  if (!title) return error_response(title.status());
-  auto description = r.optional_string("description");
-  if (!description) return error_response(description.status());
-  auto severity = r.optional_string("severity");
-  if (!severity) return error_response(severity.status());
-  auto criteria = r.optional_string_list("criteria");
-  if (!criteria) return error_response(criteria.status());
-  auto control = r.nullable_string("control");
-  if (!control) return error_response(control.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  f.title = *title;
-  f.description = *description;
-  f.severity = *severity;
-  f.criteria = *criteria;
-  if (control->present) f.control = control->value.value_or("");
-  return run(call, f, 200);
+  return write_command(call, "finding update", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    UpdateFinding f;
+    f.id = call.params[0];
+    GAPLOG_ASSIGN_OR_RETURN(f.title, r.optional_string("title"));
+    GAPLOG_ASSIGN_OR_RETURN(f.description, r.optional_string("description"));
+    GAPLOG_ASSIGN_OR_RETURN(f.severity, r.optional_string("severity"));
+    GAPLOG_ASSIGN_OR_RETURN(f.criteria, r.optional_string_list("criteria"));
+    GAPLOG_ASSIGN_OR_RETURN(auto control, r.nullable_string("control"));
+    if (control.present) f.control = control.value.value_or("");
+    return Command(std::move(f));
+  });
 }
 
 ApiResponse Api::Impl::post_finding_assign(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "assignment");
-  auto owner = r.nullable_string("owner");
-  if (!owner) return error_response(owner.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  if (owner->is_absent()) {
-    return error_response(invalid_argument("owner is required: an e-mail, or null to unassign"));
-  }
-  return run(call, AssignFinding{call.params[0], owner->value.value_or("")}, 200);
+  return write_command(call, "assignment", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(auto owner, r.nullable_string("owner"));
+    GAPLOG_RETURN_IF_ERROR(r.finish());  // unknown fields are named before a missing one
+    if (owner.is_absent()) return invalid_argument("owner is required: an e-mail, or null to unassign");
+    return Command(AssignFinding{call.params[0], owner.value.value_or("")});
+  });
 }
 
 ApiResponse Api::Impl::post_finding_due_date(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "due date");
-  auto due = r.nullable_string("due_date");
-  if (!due) return error_response(due.status());
-  auto reason = r.optional_string("reason");
-  if (!reason) return error_response(reason.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  if (due->is_absent()) {
-    return error_response(invalid_argument("due_date is required: YYYY-MM-DD, or null to clear it"));
-  }
-  return run(call, SetFindingDueDate{call.params[0], due->value.value_or(""), reason->value_or("")}, 200);
+  return write_command(call, "due date", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(auto due, r.nullable_string("due_date"));
+    GAPLOG_ASSIGN_OR_RETURN(auto reason, r.optional_string("reason"));
+    GAPLOG_RETURN_IF_ERROR(r.finish());  // unknown fields are named before a missing one
+    if (due.is_absent()) return invalid_argument("due_date is required: YYYY-MM-DD, or null to clear it");
+    return Command(SetFindingDueDate{call.params[0], due.value.value_or(""), reason.value_or("")});
+  });
 }
 
 ApiResponse Api::Impl::post_finding_status(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "status change");
-  auto status = r.required_string("status");
-  if (!status) return error_response(status.status());
-  auto reason = r.optional_string("reason");
-  if (!reason) return error_response(reason.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, ChangeFindingStatus{call.params[0], *status, reason->value_or("")}, 200);
+  return write_command(call, "status change", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string status, r.required_string("status"));
+    GAPLOG_ASSIGN_OR_RETURN(auto reason, r.optional_string("reason"));
+    return Command(ChangeFindingStatus{call.params[0], status, reason.value_or("")});
+  });
 }
 
 ApiResponse Api::Impl::post_finding_risk(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "risk acceptance");
-  auto justification = r.required_string("justification");
-  if (!justification) return error_response(justification.status());
-  auto expires = r.required_string("expires_on");
-  if (!expires) return error_response(expires.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, AcceptRisk{call.params[0], *justification, *expires}, 200);
+  return write_command(call, "risk acceptance", 200, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string justification, r.required_string("justification"));
+    GAPLOG_ASSIGN_OR_RETURN(std::string expires, r.required_string("expires_on"));
+    return Command(AcceptRisk{call.params[0], justification, expires});
+  });
 }
 
 ApiResponse Api::Impl::post_finding_comment(Call& call) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, "comment");
-  auto text = r.required_string("text");
-  if (!text) return error_response(text.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  return run(call, AddComment{call.params[0], *text}, 201);
+  return write_command(call, "comment", 201, [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string text, r.required_string("text"));
+    return Command(AddComment{call.params[0], text});
+  });
 }
 
 // ---- evidence ----
@@ -1192,20 +1126,18 @@ ApiResponse Api::Impl::get_evidence_content(Call& call) {
 }
 
 ApiResponse Api::Impl::link_evidence(Call& call, bool link) {
-  auto body = body_object(call, false);
-  if (!body) return error_response(body.status());
-  json::ObjectReader r(*body, link ? "evidence link" : "evidence unlink");
-  auto finding = r.optional_string("finding");
-  if (!finding) return error_response(finding.status());
-  auto control = r.optional_string("control");
-  if (!control) return error_response(control.status());
-  if (Status s = r.finish(); !s.is_ok()) return error_response(s);
-  if (finding->has_value() == control->has_value()) {
-    return error_response(invalid_argument("send exactly one of {\"finding\": id} or {\"control\": id}"));
-  }
-  const std::string f = finding->value_or(""), c = control->value_or("");
-  if (link) return run(call, LinkEvidence{call.params[0], f, c}, 200);
-  return run(call, UnlinkEvidence{call.params[0], f, c}, 200);
+  return write_command(call, link ? "evidence link" : "evidence unlink", 200,
+                       [&](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(auto finding, r.optional_string("finding"));
+    GAPLOG_ASSIGN_OR_RETURN(auto control, r.optional_string("control"));
+    GAPLOG_RETURN_IF_ERROR(r.finish());  // unknown fields are named before a missing one
+    if (finding.has_value() == control.has_value()) {
+      return invalid_argument("send exactly one of {\"finding\": id} or {\"control\": id}");
+    }
+    const std::string f = finding.value_or(""), c = control.value_or("");
+    if (link) return Command(LinkEvidence{call.params[0], f, c});
+    return Command(UnlinkEvidence{call.params[0], f, c});
+  });
 }
 
 ApiResponse Api::Impl::post_evidence_link(Call& call) { return link_evidence(call, true); }

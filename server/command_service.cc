@@ -19,17 +19,6 @@ namespace {
 // How often a decision is retried when concurrent writers keep changing its streams.
 constexpr int kMaxAttempts = 16;
 
-// The number of an id "F-12" (0 when it has none).
-uint64_t number_of(std::string_view id) {
-  uint64_t n = 0;
-  const size_t dash = id.find('-');
-  if (dash == std::string_view::npos) return 0;
-  for (char c : id.substr(dash + 1)) {
-    if (c < '0' || c > '9') return 0;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -248,8 +237,8 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     request.expected_versions = std::move(decision.expected_versions);
     uint64_t took_finding = 0, took_evidence = 0;
     for (size_t i = 0; i < decision.events.size(); ++i) {
-      if (auto* f = std::get_if<FindingRecorded>(&decision.events[i].payload)) took_finding = number_of(f->finding_id);
-      if (auto* e = std::get_if<EvidenceUploaded>(&decision.events[i].payload)) took_evidence = number_of(e->evidence_id);
+      if (auto* f = std::get_if<FindingRecorded>(&decision.events[i].payload)) took_finding = id_number(f->finding_id);
+      if (auto* e = std::get_if<EvidenceUploaded>(&decision.events[i].payload)) took_evidence = id_number(e->evidence_id);
       NewEvent e{std::move(decision.events[i].stream), {}, options.occurred_at, actor,
                  std::move(decision.events[i].payload)};
       if (options.idempotency_key) e.id = idempotent_event_id(actor, *options.idempotency_key, i);

@@ -30,6 +30,13 @@ Value set_json(const Set& items) {
   return a;
 }
 
+Value link_json(const std::string& evidence, const std::string& finding, const std::string& control) {
+  return Value::object()
+      .set("evidence_id", Value::string(evidence))
+      .set("finding", finding.empty() ? Value::null() : Value::string(finding))
+      .set("control", control.empty() ? Value::null() : Value::string(control));
+}
+
 template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
@@ -323,18 +330,8 @@ Value payload_json(const Payload& payload) {
                 .set("collected_on", string_or_null(p.collected_on))
                 .set("valid_until", string_or_null(p.valid_until));
           },
-          [](const EvidenceLinked& p) {
-            return Value::object()
-                .set("evidence_id", str(p.evidence_id))
-                .set("finding", string_or_null(p.finding_id))
-                .set("control", string_or_null(p.control_id));
-          },
-          [](const EvidenceUnlinked& p) {
-            return Value::object()
-                .set("evidence_id", str(p.evidence_id))
-                .set("finding", string_or_null(p.finding_id))
-                .set("control", string_or_null(p.control_id));
-          },
+          [](const EvidenceLinked& p) { return link_json(p.evidence_id, p.finding_id, p.control_id); },
+          [](const EvidenceUnlinked& p) { return link_json(p.evidence_id, p.finding_id, p.control_id); },
       },
       payload);
 }
