@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "domain/status.h"
@@ -17,6 +18,9 @@ class ApiClient {
   virtual ~ApiClient() = default;
   // The response with its body complete (a streamed body is read to the end).
   virtual Result<ApiResponse> call(ApiRequest request) = 0;
+  // The same, but a successful (2xx) response's body is written to `out` piece by piece instead
+  // of being kept (downloads: evidence, audit bundles). Error bodies are kept in the response.
+  virtual Result<ApiResponse> download(ApiRequest request, std::ostream& out) = 0;
 };
 
 // In-process: requests act as `actor` (the data directory's holder is trusted).

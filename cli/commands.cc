@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -28,6 +29,7 @@ const std::map<std::string, std::string>& usages() {
       {"scope", "scope show | set CATEGORY...\n  example: gaplog scope set security availability"},
       {"control", "control list | show ID | add ID --title T --criteria C1,C2 [--description D] [--status S] | update ID [--title T] [--description D] [--criteria C1,C2] | status ID STATUS [--reason R]\n  example: gaplog control add AC-01 --title 'MFA everywhere' --criteria CC6.1,CC6.6"},
       {"finding", "finding list [--status S] [--owner EMAIL] [--severity S] [--criterion C] [--overdue] [--as-of DATE] | show ID | history ID | add --title T --severity S --criteria C1,C2 [--description D] [--control ID] [--source S] [--owner EMAIL] [--due DATE] | update ID [--title T] [--description D] [--severity S] [--criteria C1,C2] [--control ID|none] | assign ID EMAIL|none | due ID DATE|none [--reason R] | status ID STATUS [--reason R] | accept-risk ID --justification J --expires DATE | comment ID TEXT\n  example: gaplog finding status F-3 remediated"},
+      {"export", "export poam [-o FILE] [--as-of DATE] [--as-known-at TIMESTAMP] | export bundle FILE [--as-of DATE]   (the bundle: admins and auditors)\n  example: gaplog export bundle audit-2026-11-30.tar --as-of 2026-11-30"},
       {"import", "import findings FILE.csv [--dry-run]   (columns: docs/import.md)\n  example: gaplog import findings gap-assessment.csv --dry-run"},
       {"evidence", "evidence list | show ID | add FILE [--finding ID] [--control ID] [--collected-on DATE] [--valid-until DATE] [--type MEDIA_TYPE] | get ID -o FILE | link ID (--finding ID | --control ID) | unlink ID (--finding ID | --control ID)\n  example: gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30"},
   };
@@ -235,6 +237,20 @@ std::variant<Built, Usage> build(const CliArgs& a) {
     const std::string q = a.flags.count("dry-run") ? "?dry_run=true" : "";
     return Built{ApiRequest{"POST", v1 + "findings/import" + q, {{"Content-Type", "text/csv"}}, bytes.str()}, "", {}};
   }
+  if (cmd == "export") {
+    if (sub == "poam") {
+      Built b = get(v1 + "export/poam" + query(a, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
+      if (opt("o")) b.output_file = *opt("o");
+      return b;
+    }
+    if (sub == "bundle") {
+      if (auto u = need(3, "the file to write (gaplog export bundle FILE)")) return *u;
+      Built b = get(v1 + "export/audit-bundle" + query(a, {{"as-of", "as_of"}}));
+      b.output_file = id;
+      return b;
+    }
+    return Usage{"export takes poam or bundle"};
+  }
   if (cmd == "evidence") {
     if (sub == "list") return Built{get(v1 + "evidence?limit=1000").request, "", {"id", "filename", "size", "valid_until", "findings", "controls"}};
     if (sub == "add") {
@@ -389,6 +405,24 @@ std::string api_command_usage(const std::string& command) {
   return it == usages().end() ? "" : it->second;
 }
 
+namespace {
+
+// Puts a completed download in place and says where it went.
+int write_download(const Built& b) {
+  const std::string partial = b.output_file + ".partial";
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(partial, ec);
+  if (ec || std::rename(partial.c_str(), b.output_file.c_str()) != 0) {
+    std::remove(partial.c_str());
+    std::fprintf(stderr, "gaplog: could not write %s\n", b.output_file.c_str());
+    return kExitIo;
+  }
+  std::printf("wrote %llu bytes to %s\n", static_cast<unsigned long long>(size), b.output_file.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
 int run_api_command(const CliArgs& args, ApiClient& client) {
   auto built = build(args);
   if (auto* u = std::get_if<Usage>(&built)) {
@@ -396,7 +430,22 @@ int run_api_command(const CliArgs& args, ApiClient& client) {
     return kExitUsage;
   }
   Built& b = std::get<Built>(built);
-  auto response = client.call(b.request);
+  // Downloads go to a temporary file next to the target, renamed into place when complete, so
+  // that a failed download never leaves a file that looks whole.
+  const std::string partial = b.output_file + ".partial";
+  std::ofstream file;
+  if (!b.output_file.empty()) {
+    file.open(partial, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::fprintf(stderr, "gaplog: could not write %s\n", partial.c_str());
+      return kExitIo;
+    }
+  }
+  auto response = b.output_file.empty() ? client.call(b.request) : client.download(b.request, file);
+  if (!b.output_file.empty()) {
+    file.close();
+    if (!response || response->status >= 300 || !file) std::remove(partial.c_str());
+  }
   if (!response) {
     std::fprintf(stderr, "gaplog: %s\n", response.status().message().c_str());
     return kExitIo;
@@ -414,16 +463,7 @@ int run_api_command(const CliArgs& args, ApiClient& client) {
     }
     return response->status >= 500 ? kExitIo : kExitRejected;
   }
-  if (!b.output_file.empty()) {
-    std::ofstream out(b.output_file, std::ios::binary | std::ios::trunc);
-    out << response->body;
-    if (!out) {
-      std::fprintf(stderr, "gaplog: could not write %s\n", b.output_file.c_str());
-      return kExitIo;
-    }
-    std::printf("wrote %zu bytes to %s\n", response->body.size(), b.output_file.c_str());
-    return kExitOk;
-  }
+  if (!b.output_file.empty()) return write_download(b);
   if (args.flags.count("json")) {
     std::printf("%s\n", response->body.c_str());
     return kExitOk;

@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <thread>
 #include <map>
@@ -14,7 +16,9 @@
 #include "domain/validation.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "server/audit_bundle.h"
 #include "server/command_service.h"
+#include "server/json.h"
 #include "server/demo.h"
 #include "server/http_server.h"
 #include "server/program.h"
@@ -45,12 +49,16 @@ commands:
   token issue  issue an API token for a user (acting as the first admin, or --as EMAIL); prints
                it once   --for EMAIL [--as ADMIN_EMAIL]
                example: gaplog --data ./gaplog-data token issue --for ann@example.com
+  bundle verify  check an audit bundle offline: the signature, every event and leaf, the Merkle
+               root, every evidence file, and readiness.json against the events
+               [--public-key PEM (the key you were given)] [--since TREE-HEAD.json (an earlier head)]
+               example: gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json
   serve        run the HTTP API   [--listen HOST:PORT (default 127.0.0.1:8080)]
                [--max-evidence-bytes N (default 104857600)]
                example: gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080
 
   readiness, workload, timeline, roadmap, events, user, token revoke, scope, control, finding,
-  evidence, import findings: requests to the API (gaplog COMMAND --help shows each one's usage and an example)
+  evidence, import findings, export poam, export bundle: requests to the API (gaplog COMMAND --help shows each one's usage and an example)
                example: gaplog finding list --overdue
                example: gaplog --server http://127.0.0.1:8080 --token $T readiness --as-of 2026-06-30
 
@@ -231,6 +239,73 @@ struct Args {
   CliArgs cli;  // the same words, for the commands that are API requests
 };
 
+Result<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error(fmt::format("cannot read {}", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// gaplog bundle verify FILE: needs no data directory and no server.
+int verify_bundle(const Args& args) {
+  if (args.cli.words.size() != 3 || args.cli.words[1] != "verify") {
+    return usage_error("usage: gaplog bundle verify FILE [--public-key PEM] [--since TREE-HEAD.json]");
+  }
+  BundleCheckOptions options;
+  for (const auto& [option, field] : {std::pair{"public-key", &options.expected_public_key_pem},
+                                      std::pair{"since", &options.earlier_tree_head_json}}) {
+    auto it = args.options.find(option);
+    if (it == args.options.end()) continue;
+    auto text = read_text_file(it->second);
+    if (!text) return fail(text.status());
+    *field = std::move(*text);
+  }
+  for (const auto& [name, value] : args.options) {
+    if (name != "public-key" && name != "since") return usage_error(fmt::format("bundle verify takes no --{}", name));
+  }
+  const std::string& file = args.cli.words[2];
+  auto check = check_audit_bundle(file, options);
+  if (!check) {
+    if (check.status().code() == Code::kIoError) return fail(check.status());
+    std::fprintf(stderr, "gaplog: %s is not a readable audit bundle: %s\n", file.c_str(), check.status().message().c_str());
+    return kExitRejected;
+  }
+  if (args.cli.flags.count("json")) {
+    json::Value problems = json::Value::array();
+    for (const std::string& p : check->problems) problems.push(json::Value::string(p));
+    std::printf("%s\n", json::write(json::Value::object()
+                                        .set("ok", json::Value::boolean(check->ok()))
+                                        .set("problems", std::move(problems))
+                                        .set("tree_size", json::Value::integer(static_cast<int64_t>(check->tree_size)))
+                                        .set("root_hash", json::Value::string(check->root_hash))
+                                        .set("timestamp", json::Value::string(check->timestamp))
+                                        .set("as_of", json::Value::string(check->as_of))
+                                        .set("public_key_sha256", json::Value::string(check->key_sha256))
+                                        .set("evidence_files", json::Value::integer(static_cast<int64_t>(check->evidence_files))))
+                             .c_str());
+    return check->ok() ? kExitOk : kExitRejected;
+  }
+  if (!check->ok()) {
+    std::printf("FAILED: %s does not check out (%zu problem%s):\n", file.c_str(), check->problems.size(),
+                check->problems.size() == 1 ? "" : "s");
+    for (const std::string& p : check->problems) std::printf("  - %s\n", p.c_str());
+    return kExitRejected;
+  }
+  std::printf("ok: %s\n", file.c_str());
+  std::printf("  as of       %s\n", check->as_of.c_str());
+  std::printf("  events      %llu, Merkle root %s\n", static_cast<unsigned long long>(check->tree_size),
+              check->root_hash.c_str());
+  std::printf("  tree head   signed %s; the signature verifies\n", check->timestamp.c_str());
+  std::printf("  public key  sha256 %s%s\n", check->key_sha256.c_str(),
+              args.options.count("public-key") ? " (the key you gave)" : " (compare it with the key you were given)");
+  if (args.options.count("since")) std::printf("  since       the log extends the earlier tree head you gave\n");
+  std::printf("  evidence    %zu file%s, every hash matches the events\n", check->evidence_files,
+              check->evidence_files == 1 ? "" : "s");
+  std::printf("  readiness   readiness.json equals the readiness recomputed from the events\n");
+  return kExitOk;
+}
+
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
@@ -321,6 +396,7 @@ int run(int argc, char** argv) {
     std::printf("admin API token (shown once; keep it safe): %s\n", token->token.c_str());
     return kExitOk;
   }
+  if (args.command == "bundle") return verify_bundle(args);
   if (args.command == "serve") return serve(args.data, args.options, *fs, clock);
   if (args.command == "demo") return demo(args.data, args.options, *fs, clock);
   if (args.command == "token issue") return issue_token(args.data, args.options, *fs, clock);

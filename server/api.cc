@@ -15,8 +15,10 @@
 #include "domain/validation.h"
 #include "projections/queries.h"
 #include "server/json.h"
+#include "server/audit_bundle.h"
 #include "server/csv.h"
 #include "server/json_views.h"
+#include "server/poam.h"
 #include "store/tree_head.h"
 
 namespace gaplog {
@@ -314,6 +316,8 @@ class Api::Impl {
   ApiResponse get_inclusion(Call&);
   ApiResponse get_consistency(Call&);
   ApiResponse get_verify(Call&);
+  ApiResponse get_poam(Call&);
+  ApiResponse get_audit_bundle(Call&);
   ApiResponse link_evidence(Call& call, bool link);
 
   Store& store_;
@@ -393,6 +397,8 @@ void Api::Impl::build_routes() {
   add("GET", "audit/inclusion", {"seq", "tree_size"}, &Impl::get_inclusion);
   add("GET", "audit/consistency", {"from", "to"}, &Impl::get_consistency);
   add("GET", "audit/verify", none, &Impl::get_verify);
+  add("GET", "export/poam", as_of, &Impl::get_poam);
+  add("GET", "export/audit-bundle", {"as_of"}, &Impl::get_audit_bundle);
 }
 
 Result<std::pair<const Api::Impl::Route*, Call>> Api::Impl::route(const ApiRequest& request,
@@ -1414,12 +1420,7 @@ ApiResponse Api::Impl::get_events(Call& call) {
 ApiResponse Api::Impl::get_tree_head(Call&) {
   auto head = current_tree_head(*store_.log, *store_.signer, clock_);
   if (!head) return error_response(head.status());
-  return json_response(200, Value::object()
-                                .set("tree_size", Value::integer(static_cast<int64_t>(head->tree_size)))
-                                .set("root_hash", Value::string(hash_hex(head->root)))
-                                .set("timestamp", Value::string(format_timestamp(head->timestamp)))
-                                .set("signature", Value::string(to_hex(head->signature)))
-                                .set("public_key", Value::string(store_.signer->public_key_pem())));
+  return json_response(200, tree_head_json(*head, store_.signer->public_key_pem()));
 }
 
 ApiResponse Api::Impl::get_inclusion(Call& call) {
@@ -1473,6 +1474,56 @@ ApiResponse Api::Impl::get_verify(Call& call) {
                                                           ? Value::integer(static_cast<int64_t>(*report->first_bad_seq))
                                                           : Value::null())
                                 .set("problem", string_or_null(report->problem)));
+}
+
+// ---- exports (SPEC §7) ----
+
+ApiResponse Api::Impl::get_poam(Call& call) {
+  auto as_of = as_of_params(call);
+  if (!as_of) return error_response(as_of.status());
+  PoamContext context{as_of->date, 0, 0, store_.signer->public_key_pem()};
+  auto poam_at = [&](const ProgramState& s, uint64_t seq) -> Result<Value> {
+    context.tree_size = seq;
+    if (seq > 0) {
+      GAPLOG_ASSIGN_OR_RETURN(Event last, store_.log->read(seq));
+      context.last_modified = last.recorded_at;
+    }
+    return poam_json(s, context);
+  };
+  Result<Value> built = Value();
+  if (!call.query.find("as_of") && !call.query.find("as_known_at")) {
+    built = service_.read_with_seq(poam_at);
+  } else {
+    auto state = history_.state_at(*as_of);
+    if (!state) return error_response(state.status());
+    auto seq = as_of->known_at ? count_recorded_before(*store_.log, *as_of->known_at + 1)
+                               : Result<uint64_t>(store_.log->last_seq());
+    if (!seq) return error_response(seq.status());
+    built = poam_at(*state, *seq);
+  }
+  if (!built) return error_response(built.status());
+  return json_response(200, *built);
+}
+
+ApiResponse Api::Impl::get_audit_bundle(Call& call) {
+  if (call.role != Role::kAdmin && call.role != Role::kAuditor) {
+    return error_response(permission_denied("the audit bundle is for admins and auditors"));
+  }
+  std::optional<Date> as_of;
+  if (const std::string* d = call.query.find("as_of")) {
+    auto parsed = parse_date_param("as_of", *d);
+    if (!parsed) return error_response(parsed.status());
+    as_of = *parsed;
+  }
+  auto bundle = prepare_audit_bundle(*store_.log, *store_.blobs, *store_.signer, clock_, as_of);
+  if (!bundle) return error_response(bundle.status());
+  ApiResponse r;
+  r.stream_size = bundle->size;
+  r.stream = std::move(bundle->body);
+  r.headers.emplace_back("Content-Type", "application/x-tar");
+  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", bundle->file_name));
+  r.headers.emplace_back("X-Gaplog-Tree-Size", std::to_string(bundle->head.tree_size));
+  return r;
 }
 
 // ---- dispatch ----

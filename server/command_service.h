@@ -91,6 +91,14 @@ class CommandService {
     return fn(static_cast<const ProgramState&>(state_));
   }
 
+  // As read(), also telling fn the seq of the last event folded into the state: fn(state, seq).
+  template <typename Fn>
+  auto read_with_seq(Fn&& fn) {
+    catch_up().ignore();
+    std::shared_lock lock(mu_);
+    return fn(static_cast<const ProgramState&>(state_), applied_seq_.load());
+  }
+
   // Event ids for the events of a command sent with an idempotency key.
   static Uuid idempotent_event_id(const std::string& actor, const std::string& key, size_t index);
 

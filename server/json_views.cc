@@ -351,6 +351,15 @@ Value event_json(const Event& e, const Hash& leaf_hash) {
       .set("leaf_hash", Value::string(hash_hex(leaf_hash)));
 }
 
+Value tree_head_json(const StoredTreeHead& head, const std::string& public_key_pem) {
+  return Value::object()
+      .set("tree_size", Value::integer(static_cast<int64_t>(head.tree_size)))
+      .set("root_hash", Value::string(hash_hex(head.root)))
+      .set("timestamp", Value::string(format_timestamp(head.timestamp)))
+      .set("signature", Value::string(to_hex(head.signature)))
+      .set("public_key", Value::string(public_key_pem));
+}
+
 Value hash_list_json(const std::vector<Hash>& hashes) {
   Value a = Value::array();
   for (const Hash& h : hashes) a.push(Value::string(hash_hex(h)));

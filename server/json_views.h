@@ -40,6 +40,8 @@ json::Value payload_json(const Payload& p);
 // {seq, stream, version, id, type, recorded_at, occurred_at, backfilled, actor, data, leaf_hash}
 json::Value event_json(const Event& e, const Hash& leaf_hash);
 
+// A signed tree head as GET /api/v1/audit/tree-head and the audit bundle show it.
+json::Value tree_head_json(const StoredTreeHead& head, const std::string& public_key_pem);
 json::Value hash_list_json(const std::vector<Hash>& hashes);
 
 // A list of strings as a JSON array.

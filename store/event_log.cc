@@ -393,6 +393,16 @@ class EventLogImpl final : public EventLog {
     return std::optional<StoredTreeHead>(std::move(head));
   }
 
+  Result<std::optional<StoredTreeHead>> tree_head_at(uint64_t tree_size) const override {
+    std::string value;
+    const auto key = keys::tree_head(tree_size);
+    const auto s = db_->Get(rocksdb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return std::optional<StoredTreeHead>();
+    GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read tree heads"));
+    GAPLOG_ASSIGN_OR_RETURN(StoredTreeHead head, parse_tree_head(key, value));
+    return std::optional<StoredTreeHead>(std::move(head));
+  }
+
   // --- verify ---------------------------------------------------------------------------------
 
   Result<VerifyReport> verify() const override {
@@ -824,6 +834,20 @@ Result<std::unique_ptr<EventLog>> EventLog::open(const EventLogOptions& options)
   auto log = std::make_unique<EventLogImpl>(options, std::move(env), std::unique_ptr<rocksdb::DB>(raw));
   GAPLOG_RETURN_IF_ERROR(log->load());
   return std::unique_ptr<EventLog>(std::move(log));
+}
+
+Result<uint64_t> count_recorded_before(const EventLog& log, Micros end) {
+  uint64_t lo = 0, hi = log.last_seq();  // the answer is in [lo, hi]
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo + 1) / 2;
+    GAPLOG_ASSIGN_OR_RETURN(Event e, log.read(mid));
+    if (e.recorded_at < end) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
 }
 
 }  // namespace gaplog

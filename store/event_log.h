@@ -144,6 +144,8 @@ class EventLog {
   // re-served the same head. Written durably.
   virtual Status store_tree_head(const StoredTreeHead& head) = 0;
   virtual Result<std::optional<StoredTreeHead>> latest_tree_head() const = 0;
+  // The head stored for exactly this tree size, if one was issued.
+  virtual Result<std::optional<StoredTreeHead>> tree_head_at(uint64_t tree_size) const = 0;
 
   // Recomputes every leaf from the stored bytes, the stored Merkle nodes and the root, and
   // checks every stored tree head; names the first bad seq on any change, removal, reordering
@@ -153,6 +155,10 @@ class EventLog {
   // True after a failed write or sync: every append fails until the log is reopened.
   virtual bool refusing_writes() const = 0;
 };
+
+// How many events were recorded before `end` (recorded_at never decreases along seq, so this is
+// a binary search: O(log n) reads).
+Result<uint64_t> count_recorded_before(const EventLog& log, Micros end);
 
 // A fresh random (version 4) UUID.
 Uuid random_uuid();

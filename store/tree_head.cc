@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "store/sha256.h"
 
@@ -88,6 +89,20 @@ std::string TreeHeadSigner::sign(std::string_view message) const {
   return sig;
 }
 
+Result<std::string> public_key_fingerprint(std::string_view public_key_pem) {
+  BioPtr bio(BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())));
+  PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) {
+    return invalid_argument("the public key is not an Ed25519 public key in PEM form");
+  }
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(key.get(), &der);
+  if (length <= 0) return invalid_argument("the public key cannot be encoded");
+  const Hash digest = sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(length)));
+  OPENSSL_free(der);
+  return hash_hex(digest);
+}
+
 bool verify_tree_head_signature(std::string_view public_key_pem, const StoredTreeHead& head) {
   BioPtr bio(BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())));
   PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
@@ -109,6 +124,24 @@ Result<StoredTreeHead> current_tree_head(EventLog& log, const TreeHeadSigner& si
   GAPLOG_ASSIGN_OR_RETURN(head.root, log.root(size));
   // Timestamps of successive heads never go backwards, even if the wall clock does.
   head.timestamp = std::max(clock.now(), latest ? latest->timestamp : INT64_MIN);
+  head.signature = signer.sign(tree_head_message(head.tree_size, head.root, head.timestamp));
+  GAPLOG_RETURN_IF_ERROR(log.store_tree_head(head));
+  return head;
+}
+
+Result<StoredTreeHead> tree_head_for_size(EventLog& log, const TreeHeadSigner& signer, Clock& clock,
+                                          uint64_t tree_size) {
+  const uint64_t last = log.last_seq();
+  if (tree_size > last) {
+    return invalid_argument(fmt::format("the log holds {} events; there is no tree of size {}", last, tree_size));
+  }
+  if (tree_size == last) return current_tree_head(log, signer, clock);
+  GAPLOG_ASSIGN_OR_RETURN(auto stored, log.tree_head_at(tree_size));
+  if (stored) return *stored;
+  StoredTreeHead head;
+  head.tree_size = tree_size;
+  GAPLOG_ASSIGN_OR_RETURN(head.root, log.root(tree_size));
+  head.timestamp = clock.now();
   head.signature = signer.sign(tree_head_message(head.tree_size, head.root, head.timestamp));
   GAPLOG_RETURN_IF_ERROR(log.store_tree_head(head));
   return head;

@@ -47,6 +47,11 @@ class TreeHeadSigner {
   std::string public_key_pem_;
 };
 
+// The SHA-256 (hex) of a PEM public key's DER encoding, the fingerprint an auditor compares
+// out of band (`openssl pkey -pubin -in public-key.pem -outform DER | sha256sum`). kInvalidArgument
+// when the text is not an Ed25519 public key in PEM form.
+Result<std::string> public_key_fingerprint(std::string_view public_key_pem);
+
 // Checks a tree head's signature against a PEM public key.
 bool verify_tree_head_signature(std::string_view public_key_pem, const StoredTreeHead& head);
 
@@ -54,5 +59,11 @@ bool verify_tree_head_signature(std::string_view public_key_pem, const StoredTre
 // is returned unchanged (same timestamp and signature); otherwise a new one is signed at
 // clock.now() and stored durably in the log.
 Result<StoredTreeHead> current_tree_head(EventLog& log, const TreeHeadSigner& signer, Clock& clock);
+
+// The signed head for an earlier (or the current) tree size: the head already issued for that
+// size when there is one, otherwise a new one signed at clock.now() and stored, so that the
+// same size is always answered with the same head. kInvalidArgument when the log is smaller.
+Result<StoredTreeHead> tree_head_for_size(EventLog& log, const TreeHeadSigner& signer, Clock& clock,
+                                          uint64_t tree_size);
 
 }  // namespace gaplog

@@ -226,5 +226,81 @@ TEST_F(Cli, DemoIsNonTrivialAndVerifies) {
   EXPECT_EQ(gaplog("--data " + demo + " verify", dir_.path()).status, 0);
 }
 
+// SPEC §7 and the bundle's VERIFY.md: an auditor checks a bundle with gaplog, and also with
+// nothing but tar, python3, openssl, sha256sum and capnp, following VERIFY.md to the letter.
+TEST_F(Cli, AnAuditBundleChecksWithGaplogAndWithStandardTools) {
+  const std::string demo = dir_.sub("demo");
+  ASSERT_EQ(gaplog("--data " + demo + " demo", dir_.path()).status, 0);
+  const std::string bundle = dir_.sub("bundle.tar");
+  Outcome exported = gaplog("--data " + demo + " export bundle " + bundle, dir_.path());
+  ASSERT_EQ(exported.status, 0) << exported.err;
+  Outcome refused = gaplog("--data " + demo + " --as maya.chen@acme.example export bundle " + dir_.sub("no.tar"), dir_.path());
+  EXPECT_EQ(refused.status, 1) << "editors may not export the bundle";
+  EXPECT_NE(refused.err.find("admins and auditors"), std::string::npos) << refused.err;
+  EXPECT_NE(std::system(("test -e " + dir_.sub("no.tar") + " || test -e " + dir_.sub("no.tar.partial")).c_str()), 0)
+      << "a refused download leaves no file behind";
+
+  Outcome verified = gaplog("bundle verify " + bundle, dir_.path());
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("ok:"), std::string::npos);
+
+  // By hand, as VERIFY.md says.
+  const std::string x = dir_.sub("x");
+  auto sh = [&](const std::string& script) {
+    return std::system(("cd " + x + " && (" + script + ") >>" + dir_.sub("tools.log") + " 2>&1").c_str());
+  };
+  ASSERT_EQ(std::system(("mkdir -p " + x + " && tar -xf " + bundle + " -C " + x).c_str()), 0);
+  ASSERT_EQ(sh("awk '/^```python/{f=1;next} /^```/{f=0} f' VERIFY.md > verify_root.py && test -s verify_root.py"), 0);
+  EXPECT_EQ(sh("python3 verify_root.py"), 0);
+  EXPECT_EQ(sh("openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in tree-head.msg -sigfile tree-head.sig"), 0);
+  EXPECT_EQ(sh("capnp decode events.capnp Event < events.bin | grep -c 'seq = ' | grep -qx \"$(wc -l < events.jsonl)\""), 0);
+  EXPECT_EQ(sh("ls evidence | grep -E '^[0-9a-f]{64}$' | while read f; do echo \"$f  evidence/$f\"; done | sha256sum -c --quiet"), 0);
+
+  // A changed event or a changed signature fails those same steps.
+  ASSERT_EQ(sh("cp events.bin good.bin && python3 -c \"import sys; b=bytearray(open('events.bin','rb').read()); "
+               "i=b.index(b'acme.example', 4000); b[i]=ord('x'); open('events.bin','wb').write(b)\""), 0);
+  EXPECT_NE(sh("python3 verify_root.py"), 0);
+  ASSERT_EQ(sh("cp good.bin events.bin && python3 verify_root.py && printf x | dd of=tree-head.sig bs=1 seek=5 conv=notrunc"), 0);
+  EXPECT_NE(sh("openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in tree-head.msg -sigfile tree-head.sig"), 0);
+
+  // And gaplog names a tampered member in a repacked archive.
+  ASSERT_EQ(sh("cp good.bin events.bin && printf 'x' | dd of=readiness.json bs=1 seek=3 conv=notrunc && "
+               "tar --format=ustar -cf ../repacked.tar VERIFY.md events.capnp public-key.pem tree-head.json readiness.json evidence events.bin events.jsonl"), 0);
+  Outcome tampered = gaplog("bundle verify " + dir_.sub("repacked.tar"), dir_.path());
+  EXPECT_EQ(tampered.status, 1);
+  EXPECT_NE(tampered.out.find("readiness.json"), std::string::npos) << tampered.out;
+  EXPECT_EQ(gaplog("bundle verify", dir_.path()).status, 2);
+  EXPECT_EQ(gaplog("bundle verify " + dir_.sub("absent.tar"), dir_.path()).status, 3);
+}
+
+TEST_F(Cli, ExportsOverHttpAreStreamedToTheFile) {
+  const std::string demo = dir_.sub("demo");
+  ASSERT_EQ(gaplog("--data " + demo + " demo", dir_.path()).status, 0);
+  Outcome token = gaplog("--data " + demo + " token issue --for dana.fox@cpa.example", dir_.path());
+  std::smatch m;
+  const std::string issued = token.out;
+  ASSERT_TRUE(std::regex_search(issued, m, std::regex("(gaplog_[0-9a-f]{64})"))) << token.out << token.err;
+  const std::string auditor = m[1];
+  Outcome embedded = gaplog("--data " + demo + " --as dana.fox@cpa.example export bundle " + dir_.sub("local.tar"), dir_.path());
+  ASSERT_EQ(embedded.status, 0) << embedded.err;
+  Outcome poam_local = gaplog("--data " + demo + " export poam -o " + dir_.sub("local.json"), dir_.path());
+  ASSERT_EQ(poam_local.status, 0) << poam_local.err;
+
+  testing::ChildProcess server = testing::start_child(
+      {GAPLOG_BINARY, "--data", demo, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
+  std::smatch u;
+  ASSERT_TRUE(std::regex_search(server.output, u, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  const std::string remote = "--server " + std::string(u[1]) + " --token " + auditor + " ";
+  Outcome over_http = gaplog(remote + "export bundle " + dir_.sub("remote.tar"), dir_.path());
+  ASSERT_EQ(over_http.status, 0) << over_http.err;
+  Outcome poam_remote = gaplog(remote + "export poam -o " + dir_.sub("remote.json"), dir_.path());
+  ASSERT_EQ(poam_remote.status, 0) << poam_remote.err;
+  testing::stop_child(server, SIGTERM);
+  // The same log and date: byte-identical bundles, whichever way they were fetched.
+  EXPECT_EQ(std::system(("cmp " + dir_.sub("local.tar") + " " + dir_.sub("remote.tar")).c_str()), 0);
+  EXPECT_EQ(std::system(("cmp " + dir_.sub("local.json") + " " + dir_.sub("remote.json")).c_str()), 0);
+  EXPECT_EQ(gaplog("bundle verify " + dir_.sub("remote.tar"), dir_.path()).status, 0);
+}
+
 }  // namespace
 }  // namespace gaplog
