@@ -224,6 +224,13 @@ std::vector<BadRequest> bad_requests() {
     {"inclusion seq=0", "GET", "/api/v1/audit/inclusion?seq=0", {}, "", 400, "invalid_argument"},
     {"inclusion without seq", "GET", "/api/v1/audit/inclusion", {}, "", 400, "invalid_argument"},
     {"consistency from > to", "GET", "/api/v1/audit/consistency?from=5&to=2", {}, "", 400, "invalid_argument"},
+    {"audit bundle as_of 2026-02-30", "GET", "/api/v1/export/audit-bundle?as_of=2026-02-30", {}, "", 400, "invalid_argument"},
+    {"audit bundle as_of in the future", "GET", "/api/v1/export/audit-bundle?as_of=9999-12-31", {}, "", 400, "invalid_argument"},
+    {"audit bundle with an empty as_of", "GET", "/api/v1/export/audit-bundle?as_of=", {}, "", 400, "invalid_argument"},
+    {"audit bundle with an unknown parameter", "GET", "/api/v1/export/audit-bundle?as_known_at=2026-01-01T00:00:00Z", {}, "", 400, "invalid_argument"},
+    {"POA&M as_of a word", "GET", "/api/v1/export/poam?as_of=today", {}, "", 400, "invalid_argument"},
+    {"POA&M as_known_at without a zone", "GET", "/api/v1/export/poam?as_known_at=2026-01-01T00:00:00", {}, "", 400, "invalid_argument"},
+    {"POST to an export", "POST", "/api/v1/export/poam", {}, "{}", 405, "method_not_allowed"},
     // ---- content type, empty and oversized bodies ----
     {"Content-Type text/plain on a JSON write", "POST", F, kText, finding_body(""), 400, "invalid_argument"},
     {"Content-Type application/xml", "PATCH", F1, {{"Content-Type", "application/xml"}}, R"({"title":"x"})", 400, "invalid_argument"},

@@ -698,6 +698,9 @@ TEST_F(ReadPermissions, AnAuditorReadsEveryEndpoint) {
       "/api/v1/audit/inclusion?seq=1&tree_size=" + std::to_string(n),
       "/api/v1/audit/consistency?from=1&to=" + std::to_string(n),
       "/api/v1/audit/verify",
+      "/api/v1/export/poam",
+      "/api/v1/export/poam?as_of=2026-01-01",
+      "/api/v1/export/audit-bundle",
   };
   for (const std::string& target : targets) {
     Reply r = call(kAuditor, "GET", target);
@@ -724,6 +727,31 @@ TEST_F(ReadPermissions, VerifyIsForAdminsAndAuditors) {
       EXPECT_EQ(r.error_code(), "forbidden");
       EXPECT_FALSE(r.error_message().empty());
     }
+  }
+}
+
+TEST_F(ReadPermissions, TheAuditBundleIsForAdminsAndAuditors) {
+  struct Case {
+    const char* as;
+    int status;
+  };
+  for (const Case& c : {Case{kAdmin, 200}, Case{kAuditor, 200}, Case{kEditor, 403},
+                        Case{kOwner, 403}, Case{kOther, 403}, Case{"", 401}}) {
+    Reply r = call(c.as, "GET", "/api/v1/export/audit-bundle");
+    EXPECT_EQ(r.status, c.status) << (*c.as ? c.as : "no token") << "\n" << r.body;
+    if (c.status == 200) {
+      EXPECT_EQ(r.header("Content-Type").value_or(""), "application/x-tar");
+      EXPECT_NE(r.header("Content-Disposition").value_or("").find("attachment; filename=\"gaplog-audit-bundle-"),
+                std::string::npos);
+      EXPECT_EQ(r.body.substr(257, 5), "ustar") << "a tar archive";
+    } else if (c.status == 403) {
+      EXPECT_EQ(r.error_code(), "forbidden");
+    }
+  }
+  for (const char* as : {kAdmin, kEditor, kOwner, kOther, kAuditor}) {
+    Reply poam = call(as, "GET", "/api/v1/export/poam");
+    EXPECT_EQ(poam.status, 200) << as;
+    EXPECT_TRUE(poam["plan-of-action-and-milestones"].is_object()) << as;
   }
 }
 
