@@ -19,6 +19,7 @@
 #include "server/audit_bundle.h"
 #include "server/command_service.h"
 #include "server/json.h"
+#include "server/json_views.h"
 #include "server/demo.h"
 #include "server/http_server.h"
 #include "server/program.h"
@@ -42,8 +43,9 @@ commands:
                example: gaplog --data ./demo-data demo && gaplog --data ./demo-data serve
   verify       recompute every leaf and the Merkle root; name the first bad seq
                example: gaplog --data ./gaplog-data verify
-  tree-head    print the signed tree head (size, root, timestamp, signature)
-               example: gaplog --data ./gaplog-data tree-head
+  tree-head    print the signed tree head (size, root, timestamp, signature); with --json, the
+               JSON to keep for a later 'bundle verify --since'
+               example: gaplog --data ./gaplog-data --json tree-head > day-one.json
   log          print the events (seq, type, stream, occurred_at)  [--after SEQ] [--limit N]
                example: gaplog --data ./gaplog-data log --after 100 --limit 20
   token issue  issue an API token for a user (acting as the first admin, or --as EMAIL); prints
@@ -422,6 +424,10 @@ int run(int argc, char** argv) {
   if (args.command == "tree-head") {
     auto head = current_tree_head(*store->log, *store->signer, clock);
     if (!head) return fail(head.status());
+    if (args.cli.flags.count("json")) {  // the API's JSON: keep it to prove later that the log only grew
+      std::printf("%s\n", json::write(tree_head_json(*head, store->signer->public_key_pem())).c_str());
+      return kExitOk;
+    }
     std::printf("tree_size  %llu\nroot_hash  %s\ntimestamp  %s\nsignature  %s\n",
                 static_cast<unsigned long long>(head->tree_size), hash_hex(head->root).c_str(),
                 format_timestamp(head->timestamp).c_str(), to_hex(head->signature).c_str());

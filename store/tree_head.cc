@@ -116,17 +116,7 @@ bool verify_tree_head_signature(std::string_view public_key_pem, const StoredTre
 }
 
 Result<StoredTreeHead> current_tree_head(EventLog& log, const TreeHeadSigner& signer, Clock& clock) {
-  const uint64_t size = log.last_seq();
-  GAPLOG_ASSIGN_OR_RETURN(auto latest, log.latest_tree_head());
-  if (latest && latest->tree_size == size) return *latest;
-  StoredTreeHead head;
-  head.tree_size = size;
-  GAPLOG_ASSIGN_OR_RETURN(head.root, log.root(size));
-  // Timestamps of successive heads never go backwards, even if the wall clock does.
-  head.timestamp = std::max(clock.now(), latest ? latest->timestamp : INT64_MIN);
-  head.signature = signer.sign(tree_head_message(head.tree_size, head.root, head.timestamp));
-  GAPLOG_RETURN_IF_ERROR(log.store_tree_head(head));
-  return head;
+  return tree_head_for_size(log, signer, clock, log.last_seq());
 }
 
 Result<StoredTreeHead> tree_head_for_size(EventLog& log, const TreeHeadSigner& signer, Clock& clock,
@@ -135,13 +125,14 @@ Result<StoredTreeHead> tree_head_for_size(EventLog& log, const TreeHeadSigner& s
   if (tree_size > last) {
     return invalid_argument(fmt::format("the log holds {} events; there is no tree of size {}", last, tree_size));
   }
-  if (tree_size == last) return current_tree_head(log, signer, clock);
   GAPLOG_ASSIGN_OR_RETURN(auto stored, log.tree_head_at(tree_size));
   if (stored) return *stored;
+  GAPLOG_ASSIGN_OR_RETURN(auto latest, log.latest_tree_head());
   StoredTreeHead head;
   head.tree_size = tree_size;
   GAPLOG_ASSIGN_OR_RETURN(head.root, log.root(tree_size));
-  head.timestamp = clock.now();
+  // Timestamps of successive heads never go backwards, even if the wall clock does.
+  head.timestamp = std::max(clock.now(), latest ? latest->timestamp : INT64_MIN);
   head.signature = signer.sign(tree_head_message(head.tree_size, head.root, head.timestamp));
   GAPLOG_RETURN_IF_ERROR(log.store_tree_head(head));
   return head;

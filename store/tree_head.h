@@ -55,14 +55,13 @@ Result<std::string> public_key_fingerprint(std::string_view public_key_pem);
 // Checks a tree head's signature against a PEM public key.
 bool verify_tree_head_signature(std::string_view public_key_pem, const StoredTreeHead& head);
 
-// The signed head for the log's current size. When a head was already signed for this size it
-// is returned unchanged (same timestamp and signature); otherwise a new one is signed at
-// clock.now() and stored durably in the log.
+// The signed head for the log's current size: tree_head_for_size(log, ..., log.last_seq()).
 Result<StoredTreeHead> current_tree_head(EventLog& log, const TreeHeadSigner& signer, Clock& clock);
 
-// The signed head for an earlier (or the current) tree size: the head already issued for that
-// size when there is one, otherwise a new one signed at clock.now() and stored, so that the
-// same size is always answered with the same head. kInvalidArgument when the log is smaller.
+// The signed head for a tree size up to the current one: the head already issued for that size
+// when there is one (same timestamp and signature), otherwise a new one signed at clock.now()
+// (never before the latest head's timestamp) and stored durably in the log, so that the same
+// size is answered with the same head. kInvalidArgument when the log is smaller.
 Result<StoredTreeHead> tree_head_for_size(EventLog& log, const TreeHeadSigner& signer, Clock& clock,
                                           uint64_t tree_size);
 

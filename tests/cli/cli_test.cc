@@ -2,6 +2,7 @@
 // server, --json equal to the API's JSON, exit codes and messages.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include "../store/store_test_support.h"
@@ -243,6 +244,17 @@ TEST_F(Cli, AnAuditBundleChecksWithGaplogAndWithStandardTools) {
   Outcome verified = gaplog("bundle verify " + bundle, dir_.path());
   EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("ok:"), std::string::npos);
+  // The head kept on day one proves, against a later bundle, that the log only grew.
+  Outcome head = gaplog("--data " + demo + " --json tree-head", dir_.path());
+  ASSERT_EQ(head.status, 0) << head.err;
+  {
+    std::ofstream(dir_.sub("day-one.json")) << head.out;
+  }
+  ASSERT_EQ(gaplog("--data " + demo + " finding add --title 'Late gap' --severity low --criteria CC1.1", dir_.path()).status, 0);
+  ASSERT_EQ(gaplog("--data " + demo + " export bundle " + dir_.sub("later.tar"), dir_.path()).status, 0);
+  Outcome since = gaplog("bundle verify " + dir_.sub("later.tar") + " --since " + dir_.sub("day-one.json"), dir_.path());
+  EXPECT_EQ(since.status, 0) << since.out << since.err;
+  EXPECT_NE(since.out.find("extends the earlier tree head"), std::string::npos) << since.out;
 
   // By hand, as VERIFY.md says.
   const std::string x = dir_.sub("x");
