@@ -146,7 +146,7 @@ function actions(ctx, f, users) {
     const text = h('textarea', { name: 'text', rows: 3, required: true, maxlength: 10000 });
     const status = h('div', { class: 'form-status' });
     const form = h('form', { class: 'card action', id: 'comment-form', 'aria-labelledby': 'comment-title' },
-      h('h3', { id: 'comment-title' }, 'Comment'), field('Comment', text), h('button', { type: 'submit' }, 'Add the comment'), status);
+      h('h3', { id: 'comment-title' }, 'Comment'), field('Your comment', text), h('button', { type: 'submit' }, 'Add the comment'), status);
     form.addEventListener('submit', act(ctx, form, status, 'Adding the comment…', 'Comment added.', () =>
       request(`${path}/comments`, { method: 'POST', body: { text: text.value } })));
     sections.push(form);
