@@ -115,7 +115,14 @@ async function openPage(viewport = DESKTOP) {
   });
   const check = async () => {
     const csp = await page.evaluate(() => window.__csp).catch(() => []);
-    assert.deepEqual([...problems, ...csp.map((v) => `CSP violation: ${v}`)], []);
+    // A stray null or undefined rendered as text is a bug in a view.
+    const stray = await page.evaluate(() => {
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      const found = [];
+      while (walker.nextNode()) if (/^\s*(null|undefined|NaN|\[object Object\])\s*$/.test(walker.currentNode.data)) found.push(walker.currentNode.data);
+      return found;
+    }).catch(() => []);
+    assert.deepEqual([...problems, ...csp.map((v) => `CSP violation: ${v}`), ...stray.map((t) => `stray text: ${t}`)], []);
   };
   return { context, page, check };
 }
@@ -421,9 +428,18 @@ describe('web dashboard', () => {
     await signIn(page, tokens.admin);
     await settled(page);
 
-    // Keyboard: the skip link comes first, then the navigation.
+    // Keyboard: on a fresh load the skip link comes first, then the navigation.
+    await page.goto(`${base}/`);
+    await settled(page);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Overview');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/findings$/);
+    await settled(page);
 
     await page.getByRole('link', { name: 'Owners', exact: true }).click();
     await settled(page);

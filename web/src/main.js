@@ -1,7 +1,7 @@
 // The gaplog dashboard: the shell (sign-in, navigation, the as-of picker) and a small router.
 // Views are functions (ctx) => Promise<Node>; they read the API of SPEC §6 and nothing else.
 import { ApiError, clearToken, get, getToken, setToken } from './api.js';
-import { clear, field, h, message } from './dom.js';
+import { append, clear, field, h, message } from './dom.js';
 import { overviewView, criterionView } from './views/overview.js';
 import { findingsView } from './views/findings.js';
 import { findingView } from './views/finding.js';
@@ -219,7 +219,7 @@ async function render({ focus = false } = {}) {
       `Showing the program as of ${tt.asOf || 'today'}${tt.knownAt ? `, as gaplog knew it at ${tt.knownAt}` : ''}. `,
       'Actions are hidden while you look at the past.')
     : null;
-  clear(app).append(header(route), banner, main);
+  append(clear(app), [header(route), banner, main]);
   if (!route) {
     document.title = 'Not found · gaplog';
     main.append(h('h1', { tabindex: '-1' }, 'Page not found'), h('p', {}, 'There is no such page. ', h('a', { href: link('/') }, 'Go to the overview.')));

@@ -86,7 +86,7 @@ function criteriaSection(ctx, readiness, titles) {
             },
             h('span', { class: 'crit-id' }, c.id),
             h('span', { class: 'crit-status' }, humanize(c.status)),
-            c.findings.length ? h('span', { class: 'crit-findings' }, `${c.findings.length} open`) : null)))));
+            c.findings.length ? h('span', { class: 'crit-findings' }, `${c.findings.length} unresolved`) : null)))));
     }));
 }
 
