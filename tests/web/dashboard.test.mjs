@@ -253,6 +253,16 @@ describe('web dashboard', () => {
     assert.match(page.url(), new RegExp(`/owners\\?as_of=${day}`));
     assert.equal(await page.locator('#workload-bars > li').count(), workloads.owners.length);
 
+    // A finding as of that day: its state then, its history up to then, no actions.
+    const f1 = await api(tokens.admin, `/findings/F-1?as_of=${day}`);
+    await page.goto(`${base}/findings/F-1?as_of=${day}`);
+    await settled(page);
+    assert.equal(await page.locator('#finding-status').textContent(), f1.status.replace('_', ' '));
+    assert.equal(await page.locator('#status-form').count(), 0);
+    const times = await page.locator('#history time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+    assert.ok(times.length > 0);
+    for (const t of times) assert.ok(t.slice(0, 10) <= day, `${t} is after ${day}`);
+
     // "As known at": just after the demo was written, before any later write.
     const events = await api(tokens.admin, '/events?after=0&limit=1');
     const knownAt = new Date(Date.parse(events.events[0].recorded_at) + 60e3).toISOString().slice(0, 16);

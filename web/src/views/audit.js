@@ -25,13 +25,13 @@ export async function auditView(ctx) {
   return h('div', {},
     h('h1', {}, 'Audit trail'),
     ctx.past ? message('info', 'The audit trail always shows the whole log; the as-of date applies to the audit bundle below.') : null,
-    h('div', { class: 'cards' }, treeHeadCard(ctx, head), exportsCard(ctx)),
+    h('div', { class: 'audit-cards' }, treeHeadCard(ctx, head), exportsCard(ctx)),
     eventsSection(ctx, page, filters, after, users, head.tree_size));
 }
 
 function treeHeadCard(ctx, head) {
   const row = (label, value, id) => [h('dt', {}, label), h('dd', { class: 'mono', id }, String(value))];
-  const card = h('section', { class: 'card wide2', 'aria-labelledby': 'head-title' },
+  const card = h('section', { class: 'card', 'aria-labelledby': 'head-title' },
     h('h2', { id: 'head-title' }, 'Signed tree head'),
     h('dl', { class: 'facts' },
       row('Tree size', head.tree_size, 'tree-size'),

@@ -35,7 +35,15 @@ export async function findingView(ctx) {
     facts(ctx, finding, names),
     ctx.past ? message('info', 'You are looking at a past day: actions are hidden. Go back to today to act on this finding.') : actions(ctx, finding, users),
     evidenceSection(ctx, finding, evidence),
-    historySection([...history.events, ...evidenceEvents.flat()], names));
+    historySection(asOfEvents(ctx, [...history.events, ...evidenceEvents.flat()]), names));
+}
+
+// Looking at a past day, the history stops where the projections do (SPEC §5): events that
+// occurred by the end of that day and, with "as known at", were recorded by that moment.
+function asOfEvents(ctx, events) {
+  const end = ctx.asOf ? Date.parse(`${ctx.asOf}T23:59:59.999Z`) : Infinity;
+  const known = ctx.knownAt ? Date.parse(ctx.knownAt) : Infinity;
+  return events.filter((e) => Date.parse(e.occurred_at) <= end && Date.parse(e.recorded_at) <= known);
 }
 
 function facts(ctx, f, names) {
