@@ -26,19 +26,27 @@ std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find_first_of("?#"));
 }
 
-// The media type of a file served by the UI, from its extension.
+// The media types of the files the UI is built from, by extension.
+constexpr std::pair<std::string_view, std::string_view> kContentTypes[] = {
+    {".html", "text/html; charset=utf-8"},       {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},  {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},               {".map", "application/json"},
+    {".svg", "image/svg+xml"},                   {".png", "image/png"},
+    {".ico", "image/x-icon"},                    {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+std::optional<std::string_view> known_content_type(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  for (const auto& [ext, type] : kContentTypes) {
+    if (name.substr(dot) == ext) return type;
+  }
+  return std::nullopt;
+}
+
 std::string_view content_type_for(const fs::path& file) {
-  const std::string ext = file.extension().string();
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json" || ext == ".map") return "application/json";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  if (ext == ".woff2") return "font/woff2";
-  if (ext == ".txt") return "text/plain; charset=utf-8";
-  return "application/octet-stream";
+  return known_content_type(file.filename().string()).value_or("application/octet-stream");
 }
 
 int hex_value(char c) {
@@ -167,9 +175,11 @@ ApiResponse WebUi::serve_asset(const ApiRequest& request) const {
   }
   bool is_index = false;
   if (!file) {
-    // A client-side route (no extension in its last segment) gets the page; a missing asset
-    // is a plain 404 so that a broken build shows as such.
-    const bool route = segments->empty() || segments->back().find('.') == std::string::npos;
+    // A missing asset (anything under /assets/, or a file type the UI is built from) is a
+    // plain 404, so that a broken build shows as such; any other path is a client-side route
+    // (`/findings/F-3`, `/criteria/CC6.1`) and gets the page.
+    const bool route = segments->empty() ||
+                       ((*segments)[0] != "assets" && !known_content_type(segments->back()).has_value());
     if (!route) return plain(404, "not found\n");
     if (!index) return plain(404, kNotBuilt);
     file = index;

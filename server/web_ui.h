@@ -5,8 +5,9 @@
 // everything else goes to the wrapped handler unchanged, including streamed uploads, the body
 // limit and the quick path.
 //
-// - `/`, and any path whose last segment has no extension and names no file (a client-side
-//   route such as `/findings/F-3`), answer index.html.
+// - `/`, and any path that names no file (a client-side route such as `/findings/F-3` or
+//   `/criteria/CC6.1`), answer index.html; except that a missing file under `/assets/` or with
+//   the extension of a file type the UI is built from (.js, .css, .png, ...) is a plain 404.
 // - Paths are %-decoded; `..`, `.` and dotfile segments, backslashes and control characters
 //   are refused, and a file reached through a symlink that leads out of the directory is not
 //   served. Only regular files are served.

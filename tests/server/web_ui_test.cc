@@ -67,6 +67,7 @@ class WebUiTest : public ::testing::Test {
     write_file(root_ / ".stamp", "secret-ish");
     write_file(base_ / "outside.txt", "outside the web root");
     write_file(base_ / "outside.html", "outside the web root");
+    ui_ = std::make_unique<WebUi>(api_, root_);
   }
   void TearDown() override { fs::remove_all(base_); }
 
@@ -74,16 +75,17 @@ class WebUiTest : public ::testing::Test {
     ApiRequest r;
     r.method = method;
     r.target = target;
-    return ui_.handle(r);
+    return ui_->handle(r);
   }
 
   fs::path base_, root_;
   FakeApi api_;
-  WebUi ui_{api_, base_ / "web"};
+  std::unique_ptr<WebUi> ui_;
 };
 
 TEST_F(WebUiTest, RootAndClientRoutesServeIndexWithoutCaching) {
-  for (const char* target : {"/", "/findings", "/findings/F-3", "/audit?after=10", "/owners/"}) {
+  for (const char* target :
+       {"/", "/findings", "/findings/F-3", "/audit?after=10", "/owners/", "/criteria/CC6.1", "/criteria/PI1.5"}) {
     ApiResponse r = get(target);
     EXPECT_EQ(r.status, 200) << target;
     EXPECT_EQ(r.body, "<!doctype html><title>gaplog</title>") << target;
@@ -149,7 +151,10 @@ TEST_F(WebUiTest, MissingAssetIsA404NotThePage) {
   ApiResponse r = get("/assets/0123abcd/missing.js");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.body, "not found\n");
-  EXPECT_EQ(get("/assets").status, 200);  // a directory named like a route: the page
+  EXPECT_EQ(get("/missing.js").status, 404);
+  EXPECT_EQ(get("/style.css").status, 404);
+  EXPECT_EQ(get("/assets/0123abcd/view").status, 404);  // under /assets/ nothing is a route
+  EXPECT_EQ(get("/assets").status, 404);  // a directory is not a file
 }
 
 TEST_F(WebUiTest, WithoutBuiltAssetsTheRootSaysHowToBuildThem) {
@@ -189,24 +194,24 @@ TEST_F(WebUiTest, UploadsLimitsAndTheQuickPathAreForwarded) {
   ApiRequest upload;
   upload.method = "POST";
   upload.target = "/api/v1/evidence";
-  EXPECT_TRUE(ui_.streams_body(upload));
-  auto begun = ui_.begin_upload(upload);
+  EXPECT_TRUE(ui_->streams_body(upload));
+  auto begun = ui_->begin_upload(upload);
   ASSERT_TRUE(std::holds_alternative<ApiResponse>(begun));
   EXPECT_EQ(std::get<ApiResponse>(begun).status, 298);
   EXPECT_EQ(api_.uploads, 1);
-  EXPECT_EQ(ui_.max_body_bytes(), 4242u);
+  EXPECT_EQ(ui_->max_body_bytes(), 4242u);
 
   ApiRequest health;
   health.method = "GET";
   health.target = "/healthz";
-  auto quick = ui_.try_quick(health);
+  auto quick = ui_->try_quick(health);
   ASSERT_TRUE(quick.has_value());
   EXPECT_EQ(quick->status, 297);
   ApiRequest page;
   page.method = "GET";
   page.target = "/";
-  EXPECT_FALSE(ui_.try_quick(page).has_value());
-  EXPECT_FALSE(ui_.streams_body(page));
+  EXPECT_FALSE(ui_->try_quick(page).has_value());
+  EXPECT_FALSE(ui_->streams_body(page));
 }
 
 }  // namespace
