@@ -138,6 +138,14 @@ async function settled(page) {
   await page.locator('main#main:not([aria-busy])').waitFor();
 }
 
+// Form controls without an accessible name (a <label>, aria-label(ledby), or a button's text).
+async function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((c) => c.type !== 'hidden' && !c.labels?.length && !c.getAttribute('aria-label') &&
+      !c.getAttribute('aria-labelledby') && !(c.tagName === 'BUTTON' && c.textContent.trim()))
+    .map((c) => c.outerHTML.slice(0, 80)));
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
@@ -496,6 +504,21 @@ describe('web dashboard', () => {
     await settled(page);
     assert.match(await page.locator('#events-range').textContent(), /^Events 51–100 /);
     await shot(page, 'audit');
+    assert.deepEqual(await unlabelled(page), []);
+
+    // Every control is labelled on the busiest pages too.
+    for (const path of ['/', '/findings', '/findings/F-2', '/owners']) {
+      await page.goto(`${base}${path}`);
+      await settled(page);
+      assert.deepEqual(await unlabelled(page), [], path);
+    }
+
+    // An error says what happened: the server's message and status.
+    await page.goto(`${base}/findings/F-9999`);
+    await settled(page);
+    assert.match(await page.getByRole('alert').textContent(), /Could not load this page: .*F-9999.*\(HTTP 404, not_found\)/);
+    assert.equal(await page.getByRole('button', { name: 'Try again' }).count(), 1);
+    await shot(page, 'error-not-found');
     await check();
     await context.close();
 
