@@ -20,8 +20,6 @@ constexpr std::string_view kNotBuilt =
     "binary, or in the directory given with --web DIR.\n\n"
     "The API is served meanwhile under /api/v1 (docs/api.md).\n";
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find_first_of("?#"));
 }
@@ -113,7 +111,7 @@ std::optional<fs::path> contained_file(const fs::path& root, const fs::path& can
   const fs::path real = fs::canonical(candidate, ec);
   if (ec || !fs::is_regular_file(real, ec) || ec) return std::nullopt;
   const std::string r = root.string(), f = real.string();
-  if (f.size() <= r.size() + 1 || !starts_with(f, r) || f[r.size()] != '/') return std::nullopt;
+  if (f.size() <= r.size() + 1 || !f.starts_with(r) || f[r.size()] != '/') return std::nullopt;
   return real;
 }
 
@@ -132,7 +130,7 @@ WebUi::WebUi(RequestHandler& api, fs::path asset_dir) : api_(api), asset_dir_(st
 bool WebUi::is_ui_request(const ApiRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
   const std::string_view path = path_of(request.target);
-  if (path == "/healthz" || path == "/api" || starts_with(path, "/api/")) return false;
+  if (path == "/healthz" || path == "/api" || path.starts_with("/api/")) return false;
   return true;
 }
 
