@@ -84,7 +84,7 @@ function exportsCard(ctx) {
       can.auditBundle(ctx.me)
         ? button('download-bundle', 'Download the audit bundle', '/export/audit-bundle', `gaplog-audit-bundle-${day}.tar`, { as_of: ctx.asOf || undefined })
         : null,
-      button('download-poam', 'Download the POA&M (OSCAL JSON)', '/export/poam', 'gaplog-poam.json')),
+      button('download-poam', 'Download the POA&M (OSCAL JSON)', '/export/poam', `gaplog-poam-${day}.json`, ctx.time)),
     can.auditBundle(ctx.me) ? h('p', { class: 'hint' }, `The bundle holds the events, the signed tree head, the evidence and the readiness as of ${day}.`) : null,
     status);
 }
