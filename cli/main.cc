@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <map>
@@ -23,6 +24,7 @@
 #include "server/demo.h"
 #include "server/http_server.h"
 #include "server/program.h"
+#include "server/web_ui.h"
 #include "store/data_dir.h"
 
 namespace gaplog {
@@ -55,8 +57,9 @@ commands:
                root, every evidence file, and readiness.json against the events
                [--public-key PEM (the key you were given)] [--since TREE-HEAD.json (an earlier head)]
                example: gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json
-  serve        run the HTTP API   [--listen HOST:PORT (default 127.0.0.1:8080)]
+  serve        run the HTTP API and the web UI   [--listen HOST:PORT (default 127.0.0.1:8080)]
                [--max-evidence-bytes N (default 104857600)]
+               [--web DIR (the web UI's built assets; default: `web` next to the binary)]
                example: gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080
 
   readiness, workload, timeline, roadmap, events, user, token revoke, scope, control, finding,
@@ -149,12 +152,21 @@ int serve(const std::string& data, std::map<std::string, std::string>& options, 
     std::lock_guard lock(log_mu);
     std::fputs(line.c_str(), stderr);
   };
-  auto server = HttpServer::start((*program)->api(), server_options);
+  const std::filesystem::path web_dir = options.count("web") ? std::filesystem::path(options["web"]) : default_web_dir();
+  WebUi web_ui((*program)->api(), web_dir);
+  auto server = HttpServer::start(web_ui, server_options);
   if (!server) return fail(server.status());
   (*server)->shutdown_on_signal();
   std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n", data.c_str(),
               listen->first.c_str(), (*server)->port(),
               static_cast<unsigned long long>((*program)->log().last_seq()));
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(web_dir / "index.html", ec)) {
+    std::printf("gaplog: web UI from %s\n", web_dir.c_str());
+  } else {
+    std::printf("gaplog: no web UI in %s (build it: cd web && npm ci && npm run build); the API is served\n",
+                web_dir.c_str());
+  }
   std::fflush(stdout);
 
   std::mutex mu;

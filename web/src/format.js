@@ -1,0 +1,42 @@
+// Orders and formats shared by the views.
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'];
+export const STATUSES = ['open', 'in_progress', 'remediated', 'risk_accepted', 'closed'];
+export const CRITERION_STATUSES = ['gap', 'no_control', 'no_evidence', 'ready', 'out_of_scope'];
+export const CATEGORIES = ['security', 'availability', 'processing_integrity', 'confidentiality', 'privacy'];
+
+export const severityRank = (s) => SEVERITIES.indexOf(s);
+export const statusRank = (s) => STATUSES.indexOf(s);
+
+// "F-10" after "F-2".
+export function compareIds(a, b) {
+  const na = Number(String(a).replace(/^\D+/, ''));
+  const nb = Number(String(b).replace(/^\D+/, ''));
+  return na - nb || String(a).localeCompare(String(b));
+}
+
+export function percent(p) {
+  return `${Number(p).toFixed(1)}%`;
+}
+
+export function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+// "2026-03-01T10:00:00Z" → "2026-03-01 10:00 UTC"
+export function timestamp(t) {
+  return t ? t.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1 UTC') : '';
+}
+
+export function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export const criterionStatusLabel = {
+  gap: 'gap (unresolved finding)',
+  no_control: 'no implemented control',
+  no_evidence: 'no current evidence',
+  ready: 'ready',
+  out_of_scope: 'out of scope',
+};

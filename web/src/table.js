@@ -1,0 +1,49 @@
+// A table whose column headers sort it (click or Enter/Space on the header button; aria-sort
+// tells assistive technology the order).
+import { clear, h } from './dom.js';
+
+// columns: [{key, label, cell(row) → Node|string, sort?(row) → comparable, className?}]
+export function sortableTable({ columns, rows, caption, sort = null, id, empty = 'Nothing to show.' }) {
+  let state = sort ?? { key: null, dir: 1 };
+  const tbody = h('tbody');
+  const headCells = columns.map((c) => {
+    if (!c.sort) return h('th', { scope: 'col', class: c.className }, c.label);
+    const button = h('button', { type: 'button', class: 'sort' }, c.label);
+    const th = h('th', { scope: 'col', class: c.className }, button);
+    button.addEventListener('click', () => {
+      state = { key: c.key, dir: state.key === c.key ? -state.dir : 1 };
+      draw();
+    });
+    return th;
+  });
+  const table = h('table', { id },
+    caption ? h('caption', {}, caption) : null,
+    h('thead', {}, h('tr', {}, headCells)),
+    tbody);
+
+  function draw() {
+    columns.forEach((c, i) => {
+      if (!c.sort) return;
+      headCells[i].setAttribute('aria-sort', state.key === c.key ? (state.dir > 0 ? 'ascending' : 'descending') : 'none');
+    });
+    const col = columns.find((c) => c.key === state.key);
+    const sorted = col ? [...rows].sort((a, b) => compare(col.sort(a), col.sort(b)) * state.dir) : rows;
+    clear(tbody);
+    if (sorted.length === 0) {
+      tbody.append(h('tr', {}, h('td', { colspan: columns.length, class: 'empty' }, empty)));
+    }
+    for (const row of sorted) {
+      tbody.append(h('tr', {}, columns.map((c) => h('td', { class: c.className, 'data-label': c.label }, c.cell(row)))));
+    }
+  }
+  draw();
+  return h('div', { class: 'table-wrap' }, table);
+}
+
+function compare(a, b) {
+  if (a === b) return 0;
+  if (a === null || a === undefined || a === '') return 1; // blanks last
+  if (b === null || b === undefined || b === '') return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b), undefined, { numeric: true });
+}

@@ -1,0 +1,269 @@
+// One finding: its facts, the actions this user may take (SPEC §3/§4), its evidence (upload by
+// drag and drop or file picker, download) and its history (every event, back-filled ones
+// marked).
+import { download, get, getAll, request } from '../api.js';
+import { clear, field, h, humanize, message, select } from '../dom.js';
+import { bytes, timestamp, today } from '../format.js';
+import { can, statusActions } from '../roles.js';
+
+// A message to show once, after the re-render that follows a successful action.
+let flash = null;
+
+export async function findingView(ctx) {
+  const id = ctx.params[0];
+  const finding = await get(`/findings/${encodeURIComponent(id)}`, ctx.time);
+  const [history, evidence, users] = await Promise.all([
+    get(`/findings/${encodeURIComponent(id)}/history`),
+    Promise.all(finding.evidence.map((e) => get(`/evidence/${encodeURIComponent(e)}`, ctx.time))),
+    getAll('/users'),
+  ]);
+  const evidenceEvents = await Promise.all(
+    finding.evidence.map((e) => get('/events', { stream: `evidence/${e}`, limit: 1000 }).then((r) => r.events)),
+  );
+  const names = new Map(users.map((u) => [u.email, u.name]));
+  const shown = flash;
+  flash = null;
+
+  return h('div', { class: 'finding' },
+    h('p', {}, h('a', { href: ctx.link('/findings') }, '← Findings')),
+    h('h1', {}, h('span', { class: 'finding-id' }, `${finding.id}: `), h('span', { class: 'finding-title', id: 'finding-title' }, finding.title)),
+    shown ? message('success', shown) : null,
+    h('p', { class: 'pills' },
+      h('span', { class: `pill sev-${finding.severity}` }, `${finding.severity} severity`),
+      h('span', { class: `pill st-${finding.status}`, id: 'finding-status' }, humanize(finding.status)),
+      finding.overdue ? h('span', { class: 'pill overdue' }, 'overdue') : null),
+    facts(ctx, finding, names),
+    ctx.past ? message('info', 'You are looking at a past day: actions are hidden. Go back to today to act on this finding.') : actions(ctx, finding, users),
+    evidenceSection(ctx, finding, evidence),
+    historySection(asOfEvents(ctx, [...history.events, ...evidenceEvents.flat()]), names));
+}
+
+// Looking at a past day, the history stops where the projections do (SPEC §5): events that
+// occurred by the end of that day and, with "as known at", were recorded by that moment.
+function asOfEvents(ctx, events) {
+  const end = ctx.asOf ? Date.parse(`${ctx.asOf}T23:59:59.999Z`) : Infinity;
+  const known = ctx.knownAt ? Date.parse(ctx.knownAt) : Infinity;
+  return events.filter((e) => Date.parse(e.occurred_at) <= end && Date.parse(e.recorded_at) <= known);
+}
+
+function facts(ctx, f, names) {
+  const person = (email) => (email ? `${names.get(email) ?? email} (${email})` : 'unassigned');
+  const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
+  return h('section', { class: 'card wide', 'aria-labelledby': 'facts-title' },
+    h('h2', { id: 'facts-title', class: 'visually-hidden' }, 'Details'),
+    h('dl', { class: 'facts' },
+      row('Owner', h('span', { id: 'finding-owner' }, person(f.owner))),
+      row('Due date', h('span', { id: 'finding-due' }, f.due_date ?? 'none')),
+      row('Criteria', f.criteria.map((c, i) => [i ? ', ' : '', h('a', { href: ctx.link(`/criteria/${encodeURIComponent(c)}`) }, c)])),
+      row('Control', f.control ?? 'none'),
+      row('Source', humanize(f.source)),
+      row('Recorded on', f.recorded_on),
+      f.risk_acceptance
+        ? row('Risk accepted', `by ${person(f.risk_acceptance.approved_by)} until ${f.risk_acceptance.expires_on}: ${f.risk_acceptance.justification}`)
+        : null,
+      row('Description', h('span', { class: 'prewrap' }, f.description || '—'))));
+}
+
+// Runs `fn` for a form: disables it, says what is happening, shows the server's message on
+// failure, and re-renders with a note on success.
+function act(ctx, form, statusEl, doing, done, fn) {
+  return async (e) => {
+    e?.preventDefault?.();
+    const controls = [...form.querySelectorAll('button, input, select, textarea')];
+    controls.forEach((c) => { c.dataset.wasDisabled = c.disabled; c.disabled = true; });
+    clear(statusEl).append(message('info', doing));
+    try {
+      await fn();
+      flash = done;
+      await ctx.refresh();
+    } catch (err) {
+      clear(statusEl).append(message('error', `Refused: ${err.describe ? err.describe() : err.message}`));
+      controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === 'true'; });
+    }
+  };
+}
+
+const ifMatch = (f) => ({ 'If-Match': `"${f.version}"` });
+
+function actions(ctx, f, users) {
+  const me = ctx.me;
+  const path = `/findings/${encodeURIComponent(f.id)}`;
+  const sections = [];
+
+  const transitions = statusActions(me, f);
+  if (transitions.length) {
+    const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 10000 });
+    const status = h('div', { class: 'form-status' });
+    const form = h('form', { class: 'card action', id: 'status-form', 'aria-labelledby': 'status-title' },
+      h('h3', { id: 'status-title' }, 'Change status'),
+      field('Reason', reason, transitions.some((t) => t.reason) ? 'Required to reopen, revoke or send back.' : 'Optional.'),
+      h('div', { class: 'buttons' }, transitions.map((t) => {
+        const b = h('button', { type: 'button', class: t.to === 'closed' ? 'primary' : '', 'data-to': t.to }, t.label);
+        b.addEventListener('click', (e) => {
+          if (t.reason && !reason.value.trim()) {
+            clear(status).append(message('error', `“${t.label}” needs a reason: write it in the Reason box.`));
+            reason.focus();
+            return;
+          }
+          act(ctx, form, status, 'Saving the status…', `Status changed to ${humanize(t.to)}.`, () =>
+            request(`${path}/status`, { method: 'POST', body: { status: t.to, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, headers: ifMatch(f) }))(e);
+        });
+        return b;
+      })),
+      status);
+    form.addEventListener('submit', (e) => e.preventDefault());
+    sections.push(form);
+  }
+
+  if (can.riskAccept(me, f)) {
+    const justification = h('textarea', { name: 'justification', rows: 2, required: true, maxlength: 10000 });
+    const expires = h('input', { type: 'date', name: 'expires_on', required: true, min: today() });
+    const status = h('div', { class: 'form-status' });
+    const form = h('form', { class: 'card action', id: 'risk-form', 'aria-labelledby': 'risk-title' },
+      h('h3', { id: 'risk-title' }, 'Accept the risk'),
+      field('Justification', justification), field('Expires on', expires, 'At most 365 days from today.'),
+      h('button', { type: 'submit' }, 'Accept the risk'), status);
+    form.addEventListener('submit', act(ctx, form, status, 'Recording the risk acceptance…', 'Risk accepted.', () =>
+      request(`${path}/risk-acceptance`, { method: 'POST', body: { justification: justification.value, expires_on: expires.value }, headers: ifMatch(f) })));
+    sections.push(form);
+  }
+
+  if (can.assign(me)) {
+    const owner = select([['', 'Unassigned'], ...users.filter((u) => u.active && u.role !== 'auditor').map((u) => [u.email, `${u.name} (${u.email})`])], f.owner ?? '', { name: 'owner' });
+    const status = h('div', { class: 'form-status' });
+    const form = h('form', { class: 'card action', id: 'assign-form', 'aria-labelledby': 'assign-title' },
+      h('h3', { id: 'assign-title' }, 'Assign'), field('Owner', owner), h('button', { type: 'submit' }, 'Assign'), status);
+    form.addEventListener('submit', act(ctx, form, status, 'Assigning…', 'Owner changed.', () =>
+      request(`${path}/assign`, { method: 'POST', body: { owner: owner.value || null }, headers: ifMatch(f) })));
+    sections.push(form);
+  }
+
+  if (can.setDueDate(me)) {
+    const due = h('input', { type: 'date', name: 'due_date', value: f.due_date ?? '' });
+    const reason = h('input', { type: 'text', name: 'reason', maxlength: 10000 });
+    const status = h('div', { class: 'form-status' });
+    const form = h('form', { class: 'card action', id: 'due-form', 'aria-labelledby': 'due-title' },
+      h('h3', { id: 'due-title' }, 'Due date'), field('Due date', due, 'Leave empty to clear it.'), field('Reason (optional)', reason),
+      h('button', { type: 'submit' }, 'Set the due date'), status);
+    form.addEventListener('submit', act(ctx, form, status, 'Saving the due date…', 'Due date saved.', () =>
+      request(`${path}/due-date`, { method: 'POST', body: { due_date: due.value || null, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, headers: ifMatch(f) })));
+    sections.push(form);
+  }
+
+  if (can.comment(me)) {
+    const text = h('textarea', { name: 'text', rows: 3, required: true, maxlength: 10000 });
+    const status = h('div', { class: 'form-status' });
+    const form = h('form', { class: 'card action', id: 'comment-form', 'aria-labelledby': 'comment-title' },
+      h('h3', { id: 'comment-title' }, 'Comment'), field('Your comment', text), h('button', { type: 'submit' }, 'Add the comment'), status);
+    form.addEventListener('submit', act(ctx, form, status, 'Adding the comment…', 'Comment added.', () =>
+      request(`${path}/comments`, { method: 'POST', body: { text: text.value } })));
+    sections.push(form);
+  }
+
+  if (!sections.length) {
+    return h('section', { class: 'card wide', id: 'no-actions' }, h('h2', {}, 'Actions'),
+      h('p', {}, me.role === 'auditor' ? 'Auditors have read-only access.' : 'Nothing you can change on this finding (you do not own it).'));
+  }
+  return h('section', { class: 'actions', 'aria-labelledby': 'actions-title' },
+    h('h2', { id: 'actions-title' }, 'Actions'), h('div', { class: 'action-grid' }, sections));
+}
+
+function evidenceSection(ctx, f, evidence) {
+  const section = h('section', { class: 'card wide', 'aria-labelledby': 'evidence-title' },
+    h('h2', { id: 'evidence-title' }, 'Evidence'));
+  const status = h('div', { class: 'form-status', id: 'download-status' });
+  if (!evidence.length) section.append(h('p', { id: 'no-evidence' }, 'No evidence is linked to this finding.'));
+  else {
+    section.append(h('ul', { class: 'evidence-list', id: 'evidence-list' }, evidence.map((e) => {
+      const button = h('button', { type: 'button', class: 'download' }, `Download ${e.filename}`);
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        clear(status).append(message('info', `Downloading ${e.filename}…`));
+        try {
+          const got = await download(`/evidence/${encodeURIComponent(e.id)}/content`, e.filename);
+          clear(status).append(message('success', `Downloaded ${got.name} (${bytes(got.size)}).`));
+        } catch (err) {
+          clear(status).append(message('error', `Download failed: ${err.describe ? err.describe() : err.message}`));
+        }
+        button.disabled = false;
+      });
+      return h('li', { 'data-evidence': e.id },
+        h('span', { class: 'evidence-name' }, `${e.id} · ${e.filename}`),
+        h('span', { class: 'muted' }, ` ${bytes(e.size)} · ${e.media_type} · uploaded by ${e.uploaded_by} on ${timestamp(e.uploaded_at)}`,
+          e.collected_on ? ` · collected ${e.collected_on}` : '', e.valid_until ? ` · valid until ${e.valid_until}` : '',
+          e.current ? '' : ' · not current'),
+        ' ', button);
+    })));
+  }
+  section.append(status);
+  if (!ctx.past && can.uploadEvidence(ctx.me, f)) section.append(uploadForm(ctx, f));
+  return section;
+}
+
+function uploadForm(ctx, f) {
+  let chosen = null;
+  const input = h('input', { type: 'file', id: 'evidence-file', name: 'file' });
+  const chosenEl = h('p', { class: 'chosen', id: 'evidence-chosen' }, 'No file chosen.');
+  const collected = h('input', { type: 'date', name: 'collected_on' });
+  const valid = h('input', { type: 'date', name: 'valid_until' });
+  const submit = h('button', { type: 'submit', class: 'primary', disabled: true }, 'Upload the evidence');
+  const status = h('div', { class: 'form-status' });
+  const choose = (file) => {
+    chosen = file ?? null;
+    chosenEl.textContent = chosen ? `Chosen: ${chosen.name} (${bytes(chosen.size)})` : 'No file chosen.';
+    submit.disabled = !chosen;
+  };
+  input.addEventListener('change', () => choose(input.files[0]));
+  const zone = h('div', { class: 'dropzone', id: 'dropzone' },
+    h('label', { for: 'evidence-file' }, 'Drop a file here, or choose one'), input, chosenEl);
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('dragging'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragging');
+    if (e.dataTransfer?.files?.length) choose(e.dataTransfer.files[0]);
+  });
+  const form = h('form', { class: 'upload', id: 'upload-form', 'aria-labelledby': 'upload-title' },
+    h('h3', { id: 'upload-title' }, 'Upload evidence for this finding'),
+    zone,
+    h('div', { class: 'row' }, field('Collected on (optional)', collected), field('Valid until (optional)', valid)),
+    submit, status);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!chosen) return;
+    const file = chosen;
+    act(ctx, form, status, `Uploading ${file.name}…`, `Uploaded ${file.name}.`, () =>
+      request('/evidence', {
+        method: 'POST',
+        query: { filename: file.name, finding: f.id, collected_on: collected.value, valid_until: valid.value },
+        raw: file,
+        headers: { 'Content-Type': file.type || 'application/octet-stream' },
+      }))(e);
+  });
+  return form;
+}
+
+function historySection(events, names) {
+  const seen = new Set();
+  const all = events.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.seq - b.seq);
+  return h('section', { class: 'card wide', 'aria-labelledby': 'history-title' },
+    h('h2', { id: 'history-title' }, 'History'),
+    h('ol', { class: 'history', id: 'history' }, all.map((e) =>
+      h('li', { class: e.backfilled ? 'backfilled' : '', 'data-seq': e.seq },
+        h('div', { class: 'event-head' },
+          h('span', { class: 'event-type' }, humanize(e.type)),
+          ' · ', h('time', { datetime: e.occurred_at }, timestamp(e.occurred_at)),
+          ' · ', names.get(e.actor) ?? e.actor,
+          e.backfilled ? [' ', h('span', { class: 'pill backfilled-flag', title: `recorded ${e.recorded_at}` }, `back-filled (recorded ${timestamp(e.recorded_at)})`)] : null,
+          h('span', { class: 'muted' }, ` · seq ${e.seq}`)),
+        eventDetails(e)))));
+}
+
+function eventDetails(e) {
+  const entries = Object.entries(e.data ?? {}).filter(([k, v]) => k !== 'finding_id' && v !== null && v !== '' && !(Array.isArray(v) && !v.length));
+  if (!entries.length) return null;
+  return h('dl', { class: 'event-data' }, entries.map(([k, v]) => [
+    h('dt', {}, humanize(k)),
+    h('dd', { class: 'prewrap' }, typeof v === 'object' ? (Array.isArray(v) ? v.join(', ') : JSON.stringify(v)) : String(v)),
+  ]));
+}

@@ -1,0 +1,138 @@
+// Overview: overall and per-category readiness (SPEC §5.1), the criteria coloured by status,
+// and the readiness timeline (§5.3) with its projected ready date and `ready_since`.
+import { get, getAll } from '../api.js';
+import { h, humanize, message } from '../dom.js';
+import { timelineChart } from '../chart.js';
+import { CATEGORIES, CRITERION_STATUSES, compareIds, criterionStatusLabel, percent, severityRank } from '../format.js';
+import { sortableTable } from '../table.js';
+
+export async function overviewView(ctx) {
+  const [readiness, catalog, timeline] = await Promise.all([
+    get('/readiness', ctx.time),
+    get('/criteria'),
+    get('/timeline', { to: ctx.asOf || undefined, as_known_at: ctx.knownAt || undefined }).catch((err) => ({ error: err })),
+  ]);
+  const titles = new Map(catalog.items.map((c) => [c.id, c.title]));
+  return h('div', { class: 'overview' },
+    h('h1', {}, 'Readiness'),
+    h('p', { class: 'subtitle' }, `As of ${readiness.as_of}`,
+      readiness.as_known_at ? `, as known at ${readiness.as_known_at}` : '',
+      ` · ${readiness.tree_size} events in the log`),
+    h('div', { class: 'cards' },
+      h('section', { class: 'card overall', 'aria-labelledby': 'overall-title' },
+        h('h2', { id: 'overall-title' }, 'Overall'),
+        h('p', { class: 'big', id: 'overall-percent' }, percent(readiness.overall.percent)),
+        h('p', { id: 'overall-count' }, `${readiness.overall.ready} of ${readiness.overall.in_scope} in-scope criteria ready`),
+        h('progress', { max: readiness.overall.in_scope || 1, value: readiness.overall.ready, 'aria-labelledby': 'overall-title' })),
+      CATEGORIES.filter((c) => readiness.categories[c]).map((c) => {
+        const r = readiness.categories[c];
+        return h('section', { class: 'card category', 'data-category': c, 'aria-labelledby': `cat-${c}` },
+          h('h2', { id: `cat-${c}` }, humanize(c)),
+          h('p', { class: 'big cat-percent' }, percent(r.percent)),
+          h('p', { class: 'cat-count' }, `${r.ready} of ${r.in_scope} ready`),
+          h('progress', { max: r.in_scope || 1, value: r.ready, 'aria-labelledby': `cat-${c}` }));
+      })),
+    timelineSection(ctx, timeline),
+    criteriaSection(ctx, readiness, titles));
+}
+
+function timelineSection(ctx, timeline) {
+  const section = h('section', { class: 'card wide', 'aria-labelledby': 'timeline-title' },
+    h('h2', { id: 'timeline-title' }, 'Readiness over time'));
+  if (timeline.error) {
+    section.append(message('error', `The timeline could not be loaded: ${timeline.error.describe?.() ?? timeline.error.message}`));
+    return section;
+  }
+  section.append(
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Projected ready on'),
+      h('dd', { id: 'projected-ready' }, timeline.projected_ready_on ?? 'not projected (a criterion lacks an implemented control with current evidence, or an open finding has no due date)'),
+      h('dt', {}, 'Ready since'),
+      h('dd', { id: 'ready-since' }, timeline.ready_since ?? `not ready on ${timeline.to}`)),
+    timeline.points.length ? timelineChart(timeline) : message('info', 'No timeline points yet.'),
+    h('details', {},
+      h('summary', {}, 'The timeline as a table'),
+      sortableTable({
+        id: 'timeline-table',
+        columns: [
+          { key: 'date', label: 'Date', cell: (p) => p.date },
+          { key: 'percent', label: 'Ready', cell: (p) => `${percent(p.percent)} (${p.ready}/${p.in_scope})` },
+          ...['critical', 'high', 'medium', 'low'].map((s) => ({ key: s, label: `Unresolved ${s}`, cell: (p) => String(p.unresolved[s]) })),
+          { key: 'overdue', label: 'Overdue', cell: (p) => String(p.overdue) },
+        ],
+        rows: timeline.points,
+      })));
+  return section;
+}
+
+function criteriaSection(ctx, readiness, titles) {
+  const counts = Object.fromEntries(CRITERION_STATUSES.map((s) => [s, 0]));
+  for (const c of readiness.criteria) counts[c.status]++;
+  return h('section', { class: 'card wide', 'aria-labelledby': 'criteria-title' },
+    h('h2', { id: 'criteria-title' }, 'Criteria'),
+    h('ul', { class: 'legend', 'aria-label': 'Criteria by status' },
+      CRITERION_STATUSES.map((s) => h('li', { class: `status-${s}` }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), `${criterionStatusLabel[s]}: ${counts[s]}`))),
+    CATEGORIES.map((cat) => {
+      const items = readiness.criteria.filter((c) => c.category === cat);
+      return h('div', { class: 'criteria-group' },
+        h('h3', {}, humanize(cat)),
+        h('ul', { class: 'criteria' }, items.map((c) =>
+          h('li', {},
+            h('a', {
+              href: ctx.link(`/criteria/${encodeURIComponent(c.id)}`),
+              class: `criterion status-${c.status}`,
+              'data-status': c.status,
+              title: titles.get(c.id) ?? '',
+            },
+            h('span', { class: 'crit-id' }, c.id),
+            h('span', { class: 'crit-status' }, humanize(c.status)),
+            c.findings.length ? h('span', { class: 'crit-findings' }, `${c.findings.length} unresolved`) : null)))));
+    }));
+}
+
+// One criterion: its status, the findings that reference it and the controls mapped to it.
+export async function criterionView(ctx) {
+  const id = ctx.params[0];
+  const [readiness, catalog, findings, controls] = await Promise.all([
+    get('/readiness', ctx.time),
+    get('/criteria'),
+    getAll('/findings', { criterion: id, ...ctx.time }),
+    getAll('/controls', ctx.time),
+  ]);
+  const entry = readiness.criteria.find((c) => c.id === id);
+  const info = catalog.items.find((c) => c.id === id);
+  if (!entry || !info) return h('div', {}, h('h1', {}, `Criterion ${id}`), message('error', `There is no criterion ${id} in the catalog.`));
+  const mapped = controls.filter((c) => c.criteria.includes(id));
+  return h('div', {},
+    h('p', {}, h('a', { href: ctx.link('/') }, '← Overview')),
+    h('h1', {}, `${id}: ${info.title}`),
+    h('p', {}, 'Category: ', humanize(info.category), ' · Status: ',
+      h('span', { class: `pill status-${entry.status}`, id: 'criterion-status' }, criterionStatusLabel[entry.status])),
+    h('section', { class: 'card wide' },
+      h('h2', {}, `Findings referencing ${id}`),
+      sortableTable({
+        id: 'criterion-findings',
+        columns: [
+          { key: 'id', label: 'Finding', cell: (f) => h('a', { href: ctx.link(`/findings/${f.id}`) }, f.id), sort: (f) => Number(f.id.slice(2)) },
+          { key: 'title', label: 'Title', cell: (f) => f.title, sort: (f) => f.title },
+          { key: 'severity', label: 'Severity', cell: (f) => h('span', { class: `pill sev-${f.severity}` }, f.severity), sort: (f) => severityRank(f.severity) },
+          { key: 'status', label: 'Status', cell: (f) => h('span', { class: `pill st-${f.status}` }, humanize(f.status)), sort: (f) => f.status },
+          { key: 'owner', label: 'Owner', cell: (f) => f.owner ?? 'unassigned', sort: (f) => f.owner },
+        ],
+        rows: findings.sort((a, b) => compareIds(a.id, b.id)),
+        empty: 'No finding references this criterion.',
+      })),
+    h('section', { class: 'card wide' },
+      h('h2', {}, `Controls mapped to ${id}`),
+      sortableTable({
+        id: 'criterion-controls',
+        columns: [
+          { key: 'id', label: 'Control', cell: (c) => c.id, sort: (c) => c.id },
+          { key: 'title', label: 'Title', cell: (c) => c.title, sort: (c) => c.title },
+          { key: 'status', label: 'Implementation', cell: (c) => humanize(c.status), sort: (c) => c.status },
+          { key: 'evidence', label: 'Evidence', cell: (c) => c.evidence.join(', ') || 'none' },
+        ],
+        rows: mapped,
+        empty: 'No control is mapped to this criterion.',
+      })));
+}
