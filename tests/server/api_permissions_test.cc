@@ -4,6 +4,8 @@
 // valid in every other respect, so the role (or the token) alone decides the answer.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <algorithm>
 #include <cctype>
 #include <ostream>
@@ -663,6 +665,26 @@ class ReadPermissions : public ApiFixture {
     evidence_ = str(e["id"]);
   }
 
+  // GET `target` as every role: 200 for admins and auditors (then `check_ok`), 403 with the
+  // error shape for the other roles, 401 without a token.
+  void for_admins_and_auditors_only(const std::string& target, const std::function<void(const Reply&)>& check_ok) {
+    struct Case {
+      const char* as;
+      int status;
+    };
+    for (const Case& c : {Case{kAdmin, 200}, Case{kAuditor, 200}, Case{kEditor, 403}, Case{kOwner, 403},
+                          Case{kOther, 403}, Case{"", 401}}) {
+      Reply r = call(c.as, "GET", target);
+      EXPECT_EQ(r.status, c.status) << (*c.as ? c.as : "no token") << " " << target << "\n" << r.body;
+      if (c.status == 200) {
+        check_ok(r);
+      } else if (c.status == 403) {
+        EXPECT_EQ(r.error_code(), "forbidden");
+        EXPECT_FALSE(r.error_message().empty());
+      }
+    }
+  }
+
   std::string finding_, evidence_;
 };
 
@@ -712,42 +734,19 @@ TEST_F(ReadPermissions, AnAuditorReadsEveryEndpoint) {
 }
 
 TEST_F(ReadPermissions, VerifyIsForAdminsAndAuditors) {
-  struct Case {
-    const char* as;
-    int status;
-  };
-  for (const Case& c : {Case{kAdmin, 200}, Case{kAuditor, 200}, Case{kEditor, 403},
-                        Case{kOwner, 403}, Case{kOther, 403}, Case{"", 401}}) {
-    Reply r = call(c.as, "GET", "/api/v1/audit/verify");
-    EXPECT_EQ(r.status, c.status) << (*c.as ? c.as : "no token") << "\n" << r.body;
-    if (c.status == 200) {
-      EXPECT_TRUE(r["ok"].is_bool() && r["ok"].as_bool()) << r.body;
-      EXPECT_EQ(num(r["tree_size"]), static_cast<int64_t>(tree_size()));
-    } else if (c.status == 403) {
-      EXPECT_EQ(r.error_code(), "forbidden");
-      EXPECT_FALSE(r.error_message().empty());
-    }
-  }
+  for_admins_and_auditors_only("/api/v1/audit/verify", [&](const Reply& r) {
+    EXPECT_TRUE(r["ok"].is_bool() && r["ok"].as_bool()) << r.body;
+    EXPECT_EQ(num(r["tree_size"]), static_cast<int64_t>(tree_size()));
+  });
 }
 
 TEST_F(ReadPermissions, TheAuditBundleIsForAdminsAndAuditors) {
-  struct Case {
-    const char* as;
-    int status;
-  };
-  for (const Case& c : {Case{kAdmin, 200}, Case{kAuditor, 200}, Case{kEditor, 403},
-                        Case{kOwner, 403}, Case{kOther, 403}, Case{"", 401}}) {
-    Reply r = call(c.as, "GET", "/api/v1/export/audit-bundle");
-    EXPECT_EQ(r.status, c.status) << (*c.as ? c.as : "no token") << "\n" << r.body;
-    if (c.status == 200) {
-      EXPECT_EQ(r.header("Content-Type").value_or(""), "application/x-tar");
-      EXPECT_NE(r.header("Content-Disposition").value_or("").find("attachment; filename=\"gaplog-audit-bundle-"),
-                std::string::npos);
-      EXPECT_EQ(r.body.substr(257, 5), "ustar") << "a tar archive";
-    } else if (c.status == 403) {
-      EXPECT_EQ(r.error_code(), "forbidden");
-    }
-  }
+  for_admins_and_auditors_only("/api/v1/export/audit-bundle", [](const Reply& r) {
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/x-tar");
+    EXPECT_NE(r.header("Content-Disposition").value_or("").find("attachment; filename=\"gaplog-audit-bundle-"),
+              std::string::npos);
+    EXPECT_EQ(r.body.substr(257, 5), "ustar") << "a tar archive";
+  });
   for (const char* as : {kAdmin, kEditor, kOwner, kOther, kAuditor}) {
     Reply poam = call(as, "GET", "/api/v1/export/poam");
     EXPECT_EQ(poam.status, 200) << as;
