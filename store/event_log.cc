@@ -46,10 +46,46 @@ Hash hash_from(std::string_view bytes) {
   return h;
 }
 
-// Complete subtrees as persisted in RocksDB.
-class StoredSubtrees final : public SubtreeHashSource {
+// An 'E' value: the event's stored bytes (the Merkle leaf) followed by its leaf hash. Keeping
+// the leaf hash in the event's own value instead of a key of its own saves a key per event;
+// it is what lets verify name the exact event whose bytes changed.
+std::string event_value(std::string bytes, const Hash& leaf) {
+  bytes.append(hash_bytes(leaf));
+  return bytes;
+}
+
+struct StoredEvent {
+  std::string_view bytes;
+  Hash leaf;
+};
+
+Result<StoredEvent> split_event_value(uint64_t seq, std::string_view value) {
+  if (value.size() < keys::kLeafHashBytes + 8) {
+    return corruption(fmt::format("the stored value of event seq {} is too short ({} bytes); run "
+                                  "verify", seq, value.size()));
+  }
+  const size_t n = value.size() - keys::kLeafHashBytes;
+  return StoredEvent{value.substr(0, n), hash_from(value.substr(n))};
+}
+
+// Ids the log generates are version 7 UUIDs (RFC 9562 §5.7) whose last 48 bits are a dedicated
+// counter holding the event's seq (§6.2, method 1), so the event is found from its id without
+// an index entry. The caller's ids, whatever their form, go into the 'I' index.
+constexpr uint64_t kMaxSeqInGeneratedId = (uint64_t{1} << 48) - 1;
+
+std::optional<uint64_t> seq_named_by_id(const Uuid& id) {
+  if (id.bytes[6] >> 4 != 7 || id.bytes[8] >> 6 != 2) return std::nullopt;
+  uint64_t seq = 0;
+  for (size_t i = 10; i < 16; ++i) seq = seq << 8 | id.bytes[i];
+  return seq;
+}
+
+// The 'M' keys alone: every complete subtree from level kFirstStoredNodeLevel up, and below it
+// those that were on the right edge at the end of an append group, which includes the whole
+// right edge of the committed tree (what MerkleFrontier::restore needs).
+class StoredNodes final : public SubtreeHashSource {
  public:
-  explicit StoredSubtrees(rocksdb::DB* db) : db_(db) {}
+  explicit StoredNodes(rocksdb::DB* db) : db_(db) {}
   Result<Hash> complete_subtree(unsigned level, uint64_t index) const override {
     std::string value;
     const auto s = db_->Get(rocksdb::ReadOptions(), keys::node(level, index), &value);
@@ -63,6 +99,51 @@ class StoredSubtrees final : public SubtreeHashSource {
 
  private:
   rocksdb::DB* db_;
+};
+
+// Complete subtrees as persisted in RocksDB: from level kFirstStoredNodeLevel up as 'M' keys,
+// below it recomputed from the leaf hashes stored with the events (fewer than
+// 2^kFirstStoredNodeLevel reads, so every root and proof stays O(log n)).
+class StoredSubtrees final : public SubtreeHashSource {
+ public:
+  explicit StoredSubtrees(rocksdb::DB* db) : db_(db), nodes_(db) {}
+  Result<Hash> complete_subtree(unsigned level, uint64_t index) const override {
+    if (level >= keys::kFirstStoredNodeLevel) return nodes_.complete_subtree(level, index);
+    const uint64_t first_seq = (index << level) + 1;
+    const uint64_t count = uint64_t{1} << level;
+    if (level == 0) {
+      std::string value;
+      const auto s = db_->Get(rocksdb::ReadOptions(), keys::event(first_seq), &value);
+      if (s.IsNotFound()) return missing(level, index);
+      GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log"));
+      GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(first_seq, value));
+      return e.leaf;
+    }
+    rocksdb::ReadOptions ro;
+    const std::string upper = keys::event(first_seq + count);
+    rocksdb::Slice upper_slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    MerkleFrontier subtree;
+    for (it->Seek(keys::event(first_seq)); it->Valid(); it->Next()) {
+      const std::string_view key = view(it->key());
+      const uint64_t seq = first_seq + subtree.size();
+      if (key.size() != 9 || keys::get_be64(key.substr(1)) != seq) return missing(level, index);
+      GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(seq, view(it->value())));
+      subtree.append(e.leaf);
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the log"));
+    if (subtree.size() != count) return missing(level, index);
+    return subtree.root();
+  }
+
+ private:
+  static Status missing(unsigned level, uint64_t index) {
+    return corruption(fmt::format("Merkle node (level {}, index {}) is missing or damaged; run "
+                                  "verify to find the first bad seq", level, index));
+  }
+  rocksdb::DB* db_;
+  StoredNodes nodes_;
 };
 
 struct StreamHead {
@@ -117,6 +198,14 @@ class TimeOrderedIds {
     return id;
   }
 
+  // The same, with the last 48 bits replaced by `seq` (seq_named_by_id reads it back).
+  Uuid next_naming(Micros now, uint64_t seq) {
+    assert(seq <= kMaxSeqInGeneratedId);
+    Uuid id = next(now);
+    for (int i = 0; i < 6; ++i) id.bytes[10 + i] = static_cast<uint8_t>(seq >> (40 - 8 * i));
+    return id;
+  }
+
  private:
   static constexpr size_t kBlock = 256;
   std::array<uint8_t, kBlock * 10> random_{};
@@ -156,7 +245,7 @@ class EventLogImpl final : public EventLog {
     if (value.size() != 16) return corruption("the log head record is damaged");
     last_seq_ = keys::get_be64(value);
     last_recorded_at_ = static_cast<Micros>(keys::get_be64(std::string_view(value).substr(8)));
-    GAPLOG_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::restore(stored_, last_seq_));
+    GAPLOG_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::restore(StoredNodes(db_.get()), last_seq_));
     committed_seq_.store(last_seq_);
     return Status::ok();
   }
@@ -230,7 +319,8 @@ class EventLogImpl final : public EventLog {
       if (key.size() != 9 || seq != expected) {
         return corruption(fmt::format("event seq {} is missing from the log; run verify", expected));
       }
-      GAPLOG_RETURN_IF_ERROR(visit(seq, view(it->value())));
+      GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(seq, view(it->value())));
+      GAPLOG_RETURN_IF_ERROR(visit(seq, e.bytes));
       ++expected;
     }
     GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the log"));
@@ -262,7 +352,8 @@ class EventLogImpl final : public EventLog {
     const auto s = db_->Get(rocksdb::ReadOptions(), keys::event(seq), &value);
     if (s.IsNotFound()) return corruption(fmt::format("event seq {} is missing from the log; run verify", seq));
     GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log"));
-    return decode_stored(seq, value);
+    GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(seq, value));
+    return decode_stored(seq, e.bytes);
   }
 
   Result<std::vector<Event>> read_stream(std::string_view stream,
@@ -289,24 +380,62 @@ class EventLogImpl final : public EventLog {
   }
 
   Result<std::optional<uint64_t>> seq_of_event_id(const Uuid& id) const override {
-    GAPLOG_ASSIGN_OR_RETURN(auto seq, seq_of_id(id));
-    if (seq && *seq > last_seq()) return std::optional<uint64_t>();
+    const uint64_t last = last_seq();
+    GAPLOG_ASSIGN_OR_RETURN(auto seq, seq_of_id(id, last));
+    if (seq && *seq > last) return std::optional<uint64_t>();
     return seq;
   }
 
+  // Events whose occurred_at equals their recorded_at are found through the per-group 'R'
+  // keys (recorded_at never decreases along seq, so each group is a run of seqs at one
+  // instant); back-filled events through their 'O' keys. Both lists come out ordered by
+  // (time, seq) and are merged.
   Result<std::vector<uint64_t>> seqs_by_occurred_at(Micros from, Micros to) const override {
     const uint64_t last = last_seq();
-    rocksdb::ReadOptions ro;
-    const std::string upper = keys::occurred(to, 0);
-    rocksdb::Slice upper_slice(upper);
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
-    std::vector<uint64_t> out;
-    for (it->Seek(keys::occurred(from, 0)); it->Valid(); it->Next()) {
-      const uint64_t seq = keys::get_be64(view(it->key()).substr(9));
-      if (seq <= last) out.push_back(seq);
+    std::vector<std::pair<Micros, uint64_t>> on_time;
+    {
+      rocksdb::ReadOptions ro;
+      const std::string upper = keys::recorded(to, 0);
+      rocksdb::Slice upper_slice(upper);
+      ro.iterate_upper_bound = &upper_slice;
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+      for (it->Seek(keys::recorded(from, 0)); it->Valid(); it->Next()) {
+        const std::string_view key = view(it->key());
+        const std::string_view runs = view(it->value());
+        if (key.size() != 17 || runs.size() % 16 != 0) {
+          return corruption("a recorded_at index entry is damaged; run verify");
+        }
+        const Micros at = static_cast<Micros>(keys::get_be64(key.substr(1)) ^ (uint64_t{1} << 63));
+        for (size_t i = 0; i < runs.size(); i += 16) {
+          const uint64_t run_last = std::min(keys::get_be64(runs.substr(i + 8)), last);
+          for (uint64_t seq = keys::get_be64(runs.substr(i)); seq <= run_last; ++seq) {
+            on_time.emplace_back(at, seq);
+          }
+        }
+      }
+      GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the recorded_at index"));
     }
-    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the occurred_at index"));
+    std::vector<std::pair<Micros, uint64_t>> backfilled;
+    {
+      rocksdb::ReadOptions ro;
+      const std::string upper = keys::occurred(to, 0);
+      rocksdb::Slice upper_slice(upper);
+      ro.iterate_upper_bound = &upper_slice;
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+      for (it->Seek(keys::occurred(from, 0)); it->Valid(); it->Next()) {
+        const std::string_view key = view(it->key());
+        if (key.size() != 17) return corruption("an occurred_at index entry is damaged; run verify");
+        const uint64_t seq = keys::get_be64(key.substr(9));
+        const Micros at = static_cast<Micros>(keys::get_be64(key.substr(1)) ^ (uint64_t{1} << 63));
+        if (seq <= last) backfilled.emplace_back(at, seq);
+      }
+      GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the occurred_at index"));
+    }
+    std::vector<std::pair<Micros, uint64_t>> merged(on_time.size() + backfilled.size());
+    std::merge(on_time.begin(), on_time.end(), backfilled.begin(), backfilled.end(), merged.begin());
+    std::vector<uint64_t> out;
+    out.reserve(merged.size());
+    for (const auto& [at, seq] : merged) out.push_back(seq);
     return out;
   }
 
@@ -433,6 +562,28 @@ class EventLogImpl final : public EventLog {
                                         heads.rbegin()->first, size));
     }
 
+    // Stored subtrees below the first stored level are sparse (right edges at the end of append
+    // groups): one iterator per level walks them alongside the recomputation.
+    std::array<std::unique_ptr<rocksdb::Iterator>, keys::kFirstStoredNodeLevel> low_nodes;
+    for (unsigned level = 0; level < keys::kFirstStoredNodeLevel; ++level) {
+      low_nodes[level].reset(db_->NewIterator(rocksdb::ReadOptions()));
+      low_nodes[level]->Seek(keys::node(level, 0));
+    }
+    // The stored hash of a complete subtree, if it was stored.
+    auto stored_node = [&](const SubtreeNode& node) -> Result<std::optional<Hash>> {
+      if (node.level >= keys::kFirstStoredNodeLevel) {
+        GAPLOG_ASSIGN_OR_RETURN(Hash h, stored_.complete_subtree(node.level, node.index));
+        return std::optional<Hash>(h);
+      }
+      rocksdb::Iterator& it = *low_nodes[node.level];
+      const std::string key = keys::node(node.level, node.index);
+      while (it.Valid() && it.key().compare(key) < 0) it.Next();
+      GAPLOG_RETURN_IF_ERROR(from_rocks(it.status(), "cannot read Merkle nodes"));
+      if (!it.Valid() || it.key() != key) return std::optional<Hash>();
+      if (it.value().size() != 32) return corruption("damaged");
+      return std::optional<Hash>(hash_from(view(it.value())));
+    };
+
     MerkleFrontier recomputed;
     uint64_t expected = 1;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -449,17 +600,22 @@ class EventLogImpl final : public EventLog {
         }
         return fail(expected, fmt::format("event seq {} is missing", expected));
       }
-      const std::string_view bytes = view(it->value());
+      auto stored = split_event_value(seq, view(it->value()));
+      if (!stored) return fail(seq, "the stored value is too short to hold an event and its leaf hash");
+      const std::string_view bytes = stored->bytes;
       auto decoded = decode_envelope(bytes);
       if (!decoded) return fail(seq, "stored bytes do not decode: " + decoded.status().message());
       if (decoded->seq != seq) {
         return fail(seq, fmt::format("the event stored at seq {} says it is seq {}: events were "
                                      "moved or reordered", seq, decoded->seq));
       }
+      const Hash leaf = merkle_leaf_hash(bytes);
       std::optional<SubtreeNode> mismatch;
-      recomputed.append(merkle_leaf_hash(bytes), [&](const SubtreeNode& node) {
-        auto stored = stored_.complete_subtree(node.level, node.index);
-        if (!mismatch && (!stored || *stored != node.hash)) mismatch = node;
+      if (leaf != stored->leaf) mismatch = SubtreeNode{0, seq - 1, leaf};
+      recomputed.append(leaf, [&](const SubtreeNode& node) {
+        if (mismatch) return;
+        auto stored_hash = stored_node(node);
+        if (!stored_hash || (*stored_hash && **stored_hash != node.hash)) mismatch = node;
       });
       if (mismatch) {
         return fail(seq, mismatch->level == 0
@@ -514,10 +670,12 @@ class EventLogImpl final : public EventLog {
   // interleaved event, index and Merkle keys made skip-list search the top cost of an append.
   struct GroupWrites {
     std::vector<std::pair<std::string, std::string>> kvs;
+    std::vector<uint64_t> backfilled;  // seqs whose occurred_at differs from recorded_at
     void put(std::string key, std::string value) { kvs.emplace_back(std::move(key), std::move(value)); }
     void append(GroupWrites&& other) {
       kvs.insert(kvs.end(), std::make_move_iterator(other.kvs.begin()),
                  std::make_move_iterator(other.kvs.end()));
+      backfilled.insert(backfilled.end(), other.backfilled.begin(), other.backfilled.end());
     }
     void put_into(rocksdb::WriteBatch& batch) {
       std::sort(kvs.begin(), kvs.end());
@@ -590,12 +748,46 @@ class EventLogImpl final : public EventLog {
     return committed_head(stream);
   }
 
-  Result<std::optional<uint64_t>> seq_of_id(const Uuid& id) const {
+  // The seq of the event with this id among seqs ≤ bound: an id the log generated names its
+  // seq (checked against the event stored there); any other id is looked up in the 'I' index.
+  Result<std::optional<uint64_t>> seq_of_id(const Uuid& id, uint64_t bound) const {
+    if (auto named = seq_named_by_id(id); named && *named >= 1 && *named <= bound) {
+      std::string value;
+      const auto s = db_->Get(rocksdb::ReadOptions(), keys::event(*named), &value);
+      if (!s.IsNotFound()) {
+        GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log"));
+        GAPLOG_ASSIGN_OR_RETURN(StoredEvent stored, split_event_value(*named, value));
+        auto e = decode_envelope(stored.bytes);
+        if (!e) return corruption(fmt::format("event seq {} does not decode; run verify", *named));
+        if (e->id == id) return named;
+      }
+    }
+    return indexed_seq_of_id(id);
+  }
+
+  Result<std::optional<uint64_t>> indexed_seq_of_id(const Uuid& id) const {
     std::string value;
     const auto s = db_->Get(rocksdb::ReadOptions(), keys::id(id), &value);
     if (s.IsNotFound()) return std::optional<uint64_t>();
     GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the id index"));
+    if (value.size() != 8) return corruption("an id index entry is damaged; run verify");
     return std::optional<uint64_t>(keys::get_be64(value));
+  }
+
+  // An id for the event at `seq` of a group being staged: one naming its seq, unless the
+  // caller's ids already hold that value (in the log or in this group; possible only by
+  // deliberate guessing of 26 random bits), in which case a plain version 7 id that is then
+  // indexed. Never an id already in the log.
+  Result<std::pair<Uuid, bool>> generate_id(Micros now, uint64_t seq, const Staging& staging,
+                                            const Staging& local) {
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      const bool naming = seq <= kMaxSeqInGeneratedId && attempt < 32;
+      const Uuid id = naming ? id_generator_.next_naming(now, seq) : id_generator_.next(now);
+      if (staging.ids.contains(id) || local.ids.contains(id)) continue;
+      GAPLOG_ASSIGN_OR_RETURN(auto taken, seq_of_id(id, last_seq_));
+      if (!taken) return std::pair(id, !naming);
+    }
+    throw std::runtime_error("cannot generate a fresh event id: the random source repeats itself");
   }
 
   // Checks one request against the staged state and adds its writes to `writes`. On error
@@ -605,15 +797,12 @@ class EventLogImpl final : public EventLog {
     size_t known = 0;
     std::vector<uint64_t> known_seqs;
     for (NewEvent& e : req.events) {
-      if (e.id.is_nil()) {
-        e.id = id_generator_.next(now);
-        continue;
-      }
+      if (e.id.is_nil()) continue;  // generated below, once its seq is known
       if (staging.ids.contains(e.id)) {
         return version_conflict(fmt::format("event id {} is being committed by a concurrent "
                                             "append; retry to get its result", to_string(e.id)));
       }
-      GAPLOG_ASSIGN_OR_RETURN(auto seq, seq_of_id(e.id));
+      GAPLOG_ASSIGN_OR_RETURN(auto seq, seq_of_id(e.id, last_seq_));
       if (seq) {
         ++known;
         known_seqs.push_back(*seq);
@@ -665,21 +854,32 @@ class EventLogImpl final : public EventLog {
             format_timestamp(head.last_occurred_at)));
       }
       if (head.version == UINT32_MAX) return rule_violation(fmt::format("{} is full", ne.stream));
-      Event e{++local.last_seq, ne.stream, head.version + 1, ne.id, now, occurred, ne.actor,
+      const uint64_t seq = ++local.last_seq;
+      bool index_id = !ne.id.is_nil();
+      if (!index_id) {
+        GAPLOG_ASSIGN_OR_RETURN(auto generated, generate_id(now, seq, staging, local));
+        std::tie(ne.id, index_id) = generated;
+      }
+      Event e{seq, ne.stream, head.version + 1, ne.id, now, occurred, ne.actor,
               std::move(ne.payload)};
       local.heads[ne.stream] = StreamHead{e.version, occurred};
       local.ids.insert(e.id);
       std::string bytes = encode_event(e);
       assert(local.frontier.size() == e.seq - 1);
-      local.frontier.append(merkle_leaf_hash(bytes), [&](const SubtreeNode& node) {
+      const Hash leaf = merkle_leaf_hash(bytes);
+      local.frontier.append(leaf, [&](const SubtreeNode& node) {
+        if (node.level < keys::kFirstStoredNodeLevel) return;
         local_writes.put(keys::node(node.level, node.index), std::string(hash_bytes(node.hash)));
       });
-      local_writes.put(keys::event(e.seq), std::move(bytes));
+      local_writes.put(keys::event(e.seq), event_value(std::move(bytes), leaf));
       std::string seq_value;
       keys::put_be64(seq_value, e.seq);
       local_writes.put(keys::stream(e.stream, e.version), seq_value);
-      local_writes.put(keys::id(e.id), seq_value);
-      local_writes.put(keys::occurred(e.occurred_at, e.seq), std::string());
+      if (index_id) local_writes.put(keys::id(e.id), seq_value);
+      if (e.occurred_at != e.recorded_at) {
+        local_writes.put(keys::occurred(e.occurred_at, e.seq), std::string());
+        local_writes.backfilled.push_back(e.seq);
+      }
       result.events.push_back(std::move(e));
     }
     writes.append(std::move(local_writes));
@@ -705,6 +905,31 @@ class EventLogImpl final : public EventLog {
       w->result = std::move(r);
     }
     if (!any_new) return;
+
+    // The seq runs of the group's events that were not back-filled, for seqs_by_occurred_at.
+    std::string runs;
+    uint64_t run_start = last_seq_ + 1;
+    for (uint64_t seq : writes.backfilled) {  // ascending
+      if (seq > run_start) {
+        keys::put_be64(runs, run_start);
+        keys::put_be64(runs, seq - 1);
+      }
+      run_start = seq + 1;
+    }
+    if (run_start <= staging.last_seq) {
+      keys::put_be64(runs, run_start);
+      keys::put_be64(runs, staging.last_seq);
+    }
+    if (!runs.empty()) writes.put(keys::recorded(now, last_seq_ + 1), std::move(runs));
+    // The right edge's subtrees below the first stored level, so that verify has a stored hash
+    // over every leaf, including those not yet under a complete stored subtree.
+    for (unsigned level = 0; level < keys::kFirstStoredNodeLevel; ++level) {
+      if ((staging.last_seq >> level & 1) == 0) continue;
+      const uint64_t index = (staging.last_seq >> level) - 1;
+      if ((last_seq_ >> level & 1) == 1 && (last_seq_ >> level) - 1 == index) continue;  // stored
+      writes.put(keys::node(level, index),
+                 std::string(hash_bytes(*staging.frontier.complete_subtree(level, index))));
+    }
 
     std::string head;
     keys::put_be64(head, staging.last_seq);
@@ -812,6 +1037,11 @@ Result<std::unique_ptr<EventLog>> EventLog::open(const EventLogOptions& options)
   // Each key kind (one-byte prefix) is written in mostly ascending order; a per-prefix insert
   // hint lets the memtable skip list continue where the previous insert of that kind stopped.
   ro.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+  // A bloom filter over whole keys in the memtable: the id lookups of an append (a generated
+  // id must not be taken, a caller's id may be a retry) mostly miss, and a miss then costs a
+  // probe instead of a skip-list search.
+  ro.memtable_whole_key_filtering = true;
+  ro.memtable_prefix_bloom_size_ratio = 0.02;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

@@ -12,8 +12,9 @@
 // - Concurrent appenders are grouped: one leader validates a whole queue of batches, writes
 //   them in one WriteBatch with one WAL sync, and answers every member (group commit).
 // - Readers never see seq N+1 before seq N: reads are bounded by the last committed seq.
-// - The Merkle tree (RFC 6962) is maintained on append: the hashes of the complete subtrees
-//   completed by each leaf are written in the same batch (O(log n) per event).
+// - The Merkle tree (RFC 6962) is maintained on append, in the same batch: each leaf hash with
+//   its event, the complete subtrees of level >= 4 it completes, and the right edge's lower
+//   subtrees at the end of each group (O(log n) per event; docs/storage.md).
 // - After a failed write or sync the log refuses all further writes (kUnavailable) until it is
 //   reopened; it never guesses whether the failed batch reached the disk. An appender whose
 //   batch failed may retry after reopening with the same event ids: idempotency makes the retry

@@ -1,12 +1,19 @@
 // The layout of the event log in RocksDB (one column family, one-byte key prefixes).
 //
-//   'E' seq:be64                      -> canonical Cap'n Proto bytes of the event (the leaf)
+//   'E' seq:be64                      -> canonical Cap'n Proto bytes of the event (the leaf),
+//                                        then its 32-byte Merkle leaf hash
 //   'S' stream '\0' version:be32      -> seq:be64          (stream index)
-//   'I' event-id:16                   -> seq:be64          (idempotency index)
-//   'O' occurred_at:be64* seq:be64    -> ""                (occurred_at index; *sign bit flipped)
-//   'M' level:u8 index:be64           -> 32-byte hash      (complete Merkle subtrees)
+//   'I' event-id:16                   -> seq:be64          (id index: ids given by the caller)
+//   'O' occurred_at:be64* seq:be64    -> ""                (back-filled events only: occurred_at
+//                                                          != recorded_at; *sign bit flipped)
+//   'R' recorded_at:be64* first:be64  -> (from:be64 to:be64)*  (one per append group: the seq
+//                                        runs of its events whose occurred_at == recorded_at)
+//   'M' level:u8 index:be64           -> 32-byte hash      (complete Merkle subtrees of level
+//                                                          >= kFirstStoredNodeLevel)
 //   'T' tree_size:be64                -> timestamp:be64 root:32 signature (signed tree heads)
-//   'H'                               -> last_seq:be64 last_recorded_at:be64
+//   'H'                               -> last_seq:be64 last_recorded_at:be64, then the hashes of
+//                                        the right edge's subtrees below kFirstStoredNodeLevel
+//                                        (one per set bit of last_seq, lowest level first)
 //
 // Big-endian integers make RocksDB's byte order the numeric order.
 #pragma once
@@ -40,7 +47,13 @@ constexpr char kEvent = 'E';
 constexpr char kStream = 'S';
 constexpr char kId = 'I';
 constexpr char kOccurred = 'O';
+constexpr char kRecorded = 'R';
 constexpr char kNode = 'M';
+
+// Merkle subtrees below this level are not stored as keys: they are recomputed from the leaf
+// hashes kept in the event values (at most 2^kFirstStoredNodeLevel - 1 of them per subtree).
+constexpr unsigned kFirstStoredNodeLevel = 4;
+constexpr size_t kLeafHashBytes = 32;
 constexpr char kTreeHead = 'T';
 constexpr char kHead = 'H';
 
@@ -69,6 +82,12 @@ inline std::string occurred(int64_t micros, uint64_t seq) {
   std::string k(1, kOccurred);
   put_be64(k, static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63));
   put_be64(k, seq);
+  return k;
+}
+inline std::string recorded(int64_t micros, uint64_t first_seq) {
+  std::string k(1, kRecorded);
+  put_be64(k, static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63));
+  put_be64(k, first_seq);
   return k;
 }
 inline std::string node(unsigned level, uint64_t index) {

@@ -2,9 +2,10 @@
 // event with seq i + 1. SHA-256; a leaf hash is SHA-256(0x00 || leaf), a node hash is
 // SHA-256(0x01 || left || right), and the root of the empty tree is SHA-256 of nothing.
 //
-// The tree is never rebuilt. The log persists the hash of every complete, aligned subtree (a
-// power-of-two run of leaves starting at a multiple of its length); every root and proof of RFC
-// 6962 is assembled from O(log n) of them, and appending a leaf completes O(log n) new ones.
+// The tree is never rebuilt. The log can give the hash of every complete, aligned subtree (a
+// power-of-two run of leaves starting at a multiple of its length: stored, or recomputed from a
+// bounded number of stored leaf hashes); every root and proof of RFC 6962 is assembled from
+// O(log n) of them, and appending a leaf completes O(log n) new ones.
 //
 // All functions are pure (no state beyond the source they are given) and thread-safe as far as
 // the source's complete_subtree() is. Argument errors are Code::kInvalidArgument with a message

@@ -151,6 +151,96 @@ TEST_F(EventLogTest, EventsWithoutIdsGetDistinctRandomIds) {
   EXPECT_EQ(static_cast<Micros>(ms), res.events[0].recorded_at / 1000);
 }
 
+TEST_F(EventLogTest, GeneratedIdsNameTheirSeqAndAreFoundAfterReopen) {
+  AppendRequest r;
+  r.events = {comment("s", "a"), comment("t", "b"), comment("s", "c")};
+  must_append(one(comment("u", "first")));
+  AppendResult res = must_append(std::move(r));
+  reopen();
+  for (const Event& e : res.events) {
+    uint64_t named = 0;
+    for (int i = 10; i < 16; ++i) named = named << 8 | e.id.bytes[i];
+    EXPECT_EQ(named, e.seq);  // the last 48 bits of a generated id are its seq
+    EXPECT_EQ(*log_->seq_of_event_id(e.id), std::optional<uint64_t>(e.seq));
+  }
+  // Resending the events with the ids the log gave them is a replay.
+  AppendRequest again;
+  for (const Event& e : res.events) again.events.push_back(comment(e.stream, "x", std::nullopt, e.id));
+  AppendResult replay = must_append(std::move(again));
+  EXPECT_TRUE(replay.replayed);
+  ASSERT_EQ(replay.events.size(), 3u);
+  EXPECT_EQ(replay.events[2].seq, 4u);
+  EXPECT_EQ(log_->last_seq(), 4u);
+}
+
+TEST_F(EventLogTest, CallerIdsThatLookLikeGeneratedOnesAreIndexed) {
+  const Event first = must_append(one(comment("s", "a"))).events[0];
+  // A version 7 id whose last 48 bits say seq 1, but which is not the id of seq 1.
+  Uuid lookalike = first.id;
+  lookalike.bytes[9] ^= 0x01;
+  EXPECT_EQ(*log_->seq_of_event_id(lookalike), std::nullopt);
+  const Event second = must_append(one(comment("s", "b", std::nullopt, lookalike))).events[0];
+  EXPECT_EQ(second.seq, 2u);
+  reopen();
+  EXPECT_EQ(*log_->seq_of_event_id(lookalike), std::optional<uint64_t>(2));
+  EXPECT_EQ(*log_->seq_of_event_id(first.id), std::optional<uint64_t>(1));
+  // A caller's id naming a seq the log has not reached yet is still found once the log has
+  // reached that seq with an event of another id.
+  Uuid future = lookalike;
+  for (int i = 10; i < 16; ++i) future.bytes[i] = 0;
+  future.bytes[15] = 4;
+  must_append(one(comment("s", "c", std::nullopt, future)));  // seq 3
+  const Event fourth = must_append(one(comment("s", "d"))).events[0];
+  EXPECT_EQ(fourth.seq, 4u);
+  EXPECT_EQ(*log_->seq_of_event_id(future), std::optional<uint64_t>(3));
+  EXPECT_EQ(*log_->seq_of_event_id(fourth.id), std::optional<uint64_t>(4));
+}
+
+TEST_F(EventLogTest, OccurredAtIndexMatchesASortOfTheLog) {
+  // Groups mixing back-filled and on-time events, several groups at the same instant and the
+  // clock moving on: every range must list exactly the events with occurred_at in it, in
+  // (occurred_at, seq) order.
+  const Micros minute = 60 * kMicrosPerSecond;
+  uint64_t state = 7;
+  auto next = [&] { state = state * 6364136223846793005ull + 1442695040888963407ull; return state >> 33; };
+  std::map<std::string, Micros> last_occurred;
+  for (int group = 0; group < 40; ++group) {
+    if (next() % 3 != 0) clock_.set(clock_.now() + static_cast<Micros>(next() % 5) * minute);
+    AppendRequest r;
+    const int n = 1 + static_cast<int>(next() % 6);
+    for (int k = 0; k < n; ++k) {
+      const std::string stream = "finding/F-" + std::to_string(next() % 50);
+      std::optional<Micros> occurred;
+      if (next() % 3 == 0) {
+        const Micros floor = last_occurred.count(stream) ? last_occurred[stream] : kT0 - 1000 * minute;
+        occurred = std::min(clock_.now(), floor + static_cast<Micros>(next() % 30) * minute);
+      }
+      last_occurred[stream] = occurred.value_or(clock_.now());
+      r.events.push_back(comment(stream, std::to_string(group), occurred));
+    }
+    must_append(std::move(r));
+    if (group == 20) reopen();
+  }
+  auto all = log_->read_range(1, 1000);
+  ASSERT_TRUE(all.is_ok());
+  std::vector<std::pair<Micros, uint64_t>> sorted;
+  for (const Event& e : *all) sorted.emplace_back(e.occurred_at, e.seq);
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<Micros> bounds{kT0 - 2000 * minute, clock_.now() + 1};
+  for (int i = 0; i < 20; ++i) bounds.push_back(sorted[next() % sorted.size()].first + static_cast<Micros>(next() % 2));
+  for (Micros from : bounds) {
+    for (Micros to : bounds) {
+      std::vector<uint64_t> expected;
+      for (const auto& [at, seq] : sorted) {
+        if (at >= from && at < to) expected.push_back(seq);
+      }
+      auto got = log_->seqs_by_occurred_at(from, to);
+      ASSERT_TRUE(got.is_ok());
+      EXPECT_EQ(*got, expected) << from << " " << to;
+    }
+  }
+}
+
 TEST_F(EventLogTest, RecordedAtNeverDecreasesEvenWhenTheClockGoesBack) {
   clock_.set(kT0 + 10 * kMicrosPerSecond);
   const Micros first = must_append(one(comment("a", "1"))).events[0].recorded_at;

@@ -48,6 +48,15 @@ class VerifyTest : public LogFixture {
   static void put(rocksdb::DB& db, const std::string& key, const std::string& v) {
     EXPECT_TRUE(db.Put(rocksdb::WriteOptions(), key, v).ok());
   }
+  // An 'E' value is the event's bytes followed by their leaf hash.
+  static size_t event_bytes(const std::string& value) { return value.size() - keys::kLeafHashBytes; }
+  // A careful forger: changes a byte of the event's text and rewrites its stored leaf hash.
+  static std::string forge_with_leaf_hash(const std::string& value) {
+    std::string bytes = value.substr(0, event_bytes(value));
+    bytes[bytes.size() - 9] ^= 0x01;
+    const Hash leaf = merkle_leaf_hash(bytes);
+    return bytes + std::string(reinterpret_cast<const char*>(leaf.data()), leaf.size());
+  }
 };
 
 TEST_F(VerifyTest, UntouchedLogVerifies) {
@@ -61,7 +70,7 @@ TEST_F(VerifyTest, ChangedByteIsNamed) {
   // Flip a byte inside the comment text of seq 6 (the tail of the message holds the text).
   auto report = tamper_and_verify([](rocksdb::DB& db) {
     std::string v = get(db, keys::event(6));
-    v[v.size() - 9] ^= 0x01;
+    v[event_bytes(v) - 9] ^= 0x01;
     put(db, keys::event(6), v);
   });
   EXPECT_FALSE(report.ok);
@@ -124,16 +133,58 @@ TEST_F(VerifyTest, EventInsertedOutOfBandIsNamed) {
 }
 
 TEST_F(VerifyTest, RewrittenEventWithRewrittenLeafHashIsStillCaught) {
-  // A careful forger also replaces the stored leaf hash; the parent nodes no longer match.
+  // A careful forger also replaces the stored leaf hash (and the copy stored when leaf 4 was the
+  // right edge of the tree after seq 5); the parent nodes no longer match.
   auto report = tamper_and_verify([](rocksdb::DB& db) {
-    std::string v = get(db, keys::event(5));
-    v[v.size() - 9] ^= 0x01;
+    const std::string v = forge_with_leaf_hash(get(db, keys::event(5)));
     put(db, keys::event(5), v);
-    const Hash leaf = merkle_leaf_hash(v);
-    put(db, keys::node(0, 4), std::string(reinterpret_cast<const char*>(leaf.data()), 32));
+    put(db, keys::node(0, 4), v.substr(event_bytes(v)));
   });
   EXPECT_FALSE(report.ok);
-  EXPECT_EQ(report.first_bad_seq, 6u);  // leaf 4's parent (4,5) completes at seq 6
+  // Leaf 4's parent (4,5) completes at seq 6 and was stored as the right edge after seq 6.
+  EXPECT_EQ(report.first_bad_seq, 6u);
+}
+
+// Below level kFirstStoredNodeLevel only the right edges at the end of append groups are
+// stored: a forged leaf inside one big append is caught by the first stored subtree over it.
+class VerifyOneBigAppendTest : public VerifyTest {
+ protected:
+  void SetUp() override {
+    LogFixture::SetUp();
+    AppendRequest r;
+    for (int i = 1; i <= 40; ++i) r.events.push_back(comment("finding/F-" + std::to_string(i % 3), std::to_string(i)));
+    must_append(std::move(r));
+    ASSERT_TRUE(log_->verify()->ok);
+  }
+};
+
+TEST_F(VerifyOneBigAppendTest, ForgedLeafIsCaughtByTheStoredSubtreeAboveIt) {
+  static_assert(keys::kFirstStoredNodeLevel == 4, "leaves 0-15 form the first stored subtree");
+  auto report = tamper_and_verify([](rocksdb::DB& db) {
+    put(db, keys::event(5), forge_with_leaf_hash(get(db, keys::event(5))));
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 16u);
+}
+
+TEST_F(VerifyOneBigAppendTest, ForgedLeafAtTheTailIsCaughtByTheStoredRightEdge) {
+  // 40 = 32 + 8: leaves 32-39 form the right edge's subtree (level 3, index 4), stored at the
+  // end of the append; no subtree of a stored level covers them yet.
+  auto report = tamper_and_verify([](rocksdb::DB& db) {
+    put(db, keys::event(38), forge_with_leaf_hash(get(db, keys::event(38))));
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 40u);
+}
+
+TEST_F(VerifyOneBigAppendTest, ChangedByteIsNamedExactly) {
+  auto report = tamper_and_verify([](rocksdb::DB& db) {
+    std::string v = get(db, keys::event(21));
+    v[event_bytes(v) - 9] ^= 0x01;
+    put(db, keys::event(21), v);
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 21u);
 }
 
 TEST_F(VerifyTest, TruncationBelowASignedTreeHeadIsCaught) {
