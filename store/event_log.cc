@@ -240,13 +240,35 @@ class EventLogImpl final : public EventLog {
   Status load() {
     std::string value;
     auto s = db_->Get(rocksdb::ReadOptions(), keys::head(), &value);
-    if (s.IsNotFound()) return Status::ok();
-    GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log head"));
+    const bool empty = s.IsNotFound();
+    if (!empty) GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log head"));
+    GAPLOG_RETURN_IF_ERROR(check_format(empty));
+    if (empty) return Status::ok();
     if (value.size() != 16) return corruption("the log head record is damaged");
     last_seq_ = keys::get_be64(value);
     last_recorded_at_ = static_cast<Micros>(keys::get_be64(std::string_view(value).substr(8)));
     GAPLOG_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::restore(StoredNodes(db_.get()), last_seq_));
     committed_seq_.store(last_seq_);
+    return Status::ok();
+  }
+
+  // A log written with another key layout must not be read as this one: its values and keys
+  // would be misread. A new (empty) log gets the current version.
+  Status check_format(bool empty) {
+    std::string version;
+    auto s = db_->Get(rocksdb::ReadOptions(), keys::format(), &version);
+    if (s.IsNotFound() && empty) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      return from_rocks(db_->Put(wo, keys::format(), std::string(keys::kFormatVersion)), "cannot write the log format");
+    }
+    if (!s.IsNotFound()) GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log format"));
+    if (s.IsNotFound() || version != keys::kFormatVersion) {
+      return corruption(fmt::format(
+          "the event log at {} was written in another format ({}) than this build reads ({}); gaplog has no "
+          "migration for it: keep that directory for the build that wrote it, or start a new one with gaplog init",
+          options_.path, s.IsNotFound() ? "gaplog-log-1, before format versions" : version, keys::kFormatVersion));
+    }
     return Status::ok();
   }
 

@@ -56,6 +56,10 @@ constexpr unsigned kFirstStoredNodeLevel = 4;
 constexpr size_t kLeafHashBytes = 32;
 constexpr char kTreeHead = 'T';
 constexpr char kHead = 'H';
+// The layout version of the log, written when the log is created (docs/storage.md).
+constexpr char kFormat = 'F';
+constexpr std::string_view kFormatVersion = "gaplog-log-2";
+inline std::string format() { return std::string(1, kFormat); }
 
 inline std::string event(uint64_t seq) {
   std::string k(1, kEvent);

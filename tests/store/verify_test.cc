@@ -207,5 +207,23 @@ TEST_F(VerifyTest, TruncationBelowASignedTreeHeadIsCaught) {
   EXPECT_EQ(report.first_bad_seq, 9u);
 }
 
+// A log in another key layout (or before format versions) is refused with what to do, never
+// misread.
+TEST_F(VerifyTest, ALogInAnotherFormatIsRefusedNotMisread) {
+  close();
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.sub("events"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    EXPECT_EQ(get(*db, keys::format()), keys::kFormatVersion);
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), keys::format()).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto old = EventLog::open(EventLogOptions{dir_.sub("events"), &faulty_, &clock_, /*create_if_missing=*/true});
+  ASSERT_FALSE(old.is_ok());
+  EXPECT_NE(old.status().message().find("another format"), std::string::npos) << old.status().to_string();
+  EXPECT_NE(old.status().message().find("gaplog init"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gaplog
