@@ -230,12 +230,10 @@ std::variant<Built, Usage> build(const CliArgs& a) {
   if (cmd == "import") {
     if (sub != "findings") return Usage{"import takes: import findings FILE.csv"};
     if (auto u = need(3, "a CSV file")) return *u;
-    std::ifstream in(id, std::ios::binary);
-    if (!in) return Usage{fmt::format("cannot read {}", id)};
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
+    auto bytes = read_local_file(id);
+    if (!bytes) return Usage{bytes.status().message()};
     const std::string q = a.flags.count("dry-run") ? "?dry_run=true" : "";
-    return Built{ApiRequest{"POST", v1 + "findings/import" + q, {{"Content-Type", "text/csv"}}, bytes.str()}, "", {}};
+    return Built{ApiRequest{"POST", v1 + "findings/import" + q, {{"Content-Type", "text/csv"}}, std::move(*bytes)}, "", {}};
   }
   if (cmd == "export") {
     if (sub == "poam") {
@@ -255,14 +253,12 @@ std::variant<Built, Usage> build(const CliArgs& a) {
     if (sub == "list") return Built{get(v1 + "evidence?limit=1000").request, "", {"id", "filename", "size", "valid_until", "findings", "controls"}};
     if (sub == "add") {
       if (auto u = need(3, "a file")) return *u;
-      std::ifstream in(id, std::ios::binary);
-      if (!in) return Usage{fmt::format("cannot read {}", id)};
-      std::ostringstream bytes;
-      bytes << in.rdbuf();
+      auto bytes = read_local_file(id);
+      if (!bytes) return Usage{bytes.status().message()};
       std::string name = id.substr(id.find_last_of('/') == std::string::npos ? 0 : id.find_last_of('/') + 1);
       std::string q = "?filename=" + percent_encode(name) +
                       [&] { std::string r = query(a, {{"finding", "finding"}, {"control", "control"}, {"collected-on", "collected_on"}, {"valid-until", "valid_until"}}); return r.empty() ? r : "&" + r.substr(1); }();
-      return Built{ApiRequest{"POST", v1 + "evidence" + q, {{"Content-Type", opt("type").value_or("application/octet-stream")}}, bytes.str()}, "", {}};
+      return Built{ApiRequest{"POST", v1 + "evidence" + q, {{"Content-Type", opt("type").value_or("application/octet-stream")}}, std::move(*bytes)}, "", {}};
     }
     if (auto u = need(3, "an evidence id")) return *u;
     const std::string path = v1 + "evidence/" + percent_encode(id);
@@ -399,6 +395,14 @@ void print_human(const Built& b, const Value& v, const std::string& command) {
 }
 
 }  // namespace
+
+Result<std::string> read_local_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  if (in) bytes << in.rdbuf();
+  if (!in) return io_error(fmt::format("cannot read {}", path));
+  return bytes.str();
+}
 
 std::string api_command_usage(const std::string& command) {
   auto it = usages().find(command);

@@ -21,6 +21,10 @@ struct CliArgs {
 // The command's usage line with an example, or "" when `command` is not an API command.
 std::string api_command_usage(const std::string& command);
 
+// The whole content of a local file (an upload, a CSV, a key or tree head to check against);
+// kIoError "cannot read PATH" when it cannot be read.
+Result<std::string> read_local_file(const std::string& path);
+
 // Runs the command; returns the exit code (0 ok, 1 rejected, 2 usage, 3 I/O or internal).
 int run_api_command(const CliArgs& args, ApiClient& client);
 

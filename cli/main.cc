@@ -253,14 +253,6 @@ struct Args {
   CliArgs cli;  // the same words, for the commands that are API requests
 };
 
-Result<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error(fmt::format("cannot read {}", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // gaplog bundle verify FILE: needs no data directory and no server.
 int verify_bundle(const Args& args) {
   if (args.cli.words.size() != 3 || args.cli.words[1] != "verify") {
@@ -271,7 +263,7 @@ int verify_bundle(const Args& args) {
                                       std::pair{"since", &options.earlier_tree_head_json}}) {
     auto it = args.options.find(option);
     if (it == args.options.end()) continue;
-    auto text = read_text_file(it->second);
+    auto text = read_local_file(it->second);
     if (!text) return fail(text.status());
     *field = std::move(*text);
   }

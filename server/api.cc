@@ -270,6 +270,9 @@ class Api::Impl {
   // Calls fn(state, date) with the current state, or the state as of the `as_of` /
   // `as_known_at` query parameters.
   ApiResponse with_state(Call& call, const std::function<ApiResponse(const ProgramState&, Date)>& fn);
+  // The same, also telling fn how many events of the log the state folds (as known at
+  // `as_known_at`, or all of them).
+  ApiResponse with_state(Call& call, const std::function<ApiResponse(const ProgramState&, Date, uint64_t)>& fn);
   Result<AsOf> as_of_params(const Call& call) const;
 
   // Endpoints.
@@ -617,14 +620,22 @@ Result<AsOf> Api::Impl::as_of_params(const Call& call) const {
 
 ApiResponse Api::Impl::with_state(Call& call,
                                   const std::function<ApiResponse(const ProgramState&, Date)>& fn) {
+  return with_state(call, [&](const ProgramState& s, Date d, uint64_t) { return fn(s, d); });
+}
+
+ApiResponse Api::Impl::with_state(Call& call,
+                                  const std::function<ApiResponse(const ProgramState&, Date, uint64_t)>& fn) {
   auto as_of = as_of_params(call);
   if (!as_of) return error_response(as_of.status());
   if (!call.query.find("as_of") && !call.query.find("as_known_at")) {
-    return service_.read([&](const ProgramState& s) { return fn(s, as_of->date); });
+    return service_.read_with_seq([&](const ProgramState& s, uint64_t seq) { return fn(s, as_of->date, seq); });
   }
   auto state = history_.state_at(*as_of);
   if (!state) return error_response(state.status());
-  return fn(*state, as_of->date);
+  auto seq = as_of->known_at ? count_recorded_before(*store_.log, *as_of->known_at + 1)
+                             : Result<uint64_t>(store_.log->last_seq());
+  if (!seq) return error_response(seq.status());
+  return fn(*state, as_of->date, *seq);
 }
 
 // ---- program, scope, users, tokens ----
@@ -1479,30 +1490,15 @@ ApiResponse Api::Impl::get_verify(Call& call) {
 // ---- exports (SPEC §7) ----
 
 ApiResponse Api::Impl::get_poam(Call& call) {
-  auto as_of = as_of_params(call);
-  if (!as_of) return error_response(as_of.status());
-  PoamContext context{as_of->date, 0, 0, store_.signer->public_key_pem()};
-  auto poam_at = [&](const ProgramState& s, uint64_t seq) -> Result<Value> {
-    context.tree_size = seq;
+  return with_state(call, [&](const ProgramState& s, Date d, uint64_t seq) {
+    PoamContext context{d, 0, seq, store_.signer->public_key_pem()};
     if (seq > 0) {
-      GAPLOG_ASSIGN_OR_RETURN(Event last, store_.log->read(seq));
-      context.last_modified = last.recorded_at;
+      auto last = store_.log->read(seq);
+      if (!last) return error_response(last.status());
+      context.last_modified = last->recorded_at;
     }
-    return poam_json(s, context);
-  };
-  Result<Value> built = Value();
-  if (!call.query.find("as_of") && !call.query.find("as_known_at")) {
-    built = service_.read_with_seq(poam_at);
-  } else {
-    auto state = history_.state_at(*as_of);
-    if (!state) return error_response(state.status());
-    auto seq = as_of->known_at ? count_recorded_before(*store_.log, *as_of->known_at + 1)
-                               : Result<uint64_t>(store_.log->last_seq());
-    if (!seq) return error_response(seq.status());
-    built = poam_at(*state, *seq);
-  }
-  if (!built) return error_response(built.status());
-  return json_response(200, *built);
+    return json_response(200, poam_json(s, context));
+  });
 }
 
 ApiResponse Api::Impl::get_audit_bundle(Call& call) {

@@ -340,11 +340,13 @@ class MemberStream {
   std::optional<std::string> line() {
     if (left_ == 0) return std::nullopt;
     std::string out;
-    char c;
-    while (left_ > 0 && in_.get(c)) {
-      --left_;
-      if (c == '\n') return out;
-      out += c;
+    std::getline(in_, out);
+    const uint64_t consumed = out.size() + (in_.eof() ? 0 : 1);
+    if (consumed > left_) {  // an unterminated last line: what follows belongs to the next member
+      out.resize(left_);
+      left_ = 0;
+    } else {
+      left_ -= consumed;
     }
     return out;
   }

@@ -101,17 +101,15 @@ class PoamBuilder {
                                               .set("id", Value::string("risk-approver"))
                                               .set("title", Value::string("Risk acceptance approver"))));
     Value parties = Value::array();
-    std::vector<const UserState*> users;
-    for (const auto& [email, u] : state_.users) users.push_back(&u);
-    for (const UserState* u : users) {
+    for (const auto& [email, u] : state_.users) {
       parties.push(Value::object()
-                       .set("uuid", party_id(u->email))
+                       .set("uuid", party_id(u.email))
                        .set("type", Value::string("person"))
-                       .set("name", Value::string(oscal_string(u->name, u->email)))
-                       .set("email-addresses", Value::array().push(Value::string(u->email)))
-                       .set("props", Value::array().push(prop("role", name(u->role)))));
+                       .set("name", Value::string(oscal_string(u.name, u.email)))
+                       .set("email-addresses", Value::array().push(Value::string(u.email)))
+                       .set("props", Value::array().push(prop("role", name(u.role)))));
     }
-    if (!users.empty()) m.set("parties", std::move(parties));
+    if (!state_.users.empty()) m.set("parties", std::move(parties));  // OSCAL arrays are never empty
     return m;
   }
 

@@ -40,6 +40,28 @@ Status from_rocks(const rocksdb::Status& s, std::string_view what) {
 
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
+// An iterator over the keys in [lower, upper): RocksDB stops at the bound itself instead of the
+// caller comparing every key. Owns the bound that its read options point at, so it neither
+// moves nor copies.
+class RangeIterator {
+ public:
+  RangeIterator(rocksdb::DB& db, const std::string& lower, std::string upper)
+      : upper_(std::move(upper)), upper_slice_(upper_) {
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db.NewIterator(ro));
+    it_->Seek(lower);
+  }
+  RangeIterator(const RangeIterator&) = delete;
+  RangeIterator& operator=(const RangeIterator&) = delete;
+  rocksdb::Iterator* operator->() const { return it_.get(); }
+
+ private:
+  const std::string upper_;
+  const rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 Hash hash_from(std::string_view bytes) {
   Hash h{};
   std::copy_n(bytes.begin(), std::min(bytes.size(), h.size()), h.begin());
@@ -119,13 +141,9 @@ class StoredSubtrees final : public SubtreeHashSource {
       GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(first_seq, value));
       return e.leaf;
     }
-    rocksdb::ReadOptions ro;
-    const std::string upper = keys::event(first_seq + count);
-    rocksdb::Slice upper_slice(upper);
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    RangeIterator it(*db_, keys::event(first_seq), keys::event(first_seq + count));
     MerkleFrontier subtree;
-    for (it->Seek(keys::event(first_seq)); it->Valid(); it->Next()) {
+    for (; it->Valid(); it->Next()) {
       const std::string_view key = view(it->key());
       const uint64_t seq = first_seq + subtree.size();
       if (key.size() != 9 || keys::get_be64(key.substr(1)) != seq) return missing(level, index);
@@ -329,13 +347,9 @@ class EventLogImpl final : public EventLog {
     const uint64_t last = std::min(to_seq, last_seq());
     if (from_seq == 0) from_seq = 1;
     if (from_seq > last) return Status::ok();
-    rocksdb::ReadOptions ro;
-    const std::string upper = keys::event(last + 1);
-    rocksdb::Slice upper_slice(upper);
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    RangeIterator it(*db_, keys::event(from_seq), keys::event(last + 1));
     uint64_t expected = from_seq;
-    for (it->Seek(keys::event(from_seq)); it->Valid(); it->Next()) {
+    for (; it->Valid(); it->Next()) {
       const std::string_view key = view(it->key());
       const uint64_t seq = keys::get_be64(key.substr(1));
       if (key.size() != 9 || seq != expected) {
@@ -416,12 +430,8 @@ class EventLogImpl final : public EventLog {
     const uint64_t last = last_seq();
     std::vector<std::pair<Micros, uint64_t>> on_time;
     {
-      rocksdb::ReadOptions ro;
-      const std::string upper = keys::recorded(to, 0);
-      rocksdb::Slice upper_slice(upper);
-      ro.iterate_upper_bound = &upper_slice;
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
-      for (it->Seek(keys::recorded(from, 0)); it->Valid(); it->Next()) {
+      RangeIterator it(*db_, keys::recorded(from, 0), keys::recorded(to, 0));
+      for (; it->Valid(); it->Next()) {
         const std::string_view key = view(it->key());
         const std::string_view runs = view(it->value());
         if (key.size() != 17 || runs.size() % 16 != 0) {
@@ -439,12 +449,8 @@ class EventLogImpl final : public EventLog {
     }
     std::vector<std::pair<Micros, uint64_t>> backfilled;
     {
-      rocksdb::ReadOptions ro;
-      const std::string upper = keys::occurred(to, 0);
-      rocksdb::Slice upper_slice(upper);
-      ro.iterate_upper_bound = &upper_slice;
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
-      for (it->Seek(keys::occurred(from, 0)); it->Valid(); it->Next()) {
+      RangeIterator it(*db_, keys::occurred(from, 0), keys::occurred(to, 0));
+      for (; it->Valid(); it->Next()) {
         const std::string_view key = view(it->key());
         if (key.size() != 17) return corruption("an occurred_at index entry is damaged; run verify");
         const uint64_t seq = keys::get_be64(key.substr(9));

@@ -89,12 +89,21 @@ std::string TreeHeadSigner::sign(std::string_view message) const {
   return sig;
 }
 
-Result<std::string> public_key_fingerprint(std::string_view public_key_pem) {
-  BioPtr bio(BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())));
+namespace {
+
+// The Ed25519 public key in a PEM text, or null when it holds none.
+PkeyPtr read_ed25519_public_key(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) {
-    return invalid_argument("the public key is not an Ed25519 public key in PEM form");
-  }
+  if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) return nullptr;
+  return key;
+}
+
+}  // namespace
+
+Result<std::string> public_key_fingerprint(std::string_view public_key_pem) {
+  PkeyPtr key = read_ed25519_public_key(public_key_pem);
+  if (!key) return invalid_argument("the public key is not an Ed25519 public key in PEM form");
   unsigned char* der = nullptr;
   const int length = i2d_PUBKEY(key.get(), &der);
   if (length <= 0) return invalid_argument("the public key cannot be encoded");
@@ -104,9 +113,8 @@ Result<std::string> public_key_fingerprint(std::string_view public_key_pem) {
 }
 
 bool verify_tree_head_signature(std::string_view public_key_pem, const StoredTreeHead& head) {
-  BioPtr bio(BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())));
-  PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) return false;
+  PkeyPtr key = read_ed25519_public_key(public_key_pem);
+  if (!key) return false;
   const std::string message = tree_head_message(head.tree_size, head.root, head.timestamp);
   MdCtxPtr ctx(EVP_MD_CTX_new());
   return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
