@@ -19,6 +19,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include "domain/event_codec.h"
@@ -252,6 +253,12 @@ class EventLogImpl final : public EventLog {
       : options_(options), env_(std::move(env)), db_(std::move(db)), stored_(db_.get()) {}
 
   ~EventLogImpl() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      stopping_ = true;
+      committer_cv_.notify_one();
+    }
+    if (committer_.joinable()) committer_.join();
     db_->Close().PermitUncheckedError();
   }
 
@@ -310,13 +317,40 @@ class EventLogImpl final : public EventLog {
     return ticket;
   }
 
-  // Waits until `w` is committed by a leader, or leads a group itself when it reaches the front.
+  void append_async(AppendRequest request, AppendCallback done) override {
+    auto w = std::make_unique<Writer>();
+    w->request = std::move(request);
+    w->callback = std::move(done);
+    Status shape = validate_shape(w->request, options_.max_events_per_append);
+    std::lock_guard lock(queue_mu_);
+    if (!committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
+    if (!shape.is_ok()) {
+      w->result = std::move(shape);
+      answered_.push_back(w.release());
+      committer_cv_.notify_one();
+      return;
+    }
+    writers_.push_back(w.release());
+    if (!leader_active_) committer_cv_.notify_one();
+  }
+
+  // Waits until `w` is committed by a leader, or leads a group itself whenever no one else
+  // does (whether or not `w` is at the front: a waiting appender never waits for the commit
+  // thread, which may be busy running callbacks).
   Result<AppendResult> wait_for(Writer& w) {
     std::unique_lock lock(queue_mu_);
-    while (!w.done && &w != writers_.front()) w.cv.wait(lock);
-    if (w.done) return std::move(*w.result);
+    while (true) {
+      while (!w.done && leader_active_) w.cv.wait(lock);
+      if (w.done) return std::move(*w.result);
+      lead(lock);
+    }
+  }
 
-    // This writer leads: take every queued batch (bounded) and commit them together.
+  // Commits the group at the front of the queue; called with the queue lock held and no leader
+  // active, returns with it held. Waiting members are woken, async members handed to the
+  // commit thread, and the next leader is woken.
+  void lead(std::unique_lock<std::mutex>& lock) {
+    leader_active_ = true;
     std::vector<Writer*> group;
     size_t events = 0;
     for (Writer* other : writers_) {
@@ -327,15 +361,63 @@ class EventLogImpl final : public EventLog {
     lock.unlock();
     commit_group(group);
     lock.lock();
-    for (size_t i = 0; i < group.size(); ++i) writers_.pop_front();
+    writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(group.size()));
+    leader_active_ = false;
+    bool answered = false;
     for (Writer* other : group) {
-      if (other == &w) continue;
-      other->done = true;
-      other->cv.notify_one();
+      if (other->callback) {
+        answered_.push_back(other);
+        answered = true;
+      } else {
+        other->done = true;
+        other->cv.notify_one();
+      }
     }
-    if (!writers_.empty()) writers_.front()->cv.notify_one();
-    lock.unlock();
-    return std::move(*w.result);
+    if (writers_.empty()) {
+      if (answered || stopping_) committer_cv_.notify_one();
+      return;
+    }
+    // The next leader: the first waiting appender, else the commit thread.
+    auto waiting = std::find_if(writers_.begin(), writers_.end(), [](Writer* x) { return !x->callback; });
+    if (waiting != writers_.end()) {
+      (*waiting)->cv.notify_one();
+      if (answered) committer_cv_.notify_one();
+    } else {
+      committer_cv_.notify_one();
+    }
+  }
+
+  // The commit thread: answers async appends (first, so that their responses leave before the
+  // next sync) and leads groups when no waiting appender does. Runs until the log is destroyed
+  // and nothing is left to commit or answer.
+  void commit_loop() {
+    std::unique_lock lock(queue_mu_);
+    while (true) {
+      committer_cv_.wait(lock, [&] {
+        return !answered_.empty() || (!leader_active_ && !writers_.empty()) ||
+               (stopping_ && writers_.empty());
+      });
+      if (!answered_.empty()) {
+        std::vector<Writer*> batch(answered_.begin(), answered_.end());
+        answered_.clear();
+        lock.unlock();
+        for (Writer* w : batch) {
+          std::unique_ptr<Writer> owned(w);
+          try {
+            owned->callback(std::move(*owned->result));
+          } catch (...) {
+            // A callback must not throw; one that does loses only its own answer.
+          }
+        }
+        lock.lock();
+        continue;
+      }
+      if (!leader_active_ && !writers_.empty()) {
+        lead(lock);
+        continue;
+      }
+      if (stopping_ && writers_.empty()) return;
+    }
   }
 
   uint64_t last_seq() const override { return committed_seq_.load(std::memory_order_acquire); }
@@ -671,8 +753,9 @@ class EventLogImpl final : public EventLog {
   struct Writer {
     AppendRequest request;
     std::optional<Result<AppendResult>> result;
-    bool done = false;
-    std::condition_variable cv;
+    bool done = false;            // waiting appenders: result is set
+    std::condition_variable cv;   // waiting appenders: woken when done or asked to lead
+    AppendCallback callback;      // async appends: owned by the queue, answered by the committer
   };
 
   class Ticket final : public QueuedAppend {
@@ -1007,9 +1090,14 @@ class EventLogImpl final : public EventLog {
   std::unique_ptr<rocksdb::DB> db_;
   StoredSubtrees stored_;
 
-  // Writer queue for group commit.
+  // Writer queue for group commit, and the commit thread (started by the first append_async).
   std::mutex queue_mu_;
   std::deque<Writer*> writers_;
+  bool leader_active_ = false;    // a group is being committed
+  std::deque<Writer*> answered_;  // async appends whose callbacks are due
+  std::condition_variable committer_cv_;
+  bool stopping_ = false;
+  std::thread committer_;
 
   // Leader-only state (touched by one leader at a time, serialised by the queue).
   TimeOrderedIds id_generator_;

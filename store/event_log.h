@@ -10,7 +10,11 @@
 //   and ≥ the occurred_at of the previous event of its stream (else kRuleViolation).
 //   Whether the actor may back-fill is a domain rule, not the log's.
 // - Concurrent appenders are grouped: one leader validates a whole queue of batches, writes
-//   them in one WriteBatch with one WAL sync, and answers every member (group commit).
+//   them in one WriteBatch with one WAL sync, and answers every member (group commit). The
+//   leader is a thread waiting in append() / QueuedAppend::wait(), or, for batches nobody
+//   waits for (append_async), the log's commit thread, which also runs their callbacks; a
+//   waiting appender never depends on the commit thread, so a callback that blocks cannot
+//   hold up a synchronous append.
 // - Readers never see seq N+1 before seq N: reads are bounded by the last committed seq.
 // - The Merkle tree (RFC 6962) is maintained on append, in the same batch: each leaf hash with
 //   its event, the complete subtrees of level >= 4 it completes, and the right edge's lower
@@ -101,6 +105,15 @@ class EventLog {
     virtual Result<AppendResult> wait() = 0;  // call at most once
   };
   virtual std::unique_ptr<QueuedAppend> append_queued(AppendRequest request) = 0;
+
+  // The same without a waiting thread: places the batch in the commit queue at once (in order
+  // with append_queued()) and calls `done` with its result exactly once, when it is committed
+  // or refused. `done` runs on the log's commit thread, never on the caller's (even for a batch
+  // refused before queueing), outside every lock of the log; it may block briefly (take a
+  // lock) and may queue further appends, but must not wait for one to commit. Batches whose
+  // callbacks are still pending when the log is destroyed are committed and answered first.
+  using AppendCallback = std::function<void(Result<AppendResult>)>;
+  virtual void append_async(AppendRequest request, AppendCallback done) = 0;
 
   // The last committed seq (the tree size).
   virtual uint64_t last_seq() const = 0;
