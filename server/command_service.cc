@@ -201,6 +201,54 @@ Result<std::optional<CommandOutcome>> CommandService::replay(const std::string& 
   return std::optional<CommandOutcome>(std::move(outcome));
 }
 
+Result<CommandService::Prepared> CommandService::prepare_locked(const std::string& actor,
+                                                                const Command& command,
+                                                                const CommandOptions& options) {
+  CommandContext ctx{actor, clock_.now(), options.occurred_at};
+  ctx.findings_taken = findings_taken_;
+  ctx.evidence_taken = evidence_taken_;
+  GAPLOG_ASSIGN_OR_RETURN(Decision decision, decide(state_, ctx, command));
+  if (options.if_match && !decision.expected_versions.empty() &&
+      decision.expected_versions.front().second != *options.if_match) {
+    return version_conflict(fmt::format(
+        "{} is at version {}, not {}: it changed since you read it; read it again and retry",
+        decision.subject, decision.expected_versions.front().second, *options.if_match));
+  }
+  Prepared p;
+  p.subject = decision.subject;
+  p.request.expected_versions = std::move(decision.expected_versions);
+  for (size_t i = 0; i < decision.events.size(); ++i) {
+    if (auto* f = std::get_if<FindingRecorded>(&decision.events[i].payload)) p.taken.finding = id_number(f->finding_id);
+    if (auto* e = std::get_if<EvidenceUploaded>(&decision.events[i].payload)) p.taken.evidence = id_number(e->evidence_id);
+    NewEvent e{std::move(decision.events[i].stream), {}, options.occurred_at, actor,
+               std::move(decision.events[i].payload)};
+    if (options.idempotency_key) e.id = idempotent_event_id(actor, *options.idempotency_key, i);
+    p.request.events.push_back(std::move(e));
+  }
+  findings_taken_ = std::max(findings_taken_, p.taken.finding);
+  evidence_taken_ = std::max(evidence_taken_, p.taken.evidence);
+  return p;
+}
+
+void CommandService::release_locked(const Taken& taken) {
+  // A number given to a batch that failed is handed out again, unless a later decision took a
+  // higher one already (then it stays a gap: rare, and harmless).
+  if (taken.finding != 0 && findings_taken_ == taken.finding) --findings_taken_;
+  if (taken.evidence != 0 && evidence_taken_ == taken.evidence) --evidence_taken_;
+}
+
+Status CommandService::fold_committed(const std::vector<Event>& events) {
+  if (events.empty() || applied_seq_.load(std::memory_order_acquire) >= events.back().seq) {
+    return catch_up();
+  }
+  std::unique_lock lock(mu_);
+  if (applied_seq_ + 1 == events.front().seq) {
+    for (const Event& e : events) evolve(state_, e);
+    applied_seq_.store(events.back().seq, std::memory_order_release);
+  }
+  return catch_up_locked();
+}
+
 Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, const Command& command,
                                                const CommandOptions& options) {
   const std::string actor = normalize_email(raw_actor);
@@ -215,56 +263,70 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     // holds the lock through its sync: no new decision can overtake it, so contention cannot
     // starve it.
     const bool exclusive = attempt > 0;
-    AppendRequest request;
-    std::string subject;
     std::unique_lock lock(mu_);
     GAPLOG_RETURN_IF_ERROR(catch_up_locked());
     if (options.idempotency_key) {
       GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
       if (replayed) return std::move(*replayed);
     }
-    CommandContext ctx{actor, clock_.now(), options.occurred_at};
-    ctx.findings_taken = findings_taken_;
-    ctx.evidence_taken = evidence_taken_;
-    GAPLOG_ASSIGN_OR_RETURN(Decision decision, decide(state_, ctx, command));
-    if (options.if_match && !decision.expected_versions.empty() &&
-        decision.expected_versions.front().second != *options.if_match) {
-      return version_conflict(fmt::format(
-          "{} is at version {}, not {}: it changed since you read it; read it again and retry",
-          decision.subject, decision.expected_versions.front().second, *options.if_match));
-    }
-    subject = decision.subject;
-    request.expected_versions = std::move(decision.expected_versions);
-    uint64_t took_finding = 0, took_evidence = 0;
-    for (size_t i = 0; i < decision.events.size(); ++i) {
-      if (auto* f = std::get_if<FindingRecorded>(&decision.events[i].payload)) took_finding = id_number(f->finding_id);
-      if (auto* e = std::get_if<EvidenceUploaded>(&decision.events[i].payload)) took_evidence = id_number(e->evidence_id);
-      NewEvent e{std::move(decision.events[i].stream), {}, options.occurred_at, actor,
-                 std::move(decision.events[i].payload)};
-      if (options.idempotency_key) e.id = idempotent_event_id(actor, *options.idempotency_key, i);
-      request.events.push_back(std::move(e));
-    }
-    findings_taken_ = std::max(findings_taken_, took_finding);
-    evidence_taken_ = std::max(evidence_taken_, took_evidence);
-    auto queued = log_.append_queued(std::move(request));
+    GAPLOG_ASSIGN_OR_RETURN(Prepared prepared, prepare_locked(actor, command, options));
+    auto queued = log_.append_queued(std::move(prepared.request));
     if (!exclusive) lock.unlock();
     auto appended = queued->wait();
     if (!appended) {
       if (!lock.owns_lock()) lock.lock();
-      // A number given to a batch that failed is handed out again, unless a later decision
-      // took a higher one already (then it stays a gap: rare, and harmless).
-      if (took_finding != 0 && findings_taken_ == took_finding) --findings_taken_;
-      if (took_evidence != 0 && evidence_taken_ == took_evidence) --evidence_taken_;
+      release_locked(prepared.taken);
       if (appended.status().code() == Code::kVersionConflict) continue;  // decide again
       return appended.status();
     }
     // Fold the committed events in before answering. The writers of one group commit wake
     // together: the first to get here folds the whole group, the others find the state caught
     // up without queueing for the lock.
-    GAPLOG_RETURN_IF_ERROR(lock.owns_lock() ? catch_up_locked() : catch_up());
-    return CommandOutcome{std::move(appended->events), appended->replayed, subject};
+    if (lock.owns_lock()) lock.unlock();
+    GAPLOG_RETURN_IF_ERROR(fold_committed(appended->events));
+    return CommandOutcome{std::move(appended->events), appended->replayed, prepared.subject};
   }
   return unavailable("the program changed under this command too many times in a row; retry");
+}
+
+void CommandService::execute_async(const std::string& raw_actor, const Command& command,
+                                   const CommandOptions& options, AsyncDone done) {
+  if (options.idempotency_key) return done(std::nullopt);
+  std::optional<Result<Prepared>> prepared;
+  {
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock() || applied_seq_.load(std::memory_order_acquire) < log_.last_seq()) {
+      lock = {};
+    } else {
+      prepared = prepare_locked(normalize_email(raw_actor), command, options);
+      if (*prepared) {
+        // Queued under the lock: batches enter the log in the order they were decided.
+        const Taken taken = (*prepared)->taken;
+        std::string subject = (*prepared)->subject;
+        log_.append_async(
+            std::move((*prepared)->request),
+            [this, taken, subject = std::move(subject), done = std::move(done)](Result<AppendResult> appended) {
+              if (!appended) {
+                {
+                  std::unique_lock relock(mu_);
+                  release_locked(taken);
+                }
+                // A concurrent writer got there first: nothing was written; decide again, the
+                // blocking way (which retries under the lock).
+                if (appended.status().code() == Code::kVersionConflict) return done(std::nullopt);
+                return done(Result<CommandOutcome>(appended.status()));
+              }
+              if (Status folded = fold_committed(appended->events); !folded.is_ok()) {
+                return done(Result<CommandOutcome>(folded));
+              }
+              done(CommandOutcome{std::move(appended->events), appended->replayed, subject});
+            });
+        return;
+      }
+    }
+  }
+  if (!prepared) return done(std::nullopt);
+  done(Result<CommandOutcome>(prepared->status()));
 }
 
 }  // namespace gaplog

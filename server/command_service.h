@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -63,6 +64,19 @@ class CommandService {
   Result<CommandOutcome> execute(const std::string& actor, const Command& command,
                                  const CommandOptions& options = {});
 
+  // As execute(), without blocking the calling thread (for a server's I/O threads): when the
+  // state is caught up with the log and its lock is free, decides at once and queues the
+  // append; `done` then gets the outcome on the log's commit thread, after the events are
+  // durable and folded into the state. A refusal (a rule, a stale If-Match) goes to `done` at
+  // once, on the calling thread. `done` gets nullopt, maybe at once, when the command cannot be
+  // run this way: it has an Idempotency-Key (a replay reads the log), the state is busy or
+  // behind, or a concurrent writer changed its streams; nothing was written then, and the
+  // caller runs execute() instead on a thread that may block. `done` is called exactly once,
+  // never with a lock of the service held.
+  using AsyncDone = std::function<void(std::optional<Result<CommandOutcome>>)>;
+  void execute_async(const std::string& actor, const Command& command, const CommandOptions& options,
+                     AsyncDone done);
+
   // Several commands as one atomic append: each is decided against the state as the earlier
   // ones in the batch leave it. Every command is decided, so that every refusal is reported:
   // `refusals` gets (index, status) for each refused command, and then nothing is appended
@@ -109,6 +123,26 @@ class CommandService {
   // Looks the token's SHA-256 up in the state; the caller holds the lock (shared or exclusive).
   Result<Principal> principal_locked(std::string_view token_hash) const;
   Result<std::optional<CommandOutcome>> replay(const std::string& actor, const std::string& key);
+
+  // The finding and evidence numbers a decision took (see CommandContext).
+  struct Taken {
+    uint64_t finding = 0;
+    uint64_t evidence = 0;
+  };
+  struct Prepared {
+    AppendRequest request;
+    std::string subject;
+    Taken taken;
+  };
+  // Decides `command` against the state (caught up; the lock held exclusively) and builds its
+  // append, reserving the numbers it takes.
+  Result<Prepared> prepare_locked(const std::string& actor, const Command& command,
+                                  const CommandOptions& options);
+  // Gives back the numbers of a batch that failed (lock held exclusively).
+  void release_locked(const Taken& taken);
+  // Folds just-committed events into the state (from the events themselves when they are the
+  // next ones, else by catching up with the log).
+  Status fold_committed(const std::vector<Event>& events);
 
   EventLog& log_;
   Clock& clock_;

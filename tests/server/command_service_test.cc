@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -11,6 +13,13 @@ namespace gaplog {
 namespace {
 
 using testing::kT0;
+
+// A comment written to the log directly, as another component would.
+AppendRequest one_comment(const std::string& stream, const std::string& id) {
+  AppendRequest r;
+  r.events.push_back(NewEvent{stream, {}, std::nullopt, "ed@example.com", CommentAdded{id, "x"}});
+  return r;
+}
 
 class CommandServiceTest : public ::testing::Test {
  protected:
@@ -115,6 +124,151 @@ TEST_F(CommandServiceTest, DeactivatedUserIsRefusedAtOnce) {
   must(kAdmin, DeactivateUser{kOwner, "left"});
   auto r = svc_->execute(kOwner, AddComment{"F-1", "hi"});
   EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+}
+
+// execute_async: the answer of one call, and whether it came before the call returned.
+struct AsyncAnswer {
+  std::promise<std::optional<Result<CommandOutcome>>> promise;
+  std::future<std::optional<Result<CommandOutcome>>> future = promise.get_future();
+  std::atomic<bool> returned{false};
+  std::atomic<bool> answered_before_return{false};
+  std::thread::id thread;
+
+  CommandService::AsyncDone done() {
+    return [this](std::optional<Result<CommandOutcome>> r) {
+      answered_before_return = !returned;
+      thread = std::this_thread::get_id();
+      promise.set_value(std::move(r));
+    };
+  }
+  std::optional<Result<CommandOutcome>> get() {
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    return future.get();
+  }
+};
+
+void run_async(CommandService& svc, AsyncAnswer& a, const std::string& actor, const Command& cmd,
+               const CommandOptions& o = {}) {
+  svc.execute_async(actor, cmd, o, a.done());
+  a.returned = true;
+}
+
+TEST_F(CommandServiceTest, ExecuteAsyncCommitsFoldsAndAnswersOnTheCommitThread) {
+  AsyncAnswer a;
+  std::optional<bool> folded_when_answered;
+  svc_->execute_async(kEditor, finding(), {}, [&](std::optional<Result<CommandOutcome>> r) {
+    // The service may be read from the callback: no lock of it is held, and it is caught up.
+    folded_when_answered = svc_->read([](const ProgramState& s) { return s.finding("F-1") != nullptr; });
+    a.thread = std::this_thread::get_id();
+    a.promise.set_value(std::move(r));
+  });
+  auto r = a.get();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->is_ok()) << r->status().to_string();
+  EXPECT_EQ((*r)->subject, "finding/F-1");
+  ASSERT_EQ((*r)->events.size(), 1u);
+  EXPECT_EQ((*r)->events[0].seq, log_->last_seq());
+  EXPECT_EQ(folded_when_answered, std::optional<bool>(true));
+  EXPECT_NE(a.thread, std::this_thread::get_id());
+  // The next command, async or not, sees it.
+  EXPECT_EQ(must(kEditor, finding()).subject, "finding/F-2");
+}
+
+TEST_F(CommandServiceTest, ExecuteAsyncAnswersARefusalAtOnceAndWritesNothing) {
+  must(kEditor, finding());
+  const uint64_t size = log_->last_seq();
+  AsyncAnswer unknown;
+  run_async(*svc_, unknown, kEditor, AssignFinding{"F-9", kOwner});
+  auto r = unknown.get();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status().code(), Code::kNotFound);
+  EXPECT_TRUE(unknown.answered_before_return);
+  AsyncAnswer stale;
+  CommandOptions o;
+  o.if_match = 7;
+  run_async(*svc_, stale, kEditor, AssignFinding{"F-1", kEditor}, o);
+  r = stale.get();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status().code(), Code::kVersionConflict);
+  EXPECT_EQ(log_->last_seq(), size);
+}
+
+TEST_F(CommandServiceTest, ExecuteAsyncLeavesIdempotentAndStaleCommandsToExecute) {
+  const uint64_t size = log_->last_seq();
+  AsyncAnswer keyed;
+  CommandOptions o;
+  o.idempotency_key = "k-1";
+  run_async(*svc_, keyed, kEditor, finding(), o);
+  EXPECT_FALSE(keyed.get().has_value());
+  EXPECT_TRUE(keyed.answered_before_return);
+  // The state is behind the log (another component appended): not decided on a stale state.
+  AppendRequest direct;
+  direct.events.push_back(NewEvent{"misc", {}, std::nullopt, kEditor, CommentAdded{"misc", "x"}});
+  ASSERT_TRUE(log_->append(std::move(direct)).is_ok());
+  AsyncAnswer behind;
+  run_async(*svc_, behind, kEditor, finding());
+  EXPECT_FALSE(behind.get().has_value());
+  EXPECT_EQ(log_->last_seq(), size + 1);
+}
+
+TEST_F(CommandServiceTest, ExecuteAsyncHandsAConflictWithAConcurrentWriterBackToExecute) {
+  must(kEditor, finding());  // F-1 at version 1
+  // Hold the log's commit thread in a callback, so that what is queued next stays queued.
+  std::promise<void> in_callback, release;
+  std::shared_future<void> released = release.get_future().share();
+  log_->append_async(one_comment("misc", "misc"), [&](Result<AppendResult>) {
+    in_callback.set_value();
+    released.wait();
+  });
+  in_callback.get_future().wait();
+  svc_->read([](const ProgramState&) { return 0; });  // catch up with "misc"
+  // Another writer moves F-1 on, queued first; then the service decides against version 1.
+  log_->append_async(one_comment("finding/F-1", "F-1"), [](Result<AppendResult>) {});
+  AsyncAnswer a;
+  run_async(*svc_, a, kEditor, AssignFinding{"F-1", kEditor});
+  EXPECT_FALSE(a.answered_before_return);
+  release.set_value();
+  auto r = a.get();
+  EXPECT_FALSE(r.has_value()) << "a conflict with a concurrent writer goes back to execute()";
+  // Nothing of it was written; execute() decides again and succeeds.
+  auto again = svc_->execute(kEditor, AssignFinding{"F-1", kEditor});
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(again->events[0].version, 3u);
+  EXPECT_EQ(svc_->read([&](const ProgramState& s) { return s.finding("F-1")->owner; }), kEditor);
+}
+
+TEST_F(CommandServiceTest, AsyncAndBlockingWritersTogetherGetDistinctGapFreeFindingIds) {
+  constexpr int kThreads = 4, kEach = 15;
+  std::vector<std::thread> threads;
+  std::atomic<int> fell_back{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        if (t % 2 == 0) {
+          ASSERT_TRUE(svc_->execute(kEditor, finding()).is_ok());
+          continue;
+        }
+        AsyncAnswer a;
+        run_async(*svc_, a, kEditor, finding());
+        auto r = a.get();
+        if (!r) {
+          ++fell_back;
+          r = svc_->execute(kEditor, finding());
+        }
+        ASSERT_TRUE(r->is_ok()) << r->status().to_string();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids = svc_->read([](const ProgramState& s) {
+    std::set<std::string> out;
+    for (const auto& [id, f] : s.findings) out.insert(id);
+    return out;
+  });
+  EXPECT_EQ(ids.size(), size_t{kThreads * kEach}) << fell_back.load() << " fell back";
+  EXPECT_TRUE(ids.contains("F-60"));
+  EXPECT_FALSE(ids.contains("F-61"));
+  EXPECT_TRUE(log_->verify()->ok);
 }
 
 TEST_F(CommandServiceTest, StateFollowsWritesMadeDirectlyToTheLog) {
