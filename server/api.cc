@@ -213,6 +213,10 @@ struct Call {
   Query query;
   std::string actor;  // the authenticated user's e-mail
   Role role = Role::kAuditor;
+  // Set by start(): run() then executes the command without blocking, hands `start_done` to
+  // the service and sets `started`; the handler's return value is then unused.
+  RequestHandler::StartDone* start_done = nullptr;
+  bool started = false;
 };
 
 class Api::Impl {
@@ -225,6 +229,7 @@ class Api::Impl {
 
   ApiResponse handle(const ApiRequest& request, const std::string& acting_as = "");
   std::optional<ApiResponse> try_quick(const ApiRequest& request);
+  void start(const ApiRequest& request, RequestHandler::StartDone& done);
   // An evidence upload whose body is already in memory (the CLI, tests, the fuzzer).
   ApiResponse upload_in_memory(const ApiRequest& request, const std::string& acting_as);
   std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest& head,
@@ -237,6 +242,7 @@ class Api::Impl {
     std::vector<std::string> pattern;  // "{}" matches one segment
     std::vector<std::string_view> query;
     Handler handler;
+    bool starts = false;  // the handler only runs one command through run(): start() may serve it
   };
 
   void build_routes();
@@ -351,46 +357,51 @@ void Api::Impl::build_routes() {
       pattern.push_back(path.substr(i, j - i));
       i = j + 1;
     }
-    routes_.push_back({std::move(method), std::move(pattern), std::move(query), h});
+    routes_.push_back({std::move(method), std::move(pattern), std::move(query), h, false});
+  };
+  // A write whose handler runs one command through run().
+  auto add_write = [&](std::string method, std::string path, Handler h) {
+    add(std::move(method), std::move(path), none, h);
+    routes_.back().starts = true;
   };
   add("GET", "criteria", none, &Impl::get_criteria);
   add("GET", "me", none, &Impl::get_me);
   add("GET", "program", as_of, &Impl::get_program);
-  add("PUT", "program", none, &Impl::put_program);
+  add_write("PUT", "program", &Impl::put_program);
   add("GET", "scope", as_of, &Impl::get_scope);
-  add("PUT", "scope", none, &Impl::put_scope);
-  add("POST", "users", none, &Impl::post_user);
+  add_write("PUT", "scope", &Impl::put_scope);
+  add_write("POST", "users", &Impl::post_user);
   add("GET", "users", page, &Impl::list_users);
   add("GET", "users/{}", as_of, &Impl::get_user);
-  add("POST", "users/{}/role", none, &Impl::post_user_role);
-  add("POST", "users/{}/deactivate", none, &Impl::post_user_deactivate);
+  add_write("POST", "users/{}/role", &Impl::post_user_role);
+  add_write("POST", "users/{}/deactivate", &Impl::post_user_deactivate);
   add("POST", "users/{}/tokens", none, &Impl::post_user_token);
   add("DELETE", "tokens/{}", none, &Impl::delete_token);
-  add("POST", "controls", none, &Impl::post_control);
+  add_write("POST", "controls", &Impl::post_control);
   add("GET", "controls", page, &Impl::list_controls);
   add("GET", "controls/{}", as_of, &Impl::get_control);
-  add("PATCH", "controls/{}", none, &Impl::patch_control);
-  add("POST", "controls/{}/status", none, &Impl::post_control_status);
-  add("POST", "findings", none, &Impl::post_finding);
+  add_write("PATCH", "controls/{}", &Impl::patch_control);
+  add_write("POST", "controls/{}/status", &Impl::post_control_status);
+  add_write("POST", "findings", &Impl::post_finding);
   add("POST", "findings/import", {"dry_run"}, &Impl::post_findings_import);
   add("GET", "findings",
       {"limit", "after", "as_of", "as_known_at", "status", "owner", "severity", "criterion", "overdue"},
       &Impl::list_findings);
   add("GET", "findings/{}", as_of, &Impl::get_finding);
   add("GET", "findings/{}/history", none, &Impl::get_finding_history);
-  add("PATCH", "findings/{}", none, &Impl::patch_finding);
-  add("POST", "findings/{}/assign", none, &Impl::post_finding_assign);
-  add("POST", "findings/{}/due-date", none, &Impl::post_finding_due_date);
-  add("POST", "findings/{}/status", none, &Impl::post_finding_status);
-  add("POST", "findings/{}/risk-acceptance", none, &Impl::post_finding_risk);
-  add("POST", "findings/{}/comments", none, &Impl::post_finding_comment);
+  add_write("PATCH", "findings/{}", &Impl::patch_finding);
+  add_write("POST", "findings/{}/assign", &Impl::post_finding_assign);
+  add_write("POST", "findings/{}/due-date", &Impl::post_finding_due_date);
+  add_write("POST", "findings/{}/status", &Impl::post_finding_status);
+  add_write("POST", "findings/{}/risk-acceptance", &Impl::post_finding_risk);
+  add_write("POST", "findings/{}/comments", &Impl::post_finding_comment);
   // POST evidence streams its body: see begin_upload(). Listed so that 405s name it.
   add("POST", "evidence", {"filename", "finding", "control", "collected_on", "valid_until"}, nullptr);
   add("GET", "evidence", page, &Impl::list_evidence);
   add("GET", "evidence/{}", as_of, &Impl::get_evidence);
   add("GET", "evidence/{}/content", none, &Impl::get_evidence_content);
-  add("POST", "evidence/{}/links", none, &Impl::post_evidence_link);
-  add("POST", "evidence/{}/unlinks", none, &Impl::post_evidence_unlink);
+  add_write("POST", "evidence/{}/links", &Impl::post_evidence_link);
+  add_write("POST", "evidence/{}/unlinks", &Impl::post_evidence_unlink);
   add("GET", "readiness", as_of, &Impl::get_readiness);
   add("GET", "workloads", as_of, &Impl::get_workloads);
   add("GET", "timeline", {"from", "to", "step", "as_known_at"}, &Impl::get_timeline);
@@ -562,6 +573,24 @@ ApiResponse Api::Impl::write_command(Call& call, std::string_view entity, int st
 ApiResponse Api::Impl::run(Call& call, const Command& command, int status) {
   auto options = command_options(call.request);
   if (!options) return error_response(options.status());
+  if (call.start_done != nullptr) {
+    call.started = true;
+    service_.execute_async(
+        call.actor, command, *options,
+        [this, status, actor = call.actor, done = std::move(*call.start_done)](
+            std::optional<Result<CommandOutcome>> outcome) {
+          if (!outcome) return done(std::nullopt);
+          std::optional<ApiResponse> response;
+          try {
+            response = *outcome ? written(**outcome, status) : error_response(outcome->status());
+          } catch (const std::exception& e) {
+            response = error_response(internal_error(fmt::format("internal error: {}", e.what())));
+          }
+          response->user = actor;
+          done(std::move(response));
+        });
+    return ApiResponse{};
+  }
   auto outcome = service_.execute(call.actor, command, *options);
   if (!outcome) return error_response(outcome.status());
   return written(*outcome, status);
@@ -1583,6 +1612,34 @@ std::optional<ApiResponse> Api::Impl::try_quick(const ApiRequest& request) {
   return cached;
 }
 
+void Api::Impl::start(const ApiRequest& request, RequestHandler::StartDone& done) {
+  // Anything but the plain case (a known write route, a valid token of a non-auditor) goes to
+  // handle(), which answers it the one way it always does.
+  if (request.method != "POST" && request.method != "PUT" && request.method != "PATCH") return done(std::nullopt);
+  Role role;
+  auto actor = authenticate(request, &role, /*quick=*/true);
+  if (!actor || role == Role::kAuditor) return done(std::nullopt);
+  std::string allowed;
+  auto routed = route(request, &allowed);
+  if (!routed || !routed->first->starts) return done(std::nullopt);
+  auto& [r, call] = *routed;
+  call.actor = *actor;
+  call.role = role;
+  call.start_done = &done;
+  std::optional<ApiResponse> response;
+  try {
+    response = (this->*(r->handler))(call);
+  } catch (const std::exception&) {
+    // Thrown before a command took `done` (execute_async answers whatever happens to it):
+    // handle() will answer the request, and report the error.
+    if (!call.started) done(std::nullopt);
+    return;
+  }
+  if (call.started) return;  // `done` now belongs to the command
+  response->user = *actor;
+  done(std::move(response));  // refused before a command ran (the body, the headers)
+}
+
 // ---- Api ----
 
 Api::Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock, ApiOptions options)
@@ -1609,6 +1666,8 @@ std::optional<ApiResponse> Api::try_quick(const ApiRequest& request) {
     return std::nullopt;  // handle() will answer it, and report the error
   }
 }
+
+void Api::start(const ApiRequest& request, StartDone done) { impl_->start(request, done); }
 
 bool Api::streams_body(const ApiRequest& head) const {
   return head.method == "POST" &&

@@ -62,6 +62,10 @@ class Api final : public RequestHandler {
   uint64_t max_body_bytes() const override { return options_.max_json_bytes; }
   // GET /healthz, and GET /api/v1/readiness while its cached answer is current.
   std::optional<ApiResponse> try_quick(const ApiRequest& request) override;
+  // The writes that are one command (not token issue or revocation, the import, uploads) and
+  // carry no Idempotency-Key: decided on the calling thread when the state is free, answered
+  // from the log's commit thread once durable (CommandService::execute_async).
+  void start(const ApiRequest& request, StartDone done) override;
 
   const ApiOptions& options() const { return options_; }
 

@@ -292,41 +292,49 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
 void CommandService::execute_async(const std::string& raw_actor, const Command& command,
                                    const CommandOptions& options, AsyncDone done) {
   if (options.idempotency_key) return done(std::nullopt);
-  std::optional<Result<Prepared>> prepared;
-  {
+  // Held by the callback, and here too: a command that fails before it is queued (out of
+  // memory, no thread for the log) is still answered.
+  auto answer = std::make_shared<AsyncDone>(std::move(done));
+  std::optional<Result<CommandOutcome>> now;  // answered on this thread, after the lock
+  try {
     std::unique_lock lock(mu_, std::try_to_lock);
-    if (!lock.owns_lock() || applied_seq_.load(std::memory_order_acquire) < log_.last_seq()) {
-      lock = {};
-    } else {
-      prepared = prepare_locked(normalize_email(raw_actor), command, options);
-      if (*prepared) {
-        // Queued under the lock: batches enter the log in the order they were decided.
-        const Taken taken = (*prepared)->taken;
-        std::string subject = (*prepared)->subject;
-        log_.append_async(
-            std::move((*prepared)->request),
-            [this, taken, subject = std::move(subject), done = std::move(done)](Result<AppendResult> appended) {
-              if (!appended) {
-                {
-                  std::unique_lock relock(mu_);
-                  release_locked(taken);
+    if (lock.owns_lock() && applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) {
+      auto prepared = prepare_locked(normalize_email(raw_actor), command, options);
+      if (!prepared) {
+        now = Result<CommandOutcome>(prepared.status());
+      } else {
+        const Taken taken = prepared->taken;
+        try {
+          // Queued under the lock: batches enter the log in the order they were decided.
+          log_.append_async(
+              std::move(prepared->request),
+              [this, taken, subject = prepared->subject, answer](Result<AppendResult> appended) {
+                if (!appended) {
+                  {
+                    std::unique_lock relock(mu_);
+                    release_locked(taken);
+                  }
+                  // A concurrent writer got there first: nothing was written; decide again, the
+                  // blocking way (which retries under the lock).
+                  if (appended.status().code() == Code::kVersionConflict) return (*answer)(std::nullopt);
+                  return (*answer)(Result<CommandOutcome>(appended.status()));
                 }
-                // A concurrent writer got there first: nothing was written; decide again, the
-                // blocking way (which retries under the lock).
-                if (appended.status().code() == Code::kVersionConflict) return done(std::nullopt);
-                return done(Result<CommandOutcome>(appended.status()));
-              }
-              if (Status folded = fold_committed(appended->events); !folded.is_ok()) {
-                return done(Result<CommandOutcome>(folded));
-              }
-              done(CommandOutcome{std::move(appended->events), appended->replayed, subject});
-            });
-        return;
+                if (Status folded = fold_committed(appended->events); !folded.is_ok()) {
+                  return (*answer)(Result<CommandOutcome>(folded));
+                }
+                (*answer)(CommandOutcome{std::move(appended->events), appended->replayed, subject});
+              });
+          return;
+        } catch (...) {
+          release_locked(taken);  // not queued
+          throw;
+        }
       }
     }
+  } catch (const std::exception&) {
+    now.reset();  // execute() decides it again, and reports the error
   }
-  if (!prepared) return done(std::nullopt);
-  done(Result<CommandOutcome>(prepared->status()));
+  (*answer)(std::move(now));
 }
 
 }  // namespace gaplog

@@ -267,6 +267,37 @@ class HttpServer::Impl {
                                                                          asio::use_awaitable);
   }
 
+  // Offers the request to the handler's start() (on this I/O thread) and resumes the calling
+  // coroutine on its strand with the answer; nullopt: serve it with handle() on a worker.
+  asio::awaitable<std::optional<ApiResponse>> on_start(const ApiRequest& request) {
+    auto initiation = [this, &request](auto handler) {
+      auto home = asio::prefer(asio::get_associated_executor(handler),
+                               asio::execution::outstanding_work.tracked);
+      using Handler = decltype(handler);
+      using Home = decltype(home);
+      struct Pending {
+        Pending(Handler h, Home e) : resume(std::move(h)), strand(std::move(e)) {}
+        Handler resume;
+        Home strand;
+        std::atomic<bool> answered{false};
+      };
+      auto pending = std::make_shared<Pending>(std::move(handler), std::move(home));
+      auto done = [pending](std::optional<ApiResponse> response) {
+        if (pending->answered.exchange(true)) return;  // exactly once, whatever the handler does
+        asio::post(pending->strand, [pending, response = std::move(response)]() mutable {
+          pending->resume(std::move(response));
+        });
+      };
+      try {
+        handler_.start(request, done);
+      } catch (...) {
+        done(std::nullopt);  // handle() answers it on a worker, and reports the error
+      }
+    };
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<ApiResponse>)>(
+        std::move(initiation), asio::use_awaitable);
+  }
+
   RequestHandler& handler_;
   const HttpServerOptions options_;
 
@@ -518,7 +549,12 @@ asio::awaitable<After> HttpServer::Impl::serve_whole(Connection& c, beast::flat_
   if (quick) {
     response = std::move(*quick);
   } else {
-    response = co_await on_worker([&] { return handler_.handle(request); });
+    std::optional<ApiResponse> started = co_await on_start(request);
+    if (started) {
+      response = std::move(*started);
+    } else {
+      response = co_await on_worker([&] { return handler_.handle(request); });
+    }
   }
   co_return co_await send(c, std::move(response), x, keep_alive);
 }

@@ -4,9 +4,11 @@
 // Threading: `io_threads` threads run the sockets. Every call into the handler that may block
 // (handle, begin_upload, UploadSink::write/finish/fail, BodySource::next; sinks and sources are
 // also destroyed there) runs on a separate pool of `worker_threads`, so a handler waiting for an
-// fsync never stalls I/O; its result goes back to the connection's strand. streams_body() and
-// max_body_bytes() are called on I/O threads and must not block. One request per connection is
-// in progress at a time (pipelined requests are answered in order).
+// fsync never stalls I/O; its result goes back to the connection's strand. streams_body(),
+// max_body_bytes(), try_quick() and start() are called on I/O threads and must not block; a
+// request is offered to try_quick(), then to start() (whose answer, from any thread, goes back
+// to the connection's strand), and only then to handle() on a worker. One request per
+// connection is in progress at a time (pipelined requests are answered in order).
 //
 // Robustness: malformed requests are answered 400 and a head over `max_header_bytes` 431 (both
 // with the JSON error shape and `Connection: close`); a whole body over max_body_bytes() is

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,13 @@ class RequestHandler {
   // (the health check, a cached projection); nullopt when it must go to handle(). Transports
   // call it on their I/O threads, saving the trip to a worker thread and back.
   virtual std::optional<ApiResponse> try_quick(const ApiRequest&) { return std::nullopt; }
+  // Starts serving a request (body read) that try_quick() did not answer, without blocking:
+  // for requests that would otherwise hold a worker thread while they wait (a durable write
+  // waiting for its group commit). `done` is called exactly once, on any thread, possibly
+  // before start() returns; nullopt means the request must go to handle() instead, and nothing
+  // was changed by trying. Transports call it on their I/O threads.
+  using StartDone = std::function<void(std::optional<ApiResponse>)>;
+  virtual void start(const ApiRequest&, StartDone done) { done(std::nullopt); }
 };
 
 // The error response for a Status: {"error":{"code","message"}} with the status of the code.

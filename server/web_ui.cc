@@ -155,6 +155,11 @@ std::optional<ApiResponse> WebUi::try_quick(const ApiRequest& request) {
   return api_.try_quick(request);
 }
 
+void WebUi::start(const ApiRequest& request, StartDone done) {
+  if (is_ui_request(request)) return done(std::nullopt);
+  api_.start(request, std::move(done));
+}
+
 ApiResponse WebUi::serve_asset(const ApiRequest& request) const {
   const std::string_view path = path_of(request.target);
   if (path.empty() || path.front() != '/') return plain(400, "bad request: the path must start with /\n");

@@ -49,6 +49,7 @@ class WebUi final : public RequestHandler {
   std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest& head) override;
   uint64_t max_body_bytes() const override;
   std::optional<ApiResponse> try_quick(const ApiRequest& request) override;
+  void start(const ApiRequest& request, StartDone done) override;
 
   // True when the request is one the UI answers (GET or HEAD, not the API, not /healthz).
   static bool is_ui_request(const ApiRequest& request);

@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include "store/tree_head.h"
 
+#include <future>
+
 namespace gaplog {
 namespace {
 
@@ -81,6 +83,67 @@ TEST_F(Api, QuickReadinessIsTheCachedAnswerAndNeverStale) {
   EXPECT_FALSE(program_->api().try_quick(dated).has_value());
   ApiRequest health{"GET", "/healthz", {}, ""};
   EXPECT_EQ(program_->api().try_quick(health)->status, 200);
+}
+
+// Api::start: the answer it gives (nullopt: "use handle()"), waited for.
+std::optional<ApiResponse> started(gaplog::Api& api, const ApiRequest& request) {
+  std::promise<std::optional<ApiResponse>> answer;
+  auto future = answer.get_future();
+  api.start(request, [&answer](std::optional<ApiResponse> r) { answer.set_value(std::move(r)); });
+  EXPECT_EQ(future.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  return future.get();
+}
+
+TEST_F(Api, StartServesAPlainWriteLikeHandleAndLeavesTheRestToHandle) {
+  auto& api = program_->api();
+  const HeaderList editor{{"Authorization", "Bearer " + token(kEditor)}, {"Content-Type", "application/json"}};
+  const std::string body = R"({"title":"No MFA","severity":"high","criteria":["CC6.1"]})";
+  auto r = started(api, ApiRequest{"POST", "/api/v1/findings", editor, body});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(r->user, kEditor);
+  EXPECT_EQ(r->header("Location"), std::optional<std::string_view>("/api/v1/findings/F-1"));
+  EXPECT_EQ(r->header("ETag"), std::optional<std::string_view>("\"1\""));
+  // The same body as handle() gives for the same write (the next finding, F-2).
+  ApiResponse by_handle = api.handle(ApiRequest{"POST", "/api/v1/findings", editor, body});
+  auto j1 = json::parse(r->body), j2 = json::parse(by_handle.body);
+  ASSERT_TRUE(j1.is_ok() && j2.is_ok());
+  ASSERT_NE(j1->find("id"), nullptr);
+  EXPECT_EQ(str(*j1->find("id")), "F-1");
+  EXPECT_EQ(str(*j2->find("id")), "F-2");
+  // Every field but the id and the seq is the same.
+  j1->set("id", json::Value::string("")).set("seq", json::Value::integer(0));
+  j2->set("id", json::Value::string("")).set("seq", json::Value::integer(0));
+  EXPECT_EQ(json::write(*j1), json::write(*j2));
+  // Refused before any command: answered at once, as handle() answers it.
+  ApiRequest bad{"POST", "/api/v1/findings", editor, R"({"title":1})"};
+  auto refused = started(api, bad);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(refused->body, api.handle(bad).body);
+  ApiRequest unknown{"POST", "/api/v1/findings/F-9/comments", editor, R"({"text":"x"})"};
+  auto not_found = started(api, unknown);
+  ASSERT_TRUE(not_found.has_value());
+  EXPECT_EQ(not_found->status, 404);
+  const uint64_t size = tree_size();
+  // Left to handle(), unchanged: reads, replays, auditors, tokens, bad tokens, token issue.
+  HeaderList keyed = editor;
+  keyed.emplace_back("Idempotency-Key", "k-1");
+  const HeaderList auditor{{"Authorization", "Bearer " + token(kAuditor)}, {"Content-Type", "application/json"}};
+  const HeaderList nobody{{"Authorization", "Bearer gaplog_0000"}, {"Content-Type", "application/json"}};
+  const HeaderList admin{{"Authorization", "Bearer " + token(kAdmin)}, {"Content-Type", "application/json"}};
+  for (const ApiRequest& req : {ApiRequest{"GET", "/api/v1/findings", editor, ""},
+                                ApiRequest{"POST", "/api/v1/findings", keyed, body},
+                                ApiRequest{"POST", "/api/v1/findings", auditor, body},
+                                ApiRequest{"POST", "/api/v1/findings", nobody, body},
+                                ApiRequest{"POST", "/api/v1/findings", {}, body},
+                                ApiRequest{"POST", "/api/v1/users/ed@example.com/tokens", admin, "{}"},
+                                ApiRequest{"DELETE", "/api/v1/tokens/tok_1", admin, ""},
+                                ApiRequest{"POST", "/api/v1/findings/import", admin, "title\n"},
+                                ApiRequest{"POST", "/api/v1/nowhere", admin, "{}"}}) {
+    EXPECT_FALSE(started(api, req).has_value()) << req.method << " " << req.target;
+  }
+  EXPECT_EQ(tree_size(), size) << "declining changes nothing";
 }
 
 TEST_F(Api, TimelineDefaultsStayWithinThePointLimitAfterAnAncientBackFill) {

@@ -111,6 +111,35 @@ class FakeHandler final : public RequestHandler {
     return response;
   }
 
+  // /started/...: answered without a worker. `later` from another thread after 100 ms, `now`
+  // before start() returns, `twice` twice (the first counts); `decline` and `throw` go to
+  // handle().
+  void start(const ApiRequest& request, StartDone done) override {
+    ++started;
+    const std::string& t = request.target;
+    auto answer = [](std::string body) {
+      ApiResponse r;
+      r.headers.emplace_back("Content-Type", "text/plain");
+      r.body = std::move(body);
+      return r;
+    };
+    if (t == "/started/later") {
+      std::thread([done = std::move(done), answer] {
+        std::this_thread::sleep_for(100ms);
+        done(answer("answered later"));
+      }).detach();
+    } else if (t == "/started/now") {
+      done(answer("answered now"));
+    } else if (t == "/started/twice") {
+      done(answer("first"));
+      done(answer("second"));
+    } else if (t == "/started/throw") {
+      throw std::runtime_error("a bug in start");
+    } else {
+      done(std::nullopt);
+    }
+  }
+
   bool streams_body(const ApiRequest& head) const override {
     return head.target.starts_with("/upload");
   }
@@ -131,6 +160,7 @@ class FakeHandler final : public RequestHandler {
   }
 
   std::atomic<int> handled{0};
+  std::atomic<int> started{0};
   std::atomic<bool> slow_started{false};
   uint64_t download_size = 3 << 20;
   uint64_t upload_limit = 8 << 20;
@@ -344,6 +374,47 @@ TEST(HttpServer, AnswersTwoRequestsOnOneKeptAliveConnection) {
   ASSERT_FALSE(second.ec) << second.ec.message();
   EXPECT_EQ(second.message.body(), "GET /again\n");
   EXPECT_EQ(handler.handled, 2);
+}
+
+TEST(HttpServer, AnswersWhatStartAnswersFromAnyThreadWithoutCallingHandle) {
+  FakeHandler handler;
+  auto server = start(handler);
+  Client client(server->port());
+  for (const char* path : {"/started/later", "/started/now", "/started/twice"}) {
+    auto reply = client.request(post(path, "{}"));
+    ASSERT_FALSE(reply.ec) << path << ": " << reply.ec.message();
+    EXPECT_EQ(reply.message.result_int(), 200) << path;
+  }
+  EXPECT_EQ(handler.handled.load(), 0);
+  EXPECT_EQ(client.request(post("/started/later", "")).message.body(), "answered later");
+  EXPECT_EQ(client.request(post("/started/now", "")).message.body(), "answered now");
+  EXPECT_EQ(client.request(post("/started/twice", "")).message.body(), "first");
+  // The connection is still in step: the second answer of /started/twice went nowhere.
+  EXPECT_EQ(client.request(get("/started/now")).message.body(), "answered now");
+}
+
+TEST(HttpServer, SendsToHandleWhatStartDeclinesOrThrowsOn) {
+  FakeHandler handler;
+  auto server = start(handler);
+  Client client(server->port());
+  auto declined = client.request(post("/started/decline", "body"));
+  EXPECT_EQ(declined.message.body(), "POST /started/decline\nbody");
+  auto thrown = client.request(post("/started/throw", "x"));
+  EXPECT_EQ(thrown.message.body(), "POST /started/throw\nx");
+  EXPECT_EQ(handler.started.load(), 2);
+  EXPECT_EQ(handler.handled.load(), 2);
+}
+
+TEST(HttpServer, ShutdownLetsAStartedRequestFinish) {
+  FakeHandler handler;
+  auto server = start(handler);
+  Client client(server->port());
+  ASSERT_FALSE(client.send(post("/started/later", "")));
+  while (handler.started.load() == 0) std::this_thread::sleep_for(1ms);
+  server->shutdown(5s);
+  auto reply = client.read_response();
+  ASSERT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.message.body(), "answered later");
 }
 
 TEST(HttpServer, PassesThePostBodyAndHeadersToTheHandler) {
