@@ -179,7 +179,7 @@ Result<Principal> CommandService::authenticate(std::string_view token) {
 std::optional<Result<Principal>> CommandService::try_authenticate(std::string_view token) {
   if (!well_formed_token(token)) return Result<Principal>(token_refused());
   const Hash hash = sha256(token);
-  std::shared_lock lock(mu_, std::try_to_lock);
+  std::shared_lock lock(mu_, kQuickWait);
   if (!lock.owns_lock() || applied_seq_.load(std::memory_order_acquire) < log_.last_seq()) {
     return std::nullopt;
   }
@@ -297,7 +297,7 @@ void CommandService::execute_async(const std::string& raw_actor, const Command& 
   auto answer = std::make_shared<AsyncDone>(std::move(done));
   std::optional<Result<CommandOutcome>> now;  // answered on this thread, after the lock
   try {
-    std::unique_lock lock(mu_, std::try_to_lock);
+    std::unique_lock lock(mu_, kQuickWait);
     if (lock.owns_lock() && applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) {
       auto prepared = prepare_locked(normalize_email(raw_actor), command, options);
       if (!prepared) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -55,6 +56,11 @@ struct IssuedToken {
 
 class CommandService {
  public:
+  // How long the non-blocking paths wait for the state's lock: long enough to outlast another
+  // decision or fold (microseconds), short enough that an I/O thread never waits for a sync
+  // (only an import or a retry after a conflict holds the lock through one).
+  static constexpr std::chrono::microseconds kQuickWait{200};
+
   // `log` and `clock` are borrowed and must outlive the service. Folds the log into the state,
   // starting from `seed` (a state folded up to the given seq, e.g. ProgramHistory::current())
   // when there is one.
@@ -69,9 +75,9 @@ class CommandService {
   // append; `done` then gets the outcome on the log's commit thread, after the events are
   // durable and folded into the state. A refusal (a rule, a stale If-Match) goes to `done` at
   // once, on the calling thread. `done` gets nullopt, maybe at once, when the command cannot be
-  // run this way: it has an Idempotency-Key (a replay reads the log), the state is busy or
-  // behind, or a concurrent writer changed its streams; nothing was written then, and the
-  // caller runs execute() instead on a thread that may block. `done` is called exactly once,
+  // run this way: it has an Idempotency-Key (a replay reads the log), the state is behind or
+  // its lock is not free within kQuickWait, or a concurrent writer changed its streams;
+  // nothing was written then, and the caller runs execute() instead on a thread that may block. `done` is called exactly once,
   // never with a lock of the service held.
   using AsyncDone = std::function<void(std::optional<Result<CommandOutcome>>)>;
   void execute_async(const std::string& actor, const Command& command, const CommandOptions& options,
@@ -92,8 +98,8 @@ class CommandService {
   // The active user a bearer token belongs to; kUnauthenticated for an unknown, revoked or
   // malformed token or a deactivated user (their tokens stop working at once).
   Result<Principal> authenticate(std::string_view token);
-  // The same without ever blocking: nullopt when the answer would have to wait (the state is
-  // being updated, or is behind the log). For callers on I/O threads.
+  // The same without blocking: nullopt when the answer would have to wait (the state is behind
+  // the log, or its lock is not free within kQuickWait). For callers on I/O threads.
   std::optional<Result<Principal>> try_authenticate(std::string_view token);
 
   // Calls fn(state) with the state caught up with the log, under a shared lock. fn must not
@@ -146,7 +152,9 @@ class CommandService {
 
   EventLog& log_;
   Clock& clock_;
-  std::shared_mutex mu_;
+  // Timed, so that the non-blocking paths (try_authenticate, execute_async) can wait out the
+  // short critical sections of other deciders instead of giving up at once; see kQuickWait.
+  std::shared_timed_mutex mu_;
   ProgramState state_;
   // The last seq folded into state_: written under the exclusive lock, read without it so that
   // a caught-up service (the common case) serves reads without taking the lock exclusively.
