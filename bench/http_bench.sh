@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
-bin=build/gaplog
+bin=${GAPLOG_BIN:-build/gaplog}  # GAPLOG_BIN: another build to compare
 for f in "$bin" build/bench/event_log_bench; do
   [ -x "$f" ] || { echo "http_bench: $f is missing; build first (ninja -C build)" >&2; exit 2; }
 done
