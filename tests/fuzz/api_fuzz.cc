@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -88,12 +89,23 @@ ApiRequest parse_input(std::string_view in, const std::string& token) {
   return req;
 }
 
+// Served the way the HTTP transport serves it: try_quick(), then start() (whose answer may come
+// from the log's commit thread), then handle().
+ApiResponse serve(gaplog::Api& api, const ApiRequest& req) {
+  if (auto quick = api.try_quick(req)) return std::move(*quick);
+  std::promise<std::optional<ApiResponse>> answer;
+  auto started = answer.get_future();
+  api.start(req, [&answer](std::optional<ApiResponse> r) { answer.set_value(std::move(r)); });
+  if (auto r = started.get()) return std::move(*r);
+  return api.handle(req);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Fixture& f = fixture();
   const ApiRequest req = parse_input(std::string_view(reinterpret_cast<const char*>(data), size), f.token);
-  ApiResponse r = f.program->api().handle(req);
+  ApiResponse r = serve(f.program->api(), req);
   if (r.status < 200 || r.status >= 500) {
     std::fprintf(stderr, "status %d for %s %s: %s\n", r.status, req.method.c_str(), req.target.c_str(),
                  r.body.c_str());
