@@ -17,7 +17,11 @@ Result<std::unique_ptr<Program>> Program::open(FileSystem& fs, Clock& clock, con
   return p;
 }
 
-Program::~Program() = default;
+Program::~Program() {
+  // The log's commit thread may still be answering writes through the Api and the service,
+  // which are destroyed before the log.
+  if (store_.log) store_.log->wait_for_async_appends();
+}
 
 Status Program::save_checkpoint() { return history_->save_checkpoint(); }
 

@@ -323,6 +323,7 @@ class EventLogImpl final : public EventLog {
     w->callback = std::move(done);
     Status shape = validate_shape(w->request, options_.max_events_per_append);
     std::lock_guard lock(queue_mu_);
+    ++async_pending_;
     if (!committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
     if (!shape.is_ok()) {
       w->result = std::move(shape);
@@ -332,6 +333,11 @@ class EventLogImpl final : public EventLog {
     }
     writers_.push_back(w.release());
     if (!leader_active_) committer_cv_.notify_one();
+  }
+
+  void wait_for_async_appends() override {
+    std::unique_lock lock(queue_mu_);
+    async_idle_.wait(lock, [&] { return async_pending_ == 0; });
   }
 
   // Waits until `w` is committed by a leader, or leads a group itself whenever no one else
@@ -410,6 +416,8 @@ class EventLogImpl final : public EventLog {
           }
         }
         lock.lock();
+        async_pending_ -= batch.size();
+        if (async_pending_ == 0) async_idle_.notify_all();
         continue;
       }
       if (!leader_active_ && !writers_.empty()) {
@@ -1098,6 +1106,8 @@ class EventLogImpl final : public EventLog {
   std::condition_variable committer_cv_;
   bool stopping_ = false;
   std::thread committer_;
+  size_t async_pending_ = 0;  // append_async calls whose callbacks have not returned
+  std::condition_variable async_idle_;
 
   // Leader-only state (touched by one leader at a time, serialised by the queue).
   TimeOrderedIds id_generator_;

@@ -114,6 +114,9 @@ class EventLog {
   // callbacks are still pending when the log is destroyed are committed and answered first.
   using AppendCallback = std::function<void(Result<AppendResult>)>;
   virtual void append_async(AppendRequest request, AppendCallback done) = 0;
+  // Blocks until the callback of every append_async() called so far has returned: for owners of
+  // what those callbacks use, before they destroy it. Must not be called from a callback.
+  virtual void wait_for_async_appends() = 0;
 
   // The last committed seq (the tree size).
   virtual uint64_t last_seq() const = 0;

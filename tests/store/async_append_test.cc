@@ -190,6 +190,21 @@ TEST_F(AsyncAppendTest, AFailedSyncRefusesAsyncAppendsAndEverythingAfter) {
   EXPECT_TRUE(log_->verify()->ok);
 }
 
+TEST_F(AsyncAppendTest, WaitForAsyncAppendsReturnsOnceEveryCallbackHasReturned) {
+  log_->wait_for_async_appends();  // nothing queued: returns at once
+  faulty_.set_sync_delay(5ms);
+  std::atomic<int> returned{0};
+  for (int i = 0; i < 10; ++i) {
+    log_->append_async(one(comment("s", std::to_string(i))), [&](Result<AppendResult>) {
+      std::this_thread::sleep_for(2ms);
+      ++returned;
+    });
+  }
+  log_->wait_for_async_appends();
+  EXPECT_EQ(returned.load(), 10);
+  faulty_.set_sync_delay(0us);
+}
+
 TEST_F(AsyncAppendTest, ClosingTheLogCommitsAndAnswersWhatIsQueued) {
   faulty_.set_sync_delay(10ms);
   std::atomic<int> ok{0};
