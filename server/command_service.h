@@ -11,7 +11,8 @@
 //
 // Thread-safe. Deciding and queueing appends is serialised (batches enter the log in decision
 // order); first attempts wait for the sync outside the lock, so concurrent commands share syncs;
-// a retry after a conflict holds the lock through its sync.
+// a retry after a conflict holds the lock through its sync. execute_async() decides the same
+// way but waits for nothing: the log's commit thread folds and answers.
 #pragma once
 
 #include <atomic>
@@ -77,8 +78,8 @@ class CommandService {
   // once, on the calling thread. `done` gets nullopt, maybe at once, when the command cannot be
   // run this way: it has an Idempotency-Key (a replay reads the log), the state is behind or
   // its lock is not free within kQuickWait, or a concurrent writer changed its streams;
-  // nothing was written then, and the caller runs execute() instead on a thread that may block. `done` is called exactly once,
-  // never with a lock of the service held.
+  // nothing was written then, and the caller runs execute() instead on a thread that may
+  // block. `done` is called exactly once, never with a lock of the service held.
   using AsyncDone = std::function<void(std::optional<Result<CommandOutcome>>)>;
   void execute_async(const std::string& actor, const Command& command, const CommandOptions& options,
                      AsyncDone done);
