@@ -365,7 +365,14 @@ class EventLogImpl final : public EventLog {
       events += other->request.events.size();
     }
     lock.unlock();
-    commit_group(group);
+    try {
+      commit_group(group);
+    } catch (const std::exception& e) {
+      // A bug or an exhausted environment (no memory, no randomness), before or after the
+      // write: never guess whether it landed. Every member is answered, none is left waiting.
+      poison(fmt::format("an append failed unexpectedly: {}", e.what()));
+      for (Writer* w : group) w->result = refusing_status();
+    }
     lock.lock();
     writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(group.size()));
     leader_active_ = false;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -203,6 +204,24 @@ TEST_F(AsyncAppendTest, WaitForAsyncAppendsReturnsOnceEveryCallbackHasReturned) 
   log_->wait_for_async_appends();
   EXPECT_EQ(returned.load(), 10);
   faulty_.set_sync_delay(0us);
+}
+
+// A commit that throws (here a subscriber, after the write) must neither crash the commit
+// thread nor leave anyone waiting: the log refuses writes, as after a failed sync.
+TEST_F(AsyncAppendTest, AnExceptionDuringACommitRefusesWritesInsteadOfHangingOrCrashing) {
+  auto subscription = log_->subscribe([](uint64_t) { throw std::runtime_error("a bug"); });
+  Answers answers;
+  answers.expected = 1;
+  log_->append_async(one(comment("s", "x")), answers.callback(0));
+  ASSERT_TRUE(answers.wait());
+  EXPECT_EQ(answers.got[0].second.status().code(), Code::kUnavailable);
+  EXPECT_TRUE(log_->refusing_writes());
+  auto sync = log_->append(one(comment("s", "y")));
+  EXPECT_EQ(sync.status().code(), Code::kUnavailable);
+  subscription.reset();
+  reopen();
+  EXPECT_EQ(log_->last_seq(), 1u) << "the first write landed before the subscriber threw";
+  EXPECT_TRUE(log_->verify()->ok);
 }
 
 TEST_F(AsyncAppendTest, ClosingTheLogCommitsAndAnswersWhatIsQueued) {
