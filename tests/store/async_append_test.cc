@@ -23,43 +23,59 @@ using testing::one;
 
 using AsyncAppendTest = LogFixture;
 
-// Collects the answers of async appends, in the order the callbacks ran.
-struct Answers {
-  std::mutex mu;
-  std::vector<std::pair<int, Result<AppendResult>>> got;
-  std::vector<std::thread::id> threads;
-  std::promise<void> all;
-  int expected = 0;
+// Collects the answers of async appends, in the order the callbacks ran. What the callbacks
+// touch is shared with them: the test may end (and destroy this) while the last callback is
+// still returning.
+class Answers {
+ public:
+  explicit Answers(int expected) { state_->expected = expected; }
 
   EventLog::AppendCallback callback(int tag) {
-    return [this, tag](Result<AppendResult> r) {
-      std::lock_guard lock(mu);
-      got.emplace_back(tag, std::move(r));
-      threads.push_back(std::this_thread::get_id());
-      if (static_cast<int>(got.size()) == expected) all.set_value();
+    return [state = state_, tag](Result<AppendResult> r) {
+      bool last = false;
+      {
+        std::lock_guard lock(state->mu);
+        state->got.emplace_back(tag, std::move(r));
+        state->threads.push_back(std::this_thread::get_id());
+        last = static_cast<int>(state->got.size()) == state->expected;
+      }
+      if (last) state->all.set_value();
     };
   }
   bool wait(std::chrono::seconds timeout = 20s) {
-    return all.get_future().wait_for(timeout) == std::future_status::ready;
+    return all_.wait_for(timeout) == std::future_status::ready;
   }
+  // Read after wait() returned true.
+  const std::vector<std::pair<int, Result<AppendResult>>>& got() const { return state_->got; }
+  const std::vector<std::thread::id>& threads() const { return state_->threads; }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::vector<std::pair<int, Result<AppendResult>>> got;
+    std::vector<std::thread::id> threads;
+    std::promise<void> all;
+    int expected = 0;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::future<void> all_ = state_->all.get_future();
 };
 
 TEST_F(AsyncAppendTest, CommitsInQueueOrderAndAnswersOnTheCommitThread) {
-  Answers answers;
-  answers.expected = 200;
+  Answers answers(200);
   for (int i = 0; i < 200; ++i) {
     log_->append_async(one(comment("s", std::to_string(i))), answers.callback(i));
   }
   ASSERT_TRUE(answers.wait());
-  ASSERT_EQ(answers.got.size(), 200u);
-  for (size_t i = 0; i < answers.got.size(); ++i) {
-    const auto& [tag, result] = answers.got[i];
+  ASSERT_EQ(answers.got().size(), 200u);
+  for (size_t i = 0; i < answers.got().size(); ++i) {
+    const auto& [tag, result] = answers.got()[i];
     ASSERT_TRUE(result.is_ok()) << result.status().to_string();
     EXPECT_EQ(tag, static_cast<int>(i)) << "callbacks run in commit order";
     ASSERT_EQ(result->events.size(), 1u);
     EXPECT_EQ(result->events[0].seq, i + 1) << "seqs follow the order of queueing";
     EXPECT_EQ(result->events[0].version, i + 1);
-    EXPECT_NE(answers.threads[i], std::this_thread::get_id());
+    EXPECT_NE(answers.threads()[i], std::this_thread::get_id());
   }
   EXPECT_EQ(log_->last_seq(), 200u);
   EXPECT_TRUE(log_->verify()->ok);
@@ -83,8 +99,7 @@ TEST_F(AsyncAppendTest, AnswerIsGivenAfterTheCommitIsVisible) {
 TEST_F(AsyncAppendTest, SyncAndAsyncAppendersShareGroupsAndLeaveNoGap) {
   faulty_.set_sync_delay(5ms);
   constexpr int kThreads = 4, kPerThread = 25;
-  Answers answers;
-  answers.expected = kThreads * kPerThread;
+  Answers answers(kThreads * kPerThread);
   const uint64_t syncs_before = faulty_.syncs();
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -103,7 +118,7 @@ TEST_F(AsyncAppendTest, SyncAndAsyncAppendersShareGroupsAndLeaveNoGap) {
   for (auto& t : threads) t.join();
   ASSERT_TRUE(answers.wait());
   faulty_.set_sync_delay(0us);
-  for (const auto& [tag, r] : answers.got) ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  for (const auto& [tag, r] : answers.got()) ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   constexpr uint64_t kTotal = 2 * kThreads * kPerThread;
   ASSERT_EQ(log_->last_seq(), kTotal);
   auto all = log_->read_range(1, kTotal);
@@ -164,29 +179,26 @@ TEST_F(AsyncAppendTest, CallbacksMayQueueFurtherAppends) {
 }
 
 TEST_F(AsyncAppendTest, AMalformedBatchIsRefusedOnTheCommitThread) {
-  Answers answers;
-  answers.expected = 1;
+  Answers answers(1);
   log_->append_async(AppendRequest{}, answers.callback(0));
   ASSERT_TRUE(answers.wait());
-  EXPECT_EQ(answers.got[0].second.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(answers.threads[0], std::this_thread::get_id());
+  EXPECT_EQ(answers.got()[0].second.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(answers.threads()[0], std::this_thread::get_id());
   EXPECT_EQ(log_->last_seq(), 0u);
 }
 
 TEST_F(AsyncAppendTest, AFailedSyncRefusesAsyncAppendsAndEverythingAfter) {
   faulty_.set_fail_syncs(true);
-  Answers answers;
-  answers.expected = 1;
+  Answers answers(1);
   log_->append_async(one(comment("s", "x")), answers.callback(0));
   ASSERT_TRUE(answers.wait());
   faulty_.set_fail_syncs(false);
-  EXPECT_EQ(answers.got[0].second.status().code(), Code::kUnavailable);
+  EXPECT_EQ(answers.got()[0].second.status().code(), Code::kUnavailable);
   EXPECT_TRUE(log_->refusing_writes());
-  Answers after;
-  after.expected = 1;
+  Answers after(1);
   log_->append_async(one(comment("s", "y")), after.callback(0));
   ASSERT_TRUE(after.wait());
-  EXPECT_EQ(after.got[0].second.status().code(), Code::kUnavailable);
+  EXPECT_EQ(after.got()[0].second.status().code(), Code::kUnavailable);
   reopen();
   EXPECT_TRUE(log_->verify()->ok);
 }
@@ -210,11 +222,10 @@ TEST_F(AsyncAppendTest, WaitForAsyncAppendsReturnsOnceEveryCallbackHasReturned) 
 // thread nor leave anyone waiting: the log refuses writes, as after a failed sync.
 TEST_F(AsyncAppendTest, AnExceptionDuringACommitRefusesWritesInsteadOfHangingOrCrashing) {
   auto subscription = log_->subscribe([](uint64_t) { throw std::runtime_error("a bug"); });
-  Answers answers;
-  answers.expected = 1;
+  Answers answers(1);
   log_->append_async(one(comment("s", "x")), answers.callback(0));
   ASSERT_TRUE(answers.wait());
-  EXPECT_EQ(answers.got[0].second.status().code(), Code::kUnavailable);
+  EXPECT_EQ(answers.got()[0].second.status().code(), Code::kUnavailable);
   EXPECT_TRUE(log_->refusing_writes());
   auto sync = log_->append(one(comment("s", "y")));
   EXPECT_EQ(sync.status().code(), Code::kUnavailable);
