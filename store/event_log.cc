@@ -411,8 +411,8 @@ class EventLogImpl final : public EventLog {
                (stopping_ && writers_.empty());
       });
       if (!answered_.empty()) {
-        std::vector<Writer*> batch(answered_.begin(), answered_.end());
-        answered_.clear();
+        std::deque<Writer*> batch;
+        batch.swap(answered_);
         lock.unlock();
         for (Writer* w : batch) {
           std::unique_ptr<Writer> owned(w);

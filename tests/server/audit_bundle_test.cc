@@ -86,6 +86,15 @@ bool mentions(const BundleCheck& check, const std::string& a, const std::string&
   return false;
 }
 
+// Changes the first hex digit of a JSON string field ("key":"<hex>...") of `json`.
+void flip_first_hex_digit(std::string& json, const std::string& key) {
+  const std::string opening = "\"" + key + "\":\"";
+  const size_t found = json.find(opening);
+  ASSERT_NE(found, std::string::npos) << key;
+  char& digit = json[found + opening.size()];
+  digit = digit == '0' ? '1' : '0';
+}
+
 std::string problems_of(const BundleCheck& check) {
   std::string out;
   for (const std::string& p : check.problems) out += "\n  " + p;
@@ -332,20 +341,16 @@ TEST_F(AuditBundleTest, AMissingEvidenceFileAndAnEditedManifestAreCaught) {
 
 TEST_F(AuditBundleTest, ATamperedSignatureIsCaught) {
   const std::string path = export_bundle("bundle.tar");
-  const BundleCheck c = tampered(path, "tree-head.json", [](std::string& head) {
-    const size_t at = head.find("\"signature\":\"") + 13;
-    head[at] = head[at] == '0' ? '1' : '0';
-  });
+  const BundleCheck c =
+      tampered(path, "tree-head.json", [](std::string& head) { flip_first_hex_digit(head, "signature"); });
   ASSERT_EQ(c.problems.size(), 1u) << problems_of(c);
   EXPECT_TRUE(mentions(c, "tree-head.json", "signature does not verify")) << problems_of(c);
 }
 
 TEST_F(AuditBundleTest, ATamperedTreeHeadIsCaught) {
   const std::string path = export_bundle("bundle.tar");
-  const BundleCheck c = tampered(path, "tree-head.json", [](std::string& head) {
-    const size_t at = head.find("\"root_hash\":\"") + 13;
-    head[at] = head[at] == '0' ? '1' : '0';
-  });
+  const BundleCheck c =
+      tampered(path, "tree-head.json", [](std::string& head) { flip_first_hex_digit(head, "root_hash"); });
   EXPECT_TRUE(mentions(c, "tree-head.json", "signature does not verify")) << problems_of(c);
   EXPECT_TRUE(mentions(c, "the signed root")) << problems_of(c);
 
