@@ -14,6 +14,7 @@
 #include <cassert>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -170,6 +171,47 @@ struct StreamHead {
   Micros last_occurred_at = INT64_MIN;
 };
 
+std::string seq_value_of(uint64_t seq) {
+  std::string value;
+  keys::put_be64(value, seq);
+  return value;
+}
+
+std::string stream_index_path(const std::string& log_path) { return log_path + "/stream-index"; }
+
+// For the stream index's memtable: the stream part of an 'S' key ("S" stream "\0"), so that
+// each stream keeps its own insert position; any other key by its first byte.
+class StreamHintPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "gaplog.StreamHintPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    if (key[0] == keys::kStream) {
+      if (const void* end = std::memchr(key.data(), '\0', key.size())) {
+        return {key.data(), static_cast<size_t>(static_cast<const char*>(end) - key.data()) + 1};
+      }
+    }
+    return {key.data(), 1};
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return !key.empty(); }
+};
+
+// One event's place in its stream: what an 'S' key records.
+struct StreamEntry {
+  uint32_t version;
+  uint64_t seq;
+};
+using StreamEntries = std::vector<StreamEntry>;  // ascending
+
+// The most events committed but not yet in the 'S' keys: beyond it an append waits for the
+// indexer. It bounds the memory they hold and the indexing an open after a crash may redo.
+constexpr size_t kMaxUnindexedEvents = 200'000;
+// The most events an open re-indexing writes in one batch.
+constexpr size_t kIndexBatchEvents = 20'000;
+// The indexer writes once this many events wait, or kIndexInterval after the first of them:
+// fewer, larger batches, and no wake-up per append.
+constexpr size_t kIndexWakeEvents = 2'000;
+constexpr auto kIndexInterval = std::chrono::milliseconds(20);
+
 Status validate_shape(const AppendRequest& req, size_t max_events) {
   if (req.events.empty() && req.expected_versions.empty()) {
     return invalid_argument("an append needs at least one event");
@@ -249,8 +291,9 @@ class EventLogImpl final : public EventLog {
 
  public:
   EventLogImpl(const EventLogOptions& options, std::unique_ptr<rocksdb::Env> env,
-               std::unique_ptr<rocksdb::DB> db)
-      : options_(options), env_(std::move(env)), db_(std::move(db)), stored_(db_.get()) {}
+               std::unique_ptr<rocksdb::DB> db, std::unique_ptr<rocksdb::DB> index_db)
+      : options_(options), env_(std::move(env)), db_(std::move(db)),
+        index_db_(std::move(index_db)), stored_(db_.get()) {}
 
   ~EventLogImpl() override {
     {
@@ -259,6 +302,13 @@ class EventLogImpl final : public EventLog {
       committer_cv_.notify_one();
     }
     if (committer_.joinable()) committer_.join();
+    {
+      std::lock_guard lock(index_mu_);
+      index_stopping_ = true;
+      index_cv_.notify_one();
+    }
+    if (indexer_.joinable()) indexer_.join();  // writes what is left first
+    index_db_->Close().PermitUncheckedError();
     db_->Close().PermitUncheckedError();
   }
 
@@ -268,26 +318,31 @@ class EventLogImpl final : public EventLog {
     const bool empty = s.IsNotFound();
     if (!empty) GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log head"));
     GAPLOG_RETURN_IF_ERROR(check_format(empty));
-    if (empty) return Status::ok();
+    if (empty) return catch_up_stream_index();
     if (value.size() != 16) return corruption("the log head record is damaged");
     last_seq_ = keys::get_be64(value);
     last_recorded_at_ = static_cast<Micros>(keys::get_be64(std::string_view(value).substr(8)));
     GAPLOG_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::restore(StoredNodes(db_.get()), last_seq_));
     committed_seq_.store(last_seq_);
-    return Status::ok();
+    return catch_up_stream_index();
   }
 
   // A log written with another key layout must not be read as this one: its values and keys
-  // would be misread. A new (empty) log gets the current version.
+  // would be misread. A new (empty) log gets the current version, and so does a log of the
+  // previous version, once its stream index is dropped (it is rebuilt on open).
   Status check_format(bool empty) {
     std::string version;
     auto s = db_->Get(rocksdb::ReadOptions(), keys::format(), &version);
-    if (s.IsNotFound() && empty) {
+    if (!s.IsNotFound()) GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log format"));
+    if ((s.IsNotFound() && empty) || (s.ok() && version == keys::kPreviousFormatVersion)) {
+      // The previous layout kept the stream index here; it is rebuilt in its own database.
+      rocksdb::WriteBatch batch;
+      if (!empty) batch.DeleteRange(std::string(1, keys::kStream), std::string(1, keys::kStream + 1));
+      batch.Put(keys::format(), std::string(keys::kFormatVersion));
       rocksdb::WriteOptions wo;
       wo.sync = true;
-      return from_rocks(db_->Put(wo, keys::format(), std::string(keys::kFormatVersion)), "cannot write the log format");
+      return from_rocks(db_->Write(wo, &batch), "cannot write the log format");
     }
-    if (!s.IsNotFound()) GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log format"));
     if (s.IsNotFound() || version != keys::kFormatVersion) {
       return corruption(fmt::format(
           "the event log at {} was written in another format ({}) than this build reads ({}); gaplog has no "
@@ -489,20 +544,35 @@ class EventLogImpl final : public EventLog {
     return decode_stored(seq, e.bytes);
   }
 
+  // The stream's events from the 'S' keys, then those the indexer has not written yet (read
+  // first: an entry the indexer writes meanwhile is then found in one place or the other).
   Result<std::vector<Event>> read_stream(std::string_view stream,
                                          uint32_t from_version) const override {
     const uint64_t last = last_seq();
+    const StreamEntries recent = unindexed_entries(stream);
     const std::string prefix = keys::stream_prefix(stream);
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    std::vector<Event> out;
-    for (it->Seek(keys::stream(stream, std::max<uint32_t>(from_version, 1)));
+    std::unique_ptr<rocksdb::Iterator> it(index_db_->NewIterator(rocksdb::ReadOptions()));
+    std::vector<uint64_t> seqs;
+    uint32_t next_version = std::max<uint32_t>(from_version, 1);
+    for (it->Seek(keys::stream(stream, next_version));
          it->Valid() && it->key().starts_with(prefix); it->Next()) {
       const uint64_t seq = keys::get_be64(view(it->value()));
       if (seq > last) break;  // committed by a batch readers may not see yet
+      seqs.push_back(seq);
+      next_version = keys::get_be32(view(it->key()).substr(prefix.size())) + 1;
+    }
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the stream index"));
+    for (const StreamEntry& entry : recent) {
+      if (entry.version < next_version || entry.seq > last) continue;
+      seqs.push_back(entry.seq);
+      next_version = entry.version + 1;
+    }
+    std::vector<Event> out;
+    out.reserve(seqs.size());
+    for (uint64_t seq : seqs) {
       GAPLOG_ASSIGN_OR_RETURN(Event e, read(seq));
       out.push_back(std::move(e));
     }
-    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the stream index"));
     return out;
   }
 
@@ -797,11 +867,16 @@ class EventLogImpl final : public EventLog {
   struct GroupWrites {
     std::vector<std::pair<std::string, std::string>> kvs;
     std::vector<uint64_t> backfilled;  // seqs whose occurred_at differs from recorded_at
+    // The group's events for the stream index, in seq order: handed to the indexer once the
+    // group is committed instead of written in its batch.
+    std::vector<std::pair<std::string, StreamEntry>> stream_entries;
     void put(std::string key, std::string value) { kvs.emplace_back(std::move(key), std::move(value)); }
     void append(GroupWrites&& other) {
       kvs.insert(kvs.end(), std::make_move_iterator(other.kvs.begin()),
                  std::make_move_iterator(other.kvs.end()));
       backfilled.insert(backfilled.end(), other.backfilled.begin(), other.backfilled.end());
+      stream_entries.insert(stream_entries.end(), std::make_move_iterator(other.stream_entries.begin()),
+                            std::make_move_iterator(other.stream_entries.end()));
     }
     void put_into(rocksdb::WriteBatch& batch) {
       std::sort(kvs.begin(), kvs.end());
@@ -809,12 +884,26 @@ class EventLogImpl final : public EventLog {
     }
   };
 
+  // A stream's head as committed, as staged by the group being committed, and as staged by
+  // the request being checked; the serials say whether the staged ones are current (leader
+  // only). One entry per stream, so staging an event costs one hash lookup.
+  struct HeadEntry {
+    StreamHead committed;
+    StreamHead group;
+    StreamHead request;
+    uint64_t group_serial = 0;
+    uint64_t request_serial = 0;
+  };
+
   // What a group has staged but not yet committed, layered over the committed state.
   struct Staging {
     uint64_t last_seq;
-    std::unordered_map<std::string, StreamHead> heads;
+    std::vector<HeadEntry*> heads;  // the streams whose `group` head is current
     std::set<Uuid> ids;
     MerkleFrontier frontier;
+    // Whether a caller's id in the 'I' index shares the 48-bit millisecond of the ids this
+    // group generates (looked up once, when first needed).
+    std::optional<bool> indexed_ids_this_ms;
   };
 
   Result<Event> decode_stored(uint64_t seq, std::string_view bytes) const {
@@ -843,8 +932,12 @@ class EventLogImpl final : public EventLog {
   // (version, seq) of the last event of `stream` with seq ≤ bound.
   Result<std::optional<std::pair<uint32_t, uint64_t>>> last_in_stream(std::string_view stream,
                                                                      uint64_t bound) const {
+    const StreamEntries recent = unindexed_entries(stream);  // newer than any 'S' key
+    for (auto entry = recent.rbegin(); entry != recent.rend(); ++entry) {
+      if (entry->seq <= bound) return std::optional(std::pair(entry->version, entry->seq));
+    }
     const std::string prefix = keys::stream_prefix(stream);
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(index_db_->NewIterator(rocksdb::ReadOptions()));
     for (it->SeekForPrev(keys::stream(stream, UINT32_MAX));
          it->Valid() && it->key().starts_with(prefix); it->Prev()) {
       const uint64_t seq = keys::get_be64(view(it->value()));
@@ -856,22 +949,37 @@ class EventLogImpl final : public EventLog {
     return std::optional<std::pair<uint32_t, uint64_t>>();
   }
 
-  // The committed head of a stream (leader only: the cache is the leader's).
-  Result<StreamHead> committed_head(const std::string& stream) {
-    if (auto it = heads_.find(stream); it != heads_.end()) return it->second;
-    StreamHead head;
+  // The head entry of a stream, read from the log the first time (leader only: the cache is
+  // the leader's). Entries are never removed, so the pointer stays valid.
+  Result<HeadEntry*> head_entry(const std::string& stream) {
+    if (auto it = heads_.find(stream); it != heads_.end()) return &it->second;
+    HeadEntry entry;
     GAPLOG_ASSIGN_OR_RETURN(auto last, last_in_stream(stream, last_seq_));
     if (last) {
       GAPLOG_ASSIGN_OR_RETURN(Event e, read(last->second));
-      head = {last->first, e.occurred_at};
+      entry.committed = {last->first, e.occurred_at};
     }
-    heads_.emplace(stream, head);
-    return head;
+    return &heads_.emplace(stream, entry).first->second;
+  }
+  StreamHead group_head(const HeadEntry& h) const {
+    return h.group_serial == group_serial_ ? h.group : h.committed;
+  }
+  StreamHead request_head(const HeadEntry& h) const {
+    return h.request_serial == request_serial_ ? h.request : group_head(h);
   }
 
-  Result<StreamHead> staged_head(const Staging& staging, const std::string& stream) {
-    if (auto it = staging.heads.find(stream); it != staging.heads.end()) return it->second;
-    return committed_head(stream);
+  // Whether the 'I' index holds an id whose first 6 bytes (a version 7 id's millisecond) are
+  // those of `id`.
+  Result<bool> indexed_ids_in_ms_of(const Uuid& id) const {
+    std::string lower = keys::id(id);
+    lower.resize(7);
+    std::string upper = lower;
+    for (size_t i = upper.size(); i-- > 1;) {  // the next 6-byte prefix
+      if (++reinterpret_cast<unsigned char&>(upper[i]) != 0) break;
+    }
+    RangeIterator it(*db_, lower, upper);
+    GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the id index"));
+    return it->Valid();
   }
 
   // The seq of the event with this id among seqs ≤ bound: an id the log generated names its
@@ -904,12 +1012,18 @@ class EventLogImpl final : public EventLog {
   // caller's ids already hold that value (in the log or in this group; possible only by
   // deliberate guessing of 26 random bits), in which case a plain version 7 id that is then
   // indexed. Never an id already in the log.
-  Result<std::pair<Uuid, bool>> generate_id(Micros now, uint64_t seq, const Staging& staging,
+  Result<std::pair<Uuid, bool>> generate_id(Micros now, uint64_t seq, Staging& staging,
                                             const Staging& local) {
     for (int attempt = 0; attempt < 64; ++attempt) {
       const bool naming = seq <= kMaxSeqInGeneratedId && attempt < 32;
       const Uuid id = naming ? id_generator_.next_naming(now, seq) : id_generator_.next(now);
       if (staging.ids.contains(id) || local.ids.contains(id)) continue;
+      // Every id of the group starts with the same millisecond: when no caller's id in the
+      // index does, none can be taken, and the per-id lookup is skipped.
+      if (!staging.indexed_ids_this_ms) {
+        GAPLOG_ASSIGN_OR_RETURN(staging.indexed_ids_this_ms, indexed_ids_in_ms_of(id));
+      }
+      if (!*staging.indexed_ids_this_ms) return std::pair(id, !naming);
       GAPLOG_ASSIGN_OR_RETURN(auto taken, seq_of_id(id, last_seq_));
       if (!taken) return std::pair(id, !naming);
     }
@@ -948,8 +1062,10 @@ class EventLogImpl final : public EventLog {
       return replay;
     }
 
+    ++request_serial_;  // the request heads of earlier requests are no longer current
     for (const auto& [stream, expected] : req.expected_versions) {
-      GAPLOG_ASSIGN_OR_RETURN(StreamHead head, staged_head(staging, stream));
+      GAPLOG_ASSIGN_OR_RETURN(HeadEntry * entry, head_entry(stream));
+      const StreamHead head = group_head(*entry);
       if (head.version != expected) {
         return version_conflict(fmt::format("{} is at version {}, not {}: it changed since you read "
                                             "it; read it again and retry", stream, head.version,
@@ -957,16 +1073,13 @@ class EventLogImpl final : public EventLog {
       }
     }
 
-    Staging local{staging.last_seq, {}, {}, staging.frontier};
+    Staging local{staging.last_seq, {}, {}, staging.frontier, std::nullopt};
     GroupWrites local_writes;
     AppendResult result;
+    result.events.reserve(req.events.size());
     for (NewEvent& ne : req.events) {
-      StreamHead head;
-      if (auto it = local.heads.find(ne.stream); it != local.heads.end()) {
-        head = it->second;
-      } else {
-        GAPLOG_ASSIGN_OR_RETURN(head, staged_head(staging, ne.stream));
-      }
+      GAPLOG_ASSIGN_OR_RETURN(HeadEntry * entry, head_entry(ne.stream));
+      const StreamHead head = request_head(*entry);
       const Micros occurred = ne.occurred_at.value_or(now);
       if (occurred > now) {
         return rule_violation(fmt::format("occurred_at {} is later than the time of recording {}; "
@@ -988,7 +1101,11 @@ class EventLogImpl final : public EventLog {
       }
       Event e{seq, ne.stream, head.version + 1, ne.id, now, occurred, ne.actor,
               std::move(ne.payload)};
-      local.heads[ne.stream] = StreamHead{e.version, occurred};
+      if (entry->request_serial != request_serial_) {
+        entry->request_serial = request_serial_;
+        local.heads.push_back(entry);
+      }
+      entry->request = StreamHead{e.version, occurred};
       local.ids.insert(e.id);
       std::string bytes = encode_event(e);
       assert(local.frontier.size() == e.seq - 1);
@@ -998,10 +1115,8 @@ class EventLogImpl final : public EventLog {
         local_writes.put(keys::node(node.level, node.index), std::string(hash_bytes(node.hash)));
       });
       local_writes.put(keys::event(e.seq), event_value(std::move(bytes), leaf));
-      std::string seq_value;
-      keys::put_be64(seq_value, e.seq);
-      local_writes.put(keys::stream(e.stream, e.version), seq_value);
-      if (index_id) local_writes.put(keys::id(e.id), seq_value);
+      local_writes.stream_entries.emplace_back(e.stream, StreamEntry{e.version, e.seq});
+      if (index_id) local_writes.put(keys::id(e.id), seq_value_of(e.seq));
       if (e.occurred_at != e.recorded_at) {
         local_writes.put(keys::occurred(e.occurred_at, e.seq), std::string());
         local_writes.backfilled.push_back(e.seq);
@@ -1011,7 +1126,13 @@ class EventLogImpl final : public EventLog {
     writes.append(std::move(local_writes));
     staging.last_seq = local.last_seq;
     staging.frontier = local.frontier;
-    for (auto& [stream, head] : local.heads) staging.heads[stream] = head;
+    for (HeadEntry* entry : local.heads) {
+      if (entry->group_serial != group_serial_) {
+        entry->group_serial = group_serial_;
+        staging.heads.push_back(entry);
+      }
+      entry->group = entry->request;
+    }
     staging.ids.insert(local.ids.begin(), local.ids.end());
     return result;
   }
@@ -1022,7 +1143,8 @@ class EventLogImpl final : public EventLog {
       return;
     }
     const Micros now = std::max(options_.clock->now(), last_recorded_at_);
-    Staging staging{last_seq_, {}, {}, frontier_};
+    ++group_serial_;  // the group heads of earlier groups are no longer current
+    Staging staging{last_seq_, {}, {}, frontier_, std::nullopt};
     GroupWrites writes;
     bool any_new = false;
     for (Writer* w : group) {
@@ -1074,10 +1196,12 @@ class EventLogImpl final : public EventLog {
       }
       return;
     }
-    for (auto& [stream, h] : staging.heads) heads_[stream] = h;
+    for (HeadEntry* entry : staging.heads) entry->committed = entry->group;
     frontier_ = staging.frontier;
     last_seq_ = staging.last_seq;
     last_recorded_at_ = now;
+    // Before the seqs are published: a reader that sees them finds their stream entries.
+    hand_to_indexer(std::move(writes.stream_entries), last_seq_);
     {
       std::lock_guard lock(commit_mu_);
       committed_seq_.store(last_seq_, std::memory_order_release);
@@ -1085,6 +1209,117 @@ class EventLogImpl final : public EventLog {
     commit_cv_.notify_all();
     std::lock_guard lock(subscribers_mu_);
     for (auto& [token, fn] : subscribers_) fn(last_seq_);
+  }
+
+  // --- the stream index, written behind the log -----------------------------------------------
+  //
+  // A group's 'S' keys are not in its synced batch: the leader hands them to the indexer
+  // thread, which writes them (with 'X', the seq they reach) in batches of its own, unsynced:
+  // the next append's sync makes them durable, and an open after a crash re-indexes whatever
+  // came after 'X' from the events themselves. Until an entry is written, readers find it in
+  // memory. This keeps one random-order key per event out of the append's critical path
+  // (docs/storage.md, docs/performance.md).
+
+  // Called by the leader after a group's batch is durable and before its seqs are published.
+  void hand_to_indexer(std::vector<std::pair<std::string, StreamEntry>> entries, uint64_t through) {
+    std::unique_lock lock(index_mu_);
+    const bool was_empty = unindexed_.empty();
+    for (auto& [stream, entry] : entries) unindexed_[std::move(stream)].push_back(entry);
+    unindexed_count_ += entries.size();
+    unindexed_through_ = through;
+    if (!indexer_.joinable()) indexer_ = std::thread([this] { index_loop(); });
+    if (was_empty || unindexed_count_ - indexing_count_ >= kIndexWakeEvents) index_cv_.notify_one();
+    indexed_cv_.wait(lock, [&] { return unindexed_count_ <= kMaxUnindexedEvents || index_failed_; });
+  }
+
+  // The entries of `stream` that may not be in the 'S' keys yet, in version order.
+  StreamEntries unindexed_entries(std::string_view stream) const {
+    const std::string key(stream);
+    std::lock_guard lock(index_mu_);
+    StreamEntries out;
+    for (const auto* map : {&indexing_, &unindexed_}) {  // indexing_ holds the older ones
+      if (auto it = map->find(key); it != map->end()) {
+        out.insert(out.end(), it->second.begin(), it->second.end());
+      }
+    }
+    return out;
+  }
+
+  void index_loop() {
+    std::unique_lock lock(index_mu_);
+    while (true) {
+      index_cv_.wait(lock, [&] { return !unindexed_.empty() || index_stopping_; });
+      if (unindexed_.empty()) return;  // stopping, and everything is written
+      index_cv_.wait_for(lock, kIndexInterval, [&] {
+        return unindexed_count_ >= kIndexWakeEvents || index_stopping_;
+      });
+      indexing_.swap(unindexed_);
+      indexing_count_ = unindexed_count_;
+      const uint64_t through = unindexed_through_;
+      lock.unlock();
+      // indexing_ changes only on this thread; readers only look it up, under the lock.
+      std::vector<std::pair<std::string, std::string>> kvs;
+      for (const auto& [stream, entries] : indexing_) {
+        for (const StreamEntry& entry : entries) {
+          kvs.emplace_back(keys::stream(stream, entry.version), seq_value_of(entry.seq));
+        }
+      }
+      if (options_.before_stream_index_write) options_.before_stream_index_write();
+      const size_t written = kvs.size();
+      Status s = write_stream_index(std::move(kvs), through);
+      lock.lock();
+      if (!s.is_ok()) {
+        // Readers keep finding the entries in memory; appends are refused until a reopen,
+        // which re-indexes from the events.
+        poison(s.message());
+        index_failed_ = true;
+        indexed_cv_.notify_all();
+        return;
+      }
+      indexing_.clear();
+      unindexed_count_ -= written;
+      indexing_count_ = 0;
+      indexed_cv_.notify_all();
+    }
+  }
+
+  // 'S' keys and the new 'X', in one unsynced batch.
+  Status write_stream_index(std::vector<std::pair<std::string, std::string>> kvs, uint64_t through) {
+    std::sort(kvs.begin(), kvs.end());
+    rocksdb::WriteBatch batch;
+    for (const auto& [k, v] : kvs) batch.Put(k, v);
+    batch.Put(keys::indexed_through(), seq_value_of(through));
+    return from_rocks(index_db_->Write(rocksdb::WriteOptions(), &batch), "cannot write the stream index");
+  }
+
+  // On open: the 'S' keys of the events after 'X' (all of them for a new or upgraded log, or
+  // a lost index), whose indexing a crash cut short. An index that claims more events than the
+  // log holds (a log restored from an older backup without its index) is rebuilt.
+  Status catch_up_stream_index() {
+    std::string value;
+    const auto s = index_db_->Get(rocksdb::ReadOptions(), keys::indexed_through(), &value);
+    if (!s.IsNotFound()) GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the stream index"));
+    uint64_t through = s.IsNotFound() || value.size() != 8 ? 0 : keys::get_be64(value);
+    if (s.ok() && (value.size() != 8 || through > last_seq_)) {
+      rocksdb::WriteBatch batch;
+      batch.DeleteRange(std::string(1, keys::kStream), std::string(1, keys::kStream + 1));
+      batch.Put(keys::indexed_through(), seq_value_of(0));
+      GAPLOG_RETURN_IF_ERROR(from_rocks(index_db_->Write(rocksdb::WriteOptions(), &batch),
+                                        "cannot reset the stream index"));
+      through = 0;
+    }
+    while (through < last_seq_) {
+      const uint64_t to = std::min<uint64_t>(last_seq_, through + kIndexBatchEvents);
+      std::vector<std::pair<std::string, std::string>> kvs;
+      GAPLOG_RETURN_IF_ERROR(scan(through + 1, to, [&](uint64_t seq, std::string_view bytes) -> Status {
+        GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored(seq, bytes));
+        kvs.emplace_back(keys::stream(e.stream, e.version), seq_value_of(seq));
+        return Status::ok();
+      }));
+      GAPLOG_RETURN_IF_ERROR(write_stream_index(std::move(kvs), to));
+      through = to;
+    }
+    return Status::ok();
   }
 
   void poison(const std::string& why) {
@@ -1103,6 +1338,7 @@ class EventLogImpl final : public EventLog {
   EventLogOptions options_;
   std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<rocksdb::DB> index_db_;  // the stream index: 'S' keys and 'X'
   StoredSubtrees stored_;
 
   // Writer queue for group commit, and the commit thread (started by the first append_async).
@@ -1121,7 +1357,9 @@ class EventLogImpl final : public EventLog {
   uint64_t last_seq_ = 0;
   Micros last_recorded_at_ = INT64_MIN;
   MerkleFrontier frontier_;
-  std::unordered_map<std::string, StreamHead> heads_;
+  std::unordered_map<std::string, HeadEntry> heads_;
+  uint64_t group_serial_ = 0;
+  uint64_t request_serial_ = 0;
 
   std::atomic<uint64_t> committed_seq_{0};
   mutable std::mutex commit_mu_;
@@ -1134,6 +1372,20 @@ class EventLogImpl final : public EventLog {
   std::atomic<bool> poisoned_{false};
   mutable std::mutex poison_mu_;
   std::string poison_reason_;
+
+  // The stream index behind the log: entries committed but not yet written as 'S' keys
+  // (unindexed_), and those the indexer is writing now (indexing_).
+  mutable std::mutex index_mu_;
+  std::condition_variable index_cv_;    // wakes the indexer
+  std::condition_variable indexed_cv_;  // wakes a leader waiting for the indexer to catch up
+  std::unordered_map<std::string, StreamEntries> unindexed_;
+  std::unordered_map<std::string, StreamEntries> indexing_;
+  size_t unindexed_count_ = 0;      // entries in both maps
+  size_t indexing_count_ = 0;       // entries in indexing_
+  uint64_t unindexed_through_ = 0;  // the last seq handed to the indexer
+  bool index_stopping_ = false;
+  bool index_failed_ = false;
+  std::thread indexer_;
 };
 
 SubscriptionImpl::~SubscriptionImpl() { log_->unsubscribe(token_); }
@@ -1180,7 +1432,7 @@ Result<std::unique_ptr<EventLog>> EventLog::open(const EventLogOptions& options)
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   rocksdb::DB* raw = nullptr;
-  const auto s = rocksdb::DB::Open(ro, options.path, &raw);
+  auto s = rocksdb::DB::Open(ro, options.path, &raw);
   if (!s.ok()) {
     const std::string text = s.ToString();
     if (text.find("lock") != std::string::npos || text.find("Resource temporarily") != std::string::npos) {
@@ -1194,7 +1446,26 @@ Result<std::unique_ptr<EventLog>> EventLog::open(const EventLogOptions& options)
     }
     return from_rocks(s, fmt::format("cannot open the event log at {}", options.path));
   }
-  auto log = std::make_unique<EventLogImpl>(options, std::move(env), std::unique_ptr<rocksdb::DB>(raw));
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  // The stream index: its own database inside the log's directory, so that its writes, which
+  // are not in the append's critical path, never join (and hold up) an append's write group.
+  rocksdb::Options io;
+  io.env = env.get();
+  io.create_if_missing = true;
+  io.paranoid_checks = true;
+  io.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  io.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // One insert hint per stream: each stream's versions go in ascending order.
+  io.memtable_insert_with_hint_prefix_extractor = std::make_shared<StreamHintPrefix>();
+  raw = nullptr;
+  s = rocksdb::DB::Open(io, stream_index_path(options.path), &raw);
+  if (!s.ok()) {
+    return from_rocks(s, fmt::format("cannot open the stream index at {} (it is rebuilt from the "
+                                     "log if you remove it)", stream_index_path(options.path)));
+  }
+  auto log = std::make_unique<EventLogImpl>(options, std::move(env), std::move(db),
+                                            std::unique_ptr<rocksdb::DB>(raw));
   GAPLOG_RETURN_IF_ERROR(log->load());
   return std::unique_ptr<EventLog>(std::move(log));
 }

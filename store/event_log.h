@@ -71,6 +71,9 @@ struct EventLogOptions {
   Clock* clock = nullptr;      // borrowed; must outlive the log
   bool create_if_missing = false;
   size_t max_events_per_append = 10'000;
+  // Tests only: called by the stream indexer before each of its writes (it may block, to hold
+  // entries in memory).
+  std::function<void()> before_stream_index_write = nullptr;
 };
 
 // A signed tree head as persisted by the log (see tree_head.h for signing).

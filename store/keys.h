@@ -2,7 +2,11 @@
 //
 //   'E' seq:be64                      -> canonical Cap'n Proto bytes of the event (the leaf),
 //                                        then its 32-byte Merkle leaf hash
-//   'S' stream '\0' version:be32      -> seq:be64          (stream index)
+//   'S' stream '\0' version:be32      -> seq:be64          (stream index, written behind the
+//                                                          log: see 'X')
+//   'X'                               -> seq:be64          (the stream index holds every event
+//                                                          up to this seq; later ones are
+//                                                          indexed from the 'E' keys on open)
 //   'I' event-id:16                   -> seq:be64          (id index: ids given by the caller)
 //   'O' occurred_at:be64* seq:be64    -> ""                (back-filled events only: occurred_at
 //                                                          != recorded_at; *sign bit flipped)
@@ -58,7 +62,10 @@ constexpr char kTreeHead = 'T';
 constexpr char kHead = 'H';
 // The layout version of the log, written when the log is created (docs/storage.md).
 constexpr char kFormat = 'F';
-constexpr std::string_view kFormatVersion = "gaplog-log-2";
+constexpr std::string_view kFormatVersion = "gaplog-log-3";
+// The previous layout, which wrote the stream index in the append's own batch (so it had no
+// 'X'); opening such a log adds 'X' and the new version.
+constexpr std::string_view kPreviousFormatVersion = "gaplog-log-2";
 inline std::string format() { return std::string(1, kFormat); }
 
 inline std::string event(uint64_t seq) {
@@ -106,5 +113,7 @@ inline std::string tree_head(uint64_t size) {
   return k;
 }
 inline std::string head() { return std::string(1, kHead); }
+constexpr char kIndexedThrough = 'X';
+inline std::string indexed_through() { return std::string(1, kIndexedThrough); }
 
 }  // namespace gaplog::keys
