@@ -901,9 +901,6 @@ class EventLogImpl final : public EventLog {
     std::vector<HeadEntry*> heads;  // the streams whose `group` head is current
     std::set<Uuid> ids;
     MerkleFrontier frontier;
-    // Whether a caller's id in the 'I' index shares the 48-bit millisecond of the ids this
-    // group generates (looked up once, when first needed).
-    std::optional<bool> indexed_ids_this_ms;
   };
 
   Result<Event> decode_stored(uint64_t seq, std::string_view bytes) const {
@@ -969,17 +966,21 @@ class EventLogImpl final : public EventLog {
   }
 
   // Whether the 'I' index holds an id whose first 6 bytes (a version 7 id's millisecond) are
-  // those of `id`.
-  Result<bool> indexed_ids_in_ms_of(const Uuid& id) const {
+  // those of `id`. Looked up once per millisecond (leader only); a group that adds 'I' keys
+  // forgets the answer.
+  Result<bool> indexed_ids_share_ms_of(const Uuid& id) {
     std::string lower = keys::id(id);
     lower.resize(7);
+    if (lower == checked_id_prefix_) return id_prefix_indexed_;
     std::string upper = lower;
     for (size_t i = upper.size(); i-- > 1;) {  // the next 6-byte prefix
       if (++reinterpret_cast<unsigned char&>(upper[i]) != 0) break;
     }
     RangeIterator it(*db_, lower, upper);
     GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the id index"));
-    return it->Valid();
+    checked_id_prefix_ = std::move(lower);
+    id_prefix_indexed_ = it->Valid();
+    return id_prefix_indexed_;
   }
 
   // The seq of the event with this id among seqs ≤ bound: an id the log generated names its
@@ -1012,18 +1013,16 @@ class EventLogImpl final : public EventLog {
   // caller's ids already hold that value (in the log or in this group; possible only by
   // deliberate guessing of 26 random bits), in which case a plain version 7 id that is then
   // indexed. Never an id already in the log.
-  Result<std::pair<Uuid, bool>> generate_id(Micros now, uint64_t seq, Staging& staging,
+  Result<std::pair<Uuid, bool>> generate_id(Micros now, uint64_t seq, const Staging& staging,
                                             const Staging& local) {
     for (int attempt = 0; attempt < 64; ++attempt) {
       const bool naming = seq <= kMaxSeqInGeneratedId && attempt < 32;
       const Uuid id = naming ? id_generator_.next_naming(now, seq) : id_generator_.next(now);
       if (staging.ids.contains(id) || local.ids.contains(id)) continue;
-      // Every id of the group starts with the same millisecond: when no caller's id in the
-      // index does, none can be taken, and the per-id lookup is skipped.
-      if (!staging.indexed_ids_this_ms) {
-        GAPLOG_ASSIGN_OR_RETURN(staging.indexed_ids_this_ms, indexed_ids_in_ms_of(id));
-      }
-      if (!*staging.indexed_ids_this_ms) return std::pair(id, !naming);
+      // An id generated now starts with this millisecond: when no caller's id in the index
+      // does, it cannot be taken, and the per-id lookup is skipped.
+      GAPLOG_ASSIGN_OR_RETURN(bool shared, indexed_ids_share_ms_of(id));
+      if (!shared) return std::pair(id, !naming);
       GAPLOG_ASSIGN_OR_RETURN(auto taken, seq_of_id(id, last_seq_));
       if (!taken) return std::pair(id, !naming);
     }
@@ -1073,7 +1072,7 @@ class EventLogImpl final : public EventLog {
       }
     }
 
-    Staging local{staging.last_seq, {}, {}, staging.frontier, std::nullopt};
+    Staging local{staging.last_seq, {}, {}, staging.frontier};
     GroupWrites local_writes;
     AppendResult result;
     result.events.reserve(req.events.size());
@@ -1116,7 +1115,10 @@ class EventLogImpl final : public EventLog {
       });
       local_writes.put(keys::event(e.seq), event_value(std::move(bytes), leaf));
       local_writes.stream_entries.emplace_back(e.stream, StreamEntry{e.version, e.seq});
-      if (index_id) local_writes.put(keys::id(e.id), seq_value_of(e.seq));
+      if (index_id) {
+        local_writes.put(keys::id(e.id), seq_value_of(e.seq));
+        checked_id_prefix_.clear();
+      }
       if (e.occurred_at != e.recorded_at) {
         local_writes.put(keys::occurred(e.occurred_at, e.seq), std::string());
         local_writes.backfilled.push_back(e.seq);
@@ -1144,7 +1146,7 @@ class EventLogImpl final : public EventLog {
     }
     const Micros now = std::max(options_.clock->now(), last_recorded_at_);
     ++group_serial_;  // the group heads of earlier groups are no longer current
-    Staging staging{last_seq_, {}, {}, frontier_, std::nullopt};
+    Staging staging{last_seq_, {}, {}, frontier_};
     GroupWrites writes;
     bool any_new = false;
     for (Writer* w : group) {
@@ -1358,6 +1360,8 @@ class EventLogImpl final : public EventLog {
   Micros last_recorded_at_ = INT64_MIN;
   MerkleFrontier frontier_;
   std::unordered_map<std::string, HeadEntry> heads_;
+  std::string checked_id_prefix_;  // see indexed_ids_share_ms_of
+  bool id_prefix_indexed_ = false;
   uint64_t group_serial_ = 0;
   uint64_t request_serial_ = 0;
 

@@ -66,6 +66,19 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
     ASSERT_TRUE(report.is_ok());
     ASSERT_TRUE(report->ok) << "round " << round << ": seq " << report->first_bad_seq.value_or(0)
                             << ": " << report->problem;
+    // The stream index (written behind the log, re-indexed on open) names exactly each
+    // stream's events, versions 1..n in seq order.
+    std::map<std::string, std::vector<uint64_t>> by_stream;
+    for (const Event& e : *events_read) by_stream[e.stream].push_back(e.seq);
+    for (const auto& [stream, seqs] : by_stream) {
+      auto read = (*log)->read_stream(stream, 1);
+      ASSERT_TRUE(read.is_ok()) << read.status().to_string();
+      ASSERT_EQ(read->size(), seqs.size()) << "round " << round << ": " << stream;
+      for (size_t i = 0; i < seqs.size(); ++i) {
+        ASSERT_EQ((*read)[i].seq, seqs[i]) << "round " << round << ": " << stream;
+        ASSERT_EQ((*read)[i].version, i + 1) << "round " << round << ": " << stream;
+      }
+    }
   }
   EXPECT_GT(all_reported.size(), 0u) << "the writer never committed anything";
 }
