@@ -878,9 +878,14 @@ class EventLogImpl final : public EventLog {
       stream_entries.insert(stream_entries.end(), std::make_move_iterator(other.stream_entries.begin()),
                             std::make_move_iterator(other.stream_entries.end()));
     }
-    void put_into(rocksdb::WriteBatch& batch) {
+    // The batch, sized up front (growing it copied the whole batch several times).
+    rocksdb::WriteBatch sorted_batch(size_t extra_bytes) {
       std::sort(kvs.begin(), kvs.end());
+      size_t bytes = 12 + extra_bytes;  // the batch header
+      for (const auto& [k, v] : kvs) bytes += k.size() + v.size() + 11;  // type and two lengths
+      rocksdb::WriteBatch batch(bytes);
       for (const auto& [k, v] : kvs) batch.Put(k, v);
+      return batch;
     }
   };
 
@@ -1184,8 +1189,7 @@ class EventLogImpl final : public EventLog {
     std::string head;
     keys::put_be64(head, staging.last_seq);
     keys::put_be64(head, static_cast<uint64_t>(now));
-    rocksdb::WriteBatch batch;
-    writes.put_into(batch);
+    rocksdb::WriteBatch batch = writes.sorted_batch(head.size() + 16);
     batch.Put(keys::head(), head);
     rocksdb::WriteOptions wo;
     wo.sync = true;
