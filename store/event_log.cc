@@ -243,9 +243,15 @@ Status validate_shape(const AppendRequest& req, size_t max_events) {
 // in blocks, since one RAND_bytes call per event showed up in append profiles.
 class TimeOrderedIds {
  public:
+  TimeOrderedIds() = default;
+  // Tests only: the random bytes come from `source` instead of OpenSSL.
+  explicit TimeOrderedIds(std::function<void(uint8_t*, size_t)> source) : source_(std::move(source)) {}
+
   Uuid next(Micros now) {
     if (used_ == kBlock) {
-      if (RAND_bytes(random_.data(), static_cast<int>(random_.size())) != 1) {
+      if (source_) {
+        source_(random_.data(), random_.size());
+      } else if (RAND_bytes(random_.data(), static_cast<int>(random_.size())) != 1) {
         throw std::runtime_error("OpenSSL RAND_bytes failed: no randomness available");
       }
       used_ = 0;
@@ -269,6 +275,7 @@ class TimeOrderedIds {
 
  private:
   static constexpr size_t kBlock = 256;
+  std::function<void(uint8_t*, size_t)> source_;
   std::array<uint8_t, kBlock * 10> random_{};
   size_t used_ = kBlock;
 };
@@ -293,7 +300,8 @@ class EventLogImpl final : public EventLog {
   EventLogImpl(const EventLogOptions& options, std::unique_ptr<rocksdb::Env> env,
                std::unique_ptr<rocksdb::DB> db, std::unique_ptr<rocksdb::DB> index_db)
       : options_(options), env_(std::move(env)), db_(std::move(db)),
-        index_db_(std::move(index_db)), stored_(db_.get()) {}
+        index_db_(std::move(index_db)), stored_(db_.get()),
+        id_generator_(options.random_bytes_for_ids) {}
 
   ~EventLogImpl() override {
     {
@@ -870,6 +878,7 @@ class EventLogImpl final : public EventLog {
     // The group's events for the stream index, in seq order: handed to the indexer once the
     // group is committed instead of written in its batch.
     std::vector<std::pair<std::string, StreamEntry>> stream_entries;
+    bool indexes_ids = false;  // writes 'I' keys
     void put(std::string key, std::string value) { kvs.emplace_back(std::move(key), std::move(value)); }
     void append(GroupWrites&& other) {
       kvs.insert(kvs.end(), std::make_move_iterator(other.kvs.begin()),
@@ -877,6 +886,7 @@ class EventLogImpl final : public EventLog {
       backfilled.insert(backfilled.end(), other.backfilled.begin(), other.backfilled.end());
       stream_entries.insert(stream_entries.end(), std::make_move_iterator(other.stream_entries.begin()),
                             std::make_move_iterator(other.stream_entries.end()));
+      indexes_ids = indexes_ids || other.indexes_ids;
     }
     // The batch, sized up front (growing it copied the whole batch several times).
     rocksdb::WriteBatch sorted_batch(size_t extra_bytes) {
@@ -971,8 +981,8 @@ class EventLogImpl final : public EventLog {
   }
 
   // Whether the 'I' index holds an id whose first 6 bytes (a version 7 id's millisecond) are
-  // those of `id`. Looked up once per millisecond (leader only); a group that adds 'I' keys
-  // forgets the answer.
+  // those of `id`. Looked up once per millisecond (leader only); a group that writes 'I' keys
+  // forgets the answer once written (its own ids are in Staging::ids meanwhile).
   Result<bool> indexed_ids_share_ms_of(const Uuid& id) {
     std::string lower = keys::id(id);
     lower.resize(7);
@@ -1122,7 +1132,7 @@ class EventLogImpl final : public EventLog {
       local_writes.stream_entries.emplace_back(e.stream, StreamEntry{e.version, e.seq});
       if (index_id) {
         local_writes.put(keys::id(e.id), seq_value_of(e.seq));
-        checked_id_prefix_.clear();
+        local_writes.indexes_ids = true;
       }
       if (e.occurred_at != e.recorded_at) {
         local_writes.put(keys::occurred(e.occurred_at, e.seq), std::string());
@@ -1194,6 +1204,8 @@ class EventLogImpl final : public EventLog {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     const auto s = db_->Write(wo, &batch);
+    // The group's own ids were checked in memory; later groups must see them in 'I'.
+    if (writes.indexes_ids) checked_id_prefix_.clear();
     if (!s.ok()) {
       // Never guess after a failed write or sync: refuse everything until reopened.
       poison(s.ToString());

@@ -74,6 +74,9 @@ struct EventLogOptions {
   // Tests only: called by the stream indexer before each of its writes (it may block, to hold
   // entries in memory).
   std::function<void()> before_stream_index_write = nullptr;
+  // Tests only: the random bits of generated ids come from here instead of OpenSSL (to make
+  // an id the log will generate predictable).
+  std::function<void(uint8_t*, size_t)> random_bytes_for_ids = nullptr;
 };
 
 // A signed tree head as persisted by the log (see tree_head.h for signing).

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
@@ -194,6 +195,41 @@ TEST_F(EventLogTest, CallerIdsThatLookLikeGeneratedOnesAreIndexed) {
   EXPECT_EQ(fourth.seq, 4u);
   EXPECT_EQ(*log_->seq_of_event_id(future), std::optional<uint64_t>(3));
   EXPECT_EQ(*log_->seq_of_event_id(fourth.id), std::optional<uint64_t>(4));
+}
+
+// With predictable random bits, a caller can send exactly the id the log will generate for a
+// later seq. The log must notice and generate another; in particular when the caller's id came
+// in a group that had already looked at the id index for that millisecond (a cached "no id
+// here" must not outlive the group that adds one).
+TEST_F(EventLogTest, AGeneratedIdNeverRepeatsACallersId) {
+  close();
+  EventLogOptions options{dir_.sub("events"), &faulty_, &clock_, true};
+  options.random_bytes_for_ids = [](uint8_t* out, size_t n) { std::fill(out, out + n, 0); };
+  auto opened = EventLog::open(options);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  log_ = std::move(opened).value();
+  // The id the log generates for seq 3 at this instant (all random bits zero): the millisecond,
+  // version 7, variant 2, then the seq in the last 48 bits.
+  Uuid predicted;
+  const uint64_t ms = static_cast<uint64_t>(clock_.now() / 1000);
+  for (int i = 0; i < 6; ++i) predicted.bytes[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  predicted.bytes[6] = 0x70;
+  predicted.bytes[8] = 0x80;
+  predicted.bytes[15] = 3;
+  // One request: an event with a generated id (seq 1), then the caller's event with the id
+  // predicted for seq 3 (seq 2).
+  AppendRequest first;
+  first.events = {comment("s", "a"), comment("s", "b", std::nullopt, predicted)};
+  AppendResult r1 = must_append(std::move(first));
+  ASSERT_EQ(r1.events.size(), 2u);
+  const Event third = must_append(one(comment("s", "c"))).events[0];
+  EXPECT_EQ(third.seq, 3u);
+  EXPECT_NE(third.id, predicted);
+  EXPECT_EQ(*log_->seq_of_event_id(predicted), std::optional<uint64_t>(2));
+  EXPECT_EQ(*log_->seq_of_event_id(third.id), std::optional<uint64_t>(3));
+  reopen();
+  EXPECT_EQ(*log_->seq_of_event_id(predicted), std::optional<uint64_t>(2));
+  EXPECT_EQ(*log_->seq_of_event_id(third.id), std::optional<uint64_t>(3));
 }
 
 TEST_F(EventLogTest, OccurredAtIndexMatchesASortOfTheLog) {
