@@ -171,10 +171,16 @@ struct StreamHead {
   Micros last_occurred_at = INT64_MIN;
 };
 
-std::string seq_value_of(uint64_t seq) {
-  std::string value;
-  keys::put_be64(value, seq);
-  return value;
+// A WriteBatch of `kvs` in key order (RocksDB's memtable then continues each insert near the
+// previous one), sized up front: growing it copied the whole batch several times.
+rocksdb::WriteBatch sorted_batch(std::vector<std::pair<std::string, std::string>>& kvs,
+                                 size_t extra_bytes) {
+  std::sort(kvs.begin(), kvs.end());
+  size_t bytes = 12 + extra_bytes;  // the batch header
+  for (const auto& [k, v] : kvs) bytes += k.size() + v.size() + 11;  // type and two lengths
+  rocksdb::WriteBatch batch(bytes);
+  for (const auto& [k, v] : kvs) batch.Put(k, v);
+  return batch;
 }
 
 std::string stream_index_path(const std::string& log_path) { return log_path + "/stream-index"; }
@@ -345,7 +351,7 @@ class EventLogImpl final : public EventLog {
     if ((s.IsNotFound() && empty) || (s.ok() && version == keys::kPreviousFormatVersion)) {
       // The previous layout kept the stream index here; it is rebuilt in its own database.
       rocksdb::WriteBatch batch;
-      if (!empty) batch.DeleteRange(std::string(1, keys::kStream), std::string(1, keys::kStream + 1));
+      if (!empty) batch.DeleteRange(keys::streams_begin(), keys::streams_end());
       batch.Put(keys::format(), std::string(keys::kFormatVersion));
       rocksdb::WriteOptions wo;
       wo.sync = true;
@@ -888,15 +894,6 @@ class EventLogImpl final : public EventLog {
                             std::make_move_iterator(other.stream_entries.end()));
       indexes_ids = indexes_ids || other.indexes_ids;
     }
-    // The batch, sized up front (growing it copied the whole batch several times).
-    rocksdb::WriteBatch sorted_batch(size_t extra_bytes) {
-      std::sort(kvs.begin(), kvs.end());
-      size_t bytes = 12 + extra_bytes;  // the batch header
-      for (const auto& [k, v] : kvs) bytes += k.size() + v.size() + 11;  // type and two lengths
-      rocksdb::WriteBatch batch(bytes);
-      for (const auto& [k, v] : kvs) batch.Put(k, v);
-      return batch;
-    }
   };
 
   // A stream's head as committed, as staged by the group being committed, and as staged by
@@ -1131,7 +1128,7 @@ class EventLogImpl final : public EventLog {
       local_writes.put(keys::event(e.seq), event_value(std::move(bytes), leaf));
       local_writes.stream_entries.emplace_back(e.stream, StreamEntry{e.version, e.seq});
       if (index_id) {
-        local_writes.put(keys::id(e.id), seq_value_of(e.seq));
+        local_writes.put(keys::id(e.id), keys::seq_value(e.seq));
         local_writes.indexes_ids = true;
       }
       if (e.occurred_at != e.recorded_at) {
@@ -1199,7 +1196,7 @@ class EventLogImpl final : public EventLog {
     std::string head;
     keys::put_be64(head, staging.last_seq);
     keys::put_be64(head, static_cast<uint64_t>(now));
-    rocksdb::WriteBatch batch = writes.sorted_batch(head.size() + 16);
+    rocksdb::WriteBatch batch = sorted_batch(writes.kvs, head.size() + 16);
     batch.Put(keys::head(), head);
     rocksdb::WriteOptions wo;
     wo.sync = true;
@@ -1279,7 +1276,7 @@ class EventLogImpl final : public EventLog {
       std::vector<std::pair<std::string, std::string>> kvs;
       for (const auto& [stream, entries] : indexing_) {
         for (const StreamEntry& entry : entries) {
-          kvs.emplace_back(keys::stream(stream, entry.version), seq_value_of(entry.seq));
+          kvs.emplace_back(keys::stream(stream, entry.version), keys::seq_value(entry.seq));
         }
       }
       if (options_.before_stream_index_write) options_.before_stream_index_write();
@@ -1303,10 +1300,8 @@ class EventLogImpl final : public EventLog {
 
   // 'S' keys and the new 'X', in one unsynced batch.
   Status write_stream_index(std::vector<std::pair<std::string, std::string>> kvs, uint64_t through) {
-    std::sort(kvs.begin(), kvs.end());
-    rocksdb::WriteBatch batch;
-    for (const auto& [k, v] : kvs) batch.Put(k, v);
-    batch.Put(keys::indexed_through(), seq_value_of(through));
+    rocksdb::WriteBatch batch = sorted_batch(kvs, 32);
+    batch.Put(keys::indexed_through(), keys::seq_value(through));
     return from_rocks(index_db_->Write(rocksdb::WriteOptions(), &batch), "cannot write the stream index");
   }
 
@@ -1320,8 +1315,8 @@ class EventLogImpl final : public EventLog {
     uint64_t through = s.IsNotFound() || value.size() != 8 ? 0 : keys::get_be64(value);
     if (s.ok() && (value.size() != 8 || through > last_seq_)) {
       rocksdb::WriteBatch batch;
-      batch.DeleteRange(std::string(1, keys::kStream), std::string(1, keys::kStream + 1));
-      batch.Put(keys::indexed_through(), seq_value_of(0));
+      batch.DeleteRange(keys::streams_begin(), keys::streams_end());
+      batch.Put(keys::indexed_through(), keys::seq_value(0));
       GAPLOG_RETURN_IF_ERROR(from_rocks(index_db_->Write(rocksdb::WriteOptions(), &batch),
                                         "cannot reset the stream index"));
       through = 0;
@@ -1334,7 +1329,7 @@ class EventLogImpl final : public EventLog {
         if (!e || e->seq != seq) {
           return corruption(fmt::format("event seq {} does not decode as itself; run verify", seq));
         }
-        kvs.emplace_back(keys::stream(e->stream, e->version), seq_value_of(seq));
+        kvs.emplace_back(keys::stream(e->stream, e->version), keys::seq_value(seq));
         return Status::ok();
       }));
       GAPLOG_RETURN_IF_ERROR(write_stream_index(std::move(kvs), to));
@@ -1435,13 +1430,17 @@ Result<std::unique_ptr<EventLog>> EventLog::open(const EventLogOptions& options)
     return internal_error("EventLog::open needs a file system and a clock");
   }
   auto env = rocksdb::NewCompositeEnv(options.fs->rocksdb_file_system());
-  rocksdb::Options ro;
-  ro.env = env.get();
+  // What both databases (the log's and the stream index's) share: the file-system seam, its
+  // background threads, and recovery to the last consistent point of the WAL.
+  rocksdb::Options common;
+  common.env = env.get();
+  common.paranoid_checks = true;
+  common.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  common.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  common.IncreaseParallelism(2);
+
+  rocksdb::Options ro = common;
   ro.create_if_missing = options.create_if_missing;
-  ro.paranoid_checks = true;
-  ro.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  ro.IncreaseParallelism(2);
-  ro.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // Each key kind (one-byte prefix) is written in mostly ascending order; a per-prefix insert
   // hint lets the memtable skip list continue where the previous insert of that kind stopped.
   ro.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
@@ -1473,12 +1472,8 @@ Result<std::unique_ptr<EventLog>> EventLog::open(const EventLogOptions& options)
 
   // The stream index: its own database inside the log's directory, so that its writes, which
   // are not in the append's critical path, never join (and hold up) an append's write group.
-  rocksdb::Options io;
-  io.env = env.get();
+  rocksdb::Options io = common;
   io.create_if_missing = true;
-  io.paranoid_checks = true;
-  io.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  io.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // One insert hint per stream: each stream's versions go in ascending order.
   io.memtable_insert_with_hint_prefix_extractor = std::make_shared<StreamHintPrefix>();
   raw = nullptr;

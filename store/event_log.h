@@ -19,11 +19,13 @@
 // - The Merkle tree (RFC 6962) is maintained on append, in the same batch: each leaf hash with
 //   its event, the complete subtrees of level >= 4 it completes, and the right edge's lower
 //   subtrees at the end of each group (O(log n) per event; docs/storage.md).
+// - The stream index (reads by stream, expected versions) is written behind the log by an
+//   indexer thread into a database of its own; reads merge what it has not written yet from
+//   memory, and an open re-indexes what a crash lost, so reads by stream are always exact.
 // - After a failed write or sync, or a commit that threw, the log refuses all further writes
 //   (kUnavailable) until it is reopened; it never guesses whether the failed batch reached the
-//   disk. An appender whose
-//   batch failed may retry after reopening with the same event ids: idempotency makes the retry
-//   safe whether or not the first attempt survived.
+//   disk. An appender whose batch failed may retry after reopening with the same event ids:
+//   idempotency makes the retry safe whether or not the first attempt survived.
 // - One process at a time: opening a log another process holds fails with kUnavailable.
 //
 // Thread-safety: all methods may be called from any thread.

@@ -1,12 +1,7 @@
-// The layout of the event log in RocksDB (one column family, one-byte key prefixes).
+// The layout of the event log in RocksDB (one-byte key prefixes). In the log's database:
 //
 //   'E' seq:be64                      -> canonical Cap'n Proto bytes of the event (the leaf),
 //                                        then its 32-byte Merkle leaf hash
-//   'S' stream '\0' version:be32      -> seq:be64          (stream index, written behind the
-//                                                          log: see 'X')
-//   'X'                               -> seq:be64          (the stream index holds every event
-//                                                          up to this seq; later ones are
-//                                                          indexed from the 'E' keys on open)
 //   'I' event-id:16                   -> seq:be64          (id index: ids given by the caller)
 //   'O' occurred_at:be64* seq:be64    -> ""                (back-filled events only: occurred_at
 //                                                          != recorded_at; *sign bit flipped)
@@ -18,6 +13,14 @@
 //   'H'                               -> last_seq:be64 last_recorded_at:be64, then the hashes of
 //                                        the right edge's subtrees below kFirstStoredNodeLevel
 //                                        (one per set bit of last_seq, lowest level first)
+//   'F'                               -> layout version
+//
+// In the stream index's own database (<log>/stream-index), written behind the log:
+//
+//   'S' stream '\0' version:be32      -> seq:be64          (stream index)
+//   'X'                               -> seq:be64          (the stream index holds every event
+//                                                          up to this seq; later ones are
+//                                                          indexed from the 'E' keys on open)
 //
 // Big-endian integers make RocksDB's byte order the numeric order.
 #pragma once
@@ -39,6 +42,12 @@ inline void put_be32(std::string& out, uint32_t v) {
 inline uint64_t get_be64(std::string_view in) {
   uint64_t v = 0;
   for (size_t i = 0; i < 8; ++i) v = v << 8 | static_cast<unsigned char>(in[i]);
+  return v;
+}
+// A seq as a value on its own ('S', 'I', 'X').
+inline std::string seq_value(uint64_t seq) {
+  std::string v;
+  put_be64(v, seq);
   return v;
 }
 inline uint32_t get_be32(std::string_view in) {
@@ -63,8 +72,8 @@ constexpr char kHead = 'H';
 // The layout version of the log, written when the log is created (docs/storage.md).
 constexpr char kFormat = 'F';
 constexpr std::string_view kFormatVersion = "gaplog-log-3";
-// The previous layout, which wrote the stream index in the append's own batch (so it had no
-// 'X'); opening such a log adds 'X' and the new version.
+// The previous layout, which kept the 'S' keys in the log's database, written in the append's
+// own batch; opening such a log deletes them and indexes the log again in its own database.
 constexpr std::string_view kPreviousFormatVersion = "gaplog-log-2";
 inline std::string format() { return std::string(1, kFormat); }
 
@@ -79,6 +88,9 @@ inline std::string stream_prefix(std::string_view stream) {
   k.push_back('\0');
   return k;
 }
+// The keys [streams_begin(), streams_end()) are every 'S' key.
+inline std::string streams_begin() { return std::string(1, kStream); }
+inline std::string streams_end() { return std::string(1, kStream + 1); }
 inline std::string stream(std::string_view stream, uint32_t version) {
   std::string k = stream_prefix(stream);
   put_be32(k, version);

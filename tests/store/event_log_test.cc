@@ -202,12 +202,9 @@ TEST_F(EventLogTest, CallerIdsThatLookLikeGeneratedOnesAreIndexed) {
 // in a group that had already looked at the id index for that millisecond (a cached "no id
 // here" must not outlive the group that adds one).
 TEST_F(EventLogTest, AGeneratedIdNeverRepeatsACallersId) {
-  close();
-  EventLogOptions options{dir_.sub("events"), &faulty_, &clock_, true};
-  options.random_bytes_for_ids = [](uint8_t* out, size_t n) { std::fill(out, out + n, 0); };
-  auto opened = EventLog::open(options);
-  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-  log_ = std::move(opened).value();
+  reopen([](EventLogOptions& options) {
+    options.random_bytes_for_ids = [](uint8_t* out, size_t n) { std::fill(out, out + n, 0); };
+  });
   // The id the log generates for seq 3 at this instant (all random bits zero): the millisecond,
   // version 7, variant 2, then the seq in the last 48 bits.
   Uuid predicted;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,9 +52,11 @@ class LogFixture : public ::testing::Test {
  protected:
   void SetUp() override { reopen(); }
 
-  void reopen() {
+  // `customize` may set the options' test hooks.
+  void reopen(const std::function<void(EventLogOptions&)>& customize = nullptr) {
     log_.reset();
     EventLogOptions options{dir_.sub("events"), &faulty_, &clock_, /*create_if_missing=*/true};
+    if (customize) customize(options);
     auto log = EventLog::open(options);
     ASSERT_TRUE(log.is_ok()) << log.status().to_string();
     log_ = std::move(log).value();

@@ -59,12 +59,7 @@ class StreamIndexTest : public testing::LogFixture {
   std::string index_path() const { return dir_.sub("events") + "/stream-index"; }
 
   void open_with_gate() {
-    log_.reset();
-    EventLogOptions options{events_path(), &faulty_, &clock_, true};
-    options.before_stream_index_write = [this] { gate_.pass(); };
-    auto log = EventLog::open(options);
-    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-    log_ = std::move(log).value();
+    reopen([this](EventLogOptions& options) { options.before_stream_index_write = [this] { gate_.pass(); }; });
   }
 
   // Appends `n` events spread over `streams` streams, in groups of 7.
@@ -153,10 +148,8 @@ TEST_F(StreamIndexTest, OpenReindexesWhatTheIndexLost) {
   // keys after it are gone.
   edit_index([&](rocksdb::DB& db) {
     rocksdb::WriteBatch batch;
-    batch.DeleteRange(std::string(1, keys::kStream), std::string(1, keys::kStream + 1));
-    std::string through;
-    keys::put_be64(through, 0);
-    batch.Put(keys::indexed_through(), through);
+    batch.DeleteRange(keys::streams_begin(), keys::streams_end());
+    batch.Put(keys::indexed_through(), keys::seq_value(0));
     ASSERT_TRUE(db.Write(rocksdb::WriteOptions(), &batch).ok());
   });
   reopen();
@@ -164,14 +157,12 @@ TEST_F(StreamIndexTest, OpenReindexesWhatTheIndexLost) {
 
   edit_index([&](rocksdb::DB& db) {
     // Half the keys lost: a watermark in the middle.
-    std::string through;
-    keys::put_be64(through, 100);
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
     rocksdb::WriteBatch batch;
-    for (it->Seek(std::string(1, keys::kStream)); it->Valid() && it->key()[0] == keys::kStream; it->Next()) {
+    for (it->Seek(keys::streams_begin()); it->Valid() && it->key()[0] == keys::kStream; it->Next()) {
       if (keys::get_be64(it->value().ToStringView()) > 100) batch.Delete(it->key());
     }
-    batch.Put(keys::indexed_through(), through);
+    batch.Put(keys::indexed_through(), keys::seq_value(100));
     ASSERT_TRUE(db.Write(rocksdb::WriteOptions(), &batch).ok());
   });
   reopen();
@@ -193,11 +184,8 @@ TEST_F(StreamIndexTest, AnIndexAheadOfTheLogIsRebuilt) {
   // An index from a later state than the log (a log restored from an older backup): its
   // entries name seqs the log does not hold, and one claims a version F-1 never reached.
   edit_index([&](rocksdb::DB& db) {
-    std::string through, seq;
-    keys::put_be64(through, 999);
-    keys::put_be64(seq, 70);
-    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-1", 40), seq).ok());
-    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::indexed_through(), through).ok());
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-1", 40), keys::seq_value(70)).ok());
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::indexed_through(), keys::seq_value(999)).ok());
   });
   reopen();
   EXPECT_EQ(*log_->stream_version("finding/F-1"), 10u);
@@ -224,11 +212,7 @@ TEST_F(StreamIndexTest, OpensALogOfThePreviousFormatAndMovesItsIndex) {
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), events_path(), &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     rocksdb::WriteBatch batch;
-    for (const Event& e : *all) {
-      std::string seq;
-      keys::put_be64(seq, e.seq);
-      batch.Put(keys::stream(e.stream, e.version), seq);
-    }
+    for (const Event& e : *all) batch.Put(keys::stream(e.stream, e.version), keys::seq_value(e.seq));
     batch.Put(keys::format(), std::string(keys::kPreviousFormatVersion));
     ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
   }
@@ -244,7 +228,7 @@ TEST_F(StreamIndexTest, OpensALogOfThePreviousFormatAndMovesItsIndex) {
   std::unique_ptr<rocksdb::DB> db(raw);
   EXPECT_EQ(raw_get(*db, keys::format()), keys::kFormatVersion);
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  it->Seek(std::string(1, keys::kStream));
+  it->Seek(keys::streams_begin());
   EXPECT_FALSE(it->Valid() && it->key()[0] == keys::kStream) << "the old 'S' keys were left behind";
 }
 
