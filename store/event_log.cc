@@ -208,9 +208,6 @@ struct StreamEntry {
 };
 using StreamEntries = std::vector<StreamEntry>;  // ascending
 
-// The most events committed but not yet in the 'S' keys: beyond it an append waits for the
-// indexer. It bounds the memory they hold and the indexing an open after a crash may redo.
-constexpr size_t kMaxUnindexedEvents = 200'000;
 // The most events an open re-indexing writes in one batch.
 constexpr size_t kIndexBatchEvents = 20'000;
 // The indexer writes once this many events wait, or kIndexInterval after the first of them:
@@ -1244,7 +1241,7 @@ class EventLogImpl final : public EventLog {
     unindexed_through_ = through;
     if (!indexer_.joinable()) indexer_ = std::thread([this] { index_loop(); });
     if (was_empty || unindexed_count_ - indexing_count_ >= kIndexWakeEvents) index_cv_.notify_one();
-    indexed_cv_.wait(lock, [&] { return unindexed_count_ <= kMaxUnindexedEvents || index_failed_; });
+    indexed_cv_.wait(lock, [&] { return unindexed_count_ <= options_.max_unindexed_events || index_failed_; });
   }
 
   // The entries of `stream` that may not be in the 'S' keys yet, in version order.

@@ -73,6 +73,10 @@ struct EventLogOptions {
   Clock* clock = nullptr;      // borrowed; must outlive the log
   bool create_if_missing = false;
   size_t max_events_per_append = 10'000;
+  // The most committed events whose stream index entries are still only in memory: beyond it,
+  // an append waits for the indexer before it is answered. It bounds that memory and the
+  // re-indexing an open after a crash may redo.
+  size_t max_unindexed_events = 200'000;
   // Tests only: called by the stream indexer before each of its writes (it may block, to hold
   // entries in memory).
   std::function<void()> before_stream_index_write = nullptr;

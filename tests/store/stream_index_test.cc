@@ -141,6 +141,34 @@ TEST_F(StreamIndexTest, ReadsSeeEventsTheIndexerHasNotWrittenYet) {
   expect_index_matches_log("after the indexer caught up and a reopen");
 }
 
+TEST_F(StreamIndexTest, AnAppendWaitsWhileTooManyEventsAreUnindexed) {
+  reopen([this](EventLogOptions& options) {
+    options.before_stream_index_write = [this] { gate_.pass(); };
+    options.max_unindexed_events = 10;
+  });
+  gate_.close();
+  append_spread(6, 2);  // 6 unindexed: within the bound
+  while (gate_.arrivals() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The indexer holds those 6; 7 more would make 13 unindexed.
+  std::atomic<bool> answered{false};
+  std::thread appender([&] {
+    AppendRequest r;
+    for (int i = 0; i < 7; ++i) r.events.push_back(comment("finding/F-9", "over " + std::to_string(i)));
+    must_append(std::move(r));
+    answered = true;
+  });
+  // Written, but neither answered nor visible while the indexer is held (a wrong bound would
+  // answer at once; a slow machine can only make this wait longer).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(answered.load());
+  EXPECT_EQ(log_->last_seq(), 6u);
+  gate_.open();
+  appender.join();
+  EXPECT_TRUE(answered.load());
+  EXPECT_EQ(log_->last_seq(), 13u);
+  expect_index_matches_log("after the indexer caught up");
+}
+
 TEST_F(StreamIndexTest, OpenReindexesWhatTheIndexLost) {
   append_spread(200, 9);
   expect_index_matches_log("before");
