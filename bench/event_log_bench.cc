@@ -2,7 +2,9 @@
 // is shared and noisy, so absolute figures mean little on their own).
 //
 //   build/bench/event_log_bench                      # 1,000,000 events for the read-back
-//   GAPLOG_BENCH_EVENTS=200000 build/bench/event_log_bench
+//   GAPLOG_BENCH_EVENTS=200000 build/bench/event_log_bench   # quicker; the read-back ratios then
+//                                                            # mean little (a small log stays in
+//                                                            # RocksDB's memtable)
 //
 // Baselines: raw RocksDB Put with sync=true (the disk's limit for durable single writes), a raw
 // synced batch of 100 values, the same batch of encoded and leaf-hashed events (the floor of any
@@ -13,15 +15,17 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <latch>
-#include <thread>
-#include <atomic>
-#include <functional>
 #include <filesystem>
+#include <functional>
+#include <latch>
 #include <map>
 #include <memory>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "domain/event_codec.h"
 #include "store/clock.h"
@@ -152,8 +156,7 @@ void BM_BatchedAppendsInTurns(benchmark::State& state) {
                           {"append_batch", [&] { return append_events(*log, log_i, 100); }}});
 }
 
-// One writer appending `per_writer` single events, then `writers` threads doing the same at
-// once (the threads are started before the clock runs): group commit lets them share syncs.
+// A round of one writer: `per_writer` appends of one event each.
 bool single_writer_round(EventLog& log, uint64_t& i, int per_writer) {
   for (int k = 0; k < per_writer; ++k) {
     if (!append_events(log, i, 1)) return false;
@@ -161,6 +164,8 @@ bool single_writer_round(EventLog& log, uint64_t& i, int per_writer) {
   return true;
 }
 
+// A round of `writers` threads doing the same at once (started before the clock runs): group
+// commit lets them share syncs.
 struct ConcurrentRound {
   bool ok = true;
   double seconds = 0;
