@@ -978,16 +978,18 @@ class EventLogImpl final : public EventLog {
   // those of `id`. Looked up once per millisecond (leader only); a group that writes 'I' keys
   // forgets the answer once written (its own ids are in Staging::ids meanwhile).
   Result<bool> indexed_ids_share_ms_of(const Uuid& id) {
+    IdMillisecond ms;
+    std::copy_n(id.bytes.begin(), ms.size(), ms.begin());
+    if (checked_ms_ == ms) return id_prefix_indexed_;  // no string built per generated id
     std::string lower = keys::id(id);
-    lower.resize(7);
-    if (lower == checked_id_prefix_) return id_prefix_indexed_;
+    lower.resize(1 + ms.size());
     std::string upper = lower;
     for (size_t i = upper.size(); i-- > 1;) {  // the next 6-byte prefix
       if (++reinterpret_cast<unsigned char&>(upper[i]) != 0) break;
     }
     RangeIterator it(*db_, lower, upper);
     GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the id index"));
-    checked_id_prefix_ = std::move(lower);
+    checked_ms_ = ms;
     id_prefix_indexed_ = it->Valid();
     return id_prefix_indexed_;
   }
@@ -1199,7 +1201,7 @@ class EventLogImpl final : public EventLog {
     wo.sync = true;
     const auto s = db_->Write(wo, &batch);
     // The group's own ids were checked in memory; later groups must see them in 'I'.
-    if (writes.indexes_ids) checked_id_prefix_.clear();
+    if (writes.indexes_ids) checked_ms_.reset();
     if (!s.ok()) {
       // Never guess after a failed write or sync: refuse everything until reopened.
       poison(s.ToString());
@@ -1371,7 +1373,9 @@ class EventLogImpl final : public EventLog {
   Micros last_recorded_at_ = INT64_MIN;
   MerkleFrontier frontier_;
   std::unordered_map<std::string, HeadEntry> heads_;
-  std::string checked_id_prefix_;  // see indexed_ids_share_ms_of
+  // The millisecond indexed_ids_share_ms_of last looked up, and its answer.
+  using IdMillisecond = std::array<uint8_t, 6>;
+  std::optional<IdMillisecond> checked_ms_;
   bool id_prefix_indexed_ = false;
   uint64_t group_serial_ = 0;
   uint64_t request_serial_ = 0;

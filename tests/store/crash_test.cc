@@ -68,16 +68,9 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
                             << ": " << report->problem;
     // The stream index (written behind the log, re-indexed on open) names exactly each
     // stream's events, versions 1..n in seq order.
-    std::map<std::string, std::vector<uint64_t>> by_stream;
-    for (const Event& e : *events_read) by_stream[e.stream].push_back(e.seq);
-    for (const auto& [stream, seqs] : by_stream) {
-      auto read = (*log)->read_stream(stream, 1);
-      ASSERT_TRUE(read.is_ok()) << read.status().to_string();
-      ASSERT_EQ(read->size(), seqs.size()) << "round " << round << ": " << stream;
-      for (size_t i = 0; i < seqs.size(); ++i) {
-        ASSERT_EQ((*read)[i].seq, seqs[i]) << "round " << round << ": " << stream;
-        ASSERT_EQ((*read)[i].version, i + 1) << "round " << round << ": " << stream;
-      }
+    for (const auto& [stream, seqs] : testing::seqs_by_stream(*events_read)) {
+      testing::expect_stream_reads_as(**log, stream, seqs, "round " + std::to_string(round));
+      if (::testing::Test::HasFatalFailure()) return;
     }
   }
   EXPECT_GT(all_reported.size(), 0u) << "the writer never committed anything";

@@ -8,8 +8,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/clock.h"
 #include "store/event_log.h"
@@ -44,6 +46,25 @@ inline AppendRequest one(NewEvent e) {
   AppendRequest r;
   r.events.push_back(std::move(e));
   return r;
+}
+
+// The seqs of each stream's events in `all` (events in seq order, e.g. a whole log's).
+inline std::map<std::string, std::vector<uint64_t>> seqs_by_stream(const std::vector<Event>& all) {
+  std::map<std::string, std::vector<uint64_t>> out;
+  for (const Event& e : all) out[e.stream].push_back(e.seq);
+  return out;
+}
+
+// Reading `stream` through the stream index gives exactly `seqs`, as versions 1..n.
+inline void expect_stream_reads_as(const EventLog& log, const std::string& stream,
+                                   const std::vector<uint64_t>& seqs, const std::string& when) {
+  auto read = log.read_stream(stream, 1);
+  ASSERT_TRUE(read.is_ok()) << read.status().to_string();
+  ASSERT_EQ(read->size(), seqs.size()) << when << ": " << stream;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    ASSERT_EQ((*read)[i].seq, seqs[i]) << when << ": " << stream;
+    ASSERT_EQ((*read)[i].version, i + 1) << when << ": " << stream;
+  }
 }
 
 

@@ -78,16 +78,9 @@ class StreamIndexTest : public testing::LogFixture {
   void expect_index_matches_log(const std::string& when) {
     auto all = log_->read_range(1, log_->last_seq());
     ASSERT_TRUE(all.is_ok()) << all.status().to_string();
-    std::map<std::string, std::vector<uint64_t>> expected;
-    for (const Event& e : *all) expected[e.stream].push_back(e.seq);
-    for (const auto& [stream, seqs] : expected) {
-      auto read = log_->read_stream(stream, 1);
-      ASSERT_TRUE(read.is_ok()) << read.status().to_string();
-      ASSERT_EQ(read->size(), seqs.size()) << when << ": " << stream;
-      for (size_t i = 0; i < seqs.size(); ++i) {
-        EXPECT_EQ((*read)[i].seq, seqs[i]) << when << ": " << stream;
-        EXPECT_EQ((*read)[i].version, i + 1) << when << ": " << stream;
-      }
+    for (const auto& [stream, seqs] : testing::seqs_by_stream(*all)) {
+      testing::expect_stream_reads_as(*log_, stream, seqs, when);
+      if (HasFatalFailure()) return;
       EXPECT_EQ(*log_->stream_version(stream), seqs.size()) << when << ": " << stream;
       const uint32_t middle = static_cast<uint32_t>(seqs.size() / 2 + 1);
       auto tail = log_->read_stream(stream, middle);
