@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <mutex>
 #include <regex>
 #include <string>
@@ -488,19 +487,7 @@ TEST_F(BadInput, AnAnonymousUploadIs401WhateverItsQuery) {
 // by route(), matched the handler-less route, and handle() called a null member-function
 // pointer: SIGSEGV, so any valid token could take the server down. Expected: not a crash and not
 // a 500 (an upload, or a 4xx). A death test, so that a crash fails this test, not the executable.
-class BadInputDeathTest : public BadInput {
- protected:
-  // A "threadsafe" death test's child runs the test again from the start, so SetUp made it a
-  // temporary directory of its own, and std::_Exit skips the destructor that would remove it:
-  // the child removes it itself (each run used to leave four data directories behind).
-  [[noreturn]] void exit_leaving_nothing(int code) {
-    server_.reset();
-    program_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_.path(), ec);
-    std::_Exit(code);
-  }
-};
+class BadInputDeathTest : public BadInput {};
 
 TEST_F(BadInputDeathTest, PercentEncodedEvidencePathIsAnsweredNotACrash) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
@@ -511,7 +498,7 @@ TEST_F(BadInputDeathTest, PercentEncodedEvidencePathIsAnsweredNotACrash) {
       EXPECT_EXIT(
           {
             Reply r = call(as, "POST", target, "file bytes", {{"Content-Type", "text/plain"}});
-            exit_leaving_nothing(r.status > 0 && r.status < 500 ? 0 : 1);
+            exit_death_test_child(r.status > 0 && r.status < 500 ? 0 : 1);
           },
           ::testing::ExitedWithCode(0), "")
           << "POST " << target << " as " << as;

@@ -82,6 +82,16 @@ class ApiFixture : public ::testing::Test {
 
   void TearDown() override { server_.reset(); }
 
+  // The end of a death test's child. A "threadsafe" death test's child runs the test again from
+  // the start, so SetUp made it a data directory of its own, and std::_Exit skips the
+  // destructors that would close the program and remove that directory: this does both first.
+  [[noreturn]] void exit_death_test_child(int code) {
+    server_.reset();
+    program_.reset();
+    dir_.remove();
+    std::_Exit(code);
+  }
+
   void open_program() {
     server_.reset();
     program_.reset();

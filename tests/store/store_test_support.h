@@ -26,7 +26,10 @@ class TempDir {
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
-  ~TempDir() {
+  ~TempDir() { remove(); }
+  // Removes the directory and everything in it now (for a process that exits without running
+  // destructors); the destructor does the same.
+  void remove() const {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
@@ -66,7 +69,6 @@ inline void expect_stream_reads_as(const EventLog& log, const std::string& strea
     ASSERT_EQ((*read)[i].version, i + 1) << when << ": " << stream;
   }
 }
-
 
 // An event log in a temporary directory, on a fault-injecting file system and a manual clock.
 class LogFixture : public ::testing::Test {
