@@ -34,13 +34,55 @@ function url(path, query) {
   return u;
 }
 
+// A random UUID (v4). crypto.randomUUID exists only in secure contexts (https, localhost);
+// getRandomValues everywhere, so a dashboard served over plain http on a LAN still gets keys.
 function newKey() {
-  return window.crypto?.randomUUID ? window.crypto.randomUUID() : undefined;
+  if (window.crypto.randomUUID) return window.crypto.randomUUID();
+  const b = window.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-// fetch with the token. `body` is sent as JSON unless `raw` (a Blob/File, sent as is).
+// One thing the user asked for (a form's submission), and its Idempotency-Key: every attempt
+// at the same request (the automatic retries after a network failure, and the user submitting
+// the same form again after one) sends the same key, so the server records it at most once.
+// Once the server has answered, the next request is a new action with a new key; so is a
+// request that differs (another button, an edited field).
+export class UserAction {
+  #key = null;
+  #request = null;
+
+  keyFor(request) {
+    if (this.#key === null || this.#request !== request) {
+      this.#key = newKey();
+      this.#request = request;
+    }
+    return this.#key;
+  }
+
+  answered() {
+    this.#key = null;
+    this.#request = null;
+  }
+}
+
+// After a network failure (no answer: the request may or may not have been recorded), a write
+// is sent again with the same Idempotency-Key after these pauses (ms).
+const WRITE_RETRY_PAUSES = [300, 1000];
+
+function describeRequest(method, u, payload) {
+  const body = payload instanceof Blob
+    ? `${payload.size}:${payload.type}:${payload.name ?? ''}:${payload.lastModified ?? ''}`
+    : payload ?? '';
+  return `${method} ${u.pathname}${u.search}\n${body}`;
+}
+
+// fetch with the token. `body` is sent as JSON unless `raw` (a Blob/File, sent as is). A write
+// carries the Idempotency-Key of `action` (a UserAction; a new one by default).
 // Resolves to the parsed JSON (or the Response with `response: true`); rejects with ApiError.
-export async function request(path, { method = 'GET', query, body, raw, headers = {}, response = false } = {}) {
+export async function request(path, { method = 'GET', query, body, raw, headers = {}, response = false, action } = {}) {
   const h = { Authorization: `Bearer ${getToken() ?? ''}`, ...headers };
   let payload;
   if (raw !== undefined) {
@@ -49,16 +91,24 @@ export async function request(path, { method = 'GET', query, body, raw, headers 
     payload = JSON.stringify(body);
     h['Content-Type'] = 'application/json';
   }
-  if (method !== 'GET' && !h['Idempotency-Key']) {
-    const key = newKey();
-    if (key) h['Idempotency-Key'] = key;
-  }
+  const u = url(path, query);
+  const write = method !== 'GET' && method !== 'HEAD';
+  const act = action ?? new UserAction();
+  if (write && !h['Idempotency-Key']) h['Idempotency-Key'] = act.keyFor(describeRequest(method, u, payload));
   let res;
-  try {
-    res = await fetch(url(path, query), { method, headers: h, body: payload, cache: 'no-store' });
-  } catch (e) {
-    throw new ApiError(0, 'network', `Could not reach the gaplog server (${e.message}). Is it running?`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = await fetch(u, { method, headers: h, body: payload, cache: 'no-store' });
+      break;
+    } catch (e) {
+      if (!write || attempt >= WRITE_RETRY_PAUSES.length) {
+        const retry = write ? ' Trying again is safe: it is recorded at most once.' : '';
+        throw new ApiError(0, 'network', `Could not reach the gaplog server (${e.message}). Is it running?${retry}`);
+      }
+      await new Promise((r) => setTimeout(r, WRITE_RETRY_PAUSES[attempt]));
+    }
   }
+  act.answered();
   if (!res.ok) {
     let code = '';
     let msg = `${res.status} ${res.statusText}`;

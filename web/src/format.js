@@ -1,4 +1,6 @@
 // Orders and formats shared by the views.
+import { h } from './dom.js';
+
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'];
 export const STATUSES = ['open', 'in_progress', 'remediated', 'risk_accepted', 'closed'];
 export const CRITERION_STATUSES = ['gap', 'no_control', 'no_evidence', 'ready', 'out_of_scope'];
@@ -32,6 +34,21 @@ export function timestamp(t) {
 export function today() {
   return new Date().toISOString().slice(0, 10);
 }
+
+// A finding's status as shown: a risk acceptance past its expiry (the API's
+// `acceptance_expired`, SPEC §3) is a gap again and never shows as an approved acceptance.
+export function findingStatus(f) {
+  if (f.status === 'risk_accepted' && f.acceptance_expired === true) {
+    return { key: 'acceptance_expired', label: 'acceptance expired' };
+  }
+  return { key: f.status, label: f.status.replaceAll('_', ' ') };
+}
+
+export function statusPill(f, attrs = {}) {
+  const s = findingStatus(f);
+  return h('span', { ...attrs, class: `pill st-${s.key}` }, s.label);
+}
+export const findingStatusRank = (f) => statusRank(findingStatus(f).key === 'acceptance_expired' ? 'open' : f.status);
 
 export const criterionStatusLabel = {
   gap: 'gap (unresolved finding)',

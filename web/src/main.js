@@ -94,9 +94,9 @@ function showSignIn(notice) {
     'form',
     { class: 'signin card', 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title', tabindex: '-1' }, 'Sign in to gaplog'),
-    h('p', {}, 'Paste your API token. ', h('code', {}, 'scripts/run'), ' prints one for the demo admin; an admin issues others with ',
-      h('code', {}, 'gaplog token issue --for EMAIL'), '.'),
-    field('API token', input, 'Kept in this browser tab only (sessionStorage) and sent only in the Authorization header.'),
+    h('p', {}, 'Paste the API token you were given for gaplog. ',
+      'If you do not have one, or yours has stopped working, ask your gaplog admin for a token.'),
+    field('API token', input, 'It stays in this browser tab only and is forgotten when you close the tab or sign out.'),
     h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
     status,
   );
@@ -163,16 +163,31 @@ function header(route) {
     apply();
   } }, 'Back to today');
 
-  return h(
-    'header',
-    { class: 'top' },
+  // On a narrow screen the time-travel form is folded behind this button (CSS shows it there
+  // only): open, the pickers took a third of a phone's screen.
+  const top = h('header', { class: 'top' });
+  const toggle = h('button', {
+    type: 'button',
+    class: 'tt-toggle',
+    id: 'time-travel-toggle',
+    'aria-expanded': 'false',
+    'aria-controls': 'time-travel',
+  }, tt.asOf ? `As of ${tt.asOf}` : tt.knownAt ? 'As known at…' : 'As of today');
+  toggle.addEventListener('click', () => {
+    const open = top.classList.toggle('tt-open');
+    toggle.setAttribute('aria-expanded', String(open));
+    if (open) asOf.focus();
+  });
+
+  return append(top, [
     h('div', { class: 'brand' },
       h('a', { href: link('/'), class: 'logo' }, 'gaplog'),
       h('span', { class: 'program', id: 'program-name' }, program.name || 'SOC 2 program')),
+    toggle,
     h('nav', { 'aria-label': 'Main' },
       h('ul', {}, nav.map(([path, label]) =>
         h('li', {}, h('a', { href: link(path), 'aria-current': route && route.nav === path ? 'page' : null }, label))))),
-    h('form', { class: 'time-travel', 'aria-label': 'Time travel', onsubmit: (e) => { e.preventDefault(); apply(); } },
+    h('form', { class: 'time-travel', id: 'time-travel', 'aria-label': 'Time travel', onsubmit: (e) => { e.preventDefault(); apply(); } },
       field('As of', asOf),
       h('div', { class: 'field inline' }, knownOn, h('label', { for: 'known-on' }, 'As known at')),
       h('label', { for: 'as-known-at', class: 'visually-hidden' }, 'As known at (your local time)'),
@@ -182,7 +197,7 @@ function header(route) {
       h('span', { id: 'user-email' }, me.email),
       h('span', { class: `role role-${me.role}`, id: 'user-role' }, me.role),
       h('button', { type: 'button', id: 'sign-out', onclick: () => signOut('Signed out.') }, 'Sign out')),
-  );
+  ]);
 }
 
 // datetime-local works in local time without seconds; the API takes RFC 3339 UTC.

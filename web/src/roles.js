@@ -37,10 +37,12 @@ export function statusActions(me, f) {
 
 export const can = {
   riskAccept: (me, f) => me.role === 'admin' && !owns(me, f) && (f.status === 'open' || f.status === 'in_progress'),
-  assign: (me) => isEditor(me),
-  setDueDate: (me) => isEditor(me),
+  // A closed finding is done: its owner, due date and evidence stay as they were verified
+  // (reopen it to change them).
+  assign: (me, f) => isEditor(me) && f.status !== 'closed',
+  setDueDate: (me, f) => isEditor(me) && f.status !== 'closed',
   comment: (me) => me.role !== 'auditor',
-  uploadEvidence: (me, f) => isEditor(me) || (me.role === 'contributor' && owns(me, f)),
+  uploadEvidence: (me, f) => f.status !== 'closed' && (isEditor(me) || (me.role === 'contributor' && owns(me, f))),
   verifyLog: (me) => me.role === 'admin' || me.role === 'auditor',
   auditBundle: (me) => me.role === 'admin' || me.role === 'auditor',
   poam: () => true,

@@ -3,7 +3,8 @@
 import { clear, h } from './dom.js';
 
 // columns: [{key, label, cell(row) → Node|string, sort?(row) → comparable, className?}]
-export function sortableTable({ columns, rows, caption, sort = null, id, empty = 'Nothing to show.' }) {
+// `className` goes on the <table> (e.g. 'stack-on-phone': one block per row on narrow screens).
+export function sortableTable({ columns, rows, caption, sort = null, id, className, empty = 'Nothing to show.' }) {
   let state = sort ?? { key: null, dir: 1 };
   const tbody = h('tbody');
   const headCells = columns.map((c) => {
@@ -16,7 +17,7 @@ export function sortableTable({ columns, rows, caption, sort = null, id, empty =
     });
     return th;
   });
-  const table = h('table', { id },
+  const table = h('table', { id, class: className },
     caption ? h('caption', {}, caption) : null,
     h('thead', {}, h('tr', {}, headCells)),
     tbody);

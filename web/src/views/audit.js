@@ -38,7 +38,8 @@ function treeHeadCard(ctx, head) {
       row('Root hash', head.root_hash, 'root-hash'),
       row('Signed at', timestamp(head.timestamp)),
       row('Signature (Ed25519)', head.signature),
-      row('Public key', head.public_key)));
+      // Pre-formatted: a PEM needs its line breaks to load (openssl pkey -pubin) once copied.
+      h('dt', {}, 'Public key'), h('dd', {}, h('pre', { class: 'pem', id: 'public-key' }, head.public_key))));
   if (can.verifyLog(ctx.me)) {
     const result = h('div', { id: 'verify-result' });
     const button = h('button', { type: 'button', id: 'verify', class: 'primary' }, 'Verify the log');
@@ -112,12 +113,12 @@ function eventsSection(ctx, page, filters, after, users, treeSize) {
       h('thead', {}, h('tr', {}, ['Seq', 'Occurred', 'Recorded', 'Type', 'Stream', 'Actor', 'Details', 'Leaf hash'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, page.events.map((e) => h('tr', { class: e.backfilled ? 'backfilled' : '' },
         h('td', { class: 'num' }, String(e.seq)),
-        h('td', {}, timestamp(e.occurred_at), e.backfilled ? [' ', h('span', { class: 'pill backfilled-flag' }, 'back-filled')] : null),
-        h('td', {}, timestamp(e.recorded_at)),
+        h('td', {}, when(e.occurred_at), e.backfilled ? [' ', h('span', { class: 'pill backfilled-flag' }, 'back-filled')] : null),
+        h('td', {}, when(e.recorded_at)),
         h('td', {}, humanize(e.type)),
         h('td', {}, streamLink(ctx, e.stream)),
         h('td', {}, e.actor),
-        h('td', { class: 'details' }, summary(e.data)),
+        h('td', { class: 'details' }, details(e.data)),
         h('td', { class: 'mono', title: e.leaf_hash }, `${e.leaf_hash.slice(0, 12)}…`)))))),
     h('nav', { class: 'pager', 'aria-label': 'Event pages' },
       after > 0 ? h('a', { href: go(0) }, '« First') : null,
@@ -126,14 +127,25 @@ function eventsSection(ctx, page, filters, after, users, treeSize) {
       !filtered && treeSize > PAGE ? h('a', { href: go(Math.max(0, treeSize - PAGE)) }, 'Latest »') : null));
 }
 
+// The date and the time each kept whole, so a moment takes two short lines at most.
+function when(t) {
+  const [date, time] = timestamp(t).split(/ (.*)/);
+  return [h('span', { class: 'nowrap' }, date), ' ', h('span', { class: 'nowrap' }, time ?? '')];
+}
+
 function streamLink(ctx, stream) {
   const m = /^finding\/(.+)$/.exec(stream);
   return m ? h('a', { href: ctx.link(`/findings/${encodeURIComponent(m[1])}`) }, stream) : stream;
 }
 
-function summary(data) {
-  return Object.entries(data ?? {})
-    .filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && !v.length))
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
-    .join('; ');
+// An event's data in one line (cut to the cell's width), every field in full on demand: shown
+// whole, 50 rows of hashes and JSON made the page 9,000 px tall.
+function details(data) {
+  const entries = Object.entries(data ?? {})
+    .filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && !v.length));
+  if (!entries.length) return null;
+  const text = (v) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return h('details', { class: 'event-details' },
+    h('summary', {}, h('span', { class: 'one-line' }, entries.map(([k, v]) => `${k}: ${text(v)}`).join('; '))),
+    h('dl', { class: 'event-data' }, entries.map(([k, v]) => [h('dt', {}, humanize(k)), h('dd', { class: 'prewrap' }, text(v))])));
 }

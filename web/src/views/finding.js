@@ -1,9 +1,9 @@
 // One finding: its facts, the actions this user may take (SPEC §3/§4), its evidence (upload by
 // drag and drop or file picker, download) and its history (every event, back-filled ones
 // marked).
-import { download, get, getAll, request } from '../api.js';
+import { UserAction, download, get, getAll, request } from '../api.js';
 import { clear, field, h, humanize, message, select } from '../dom.js';
-import { bytes, timestamp, today } from '../format.js';
+import { bytes, findingStatus, statusPill, timestamp, today } from '../format.js';
 import { can, statusActions } from '../roles.js';
 
 // A message to show once, after the re-render that follows a successful action.
@@ -30,7 +30,7 @@ export async function findingView(ctx) {
     shown ? message('success', shown) : null,
     h('p', { class: 'pills' },
       h('span', { class: `pill sev-${finding.severity}` }, `${finding.severity} severity`),
-      h('span', { class: `pill st-${finding.status}`, id: 'finding-status' }, humanize(finding.status)),
+      statusPill(finding, { id: 'finding-status' }),
       finding.overdue ? h('span', { class: 'pill overdue' }, 'overdue') : null),
     facts(ctx, finding, names),
     ctx.past ? message('info', 'You are looking at a past day: actions are hidden. Go back to today to act on this finding.') : actions(ctx, finding, users),
@@ -58,10 +58,20 @@ function facts(ctx, f, names) {
       row('Control', f.control ?? 'none'),
       row('Source', humanize(f.source)),
       row('Recorded on', f.recorded_on),
-      f.risk_acceptance
-        ? row('Risk accepted', `by ${person(f.risk_acceptance.approved_by)} until ${f.risk_acceptance.expires_on}: ${f.risk_acceptance.justification}`)
-        : null,
+      riskAcceptance(f, row, person),
       row('Description', h('span', { class: 'prewrap' }, f.description || '—'))));
+}
+
+// An expired acceptance is a gap again (SPEC §3): it says so, and never reads as approved.
+function riskAcceptance(f, row, person) {
+  const a = f.risk_acceptance;
+  if (!a) return null;
+  if (findingStatus(f).key === 'acceptance_expired') {
+    return row('Risk acceptance', h('span', { id: 'risk-acceptance' },
+      h('strong', {}, `Expired: it ran until ${a.expires_on}`), ` (granted by ${person(a.approved_by)}: ${a.justification}). `,
+      'The finding counts as a gap again.'));
+  }
+  return row('Risk accepted', h('span', { id: 'risk-acceptance' }, `by ${person(a.approved_by)} until ${a.expires_on}: ${a.justification}`));
 }
 
 // Runs `fn` for a form: disables it, says what is happening, shows the server's message on
@@ -77,7 +87,9 @@ function act(ctx, form, statusEl, doing, done, fn) {
       flash = done;
       await ctx.refresh();
     } catch (err) {
-      clear(statusEl).append(message('error', `Refused: ${err.describe ? err.describe() : err.message}`));
+      const why = err.describe ? err.describe() : err.message;
+      // status 0: no answer came back (the network), so nothing was refused.
+      clear(statusEl).append(message('error', err.status === 0 ? `Not confirmed: ${why}` : `Refused: ${why}`));
       controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === 'true'; });
     }
   };
@@ -94,6 +106,7 @@ function actions(ctx, f, users) {
   if (transitions.length) {
     const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 10000 });
     const status = h('div', { class: 'form-status' });
+    const action = new UserAction(); // one Idempotency-Key per submission, kept for its retries
     const form = h('form', { class: 'card action', id: 'status-form', 'aria-labelledby': 'status-title' },
       h('h3', { id: 'status-title' }, 'Change status'),
       field('Reason', reason, transitions.some((t) => t.reason) ? 'Required to reopen, revoke or send back.' : 'Optional.'),
@@ -106,7 +119,7 @@ function actions(ctx, f, users) {
             return;
           }
           act(ctx, form, status, 'Saving the status…', `Status changed to ${humanize(t.to)}.`, () =>
-            request(`${path}/status`, { method: 'POST', body: { status: t.to, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, headers: ifMatch(f) }))(e);
+            request(`${path}/status`, { method: 'POST', action, body: { status: t.to, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, headers: ifMatch(f) }))(e);
         });
         return b;
       })),
@@ -119,44 +132,48 @@ function actions(ctx, f, users) {
     const justification = h('textarea', { name: 'justification', rows: 2, required: true, maxlength: 10000 });
     const expires = h('input', { type: 'date', name: 'expires_on', required: true, min: today() });
     const status = h('div', { class: 'form-status' });
+    const action = new UserAction();
     const form = h('form', { class: 'card action', id: 'risk-form', 'aria-labelledby': 'risk-title' },
       h('h3', { id: 'risk-title' }, 'Accept the risk'),
       field('Justification', justification), field('Expires on', expires, 'At most 365 days from today.'),
       h('button', { type: 'submit' }, 'Accept the risk'), status);
     form.addEventListener('submit', act(ctx, form, status, 'Recording the risk acceptance…', 'Risk accepted.', () =>
-      request(`${path}/risk-acceptance`, { method: 'POST', body: { justification: justification.value, expires_on: expires.value }, headers: ifMatch(f) })));
+      request(`${path}/risk-acceptance`, { method: 'POST', action, body: { justification: justification.value, expires_on: expires.value }, headers: ifMatch(f) })));
     sections.push(form);
   }
 
-  if (can.assign(me)) {
+  if (can.assign(me, f)) {
     const owner = select([['', 'Unassigned'], ...users.filter((u) => u.active && u.role !== 'auditor').map((u) => [u.email, `${u.name} (${u.email})`])], f.owner ?? '', { name: 'owner' });
     const status = h('div', { class: 'form-status' });
+    const action = new UserAction();
     const form = h('form', { class: 'card action', id: 'assign-form', 'aria-labelledby': 'assign-title' },
       h('h3', { id: 'assign-title' }, 'Assign'), field('Owner', owner), h('button', { type: 'submit' }, 'Assign'), status);
     form.addEventListener('submit', act(ctx, form, status, 'Assigning…', 'Owner changed.', () =>
-      request(`${path}/assign`, { method: 'POST', body: { owner: owner.value || null }, headers: ifMatch(f) })));
+      request(`${path}/assign`, { method: 'POST', action, body: { owner: owner.value || null }, headers: ifMatch(f) })));
     sections.push(form);
   }
 
-  if (can.setDueDate(me)) {
+  if (can.setDueDate(me, f)) {
     const due = h('input', { type: 'date', name: 'due_date', value: f.due_date ?? '' });
     const reason = h('input', { type: 'text', name: 'reason', maxlength: 10000 });
     const status = h('div', { class: 'form-status' });
+    const action = new UserAction();
     const form = h('form', { class: 'card action', id: 'due-form', 'aria-labelledby': 'due-title' },
       h('h3', { id: 'due-title' }, 'Due date'), field('Due date', due, 'Leave empty to clear it.'), field('Reason (optional)', reason),
       h('button', { type: 'submit' }, 'Set the due date'), status);
     form.addEventListener('submit', act(ctx, form, status, 'Saving the due date…', 'Due date saved.', () =>
-      request(`${path}/due-date`, { method: 'POST', body: { due_date: due.value || null, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, headers: ifMatch(f) })));
+      request(`${path}/due-date`, { method: 'POST', action, body: { due_date: due.value || null, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, headers: ifMatch(f) })));
     sections.push(form);
   }
 
   if (can.comment(me)) {
     const text = h('textarea', { name: 'text', rows: 3, required: true, maxlength: 10000 });
     const status = h('div', { class: 'form-status' });
+    const action = new UserAction();
     const form = h('form', { class: 'card action', id: 'comment-form', 'aria-labelledby': 'comment-title' },
       h('h3', { id: 'comment-title' }, 'Comment'), field('Your comment', text), h('button', { type: 'submit' }, 'Add the comment'), status);
     form.addEventListener('submit', act(ctx, form, status, 'Adding the comment…', 'Comment added.', () =>
-      request(`${path}/comments`, { method: 'POST', body: { text: text.value } })));
+      request(`${path}/comments`, { method: 'POST', action, body: { text: text.value } })));
     sections.push(form);
   }
 
@@ -208,6 +225,7 @@ function uploadForm(ctx, f) {
   const valid = h('input', { type: 'date', name: 'valid_until' });
   const submit = h('button', { type: 'submit', class: 'primary', disabled: true }, 'Upload the evidence');
   const status = h('div', { class: 'form-status' });
+  const action = new UserAction();
   const choose = (file) => {
     chosen = file ?? null;
     chosenEl.textContent = chosen ? `Chosen: ${chosen.name} (${bytes(chosen.size)})` : 'No file chosen.';
@@ -235,6 +253,7 @@ function uploadForm(ctx, f) {
     act(ctx, form, status, `Uploading ${file.name}…`, `Uploaded ${file.name}.`, () =>
       request('/evidence', {
         method: 'POST',
+        action,
         query: { filename: file.name, finding: f.id, collected_on: collected.value, valid_until: valid.value },
         raw: file,
         headers: { 'Content-Type': file.type || 'application/octet-stream' },

@@ -2,7 +2,7 @@
 // live in the URL, so a filtered list can be bookmarked and the overview can link to one.
 import { get, getAll } from '../api.js';
 import { field, h, humanize, select } from '../dom.js';
-import { SEVERITIES, STATUSES, compareIds, severityRank, statusRank } from '../format.js';
+import { SEVERITIES, STATUSES, compareIds, findingStatusRank, severityRank, statusPill } from '../format.js';
 import { sortableTable } from '../table.js';
 
 const FILTERS = ['status', 'severity', 'owner', 'criterion', 'overdue'];
@@ -18,7 +18,9 @@ export async function findingsView(ctx) {
 
   const status = select([['', 'Any status'], ...STATUSES.map((s) => [s, humanize(s)])], filters.status, { name: 'status' });
   const severity = select([['', 'Any severity'], ...SEVERITIES.map((s) => [s, s])], filters.severity, { name: 'severity' });
-  const owner = select([['', 'Anyone'], ...users.map((u) => [u.email, `${u.name} (${u.email})`])], filters.owner, { name: 'owner' });
+  // Auditors own nothing (SPEC §4): only the users who can own findings are offered.
+  const owners = users.filter((u) => u.role !== 'auditor');
+  const owner = select([['', 'Anyone'], ...owners.map((u) => [u.email, `${u.name} (${u.email})`])], filters.owner, { name: 'owner' });
   const criterion = select([['', 'Any criterion'], ...catalog.items.map((c) => [c.id, `${c.id} ${c.title}`])], filters.criterion, { name: 'criterion' });
   const overdue = h('input', { type: 'checkbox', name: 'overdue', id: 'filter-overdue', checked: filters.overdue === 'true' });
   const apply = () => ctx.navigate(ctx.link('/findings', {
@@ -41,14 +43,17 @@ export async function findingsView(ctx) {
 export function findingsTable(ctx, findings, id = 'findings-table') {
   return sortableTable({
     id,
+    // On a phone each finding is a block, so its owner and due date stay in view (a table of
+    // seven columns scrolled them off to the right).
+    className: 'stack-on-phone',
     columns: [
-      { key: 'id', label: 'ID', cell: (f) => h('a', { href: ctx.link(`/findings/${encodeURIComponent(f.id)}`) }, f.id), sort: (f) => Number(f.id.replace(/^\D+/, '')) },
-      { key: 'title', label: 'Title', cell: (f) => h('span', { class: 'finding-title' }, f.title), sort: (f) => f.title.toLowerCase() },
+      { key: 'id', label: 'ID', className: 'nowrap', cell: (f) => h('a', { href: ctx.link(`/findings/${encodeURIComponent(f.id)}`) }, f.id), sort: (f) => Number(f.id.replace(/^\D+/, '')) },
+      { key: 'title', label: 'Title', className: 'title', cell: (f) => h('span', { class: 'finding-title' }, f.title), sort: (f) => f.title.toLowerCase() },
       { key: 'severity', label: 'Severity', cell: (f) => h('span', { class: `pill sev-${f.severity}` }, f.severity), sort: (f) => severityRank(f.severity) },
-      { key: 'status', label: 'Status', cell: (f) => h('span', { class: `pill st-${f.status}` }, humanize(f.status)), sort: (f) => statusRank(f.status) },
-      { key: 'owner', label: 'Owner', cell: (f) => f.owner ?? 'unassigned', sort: (f) => f.owner },
-      { key: 'due', label: 'Due', cell: (f) => [f.due_date ?? '—', f.overdue ? h('span', { class: 'pill overdue' }, 'overdue') : null], sort: (f) => f.due_date },
-      { key: 'criteria', label: 'Criteria', cell: (f) => f.criteria.join(', ') },
+      { key: 'status', label: 'Status', cell: (f) => statusPill(f), sort: findingStatusRank },
+      { key: 'owner', label: 'Owner', className: 'owner labelled', cell: (f) => f.owner ?? 'unassigned', sort: (f) => f.owner },
+      { key: 'due', label: 'Due', className: 'due labelled', cell: (f) => [h('span', { class: 'due-date' }, f.due_date ?? '—'), f.overdue ? [' ', h('span', { class: 'pill overdue' }, 'overdue')] : null], sort: (f) => f.due_date },
+      { key: 'criteria', label: 'Criteria', className: 'criteria labelled', cell: (f) => f.criteria.join(', ') },
     ],
     rows: [...findings].sort((a, b) => compareIds(a.id, b.id)),
     empty: 'No findings.',

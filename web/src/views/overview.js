@@ -3,7 +3,7 @@
 import { get, getAll } from '../api.js';
 import { h, humanize, message } from '../dom.js';
 import { timelineChart } from '../chart.js';
-import { CATEGORIES, CRITERION_STATUSES, compareIds, criterionStatusLabel, percent, severityRank } from '../format.js';
+import { CATEGORIES, CRITERION_STATUSES, compareIds, criterionStatusLabel, findingStatusRank, percent, severityRank, statusPill } from '../format.js';
 import { sortableTable } from '../table.js';
 
 export async function overviewView(ctx) {
@@ -17,7 +17,7 @@ export async function overviewView(ctx) {
     h('h1', {}, 'Readiness'),
     h('p', { class: 'subtitle' }, `As of ${readiness.as_of}`,
       readiness.as_known_at ? `, as known at ${readiness.as_known_at}` : '',
-      ` · ${readiness.tree_size} events in the log`),
+      ' · ', eventCount(ctx, readiness)),
     h('div', { class: 'cards' },
       h('section', { class: 'card overall', 'aria-labelledby': 'overall-title' },
         h('h2', { id: 'overall-title' }, 'Overall'),
@@ -34,6 +34,42 @@ export async function overviewView(ctx) {
       })),
     timelineSection(ctx, timeline),
     criteriaSection(ctx, readiness, titles));
+}
+
+// The number of events behind the numbers shown. Today that is the whole log (readiness's
+// `tree_size`); in the past it is the events selected as SPEC §5 selects them (occurred by the
+// end of the as-of day, recorded by the as-known-at moment), which the API does not count: they
+// are counted here from the event list, after the page is shown, up to MAX_COUNTED events.
+const MAX_COUNTED = 20_000;
+
+function eventCount(ctx, readiness) {
+  const total = readiness.tree_size;
+  if (!ctx.past) return h('span', { id: 'event-count' }, `${total} events in the log`);
+  const el = h('span', { id: 'event-count', 'aria-live': 'polite' }, `counting the events as of ${readiness.as_of}…`);
+  const until = Date.parse(`${readiness.as_of}T23:59:59.999Z`);
+  const known = ctx.knownAt ? Date.parse(ctx.knownAt) : Infinity;
+  (async () => {
+    if (total > MAX_COUNTED) {
+      el.textContent = `${total} events in the whole log today (too many to count as of ${readiness.as_of} here)`;
+      return;
+    }
+    let n = 0;
+    let after = 0;
+    for (;;) {
+      const page = await get('/events', { after, limit: 1000 });
+      for (const e of page.events) {
+        if (e.seq > total) break;
+        if (Date.parse(e.occurred_at) <= until && Date.parse(e.recorded_at) <= known) n++;
+      }
+      if (page.next_after === null || page.next_after === undefined || page.next_after >= total) break;
+      after = page.next_after;
+    }
+    el.textContent = `${n} events as of ${readiness.as_of}${ctx.knownAt ? ' as then known' : ''} (${total} in the log today)`;
+    el.dataset.count = String(n);
+  })().catch((err) => {
+    el.textContent = `${total} events in the whole log today (the count as of ${readiness.as_of} failed: ${err.describe?.() ?? err.message})`;
+  });
+  return el;
 }
 
 function timelineSection(ctx, timeline) {
@@ -72,22 +108,38 @@ function criteriaSection(ctx, readiness, titles) {
     h('h2', { id: 'criteria-title' }, 'Criteria'),
     h('ul', { class: 'legend', 'aria-label': 'Criteria by status' },
       CRITERION_STATUSES.map((s) => h('li', { class: `status-${s}` }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), `${criterionStatusLabel[s]}: ${counts[s]}`))),
-    CATEGORIES.map((cat) => {
-      const items = readiness.criteria.filter((c) => c.category === cat);
-      return h('div', { class: 'criteria-group' },
-        h('h3', {}, humanize(cat)),
-        h('ul', { class: 'criteria' }, items.map((c) =>
-          h('li', {},
-            h('a', {
-              href: ctx.link(`/criteria/${encodeURIComponent(c.id)}`),
-              class: `criterion status-${c.status}`,
-              'data-status': c.status,
-              title: titles.get(c.id) ?? '',
-            },
-            h('span', { class: 'crit-id' }, c.id),
-            h('span', { class: 'crit-status' }, humanize(c.status)),
-            c.findings.length ? h('span', { class: 'crit-findings' }, `${c.findings.length} unresolved`) : null)))));
-    }));
+    criteriaGroups(ctx, readiness.criteria.filter((c) => c.status !== 'out_of_scope'), titles),
+    outOfScope(ctx, readiness.criteria.filter((c) => c.status === 'out_of_scope'), titles));
+}
+
+// The criteria outside the program's scope are folded away (a count, opened on demand): they
+// need no work, and shown in full they took half the page.
+function outOfScope(ctx, criteria, titles) {
+  if (!criteria.length) return null;
+  const categories = CATEGORIES.filter((cat) => criteria.some((c) => c.category === cat)).map(humanize);
+  return h('details', { class: 'out-of-scope', id: 'out-of-scope' },
+    h('summary', {}, `${criteria.length} criteria out of scope`, h('span', { class: 'muted' }, ` (${categories.join(', ')})`)),
+    criteriaGroups(ctx, criteria, titles));
+}
+
+function criteriaGroups(ctx, criteria, titles) {
+  return CATEGORIES.map((cat) => {
+    const items = criteria.filter((c) => c.category === cat);
+    if (!items.length) return null;
+    return h('div', { class: 'criteria-group' },
+      h('h3', {}, humanize(cat)),
+      h('ul', { class: 'criteria' }, items.map((c) =>
+        h('li', {},
+          h('a', {
+            href: ctx.link(`/criteria/${encodeURIComponent(c.id)}`),
+            class: `criterion status-${c.status}`,
+            'data-status': c.status,
+            title: titles.get(c.id) ?? '',
+          },
+          h('span', { class: 'crit-id' }, c.id),
+          h('span', { class: 'crit-status' }, humanize(c.status)),
+          c.findings.length ? h('span', { class: 'crit-findings' }, `${c.findings.length} unresolved`) : null)))));
+  });
 }
 
 // One criterion: its status, the findings that reference it and the controls mapped to it.
@@ -113,10 +165,10 @@ export async function criterionView(ctx) {
       sortableTable({
         id: 'criterion-findings',
         columns: [
-          { key: 'id', label: 'Finding', cell: (f) => h('a', { href: ctx.link(`/findings/${f.id}`) }, f.id), sort: (f) => Number(f.id.slice(2)) },
+          { key: 'id', label: 'Finding', className: 'nowrap', cell: (f) => h('a', { href: ctx.link(`/findings/${f.id}`) }, f.id), sort: (f) => Number(f.id.slice(2)) },
           { key: 'title', label: 'Title', cell: (f) => f.title, sort: (f) => f.title },
           { key: 'severity', label: 'Severity', cell: (f) => h('span', { class: `pill sev-${f.severity}` }, f.severity), sort: (f) => severityRank(f.severity) },
-          { key: 'status', label: 'Status', cell: (f) => h('span', { class: `pill st-${f.status}` }, humanize(f.status)), sort: (f) => f.status },
+          { key: 'status', label: 'Status', cell: (f) => statusPill(f), sort: findingStatusRank },
           { key: 'owner', label: 'Owner', cell: (f) => f.owner ?? 'unassigned', sort: (f) => f.owner },
         ],
         rows: findings.sort((a, b) => compareIds(a.id, b.id)),

@@ -1,6 +1,7 @@
 // Roadmap: unresolved findings by the month they are due (SPEC §5.4), undated last.
 import { get } from '../api.js';
-import { h, humanize } from '../dom.js';
+import { h } from '../dom.js';
+import { statusPill } from '../format.js';
 
 const monthName = (m) => (m ? new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' }) : 'No due date');
 
@@ -20,7 +21,7 @@ export async function roadmapView(ctx) {
             h('span', { class: 'finding-title' }, f.title),
             h('div', { class: 'meta' },
               h('span', { class: `pill sev-${f.severity}` }, f.severity),
-              h('span', { class: `pill st-${f.status}` }, humanize(f.status)),
+              statusPill(f),
               f.overdue ? h('span', { class: 'pill overdue' }, 'overdue') : null,
               h('span', { class: 'muted' }, ` ${f.due_date ?? 'no due date'} · ${f.owner ?? 'unassigned'}`)))))))));
 }
