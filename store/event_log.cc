@@ -42,6 +42,10 @@ Status from_rocks(const rocksdb::Status& s, std::string_view what) {
 
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
+// What nobody is answered about (a callback that threw, why the log stopped taking writes)
+// goes to stderr, where the server's other messages go.
+void report_problem(std::string_view what) { fmt::print(stderr, "gaplog: event log: {}\n", what); }
+
 // An iterator over the keys in [lower, upper): RocksDB stops at the bound itself instead of the
 // caller comparing every key. Owns the bound that its read options point at, so it neither
 // moves nor copies.
@@ -482,10 +486,13 @@ class EventLogImpl final : public EventLog {
         lock.unlock();
         for (Writer* w : batch) {
           std::unique_ptr<Writer> owned(w);
+          // A callback must not throw; one that does loses only its own answer, and says so.
           try {
             owned->callback(std::move(*owned->result));
+          } catch (const std::exception& e) {
+            report_problem(fmt::format("an append callback threw; its answer is lost: {}", e.what()));
           } catch (...) {
-            // A callback must not throw; one that does loses only its own answer.
+            report_problem("an append callback threw something other than a std::exception; its answer is lost");
           }
         }
         lock.lock();
@@ -514,8 +521,15 @@ class EventLogImpl final : public EventLog {
     uint64_t expected = from_seq;
     for (; it->Valid(); it->Next()) {
       const std::string_view key = view(it->key());
+      // The length first: a key of another length in the event range (a damaged or tampered
+      // database) has no seq to read.
+      if (key.size() != 9) {
+        return corruption(fmt::format("a damaged key of {} bytes lies among the events where seq {} should "
+                                      "be; run verify",
+                                      key.size(), expected));
+      }
       const uint64_t seq = keys::get_be64(key.substr(1));
-      if (key.size() != 9 || seq != expected) {
+      if (seq != expected) {
         return corruption(fmt::format("event seq {} is missing from the log; run verify", expected));
       }
       GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(seq, view(it->value())));
@@ -654,13 +668,49 @@ class EventLogImpl final : public EventLog {
   std::unique_ptr<Subscription> subscribe(std::function<void(uint64_t)> on_commit) override {
     std::lock_guard lock(subscribers_mu_);
     const uint64_t token = ++next_subscriber_;
-    subscribers_.emplace(token, std::move(on_commit));
+    subscribers_.emplace(token, std::make_shared<const OnCommit>(std::move(on_commit)));
     return std::make_unique<SubscriptionImpl>(this, token);
   }
 
+  // Once this returns the callback is not running and is never called again, unless this is
+  // called from the callback itself, which then runs to its end (its copy is kept alive by
+  // notify_subscribers).
   void unsubscribe(uint64_t token) {
-    std::lock_guard lock(subscribers_mu_);
+    std::unique_lock lock(subscribers_mu_);
     subscribers_.erase(token);
+    subscribers_cv_.wait(lock, [&] { return calling_ != token || calling_thread_ == std::this_thread::get_id(); });
+  }
+
+  // Calls every subscriber with no lock of the log held, so that a callback may end its own
+  // subscription (or another's). Called by the leader only, so one call runs at a time. A
+  // callback that throws fails the commit (lead() catches it).
+  void notify_subscribers(uint64_t last) {
+    std::vector<std::pair<uint64_t, std::shared_ptr<const OnCommit>>> current;
+    {
+      std::lock_guard lock(subscribers_mu_);
+      if (subscribers_.empty()) return;
+      current.assign(subscribers_.begin(), subscribers_.end());
+    }
+    auto returned = [&] {
+      std::lock_guard lock(subscribers_mu_);
+      calling_ = 0;
+      subscribers_cv_.notify_all();
+    };
+    for (const auto& [token, on_commit] : current) {
+      {
+        std::lock_guard lock(subscribers_mu_);
+        if (!subscribers_.count(token)) continue;  // ended by an earlier callback
+        calling_ = token;
+        calling_thread_ = std::this_thread::get_id();
+      }
+      try {
+        (*on_commit)(last);
+      } catch (...) {
+        returned();
+        throw;
+      }
+      returned();
+    }
   }
 
   // --- Merkle tree ----------------------------------------------------------------------------
@@ -1221,8 +1271,7 @@ class EventLogImpl final : public EventLog {
       committed_seq_.store(last_seq_, std::memory_order_release);
     }
     commit_cv_.notify_all();
-    std::lock_guard lock(subscribers_mu_);
-    for (auto& [token, fn] : subscribers_) fn(last_seq_);
+    notify_subscribers(last_seq_);
   }
 
   // --- the stream index, written behind the log -----------------------------------------------
@@ -1339,7 +1388,10 @@ class EventLogImpl final : public EventLog {
 
   void poison(const std::string& why) {
     std::lock_guard lock(poison_mu_);
-    if (!poisoned_.exchange(true)) poison_reason_ = why;
+    if (!poisoned_.exchange(true)) {
+      poison_reason_ = why;
+      report_problem(fmt::format("refusing every write until gaplog is restarted: {}", why));
+    }
   }
 
   Status refusing_status() const {
@@ -1384,9 +1436,16 @@ class EventLogImpl final : public EventLog {
   mutable std::mutex commit_mu_;
   mutable std::condition_variable commit_cv_;
 
+  // Subscribers by token. Each callback is shared with notify_subscribers, which calls it
+  // without the lock; calling_ names the one being called (0: none), so that unsubscribe can
+  // wait for it to return.
+  using OnCommit = std::function<void(uint64_t)>;
   std::mutex subscribers_mu_;
+  std::condition_variable subscribers_cv_;  // calling_ changed
   uint64_t next_subscriber_ = 0;
-  std::map<uint64_t, std::function<void(uint64_t)>> subscribers_;
+  std::map<uint64_t, std::shared_ptr<const OnCommit>> subscribers_;
+  uint64_t calling_ = 0;
+  std::thread::id calling_thread_;
 
   std::atomic<bool> poisoned_{false};
   mutable std::mutex poison_mu_;

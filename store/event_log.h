@@ -125,6 +125,8 @@ class EventLog {
   // refused before queueing), outside every lock of the log; it may block briefly (take a
   // lock) and may queue further appends, but must not wait for one to commit. Batches whose
   // callbacks are still pending when the log is destroyed are committed and answered first.
+  // A callback must not throw: one that does loses only its own answer, and the log reports
+  // the exception's message on stderr.
   using AppendCallback = std::function<void(Result<AppendResult>)>;
   virtual void append_async(AppendRequest request, AppendCallback done) = 0;
   // Blocks until the callback of every append_async() called so far has returned: for owners of
@@ -156,7 +158,11 @@ class EventLog {
   virtual uint64_t wait_for_seq_after(uint64_t after, std::chrono::milliseconds timeout) const = 0;
   // Calls `on_commit(last_seq)` after every commit, on the committing thread, outside any lock
   // of the log; it must be quick and must not append. The subscription ends when the returned
-  // handle is destroyed.
+  // handle is destroyed: once the destructor returns the callback is not running and is not
+  // called again. The destructor waits for a call in progress on another thread (so do not
+  // destroy the handle while holding something the callback waits for); the callback itself
+  // may destroy its own handle, or another's. A callback that throws fails the commit like a
+  // failed sync: the log refuses writes until reopened and reports why on stderr.
   class Subscription {
    public:
     virtual ~Subscription() = default;

@@ -187,6 +187,31 @@ TEST_F(VerifyOneBigAppendTest, ChangedByteIsNamedExactly) {
   EXPECT_EQ(report.first_bad_seq, 21u);
 }
 
+// A key of another length among the events (here 8 bytes, 'E' and the first 7 bytes of a seq,
+// which sorts between seq 255 and 256) is corruption for verify and for every read that meets
+// it; no read looks past the key's end (the sanitizer build would catch that).
+TEST_F(VerifyTest, AShortKeyAmongTheEventsIsCorruptionNotACrash) {
+  AppendRequest more;
+  for (int i = 11; i <= 300; ++i) more.events.push_back(comment("finding/F-1", std::to_string(i)));
+  must_append(std::move(more));
+  const std::string short_key = keys::event(256).substr(0, 8);
+  auto report = tamper_and_verify([&](rocksdb::DB& db) { put(db, short_key, "x"); });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 256u) << report.problem;
+
+  int visited = 0;
+  const Status scanned = log_->scan(1, 300, [&](uint64_t, std::string_view) {
+    ++visited;
+    return Status::ok();
+  });
+  EXPECT_EQ(scanned.code(), Code::kCorruption) << scanned.to_string();
+  EXPECT_NE(scanned.message().find("damaged key of 8 bytes"), std::string::npos) << scanned.to_string();
+  EXPECT_NE(scanned.message().find("seq 256"), std::string::npos) << scanned.to_string();
+  EXPECT_EQ(visited, 255);
+  EXPECT_EQ(log_->read_range(250, 10).status().code(), Code::kCorruption);
+  EXPECT_TRUE(log_->read(257).is_ok()) << "a read of one seq does not meet the key";
+}
+
 TEST_F(VerifyTest, TruncationBelowASignedTreeHeadIsCaught) {
   ManualClock clock(testing::kT0);
   const std::string key = dir_.sub("k.pem"), pub = dir_.sub("k.pub");
