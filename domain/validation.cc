@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <optional>
 
 #include "domain/time.h"
@@ -59,6 +61,36 @@ std::optional<size_t> first_invalid_utf8_byte(std::string_view s) {
 }
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
+
+// The code point of the well-formed UTF-8 sequence of `length` bytes at s[pos].
+char32_t code_point_at(std::string_view s, size_t pos, size_t length) {
+  const auto b = [&](size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[pos + i])); };
+  switch (length) {
+    case 1:
+      return b(0);
+    case 2:
+      return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+    case 3:
+      return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+    default:
+      return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+  }
+}
+
+// Unicode White_Space, and the invisible characters that are not (zero-width space, joiners,
+// word joiner, BOM): a name of nothing else shows as blank.
+bool is_blank_character(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+}
+
+// Unicode's bidirectional formatting characters (UAX #9): marks, embeddings, overrides and
+// isolates. In a file name they only serve to make it read as another.
+bool is_bidi_control(char32_t c) {
+  return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
 bool is_ascii_whitespace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -358,6 +390,50 @@ Status check_filename(std::string_view filename) {
   if (const auto control = first_control_character(filename, /*multiline=*/false)) {
     return invalid_argument(fmt::format("filename contains {} at character {}; remove it",
                                         describe_control(control->byte), control->position));
+  }
+  // Valid UTF-8 from here on.
+  bool blank = true;
+  size_t position = 0;
+  for (size_t pos = 0; pos < filename.size(); ++position) {
+    const size_t length = utf8_sequence_length(filename, pos);
+    const char32_t c = code_point_at(filename, pos, length);
+    pos += length;
+    blank = blank && is_blank_character(c);
+    if (c >= 0x80 && c <= 0x9F) {
+      return invalid_argument(fmt::format(
+          "filename contains the control character U+{:04X} at character {}; remove it",
+          static_cast<uint32_t>(c), position + 1));
+    }
+    if (is_bidi_control(c)) {
+      return invalid_argument(fmt::format(
+          "filename contains the bidirectional formatting character U+{:04X} at character {}, "
+          "which can make a name display as another (a .exe shown as .pdf); remove it",
+          static_cast<uint32_t>(c), position + 1));
+    }
+  }
+  if (blank) {
+    return invalid_argument(
+        "filename is blank (only spaces or invisible characters); give the name of the file, "
+        "e.g. report.pdf");
+  }
+  return Status::ok();
+}
+
+Status check_numbered_id(std::string_view field, std::string_view id, std::string_view prefix) {
+  const auto refused = [&] {
+    return invalid_argument(fmt::format(
+        "{} must be an id {}-<n> (n a whole number from 1, without leading zeros, e.g. {}-12); "
+        "got {}",
+        field, prefix, prefix, quoted_excerpt(id)));
+  };
+  if (id.size() < prefix.size() + 2 || !id.starts_with(prefix) || id[prefix.size()] != '-') {
+    return refused();
+  }
+  const std::string_view digits = id.substr(prefix.size() + 1);
+  uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.front() == '0') {
+    return refused();
   }
   return Status::ok();
 }

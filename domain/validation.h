@@ -55,9 +55,17 @@ Status check_control_id(std::string_view id);
 // A calendar date "YYYY-MM-DD" (see parse_date in domain/time.h). "2023-02-29" is rejected.
 Status check_date(std::string_view field, std::string_view date);
 
-// An evidence file name as uploaded: 1..255 characters of valid UTF-8, no '/', '\\', NUL or
-// other control characters, and not "." or "..". It is metadata only: blobs are stored by hash.
+// An evidence file name as uploaded: a plain name of 1..255 characters of valid UTF-8, not
+// blank (only spaces or invisible characters such as U+00A0, U+200B, U+3000), not "." or "..",
+// no '/' or '\\', no control character (C0, DEL, C1 U+0080..U+009F) and no bidirectional
+// formatting character (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), which could
+// make the name display as another ("\u202Efdp.exe" reads "exe.pdf"). It is metadata only:
+// blobs are stored by hash.
 Status check_filename(std::string_view filename);
+
+// An id the server numbers, "<prefix>-<n>" (F-12, E-3): n a whole number from 1 to 2^64-1
+// written without leading zeros. `field` names the value in the message ("after").
+Status check_numbered_id(std::string_view field, std::string_view id, std::string_view prefix);
 
 // A media type "type/subtype" whose names use RFC 6838 restricted-name characters
 // (letter or digit first, then letters, digits and ! # $ & - ^ _ . +, at most 127 each), in any

@@ -339,6 +339,58 @@ TEST(CheckFilename, RejectsControlCharactersAndBadEncoding) {
   }
 }
 
+// Issue 16: a file name must be a plain name.
+TEST(CheckFilename, RejectsBlankNames) {
+  for (const std::string& name :
+       {" "s, "   "s, "\xC2\xA0"s /* U+00A0 */, "\xE3\x80\x80"s /* U+3000 */,
+        "\xE2\x80\x8B"s /* U+200B */, " \xEF\xBB\xBF "s /* U+FEFF */}) {
+    const Status s = check_filename(name);
+    expect_rejected(s, "filename", name);
+    EXPECT_THAT(s.message(), HasSubstr("blank")) << quoted_excerpt(name);
+  }
+}
+
+TEST(CheckFilename, RejectsBidirectionalFormattingAndC1ControlCharacters) {
+  for (const std::string& name :
+       {"\xE2\x80\xAE" "fdp.exe"s /* U+202E */, "a\xE2\x80\xAA.pdf"s /* U+202A */,
+        "a\xE2\x80\xAD.pdf"s /* U+202D */, "a\xE2\x81\xA6.pdf"s /* U+2066 */,
+        "a\xE2\x81\xA9.pdf"s /* U+2069 */, "a\xE2\x80\x8E.pdf"s /* U+200E */,
+        "a\xE2\x80\x8F.pdf"s /* U+200F */, "a\xD8\x9C.pdf"s /* U+061C */,
+        "a\xC2\x85.pdf"s /* U+0085 */, "a\xC2\x9B.pdf"s /* U+009B */}) {
+    expect_rejected(check_filename(name), "filename", name);
+  }
+  const Status s = check_filename("invoice\xE2\x80\xAE" "fdp.exe");
+  EXPECT_THAT(s.message(), HasSubstr("U+202E at character 8"));
+  EXPECT_THAT(s.message(), HasSubstr("remove it"));
+  EXPECT_THAT(check_filename("a\xC2\x85").message(), HasSubstr("U+0085"));
+}
+
+TEST(CheckFilename, AcceptsSpacesAndJoinersAmongVisibleCharacters) {
+  for (std::string_view name :
+       {" a.pdf", "two  spaces.pdf", "a\xC2\xA0" "b.pdf", "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB.png",
+        "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A.pdf" /* Arabic, right to left by itself */}) {
+    EXPECT_TRUE(check_filename(name).is_ok()) << name;
+  }
+}
+
+// ---- numbered ids ---------------------------------------------------------------------------
+
+TEST(CheckNumberedId, AcceptsTheIdsTheServerIssues) {
+  for (std::string_view id : {"F-1", "F-10", "F-18446744073709551615"}) {
+    EXPECT_TRUE(check_numbered_id("after", id, "F").is_ok()) << id;
+  }
+  EXPECT_TRUE(check_numbered_id("after", "E-7", "E").is_ok());
+}
+
+TEST(CheckNumberedId, RejectsOtherShapesAndNumbersOutOfRange) {
+  for (const std::string& id :
+       {""s, "F"s, "F-"s, "F-0"s, "F-01"s, "F-18446744073709551616"s, "F-99999999999999999999"s,
+        "AAA"s, "E-1"s, "f-1"s, "F-1 "s, "F--1"s, "F-+1"s, "F-1x"s, "F_1"s, "F-\xD9\xA1"s}) {
+    expect_rejected(check_numbered_id("after", id, "F"), "after", id);
+  }
+  EXPECT_THAT(check_numbered_id("after", "AAA", "F").message(), HasSubstr("F-<n>"));
+}
+
 TEST(CheckFilename, At255CharactersIsAcceptedAnd256Rejected) {
   EXPECT_TRUE(check_filename(repeat("f", 255)).is_ok());
   EXPECT_TRUE(check_filename(repeat("\xC3\xA9", 255)).is_ok());
