@@ -23,6 +23,7 @@
 #include <csignal>
 #include <exception>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -99,6 +100,62 @@ bool is_framing_field(std::string_view name) {
   return equals_ignoring_case(name, "Content-Length") ||
          equals_ignoring_case(name, "Transfer-Encoding") ||
          equals_ignoring_case(name, "Connection");
+}
+
+// An answer of the transport itself (a malformed request, a body over the limit): the JSON
+// error shape, never stored by a cache (it is about one request, not about a resource).
+ApiResponse refusal(const Status& status) {
+  ApiResponse response = error_response(status);
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+std::string_view trim_whitespace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Framing that two HTTP implementations could read differently, which lets a request hide in
+// another's body when a proxy sits in front (request smuggling, RFC 9112 §6.1 and §6.3). Beast
+// itself refuses `chunked` twice and `chunked` with a Content-Length, but reads any other
+// coding, or `chunked` that is not the only one, as "no body": the body would then be parsed
+// as the next request.
+Status check_framing(const http::request<http::empty_body>& message) {
+  size_t fields = 0;
+  std::string_view coding;
+  for (const auto& field : message) {
+    if (field.name() != http::field::transfer_encoding) continue;
+    ++fields;
+    coding = trim_whitespace(std_view(field.value()));
+  }
+  if (fields == 0) return Status::ok();
+  if (message.version() < 11) {
+    return invalid_argument(
+        "Transfer-Encoding is not part of HTTP/1.0; send the body with a Content-Length");
+  }
+  if (message.count(http::field::content_length) > 0) {
+    return invalid_argument(
+        "the request has both Transfer-Encoding and Content-Length; send only one of them");
+  }
+  if (fields > 1 || !equals_ignoring_case(coding, "chunked")) {
+    return invalid_argument(
+        "Transfer-Encoding must be exactly 'chunked' (one field, no other coding); send the body "
+        "chunked or with a Content-Length");
+  }
+  return Status::ok();
+}
+
+// The client a connection counts against: its IPv4 address, or the /64 prefix of its IPv6
+// address (one host usually holds a whole /64, so counting single IPv6 addresses would let
+// it open any number of connections).
+asio::ip::address client_of(const asio::ip::address& address) {
+  if (!address.is_v6()) return address;
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes);
 }
 
 // A response the transport cannot send as it is, which is a bug in the handler.
@@ -203,15 +260,22 @@ class HttpServer::Impl {
   }
 
  private:
-  // One client connection. Everything but `id` and `strand` belongs to the strand.
+  // One client connection. `stream` belongs to the strand; the fields after it are guarded by
+  // Impl::mu_.
   struct Connection {
-    explicit Connection(tcp::socket socket)
-        : strand(socket.get_executor()), stream(std::move(socket)) {}
+    Connection(tcp::socket socket, asio::ip::address client)
+        : strand(socket.get_executor()), stream(std::move(socket)), client(client) {}
     const asio::any_io_executor strand;
     beast::tcp_stream stream;
+    const asio::ip::address client;  // what the per-address cap counts (client_of)
     uint64_t id = 0;
-    // From a complete request head until its response is sent: what shutdown lets finish.
+    // From a complete request head until its response is sent: what shutdown lets finish, and
+    // what is never shed.
     bool in_request = false;
+    // Chosen to be closed (shed when the server was full, or at shutdown): no longer counted,
+    // and a request head completing now is not served.
+    bool shed = false;
+    SteadyClock::time_point waiting_since = SteadyClock::now();  // for a request head
   };
 
   // One request and its response: what framing and the access log need.
@@ -226,7 +290,14 @@ class HttpServer::Impl {
 
   asio::awaitable<void> accept_loop();
   bool admit(const std::shared_ptr<Connection>& connection);
+  // The connection to shed for a newcomer when the server is full, if any. Holds mu_.
+  Connection* pick_shed_locked();
+  // Marks the connection shed, stops counting it and closes it on its strand. Holds mu_.
+  void shed_locked(Connection& connection);
   void release(const Connection& connection);
+  // A complete request head arrived: false when the connection was shed meanwhile.
+  bool begin_request(Connection& connection);
+  void end_request(Connection& connection);
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
   asio::awaitable<After> serve_request(Connection& c, beast::flat_buffer& buffer);
   asio::awaitable<After> refuse_head(Connection& c,
@@ -315,6 +386,9 @@ class HttpServer::Impl {
   std::mutex mu_;
   std::condition_variable changed_;  // connections_, accept_done_ or stopped_ changed
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;
+  // What the caps count: connections not shed, in all and per client (entries above zero only).
+  size_t counted_ = 0;
+  std::map<asio::ip::address, size_t> per_client_;
   uint64_t next_id_ = 0;
   std::atomic<bool> stopping_{false};  // written under mu_
   bool accept_done_ = false;
@@ -382,7 +456,9 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
         co_await pause.async_wait(redirect(ec));
         continue;
       }
-      auto connection = std::make_shared<Connection>(std::move(socket));
+      const tcp::endpoint peer = socket.remote_endpoint(ec);
+      if (ec) continue;  // already gone
+      auto connection = std::make_shared<Connection>(std::move(socket), client_of(peer.address()));
       // Refused connections close when `connection` goes: a client over the limit is not kept
       // waiting in a queue.
       if (!admit(connection)) continue;
@@ -398,16 +474,74 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
 
 bool HttpServer::Impl::admit(const std::shared_ptr<Connection>& connection) {
   std::lock_guard lock(mu_);
-  if (stopping_ || connections_.size() >= options_.max_connections) return false;
+  if (stopping_) return false;
+  size_t& of_client = per_client_[connection->client];
+  if (of_client >= options_.max_connections_per_address) return false;
+  if (counted_ >= options_.max_connections) {
+    Connection* victim = pick_shed_locked();
+    if (victim == nullptr) {
+      if (of_client == 0) per_client_.erase(connection->client);
+      return false;
+    }
+    shed_locked(*victim);
+  }
+  ++per_client_[connection->client];  // not `of_client`: shedding may have erased an entry
+  ++counted_;
   connection->id = next_id_++;
   connections_.emplace(connection->id, connection);
   return true;
 }
 
+// The client holding the most connections loses first, so that a client hogging the server
+// pays for it rather than the others; among its connections, the one waiting longest for a
+// request head (a keep-alive connection idle for long, a slowloris).
+HttpServer::Impl::Connection* HttpServer::Impl::pick_shed_locked() {
+  Connection* victim = nullptr;
+  size_t victim_share = 0;
+  for (const auto& [id, candidate] : connections_) {
+    if (candidate->in_request || candidate->shed) continue;
+    const size_t share = per_client_[candidate->client];
+    if (victim == nullptr || share > victim_share ||
+        (share == victim_share && candidate->waiting_since < victim->waiting_since)) {
+      victim = candidate.get();
+      victim_share = share;
+    }
+  }
+  return victim;
+}
+
+void HttpServer::Impl::shed_locked(Connection& connection) {
+  if (connection.shed) return;
+  connection.shed = true;
+  --counted_;
+  if (--per_client_[connection.client] == 0) per_client_.erase(connection.client);
+  asio::post(connection.strand, [connection = connections_.at(connection.id)] {
+    error_code ignored;
+    connection->stream.socket().close(ignored);
+  });
+}
+
 void HttpServer::Impl::release(const Connection& connection) {
   std::lock_guard lock(mu_);
+  if (!connection.shed) {
+    --counted_;
+    if (--per_client_[connection.client] == 0) per_client_.erase(connection.client);
+  }
   connections_.erase(connection.id);
   changed_.notify_all();
+}
+
+bool HttpServer::Impl::begin_request(Connection& connection) {
+  std::lock_guard lock(mu_);
+  if (connection.shed) return false;
+  connection.in_request = true;
+  return true;
+}
+
+void HttpServer::Impl::end_request(Connection& connection) {
+  std::lock_guard lock(mu_);
+  connection.in_request = false;
+  connection.waiting_since = SteadyClock::now();
 }
 
 asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connection) {
@@ -454,8 +588,9 @@ asio::awaitable<After> HttpServer::Impl::serve_request(Connection& c, beast::fla
   c.stream.expires_after(options_.header_timeout);
   co_await http::async_read_header(c.stream, buffer, head, redirect(ec));
   if (ec) co_return co_await refuse_head(c, head, ec, x);
+  // Shed while its last bytes arrived: it is being closed.
+  if (!begin_request(c)) co_return After::kDrop;
 
-  c.in_request = true;
   const auto& message = head.get();
   ApiRequest request = request_head(message);
   x.method = request.method;
@@ -468,12 +603,15 @@ asio::awaitable<After> HttpServer::Impl::serve_request(Connection& c, beast::fla
       equals_ignoring_case(std_view(message[http::field::expect]), "100-continue");
 
   After after;
-  if (handler_.streams_body(request)) {
+  if (const Status framing = check_framing(message); !framing.is_ok()) {
+    // Whatever follows the head is never read as a request: the connection closes.
+    after = co_await send(c, refusal(framing), x, /*keep_alive=*/false);
+  } else if (handler_.streams_body(request)) {
     after = co_await serve_upload(c, buffer, head, request, x, keep_alive, expects_continue);
   } else {
     after = co_await serve_whole(c, buffer, head, request, x, keep_alive, expects_continue);
   }
-  c.in_request = false;
+  end_request(c);
   co_return after;
 }
 
@@ -491,12 +629,12 @@ asio::awaitable<After> HttpServer::Impl::refuse_head(
   }
   ApiResponse response;
   if (ec == http::error::header_limit) {
-    response = error_response(too_large(fmt::format(
+    response = refusal(too_large(fmt::format(
         "the request head is over {} bytes; send a smaller one", options_.max_header_bytes)));
     response.status = 431;
   } else {
-    response = error_response(
-        invalid_argument(fmt::format("the request is not valid HTTP/1.1 ({})", ec.message())));
+    response =
+        refusal(invalid_argument(fmt::format("the request is not valid HTTP/1.1 ({})", ec.message())));
   }
   co_return co_await send(c, std::move(response), x, /*keep_alive=*/false);
 }
@@ -508,7 +646,7 @@ asio::awaitable<After> HttpServer::Impl::serve_whole(Connection& c, beast::flat_
   const uint64_t limit = handler_.max_body_bytes();
   if (const auto length = head.content_length(); length && *length > limit) {
     co_return co_await send(c,
-                            error_response(too_large(fmt::format(
+                            refusal(too_large(fmt::format(
                                 "the body is {} bytes; at most {} are accepted", *length, limit))),
                             x, /*keep_alive=*/false);
   }
@@ -524,13 +662,13 @@ asio::awaitable<After> HttpServer::Impl::serve_whole(Connection& c, beast::flat_
   }
   if (ec == http::error::body_limit) {
     co_return co_await send(
-        c, error_response(too_large(fmt::format("the body is over the {} bytes accepted", limit))),
+        c, refusal(too_large(fmt::format("the body is over the {} bytes accepted", limit))),
         x, /*keep_alive=*/false);
   }
   if (is_malformed(ec)) {
     co_return co_await send(
         c,
-        error_response(invalid_argument(fmt::format("the body is malformed ({})", ec.message()))),
+        refusal(invalid_argument(fmt::format("the body is malformed ({})", ec.message()))),
         x, /*keep_alive=*/false);
   }
   if (ec) {
@@ -743,11 +881,8 @@ void HttpServer::Impl::stop_on_signal(std::chrono::milliseconds grace) {
 void HttpServer::Impl::close_connections(bool only_idle) {
   std::lock_guard lock(mu_);
   for (const auto& [id, connection] : connections_) {
-    asio::post(connection->strand, [connection = connection, only_idle] {
-      if (only_idle && connection->in_request) return;
-      error_code ignored;
-      connection->stream.socket().close(ignored);
-    });
+    if (only_idle && connection->in_request) continue;
+    shed_locked(*connection);  // a no-op for one already shed, which is being closed
   }
 }
 
@@ -793,7 +928,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(RequestHandler& handler,
   if (options.io_threads < 1 || options.worker_threads < 1) {
     return invalid_argument("io_threads and worker_threads must be at least 1");
   }
-  if (options.max_connections < 1) return invalid_argument("max_connections must be at least 1");
+  if (options.max_connections < 1 || options.max_connections_per_address < 1) {
+    return invalid_argument("max_connections and max_connections_per_address must be at least 1");
+  }
   auto impl = std::make_unique<Impl>(handler, std::move(options));
   GAPLOG_RETURN_IF_ERROR(impl->listen());
   impl->run();

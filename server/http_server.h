@@ -11,14 +11,26 @@
 // connection is in progress at a time (pipelined requests are answered in order).
 //
 // Robustness: malformed requests are answered 400 and a head over `max_header_bytes` 431 (both
-// with the JSON error shape and `Connection: close`); a whole body over max_body_bytes() is
-// answered 413 without being read. Timeouts (each closes the connection): the request head must
-// arrive within `header_timeout` of its first byte (of the connection, for the first request)
-// however slowly it trickles; while a body arrives, no read may wait longer than
+// with the JSON error shape, `Cache-Control: no-store` and `Connection: close`); a whole body
+// over max_body_bytes() is answered 413 without being read. Framing that a proxy in front could
+// read differently (request smuggling, RFC 9112 §6.1) is refused 400 with `Connection: close`,
+// and nothing after its head is ever read as a request: a `Transfer-Encoding` other than exactly
+// `chunked` (one field, one coding), both `Transfer-Encoding` and `Content-Length`, or
+// `Transfer-Encoding` in an HTTP/1.0 request. Timeouts (each closes the connection): the request
+// head must arrive within `header_timeout` of its first byte (of the connection, for the first
+// request) however slowly it trickles; while a body arrives, no read may wait longer than
 // `body_idle_timeout`; an idle keep-alive connection lasts `keep_alive_timeout`; each response
-// write must finish within `write_timeout`. Connections beyond `max_connections` are closed as
-// soon as they are accepted. No exception escapes a connection: a failure ends that connection;
-// a handler that throws (a bug) is answered 500.
+// write must finish within `write_timeout`. No exception escapes a connection: a failure ends
+// that connection; a handler that throws (a bug) is answered 500.
+//
+// Connection caps, so that no one client starves the others: a client address (an IPv4 address;
+// for IPv6, its /64 prefix) holds at most `max_connections_per_address` connections, and the
+// server at most `max_connections`. A connection over its address's cap is closed as soon as it
+// is accepted. When the server is full, a new connection is admitted by shedding (closing) one
+// that has not yet sent a complete request head (a new connection still silent, a keep-alive
+// connection idle between requests, a head still trickling in): the one of the address holding
+// the most connections, waiting longest; only when every connection is serving a request is the
+// new one closed. A request whose head is complete is never shed.
 //
 // Framing belongs to the transport: it sets Content-Length (stream_size for a streamed body),
 // Connection, `Server: gaplog` and `X-Content-Type-Options: nosniff`, ignoring those fields in an
@@ -74,7 +86,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_idle_timeout{30000};   // longest silence while a body arrives
   std::chrono::milliseconds keep_alive_timeout{30000};  // idle between requests
   std::chrono::milliseconds write_timeout{30000};       // to send one response (or one chunk)
-  size_t max_connections = 1024;                        // beyond: closed at once, never queued
+  // In all; when full, connections without a complete request head are shed first (above).
+  size_t max_connections = 1024;
+  // Per client address (IPv6: per /64); beyond: closed at once, never queued.
+  size_t max_connections_per_address = 64;
   // Called once per request (including malformed ones), on an I/O thread: must be thread-safe
   // and quick. Optional.
   std::function<void(const AccessLogEntry&)> access_log;

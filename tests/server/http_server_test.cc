@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,11 +14,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -83,7 +86,8 @@ class CountingSink final : public UploadSink {
   uint64_t total_ = 0;
 };
 
-// Echoes requests; /slow sleeps, /throw throws, /download streams, /upload/... streams its body.
+// Echoes requests; /slow sleeps, /wait waits until open_gate(), /throw throws, /download streams,
+// /upload/... streams its body.
 class FakeHandler final : public RequestHandler {
  public:
   ApiResponse handle(const ApiRequest& request) override {
@@ -91,7 +95,12 @@ class FakeHandler final : public RequestHandler {
     const std::string path = request.target.substr(0, request.target.find('?'));
     ApiResponse response;
     response.headers.emplace_back("Content-Type", "text/plain");
-    if (path == "/slow") {
+    if (path == "/wait") {
+      std::unique_lock lock(mu);
+      ++waiting;
+      gate_changed.wait_for(lock, 10s, [&] { return gate_open; });
+      response.body = "waited";
+    } else if (path == "/slow") {
       slow_started = true;
       std::this_thread::sleep_for(500ms);
       response.body = "slow";
@@ -170,6 +179,16 @@ class FakeHandler final : public RequestHandler {
   std::atomic<int> failed{0};
   std::mutex mu;
   std::string received;
+  // /wait: how many requests arrived there, and the gate they wait at (guarded by mu).
+  std::atomic<int> waiting{0};
+  std::condition_variable gate_changed;
+  bool gate_open = false;
+
+  void open_gate() {
+    std::lock_guard lock(mu);
+    gate_open = true;
+    gate_changed.notify_all();
+  }
 };
 
 CountingSink::CountingSink(FakeHandler& handler) : handler_(handler) {
@@ -229,8 +248,13 @@ class Client {
     http::response<http::string_body> message;
   };
 
-  explicit Client(uint16_t port) : socket_(ioc_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), connect_error);
+  // Connects from `from`: any 127.x.y.z address is a client address of its own on Linux.
+  explicit Client(uint16_t port, const char* from = "127.0.0.1") : socket_(ioc_) {
+    socket_.open(tcp::v4(), connect_error);
+    if (!connect_error) socket_.bind(tcp::endpoint(asio::ip::make_address(from), 0), connect_error);
+    if (!connect_error) {
+      socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), connect_error);
+    }
   }
 
   error_code connect_error;
@@ -267,6 +291,22 @@ class Client {
       error_code ec;
       stream.read_some(asio::buffer(scratch), ec);
       if (ec) return ec != asio::error::timed_out;
+    }
+  }
+
+  // Every byte the server sends until it closes the connection (EOF or reset), including what
+  // read_response() buffered beyond its response; nullopt when it is still open after `timeout`.
+  std::optional<std::string> rest_until_closed(std::chrono::milliseconds timeout) {
+    std::string rest = beast::buffers_to_string(buffer_.data());
+    buffer_.clear();
+    DeadlineStream stream{socket_, SteadyClock::now() + timeout};
+    char scratch[4096];
+    for (;;) {
+      error_code ec;
+      const size_t n = stream.read_some(asio::buffer(scratch), ec);
+      rest.append(scratch, n);
+      if (ec == asio::error::timed_out) return std::nullopt;
+      if (ec) return rest;
     }
   }
 
@@ -514,6 +554,52 @@ TEST(HttpServer, AnswersGarbageWith400JsonAndCloses) {
     EXPECT_TRUE(client.closed_by_server(5s));
   }
   EXPECT_EQ(handler.handled, 0);
+}
+
+// Request smuggling (RFC 9112 §6.1, §6.3): framing that a proxy in front could read differently
+// is refused and the connection closed, so the second request hidden in the body is never run.
+// Beast alone reads an unknown coding, or chunked followed by another, as "no body", and would
+// have answered the hidden request.
+TEST(HttpServer, RefusesAmbiguousFramingWith400AndClosesWithoutRunningTheBody) {
+  FakeHandler handler;
+  auto server = start(handler);
+  const std::string hidden = get("/smuggled");
+  const std::string length = "Content-Length: " + std::to_string(hidden.size()) + "\r\n";
+  const std::string head = "POST /things HTTP/1.1\r\nHost: test\r\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {head + "Transfer-Encoding: gzip\r\n" + length + "\r\n", hidden},
+      {head + length + "Transfer-Encoding: gzip\r\n\r\n", hidden},
+      {head + "Transfer-Encoding: chunked\r\n" + length + "\r\n", chunked(hidden, 16)},
+      {head + "Transfer-Encoding: gzip\r\n\r\n", hidden},
+      {head + "Transfer-Encoding: xchunked\r\n\r\n", hidden},
+      {head + "Transfer-Encoding: chunked, identity\r\n\r\n", hidden},
+      {head + "Transfer-Encoding: gzip, chunked\r\n\r\n", chunked(hidden, 16)},
+      {head + "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n",
+       chunked(hidden, 16)},
+      {"POST /things HTTP/1.0\r\nHost: test\r\nConnection: keep-alive\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n",
+       chunked(hidden, 16)},
+  };
+  for (const auto& [request_head, body] : cases) {
+    SCOPED_TRACE(request_head);
+    Client client(server->port());
+    Client::Reply reply = client.request(request_head + body);
+    ASSERT_FALSE(reply.ec) << reply.ec.message();
+    EXPECT_EQ(reply.message.result_int(), 400u);
+    EXPECT_EQ(error_code_of(reply.message.body()), "invalid_argument");
+    EXPECT_EQ(header(reply.message, "Cache-Control"), "no-store");
+    EXPECT_FALSE(reply.message.keep_alive());
+    // Nothing more is answered, and the server closes the connection.
+    EXPECT_EQ(client.rest_until_closed(5s), std::optional<std::string>(""));
+  }
+  EXPECT_EQ(handler.handled.load(), 0);
+  EXPECT_EQ(handler.started.load(), 0);
+  // Exactly "chunked", in any case, is a body like any other.
+  Client client(server->port());
+  Client::Reply reply =
+      client.request(head + "Transfer-Encoding: Chunked\r\n\r\n" + chunked("hello", 2));
+  ASSERT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.message.body(), "POST /things\nhello");
 }
 
 TEST(HttpServer, AnswersAHeadOverTheLimitWith431Json) {
@@ -850,25 +936,121 @@ TEST(HttpServer, HonoursConnectionClose) {
   EXPECT_TRUE(client.closed_by_server(5s));
 }
 
-TEST(HttpServer, ClosesConnectionsBeyondMaxConnections) {
+// True when the server has closed `socket` (an EOF or a reset is waiting); never blocks.
+bool closed_now(tcp::socket& socket) {
+  pollfd fd{socket.native_handle(), POLLIN, 0};
+  if (::poll(&fd, 1, 0) <= 0) return false;
+  char byte;
+  return ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+}
+
+// Issue 16: one client holding ~1,100 idle connections (reopening them as they were closed)
+// made every other client fail, because it held all 1024 places.
+TEST(HttpServer, OneClientHoldingIdleConnectionsCannotStarveTheOthers) {
+  FakeHandler handler;
+  auto server = start(handler);  // the default caps: 64 per client address, 1024 in all
+  ASSERT_EQ(HttpServerOptions().max_connections_per_address, 64u);
+  const tcp::endpoint at(asio::ip::make_address("127.0.0.1"), server->port());
+  asio::io_context ioc;
+  std::vector<tcp::socket> hog;
+  const auto open_idle = [&] {
+    tcp::socket socket(ioc);
+    error_code ec;
+    socket.connect(at, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    return socket;
+  };
+  for (int i = 0; i < 1100; ++i) hog.push_back(open_idle());
+  const auto closed = [&] { return std::count_if(hog.begin(), hog.end(), closed_now); };
+  EXPECT_TRUE(eventually([&] { return closed() == 1100 - 64; })) << closed() << " closed";
+  // The hog reopens what was closed: closed again.
+  for (tcp::socket& socket : hog) {
+    if (closed_now(socket)) socket = open_idle();
+  }
+  EXPECT_TRUE(eventually([&] { return closed() == 1100 - 64; })) << closed() << " closed";
+
+  for (const char* from : {"127.0.0.2", "127.0.0.3"}) {
+    Client other(server->port(), from);
+    ASSERT_FALSE(other.connect_error) << other.connect_error.message();
+    Client::Reply reply = other.request(get("/other"));
+    ASSERT_FALSE(reply.ec) << from << ": " << reply.ec.message();
+    EXPECT_EQ(reply.message.body(), "GET /other\n");
+  }
+  // The hog's connections within its cap are served as any others.
+  auto open = std::find_if(hog.begin(), hog.end(), [](tcp::socket& s) { return !closed_now(s); });
+  ASSERT_NE(open, hog.end());
+  const std::string request = get("/hog");
+  asio::write(*open, asio::buffer(request));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(*open, buffer, response);
+  EXPECT_EQ(response.body(), "GET /hog\n");
+}
+
+TEST(HttpServer, WhenFullShedsAConnectionWithoutARequestHeadOfTheBiggestClientFirst) {
+  FakeHandler handler;
+  HttpServerOptions options = test_options();
+  options.max_connections = 4;
+  auto server = start(handler, options);
+  // The oldest connection, idle after a request, but its client holds only this one.
+  Client early(server->port(), "127.0.0.3");
+  ASSERT_FALSE(early.request(get("/early")).ec);
+  // Three of one client: silent, silent, and a head still trickling in.
+  std::vector<std::unique_ptr<Client>> hog;
+  for (int i = 0; i < 3; ++i) hog.push_back(std::make_unique<Client>(server->port()));
+  ASSERT_FALSE(hog[2]->send("GET /partial HTTP/1.1\r\nHost: te"));
+
+  // Full: the newcomer is served, and the oldest connection of the biggest client is shed.
+  Client newcomer(server->port(), "127.0.0.2");
+  Client::Reply reply = newcomer.request(get("/new"));
+  ASSERT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.message.body(), "GET /new\n");
+  EXPECT_TRUE(hog[0]->closed_by_server(5s));
+  for (Client* kept : {hog[1].get(), &early}) {
+    Client::Reply again = kept->request(get("/kept"));
+    ASSERT_FALSE(again.ec) << again.ec.message();
+    EXPECT_EQ(again.message.body(), "GET /kept\n");
+  }
+  ASSERT_FALSE(hog[2]->send("st\r\n\r\n"));
+  Client::Reply completed = hog[2]->read_response();
+  ASSERT_FALSE(completed.ec) << completed.ec.message();
+  EXPECT_EQ(completed.message.body(), "GET /partial\n");
+}
+
+TEST(HttpServer, WhenFullOfRequestsInProgressClosesTheNewcomerAndShedsNone) {
   FakeHandler handler;
   HttpServerOptions options = test_options();
   options.max_connections = 2;
   auto server = start(handler, options);
-  auto a = std::make_unique<Client>(server->port());
-  Client b(server->port());
-  ASSERT_FALSE(a->request(get("/a")).ec);
-  ASSERT_FALSE(b.request(get("/b")).ec);
+  Client a(server->port());
+  Client b(server->port(), "127.0.0.2");
+  ASSERT_FALSE(a.send(get("/wait")));
+  ASSERT_FALSE(b.send(get("/wait")));
+  ASSERT_TRUE(eventually([&] { return handler.waiting.load() == 2; }));
 
-  Client c(server->port());
+  Client c(server->port(), "127.0.0.3");
   EXPECT_TRUE(c.closed_by_server(5s));
 
-  // A freed place is given to the next client.
-  a.reset();
-  EXPECT_TRUE(eventually([&] {
-    Client d(server->port());
-    return !d.request(get("/d")).ec;
-  }));
+  handler.open_gate();
+  for (Client* busy : {&a, &b}) {
+    Client::Reply reply = busy->read_response();
+    ASSERT_FALSE(reply.ec) << reply.ec.message();
+    EXPECT_EQ(reply.message.body(), "waited");
+  }
+  // Idle again, they make room for the next client.
+  Client d(server->port(), "127.0.0.4");
+  Client::Reply reply = d.request(get("/d"));
+  ASSERT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.message.body(), "GET /d\n");
+}
+
+TEST(HttpServer, RefusesCapsOfZero) {
+  FakeHandler handler;
+  for (const bool per_address : {false, true}) {
+    HttpServerOptions options = test_options();
+    (per_address ? options.max_connections_per_address : options.max_connections) = 0;
+    EXPECT_EQ(HttpServer::start(handler, options).status().code(), Code::kInvalidArgument);
+  }
 }
 
 TEST(HttpServer, AnswersAThrowingHandlerWith500AndKeepsServing) {
