@@ -68,6 +68,20 @@ std::string readiness_text(const ProgramState& state, Date as_of, uint64_t tree_
 
 std::string evidence_member(const std::string& sha256) { return "evidence/" + sha256; }
 
+// The two folds of a bundle's events: `all` of them, for the evidence the bundle ships, and
+// those that occurred by the end of the bundle date, in seq order, for readiness.json (SPEC §5
+// "as of D"; the same selection as the API's ?as_of=D).
+struct BundleStates {
+  explicit BundleStates(Date date) : end(end_of_day(date)) {}
+  void fold(const Event& e) {
+    evolve(all, e);
+    if (e.occurred_at < end) evolve(as_of, e);
+  }
+  Micros end;
+  ProgramState all;
+  ProgramState as_of;
+};
+
 struct Member {
   enum class Kind { kText, kEventsBin, kEventsJsonl, kBlob };
   std::string name;
@@ -193,22 +207,24 @@ Result<PreparedBundle> prepare_audit_bundle(EventLog& log, BlobStore& blobs, con
                                         "for today's bundle",
                                         format_date(date), format_date(today)));
   }
-  uint64_t tree_size = log.last_seq();
-  if (as_of) {
-    GAPLOG_ASSIGN_OR_RETURN(tree_size, count_recorded_before(log, end_of_day(date)));
-  }
+  // Every event up to the current head, whatever the date: the date only chooses the day of
+  // readiness.json. (Cutting the log at what was recorded by D left a back-filled program
+  // with an empty bundle that still verified.)
+  const uint64_t tree_size = log.last_seq();
   GAPLOG_ASSIGN_OR_RETURN(StoredTreeHead head, tree_head_for_size(log, signer, clock, tree_size));
 
-  // One pass over the events: the sizes of the event members and the state as of the bundle.
-  ProgramState state;
+  // One pass over the events: the sizes of the event members, the state of all of them (for
+  // the evidence) and the state as of the bundle date (for readiness).
+  BundleStates states(date);
   uint64_t bin_size = 0, jsonl_size = 0;
   GAPLOG_RETURN_IF_ERROR(log.scan(1, tree_size, [&](uint64_t, std::string_view bytes) -> Status {
     GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
     bin_size += 8 + bytes.size();
     jsonl_size += event_line(e, bytes).size();
-    evolve(state, e);
+    states.fold(e);
     return Status::ok();
   }));
+  const ProgramState& state = states.all;
 
   std::vector<Member> members;
   auto text = [&](std::string name, std::string content) {
@@ -219,7 +235,7 @@ Result<PreparedBundle> prepare_audit_bundle(EventLog& log, BlobStore& blobs, con
   text("events.capnp", std::string(kEventsCapnpSchema));
   text("public-key.pem", signer.public_key_pem());
   text("tree-head.json", json::write(tree_head_json(head, signer.public_key_pem())) + "\n");
-  text("readiness.json", readiness_text(state, date, tree_size));
+  text("readiness.json", readiness_text(states.as_of, date, tree_size));
   text("evidence/manifest.json", manifest_text(state, date, tree_size));
   members.push_back(Member{"events.bin", Member::Kind::kEventsBin, bin_size, {}});
   members.push_back(Member{"events.jsonl", Member::Kind::kEventsJsonl, jsonl_size, {}});
@@ -475,8 +491,26 @@ Result<BundleCheck> check_audit_bundle(const std::string& path, const BundleChec
     }
   }
 
-  // The events: decode each, rebuild the tree, fold the state, and compare events.jsonl.
-  ProgramState state;
+  // The bundle date, which readiness.json carries: readiness is recomputed as of it.
+  std::optional<Date> as_of;
+  std::optional<Value> readiness_found;
+  if (small.count("readiness.json")) {
+    auto found = json::parse(small["readiness.json"]);
+    const Value* date = found && found->is_object() ? found->find("as_of") : nullptr;
+    if (date && date->is_string()) {
+      if (auto d = parse_date(date->as_string())) as_of = *d;
+    }
+    if (as_of) {
+      check.as_of = format_date(*as_of);
+    } else {
+      problem("readiness.json: has no valid as_of date");
+    }
+    if (found) readiness_found = std::move(*found);
+  }
+
+  // The events: decode each, rebuild the tree, fold the states, and compare events.jsonl.
+  BundleStates states(as_of.value_or(Date{}));
+  const ProgramState& state = states.all;
   uint64_t count = 0;
   Micros last_recorded = 0;
   bool events_ok = false;
@@ -542,9 +576,10 @@ Result<BundleCheck> check_audit_bundle(const std::string& path, const BundleChec
         problem(fmt::format("events.bin: event seq {} was recorded before the event before it", seq));
       }
       last_recorded = e->recorded_at;
-      evolve(state, *e);
+      states.fold(*e);
       ++count;
     }
+    check.events_checked = count;
     if (events_ok && !jsonl_reported && lines.line()) problem("events.jsonl: has more lines than events.bin has events");
     if (head && events_ok) {
       if (count != head->tree_size) {
@@ -567,29 +602,15 @@ Result<BundleCheck> check_audit_bundle(const std::string& path, const BundleChec
     }
   }
 
-  // Readiness, recomputed from the events as of the bundle date.
-  std::optional<Date> as_of;
-  if (small.count("readiness.json")) {
-    auto found = json::parse(small["readiness.json"]);
-    const Value* date = found && found->is_object() ? found->find("as_of") : nullptr;
-    if (date && date->is_string()) {
-      if (auto d = parse_date(date->as_string())) as_of = *d;
-    }
-    if (!as_of) {
-      problem("readiness.json: has no valid as_of date");
-    } else if (events_ok) {
-      check.as_of = format_date(*as_of);
-      if (count > 0 && date_of(last_recorded) > *as_of) {
-        problem(fmt::format("readiness.json: dated {} but the bundle holds events recorded on {}", check.as_of,
-                            format_date(date_of(last_recorded))));
-      }
-      const std::string expected = readiness_text(state, *as_of, count);
-      if (expected != small["readiness.json"]) {
-        auto want = json::parse(expected);
-        auto diff = want ? first_difference(*want, *found, "") : std::nullopt;
-        problem("readiness.json: does not equal the readiness recomputed from the events: " +
-                diff.value_or("the bytes differ"));
-      }
+  // Readiness, recomputed from the events that occurred by the end of the bundle date. The
+  // bundle may hold events recorded (or occurring) after that date: it is the whole log.
+  if (as_of && readiness_found && events_ok) {
+    const std::string expected = readiness_text(states.as_of, *as_of, count);
+    if (expected != small["readiness.json"]) {
+      auto want = json::parse(expected);
+      auto diff = want ? first_difference(*want, *readiness_found, "") : std::nullopt;
+      problem("readiness.json: does not equal the readiness recomputed from the events: " +
+              diff.value_or("the bytes differ"));
     }
   }
 

@@ -6,16 +6,19 @@
 //   events.capnp            the Cap'n Proto schema of the events
 //   public-key.pem          the program's Ed25519 public key
 //   tree-head.json          the signed tree head {tree_size, root_hash, timestamp, signature, public_key}
-//   readiness.json          readiness (SPEC §5.1) as of the bundle date, from exactly the bundled events
-//   evidence/manifest.json  {"tree_size", "as_of", "evidence":[the API's evidence objects]}
+//   readiness.json          readiness (SPEC §5.1) as of the bundle date, from the bundled events
+//   evidence/manifest.json  {"tree_size", "as_of", "evidence":[the API's evidence objects]}: every
+//                           evidence item the bundled events record, `current` as of the bundle date
 //   events.bin              every event 1..tree_size as stored, with Cap'n Proto stream framing
 //   events.jsonl            the same events as the API's JSON, one per line, with their leaf hashes
 //   evidence/<sha256>       every evidence file uploaded by then, once per distinct content
 //
-// A bundle "as of D" holds the events recorded up to the end of day D (UTC): the program as it
-// was known that day. Without a date it is today's, with every event in the log. The same log
-// and date give byte-identical bundles: the tree head issued for a size is stored and reused,
-// every member's mtime is that head's timestamp, and nothing else varies.
+// A bundle always holds the whole log up to the current signed tree head (a prefix of the
+// append-only log: back-filled events recorded later belong to it too). Its date D (default:
+// today) only chooses the day of readiness.json, folded from those events as of D (SPEC §5:
+// every event with occurred_at before the end of D, in seq order). The same log and date give
+// byte-identical bundles: the tree head issued for a size is stored and reused, every member's
+// mtime is that head's timestamp, and nothing else varies.
 //
 // The archive is streamed: preparing it reads the log once (to size the members and fold the
 // state for the manifest and readiness), streaming reads it again; neither holds more than one
@@ -65,6 +68,7 @@ struct BundleCheck {
   std::string root_hash;      // hex, as signed
   std::string timestamp;      // of the tree head
   std::string as_of;          // the bundle date (from readiness.json)
+  uint64_t events_checked = 0;  // events of events.bin decoded and checked (all, when ok)
   std::string key_sha256;     // SHA-256 of the public key's DER form, hex
   size_t evidence_files = 0;
   bool ok() const { return problems.empty(); }

@@ -164,6 +164,7 @@ TEST_F(AuditBundleTest, ExportedBundleVerifies) {
   const BundleCheck c = check(path);
   EXPECT_TRUE(c.ok()) << problems_of(c);
   EXPECT_EQ(c.tree_size, program_->log().last_seq());
+  EXPECT_EQ(c.events_checked, c.tree_size);
   EXPECT_EQ(c.root_hash, hash_hex(*program_->log().root(c.tree_size)));
   EXPECT_EQ(c.as_of, format_date(date_of(clock_.now())));
   EXPECT_GT(c.evidence_files, 0u);
@@ -225,22 +226,73 @@ TEST_F(AuditBundleTest, TwoExportsOfTheSameLogAreByteIdentical) {
   EXPECT_EQ(read_file(a), read_file(b));
 }
 
-TEST_F(AuditBundleTest, APastDateHoldsWhatWasKnownThenAndStaysReproducibleAsTheLogGrows) {
-  const std::string today = format_date(date_of(clock_.now()));
-  const uint64_t size_today = program_->log().last_seq();
-  clock_.advance(2 * kMicrosPerDay);
+// SPEC §7: a bundle holds the whole log up to the current tree head, whatever its date; the date
+// only chooses the day of readiness.json (SPEC §5 "as of"). The demo is a back-filled program:
+// six months of history, every event recorded now with its occurred_at in the past. Its bundle
+// as of a past day used to hold the events recorded by then (none) and a readiness of 0 criteria
+// while every other view of that day showed the findings, and it verified.
+TEST_F(AuditBundleTest, APastDateOfABackFilledProgramHoldsEveryEventAndThatDaysReadiness) {
+  const std::string day = format_date(Date{date_of(clock_.now()).days - 60});
+  const std::string path = export_bundle("past.tar", "?as_of=" + day);
+  const BundleCheck c = check(path);
+  EXPECT_TRUE(c.ok()) << problems_of(c);
+  EXPECT_EQ(c.as_of, day);
+  EXPECT_EQ(c.tree_size, program_->log().last_seq());
+  EXPECT_EQ(c.events_checked, program_->log().last_seq());
+  EXPECT_GT(c.evidence_files, 0u);
+
+  // readiness.json is the API's readiness as of that day, byte for byte (the same events, the
+  // same tree size), and it counts the findings that day shows.
+  auto members = unpack(path);
+  ApiResponse served = get(kAuditor, "/api/v1/readiness?as_of=" + day);
+  ASSERT_EQ(served.status, 200) << served.body;
+  EXPECT_EQ(member(members, "readiness.json"), served.body + "\n");
+  auto findings = json::parse(get(kAuditor, "/api/v1/findings?as_of=" + day).body);
+  ASSERT_TRUE(findings.is_ok());
+  EXPECT_FALSE(findings->find("items")->items().empty()) << "the demo's gap assessment is months old";
+  auto readiness = json::parse(member(members, "readiness.json"));
+  ASSERT_TRUE(readiness.is_ok());
+  EXPECT_GT(readiness->find("overall")->find("in_scope")->as_integer(), 0) << member(members, "readiness.json");
+  // That day's readiness is not today's: the events that occurred since are left out of it.
+  auto today_members = unpack(export_bundle("today.tar"));
+  auto today = json::parse(member(today_members, "readiness.json"));
+  ASSERT_TRUE(today.is_ok());
+  EXPECT_NE(json::write(*readiness->find("criteria")), json::write(*today->find("criteria")));
+}
+
+TEST_F(AuditBundleTest, ReadinessFoldedFromEveryEventInsteadOfThoseOfItsDayIsCaught) {
+  const std::string day = format_date(Date{date_of(clock_.now()).days - 60});
+  const std::string today = export_bundle("today.tar");
+  auto today_members = unpack(today);
+  const std::string all_events = member(today_members, "readiness.json");
+  const BundleCheck c = tampered(export_bundle("past.tar", "?as_of=" + day), "readiness.json", [&](std::string& r) {
+    // Today's readiness, dated that day: what the events would give if none were left out.
+    auto v = json::parse(all_events);
+    ASSERT_TRUE(v.is_ok());
+    v->set("as_of", Value::string(day));
+    r = json::write(*v) + "\n";
+  });
+  EXPECT_FALSE(c.ok());
+  EXPECT_TRUE(mentions(c, "readiness.json", "but the events give")) << problems_of(c);
+}
+
+TEST_F(AuditBundleTest, APastDateStaysReproducibleUntilTheLogGrows) {
+  const std::string day = format_date(Date{date_of(clock_.now()).days - 30});
+  const std::string a = export_bundle("past-a.tar", "?as_of=" + day);
+  clock_.advance(kMicrosPerDay);
+  EXPECT_EQ(read_file(a), read_file(export_bundle("past-b.tar", "?as_of=" + day)));
+
+  // An event recorded later is in every later bundle, whatever its date: the log only grew.
   ASSERT_TRUE(program_->service().execute(kEditor, RecordFinding{"Backups never restored in a test", "", "high",
                                                                  {"A1.2"}, "", "", "", ""}).is_ok());
-  const std::string a = export_bundle("past-a.tar", "?as_of=" + today);
-  const BundleCheck c = check(a);
+  BundleCheckOptions since;
+  auto a_members = unpack(a);
+  since.earlier_tree_head_json = member(a_members, "tree-head.json");
+  const BundleCheck c = check(export_bundle("past-c.tar", "?as_of=" + day), since);
   EXPECT_TRUE(c.ok()) << problems_of(c);
-  EXPECT_EQ(c.tree_size, size_today) << "the event recorded two days later is not in it";
-  EXPECT_EQ(c.as_of, today);
-  ASSERT_TRUE(program_->service().execute(kEditor, RecordFinding{"No DR plan", "", "medium", {"A1.3"}, "", "", "", ""}).is_ok());
-  clock_.advance(kMicrosPerDay);
-  EXPECT_EQ(read_file(a), read_file(export_bundle("past-b.tar", "?as_of=" + today)));
-  // Today's bundle has every event.
-  EXPECT_EQ(check(export_bundle("now.tar")).tree_size, program_->log().last_seq());
+  EXPECT_EQ(c.tree_size, program_->log().last_seq());
+  EXPECT_EQ(c.tree_size, check(a).tree_size + 1);
+  EXPECT_EQ(c.as_of, day);
 }
 
 TEST_F(AuditBundleTest, RefusesOtherRolesAndBadDates) {
