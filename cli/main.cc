@@ -284,6 +284,7 @@ int verify_bundle(const Args& args) {
                                         .set("ok", json::Value::boolean(check->ok()))
                                         .set("problems", std::move(problems))
                                         .set("tree_size", json::Value::integer(static_cast<int64_t>(check->tree_size)))
+                                        .set("events_checked", json::Value::integer(static_cast<int64_t>(check->events_checked)))
                                         .set("root_hash", json::Value::string(check->root_hash))
                                         .set("timestamp", json::Value::string(check->timestamp))
                                         .set("as_of", json::Value::string(check->as_of))
@@ -300,7 +301,7 @@ int verify_bundle(const Args& args) {
   }
   std::printf("ok: %s\n", file.c_str());
   std::printf("  as of       %s\n", check->as_of.c_str());
-  std::printf("  events      %llu, Merkle root %s\n", static_cast<unsigned long long>(check->tree_size),
+  std::printf("  events      %llu checked, Merkle root %s\n", static_cast<unsigned long long>(check->events_checked),
               check->root_hash.c_str());
   std::printf("  tree head   signed %s; the signature verifies\n", check->timestamp.c_str());
   std::printf("  public key  sha256 %s%s\n", check->key_sha256.c_str(),

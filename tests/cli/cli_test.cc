@@ -314,5 +314,49 @@ TEST_F(Cli, ExportsOverHttpAreStreamedToTheFile) {
   EXPECT_EQ(gaplog("bundle verify " + dir_.sub("remote.tar"), dir_.path()).status, 0);
 }
 
+// SPEC §7 (issue 16): a bundle holds the whole log up to the current tree head; --as-of only
+// chooses the day of readiness.json. The demo is back-filled (six months of history recorded
+// today): its bundle as of a past day used to hold no event and verify 'ok' all the same.
+TEST_F(Cli, ABundleAsOfAPastDayOfABackFilledProgramHoldsEveryEvent) {
+  const std::string demo = dir_.sub("demo");
+  ASSERT_EQ(gaplog("--data " + demo + " demo", dir_.path()).status, 0);
+  SystemClock clock;
+  const std::string day = format_date(Date{date_of(clock.now()).days - 60});
+  const std::string bundle = dir_.sub("past.tar");
+  Outcome exported = gaplog("--data " + demo + " export bundle " + bundle + " --as-of " + day, dir_.path());
+  ASSERT_EQ(exported.status, 0) << exported.err;
+  Outcome head = gaplog("--data " + demo + " --json tree-head", dir_.path());
+  auto h = json::parse(head.out);
+  ASSERT_TRUE(h.is_ok()) << head.out << head.err;
+  const int64_t events = h->find("tree_size")->as_integer();
+  ASSERT_GT(events, 100);
+
+  Outcome verified = gaplog("--json bundle verify " + bundle, dir_.path());
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
+  auto v = json::parse(verified.out);
+  ASSERT_TRUE(v.is_ok()) << verified.out;
+  EXPECT_TRUE(v->find("ok")->as_bool()) << verified.out;
+  EXPECT_EQ(v->find("as_of")->as_string(), day);
+  EXPECT_EQ(v->find("tree_size")->as_integer(), events);
+  ASSERT_NE(v->find("events_checked"), nullptr) << verified.out;
+  EXPECT_EQ(v->find("events_checked")->as_integer(), events);
+  Outcome said = gaplog("bundle verify " + bundle, dir_.path());
+  EXPECT_EQ(said.status, 0) << said.out << said.err;
+  EXPECT_NE(said.out.find("events      " + std::to_string(events) + " checked"), std::string::npos) << said.out;
+
+  // readiness.json is the readiness every other view shows for that day.
+  const std::string x = dir_.sub("x");
+  ASSERT_EQ(std::system(("mkdir -p " + x + " && tar -xf " + bundle + " -C " + x).c_str()), 0);
+  std::ifstream in(x + "/readiness.json");
+  const std::string bundled((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Outcome readiness = gaplog("--data " + demo + " --json readiness --as-of " + day, dir_.path());
+  ASSERT_EQ(readiness.status, 0) << readiness.err;
+  auto served = json::parse(readiness.out);
+  auto from_bundle = json::parse(bundled);
+  ASSERT_TRUE(served.is_ok() && from_bundle.is_ok()) << readiness.out << bundled;
+  EXPECT_EQ(json::write(*from_bundle), json::write(*served));
+  EXPECT_GT(from_bundle->find("overall")->find("in_scope")->as_integer(), 0) << bundled;
+}
+
 }  // namespace
 }  // namespace gaplog
