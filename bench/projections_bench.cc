@@ -249,7 +249,7 @@ int main() {
               "", "<= 500 MiB");
   std::printf("%-62s %10zu MiB\n", "  of which the as-of and readiness indexes (counted)", (*history)->memory_bytes() >> 20);
   std::printf("(%llu events; %zu findings; sink %llu)\n", static_cast<unsigned long long>(n),
-              (*service)->read([](const ProgramState& s) { return s.findings.size(); }),
+              *(*service)->read([](const ProgramState& s) { return s.findings.size(); }),
               static_cast<unsigned long long>(sink));
   service->reset();
   history->reset();

@@ -476,11 +476,12 @@ Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* rol
       if (u == nullptr || !u->active) return std::nullopt;
       return u->role;
     });
-    if (!found) {
+    if (!found) return found.status();
+    if (!*found) {
       return Status(Code::kUnauthenticated,
                     fmt::format("{} is not an active user of this program; pass --as with one", quoted_excerpt(email)));
     }
-    *role = *found;
+    *role = **found;
     return email;
   }
   auto header = request.header("Authorization");
@@ -599,7 +600,7 @@ ApiResponse Api::Impl::run(Call& call, const Command& command, int status) {
 ApiResponse Api::Impl::written(const CommandOutcome& outcome, int status) {
   const std::string& subject = outcome.subject;
   const Date d = today();
-  Value entity = service_.read([&](const ProgramState& s) -> Value {
+  auto read_entity = service_.read([&](const ProgramState& s) -> Value {
     auto id_of = [&](std::string_view prefix) -> std::optional<std::string> {
       if (!subject.starts_with(prefix)) return std::nullopt;
       return subject.substr(prefix.size());
@@ -617,6 +618,9 @@ ApiResponse Api::Impl::written(const CommandOutcome& outcome, int status) {
     }
     return Value::object();
   });
+  // Written, but the state cannot be read back: say so rather than answer without the entity.
+  if (!read_entity) return error_response(read_entity.status());
+  Value entity = std::move(*read_entity);
   // The version this command wrote: a later writer may already have moved the entity on, and
   // an If-Match sent with this version must then be refused, not silently accepted.
   uint32_t version = 0;
@@ -657,7 +661,7 @@ ApiResponse Api::Impl::with_state(Call& call,
   auto as_of = as_of_params(call);
   if (!as_of) return error_response(as_of.status());
   if (!call.query.find("as_of") && !call.query.find("as_known_at")) {
-    return service_.read_with_seq([&](const ProgramState& s, uint64_t seq) { return fn(s, as_of->date, seq); });
+    return answered(service_.read_with_seq([&](const ProgramState& s, uint64_t seq) { return fn(s, as_of->date, seq); }));
   }
   auto state = history_.state_at(*as_of);
   if (!state) return error_response(state.status());
@@ -700,11 +704,11 @@ ApiResponse Api::Impl::get_criteria(Call&) {
 }
 
 ApiResponse Api::Impl::get_me(Call& call) {
-  return service_.read([&](const ProgramState& s) {
+  return answered(service_.read([&](const ProgramState& s) {
     const UserState* u = s.user(call.actor);
     if (!u) return error_response(not_found("you are not a user of this program"));
     return json_response(200, user_json(s, *u));
-  });
+  }));
 }
 
 ApiResponse Api::Impl::get_program(Call& call) {
@@ -1051,8 +1055,9 @@ ApiResponse Api::Impl::get_finding(Call& call) {
 
 ApiResponse Api::Impl::get_finding_history(Call& call) {
   const std::string& id = call.params[0];
-  const bool exists = service_.read([&](const ProgramState& s) { return s.finding(id) != nullptr; });
-  if (!exists) return error_response(not_found(fmt::format("there is no finding {}", quoted_excerpt(id))));
+  const auto exists = service_.read([&](const ProgramState& s) { return s.finding(id) != nullptr; });
+  if (!exists) return error_response(exists.status());
+  if (!*exists) return error_response(not_found(fmt::format("there is no finding {}", quoted_excerpt(id))));
   auto events = store_.log->read_stream(finding_stream(id), 1);
   if (!events) return error_response(events.status());
   Value items = Value::array();
@@ -1151,10 +1156,11 @@ ApiResponse Api::Impl::get_evidence_content(Call& call) {
     if (!e) return std::nullopt;
     return Meta{e->sha256, e->filename, e->media_type};
   });
-  if (!meta) {
+  if (!meta) return error_response(meta.status());
+  if (!*meta) {
     return error_response(not_found(fmt::format("there is no evidence {}", quoted_excerpt(call.params[0]))));
   }
-  auto reader = store_.blobs->open_blob(meta->sha256);
+  auto reader = store_.blobs->open_blob((*meta)->sha256);
   if (!reader) return error_response(reader.status());
   ApiResponse r;
   r.stream_size = (*reader)->size();
@@ -1162,12 +1168,12 @@ ApiResponse Api::Impl::get_evidence_content(Call& call) {
   // The media type was checked when uploaded (type/subtype and parameters, no control
   // characters), so it is safe in a header; the sandbox keeps a hostile file from running as a
   // page of this origin if a browser is told to open it.
-  r.headers.emplace_back("Content-Type", meta->media_type);
+  r.headers.emplace_back("Content-Type", (*meta)->media_type);
   r.headers.emplace_back("Content-Disposition",
                          fmt::format("attachment; filename=\"{}\"; filename*={}",
-                                     safe_download_name(meta->filename), rfc8187(meta->filename)));
+                                     safe_download_name((*meta)->filename), rfc8187((*meta)->filename)));
   r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
-  r.headers.emplace_back("ETag", fmt::format("\"{}\"", meta->sha256));
+  r.headers.emplace_back("ETag", fmt::format("\"{}\"", (*meta)->sha256));
   return r;
 }
 

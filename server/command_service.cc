@@ -19,7 +19,6 @@ namespace {
 // How often a decision is retried when concurrent writers keep changing its streams.
 constexpr int kMaxAttempts = 16;
 
-
 }  // namespace
 
 Result<std::unique_ptr<CommandService>> CommandService::open(
@@ -75,52 +74,162 @@ constexpr std::string_view kTokenPrefix = "gaplog_";
 
 }  // namespace
 
+namespace {
+
+// The events a decision drafted, to be appended by `actor` at `occurred_at` (unset: live), with
+// ids derived from an idempotency key when there is one (`first_index`: the index of the
+// first event within the whole request).
+std::vector<NewEvent> new_events(std::vector<DraftEvent> drafts, const std::string& actor,
+                                 const CommandOptions& options, size_t first_index) {
+  std::vector<NewEvent> events;
+  events.reserve(drafts.size());
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    NewEvent e{std::move(drafts[i].stream), {}, options.occurred_at, actor, std::move(drafts[i].payload)};
+    if (options.idempotency_key) {
+      e.id = CommandService::idempotent_event_id(actor, *options.idempotency_key, first_index + i);
+    }
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+// Folds `events` into `state` as the log will commit them right after `seq`: the next seqs,
+// each stream's next version (from `versions`, every stream the decision read or wrote at the
+// version it read, as Decision::expected_versions promises), occurred_at as given or else
+// `now` (a prediction: the log stamps the commit's time). Returns the events as folded.
+std::vector<Event> predict(ProgramState& state, uint64_t& seq, std::map<std::string, uint32_t>& versions,
+                           const std::vector<NewEvent>& events, Micros now) {
+  std::vector<Event> folded;
+  folded.reserve(events.size());
+  for (const NewEvent& ne : events) {
+    auto version = versions.find(ne.stream);
+    if (version == versions.end()) {
+      throw std::logic_error(fmt::format("a decision wrote {} without reading its version", ne.stream));
+    }
+    Event e{++seq, ne.stream, ++version->second, ne.id, now, ne.occurred_at.value_or(now), ne.actor, ne.payload};
+    evolve(state, e);
+    folded.push_back(std::move(e));
+  }
+  return folded;
+}
+
+}  // namespace
+
+bool CommandService::ready_to_decide_locked(bool exact) {
+  if (in_flight_ > 0) return decided_valid_ && !(exact && decided_predicted_);
+  // Nothing in flight: the decision state is the committed state, rebuilt when in doubt.
+  if (!decided_valid_ || decided_seq_ != applied_seq_.load() || (exact && decided_predicted_)) {
+    decided_ = state_;
+    decided_seq_ = applied_seq_.load();
+    decided_valid_ = true;
+    decided_predicted_ = false;
+  }
+  return true;
+}
+
+Status CommandService::wait_ready_to_decide_locked(std::unique_lock<std::shared_timed_mutex>& lock,
+                                                   bool exact) {
+  while (!ready_to_decide_locked(exact)) {
+    settled_.wait(lock, [this] { return in_flight_ == 0; });
+    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  }
+  return Status::ok();
+}
+
+void CommandService::resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended) {
+  --in_flight_;
+  const bool as_predicted = appended && !appended->replayed &&
+                            appended->events.size() == prepared.event_count &&
+                            (prepared.event_count == 0 || appended->events.front().seq == prepared.first_seq);
+  // Every batch decided after this one rests on its predicted events: the log refuses them
+  // (their expected_last_seq no longer matches), and nothing is decided on decided_ again
+  // until it is rebuilt from the log.
+  if (!as_predicted) decided_valid_ = false;
+  if (in_flight_ == 0) settled_.notify_all();
+}
+
+Result<CommandOutcome> CommandService::finish(const Prepared& prepared, Result<AppendResult> appended) {
+  std::unique_lock lock(mu_);
+  resolved_locked(prepared, appended);
+  if (!appended) return appended.status();
+  // Fold the committed events in before answering. The writers of one group commit wake
+  // together: the first to get here folds the whole group from the log, the others find the
+  // state caught up.
+  const std::vector<Event>& events = appended->events;
+  if (!events.empty() && applied_seq_.load() + 1 == events.front().seq) {
+    for (const Event& e : events) evolve(state_, e);
+    applied_seq_.store(events.back().seq, std::memory_order_release);
+  }
+  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  return CommandOutcome{std::move(appended->events), appended->replayed, prepared.subject};
+}
+
 Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_actor,
                                                     const std::vector<Command>& commands, bool dry_run,
-                                                    std::vector<std::pair<size_t, Status>>* refusals) {
+                                                    std::vector<std::pair<size_t, Status>>* refusals,
+                                                    const CommandOptions& options) {
   const std::string actor = normalize_email(raw_actor);
-  // Held through the append: the batch is decided against one state, and nothing may come
-  // between deciding and committing it.
-  std::unique_lock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-  ProgramState scratch = state_;
-  const Micros now = clock_.now();
-  AppendRequest request;
-  std::map<std::string, uint32_t> versions;  // stream -> version in the scratch state
-  std::vector<Event> drafted;
-  Status first_refusal;
-  for (size_t i = 0; i < commands.size(); ++i) {
-    CommandContext ctx{actor, now, std::nullopt};
-    ctx.findings_taken = findings_taken_;  // numbers held by appends queued but not yet folded
-    ctx.evidence_taken = evidence_taken_;
-    auto decision = decide(scratch, ctx, commands[i]);
-    if (!decision) {
-      if (refusals) refusals->emplace_back(i, decision.status());
-      if (first_refusal.is_ok()) first_refusal = decision.status();
-      continue;
-    }
-    for (const auto& [stream, version] : decision->expected_versions) {
-      if (versions.emplace(stream, version).second) request.expected_versions.emplace_back(stream, version);
-    }
-    for (DraftEvent& d : decision->events) {
-      Event e;
-      e.stream = d.stream;
-      e.version = ++versions[d.stream];
-      e.recorded_at = e.occurred_at = now;
-      e.actor = actor;
-      e.payload = d.payload;
-      evolve(scratch, e);
-      drafted.push_back(e);
-      request.events.push_back(NewEvent{std::move(d.stream), {}, std::nullopt, actor, std::move(d.payload)});
-    }
+  if (options.idempotency_key) {
+    GAPLOG_RETURN_IF_ERROR(check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
   }
-  if (!first_refusal.is_ok()) return first_refusal;
-  if (dry_run || request.events.empty()) return CommandOutcome{std::move(drafted), false, ""};
-  GAPLOG_ASSIGN_OR_RETURN(AppendResult appended, log_.append(std::move(request)));
-  findings_taken_ = std::max(findings_taken_, scratch.findings_recorded);
-  evidence_taken_ = std::max(evidence_taken_, scratch.evidence_uploaded);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-  return CommandOutcome{std::move(appended.events), false, ""};
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::unique_lock lock(mu_);
+    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+    if (options.idempotency_key && !dry_run) {
+      GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
+      if (replayed) return std::move(*replayed);
+    }
+    GAPLOG_RETURN_IF_ERROR(wait_ready_to_decide_locked(lock, options.occurred_at.has_value()));
+    // Each command is decided against the state the earlier ones leave, in a scratch copy: a
+    // batch with a refusal leaves the decision state untouched.
+    ProgramState scratch = decided_;
+    uint64_t seq = decided_seq_;
+    const Micros now = clock_.now();
+    Prepared prepared;
+    prepared.request.expected_last_seq = decided_seq_;
+    prepared.first_seq = decided_seq_ + 1;
+    std::map<std::string, uint32_t> versions;  // stream -> version in the scratch state
+    std::vector<Event> drafted;
+    Status first_refusal;
+    for (size_t i = 0; i < commands.size(); ++i) {
+      CommandContext ctx{actor, now, options.occurred_at};
+      auto decision = decide(scratch, ctx, commands[i]);
+      if (!decision) {
+        if (refusals) refusals->emplace_back(i, decision.status());
+        if (first_refusal.is_ok()) first_refusal = decision.status();
+        continue;
+      }
+      for (const auto& [stream, version] : decision->expected_versions) {
+        if (versions.emplace(stream, version).second) prepared.request.expected_versions.emplace_back(stream, version);
+      }
+      std::vector<NewEvent> events =
+          new_events(std::move(decision->events), actor, options, prepared.request.events.size());
+      for (Event& e : predict(scratch, seq, versions, events, now)) drafted.push_back(std::move(e));
+      for (NewEvent& e : events) prepared.request.events.push_back(std::move(e));
+    }
+    if (!first_refusal.is_ok()) return first_refusal;
+    if (dry_run || prepared.request.events.empty()) {
+      for (Event& e : drafted) e.seq = 0;  // not in the log
+      return CommandOutcome{std::move(drafted), false, ""};
+    }
+    prepared.event_count = prepared.request.events.size();
+    decided_ = std::move(scratch);
+    decided_seq_ = seq;
+    decided_predicted_ = decided_predicted_ || !options.occurred_at;
+    ++in_flight_;
+    std::unique_ptr<EventLog::QueuedAppend> queued;
+    try {
+      queued = log_.append_queued(std::move(prepared.request));
+    } catch (...) {
+      resolved_locked(prepared, internal_error("the batch was not queued"));
+      throw;
+    }
+    lock.unlock();
+    auto outcome = finish(prepared, queued->wait());
+    if (!outcome && outcome.status().code() == Code::kVersionConflict) continue;  // decide again
+    return outcome;
+  }
+  return unavailable("the program changed under this import too many times in a row; retry");
 }
 
 Result<IssuedToken> CommandService::issue_token(const std::string& actor, const std::string& email,
@@ -171,7 +280,8 @@ Result<Principal> CommandService::principal_locked(std::string_view key) const {
 Result<Principal> CommandService::authenticate(std::string_view token) {
   if (!well_formed_token(token)) return token_refused();
   const Hash hash = sha256(token);
-  catch_up().ignore();
+  // Never against a state known to be stale: a deactivated user would keep access.
+  GAPLOG_RETURN_IF_ERROR(catch_up());
   std::shared_lock lock(mu_);
   return principal_locked(hash_bytes(hash));
 }
@@ -204,10 +314,9 @@ Result<std::optional<CommandOutcome>> CommandService::replay(const std::string& 
 Result<CommandService::Prepared> CommandService::prepare_locked(const std::string& actor,
                                                                 const Command& command,
                                                                 const CommandOptions& options) {
-  CommandContext ctx{actor, clock_.now(), options.occurred_at};
-  ctx.findings_taken = findings_taken_;
-  ctx.evidence_taken = evidence_taken_;
-  GAPLOG_ASSIGN_OR_RETURN(Decision decision, decide(state_, ctx, command));
+  const Micros now = clock_.now();
+  const CommandContext ctx{actor, now, options.occurred_at};
+  GAPLOG_ASSIGN_OR_RETURN(Decision decision, decide(decided_, ctx, command));
   if (options.if_match && !decision.expected_versions.empty() &&
       decision.expected_versions.front().second != *options.if_match) {
     return version_conflict(fmt::format(
@@ -216,37 +325,16 @@ Result<CommandService::Prepared> CommandService::prepare_locked(const std::strin
   }
   Prepared p;
   p.subject = decision.subject;
+  std::map<std::string, uint32_t> versions(decision.expected_versions.begin(), decision.expected_versions.end());
   p.request.expected_versions = std::move(decision.expected_versions);
-  for (size_t i = 0; i < decision.events.size(); ++i) {
-    if (auto* f = std::get_if<FindingRecorded>(&decision.events[i].payload)) p.taken.finding = id_number(f->finding_id);
-    if (auto* e = std::get_if<EvidenceUploaded>(&decision.events[i].payload)) p.taken.evidence = id_number(e->evidence_id);
-    NewEvent e{std::move(decision.events[i].stream), {}, options.occurred_at, actor,
-               std::move(decision.events[i].payload)};
-    if (options.idempotency_key) e.id = idempotent_event_id(actor, *options.idempotency_key, i);
-    p.request.events.push_back(std::move(e));
-  }
-  findings_taken_ = std::max(findings_taken_, p.taken.finding);
-  evidence_taken_ = std::max(evidence_taken_, p.taken.evidence);
+  p.request.expected_last_seq = decided_seq_;
+  p.first_seq = decided_seq_ + 1;
+  p.request.events = new_events(std::move(decision.events), actor, options, 0);
+  p.event_count = p.request.events.size();
+  predict(decided_, decided_seq_, versions, p.request.events, now);
+  decided_predicted_ = decided_predicted_ || !options.occurred_at;
+  ++in_flight_;
   return p;
-}
-
-void CommandService::release_locked(const Taken& taken) {
-  // A number given to a batch that failed is handed out again, unless a later decision took a
-  // higher one already (then it stays a gap: rare, and harmless).
-  if (taken.finding != 0 && findings_taken_ == taken.finding) --findings_taken_;
-  if (taken.evidence != 0 && evidence_taken_ == taken.evidence) --evidence_taken_;
-}
-
-Status CommandService::fold_committed(const std::vector<Event>& events) {
-  if (events.empty() || applied_seq_.load(std::memory_order_acquire) >= events.back().seq) {
-    return catch_up();
-  }
-  std::unique_lock lock(mu_);
-  if (applied_seq_ + 1 == events.front().seq) {
-    for (const Event& e : events) evolve(state_, e);
-    applied_seq_.store(events.back().seq, std::memory_order_release);
-  }
-  return catch_up_locked();
 }
 
 Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, const Command& command,
@@ -256,35 +344,30 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     GAPLOG_RETURN_IF_ERROR(check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
   }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    // Every attempt decides and queues its append under the lock, so batches enter the log in
-    // the order they were decided (F-5 before F-6). The first attempt waits for the sync
-    // outside the lock, so concurrent commands share syncs; ids it takes are reserved meanwhile,
-    // so concurrent creations do not all pick the same next id. After a conflict the retry
-    // holds the lock through its sync: no new decision can overtake it, so contention cannot
-    // starve it.
-    const bool exclusive = attempt > 0;
+    // Decided and queued under the lock, so batches enter the log in the order they were
+    // decided, each against the effects of all queued before it; the sync is waited for outside
+    // the lock, so concurrent commands share syncs.
     std::unique_lock lock(mu_);
     GAPLOG_RETURN_IF_ERROR(catch_up_locked());
     if (options.idempotency_key) {
       GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
       if (replayed) return std::move(*replayed);
     }
+    GAPLOG_RETURN_IF_ERROR(wait_ready_to_decide_locked(lock, options.occurred_at.has_value()));
     GAPLOG_ASSIGN_OR_RETURN(Prepared prepared, prepare_locked(actor, command, options));
-    auto queued = log_.append_queued(std::move(prepared.request));
-    if (!exclusive) lock.unlock();
-    auto appended = queued->wait();
-    if (!appended) {
-      if (!lock.owns_lock()) lock.lock();
-      release_locked(prepared.taken);
-      if (appended.status().code() == Code::kVersionConflict) continue;  // decide again
-      return appended.status();
+    std::unique_ptr<EventLog::QueuedAppend> queued;
+    try {
+      queued = log_.append_queued(std::move(prepared.request));
+    } catch (...) {
+      resolved_locked(prepared, internal_error("the batch was not queued"));
+      throw;
     }
-    // Fold the committed events in before answering. The writers of one group commit wake
-    // together: the first to get here folds the whole group, the others find the state caught
-    // up without queueing for the lock.
-    if (lock.owns_lock()) lock.unlock();
-    GAPLOG_RETURN_IF_ERROR(fold_committed(appended->events));
-    return CommandOutcome{std::move(appended->events), appended->replayed, prepared.subject};
+    lock.unlock();
+    auto outcome = finish(prepared, queued->wait());
+    // The log refused a batch decided on a prefix that did not commit (or a concurrent writer's
+    // streams moved): nothing was written; decide again on the log as it is.
+    if (!outcome && outcome.status().code() == Code::kVersionConflict) continue;
+    return outcome;
   }
   return unavailable("the program changed under this command too many times in a row; retry");
 }
@@ -298,35 +381,28 @@ void CommandService::execute_async(const std::string& raw_actor, const Command& 
   std::optional<Result<CommandOutcome>> now;  // answered on this thread, after the lock
   try {
     std::unique_lock lock(mu_, kQuickWait);
-    if (lock.owns_lock() && applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) {
+    // Without reading the log or waiting for batches in flight: when the committed state is
+    // behind (nothing in flight) or decided_ must wait to be rebuilt, execute() does it.
+    if (lock.owns_lock() &&
+        (in_flight_ > 0 || applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) &&
+        ready_to_decide_locked(options.occurred_at.has_value())) {
       auto prepared = prepare_locked(normalize_email(raw_actor), command, options);
       if (!prepared) {
         now = Result<CommandOutcome>(prepared.status());
       } else {
-        const Taken taken = prepared->taken;
+        auto shared = std::make_shared<Prepared>(std::move(*prepared));
         try {
           // Queued under the lock: batches enter the log in the order they were decided.
-          log_.append_async(
-              std::move(prepared->request),
-              [this, taken, subject = prepared->subject, answer](Result<AppendResult> appended) {
-                if (!appended) {
-                  {
-                    std::unique_lock relock(mu_);
-                    release_locked(taken);
-                  }
-                  // A concurrent writer got there first: nothing was written; decide again, the
-                  // blocking way (which retries under the lock).
-                  if (appended.status().code() == Code::kVersionConflict) return (*answer)(std::nullopt);
-                  return (*answer)(Result<CommandOutcome>(appended.status()));
-                }
-                if (Status folded = fold_committed(appended->events); !folded.is_ok()) {
-                  return (*answer)(Result<CommandOutcome>(folded));
-                }
-                (*answer)(CommandOutcome{std::move(appended->events), appended->replayed, subject});
-              });
+          log_.append_async(std::move(shared->request), [this, shared, answer](Result<AppendResult> appended) {
+            auto outcome = finish(*shared, std::move(appended));
+            // Refused as decided on a prefix that did not commit: nothing was written; decide
+            // again, the blocking way.
+            if (!outcome && outcome.status().code() == Code::kVersionConflict) return (*answer)(std::nullopt);
+            (*answer)(std::move(outcome));
+          });
           return;
         } catch (...) {
-          release_locked(taken);  // not queued
+          resolved_locked(*shared, internal_error("the batch was not queued"));
           throw;
         }
       }

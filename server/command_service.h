@@ -1,26 +1,42 @@
-// Runs commands: loads the state, decides, appends atomically with the stream versions the
-// decision read, and retries the decision against fresh state when another writer got there
-// first. Shared by the HTTP API and the CLI (in-process), so both behave the same.
+// Runs commands: decides each against the effects of every command decided before it, appends
+// atomically, and folds what committed. Shared by the HTTP API and the CLI (in-process), so both
+// behave the same.
+//
+// Serializability (SPEC §2 "Commands are serializable"), and why it holds:
+// - Every decision is taken under the exclusive lock against `decided_`: the committed state
+//   plus the events of every batch queued before it and not yet resolved. So each command sees
+//   exactly the log it will follow (deactivations, demotions, transitions decided a moment
+//   earlier included), as if it had been decided alone in seq order.
+// - Each batch is queued, still under the lock, with `expected_last_seq` = the seq that
+//   `decided_` reaches: the log commits it only if every event that decision read is the log's
+//   exact prefix. If an earlier batch fails (a sync error, a replayed id, a write from outside
+//   the service), every batch decided after it fails too, writes nothing, and is decided again
+//   after `decided_` is rebuilt from the log. A decision can never rest on an event that was
+//   not committed ahead of it.
+// - `decided_` predicts the occurred_at of live events (the decision's clock, a moment before
+//   the commit's). A back-fill (explicit occurred_at) compares times with other events, so it
+//   waits until nothing is in flight and decides against the committed state itself.
+// Concurrent commands still share syncs: deciding is serialised, waiting for the sync is not.
 //
 // - Idempotency: with an idempotency key, the events' ids are derived from (actor, key, index);
 //   a repeat finds them in the log and returns the original events without deciding again.
 // - If-Match: the version of the command's subject must equal the given one (kVersionConflict,
-//   HTTP 412, when stale). Internal conflicts between concurrent writers are retried instead.
+//   HTTP 412, when stale). Internal conflicts are decided again instead.
 // - Back-fill: occurred_at earlier than now is allowed to admins only (a domain rule); the log
 //   enforces its ordering per stream.
 //
-// Thread-safe. Deciding and queueing appends is serialised (batches enter the log in decision
-// order); first attempts wait for the sync outside the lock, so concurrent commands share syncs;
-// a retry after a conflict holds the lock through its sync. execute_async() decides the same
-// way but waits for nothing: the log's commit thread folds and answers.
+// Thread-safety: every method may be called from any thread. `mu_` guards both states and the
+// bookkeeping of batches in flight (see the fields).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -55,6 +71,24 @@ struct IssuedToken {
   CommandOutcome outcome;
 };
 
+namespace detail {
+template <typename T>
+struct ReadResultOf {
+  using type = Result<T>;
+};
+template <typename T>
+struct ReadResultOf<Result<T>> {
+  using type = Result<T>;
+};
+template <>
+struct ReadResultOf<Status> {
+  using type = Status;
+};
+}  // namespace detail
+// What CommandService::read returns for a function returning T.
+template <typename T>
+using ReadResult = typename detail::ReadResultOf<std::remove_cvref_t<T>>::type;
+
 class CommandService {
  public:
   // How long the non-blocking paths wait for the state's lock: long enough to outlast another
@@ -76,8 +110,9 @@ class CommandService {
   // append; `done` then gets the outcome on the log's commit thread, after the events are
   // durable and folded into the state. A refusal (a rule, a stale If-Match) goes to `done` at
   // once, on the calling thread. `done` gets nullopt, maybe at once, when the command cannot be
-  // run this way: it has an Idempotency-Key (a replay reads the log), the state is behind or
-  // its lock is not free within kQuickWait, or a concurrent writer changed its streams;
+  // run this way: it has an Idempotency-Key (a replay reads the log), it back-fills while
+  // batches are in flight, the decision state must first be rebuilt from the log, the lock is
+  // not free within kQuickWait, or the log refused the batch as decided against a stale prefix;
   // nothing was written then, and the caller runs execute() instead on a thread that may
   // block. `done` is called exactly once, never with a lock of the service held.
   using AsyncDone = std::function<void(std::optional<Result<CommandOutcome>>)>;
@@ -89,8 +124,11 @@ class CommandService {
   // `refusals` gets (index, status) for each refused command, and then nothing is appended
   // (the result is the first refusal's status). With `dry_run`, nothing is appended either way
   // and the outcome holds the events that would have been (seq 0).
+  // `options.occurred_at` back-fills every event of the batch; with `options.idempotency_key`, a
+  // repeat returns the first outcome and appends nothing (If-Match does not apply to a batch).
   Result<CommandOutcome> execute_batch(const std::string& actor, const std::vector<Command>& commands,
-                                       bool dry_run, std::vector<std::pair<size_t, Status>>* refusals);
+                                       bool dry_run, std::vector<std::pair<size_t, Status>>* refusals,
+                                       const CommandOptions& options = {});
 
   // Issues an API token for `email`: 256 random bits, returned once, stored only as SHA-256.
   Result<IssuedToken> issue_token(const std::string& actor, const std::string& email,
@@ -103,19 +141,21 @@ class CommandService {
   // the log, or its lock is not free within kQuickWait). For callers on I/O threads.
   std::optional<Result<Principal>> try_authenticate(std::string_view token);
 
-  // Calls fn(state) with the state caught up with the log, under a shared lock. fn must not
-  // call back into the service.
+  // Calls fn(state) with the committed state caught up with the log, under a shared lock, and
+  // returns what fn returns (a Result or Status as it is, anything else wrapped in a Result).
+  // Fails, without calling fn, when the state cannot be caught up: a read never answers from a
+  // state it knows to be stale. fn must not call back into the service.
   template <typename Fn>
-  auto read(Fn&& fn) {
-    catch_up().ignore();
+  auto read(Fn&& fn) -> ReadResult<std::invoke_result_t<Fn, const ProgramState&>> {
+    if (Status s = catch_up(); !s.is_ok()) return s;
     std::shared_lock lock(mu_);
     return fn(static_cast<const ProgramState&>(state_));
   }
 
   // As read(), also telling fn the seq of the last event folded into the state: fn(state, seq).
   template <typename Fn>
-  auto read_with_seq(Fn&& fn) {
-    catch_up().ignore();
+  auto read_with_seq(Fn&& fn) -> ReadResult<std::invoke_result_t<Fn, const ProgramState&, uint64_t>> {
+    if (Status s = catch_up(); !s.is_ok()) return s;
     std::shared_lock lock(mu_);
     return fn(static_cast<const ProgramState&>(state_), applied_seq_.load());
   }
@@ -131,38 +171,56 @@ class CommandService {
   Result<Principal> principal_locked(std::string_view token_hash) const;
   Result<std::optional<CommandOutcome>> replay(const std::string& actor, const std::string& key);
 
-  // The finding and evidence numbers a decision took (see CommandContext).
-  struct Taken {
-    uint64_t finding = 0;
-    uint64_t evidence = 0;
-  };
+  // Makes `decided_` fit to decide on (exclusive lock held, state_ caught up): rebuilt from the
+  // committed state when it is invalid, behind the log, or (for a back-fill, `exact`) holds
+  // predicted times. False when that needs the batches in flight to resolve first.
+  bool ready_to_decide_locked(bool exact);
+  // As ready_to_decide_locked(), waiting for the batches in flight when it must.
+  Status wait_ready_to_decide_locked(std::unique_lock<std::shared_timed_mutex>& lock, bool exact);
+
+  // A decided batch, queued or about to be.
   struct Prepared {
     AppendRequest request;
     std::string subject;
-    Taken taken;
+    uint64_t first_seq = 0;    // the seq its first event will get
+    size_t event_count = 0;    // the events of `request`, which the log takes
   };
-  // Decides `command` against the state (caught up; the lock held exclusively) and builds its
-  // append, reserving the numbers it takes.
+  // Decides `command` against `decided_` (ready; exclusive lock held), folds its events into
+  // `decided_` and counts it in flight: the caller must queue `request` before unlocking, and
+  // call resolved_locked() when the log answers (or at once, if queueing threw).
   Result<Prepared> prepare_locked(const std::string& actor, const Command& command,
                                   const CommandOptions& options);
-  // Gives back the numbers of a batch that failed (lock held exclusively).
-  void release_locked(const Taken& taken);
-  // Folds just-committed events into the state (from the events themselves when they are the
-  // next ones, else by catching up with the log).
-  Status fold_committed(const std::vector<Event>& events);
+  // A queued batch was answered (exclusive lock held): no longer in flight; when it did not
+  // commit exactly as predicted, `decided_` is invalid until rebuilt.
+  void resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended);
+  // Answers the log's result for a prepared batch (takes the lock): resolved_locked(), then
+  // folds the committed events into the committed state (from the events themselves when they
+  // are the next ones, else by catching up with the log).
+  Result<CommandOutcome> finish(const Prepared& prepared, Result<AppendResult> appended);
 
   EventLog& log_;
   Clock& clock_;
   // Timed, so that the non-blocking paths (try_authenticate, execute_async) can wait out the
   // short critical sections of other deciders instead of giving up at once; see kQuickWait.
+  // Guards every field below.
   std::shared_timed_mutex mu_;
+  // Notified whenever in_flight_ drops to 0.
+  std::condition_variable_any settled_;
+  // The committed state: every event up to applied_seq_, and nothing else. Reads and
+  // authentication use it.
   ProgramState state_;
   // The last seq folded into state_: written under the exclusive lock, read without it so that
   // a caught-up service (the common case) serves reads without taking the lock exclusively.
   std::atomic<uint64_t> applied_seq_{0};
-  // The highest finding and evidence numbers given to decisions (see CommandContext).
-  uint64_t findings_taken_ = 0;
-  uint64_t evidence_taken_ = 0;
+  // The decision state: state_ plus the predicted effects of every batch in flight, in queue
+  // order, up to decided_seq_. Valid while every batch resolved so far committed as predicted.
+  ProgramState decided_;
+  uint64_t decided_seq_ = 0;
+  bool decided_valid_ = false;
+  // decided_ holds events whose occurred_at was predicted (live events not folded from the log).
+  bool decided_predicted_ = false;
+  // Batches queued with the log and not yet answered.
+  size_t in_flight_ = 0;
 };
 
 }  // namespace gaplog

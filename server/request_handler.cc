@@ -43,6 +43,11 @@ int http_status(Code code) {
   return 500;
 }
 
+ApiResponse answered(Result<ApiResponse> response) {
+  if (!response) return error_response(response.status());
+  return std::move(*response);
+}
+
 ApiResponse error_response(const Status& status) {
   ApiResponse r;
   r.status = http_status(status.code());

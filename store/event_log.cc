@@ -1122,6 +1122,11 @@ class EventLogImpl final : public EventLog {
       return replay;
     }
 
+    if (req.expected_last_seq && *req.expected_last_seq != staging.last_seq) {
+      return version_conflict(fmt::format("the log is at seq {}, not {}: it changed since this "
+                                          "batch was decided; decide it again",
+                                          staging.last_seq, *req.expected_last_seq));
+    }
     ++request_serial_;  // the request heads of earlier requests are no longer current
     for (const auto& [stream, expected] : req.expected_versions) {
       GAPLOG_ASSIGN_OR_RETURN(HeadEntry * entry, head_entry(stream));

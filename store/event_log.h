@@ -60,6 +60,12 @@ struct AppendRequest {
   // Optional expected versions: the stream must be at exactly this version (0 = must not
   // exist yet) when the batch commits. A stream may be named here without events in the batch.
   std::vector<std::pair<std::string, uint32_t>> expected_versions;
+  // Optional: the log must hold exactly this many events (its last seq) just before this
+  // batch's first event, counting the batches committed ahead of it in the same group;
+  // otherwise kVersionConflict and nothing is written. A writer that decides against the
+  // effects of everything it queued before (CommandService) conditions each batch on the whole
+  // prefix it was decided against: if an earlier batch fails, every later one fails too.
+  std::optional<uint64_t> expected_last_seq;
 };
 
 struct AppendResult {

@@ -31,7 +31,7 @@ class CheckpointTest : public ::testing::Test {
     std::mt19937 rng(seed);
     for (int i = 0; i < commands; ++i) {
       clock_.advance(static_cast<Micros>(rng() % 7200) * kMicrosPerSecond);
-      const Command cmd = svc->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
+      const Command cmd = *svc->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
       CommandOptions o;
       const bool backfill = rng() % 2 == 0;
       if (backfill) o.occurred_at = clock_.now() - static_cast<Micros>(rng() % 90) * kMicrosPerDay;

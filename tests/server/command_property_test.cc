@@ -35,7 +35,7 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
     int accepted = 0;
     for (int i = 0; i < kCommands; ++i) {
       clock.advance(static_cast<Micros>(gen.coin(2) ? 3600 : 60) * kMicrosPerSecond);
-      const Command cmd = svc.read([&](const ProgramState& s) { return gen.command(s, clock.now()); });
+      const Command cmd = *svc.read([&](const ProgramState& s) { return gen.command(s, clock.now()); });
       CommandOptions options;
       if (gen.coin(5)) options.occurred_at = clock.now() - static_cast<Micros>(gen.coin(2) ? 1 : 40) * kMicrosPerDay;
       const uint64_t before = (*log)->last_seq();
@@ -55,7 +55,7 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
     // Replaying the log gives the live state.
     ProgramState replayed;
     for (const Event& e : *events) evolve(replayed, e);
-    EXPECT_EQ(testing::dump(replayed), svc.read([](const ProgramState& s) { return testing::dump(s); }));
+    EXPECT_EQ(testing::dump(replayed), *svc.read([](const ProgramState& s) { return testing::dump(s); }));
     // Folding in (occurred_at, seq) order — how projections fold "as of" a date — gives the
     // same state: evolve() depends only on the order within each stream.
     std::vector<Event> by_time = *events;
@@ -68,7 +68,7 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
     EXPECT_EQ(testing::dump(by_time_state), testing::dump(replayed));
     // And so does a service opened afresh on the same log.
     auto reopened = CommandService::open(**log, clock);
-    EXPECT_EQ(testing::dump(replayed), (*reopened)->read([](const ProgramState& s) { return testing::dump(s); }));
+    EXPECT_EQ(testing::dump(replayed), *(*reopened)->read([](const ProgramState& s) { return testing::dump(s); }));
     const bool closed_something = std::any_of(events->begin(), events->end(), [](const Event& e) {
       auto* p = std::get_if<FindingStatusChanged>(&e.payload);
       return p && p->to == FindingStatus::kClosed;

@@ -93,7 +93,7 @@ TEST_F(CommandServiceTest, ConcurrentWritersGetDistinctFindingIds) {
     });
   }
   for (auto& t : threads) t.join();
-  std::set<std::string> ids = svc_->read([](const ProgramState& s) {
+  std::set<std::string> ids = *svc_->read([](const ProgramState& s) {
     std::set<std::string> out;
     for (const auto& [id, f] : s.findings) out.insert(id);
     return out;
@@ -115,7 +115,7 @@ TEST_F(CommandServiceTest, BackfillMustKeepEachStreamInOrder) {
   auto by_editor = svc_->execute(kEditor, AddComment{"F-1", "x"}, past);
   EXPECT_EQ(by_editor.status().code(), Code::kPermissionDenied);
   // The recorded_on of a back-filled finding is its business date.
-  EXPECT_EQ(svc_->read([](const ProgramState& s) { return s.finding("F-1")->recorded_on; }),
+  EXPECT_EQ(*svc_->read([](const ProgramState& s) { return s.finding("F-1")->recorded_on; }),
             date_of(kT0 - 30 * kMicrosPerDay));
 }
 
@@ -158,7 +158,7 @@ TEST_F(CommandServiceTest, ExecuteAsyncCommitsFoldsAndAnswersOnTheCommitThread) 
   std::optional<bool> folded_when_answered;
   svc_->execute_async(kEditor, finding(), {}, [&](std::optional<Result<CommandOutcome>> r) {
     // The service may be read from the callback: no lock of it is held, and it is caught up.
-    folded_when_answered = svc_->read([](const ProgramState& s) { return s.finding("F-1") != nullptr; });
+    folded_when_answered = *svc_->read([](const ProgramState& s) { return s.finding("F-1") != nullptr; });
     a.thread = std::this_thread::get_id();
     a.promise.set_value(std::move(r));
   });
@@ -221,7 +221,7 @@ TEST_F(CommandServiceTest, ExecuteAsyncHandsAConflictWithAConcurrentWriterBackTo
     released.wait();
   });
   in_callback.get_future().wait();
-  svc_->read([](const ProgramState&) { return 0; });  // catch up with "misc"
+  ASSERT_TRUE(svc_->read([](const ProgramState&) { return 0; }));  // catch up with "misc"
   // Another writer moves F-1 on, queued first; then the service decides against version 1.
   log_->append_async(one_comment("finding/F-1", "F-1"), [](Result<AppendResult>) {});
   AsyncAnswer a;
@@ -234,7 +234,7 @@ TEST_F(CommandServiceTest, ExecuteAsyncHandsAConflictWithAConcurrentWriterBackTo
   auto again = svc_->execute(kEditor, AssignFinding{"F-1", kEditor});
   ASSERT_TRUE(again.is_ok()) << again.status().to_string();
   EXPECT_EQ(again->events[0].version, 3u);
-  EXPECT_EQ(svc_->read([&](const ProgramState& s) { return s.finding("F-1")->owner; }), kEditor);
+  EXPECT_EQ(*svc_->read([&](const ProgramState& s) { return s.finding("F-1")->owner; }), kEditor);
 }
 
 TEST_F(CommandServiceTest, AsyncAndBlockingWritersTogetherGetDistinctGapFreeFindingIds) {
@@ -260,7 +260,7 @@ TEST_F(CommandServiceTest, AsyncAndBlockingWritersTogetherGetDistinctGapFreeFind
     });
   }
   for (auto& t : threads) t.join();
-  std::set<std::string> ids = svc_->read([](const ProgramState& s) {
+  std::set<std::string> ids = *svc_->read([](const ProgramState& s) {
     std::set<std::string> out;
     for (const auto& [id, f] : s.findings) out.insert(id);
     return out;

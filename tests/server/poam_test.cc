@@ -84,7 +84,7 @@ TEST_F(PoamTest, OneItemAndOneRiskPerFindingWithStatusDeadlineAndOwner) {
   build();
   const Value doc = poam();
   const Value& plan = at(doc, "plan-of-action-and-milestones");
-  ProgramState state = program_->service().read([](const ProgramState& s) { return s; });
+  ProgramState state = *program_->service().read([](const ProgramState& s) { return s; });
   ASSERT_EQ(at(plan, "poam-items").items().size(), state.findings.size());
   ASSERT_EQ(at(plan, "risks").items().size(), state.findings.size());
   EXPECT_EQ(at(at(plan, "metadata"), "oscal-version").as_string(), "1.1.2");
@@ -190,7 +190,7 @@ TEST_F(PoamTest, UuidsAreStableAcrossExportsAndDistinctAcrossPrograms) {
 
 TEST_F(PoamTest, AsOfAPastDateShowsTheFindingsOfThatDay) {
   build();
-  ProgramState state = program_->service().read([](const ProgramState& s) { return s; });
+  ProgramState state = *program_->service().read([](const ProgramState& s) { return s; });
   auto first = program_->history().first_event_date();
   ASSERT_TRUE(first.is_ok() && first->has_value());
   const Date early{(*first)->days + 3};
