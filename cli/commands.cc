@@ -1,12 +1,19 @@
 #include "cli/commands.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
 #include <sstream>
+#include <variant>
 
 #include "server/json.h"
 
@@ -14,27 +21,6 @@ namespace gaplog {
 namespace {
 
 using json::Value;
-
-constexpr int kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitIo = 3;
-
-const std::map<std::string, std::string>& usages() {
-  static const std::map<std::string, std::string> u = {
-      {"readiness", "readiness [--as-of DATE] [--as-known-at TIMESTAMP]\n  example: gaplog readiness --as-of 2026-06-30"},
-      {"workload", "workload [--as-of DATE]\n  example: gaplog workload"},
-      {"timeline", "timeline [--from DATE] [--to DATE] [--step DAYS] [--as-known-at TIMESTAMP]\n  example: gaplog timeline --step 30"},
-      {"roadmap", "roadmap [--as-of DATE]\n  example: gaplog roadmap"},
-      {"events", "events [--after SEQ] [--limit N] [--stream S] [--actor EMAIL] [--type TYPE]\n  example: gaplog events --stream finding/F-3"},
-      {"user", "user list | show EMAIL | add EMAIL --name NAME --role ROLE | role EMAIL ROLE | deactivate EMAIL [--reason R]\n  example: gaplog user add ann@example.com --name 'Ann Lee' --role editor"},
-      {"token", "token issue --for EMAIL | revoke TOKEN_ID\n  example: gaplog token revoke tok_0123456789abcdef"},
-      {"scope", "scope show | set CATEGORY...\n  example: gaplog scope set security availability"},
-      {"control", "control list | show ID | add ID --title T --criteria C1,C2 [--description D] [--status S] | update ID [--title T] [--description D] [--criteria C1,C2] | status ID STATUS [--reason R]\n  example: gaplog control add AC-01 --title 'MFA everywhere' --criteria CC6.1,CC6.6"},
-      {"finding", "finding list [--status S] [--owner EMAIL] [--severity S] [--criterion C] [--overdue] [--as-of DATE] | show ID | history ID | add --title T --severity S --criteria C1,C2 [--description D] [--control ID] [--source S] [--owner EMAIL] [--due DATE] | update ID [--title T] [--description D] [--severity S] [--criteria C1,C2] [--control ID|none] | assign ID EMAIL|none | due ID DATE|none [--reason R] | status ID STATUS [--reason R] | accept-risk ID --justification J --expires DATE | comment ID TEXT\n  example: gaplog finding status F-3 remediated"},
-      {"export", "export poam [-o FILE] [--as-of DATE] [--as-known-at TIMESTAMP] | export bundle FILE [--as-of DATE]   (the bundle: admins and auditors)\n  example: gaplog export bundle audit-2026-11-30.tar --as-of 2026-11-30"},
-      {"import", "import findings FILE.csv [--dry-run]   (columns: docs/import.md)\n  example: gaplog import findings gap-assessment.csv --dry-run"},
-      {"evidence", "evidence list | show ID | add FILE [--finding ID] [--control ID] [--collected-on DATE] [--valid-until DATE] [--type MEDIA_TYPE] | get ID -o FILE | link ID (--finding ID | --control ID) | unlink ID (--finding ID | --control ID)\n  example: gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30"},
-  };
-  return u;
-}
 
 std::string percent_encode(std::string_view s) {
   std::string out;
@@ -48,236 +34,592 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
-// A query string from options that are present: {"as-of", "as_of"} maps --as-of to as_of.
-std::string query(const CliArgs& a, const std::vector<std::pair<std::string, std::string>>& names) {
+std::string trimmed(std::string_view s) {
+  const size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string_view::npos ? "" : std::string(s.substr(b, e - b + 1));
+}
+
+Value string_list_of(const std::string& text) {
+  Value list = Value::array();
+  for (std::string& item : split_list(text)) list.push(Value::string(std::move(item)));
+  return list;
+}
+
+// The name a command line uses for an app: "gaplog finding add".
+std::string command_path(const CLI::App* app) {
+  std::string path;
+  for (; app != nullptr; app = app->get_parent()) {
+    path = app->get_parent() == nullptr ? "gaplog" + (path.empty() ? "" : " " + path)
+                                        : app->get_name() + (path.empty() ? "" : " " + path);
+  }
+  return path;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_spelling(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const std::string& c : candidates) {
+    const size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  // A typo or two, or a third of the word: further than that it is a different word, and a
+  // suggestion would only mislead.
+  const size_t tolerance = std::max<size_t>(2, word.size() / 3);
+  return best_distance <= tolerance ? best : "";
+}
+
+std::string enum_value(std::string_view text) {
+  std::string v = trimmed(text);
+  for (char& c : v) c = c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> items;
+  while (true) {
+    const size_t comma = text.find(',');
+    std::string item = trimmed(text.substr(0, comma));
+    if (!item.empty()) items.push_back(std::move(item));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+int usage_error(const std::string& what, const std::string& command) {
+  std::fprintf(stderr, "gaplog: %s\nrun '%s --help' for its usage and an example\n", what.c_str(),
+               command.empty() ? "gaplog" : command.c_str());
+  return kExitUsage;
+}
+
+void configure_app(CLI::App& app) {
+  app.allow_extras();
+  app.fallthrough();
+  // At most one command per group: once one is chosen, the names of the others are operands.
+  app.require_subcommand(0, 1);
+}
+
+std::optional<int> check_unknown_words(CLI::App& root) {
+  std::vector<CLI::App*> chain{&root};
+  while (!chain.back()->get_subcommands().empty()) chain.push_back(chain.back()->get_subcommands().front());
+  CLI::App* leaf = chain.back();
+  std::vector<std::string> extras;
+  for (CLI::App* app : chain) {
+    for (std::string& w : app->remaining()) extras.push_back(std::move(w));
+  }
+  const bool group = !leaf->get_subcommands({}).empty();
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : leaf->get_subcommands({})) commands.push_back(sub->get_name());
+  auto suggestion = [](const std::string& word, const std::vector<std::string>& candidates) {
+    const std::string best = closest_spelling(word, candidates);
+    return best.empty() ? std::string() : fmt::format("; did you mean '{}'?", best);
+  };
+  const std::string path = command_path(leaf);
+  if (extras.empty()) {
+    if (!group) return std::nullopt;
+    if (leaf == &root) return usage_error("no command given");
+    std::string list;
+    for (const std::string& c : commands) list += (list.empty() ? "" : ", ") + c;
+    return usage_error(fmt::format("'{}' needs a command: {}", path, list), path);
+  }
+  const std::string& word = extras.front();
+  if (word.size() > 1 && word[0] == '-') {
+    const std::string name = word.substr(0, word.find('='));
+    std::vector<std::string> options;
+    for (const CLI::App* app : chain) {
+      for (const CLI::Option* o : app->get_options()) {
+        for (const std::string& l : o->get_lnames()) options.push_back("--" + l);
+        for (const std::string& s : o->get_snames()) options.push_back("-" + s);
+      }
+    }
+    return usage_error(fmt::format("unknown option '{}' for '{}'{}", name, path, suggestion(name, options)), path);
+  }
+  if (group) {
+    return usage_error(fmt::format("unknown command '{}{}'{}", leaf == &root ? "" : leaf->get_name() + " ", word,
+                                   suggestion(word, commands)),
+                       path);
+  }
+  return usage_error(fmt::format("unexpected argument '{}' for '{}' (quote an operand that has spaces)", word, path),
+                     path);
+}
+
+namespace {
+
+// The request a command stands for.
+struct Built {
+  ApiRequest request;
+  std::string output_file;           // evidence get -o, export: the download goes there
+  std::vector<std::string> columns;  // for lists: which fields, in order
+};
+
+// A command that cannot be sent (a local file it names cannot be read).
+struct Failure {
+  std::string message;
+  int exit_code;
+};
+
+using Builder = std::function<std::variant<Built, Failure>(const ApiCommands::Command&)>;
+
+}  // namespace
+
+struct ApiCommands::Command {
+  CLI::App* app = nullptr;
+  std::string top;  // the first word, which says how an answer prints
+  std::map<std::string, std::string> values;  // option and operand values by name
+  std::map<std::string, CLI::Option*> options;
+  std::vector<std::string> words;           // a variadic operand (scope set CATEGORY...)
+  std::vector<std::string> ignore_columns;  // import findings --ignore-column
+  bool overdue = false, dry_run = false;
+  Builder build;
+
+  // `spec` as CLI11 takes it ("--as-of", "-o,--output", "ID"); `key` names the value.
+  Command& option(const std::string& spec, const std::string& key, const std::string& type, const std::string& help,
+                  bool required = false) {
+    CLI::Option* o = app->add_option(spec, values[key], help)->type_name(type);
+    if (required) o->required();
+    options[key] = o;
+    return *this;
+  }
+  Command& operand(const std::string& name, const std::string& help, bool required = true) {
+    return option(name, name, "", help, required);
+  }
+  bool has(const std::string& key) const {
+    auto it = options.find(key);
+    return it != options.end() && it->second->count() > 0;
+  }
+  std::optional<std::string> opt(const std::string& key) const {
+    if (!has(key)) return std::nullopt;
+    return values.at(key);
+  }
+  const std::string& get(const std::string& key) const { return values.at(key); }
+};
+
+namespace {
+
+Built get_request(std::string target, std::vector<std::string> columns = {}) {
+  return Built{ApiRequest{"GET", std::move(target), {}, ""}, "", std::move(columns)};
+}
+
+Built send_json(std::string method, std::string target, const Value& body) {
+  return Built{ApiRequest{std::move(method), std::move(target), {{"Content-Type", "application/json"}}, json::write(body)},
+               "",
+               {}};
+}
+
+// A query string from the options that were given: {"as-of", "as_of"} maps --as-of to as_of.
+std::string query(const ApiCommands::Command& c, const std::vector<std::pair<std::string, std::string>>& names) {
   std::string q;
   for (const auto& [option, param] : names) {
-    auto it = a.options.find(option);
-    if (it == a.options.end()) continue;
-    q += (q.empty() ? "?" : "&") + param + "=" + percent_encode(it->second);
+    if (auto v = c.opt(option)) q += (q.empty() ? "?" : "&") + param + "=" + percent_encode(*v);
   }
   return q;
 }
 
-Value string_list_of(const std::string& csv) {
-  Value list = Value::array();
-  std::stringstream in(csv);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) list.push(Value::string(item));
+std::string append_query(std::string q, const std::string& param) { return q + (q.empty() ? "?" : "&") + param; }
+
+Value null_or(const std::string& v) { return v == "none" ? Value::null() : Value::string(v); }
+
+const std::string kV1 = "/api/v1/";
+
+}  // namespace
+
+ApiCommands::ApiCommands(CLI::App& root) {
+  auto group = [](CLI::App& parent, const std::string& name, const std::string& description) -> CLI::App& {
+    CLI::App* g = parent.add_subcommand(name, description);
+    configure_app(*g);
+    return *g;
+  };
+  auto command = [&](CLI::App& parent, const std::string& name, const std::string& description,
+                     const std::string& example, Builder build) -> Command& {
+    auto c = std::make_unique<Command>();
+    c->app = parent.add_subcommand(name, description);
+    configure_app(*c->app);
+    c->app->footer("example: " + example);
+    c->top = parent.get_parent() == nullptr ? name : parent.get_name();
+    c->build = std::move(build);
+    commands_.push_back(std::move(c));
+    return *commands_.back();
+  };
+  auto as_of = [](Command& c) -> Command& {
+    return c.option("--as-of", "as-of", "DATE", "as the program stood at the end of DATE (YYYY-MM-DD)");
+  };
+  auto as_known_at = [](Command& c) -> Command& {
+    return c.option("--as-known-at", "as-known-at", "TIMESTAMP", "as the log knew it at TIMESTAMP (only events recorded by then)");
+  };
+
+  // ---- projections ----
+  as_known_at(as_of(command(root, "readiness", "readiness per TSC criterion", "gaplog readiness --as-of 2026-06-30",
+                            [](const Command& c) {
+                              return get_request(kV1 + "readiness" + query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
+                            })));
+  as_of(command(root, "workload", "open findings per owner", "gaplog workload",
+                [](const Command& c) { return get_request(kV1 + "workloads" + query(c, {{"as-of", "as_of"}})); }));
+  as_of(command(root, "roadmap", "open findings by month due", "gaplog roadmap",
+                [](const Command& c) { return get_request(kV1 + "roadmap" + query(c, {{"as-of", "as_of"}})); }));
+  as_known_at(command(root, "timeline", "readiness and open findings over time", "gaplog timeline --step 30",
+                      [](const Command& c) {
+                        return get_request(kV1 + "timeline" + query(c, {{"from", "from"}, {"to", "to"}, {"step", "step"},
+                                                                         {"as-known-at", "as_known_at"}}));
+                      })
+                  .option("--from", "from", "DATE", "first day")
+                  .option("--to", "to", "DATE", "last day")
+                  .option("--step", "step", "DAYS", "days between points"));
+  command(root, "events", "the events of the log", "gaplog events --stream finding/F-3",
+          [](const Command& c) {
+            return get_request(kV1 + "events" + query(c, {{"after", "after"}, {"limit", "limit"}, {"stream", "stream"},
+                                                          {"actor", "actor"}, {"type", "type"}}));
+          })
+      .option("--after", "after", "SEQ", "events after this seq")
+      .option("--limit", "limit", "N", "at most N events")
+      .option("--stream", "stream", "STREAM", "only this stream, e.g. finding/F-3")
+      .option("--actor", "actor", "EMAIL", "only events by this user")
+      .option("--type", "type", "TYPE", "only events of this type, e.g. finding_recorded");
+
+  // ---- program ----
+  CLI::App& program = group(root, "program", "the program's name and scope");
+  command(program, "show", "the program's name and scope", "gaplog program show",
+          [](const Command& c) { return get_request(kV1 + "program" + query(c, {{"as-of", "as_of"}})); });
+  command(program, "name", "name the program (admins)", "gaplog program name \"Acme SOC 2\"",
+          [](const Command& c) {
+            return send_json("PUT", kV1 + "program", Value::object().set("name", Value::string(c.get("NAME"))));
+          })
+      .operand("NAME", "the program's display name");
+
+  // ---- users and tokens ----
+  CLI::App& user = group(root, "user", "the program's users");
+  command(user, "list", "every user", "gaplog user list",
+          [](const Command&) { return get_request(kV1 + "users?limit=1000", {"email", "name", "role", "active"}); });
+  command(user, "show", "one user", "gaplog user show ann@example.com",
+          [](const Command& c) { return get_request(kV1 + "users/" + percent_encode(c.get("EMAIL"))); })
+      .operand("EMAIL", "the user's e-mail");
+  command(user, "add", "add a user", "gaplog user add ann@example.com --name 'Ann Lee' --role editor",
+          [](const Command& c) {
+            return send_json("POST", kV1 + "users",
+                             Value::object()
+                                 .set("email", Value::string(c.get("EMAIL")))
+                                 .set("name", Value::string(c.get("name")))
+                                 .set("role", Value::string(enum_value(c.get("role")))));
+          })
+      .operand("EMAIL", "the new user's e-mail")
+      .option("--name", "name", "NAME", "the user's name", true)
+      .option("--role", "role", "ROLE", "admin, editor, contributor or auditor", true);
+  command(user, "role", "change a user's role", "gaplog user role ann@example.com auditor",
+          [](const Command& c) {
+            return send_json("POST", kV1 + "users/" + percent_encode(c.get("EMAIL")) + "/role",
+                             Value::object().set("role", Value::string(enum_value(c.get("ROLE")))));
+          })
+      .operand("EMAIL", "the user's e-mail")
+      .operand("ROLE", "admin, editor, contributor or auditor");
+  command(user, "deactivate", "deactivate a user (their tokens stop working)", "gaplog user deactivate ann@example.com --reason left",
+          [](const Command& c) {
+            Value body = Value::object();
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST", kV1 + "users/" + percent_encode(c.get("EMAIL")) + "/deactivate", body);
+          })
+      .operand("EMAIL", "the user's e-mail")
+      .option("--reason", "reason", "TEXT", "why");
+  CLI::App& token = group(root, "token", "API tokens");
+  command(token, "issue", "issue an API token for a user; printed once", "gaplog token issue --for ann@example.com",
+          [](const Command& c) {
+            return send_json("POST", kV1 + "users/" + percent_encode(c.get("for")) + "/tokens", Value::object());
+          })
+      .option("--for", "for", "EMAIL", "the user the token is for", true);
+  command(token, "revoke", "revoke an API token", "gaplog token revoke tok_0123456789abcdef",
+          [](const Command& c) {
+            return Built{ApiRequest{"DELETE", kV1 + "tokens/" + percent_encode(c.get("TOKEN_ID")), {}, ""}, "", {}};
+          })
+      .operand("TOKEN_ID", "the token's id (gaplog user show EMAIL lists them)");
+
+  // ---- scope ----
+  CLI::App& scope = group(root, "scope", "the trust services categories in scope");
+  command(scope, "show", "the categories in scope", "gaplog scope show",
+          [](const Command&) { return get_request(kV1 + "scope"); });
+  Command& scope_set = command(scope, "set", "set the categories in scope (security always is)",
+                               "gaplog scope set security availability", [](const Command& c) {
+                                 Value categories = Value::array();
+                                 for (const std::string& w : c.words) {
+                                   for (const std::string& item : split_list(w)) categories.push(Value::string(enum_value(item)));
+                                 }
+                                 return send_json("PUT", kV1 + "scope", Value::object().set("categories", std::move(categories)));
+                               });
+  scope_set.app->add_option("CATEGORY", scope_set.words, "security, availability, processing_integrity, confidentiality, privacy")
+      ->required();
+
+  // ---- controls ----
+  CLI::App& control = group(root, "control", "controls");
+  command(control, "list", "every control", "gaplog control list",
+          [](const Command&) { return get_request(kV1 + "controls?limit=1000", {"id", "status", "title", "criteria"}); });
+  as_of(command(control, "show", "one control", "gaplog control show AC-01",
+                [](const Command& c) {
+                  return get_request(kV1 + "controls/" + percent_encode(c.get("ID")) + query(c, {{"as-of", "as_of"}}));
+                })
+            .operand("ID", "the control's id"));
+  command(control, "add", "define a control", "gaplog control add AC-01 --title 'MFA everywhere' --criteria 'CC6.1, CC6.6'",
+          [](const Command& c) {
+            Value body = Value::object()
+                             .set("id", Value::string(c.get("ID")))
+                             .set("title", Value::string(c.get("title")))
+                             .set("criteria", string_list_of(c.get("criteria")));
+            if (auto d = c.opt("description")) body.set("description", Value::string(*d));
+            if (auto s = c.opt("status")) body.set("status", Value::string(enum_value(*s)));
+            return send_json("POST", kV1 + "controls", body);
+          })
+      .operand("ID", "the control's id, e.g. AC-01")
+      .option("--title", "title", "TEXT", "what the control is", true)
+      .option("--criteria", "criteria", "C1,C2", "the TSC criteria it addresses", true)
+      .option("--description", "description", "TEXT", "more detail")
+      .option("--status", "status", "STATUS", "its status");
+  command(control, "update", "change a control's title, description or criteria",
+          "gaplog control update AC-01 --criteria CC6.1,CC6.6",
+          [](const Command& c) {
+            Value body = Value::object();
+            if (auto t = c.opt("title")) body.set("title", Value::string(*t));
+            if (auto d = c.opt("description")) body.set("description", Value::string(*d));
+            if (auto cr = c.opt("criteria")) body.set("criteria", string_list_of(*cr));
+            return send_json("PATCH", kV1 + "controls/" + percent_encode(c.get("ID")), body);
+          })
+      .operand("ID", "the control's id")
+      .option("--title", "title", "TEXT", "the new title")
+      .option("--description", "description", "TEXT", "the new description")
+      .option("--criteria", "criteria", "C1,C2", "the new criteria");
+  command(control, "status", "set a control's status", "gaplog control status AC-01 implemented",
+          [](const Command& c) {
+            Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST", kV1 + "controls/" + percent_encode(c.get("ID")) + "/status", body);
+          })
+      .operand("ID", "the control's id")
+      .operand("STATUS", "the new status")
+      .option("--reason", "reason", "TEXT", "why");
+
+  // ---- findings ----
+  CLI::App& finding = group(root, "finding", "findings");
+  auto finding_path = [](const Command& c) { return kV1 + "findings/" + percent_encode(c.get("ID")); };
+  Command& finding_list = command(
+      finding, "list", "findings, filtered", "gaplog finding list --overdue", [](const Command& c) {
+        std::string q = query(c, {{"owner", "owner"}, {"criterion", "criterion"}, {"as-of", "as_of"}});
+        if (auto s = c.opt("status")) q = append_query(q, "status=" + percent_encode(enum_value(*s)));
+        if (auto s = c.opt("severity")) q = append_query(q, "severity=" + percent_encode(enum_value(*s)));
+        if (c.overdue) q = append_query(q, "overdue=true");
+        return get_request(kV1 + "findings" + append_query(q, "limit=1000"),
+                           {"id", "severity", "status", "owner", "due_date", "overdue", "title"});
+      });
+  as_of(finding_list)
+      .option("--status", "status", "STATUS", "only this status")
+      .option("--owner", "owner", "EMAIL", "only this owner's")
+      .option("--severity", "severity", "SEVERITY", "only this severity")
+      .option("--criterion", "criterion", "ID", "only findings against this criterion");
+  finding_list.app->add_flag("--overdue", finding_list.overdue, "only overdue findings");
+  as_of(command(finding, "show", "one finding", "gaplog finding show F-3",
+                [=](const Command& c) { return get_request(finding_path(c) + query(c, {{"as-of", "as_of"}})); })
+            .operand("ID", "the finding's id"));
+  command(finding, "history", "a finding's events", "gaplog finding history F-3",
+          [=](const Command& c) { return get_request(finding_path(c) + "/history"); })
+      .operand("ID", "the finding's id");
+  command(finding, "add", "record a finding",
+          "gaplog finding add --title 'No MFA on the VPN' --severity high --criteria 'CC6.1, CC6.6'",
+          [](const Command& c) {
+            Value body = Value::object()
+                             .set("title", Value::string(c.get("title")))
+                             .set("severity", Value::string(enum_value(c.get("severity"))))
+                             .set("criteria", string_list_of(c.get("criteria")));
+            for (const auto& [option, field] : std::vector<std::pair<std::string, std::string>>{
+                     {"description", "description"}, {"recommendation", "recommendation"}, {"control", "control"},
+                     {"owner", "owner"}, {"due", "due_date"}}) {
+              if (auto v = c.opt(option)) body.set(field, Value::string(*v));
+            }
+            if (auto s = c.opt("source")) body.set("source", Value::string(enum_value(*s)));
+            return send_json("POST", kV1 + "findings", body);
+          })
+      .option("--title", "title", "TEXT", "what is missing", true)
+      .option("--severity", "severity", "SEVERITY", "critical, high, medium or low", true)
+      .option("--criteria", "criteria", "C1,C2", "the TSC criteria it is against", true)
+      .option("--description", "description", "TEXT", "more detail")
+      .option("--recommendation", "recommendation", "TEXT", "what the assessor recommends")
+      .option("--control", "control", "ID", "the related control")
+      .option("--source", "source", "SOURCE", "document_review, control_evaluation, interview or other")
+      .option("--owner", "owner", "EMAIL", "who remediates it")
+      .option("--due", "due", "DATE", "when it is due");
+  command(finding, "update", "change a finding's fields", "gaplog finding update F-3 --severity medium",
+          [=](const Command& c) {
+            Value body = Value::object();
+            for (const char* f : {"title", "description", "recommendation"}) {
+              if (auto v = c.opt(f)) body.set(f, Value::string(*v));
+            }
+            if (auto s = c.opt("severity")) body.set("severity", Value::string(enum_value(*s)));
+            if (auto cr = c.opt("criteria")) body.set("criteria", string_list_of(*cr));
+            if (auto ctl = c.opt("control")) body.set("control", null_or(*ctl));
+            return send_json("PATCH", finding_path(c), body);
+          })
+      .operand("ID", "the finding's id")
+      .option("--title", "title", "TEXT", "the new title")
+      .option("--description", "description", "TEXT", "the new description")
+      .option("--recommendation", "recommendation", "TEXT", "the new recommendation")
+      .option("--severity", "severity", "SEVERITY", "the new severity")
+      .option("--criteria", "criteria", "C1,C2", "the new criteria")
+      .option("--control", "control", "ID|none", "the related control, or none");
+  command(finding, "assign", "assign a finding (none unassigns)", "gaplog finding assign F-3 oli@example.com",
+          [=](const Command& c) {
+            return send_json("POST", finding_path(c) + "/assign", Value::object().set("owner", null_or(c.get("OWNER"))));
+          })
+      .operand("ID", "the finding's id")
+      .operand("OWNER", "the owner's e-mail, or none");
+  command(finding, "due", "set a finding's due date (none clears it)", "gaplog finding due F-3 2027-01-31 --reason 'vendor delay'",
+          [=](const Command& c) {
+            Value body = Value::object().set("due_date", null_or(c.get("DATE")));
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST", finding_path(c) + "/due-date", body);
+          })
+      .operand("ID", "the finding's id")
+      .operand("DATE", "YYYY-MM-DD, or none")
+      .option("--reason", "reason", "TEXT", "why");
+  command(finding, "status", "move a finding through the workflow", "gaplog finding status F-3 remediated",
+          [=](const Command& c) {
+            Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST", finding_path(c) + "/status", body);
+          })
+      .operand("ID", "the finding's id")
+      .operand("STATUS", "open, in_progress, remediated, closed, …")
+      .option("--reason", "reason", "TEXT", "why");
+  command(finding, "accept-risk", "accept a finding's risk until a date",
+          "gaplog finding accept-risk F-3 --justification 'compensating control' --expires 2027-06-30",
+          [=](const Command& c) {
+            return send_json("POST", finding_path(c) + "/risk-acceptance",
+                             Value::object()
+                                 .set("justification", Value::string(c.get("justification")))
+                                 .set("expires_on", Value::string(c.get("expires"))));
+          })
+      .operand("ID", "the finding's id")
+      .option("--justification", "justification", "TEXT", "why the risk is acceptable", true)
+      .option("--expires", "expires", "DATE", "when the acceptance ends", true);
+  command(finding, "comment", "comment on a finding", "gaplog finding comment F-3 'waiting for the vendor'",
+          [=](const Command& c) {
+            return send_json("POST", finding_path(c) + "/comments", Value::object().set("text", Value::string(c.get("TEXT"))));
+          })
+      .operand("ID", "the finding's id")
+      .operand("TEXT", "the comment");
+
+  // ---- evidence ----
+  CLI::App& evidence = group(root, "evidence", "evidence files");
+  auto evidence_path = [](const Command& c) { return kV1 + "evidence/" + percent_encode(c.get("ID")); };
+  command(evidence, "list", "every evidence file", "gaplog evidence list", [](const Command&) {
+    return get_request(kV1 + "evidence?limit=1000", {"id", "filename", "size", "valid_until", "findings", "controls"});
+  });
+  command(evidence, "show", "one evidence file's record", "gaplog evidence show E-1",
+          [=](const Command& c) { return get_request(evidence_path(c)); })
+      .operand("ID", "the evidence id");
+  command(evidence, "add", "upload an evidence file", "gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30",
+          [](const Command& c) -> std::variant<Built, Failure> {
+            const std::string& file = c.get("FILE");
+            auto bytes = read_local_file(file);
+            if (!bytes) return Failure{bytes.status().message(), kExitIo};
+            const std::string name = std::filesystem::path(file).filename().string();
+            std::string q = "?filename=" + percent_encode(name);
+            const std::string more = query(c, {{"finding", "finding"}, {"control", "control"},
+                                               {"collected-on", "collected_on"}, {"valid-until", "valid_until"}});
+            if (!more.empty()) q += "&" + more.substr(1);
+            return Built{ApiRequest{"POST", kV1 + "evidence" + q,
+                                    {{"Content-Type", c.opt("type").value_or("application/octet-stream")}},
+                                    std::move(*bytes)},
+                         "",
+                         {}};
+          })
+      .operand("FILE", "the file to upload")
+      .option("--finding", "finding", "ID", "link it to this finding")
+      .option("--control", "control", "ID", "link it to this control")
+      .option("--collected-on", "collected-on", "DATE", "when it was collected")
+      .option("--valid-until", "valid-until", "DATE", "when it stops being valid")
+      .option("--type", "type", "MEDIA_TYPE", "its media type (default application/octet-stream)");
+  command(evidence, "get", "download an evidence file", "gaplog evidence get E-1 -o mfa-report.pdf",
+          [=](const Command& c) {
+            Built b = get_request(evidence_path(c) + "/content");
+            b.output_file = c.get("output");
+            return b;
+          })
+      .operand("ID", "the evidence id")
+      .option("-o,--output", "output", "FILE", "where to write it", true);
+  for (const char* verb : {"link", "unlink"}) {
+    const std::string v = verb;
+    command(evidence, v, v + " evidence and a finding or control", "gaplog evidence " + v + " E-1 --control AC-01",
+            [=](const Command& c) {
+              Value body = Value::object();
+              if (auto f = c.opt("finding")) body.set("finding", Value::string(*f));
+              if (auto ctl = c.opt("control")) body.set("control", Value::string(*ctl));
+              return send_json("POST", evidence_path(c) + (v == "link" ? "/links" : "/unlinks"), body);
+            })
+        .operand("ID", "the evidence id")
+        .option("--finding", "finding", "ID", "the finding")
+        .option("--control", "control", "ID", "the control");
   }
-  return list;
+
+  // ---- import and export ----
+  CLI::App& import = group(root, "import", "import a gap assessment");
+  Command& import_findings = command(
+      import, "findings", "import a gap-assessment spreadsheet (CSV): every row or none (docs/import.md)",
+      "gaplog import findings gap-assessment.csv --dry-run --ignore-column Notes",
+      [](const Command& c) -> std::variant<Built, Failure> {
+        auto bytes = read_local_file(c.get("FILE"));
+        if (!bytes) return Failure{bytes.status().message(), kExitIo};
+        std::string q = c.dry_run ? "?dry_run=true" : "";
+        for (const std::string& column : c.ignore_columns) q = append_query(q, "ignore_column=" + percent_encode(column));
+        return Built{ApiRequest{"POST", kV1 + "findings/import" + q, {{"Content-Type", "text/csv"}}, std::move(*bytes)},
+                     "",
+                     {}};
+      });
+  import_findings.operand("FILE", "the spreadsheet, saved as CSV");
+  import_findings.app->add_flag("--dry-run", import_findings.dry_run, "check every row and write nothing");
+  import_findings.app
+      ->add_option("--ignore-column", import_findings.ignore_columns, "skip this column of the sheet (repeatable)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  CLI::App& export_ = group(root, "export", "exports");
+  as_known_at(as_of(command(export_, "poam", "the OSCAL POA&M, printed or written to FILE",
+                            "gaplog export poam -o poam.json --as-of 2026-11-30",
+                            [](const Command& c) {
+                              Built b = get_request(kV1 + "export/poam" +
+                                                    query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
+                              if (auto o = c.opt("output")) b.output_file = *o;
+                              return b;
+                            })
+                        .option("-o,--output", "output", "FILE", "write it to FILE")));
+  as_of(command(export_, "bundle", "the audit bundle (admins and auditors)",
+                "gaplog export bundle audit-2026-11-30.tar --as-of 2026-11-30",
+                [](const Command& c) {
+                  Built b = get_request(kV1 + "export/audit-bundle" + query(c, {{"as-of", "as_of"}}));
+                  b.output_file = c.get("FILE");
+                  return b;
+                })
+            .operand("FILE", "the file to write"));
 }
 
-struct Usage {
-  std::string message;
-};
+ApiCommands::~ApiCommands() = default;
 
-// The request a command stands for, or a usage error.
-struct Built {
-  ApiRequest request;
-  std::string output_file;  // evidence get -o
-  std::vector<std::string> columns;  // for lists: which fields, in order
-};
-
-std::string word(const CliArgs& a, size_t i) { return i < a.words.size() ? a.words[i] : ""; }
-
-std::variant<Built, Usage> build(const CliArgs& a) {
-  const std::string cmd = word(a, 0), sub = word(a, 1), id = word(a, 2);
-  const std::string v1 = "/api/v1/";
-  auto get = [](std::string target) { return Built{ApiRequest{"GET", std::move(target), {}, "", }, "", {}}; };
-  auto send = [](std::string method, std::string target, const Value& body) {
-    return Built{ApiRequest{std::move(method), std::move(target), {{"Content-Type", "application/json"}}, json::write(body)},
-                 "",
-                 {}};
-  };
-  auto opt = [&](const std::string& name) -> std::optional<std::string> {
-    auto it = a.options.find(name);
-    if (it == a.options.end()) return std::nullopt;
-    return it->second;
-  };
-  auto need = [&](size_t n, const std::string& what) -> std::optional<Usage> {
-    if (a.words.size() < n) return Usage{fmt::format("{} needs {}", cmd + (sub.empty() ? "" : " " + sub), what)};
-    return std::nullopt;
-  };
-  auto null_or = [](const std::string& v) { return v == "none" ? Value::null() : Value::string(v); };
-
-  if (cmd == "readiness") return get(v1 + "readiness" + query(a, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
-  if (cmd == "workload") return get(v1 + "workloads" + query(a, {{"as-of", "as_of"}}));
-  if (cmd == "roadmap") return get(v1 + "roadmap" + query(a, {{"as-of", "as_of"}}));
-  if (cmd == "timeline") {
-    return get(v1 + "timeline" + query(a, {{"from", "from"}, {"to", "to"}, {"step", "step"}, {"as-known-at", "as_known_at"}}));
-  }
-  if (cmd == "events") {
-    Built b = get(v1 + "events" + query(a, {{"after", "after"}, {"limit", "limit"}, {"stream", "stream"},
-                                            {"actor", "actor"}, {"type", "type"}}));
-    return b;
-  }
-  if (cmd == "user") {
-    if (sub == "list") return Built{ApiRequest{"GET", v1 + "users?limit=1000", {}, ""}, "", {"email", "name", "role", "active"}};
-    if (auto u = need(3, "an e-mail")) return *u;
-    const std::string path = v1 + "users/" + percent_encode(id);
-    if (sub == "show") return get(path);
-    if (sub == "add") {
-      if (!opt("name") || !opt("role")) return Usage{"user add needs --name NAME and --role ROLE"};
-      return send("POST", v1 + "users", Value::object().set("email", Value::string(id)).set("name", Value::string(*opt("name"))).set("role", Value::string(*opt("role"))));
-    }
-    if (sub == "role") {
-      if (auto u = need(4, "a role")) return *u;
-      return send("POST", path + "/role", Value::object().set("role", Value::string(word(a, 3))));
-    }
-    if (sub == "deactivate") {
-      Value body = Value::object();
-      if (opt("reason")) body.set("reason", Value::string(*opt("reason")));
-      return send("POST", path + "/deactivate", body);
-    }
-  }
-  if (cmd == "token" && sub == "revoke") {
-    if (auto u = need(3, "a token id")) return *u;
-    return Built{ApiRequest{"DELETE", v1 + "tokens/" + percent_encode(id), {}, ""}, "", {}};
-  }
-  if (cmd == "scope") {
-    if (sub == "show") return get(v1 + "scope");
-    if (sub == "set") {
-      Value cats = Value::array();
-      for (size_t i = 2; i < a.words.size(); ++i) cats.push(Value::string(a.words[i]));
-      return send("PUT", v1 + "scope", Value::object().set("categories", std::move(cats)));
-    }
-  }
-  if (cmd == "control") {
-    if (sub == "list") return Built{get(v1 + "controls?limit=1000").request, "", {"id", "status", "title", "criteria"}};
-    if (auto u = need(3, "a control id")) return *u;
-    const std::string path = v1 + "controls/" + percent_encode(id);
-    if (sub == "show") return get(path + query(a, {{"as-of", "as_of"}}));
-    if (sub == "add") {
-      if (!opt("title") || !opt("criteria")) return Usage{"control add needs --title T and --criteria C1,C2"};
-      Value body = Value::object().set("id", Value::string(id)).set("title", Value::string(*opt("title"))).set("criteria", string_list_of(*opt("criteria")));
-      if (opt("description")) body.set("description", Value::string(*opt("description")));
-      if (opt("status")) body.set("status", Value::string(*opt("status")));
-      return send("POST", v1 + "controls", body);
-    }
-    if (sub == "update") {
-      Value body = Value::object();
-      if (opt("title")) body.set("title", Value::string(*opt("title")));
-      if (opt("description")) body.set("description", Value::string(*opt("description")));
-      if (opt("criteria")) body.set("criteria", string_list_of(*opt("criteria")));
-      return send("PATCH", path, body);
-    }
-    if (sub == "status") {
-      if (auto u = need(4, "a status")) return *u;
-      Value body = Value::object().set("status", Value::string(word(a, 3)));
-      if (opt("reason")) body.set("reason", Value::string(*opt("reason")));
-      return send("POST", path + "/status", body);
-    }
-  }
-  if (cmd == "finding") {
-    if (sub == "list") {
-      std::string q = query(a, {{"status", "status"}, {"owner", "owner"}, {"severity", "severity"},
-                                {"criterion", "criterion"}, {"as-of", "as_of"}});
-      if (a.flags.count("overdue")) q += (q.empty() ? "?" : "&") + std::string("overdue=true");
-      q += (q.empty() ? "?" : "&") + std::string("limit=1000");
-      return Built{get(v1 + "findings" + q).request, "", {"id", "severity", "status", "owner", "due_date", "overdue", "title"}};
-    }
-    if (sub == "add") {
-      if (!opt("title") || !opt("severity") || !opt("criteria")) {
-        return Usage{"finding add needs --title T, --severity S and --criteria C1,C2"};
-      }
-      Value body = Value::object().set("title", Value::string(*opt("title"))).set("severity", Value::string(*opt("severity"))).set("criteria", string_list_of(*opt("criteria")));
-      for (const auto& [option, field] : std::vector<std::pair<std::string, std::string>>{
-               {"description", "description"}, {"control", "control"}, {"source", "source"}, {"owner", "owner"}, {"due", "due_date"}}) {
-        if (opt(option)) body.set(field, Value::string(*opt(option)));
-      }
-      return send("POST", v1 + "findings", body);
-    }
-    if (auto u = need(3, "a finding id")) return *u;
-    const std::string path = v1 + "findings/" + percent_encode(id);
-    if (sub == "show") return get(path + query(a, {{"as-of", "as_of"}}));
-    if (sub == "history") return get(path + "/history");
-    if (sub == "update") {
-      Value body = Value::object();
-      for (const char* f : {"title", "description", "severity"}) {
-        if (opt(f)) body.set(f, Value::string(*opt(f)));
-      }
-      if (opt("criteria")) body.set("criteria", string_list_of(*opt("criteria")));
-      if (opt("control")) body.set("control", null_or(*opt("control")));
-      return send("PATCH", path, body);
-    }
-    if (sub == "assign") {
-      if (auto u = need(4, "an owner e-mail (or none)")) return *u;
-      return send("POST", path + "/assign", Value::object().set("owner", null_or(word(a, 3))));
-    }
-    if (sub == "due") {
-      if (auto u = need(4, "a date (or none)")) return *u;
-      Value body = Value::object().set("due_date", null_or(word(a, 3)));
-      if (opt("reason")) body.set("reason", Value::string(*opt("reason")));
-      return send("POST", path + "/due-date", body);
-    }
-    if (sub == "status") {
-      if (auto u = need(4, "a status")) return *u;
-      Value body = Value::object().set("status", Value::string(word(a, 3)));
-      if (opt("reason")) body.set("reason", Value::string(*opt("reason")));
-      return send("POST", path + "/status", body);
-    }
-    if (sub == "accept-risk") {
-      if (!opt("justification") || !opt("expires")) return Usage{"finding accept-risk needs --justification J and --expires DATE"};
-      return send("POST", path + "/risk-acceptance",
-                  Value::object().set("justification", Value::string(*opt("justification"))).set("expires_on", Value::string(*opt("expires"))));
-    }
-    if (sub == "comment") {
-      if (auto u = need(4, "the comment text")) return *u;
-      return send("POST", path + "/comments", Value::object().set("text", Value::string(word(a, 3))));
-    }
-  }
-  if (cmd == "import") {
-    if (sub != "findings") return Usage{"import takes: import findings FILE.csv"};
-    if (auto u = need(3, "a CSV file")) return *u;
-    auto bytes = read_local_file(id);
-    if (!bytes) return Usage{bytes.status().message()};
-    const std::string q = a.flags.count("dry-run") ? "?dry_run=true" : "";
-    return Built{ApiRequest{"POST", v1 + "findings/import" + q, {{"Content-Type", "text/csv"}}, std::move(*bytes)}, "", {}};
-  }
-  if (cmd == "export") {
-    if (sub == "poam") {
-      Built b = get(v1 + "export/poam" + query(a, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
-      if (opt("o")) b.output_file = *opt("o");
-      return b;
-    }
-    if (sub == "bundle") {
-      if (auto u = need(3, "the file to write (gaplog export bundle FILE)")) return *u;
-      Built b = get(v1 + "export/audit-bundle" + query(a, {{"as-of", "as_of"}}));
-      b.output_file = id;
-      return b;
-    }
-    return Usage{"export takes poam or bundle"};
-  }
-  if (cmd == "evidence") {
-    if (sub == "list") return Built{get(v1 + "evidence?limit=1000").request, "", {"id", "filename", "size", "valid_until", "findings", "controls"}};
-    if (sub == "add") {
-      if (auto u = need(3, "a file")) return *u;
-      auto bytes = read_local_file(id);
-      if (!bytes) return Usage{bytes.status().message()};
-      std::string name = id.substr(id.find_last_of('/') == std::string::npos ? 0 : id.find_last_of('/') + 1);
-      std::string q = "?filename=" + percent_encode(name) +
-                      [&] { std::string r = query(a, {{"finding", "finding"}, {"control", "control"}, {"collected-on", "collected_on"}, {"valid-until", "valid_until"}}); return r.empty() ? r : "&" + r.substr(1); }();
-      return Built{ApiRequest{"POST", v1 + "evidence" + q, {{"Content-Type", opt("type").value_or("application/octet-stream")}}, std::move(*bytes)}, "", {}};
-    }
-    if (auto u = need(3, "an evidence id")) return *u;
-    const std::string path = v1 + "evidence/" + percent_encode(id);
-    if (sub == "show") return get(path);
-    if (sub == "get") {
-      if (!opt("o")) return Usage{"evidence get needs -o FILE"};
-      Built b = get(path + "/content");
-      b.output_file = *opt("o");
-      return b;
-    }
-    if (sub == "link" || sub == "unlink") {
-      Value body = Value::object();
-      if (opt("finding")) body.set("finding", Value::string(*opt("finding")));
-      if (opt("control")) body.set("control", Value::string(*opt("control")));
-      return send("POST", path + (sub == "link" ? "/links" : "/unlinks"), body);
-    }
-  }
-  return Usage{fmt::format("unknown command '{}'", cmd + (sub.empty() ? "" : " " + sub))};
+bool ApiCommands::chosen() const {
+  return std::any_of(commands_.begin(), commands_.end(), [](const auto& c) { return c->app->parsed(); });
 }
+
+namespace {
 
 std::string cell(const Value* v) {
   if (v == nullptr || v->is_null()) return "-";
@@ -310,15 +652,15 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
   for (const auto& r : rows) line(r, false);
 }
 
-void print_human(const Built& b, const Value& v, const std::string& command) {
-  if (const Value* items = v.find("items"); items && items->is_array() && !b.columns.empty()) {
+void print_human(const std::vector<std::string>& columns, const Value& v, const std::string& command) {
+  if (const Value* items = v.find("items"); items && items->is_array() && !columns.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const Value& item : items->items()) {
       std::vector<std::string> row;
-      for (const auto& c : b.columns) row.push_back(cell(item.find(c)));
+      for (const auto& c : columns) row.push_back(cell(item.find(c)));
       rows.push_back(std::move(row));
     }
-    print_table(b.columns, rows);
+    print_table(columns, rows);
     return;
   }
   if (command == "readiness") {
@@ -369,7 +711,7 @@ void print_human(const Built& b, const Value& v, const std::string& command) {
     print_table({"month", "id", "severity", "status", "owner", "due", "", "title"}, rows);
     return;
   }
-  if (const Value* events = v.find("events"); events && events->is_array()) {
+  if (const Value* events = v.find("events"); events && events->is_array() && command != "log") {
     std::vector<std::vector<std::string>> rows;
     for (const Value& e : events->items()) {
       rows.push_back({cell(e.find("seq")), cell(e.find("occurred_at")) + (e.find("backfilled")->as_bool() ? "*" : ""),
@@ -380,60 +722,84 @@ void print_human(const Built& b, const Value& v, const std::string& command) {
   }
   if (command == "import") {
     const bool dry = v.find("dry_run")->as_bool();
-    std::printf("%s %s findings: %s\n", dry ? "would import" : "imported", cell(v.find("count")).c_str(),
-                cell(v.find("ids")).c_str());
+    std::printf("%s %s findings\n", dry ? "would import" : "imported", cell(v.find("count")).c_str());
+    if (const Value* findings = v.find("findings"); findings && findings->is_array()) {
+      std::vector<std::vector<std::string>> rows;
+      for (const Value& f : findings->items()) {
+        rows.push_back({cell(f.find("line")), cell(f.find("id")), cell(f.find("reference")), cell(f.find("severity")),
+                        cell(f.find("title"))});
+      }
+      print_table({"line", "id", "gap id", "severity", "title"}, rows);
+    } else {
+      std::printf("%s\n", cell(v.find("ids")).c_str());
+    }
     if (dry) std::printf("(dry run: nothing was written; run again without --dry-run to import)\n");
+    return;
+  }
+  if (command == "token" && v.find("token")) {
+    std::printf("API token for %s (shown once; keep it safe): %s\n", cell(v.find("email")).c_str(),
+                cell(v.find("token")).c_str());
+    std::printf("token id %s (gaplog token revoke %s revokes it)\n", cell(v.find("token_id")).c_str(),
+                cell(v.find("token_id")).c_str());
+    return;
+  }
+  if (command == "verify") {
+    if (v.find("ok")->as_bool()) {
+      std::printf("ok: %s events, root %s\n", cell(v.find("tree_size")).c_str(), cell(v.find("root_hash")).c_str());
+    } else {
+      std::printf("FAILED at seq %s: %s\n", cell(v.find("first_bad_seq")).c_str(), cell(v.find("problem")).c_str());
+    }
+    return;
+  }
+  if (command == "tree-head") {
+    for (const char* field : {"tree_size", "root_hash", "timestamp", "signature"}) {
+      std::printf("%-10s %s\n", field, cell(v.find(field)).c_str());
+    }
+    return;
+  }
+  if (command == "log") {
+    for (const Value& e : v.find("events")->items()) {
+      std::printf("%8s  %-24s %-28s %s%s\n", cell(e.find("seq")).c_str(), cell(e.find("type")).c_str(),
+                  cell(e.find("stream")).c_str(), cell(e.find("occurred_at")).c_str(),
+                  e.find("backfilled")->as_bool() ? "  (back-filled)" : "");
+    }
     return;
   }
   if (v.is_object()) {
     size_t width = 0;
     for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
     for (const auto& [k, x] : v.members()) {
-      std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(), cell(&x).c_str());
+      // An expired risk acceptance is never shown as approved (SPEC §3).
+      const bool expired = k == "status" && cell(v.find("acceptance_expired")) == "yes";
+      std::printf("%-*s  %s%s\n", static_cast<int>(width), k.c_str(), cell(&x).c_str(), expired ? " (acceptance expired)" : "");
     }
   }
 }
 
-}  // namespace
-
-Result<std::string> read_local_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  if (in) bytes << in.rdbuf();
-  if (!in) return io_error(fmt::format("cannot read {}", path));
-  return bytes.str();
-}
-
-std::string api_command_usage(const std::string& command) {
-  auto it = usages().find(command);
-  return it == usages().end() ? "" : it->second;
-}
-
-namespace {
 
 // Puts a completed download in place and says where it went.
-int write_download(const Built& b) {
-  const std::string partial = b.output_file + ".partial";
+int write_download(const std::string& output_file) {
+  const std::string partial = output_file + ".partial";
   std::error_code ec;
   const auto size = std::filesystem::file_size(partial, ec);
-  if (ec || std::rename(partial.c_str(), b.output_file.c_str()) != 0) {
+  if (ec || std::rename(partial.c_str(), output_file.c_str()) != 0) {
     std::remove(partial.c_str());
-    std::fprintf(stderr, "gaplog: could not write %s\n", b.output_file.c_str());
+    std::fprintf(stderr, "gaplog: could not write %s\n", output_file.c_str());
     return kExitIo;
   }
-  std::printf("wrote %llu bytes to %s\n", static_cast<unsigned long long>(size), b.output_file.c_str());
+  std::printf("wrote %llu bytes to %s\n", static_cast<unsigned long long>(size), output_file.c_str());
   return kExitOk;
 }
 
-}  // namespace
-
-int run_api_command(const CliArgs& args, ApiClient& client) {
-  auto built = build(args);
-  if (auto* u = std::get_if<Usage>(&built)) {
-    std::fprintf(stderr, "gaplog: %s\nusage: gaplog %s\n", u->message.c_str(), api_command_usage(word(args, 0)).c_str());
-    return kExitUsage;
+// Sends `b` and prints the answer as `command` prints; returns the exit code.
+int send(ApiClient& client, Built b, const std::string& command, const GlobalOptions& global) {
+  if (!global.occurred_at.empty()) {
+    if (b.request.method == "GET") {
+      return usage_error(fmt::format("--occurred-at back-fills a write, and '{}' only reads; for a past view use --as-of",
+                                     command));
+    }
+    b.request.headers.emplace_back("X-Occurred-At", global.occurred_at);
   }
-  Built& b = std::get<Built>(built);
   // Downloads go to a temporary file next to the target, renamed into place when complete, so
   // that a failed download never leaves a file that looks whole.
   const std::string partial = b.output_file + ".partial";
@@ -458,7 +824,7 @@ int run_api_command(const CliArgs& args, ApiClient& client) {
     auto body = json::parse(response->body);
     const Value* e = body.is_ok() ? body->find("error") : nullptr;
     const Value* m = e ? e->find("message") : nullptr;
-    if (args.flags.count("json")) std::printf("%s\n", response->body.c_str());
+    if (global.json) std::printf("%s\n", response->body.c_str());
     std::fprintf(stderr, "gaplog: %s\n", m && m->is_string() ? m->as_string().c_str() : response->body.c_str());
     if (const Value* rows = e ? e->find("rows") : nullptr; rows && rows->is_array()) {
       for (const Value& row : rows->items()) {
@@ -467,8 +833,8 @@ int run_api_command(const CliArgs& args, ApiClient& client) {
     }
     return response->status >= 500 ? kExitIo : kExitRejected;
   }
-  if (!b.output_file.empty()) return write_download(b);
-  if (args.flags.count("json")) {
+  if (!b.output_file.empty()) return write_download(b.output_file);
+  if (global.json) {
     std::printf("%s\n", response->body.c_str());
     return kExitOk;
   }
@@ -477,8 +843,36 @@ int run_api_command(const CliArgs& args, ApiClient& client) {
     std::printf("%s\n", response->body.c_str());
     return kExitOk;
   }
-  print_human(b, *body, word(args, 0));
+  print_human(b.columns, *body, command);
+  if (command == "verify" && !body->find("ok")->as_bool()) return kExitRejected;
   return kExitOk;
+}
+
+}  // namespace
+
+Result<std::string> read_local_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  if (in) bytes << in.rdbuf();
+  if (!in) return io_error(fmt::format("cannot read {}", path));
+  return bytes.str();
+}
+
+int ApiCommands::run(ApiClient& client, const GlobalOptions& global) const {
+  for (const auto& c : commands_) {
+    if (!c->app->parsed()) continue;
+    auto built = c->build(*c);
+    if (auto* f = std::get_if<Failure>(&built)) {
+      std::fprintf(stderr, "gaplog: %s\n", f->message.c_str());
+      return f->exit_code;
+    }
+    return send(client, std::move(std::get<Built>(built)), c->top, global);
+  }
+  return usage_error("no command given");
+}
+
+int run_request(ApiClient& client, ApiRequest request, const std::string& command, const GlobalOptions& global) {
+  return send(client, Built{std::move(request), "", {}}, command, global);
 }
 
 }  // namespace gaplog

@@ -1,6 +1,8 @@
 // gaplog command line. Exit codes (SPEC §8): 0 ok, 1 rejected, 2 usage error, 3 I/O or internal.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -30,53 +32,21 @@
 namespace gaplog {
 namespace {
 
-constexpr int kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitIo = 3;
+// The root's help, after the options and the commands CLI11 lists.
+constexpr char kHelpFooter[] = R"(Every command but init, demo, serve and bundle verify is a request to the API: embedded on
+the data directory (acting as the admin created by init, or --as EMAIL), or against a server
+with --server URL --token T. gaplog COMMAND --help shows a command's usage and an example.
 
-constexpr char kUsage[] = R"(gaplog — SOC 2 remediation tracker on a verifiable event log
+examples:
+  gaplog --data ./gaplog-data init --admin ann@example.com --name "Ann Lee"
+  gaplog --data ./demo-data demo && gaplog --data ./demo-data serve --listen 127.0.0.1:8080
+  gaplog finding list --overdue
+  gaplog --server http://127.0.0.1:8080 --token $T readiness --as-of 2026-06-30
+  gaplog --occurred-at 2026-03-02T09:00:00Z finding add --title "No MFA on the VPN" --severity High --criteria "CC6.1, CC6.6"
+  gaplog --json tree-head > day-one.json
+  gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json
 
-usage: gaplog [--data DIR | --server URL --token T] [--as EMAIL] [--json] COMMAND [options]
-
-commands:
-  init         create a data directory (event log, Ed25519 signing key) with its first admin;
-               prints the admin's API token once   --admin EMAIL [--name NAME]
-               example: gaplog --data ./gaplog-data init --admin ann@example.com --name "Ann Lee"
-  demo         create a data directory holding a realistic sample program with six months of
-               history (back-filled); prints the admin's API token once  [--admin EMAIL]
-               example: gaplog --data ./demo-data demo && gaplog --data ./demo-data serve
-  verify       recompute every leaf and the Merkle root; name the first bad seq
-               example: gaplog --data ./gaplog-data verify
-  tree-head    print the signed tree head (size, root, timestamp, signature); with --json, the
-               JSON to keep for a later 'bundle verify --since'
-               example: gaplog --data ./gaplog-data --json tree-head > day-one.json
-  log          print the events (seq, type, stream, occurred_at)  [--after SEQ] [--limit N]
-               example: gaplog --data ./gaplog-data log --after 100 --limit 20
-  token issue  issue an API token for a user (acting as the first admin, or --as EMAIL); prints
-               it once   --for EMAIL [--as ADMIN_EMAIL]
-               example: gaplog --data ./gaplog-data token issue --for ann@example.com
-  bundle verify  check an audit bundle offline: the signature, every event and leaf, the Merkle
-               root, every evidence file, and readiness.json against the events
-               [--public-key PEM (the key you were given)] [--since TREE-HEAD.json (an earlier head)]
-               example: gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json
-  serve        run the HTTP API and the web UI   [--listen HOST:PORT (default 127.0.0.1:8080)]
-               [--max-evidence-bytes N (default 104857600)]
-               [--web DIR (the web UI's built assets; default: `web` next to the binary)]
-               example: gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080
-
-  readiness, workload, timeline, roadmap, events, user, token revoke, scope, control, finding,
-  evidence, import findings, export poam, export bundle: requests to the API (gaplog COMMAND --help shows each one's usage and an example)
-               example: gaplog finding list --overdue
-               example: gaplog --server http://127.0.0.1:8080 --token $T readiness --as-of 2026-06-30
-
-options:
-  --data DIR      the data directory (default: $GAPLOG_DATA or ./gaplog-data)
-  --server URL    talk to a running server instead (default: $GAPLOG_SERVER), with
-  --token T       an API token (default: $GAPLOG_TOKEN)
-  --as EMAIL      in embedded mode, act as this user (default: the admin created by init)
-  --json          print the API's JSON exactly
-  --help          this text
-
-exit codes: 0 ok, 1 rejected (rule, conflict, not found, forbidden), 2 usage error, 3 I/O or internal
-)";
+exit codes: 0 ok, 1 rejected (rule, conflict, not found, forbidden), 2 usage error, 3 I/O or internal)";
 
 int exit_code_for(const Status& s) {
   switch (s.code()) {
@@ -93,12 +63,6 @@ int exit_code_for(const Status& s) {
 int fail(const Status& s) {
   std::fprintf(stderr, "gaplog: %s\n", s.message().c_str());
   return exit_code_for(s);
-}
-
-int usage_error(const std::string& what) {
-  std::fprintf(stderr, "gaplog: %s\nrun 'gaplog --help' for the commands and an example of each\n",
-               what.c_str());
-  return kExitUsage;
 }
 
 // "the data directory is in use" explained, for the error of opening a held log.
@@ -130,14 +94,20 @@ Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen)
 
 // gaplog serve: the API over HTTP until SIGTERM or SIGINT. The projections' checkpoint is saved
 // every few minutes while the log grows and at shutdown, so a restart does not replay the log.
-int serve(const std::string& data, std::map<std::string, std::string>& options, FileSystem& fs, Clock& clock) {
-  auto listen = parse_listen(options.count("listen") ? options["listen"] : "127.0.0.1:8080");
-  if (!listen) return usage_error(listen.status().message());
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string max_evidence_bytes;  // "" = the default
+  std::string web;                 // "" = `web` next to the binary
+};
+
+int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
+  auto listen = parse_listen(options.listen);
+  if (!listen) return usage_error(listen.status().message(), "gaplog serve");
   ApiOptions api_options;
-  if (options.count("max-evidence-bytes")) {
-    const std::string& v = options["max-evidence-bytes"];
-    if (v.empty() || v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos || std::stoull(v) == 0) {
-      return usage_error("--max-evidence-bytes takes a positive whole number of bytes");
+  if (!options.max_evidence_bytes.empty()) {
+    const std::string& v = options.max_evidence_bytes;
+    if (v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos || std::stoull(v) == 0) {
+      return usage_error("--max-evidence-bytes takes a positive whole number of bytes", "gaplog serve");
     }
     api_options.max_evidence_bytes = std::stoull(v);
   }
@@ -152,7 +122,7 @@ int serve(const std::string& data, std::map<std::string, std::string>& options, 
     std::lock_guard lock(log_mu);
     std::fputs(line.c_str(), stderr);
   };
-  const std::filesystem::path web_dir = options.count("web") ? std::filesystem::path(options["web"]) : default_web_dir();
+  const std::filesystem::path web_dir = options.web.empty() ? default_web_dir() : std::filesystem::path(options.web);
   WebUi web_ui((*program)->api(), web_dir);
   auto server = HttpServer::start(web_ui, server_options);
   if (!server) return fail(server.status());
@@ -206,28 +176,8 @@ Result<std::string> first_admin(EventLog& log) {
   return first.actor;
 }
 
-int issue_token(const std::string& data, std::map<std::string, std::string>& options, FileSystem& fs, Clock& clock) {
-  if (!options.count("for")) return usage_error("token issue needs --for EMAIL (the user the token is for)");
-  auto program = Program::open(fs, clock, data);
-  if (!program) return fail_open(program.status(), data);
-  std::string actor;
-  if (options.count("as")) {
-    actor = options["as"];
-  } else {
-    auto admin = first_admin((*program)->log());
-    if (!admin) return fail(admin.status());
-    actor = *admin;
-  }
-  auto token = (*program)->service().issue_token(actor, options["for"]);
-  if (!token) return fail(token.status());
-  std::printf("API token for %s (shown once; keep it safe): %s\n", normalize_email(options["for"]).c_str(),
-              token->token.c_str());
-  return kExitOk;
-}
-
-int demo(const std::string& data, std::map<std::string, std::string>& options, FileSystem& fs, Clock& clock) {
-  const std::string admin = options.count("admin") ? options["admin"] : "admin@acme.example";
-  if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message());
+int demo(const std::string& data, const std::string& admin, FileSystem& fs, Clock& clock) {
+  if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message(), "gaplog demo");
   if (Status s = init_data_dir(fs, clock, data); !s.is_ok()) return fail(s);
   auto program = Program::open(fs, clock, data);
   if (!program) return fail_open(program.status(), data);
@@ -246,38 +196,31 @@ int demo(const std::string& data, std::map<std::string, std::string>& options, F
   return kExitOk;
 }
 
-struct Args {
-  std::string data;
-  std::string command;
-  std::map<std::string, std::string> options;
-  CliArgs cli;  // the same words, for the commands that are API requests
+
+struct BundleVerifyOptions {
+  std::string file;
+  std::string public_key;  // PEM file; "" = none given
+  std::string since;       // tree head JSON file; "" = none given
 };
 
 // gaplog bundle verify FILE: needs no data directory and no server.
-int verify_bundle(const Args& args) {
-  if (args.cli.words.size() != 3 || args.cli.words[1] != "verify") {
-    return usage_error("usage: gaplog bundle verify FILE [--public-key PEM] [--since TREE-HEAD.json]");
-  }
+int verify_bundle(const BundleVerifyOptions& args, bool as_json) {
   BundleCheckOptions options;
-  for (const auto& [option, field] : {std::pair{"public-key", &options.expected_public_key_pem},
-                                      std::pair{"since", &options.earlier_tree_head_json}}) {
-    auto it = args.options.find(option);
-    if (it == args.options.end()) continue;
-    auto text = read_local_file(it->second);
+  for (const auto& [path, field] : {std::pair{&args.public_key, &options.expected_public_key_pem},
+                                    std::pair{&args.since, &options.earlier_tree_head_json}}) {
+    if (path->empty()) continue;
+    auto text = read_local_file(*path);
     if (!text) return fail(text.status());
     *field = std::move(*text);
   }
-  for (const auto& [name, value] : args.options) {
-    if (name != "public-key" && name != "since") return usage_error(fmt::format("bundle verify takes no --{}", name));
-  }
-  const std::string& file = args.cli.words[2];
+  const std::string& file = args.file;
   auto check = check_audit_bundle(file, options);
   if (!check) {
     if (check.status().code() == Code::kIoError) return fail(check.status());
     std::fprintf(stderr, "gaplog: %s is not a readable audit bundle: %s\n", file.c_str(), check.status().message().c_str());
     return kExitRejected;
   }
-  if (args.cli.flags.count("json")) {
+  if (as_json) {
     json::Value problems = json::Value::array();
     for (const std::string& p : check->problems) problems.push(json::Value::string(p));
     std::printf("%s\n", json::write(json::Value::object()
@@ -305,149 +248,88 @@ int verify_bundle(const Args& args) {
               check->root_hash.c_str());
   std::printf("  tree head   signed %s; the signature verifies\n", check->timestamp.c_str());
   std::printf("  public key  sha256 %s%s\n", check->key_sha256.c_str(),
-              args.options.count("public-key") ? " (the key you gave)" : " (compare it with the key you were given)");
-  if (args.options.count("since")) std::printf("  since       the log extends the earlier tree head you gave\n");
+              args.public_key.empty() ? " (compare it with the key you were given)" : " (the key you gave)");
+  if (!args.since.empty()) std::printf("  since       the log extends the earlier tree head you gave\n");
   std::printf("  evidence    %zu file%s, every hash matches the events\n", check->evidence_files,
               check->evidence_files == 1 ? "" : "s");
   std::printf("  readiness   readiness.json equals the readiness recomputed from the events\n");
   return kExitOk;
 }
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
+// "maya.chen@acme.example" -> "Maya Chen": the words of the e-mail's local part (split at '.',
+// '_', '-' and '+'), each capitalised; the local part itself when it has no letters.
+std::string name_from_email(const std::string& email) {
+  const std::string local = email.substr(0, email.find('@'));
+  std::string name;
+  bool word_start = true;
+  for (char c : local) {
+    if (c == '.' || c == '_' || c == '-' || c == '+') {
+      word_start = true;
+      continue;
+    }
+    if (word_start && !name.empty()) name.push_back(' ');
+    name.push_back(word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                              : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    word_start = false;
+  }
+  return name.empty() ? local : name;
 }
 
-// API commands (user, finding, readiness, ...): in-process on the data directory acting as
-// --as (default: the admin created by init), or against --server with --token.
-int run_api(Args& args, FileSystem& fs, Clock& clock) {
-  const std::string server = args.options.count("server") ? args.options["server"] : env_or("GAPLOG_SERVER", "");
-  if (!server.empty()) {
-    const std::string token = args.options.count("token") ? args.options["token"] : env_or("GAPLOG_TOKEN", "");
-    auto client = remote_client(server, token);
-    if (!client) return usage_error(client.status().message());
-    return run_api_command(args.cli, **client);
+struct InitOptions {
+  std::string admin, name;
+};
+
+int init(const std::string& data, const InitOptions& options, std::optional<Micros> occurred_at, FileSystem& fs,
+         Clock& clock) {
+  const std::string& admin = options.admin;
+  if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message(), "gaplog init");
+  const std::string name = options.name.empty() ? name_from_email(normalize_email(admin)) : options.name;
+  if (Status s = init_data_dir(fs, clock, data); !s.is_ok()) return fail(s);
+  auto store = open_data_dir(fs, clock, data);
+  if (!store) return fail(store.status());
+  auto service = CommandService::open(*store->log, clock);
+  if (!service) return fail(service.status());
+  CommandOptions command_options;
+  command_options.occurred_at = occurred_at;
+  if (auto added = (*service)->execute(admin, AddUser{admin, name, "admin"}, command_options); !added) {
+    return fail(added.status());
   }
-  auto program = Program::open(fs, clock, args.data);
-  if (!program) return fail_open(program.status(), args.data);
-  std::string actor;
-  if (args.options.count("as")) {
-    actor = args.options["as"];
-  } else {
-    auto admin = first_admin((*program)->log());
-    if (!admin) return fail(admin.status());
-    actor = *admin;
-  }
-  return run_api_command(args.cli, *embedded_client(**program, actor));
+  auto token = (*service)->issue_token(admin, admin, command_options);
+  if (!token) return fail(token.status());
+  std::printf("initialised %s with admin %s (%s)\n", data.c_str(), normalize_email(admin).c_str(), name.c_str());
+  std::printf("admin API token (shown once; keep it safe): %s\n", token->token.c_str());
+  return kExitOk;
 }
 
-int run(int argc, char** argv) {
-  Args args;
-  args.data = env_or("GAPLOG_DATA", "./gaplog-data");
-  std::vector<std::string> words(argv + 1, argv + argc);
-  bool help = false;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    if (w == "--help" || w == "-h") {
-      help = true;
-    } else if (w == "--json" || w == "--overdue" || w == "--dry-run") {
-      args.cli.flags.insert(w.substr(2));
-    } else if (w.rfind("--", 0) == 0 || w == "-o") {
-      if (i + 1 >= words.size()) return usage_error(fmt::format("{} needs a value", w));
-      const std::string name = w == "-o" ? "o" : w.substr(2);
-      if (name == "data") args.data = words[++i];
-      else args.options[name] = args.cli.options[name] = words[++i];
-    } else {
-      args.cli.words.push_back(w);
-    }
+// verify, tree-head and log on the data directory itself (embedded mode).
+int verify_local(Store& store) {
+  auto report = store.log->verify();
+  if (!report) return fail(report.status());
+  if (!report->ok) {
+    std::printf("FAILED at seq %llu: %s\n", static_cast<unsigned long long>(*report->first_bad_seq),
+                report->problem.c_str());
+    return kExitRejected;
   }
-  if (!args.cli.words.empty()) args.command = args.cli.words[0];
-  if (help) {
-    const std::string usage = api_command_usage(args.command);
-    if (usage.empty()) {
-      std::fputs(kUsage, stdout);
-    } else {
-      std::printf("usage: gaplog %s\n", usage.c_str());
-    }
-    return kExitOk;
-  }
-  if (args.command.empty()) return usage_error("no command given");
-  if (args.command == "token" && args.cli.words.size() > 1 && args.cli.words[1] == "issue") {
-    args.command = "token issue";
-  }
-  const bool local = args.command == "init" || args.command == "demo" || args.command == "serve" ||
-                     args.command == "verify" || args.command == "tree-head" || args.command == "log" ||
-                     args.command == "token issue";
-  if (local && args.cli.words.size() > (args.command == "token issue" ? 2u : 1u)) {
-    return usage_error(fmt::format("unexpected argument '{}'", args.cli.words.back()));
-  }
+  std::printf("ok: %llu events, root %s\n", static_cast<unsigned long long>(report->tree_size),
+              hash_hex(report->root).c_str());
+  return kExitOk;
+}
 
-  auto fs = make_posix_file_system();
-  SystemClock clock;
-  if (args.command == "init") {
-    if (!args.options.count("admin")) return usage_error("init needs --admin EMAIL (the first admin)");
-    const std::string admin = args.options["admin"];
-    if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message());
-    std::string name = args.options.count("name") ? args.options["name"] : admin.substr(0, admin.find('@'));
-    if (Status s = init_data_dir(*fs, clock, args.data); !s.is_ok()) return fail(s);
-    auto store = open_data_dir(*fs, clock, args.data);
-    if (!store) return fail(store.status());
-    auto service = CommandService::open(*store->log, clock);
-    if (!service) return fail(service.status());
-    if (auto added = (*service)->execute(admin, AddUser{admin, name, "admin"}); !added) {
-      return fail(added.status());
-    }
-    auto token = (*service)->issue_token(admin, admin);
-    if (!token) return fail(token.status());
-    std::printf("initialised %s with admin %s\n", args.data.c_str(), normalize_email(admin).c_str());
-    std::printf("admin API token (shown once; keep it safe): %s\n", token->token.c_str());
+int tree_head_local(Store& store, Clock& clock, bool as_json) {
+  auto head = current_tree_head(*store.log, *store.signer, clock);
+  if (!head) return fail(head.status());
+  if (as_json) {  // the API's JSON: keep it to prove later that the log only grew
+    std::printf("%s\n", json::write(tree_head_json(*head, store.signer->public_key_pem())).c_str());
     return kExitOk;
   }
-  if (args.command == "bundle") return verify_bundle(args);
-  if (args.command == "serve") return serve(args.data, args.options, *fs, clock);
-  if (args.command == "demo") return demo(args.data, args.options, *fs, clock);
-  if (args.command == "token issue") return issue_token(args.data, args.options, *fs, clock);
-  if (!local) {
-    if (api_command_usage(args.command).empty()) return usage_error(fmt::format("unknown command '{}'", args.command));
-    return run_api(args, *fs, clock);
-  }
-  auto store = open_data_dir(*fs, clock, args.data);
-  if (!store) return fail_open(store.status(), args.data);
+  std::printf("tree_size  %llu\nroot_hash  %s\ntimestamp  %s\nsignature  %s\n",
+              static_cast<unsigned long long>(head->tree_size), hash_hex(head->root).c_str(),
+              format_timestamp(head->timestamp).c_str(), to_hex(head->signature).c_str());
+  return kExitOk;
+}
 
-  if (args.command == "verify") {
-    auto report = store->log->verify();
-    if (!report) return fail(report.status());
-    if (!report->ok) {
-      std::printf("FAILED at seq %llu: %s\n", static_cast<unsigned long long>(*report->first_bad_seq),
-                  report->problem.c_str());
-      return kExitRejected;
-    }
-    std::printf("ok: %llu events, root %s\n", static_cast<unsigned long long>(report->tree_size),
-                hash_hex(report->root).c_str());
-    return kExitOk;
-  }
-  if (args.command == "tree-head") {
-    auto head = current_tree_head(*store->log, *store->signer, clock);
-    if (!head) return fail(head.status());
-    if (args.cli.flags.count("json")) {  // the API's JSON: keep it to prove later that the log only grew
-      std::printf("%s\n", json::write(tree_head_json(*head, store->signer->public_key_pem())).c_str());
-      return kExitOk;
-    }
-    std::printf("tree_size  %llu\nroot_hash  %s\ntimestamp  %s\nsignature  %s\n",
-                static_cast<unsigned long long>(head->tree_size), hash_hex(head->root).c_str(),
-                format_timestamp(head->timestamp).c_str(), to_hex(head->signature).c_str());
-    return kExitOk;
-  }
-  // log
-  uint64_t after = 0;
-  size_t limit = 100;
-  try {
-    if (args.options.count("after")) after = std::stoull(args.options["after"]);
-    if (args.options.count("limit")) limit = std::stoul(args.options["limit"]);
-  } catch (const std::exception&) {
-    return usage_error("--after and --limit take whole numbers");
-  }
-  auto events = store->log->read_range(after + 1, limit);
+int log_local(Store& store, uint64_t after, size_t limit) {
+  auto events = store.log->read_range(after + 1, limit);
   if (!events) return fail(events.status());
   for (const Event& e : *events) {
     std::printf("%8llu  %-24s %-28s %s%s\n", static_cast<unsigned long long>(e.seq),
@@ -455,6 +337,158 @@ int run(int argc, char** argv) {
                 format_timestamp(e.occurred_at).c_str(), is_backfilled(e) ? "  (back-filled)" : "");
   }
   return kExitOk;
+}
+
+// The deepest command the line named, for "run 'gaplog finding add --help'".
+std::string chosen_command(const CLI::App& root) {
+  std::string path = "gaplog";
+  for (const CLI::App* app = &root; !app->get_subcommands().empty();) {
+    app = app->get_subcommands().front();
+    path += " " + app->get_name();
+  }
+  return path;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app("gaplog — SOC 2 remediation tracker on a verifiable event log", "gaplog");
+  configure_app(app);
+  GlobalOptions global;
+  app.add_option("--data", global.data, "the data directory (default: $GAPLOG_DATA or ./gaplog-data)")
+      ->envname("GAPLOG_DATA")
+      ->type_name("DIR");
+  app.add_option("--server", global.server, "talk to a running server instead (default: $GAPLOG_SERVER)")
+      ->envname("GAPLOG_SERVER")
+      ->type_name("URL");
+  app.add_option("--token", global.token, "the API token for --server (default: $GAPLOG_TOKEN)")
+      ->envname("GAPLOG_TOKEN")
+      ->type_name("T");
+  CLI::Option* as = app.add_option("--as", global.as, "in embedded mode, act as this user (default: the admin created by init)")
+                        ->type_name("EMAIL");
+  app.add_option("--occurred-at", global.occurred_at,
+                 "back-fill the write: it happened at TIMESTAMP, e.g. 2026-03-02T09:00:00Z (admins)")
+      ->type_name("TIMESTAMP");
+  app.add_flag("--json", global.json, "print the API's JSON exactly");
+
+  auto local = [&](const std::string& name, const std::string& description, const std::string& example) {
+    CLI::App* c = app.add_subcommand(name, description);
+    configure_app(*c);
+    c->footer("example: " + example);
+    return c;
+  };
+  InitOptions init_options;
+  CLI::App* init_command = local("init", "create a data directory (event log, Ed25519 signing key) with its first admin; prints the admin's API token once",
+                                 "gaplog --data ./gaplog-data init --admin ann@example.com --name \"Ann Lee\"");
+  init_command->add_option("--admin", init_options.admin, "the first admin's e-mail")->required()->type_name("EMAIL");
+  init_command->add_option("--name", init_options.name, "the admin's name (default: from the e-mail, maya.chen@… -> Maya Chen)")
+      ->type_name("NAME");
+  std::string demo_admin = "admin@acme.example";
+  CLI::App* demo_command = local("demo", "create a data directory holding a realistic sample program with six months of history; prints the admin's API token once",
+                                 "gaplog --data ./demo-data demo && gaplog --data ./demo-data serve");
+  demo_command->add_option("--admin", demo_admin, "the demo admin's e-mail (default: admin@acme.example)")->type_name("EMAIL");
+  ServeOptions serve_options;
+  CLI::App* serve_command = local("serve", "run the HTTP API and the web UI", "gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080");
+  serve_command->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)")->type_name("HOST:PORT");
+  serve_command->add_option("--max-evidence-bytes", serve_options.max_evidence_bytes, "the largest evidence upload (default 104857600)")
+      ->type_name("N");
+  serve_command->add_option("--web", serve_options.web, "the web UI's built assets (default: `web` next to the binary)")
+      ->type_name("DIR");
+  CLI::App* verify_command = local("verify", "recompute every leaf and the Merkle root; name the first bad seq",
+                                   "gaplog --data ./gaplog-data verify");
+  CLI::App* tree_head_command = local("tree-head", "print the signed tree head; with --json, the JSON to keep for a later 'bundle verify --since'",
+                                      "gaplog --data ./gaplog-data --json tree-head > day-one.json");
+  uint64_t log_after = 0;
+  size_t log_limit = 100;
+  CLI::App* log_command = local("log", "print the events (seq, type, stream, occurred_at)", "gaplog --data ./gaplog-data log --after 100 --limit 20");
+  log_command->add_option("--after", log_after, "events after this seq")->type_name("SEQ");
+  log_command->add_option("--limit", log_limit, "at most N events (default 100)")->type_name("N");
+  CLI::App* bundle = app.add_subcommand("bundle", "audit bundles");
+  configure_app(*bundle);
+  BundleVerifyOptions bundle_options;
+  CLI::App* bundle_verify = bundle->add_subcommand(
+      "verify", "check an audit bundle offline: the signature, every event and leaf, the Merkle root, every evidence file, and readiness.json against the events");
+  configure_app(*bundle_verify);
+  bundle_verify->footer("example: gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json");
+  bundle_verify->add_option("FILE", bundle_options.file, "the bundle")->required();
+  bundle_verify->add_option("--public-key", bundle_options.public_key, "the key you were given")->type_name("PEM");
+  bundle_verify->add_option("--since", bundle_options.since, "an earlier tree head (gaplog --json tree-head)")->type_name("TREE-HEAD.json");
+  ApiCommands api(app);
+  app.footer(kHelpFooter);  // after the commands, which would inherit it
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what(), chosen_command(app));
+  }
+  if (auto code = check_unknown_words(app)) return *code;
+
+  const std::string command = chosen_command(app);
+  const bool remote = !global.server.empty();
+  std::optional<Micros> occurred_at;
+  if (!global.occurred_at.empty()) {
+    auto at = parse_timestamp(global.occurred_at);
+    if (!at) {
+      return usage_error(fmt::format("--occurred-at takes a timestamp such as 2026-03-02T09:00:00Z; got '{}'",
+                                     global.occurred_at),
+                         command);
+    }
+    occurred_at = *at;
+    const bool writes = api.chosen() || init_command->parsed();
+    if (!writes) {
+      return usage_error(fmt::format("--occurred-at back-fills a write, and '{}' writes nothing it could date", command),
+                         command);
+    }
+  }
+  if (remote && as->count() > 0) {
+    return usage_error("--as picks the acting user in embedded mode; against a server the token says who you are",
+                       command);
+  }
+  const bool local_only = init_command->parsed() || demo_command->parsed() || serve_command->parsed();
+  if (remote && local_only) {
+    return usage_error(fmt::format("'{}' works on a data directory (--data), not against --server", command), command);
+  }
+  if (bundle_verify->parsed()) return verify_bundle(bundle_options, global.json);
+
+  auto fs = make_posix_file_system();
+  SystemClock clock;
+  if (init_command->parsed()) return init(global.data, init_options, occurred_at, *fs, clock);
+  if (demo_command->parsed()) return demo(global.data, demo_admin, *fs, clock);
+  if (serve_command->parsed()) return serve(global.data, serve_options, *fs, clock);
+
+  const bool reads_log = verify_command->parsed() || tree_head_command->parsed() || log_command->parsed();
+  if (remote) {
+    auto client = remote_client(global.server, global.token);
+    if (!client) return usage_error(client.status().message(), command);
+    if (verify_command->parsed()) return run_request(**client, ApiRequest{"GET", "/api/v1/audit/verify", {}, ""}, "verify", global);
+    if (tree_head_command->parsed()) {
+      return run_request(**client, ApiRequest{"GET", "/api/v1/audit/tree-head", {}, ""}, "tree-head", global);
+    }
+    if (log_command->parsed()) {
+      return run_request(**client,
+                         ApiRequest{"GET", fmt::format("/api/v1/events?after={}&limit={}", log_after, log_limit), {}, ""},
+                         "log", global);
+    }
+    return api.run(**client, global);
+  }
+  if (reads_log) {
+    auto store = open_data_dir(*fs, clock, global.data);
+    if (!store) return fail_open(store.status(), global.data);
+    if (verify_command->parsed()) return verify_local(*store);
+    if (tree_head_command->parsed()) return tree_head_local(*store, clock, global.json);
+    return log_local(*store, log_after, log_limit);
+  }
+  auto program = Program::open(*fs, clock, global.data);
+  if (!program) return fail_open(program.status(), global.data);
+  std::string actor = global.as;
+  if (actor.empty()) {
+    auto admin = first_admin((*program)->log());
+    if (!admin) return fail(admin.status());
+    actor = *admin;
+  }
+  return api.run(*embedded_client(**program, actor), global);
 }
 
 }  // namespace
