@@ -22,6 +22,11 @@ gaplog_use_node() {
   local bin=$gaplog_node_dir/node_modules/.bin
   if gaplog_node_new_enough "$bin/node"; then
     export PATH="$bin:$PATH"
+    # Node's official build trusts only its own CA list, where Debian's nodejs trusts the
+    # system's: give it the system's too (e.g. a company proxy's CA, for npm ci).
+    if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+      export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+    fi
     return 0
   fi
   echo "node $(node --version 2>/dev/null || echo '(none)') is older than $gaplog_node_major, which the web UI needs," \
