@@ -41,12 +41,14 @@ struct RecordFinding {
   std::string title, description, severity;
   std::vector<std::string> criteria;
   std::string control, source, owner, due_date;  // "" = none / default
+  std::string recommendation = {};                // "" = none
 };
 struct UpdateFinding {
   std::string id;
   std::optional<std::string> title, description, severity;
   std::optional<std::vector<std::string>> criteria;
   std::optional<std::string> control;  // "" clears the control
+  std::optional<std::string> recommendation = {};  // "" clears it
 };
 struct AssignFinding { std::string id, owner; };  // owner "" = unassign
 struct SetFindingDueDate { std::string id, due_date, reason; };  // due_date "" = clear

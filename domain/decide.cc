@@ -192,6 +192,7 @@ class Decider {
     GAPLOG_RETURN_IF_ERROR(require_editor("recording findings"));
     GAPLOG_RETURN_IF_ERROR(check_title(c.title));
     GAPLOG_RETURN_IF_ERROR(check_description(c.description));
+    GAPLOG_RETURN_IF_ERROR(check_text("recommendation", c.recommendation, kMaxLongTextChars, false, true));
     GAPLOG_ASSIGN_OR_RETURN(Severity severity, parse_enum<Severity>(parse_severity, "severity",
                                                                     c.severity, kSeverities));
     GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
@@ -210,20 +211,23 @@ class Decider {
     const std::string id = fmt::format("F-{}", std::max(s_.findings_recorded, ctx_.findings_taken) + 1);
     return one(finding_stream(id), 0,
                FindingRecorded{id, c.title, c.description, severity, c.criteria, c.control, source,
-                               owner, c.due_date},
+                               owner, c.due_date, c.recommendation},
                finding_stream(id));
   }
 
   Result<Decision> operator()(const UpdateFinding& c) {
     GAPLOG_RETURN_IF_ERROR(require_editor("updating findings"));
     GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
-    if (!c.title && !c.description && !c.severity && !c.criteria && !c.control) {
-      return invalid_argument("nothing to update; give title, description, severity, criteria or control");
+    if (!c.title && !c.description && !c.severity && !c.criteria && !c.control && !c.recommendation) {
+      return invalid_argument(
+          "nothing to update; give title, description, recommendation, severity, criteria or control");
     }
     FindingUpdated u{f->id, c.title.value_or(f->title), c.description.value_or(f->description),
-                     f->severity, c.criteria.value_or(f->criteria), c.control.value_or(f->control)};
+                     f->severity, c.criteria.value_or(f->criteria), c.control.value_or(f->control),
+                     c.recommendation.value_or(f->recommendation)};
     GAPLOG_RETURN_IF_ERROR(check_title(u.title));
     GAPLOG_RETURN_IF_ERROR(check_description(u.description));
+    GAPLOG_RETURN_IF_ERROR(check_text("recommendation", u.recommendation, kMaxLongTextChars, false, true));
     if (c.severity) {
       GAPLOG_ASSIGN_OR_RETURN(u.severity, parse_enum<Severity>(parse_severity, "severity",
                                                                *c.severity, kSeverities));

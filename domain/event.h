@@ -105,6 +105,7 @@ struct FindingRecorded {
   FindingSource source;
   std::string owner;     // "" = unassigned
   std::string due_date;  // "" = none, else YYYY-MM-DD
+  std::string recommendation = {};  // "" = none; added later, so older events have none
   bool operator==(const FindingRecorded&) const = default;
 };
 // Complete new values, as ControlUpdated.
@@ -113,6 +114,7 @@ struct FindingUpdated {
   Severity severity;
   std::vector<std::string> criteria;
   std::string control;
+  std::string recommendation = {};  // "" = none
   bool operator==(const FindingUpdated&) const = default;
 };
 struct FindingAssigned {

@@ -242,6 +242,8 @@ void write(PayloadBuilder u, const FindingRecorded& p) {
   b.setSource(to_wire(p.source));
   b.setOwner(to_wire(p.owner));
   b.setDueDate(to_wire(p.due_date));
+  // Only when there is one, so that events without it keep their canonical bytes.
+  if (!p.recommendation.empty()) b.setRecommendation(to_wire(p.recommendation));
 }
 void read(PayloadReader u, FindingRecorded& p) {
   auto r = u.getFindingRecorded();
@@ -254,6 +256,7 @@ void read(PayloadReader u, FindingRecorded& p) {
   from_wire(r.getSource(), p.source);
   from_wire(r.getOwner(), p.owner);
   from_wire(r.getDueDate(), p.due_date);
+  from_wire(r.getRecommendation(), p.recommendation);
 }
 
 void write(PayloadBuilder u, const FindingUpdated& p) {
@@ -264,6 +267,7 @@ void write(PayloadBuilder u, const FindingUpdated& p) {
   b.setSeverity(to_wire(p.severity));
   fill(b.initCriteria(p.criteria.size()), p.criteria);
   b.setControl(to_wire(p.control));
+  if (!p.recommendation.empty()) b.setRecommendation(to_wire(p.recommendation));
 }
 void read(PayloadReader u, FindingUpdated& p) {
   auto r = u.getFindingUpdated();
@@ -273,6 +277,7 @@ void read(PayloadReader u, FindingUpdated& p) {
   from_wire(r.getSeverity(), p.severity);
   from_wire(r.getCriteria(), p.criteria);
   from_wire(r.getControl(), p.control);
+  from_wire(r.getRecommendation(), p.recommendation);
 }
 
 void write(PayloadBuilder u, const FindingAssigned& p) {

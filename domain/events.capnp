@@ -187,6 +187,7 @@ struct FindingRecorded {
   source @6 :FindingSource;
   owner @7 :Text;                 # owner's e-mail; "" = unassigned
   dueDate @8 :Text;               # YYYY-MM-DD; "" = none
+  recommendation @9 :Text;        # what the assessor recommends; "" (unset) = none
 }
 
 # Carries the complete new values (unchanged ones copied).
@@ -197,6 +198,7 @@ struct FindingUpdated {
   severity @3 :Severity;
   criteria @4 :List(Text);
   control @5 :Text;               # "" = none
+  recommendation @6 :Text;        # "" (unset) = none
 }
 
 struct FindingAssigned {

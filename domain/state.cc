@@ -90,6 +90,7 @@ struct Evolver {
     f.source = p.source;
     f.owner = p.owner;
     f.due_date = p.due_date;
+    f.recommendation = p.recommendation;
     f.recorded_on = date_of(e.occurred_at);
     f.version = e.version;
     s.findings_recorded = std::max(s.findings_recorded, id_number(p.finding_id));
@@ -102,6 +103,7 @@ struct Evolver {
     f->severity = p.severity;
     f->criteria = p.criteria;
     f->control = p.control;
+    f->recommendation = p.recommendation;
     f->version = e.version;
   }
   void operator()(const FindingAssigned& p) {

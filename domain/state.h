@@ -53,6 +53,7 @@ struct FindingState {
   FindingStatus status = FindingStatus::kOpen;
   std::vector<std::string> criteria;
   std::string control, owner, due_date;  // "" = none
+  std::string recommendation;            // "" = none
   FindingSource source = FindingSource::kOther;
   std::optional<RiskAcceptanceState> risk_acceptance;
   Date recorded_on;

@@ -90,7 +90,9 @@ class Query {
           std::string value,
           percent_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), true,
                          fmt::format("query parameter '{}'", std::string_view(key).substr(0, 40))));
-      if (q.values_.count(key)) {
+      if (key == "ignore_column") {  // the one parameter that may be repeated
+        q.repeated_[key].push_back(value);
+      } else if (q.values_.count(key)) {
         return invalid_argument(fmt::format("query parameter '{}' is given twice; give it once",
                                             std::string_view(key).substr(0, 40)));
       }
@@ -123,8 +125,15 @@ class Query {
     return v ? *v : std::string();
   }
 
+  // Every value of a parameter that may be repeated (ignore_column), in order.
+  std::vector<std::string> all(std::string_view key) const {
+    auto it = repeated_.find(std::string(key));
+    return it == repeated_.end() ? std::vector<std::string>() : it->second;
+  }
+
  private:
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> values_;                    // the first value of each
+  std::map<std::string, std::vector<std::string>> repeated_;     // ignore_column
 };
 
 Result<uint64_t> parse_count(std::string_view field, std::string_view text, uint64_t min, uint64_t max) {
@@ -383,7 +392,7 @@ void Api::Impl::build_routes() {
   add_write("PATCH", "controls/{}", &Impl::patch_control);
   add_write("POST", "controls/{}/status", &Impl::post_control_status);
   add_write("POST", "findings", &Impl::post_finding);
-  add("POST", "findings/import", {"dry_run"}, &Impl::post_findings_import);
+  add("POST", "findings/import", {"dry_run", "ignore_column"}, &Impl::post_findings_import);
   add("GET", "findings",
       {"limit", "after", "as_of", "as_known_at", "status", "owner", "severity", "criterion", "overdue"},
       &Impl::list_findings);
@@ -882,6 +891,8 @@ ApiResponse Api::Impl::post_finding(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(auto source, r.optional_string("source"));
     GAPLOG_ASSIGN_OR_RETURN(auto owner, r.nullable_string("owner"));
     GAPLOG_ASSIGN_OR_RETURN(auto due, r.nullable_string("due_date"));
+    GAPLOG_ASSIGN_OR_RETURN(auto recommendation, r.nullable_string("recommendation"));
+    f.recommendation = recommendation.value.value_or("");
     f.description = description.value_or("");
     f.control = control.value.value_or("");
     f.source = source.value_or("");
@@ -910,33 +921,21 @@ ApiResponse Api::Impl::post_findings_import(Call& call) {
   if (!records) return error_response(records.status());
   if (records->empty()) return error_response(invalid_argument("the file is empty; the first line names the columns"));
 
-  // The header: known column names in any order and case ("due date" and "due_date" alike).
-  const std::vector<std::string> known{"title", "description", "severity", "criteria", "control", "source", "owner", "due_date"};
-  std::map<std::string, size_t> column;
+  // The header: known columns and their aliases in any order and case, every problem at once.
   const CsvRecord& header = records->front();
-  for (size_t i = 0; i < header.fields.size(); ++i) {
-    std::string name;
-    for (char c : header.fields[i]) name.push_back(c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    while (!name.empty() && name.back() == '_') name.pop_back();
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return error_response(invalid_argument(fmt::format(
-          "line {}: unknown column {}; the columns are title, description, severity, criteria, control, source, "
-          "owner, due date",
-          header.line, quoted_excerpt(header.fields[i]))));
-    }
-    if (!column.emplace(name, i).second) {
-      return error_response(invalid_argument(fmt::format("line {}: column {} appears twice", header.line, name)));
-    }
-  }
-  for (const char* required : {"title", "severity", "criteria"}) {
-    if (!column.count(required)) {
-      return error_response(invalid_argument(fmt::format("line {}: the column {} is missing", header.line, required)));
-    }
-  }
+  auto matched = match_import_header(header, call.query.all("ignore_column"));
+  if (!matched) return error_response(matched.status());
+  const std::map<std::string, size_t>& column = *matched;
 
   std::vector<Command> commands;
   std::vector<size_t> lines;
+  Value rows = Value::array();  // per finding: its line, the sheet's reference, title, severity; then its id
   Value problems = Value::array();
+  // "High", "Document Review": a sheet's spelling of an enum value, in the spec's.
+  auto import_enum = [](std::string v) {
+    for (char& c : v) c = c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v;
+  };
   auto field = [&](const CsvRecord& rec, const std::string& name) -> std::string {
     auto it = column.find(name);
     if (it == column.end() || it->second >= rec.fields.size()) return "";
@@ -955,16 +954,23 @@ ApiResponse Api::Impl::post_findings_import(Call& call) {
     RecordFinding f;
     f.title = field(rec, "title");
     f.description = field(rec, "description");
-    f.severity = field(rec, "severity");
+    f.recommendation = field(rec, "recommendation");
+    f.severity = import_enum(field(rec, "severity"));
     std::string criteria = field(rec, "criteria");
     std::replace(criteria.begin(), criteria.end(), ',', ' ');
     std::replace(criteria.begin(), criteria.end(), ';', ' ');
     std::istringstream words(criteria);
     for (std::string c; words >> c;) f.criteria.push_back(c);
     f.control = field(rec, "control");
-    f.source = field(rec, "source");
+    f.source = import_enum(field(rec, "source"));
     f.owner = field(rec, "owner");
     f.due_date = field(rec, "due_date");
+    const std::string reference = field(rec, "reference");
+    rows.push(Value::object()
+                  .set("line", Value::integer(static_cast<int64_t>(rec.line)))
+                  .set("reference", reference.empty() ? Value::null() : Value::string(reference))
+                  .set("title", Value::string(f.title))
+                  .set("severity", Value::string(f.severity)));
     commands.push_back(std::move(f));
     lines.push_back(rec.line);
   }
@@ -995,10 +1001,14 @@ ApiResponse Api::Impl::post_findings_import(Call& call) {
   if (!outcome) return error_response(outcome.status());
   Value ids = Value::array();
   for (const Event& e : outcome->events) {
-    if (auto* f = std::get_if<FindingRecorded>(&e.payload)) ids.push(Value::string(f->finding_id));
+    if (auto* f = std::get_if<FindingRecorded>(&e.payload)) {
+      if (ids.items().size() < rows.items().size()) rows.items()[ids.items().size()].set("id", Value::string(f->finding_id));
+      ids.push(Value::string(f->finding_id));
+    }
   }
   Value body = Value::object().set("dry_run", Value::boolean(dry_run)).set("count", Value::integer(static_cast<int64_t>(ids.items().size())));
   body.set("ids", std::move(ids));
+  body.set("findings", std::move(rows));
   if (!dry_run && !outcome->events.empty()) body.set("seq", Value::integer(static_cast<int64_t>(outcome->events.back().seq)));
   return json_response(dry_run ? 200 : 201, body);
 }
@@ -1079,6 +1089,8 @@ ApiResponse Api::Impl::patch_finding(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(f.criteria, r.optional_string_list("criteria"));
     GAPLOG_ASSIGN_OR_RETURN(auto control, r.nullable_string("control"));
     if (control.present) f.control = control.value.value_or("");
+    GAPLOG_ASSIGN_OR_RETURN(auto recommendation, r.nullable_string("recommendation"));
+    if (recommendation.present) f.recommendation = recommendation.value.value_or("");
     return Command(std::move(f));
   });
 }

@@ -61,6 +61,7 @@ Value finding_json(const ProgramState& s, const FindingState& f, Date d) {
       .set("id", str(f.id))
       .set("title", str(f.title))
       .set("description", str(f.description))
+      .set("recommendation", string_or_null(f.recommendation))
       .set("severity", str(name(f.severity)))
       .set("status", str(name(f.status)))
       .set("criteria", string_list(f.criteria))
@@ -279,7 +280,8 @@ Value payload_json(const Payload& payload) {
                 .set("control", string_or_null(p.control))
                 .set("source", str(name(p.source)))
                 .set("owner", string_or_null(p.owner))
-                .set("due_date", string_or_null(p.due_date));
+                .set("due_date", string_or_null(p.due_date))
+                .set("recommendation", string_or_null(p.recommendation));
           },
           [](const FindingUpdated& p) {
             return Value::object()
@@ -288,7 +290,8 @@ Value payload_json(const Payload& payload) {
                 .set("description", str(p.description))
                 .set("severity", str(name(p.severity)))
                 .set("criteria", string_list(p.criteria))
-                .set("control", string_or_null(p.control));
+                .set("control", string_or_null(p.control))
+                .set("recommendation", string_or_null(p.recommendation));
           },
           [](const FindingAssigned& p) {
             return Value::object()

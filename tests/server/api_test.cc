@@ -498,6 +498,61 @@ TEST_F(ApiRoundTrip, EventsPageWithFiltersAndLeafHashes) {
   EXPECT_EQ(by_actor["events"].items().size(), 1u);
 }
 
+// Issue 16: a consultant's sheet as it comes, its own column names, capitalised severities, a
+// column of notes to skip and a recommendation kept with each finding.
+TEST_F(ApiRoundTrip, ImportTakesAConsultantsSheetWithAliasesIgnoredColumnsAndRecommendations) {
+  const HeaderList csv{{"Content-Type", "text/csv"}};
+  Reply unknown = call(kEditor, "POST", "/api/v1/findings/import", "Title,Severity,Criteria,Notes,Colour\nA,low,CC1.1,x,y\n", csv);
+  EXPECT_EQ(unknown.status, 400);
+  const std::string message = unknown.error_message();
+  EXPECT_NE(message.find("'Notes'"), std::string::npos) << "every unknown column at once: " << message;
+  EXPECT_NE(message.find("'Colour'"), std::string::npos) << message;
+
+  const std::string sheet =
+      "Gap ID,Finding,TSC,Risk,Recommendation,NOTES\n"
+      "GAP-01,No MFA on the VPN,\"CC6.1, CC6.6\",High,Enforce MFA on every VPN login,ask Bob\n"
+      "GAP-02,Backups never restored,A1.2,Medium,,\n";
+  const uint64_t size = tree_size();
+  Reply dry = call(kEditor, "POST", "/api/v1/findings/import?dry_run=true&ignore_column=Notes", sheet, csv);
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(tree_size(), size);
+  ASSERT_EQ(dry["findings"].items().size(), 2u) << dry.body;
+  const json::Value& first = dry["findings"].items()[0];
+  EXPECT_EQ(str(*first.find("title")), "No MFA on the VPN");
+  EXPECT_EQ(str(*first.find("reference")), "GAP-01");
+  EXPECT_EQ(str(*first.find("id")), "F-1");
+  EXPECT_EQ(num(*first.find("line")), 2);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import?ignore_column=Nope", sheet, csv).status, 400);
+
+  Reply done = call(kEditor, "POST", "/api/v1/findings/import?ignore_column=notes&ignore_column=Gap%20ID", sheet, csv);
+  ASSERT_EQ(done.status, 201) << done.body;
+  Reply f1 = call(kAuditor, "GET", "/api/v1/findings/F-1");
+  EXPECT_EQ(str(f1["severity"]), "high");
+  EXPECT_EQ(str(f1["recommendation"]), "Enforce MFA on every VPN login");
+  EXPECT_EQ(f1["criteria"].items().size(), 2u);
+  EXPECT_TRUE(call(kAuditor, "GET", "/api/v1/findings/F-2")["recommendation"].is_null());
+  Reply history = call(kAuditor, "GET", "/api/v1/events?type=finding_recorded");
+  EXPECT_EQ(str(*history["events"].items()[0].find("data")->find("recommendation")), "Enforce MFA on every VPN login");
+}
+
+TEST_F(ApiRoundTrip, AFindingKeepsItsRecommendation) {
+  Reply created = call(kEditor, "POST", "/api/v1/findings",
+                       R"({"title":"No DR plan","severity":"medium","criteria":["A1.3"],"recommendation":"Write one"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(str(created["recommendation"]), "Write one");
+  const std::string id = str(created["id"]);
+  Reply patched = call(kEditor, "PATCH", "/api/v1/findings/" + id, R"({"recommendation":"Write and test one"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(str(patched["recommendation"]), "Write and test one");
+  EXPECT_EQ(str(patched["title"]), "No DR plan");
+  Reply cleared = call(kEditor, "PATCH", "/api/v1/findings/" + id, R"({"recommendation":null})");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_TRUE(cleared["recommendation"].is_null());
+  const std::string too_long = R"({"title":"t","severity":"low","criteria":["CC1.1"],"recommendation":")" +
+                               std::string(10'001, 'x') + "\"}";
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings", too_long).status, 400);
+}
+
 TEST_F(ApiRoundTrip, ImportRecordsEveryRowAtomicallyOrNothingWithEveryBadRowNamed) {
   const std::string good =
       "\xEF\xBB\xBFTitle,Description,Severity,Criteria,Control,Source,Owner,Due Date\n"

@@ -46,5 +46,44 @@ TEST(Csv, RefusesMalformedQuotingAndNamesTheLine) {
   EXPECT_NE(after.status().message().find("after a closing quote"), std::string::npos);
 }
 
+// Issue 16: a consultant's own column names, in any letter case, and every problem of the header
+// named at once instead of one per attempt.
+TEST(ImportHeader, MatchesAliasesInAnyLetterCase) {
+  CsvRecord header{1, {"Gap ID", "Finding", "TSC", "RISK", "Recommendation", "Target Date", "Assignee"}};
+  auto columns = match_import_header(header, {});
+  ASSERT_TRUE(columns.is_ok()) << columns.status().to_string();
+  EXPECT_EQ(*columns, (std::map<std::string, size_t>{{"reference", 0}, {"title", 1}, {"criteria", 2}, {"severity", 3},
+                                                     {"recommendation", 4}, {"due_date", 5}, {"owner", 6}}));
+}
+
+TEST(ImportHeader, NamesEveryUnknownColumnAtOnce) {
+  auto columns = match_import_header(CsvRecord{1, {"Title", "Notes", "Severity", "Criteria", "Colour"}}, {});
+  ASSERT_FALSE(columns.is_ok());
+  const std::string& m = columns.status().message();
+  EXPECT_NE(m.find("'Notes'"), std::string::npos) << m;
+  EXPECT_NE(m.find("'Colour'"), std::string::npos) << m;
+  EXPECT_NE(m.find("--ignore-column"), std::string::npos) << m;
+}
+
+TEST(ImportHeader, SkipsIgnoredColumnsAndRefusesIgnoringAnAbsentOne) {
+  CsvRecord header{1, {"Title", "Notes", "Severity", "Criteria"}};
+  auto columns = match_import_header(header, {"NOTES"});
+  ASSERT_TRUE(columns.is_ok()) << columns.status().to_string();
+  EXPECT_EQ(columns->count("title"), 1u);
+  EXPECT_EQ(columns->size(), 3u);
+  auto absent = match_import_header(header, {"Notes", "Comments"});
+  ASSERT_FALSE(absent.is_ok());
+  EXPECT_NE(absent.status().message().find("'Comments'"), std::string::npos) << absent.status().message();
+}
+
+TEST(ImportHeader, ReportsRepeatedAndMissingColumnsTogether) {
+  auto columns = match_import_header(CsvRecord{1, {"Title", "Finding", "Risk", "Colour"}}, {});
+  ASSERT_FALSE(columns.is_ok());
+  const std::string& m = columns.status().message();
+  EXPECT_NE(m.find("'Colour'"), std::string::npos) << m;
+  EXPECT_NE(m.find("twice"), std::string::npos) << m;
+  EXPECT_NE(m.find("criteria"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace gaplog
