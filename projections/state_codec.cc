@@ -74,6 +74,7 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.str(f.control);
     w.str(f.owner);
     w.str(f.due_date);
+    w.str(f.recommendation);
     w.pod(f.source);
     w.flag(f.risk_acceptance.has_value());
     if (f.risk_acceptance) {
@@ -144,6 +145,7 @@ Status read_state(ByteReader& r, ProgramState& s) {
     GAPLOG_RETURN_IF_ERROR(r.str(f.control));
     GAPLOG_RETURN_IF_ERROR(r.str(f.owner));
     GAPLOG_RETURN_IF_ERROR(r.str(f.due_date));
+    GAPLOG_RETURN_IF_ERROR(r.str(f.recommendation));
     GAPLOG_RETURN_IF_ERROR(r.pod(f.source));
     bool accepted = false;
     GAPLOG_RETURN_IF_ERROR(r.flag(accepted));
