@@ -974,8 +974,16 @@ ApiResponse Api::Impl::post_findings_import(Call& call) {
     commands.push_back(std::move(f));
     lines.push_back(rec.line);
   }
+  // X-Occurred-At back-fills every finding of the file; an Idempotency-Key makes a retry safe.
+  auto options = command_options(call.request);
+  if (!options) return error_response(options.status());
+  if (options->if_match) {
+    return error_response(invalid_argument("If-Match names one entity's version; an import creates findings, "
+                                           "so send it without If-Match"));
+  }
   std::vector<std::pair<size_t, Status>> refusals;
-  auto outcome = service_.execute_batch(call.actor, commands, dry_run || problems.items().size() > 0, &refusals);
+  auto outcome = service_.execute_batch(call.actor, commands, dry_run || problems.items().size() > 0, &refusals,
+                                        *options);
   for (const auto& [index, status] : refusals) {
     problems.push(Value::object().set("line", Value::integer(static_cast<int64_t>(lines[index])))
                       .set("message", Value::string(status.message())));

@@ -581,6 +581,7 @@ class EventLogImpl final : public EventLog {
     uint32_t next_version = std::max<uint32_t>(from_version, 1);
     for (it->Seek(keys::stream(stream, next_version));
          it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      GAPLOG_RETURN_IF_ERROR(check_stream_entry(view(it->key()), view(it->value()), prefix.size()));
       const uint64_t seq = keys::get_be64(view(it->value()));
       if (seq > last) break;  // committed by a batch readers may not see yet
       seqs.push_back(seq);
@@ -985,6 +986,15 @@ class EventLogImpl final : public EventLog {
     return h;
   }
 
+  // A stream index entry is the stream's prefix, a 4-byte version, and an 8-byte seq as value;
+  // anything else (a tampered index database) is corruption, never read past its end.
+  static Status check_stream_entry(std::string_view key, std::string_view value, size_t prefix_size) {
+    if (key.size() != prefix_size + 4 || value.size() != 8) {
+      return corruption("a stream index entry is damaged; reopen the log to rebuild the index, and run verify");
+    }
+    return Status::ok();
+  }
+
   // (version, seq) of the last event of `stream` with seq ≤ bound.
   Result<std::optional<std::pair<uint32_t, uint64_t>>> last_in_stream(std::string_view stream,
                                                                      uint64_t bound) const {
@@ -996,6 +1006,7 @@ class EventLogImpl final : public EventLog {
     std::unique_ptr<rocksdb::Iterator> it(index_db_->NewIterator(rocksdb::ReadOptions()));
     for (it->SeekForPrev(keys::stream(stream, UINT32_MAX));
          it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+      GAPLOG_RETURN_IF_ERROR(check_stream_entry(view(it->key()), view(it->value()), prefix.size()));
       const uint64_t seq = keys::get_be64(view(it->value()));
       if (seq <= bound) {
         return std::optional(std::pair(keys::get_be32(view(it->key()).substr(prefix.size())), seq));

@@ -599,6 +599,35 @@ TEST_F(ApiRoundTrip, ImportRecordsEveryRowAtomicallyOrNothingWithEveryBadRowName
   EXPECT_EQ(tree_size(), before);
 }
 
+TEST_F(ApiRoundTrip, ImportHonoursOccurredAtAndIdempotencyKey) {
+  // A past assessment imported as it happened: every finding dated by X-Occurred-At, so later
+  // back-filled actions on them are accepted (they used to be dated today and then refused).
+  clock_.advance(30 * kMicrosPerDay);
+  const std::string file = "title,severity,criteria\nOld gap one,low,CC1.1\nOld gap two,high,CC6.1\n";
+  const HeaderList headers{{"Content-Type", "text/csv"},
+                           {"X-Occurred-At", "2026-01-10T09:00:00Z"},
+                           {"Idempotency-Key", "import-2026-01-10"}};
+  Reply done = call(kAdmin, "POST", "/api/v1/findings/import", file, headers);
+  ASSERT_EQ(done.status, 201) << done.body;
+  for (const char* id : {"F-1", "F-2"}) {
+    EXPECT_EQ(str(call(kAuditor, "GET", std::string("/api/v1/findings/") + id)["recorded_on"]), "2026-01-10") << id;
+  }
+  Reply events = call(kAuditor, "GET", "/api/v1/events?type=finding_recorded");
+  for (const auto& e : events["events"].items()) EXPECT_EQ(str(*e.find("occurred_at")), "2026-01-10T09:00:00Z");
+  Reply later = call(kAdmin, "POST", "/api/v1/findings/F-1/status", R"({"status":"in_progress"})",
+                     {{"X-Occurred-At", "2026-01-12T00:00:00Z"}});
+  EXPECT_EQ(later.status, 200) << later.body;
+  // The same file again with the same key: the first answer, nothing appended.
+  const uint64_t size = tree_size();
+  Reply again = call(kAdmin, "POST", "/api/v1/findings/import", file, headers);
+  EXPECT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(tree_size(), size);
+  // A non-admin may not back-fill an import either.
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", file,
+                 {{"Content-Type", "text/csv"}, {"X-Occurred-At", "2026-01-10T09:00:00Z"}}).status, 403);
+  EXPECT_EQ(tree_size(), size);
+}
+
 TEST_F(ApiRoundTrip, RestartLoadsTheCheckpointAndAnswersTheSame) {
   record_finding();
   const std::string before = call(kAuditor, "GET", "/api/v1/readiness").body;

@@ -215,6 +215,26 @@ TEST_F(StreamIndexTest, AnIndexAheadOfTheLogIsRebuilt) {
   EXPECT_EQ(next.version, 11u);
 }
 
+TEST_F(StreamIndexTest, ADamagedIndexEntryIsCorruptionNotAnOutOfBoundsRead) {
+  append_spread(50, 5);
+  // A tampered index database: a short value, and a key with bytes after its version. Reading
+  // them used to take 8 bytes from a shorter value (an out-of-bounds read under ASan).
+  edit_index([&](rocksdb::DB& db) {
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-1", 3), "abc").ok());
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-2", 4) + "xy", keys::seq_value(17)).ok());
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-3", 10), "abc").ok());  // its last
+  });
+  reopen();
+  for (const char* stream : {"finding/F-1", "finding/F-2"}) {
+    auto read = log_->read_stream(stream, 1);
+    ASSERT_FALSE(read.is_ok()) << stream;
+    EXPECT_EQ(read.status().code(), Code::kCorruption) << read.status().to_string();
+  }
+  auto version = log_->stream_version("finding/F-3");
+  ASSERT_FALSE(version.is_ok());
+  EXPECT_EQ(version.status().code(), Code::kCorruption);
+}
+
 TEST_F(StreamIndexTest, OpensALogOfThePreviousFormatAndMovesItsIndex) {
   append_spread(80, 7);
   auto root = log_->root(log_->last_seq());
