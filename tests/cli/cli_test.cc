@@ -92,6 +92,136 @@ TEST_F(Cli, EmbeddedCommandsWorkAndSayWhatWentWrong) {
   EXPECT_EQ(run("finding --help").status, 0);
 }
 
+// Issue 16: a mistyped command or option used to be ignored (`export bundle x.tar --asof D` wrote
+// today's bundle and exited 0); now it is a usage error naming the word and the closest spelling.
+TEST_F(Cli, UnknownCommandsAndOptionsAreUsageErrorsWithTheClosestSpelling) {
+  const std::string tar = dir_.sub("x.tar");
+  Outcome asof = run("export bundle " + tar + " --asof 2026-11-06");
+  EXPECT_EQ(asof.status, 2);
+  EXPECT_NE(asof.err.find("'--asof'"), std::string::npos) << asof.err;
+  EXPECT_NE(asof.err.find("did you mean '--as-of'"), std::string::npos) << asof.err;
+  EXPECT_NE(std::system(("test -e " + tar).c_str()), 0) << "nothing is written on a usage error";
+  Outcome as_off = run("readiness --as-off 2026-01-01");
+  EXPECT_EQ(as_off.status, 2);
+  EXPECT_EQ(as_off.out, "");
+  EXPECT_NE(as_off.err.find("did you mean '--as-of'"), std::string::npos) << as_off.err;
+  Outcome command = run("readines");
+  EXPECT_EQ(command.status, 2);
+  EXPECT_NE(command.err.find("did you mean 'readiness'"), std::string::npos) << command.err;
+  Outcome sub = run("finding lst");
+  EXPECT_EQ(sub.status, 2);
+  EXPECT_NE(sub.err.find("did you mean 'list'"), std::string::npos) << sub.err;
+  Outcome missing_value = run("readiness --as-of");
+  EXPECT_EQ(missing_value.status, 2);
+  EXPECT_NE(missing_value.err.find("--as-of"), std::string::npos) << missing_value.err;
+  Outcome missing_option = run("finding add --title x --criteria CC1.1");
+  EXPECT_EQ(missing_option.status, 2);
+  EXPECT_NE(missing_option.err.find("--severity"), std::string::npos) << missing_option.err;
+  Outcome operand = run("scope show extra");
+  EXPECT_EQ(operand.status, 2);
+  EXPECT_NE(operand.err.find("'extra'"), std::string::npos) << operand.err;
+  // A subcommand's name is an operand once a command was chosen: the comment is "show".
+  ASSERT_EQ(run("finding add --title Gap --severity low --criteria CC1.1").status, 0);
+  EXPECT_EQ(run("finding comment F-1 show").status, 0);
+}
+
+TEST_F(Cli, ListsAndEnumValuesTakeTheSpellingsPeopleType) {
+  Outcome control = run("--json control add AC-01 --title MFA --criteria 'CC6.1, CC6.6'");
+  ASSERT_EQ(control.status, 0) << control.err;
+  EXPECT_EQ(json::parse(control.out)->find("criteria")->items().size(), 2u) << control.out;
+  Outcome finding = run("--json finding add --title Gap --severity High --criteria 'CC6.1, CC6.2' --source 'Document Review'");
+  ASSERT_EQ(finding.status, 0) << finding.err;
+  auto f = json::parse(finding.out);
+  EXPECT_EQ(f->find("severity")->as_string(), "high");
+  EXPECT_EQ(f->find("source")->as_string(), "document_review");
+  EXPECT_EQ(f->find("criteria")->items().size(), 2u);
+  EXPECT_EQ(run("finding status F-1 In-Progress").status, 0);
+  EXPECT_EQ(run("finding list --status IN_PROGRESS --severity HIGH").status, 0);
+  EXPECT_EQ(run("user add ed@example.com --name Ed --role Editor").status, 0);
+  Outcome scope = run("--json scope set Security 'Availability, Confidentiality'");
+  ASSERT_EQ(scope.status, 0) << scope.err;
+  EXPECT_EQ(json::parse(scope.out)->find("categories")->items().size(), 3u) << scope.out;
+}
+
+TEST_F(Cli, OccurredAtBackFillsAWrite) {
+  SystemClock clock;
+  const std::string day = format_date(Date{date_of(clock.now()).days - 10});
+  Outcome added = run("--json --occurred-at " + day + "T09:00:00Z finding add --title Old --severity low --criteria CC1.1");
+  ASSERT_EQ(added.status, 0) << added.err;
+  EXPECT_EQ(json::parse(added.out)->find("recorded_on")->as_string(), day) << added.out;
+  Outcome log = run("log");
+  EXPECT_NE(log.out.find("(back-filled)"), std::string::npos) << log.out;
+  EXPECT_EQ(run("--occurred-at " + day + "T09:00:00Z readiness").status, 2) << "a read has nothing to back-fill";
+  EXPECT_EQ(run("--occurred-at yesterday finding comment F-1 x").status, 2);
+  ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
+  Outcome editor = run("--as ed@example.com --occurred-at " + day + "T10:00:00Z finding comment F-1 late");
+  EXPECT_EQ(editor.status, 1) << "only admins back-fill";
+}
+
+TEST_F(Cli, EveryApiCommandWorksAgainstAServer) {
+  ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
+  testing::ChildProcess server = testing::start_child(
+      {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  const std::string remote = "--server " + std::string(m[1]) + " --token " + token_ + " ";
+  SystemClock clock;
+  const std::string day = format_date(Date{date_of(clock.now()).days - 3});
+  const std::vector<std::pair<std::string, std::string>> steps = {
+      {"token issue --for ed@example.com", "gaplog_"},
+      {"program name 'Acme SOC 2'", "Acme SOC 2"},
+      {"program show", "Acme SOC 2"},
+      {"--occurred-at " + day + "T08:00:00Z finding add --title Remote --severity Medium --criteria 'CC1.1, CC1.2'", day},
+      {"verify", "ok"},
+      {"tree-head", "root_hash"},
+      {"log", "(back-filled)"},
+  };
+  for (const auto& [args, expect] : steps) {
+    Outcome r = gaplog(remote + args, dir_.path());
+    EXPECT_EQ(r.status, 0) << args << "\n" << r.err;
+    EXPECT_NE(r.out.find(expect), std::string::npos) << args << " printed:\n" << r.out;
+    EXPECT_EQ(r.err.find("gaplog-data"), std::string::npos) << args << ": " << r.err;
+  }
+  EXPECT_EQ(gaplog(remote + "--as ed@example.com readiness", dir_.path()).status, 2) << "--as is for embedded mode";
+  EXPECT_EQ(gaplog(remote + "init --admin x@example.com", dir_.path()).status, 2);
+  testing::stop_child(server, SIGTERM);
+}
+
+TEST_F(Cli, ImportsAConsultantsSheet) {
+  const std::string sheet = dir_.sub("sheet.csv");
+  {
+    std::ofstream(sheet) << "Gap ID,Finding,TSC,Risk,Recommendation,Notes,Colour\n"
+                            "GAP-01,No MFA on the VPN,\"CC6.1, CC6.6\",High,Enforce MFA on the VPN,ask Bob,red\n"
+                            "GAP-02,Backups never restored,A1.2,Medium,,,\n";
+  }
+  Outcome unknown = run("import findings " + sheet);
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.err.find("'Notes'"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("'Colour'"), std::string::npos) << "every unknown column at once: " << unknown.err;
+  Outcome dry = run("import findings " + sheet + " --dry-run --ignore-column Notes --ignore-column colour");
+  ASSERT_EQ(dry.status, 0) << dry.err;
+  EXPECT_NE(dry.out.find("No MFA on the VPN"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("GAP-01"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("F-2"), std::string::npos) << dry.out;
+  EXPECT_EQ(run("finding show F-1").status, 1) << "a dry run writes nothing";
+  ASSERT_EQ(run("import findings " + sheet + " --ignore-column Notes --ignore-column colour").status, 0);
+  Outcome f1 = run("finding show F-1");
+  EXPECT_NE(f1.out.find("Enforce MFA on the VPN"), std::string::npos) << f1.out;
+  EXPECT_NE(f1.out.find("high"), std::string::npos) << f1.out;
+}
+
+TEST_F(Cli, NamesTheProgramAndTheAdmin) {
+  const std::string data = dir_.sub("maya");
+  ASSERT_EQ(gaplog("--data " + data + " init --admin maya.chen@acme.example", dir_.path()).status, 0);
+  Outcome maya = gaplog("--data " + data + " user show maya.chen@acme.example", dir_.path());
+  EXPECT_NE(maya.out.find("Maya Chen"), std::string::npos) << maya.out;
+  Outcome named = gaplog("--data " + data + " program name 'Acme SOC 2'", dir_.path());
+  ASSERT_EQ(named.status, 0) << named.err;
+  EXPECT_NE(gaplog("--data " + data + " program show", dir_.path()).out.find("Acme SOC 2"), std::string::npos);
+  ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
+  EXPECT_EQ(run("--as ed@example.com program name Mine").status, 1) << "admins name the program";
+}
+
 TEST_F(Cli, EveryCommandRunsInEmbeddedMode) {
   const std::string file = dir_.sub("evidence.txt");
   FILE* f = std::fopen(file.c_str(), "w");
