@@ -191,6 +191,50 @@ ApiResponse json_response(int status, const Value& body) {
 
 std::string etag(uint32_t version) { return fmt::format("\"{}\"", version); }
 
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// Every answer of the Api is about the program as it is now (or as the request's dates ask),
+// for one user: no cache, shared or private, may keep it (SPEC §6).
+ApiResponse no_store(ApiResponse response) {
+  if (!response.header("Cache-Control")) response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+// HEAD is answered wherever GET is, as GET is; the transport sends the head without the body.
+bool method_matches(std::string_view route_method, std::string_view method) {
+  return route_method == method || (route_method == "GET" && method == "HEAD");
+}
+
+// The ids a list is sorted and paged by, for its `after` cursor.
+enum class ListId { kFinding, kEvidence, kControl, kUser };
+
+// A list's `after` cursor must be an id of the list's shape ("" starts from the beginning): a
+// typo or a cursor from another list is an error, not silently the first page.
+Status check_after(ListId list, std::string_view after) {
+  if (after.empty()) return Status::ok();
+  Status checked;
+  switch (list) {
+    case ListId::kFinding:
+      return check_numbered_id("after", after, "F");
+    case ListId::kEvidence:
+      return check_numbered_id("after", after, "E");
+    case ListId::kControl:
+      checked = check_control_id(after);
+      break;
+    case ListId::kUser:
+      checked = check_email("after", after);
+      break;
+  }
+  if (checked.is_ok()) return checked;
+  return invalid_argument(fmt::format("after must be the id of the last item of the previous page "
+                                      "(its next_after): {}",
+                                      checked.message()));
+}
+
 // RFC 8187 encoding of a file name for Content-Disposition's filename* parameter.
 std::string rfc8187(std::string_view s) {
   std::string out = "UTF-8''";
@@ -457,8 +501,9 @@ Result<std::pair<const Api::Impl::Route*, Call>> Api::Impl::route(const ApiReque
       }
     }
     if (!match) continue;
-    if (r.method != request.method) {
+    if (!method_matches(r.method, request.method)) {
       allowed.push_back(r.method);
+      if (r.method == "GET") allowed.push_back("HEAD");
       continue;
     }
     GAPLOG_RETURN_IF_ERROR(q.check_known(r.query));
@@ -492,6 +537,15 @@ Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* rol
     }
     *role = **found;
     return email;
+  }
+  const size_t authorizations = static_cast<size_t>(std::count_if(
+      request.headers.begin(), request.headers.end(),
+      [](const auto& h) { return equals_ignoring_ascii_case(h.first, "Authorization"); }));
+  if (authorizations > 1) {
+    // Which one would count is up to each server and proxy on the way: refuse rather than guess.
+    return invalid_argument(fmt::format(
+        "the request has {} Authorization headers; send exactly one: 'Authorization: Bearer <token>'",
+        authorizations));
   }
   auto header = request.header("Authorization");
   if (!header) {
@@ -691,12 +745,13 @@ ApiResponse page_response(const Result<Page<Item>>& p, Fn item_json) {
                                 .set("next_after", p->next_after ? Value::string(*p->next_after) : Value::null()));
 }
 
-Result<PageRequest> page_params(const Call& call) {
+Result<PageRequest> page_params(const Call& call, ListId list) {
   PageRequest page;
   if (const std::string* l = call.query.find("limit")) {
     GAPLOG_ASSIGN_OR_RETURN(page.limit, parse_count("limit", *l, 1, kMaxPageSize));
   }
   page.after = call.query.get("after");
+  GAPLOG_RETURN_IF_ERROR(check_after(list, page.after));
   return page;
 }
 
@@ -755,7 +810,7 @@ ApiResponse Api::Impl::post_user(Call& call) {
 }
 
 ApiResponse Api::Impl::list_users(Call& call) {
-  auto page = page_params(call);
+  auto page = page_params(call, ListId::kUser);
   if (!page) return error_response(page.status());
   page->after = normalize_email(page->after);
   return with_state(call, [&](const ProgramState& s, Date) {
@@ -840,7 +895,7 @@ ApiResponse Api::Impl::post_control(Call& call) {
 }
 
 ApiResponse Api::Impl::list_controls(Call& call) {
-  auto page = page_params(call);
+  auto page = page_params(call, ListId::kControl);
   if (!page) return error_response(page.status());
   return with_state(call, [&](const ProgramState& s, Date) {
     return page_response(gaplog::list_controls(s, *page), [&](const ControlState& c) { return control_json(s, c); });
@@ -1022,7 +1077,7 @@ ApiResponse Api::Impl::post_findings_import(Call& call) {
 }
 
 ApiResponse Api::Impl::list_findings(Call& call) {
-  auto page = page_params(call);
+  auto page = page_params(call, ListId::kFinding);
   if (!page) return error_response(page.status());
   FindingFilter filter;
   if (const std::string* v = call.query.find("status")) {
@@ -1148,7 +1203,7 @@ ApiResponse Api::Impl::post_finding_comment(Call& call) {
 // ---- evidence ----
 
 ApiResponse Api::Impl::list_evidence(Call& call) {
-  auto page = page_params(call);
+  auto page = page_params(call, ListId::kEvidence);
   if (!page) return error_response(page.status());
   return with_state(call, [&](const ProgramState& s, Date d) {
     return page_response(gaplog::list_evidence(s, *page), [&](const EvidenceState& e) { return evidence_json(e, d); });
@@ -1232,13 +1287,13 @@ class Api::Impl::EvidenceUpload final : public UploadSink {
     command_.size = blob->size;
     auto outcome = api_.service_.execute(actor_, command_, options_);
     if (!outcome) return fail(outcome.status());
-    ApiResponse r = api_.written(*outcome, 201);
+    ApiResponse r = no_store(api_.written(*outcome, 201));
     r.user = actor_;
     return r;
   }
 
   ApiResponse fail(const Status& status) override {
-    ApiResponse r = error_response(status);
+    ApiResponse r = no_store(error_response(status));
     r.user = actor_;
     return r;
   }
@@ -1594,7 +1649,7 @@ ApiResponse Api::Impl::upload_in_memory(const ApiRequest& request, const std::st
 ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acting_as) {
   const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (path == "/healthz") {
-    if (request.method != "GET") return method_not_allowed(request.method, path, "GET");
+    if (!method_matches("GET", request.method)) return method_not_allowed(request.method, path, "GET, HEAD");
     return healthz();
   }
   Role role = Role::kAuditor;
@@ -1624,7 +1679,7 @@ ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acti
 }
 
 std::optional<ApiResponse> Api::Impl::try_quick(const ApiRequest& request) {
-  if (request.method != "GET") return std::nullopt;
+  if (!method_matches("GET", request.method)) return std::nullopt;
   if (request.target == "/healthz") return healthz();
   if (request.target != "/api/v1/readiness") return std::nullopt;
   Role role;
@@ -1679,21 +1734,29 @@ ApiResponse Api::handle(const ApiRequest& request) { return handle_as(request, "
 
 ApiResponse Api::handle_as(const ApiRequest& request, const std::string& actor) {
   try {
-    return impl_->handle(request, actor);
+    return no_store(impl_->handle(request, actor));
   } catch (const std::exception& e) {
-    return error_response(internal_error(fmt::format("internal error: {}", e.what())));
+    return no_store(error_response(internal_error(fmt::format("internal error: {}", e.what()))));
   }
 }
 
 std::optional<ApiResponse> Api::try_quick(const ApiRequest& request) {
   try {
-    return impl_->try_quick(request);
+    std::optional<ApiResponse> quick = impl_->try_quick(request);
+    if (quick) quick = no_store(std::move(*quick));
+    return quick;
   } catch (const std::exception&) {
     return std::nullopt;  // handle() will answer it, and report the error
   }
 }
 
-void Api::start(const ApiRequest& request, StartDone done) { impl_->start(request, done); }
+void Api::start(const ApiRequest& request, StartDone done) {
+  StartDone answer = [done = std::move(done)](std::optional<ApiResponse> response) {
+    if (response) response = no_store(std::move(*response));
+    done(std::move(response));
+  };
+  impl_->start(request, answer);
+}
 
 bool Api::streams_body(const ApiRequest& head) const {
   return head.method == "POST" &&
@@ -1702,9 +1765,11 @@ bool Api::streams_body(const ApiRequest& head) const {
 
 std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::begin_upload(const ApiRequest& head) {
   try {
-    return impl_->begin_upload(head);
+    auto begun = impl_->begin_upload(head);
+    if (auto* refused = std::get_if<ApiResponse>(&begun)) *refused = no_store(std::move(*refused));
+    return begun;
   } catch (const std::exception& e) {
-    return error_response(internal_error(fmt::format("internal error: {}", e.what())));
+    return no_store(error_response(internal_error(fmt::format("internal error: {}", e.what()))));
   }
 }
 

@@ -9,6 +9,11 @@
 //   412, 413, 422; 503 when the log refuses writes; 500 only for a broken environment).
 // - Writes honour If-Match, Idempotency-Key and X-Occurred-At and answer with the entity as
 //   stored (its version and the seq of the last event written).
+// - Every answer (errors included, on every path: handle, try_quick, start, uploads) carries
+//   `Cache-Control: no-store`. HEAD is answered wherever GET is, exactly as GET, body included:
+//   a transport sends the head only. A request with two Authorization headers is refused (400).
+// - A list's `after` must be an id of the list's shape (F-<n>, E-<n>, a control id, an e-mail;
+//   "" starts from the beginning): 400 otherwise, never silently the first page.
 //
 // Evidence uploads are streamed: the transport asks streams_body(), then begin_upload() with the
 // request head before reading any byte of the body (auth, role, links and dates are checked

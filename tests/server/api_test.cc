@@ -54,11 +54,86 @@ TEST_F(Api, UnknownEndpointIs404AndWrongMethodIs405) {
   EXPECT_EQ(call(kAdmin, "GET", "/api/v1/nothing").status, 404);
   Reply r = call(kAdmin, "DELETE", "/api/v1/findings");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(r.header("Allow").value_or(""), "POST, GET");
+  EXPECT_EQ(r.header("Allow").value_or(""), "POST, GET, HEAD");
   EXPECT_EQ(r.error_code(), "method_not_allowed");
   Reply health = call("", "POST", "/healthz");
   EXPECT_EQ(health.status, 405);
-  EXPECT_EQ(health.header("Allow").value_or(""), "GET");
+  EXPECT_EQ(health.header("Allow").value_or(""), "GET, HEAD");
+}
+
+// SPEC §6: HEAD is answered wherever GET is, with the same status and headers. In process the
+// Api answers it exactly as GET; over HTTP the transport sends no body.
+TEST_F(Api, HeadIsAnsweredWhereverGetIsWithTheSameStatusAndHeaders) {
+  ASSERT_EQ(record_finding(), "F-1");
+  ASSERT_EQ(call(kEditor, "POST", "/api/v1/evidence?filename=mfa.png&finding=F-1", "png",
+                 {{"Content-Type", "image/png"}})
+                .status,
+            201);
+  for (const char* target :
+       {"/healthz", "/api/v1/criteria", "/api/v1/findings", "/api/v1/findings/F-1",
+        "/api/v1/findings/F-1/history", "/api/v1/evidence/E-1", "/api/v1/evidence/E-1/content",
+        "/api/v1/readiness", "/api/v1/events?limit=2", "/api/v1/export/poam",
+        "/api/v1/findings/F-999", "/api/v1/findings?status=done"}) {
+    SCOPED_TRACE(target);
+    const std::string as = std::string_view(target) == "/healthz" ? "" : kAuditor;
+    Reply got = call(as, "GET", target);
+    Reply head = call(as, "HEAD", target);
+    EXPECT_EQ(head.status, got.status);
+    EXPECT_EQ(head.headers, got.headers);
+    EXPECT_EQ(head.body, over_http() ? "" : got.body);
+  }
+  Reply anonymous = call("", "HEAD", "/api/v1/findings");
+  EXPECT_EQ(anonymous.status, 401);
+  Reply post_only = call(kAdmin, "HEAD", "/api/v1/findings/F-1/status");
+  EXPECT_EQ(post_only.status, 405);
+  EXPECT_EQ(post_only.header("Allow").value_or(""), "POST");
+  EXPECT_EQ(call(kAdmin, "HEAD", "/api/v1/controls").header("Allow"), std::nullopt);
+}
+
+// SPEC §6: every /api/v1 answer carries Cache-Control: no-store, errors included, whichever
+// way through the Api it took (handle, the quick path, start, an upload).
+TEST_F(Api, EveryAnswerCarriesCacheControlNoStore) {
+  ASSERT_EQ(record_finding(), "F-1");
+  std::vector<Reply> replies = {
+      call(kAuditor, "GET", "/api/v1/criteria"),
+      call(kAuditor, "GET", "/api/v1/findings/F-1"),
+      call(kAuditor, "GET", "/api/v1/readiness"),
+      call(kAuditor, "GET", "/api/v1/readiness"),  // now cached: the quick path
+      call(kEditor, "POST", "/api/v1/findings/F-1/comments", R"({"text":"hi"})"),
+      call(kEditor, "PATCH", "/api/v1/findings/F-1", R"({"title":"x"})", {{"If-Match", "\"1\""}}),
+      call(kEditor, "POST", "/api/v1/evidence?filename=a.txt&finding=F-1", "x",
+           {{"Content-Type", "text/plain"}}),
+      call(kEditor, "POST", "/api/v1/evidence?filename=..&finding=F-1", "x",
+           {{"Content-Type", "text/plain"}}),
+      call(kAuditor, "GET", "/api/v1/evidence/E-1/content"),
+      call("", "GET", "/api/v1/findings"),
+      call(kAuditor, "GET", "/api/v1/nothing"),
+      call(kAuditor, "DELETE", "/api/v1/findings"),
+      call(kAuditor, "POST", "/api/v1/findings", "{}"),
+      call(kEditor, "GET", "/api/v1/findings?bogus=1"),
+      call(kEditor, "POST", "/api/v1/findings", "{"),
+      call("", "GET", "/healthz"),
+  };
+  for (const Reply& r : replies) {
+    EXPECT_EQ(r.header("Cache-Control").value_or("(none)"), "no-store")
+        << r.status << " " << r.body.substr(0, 200);
+  }
+  // The answers of start() and try_quick() themselves.
+  const HeaderList editor{{"Authorization", "Bearer " + token(kEditor)},
+                          {"Content-Type", "application/json"}};
+  auto& api = program_->api();
+  for (const char* body : {R"({"text":"again"})", R"({"text":1})"}) {
+    std::optional<ApiResponse> answer;
+    std::promise<std::optional<ApiResponse>> done;
+    api.start(ApiRequest{"POST", "/api/v1/findings/F-1/comments", editor, body},
+              [&done](std::optional<ApiResponse> r) { done.set_value(std::move(r)); });
+    answer = done.get_future().get();
+    ASSERT_TRUE(answer.has_value()) << body;
+    EXPECT_EQ(answer->header("Cache-Control"), std::optional<std::string_view>("no-store")) << body;
+  }
+  auto quick = api.try_quick(ApiRequest{"GET", "/healthz", {}, ""});
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_EQ(quick->header("Cache-Control"), std::optional<std::string_view>("no-store"));
 }
 
 TEST_F(Api, QuickReadinessIsTheCachedAnswerAndNeverStale) {

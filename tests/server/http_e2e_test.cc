@@ -10,10 +10,12 @@
 #include <boost/asio/write.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
 #include "api_test_support.h"
+#include "server/web_ui.h"
 #include "store/sha256.h"
 #include <fmt/format.h>
 
@@ -175,6 +177,34 @@ TEST_F(HttpEndToEnd, ConcurrentCreationsGetDistinctIdsInLogOrder) {
   std::sort(created.begin(), created.end());
   for (size_t i = 0; i < created.size(); ++i) {
     EXPECT_EQ(created[i].second, "F-" + std::to_string(i + 1)) << "ids follow the log order";
+  }
+}
+
+// SPEC §6: HEAD is answered wherever GET is (the API, /healthz and the web UI), with the same
+// status and headers and no body; the connection then goes on in step.
+TEST_F(HttpEndToEnd, HeadIsAnsweredLikeGetWithoutABodyForTheApiHealthAndTheWebUi) {
+  const std::filesystem::path web = dir_.path() + "/web";
+  std::filesystem::create_directories(web / "assets" / "0123abcd");
+  std::ofstream(web / "index.html") << "<!doctype html><title>gaplog</title>";
+  std::ofstream(web / "assets" / "0123abcd" / "app.js") << "console.log('gaplog');";
+  WebUi ui(program_->api(), web);
+  HttpServerOptions o;
+  o.port = 0;
+  auto server = HttpServer::start(ui, o);
+  ASSERT_TRUE(server.is_ok()) << server.status().to_string();
+  const uint16_t port = (*server)->port();
+  ASSERT_EQ(record_finding(), "F-1");
+  const HeaderList auth{{"Authorization", "Bearer " + token(kAuditor)}};
+  for (const char* target : {"/", "/findings/F-1", "/assets/0123abcd/app.js", "/healthz",
+                             "/api/v1/findings/F-1", "/api/v1/readiness", "/api/v1/findings/F-9"}) {
+    SCOPED_TRACE(target);
+    testing::HttpReply got = testing::http_request(port, ApiRequest{"GET", target, auth, ""});
+    testing::HttpReply head = testing::http_request(port, ApiRequest{"HEAD", target, auth, ""});
+    EXPECT_NE(got.status, 0);
+    EXPECT_EQ(head.status, got.status);
+    EXPECT_EQ(head.headers, got.headers);
+    EXPECT_FALSE(got.body.empty());
+    EXPECT_EQ(head.body, "");
   }
 }
 
