@@ -73,8 +73,11 @@ using Command = std::variant<NameProgram, SetScope, AddUser, ChangeUserRole, Dea
 struct CommandContext {
   std::string actor;  // e-mail of the user acting (normalized)
   Micros now = 0;     // the time the command is decided
-  // Set when an admin back-fills: the business time of the events. Date rules (risk
-  // acceptance bounds) use its date; otherwise now's date.
+  // Set when an admin back-fills: the business time of the events. Only admins may set it
+  // (any other actor: kPermissionDenied, whatever the time); it must not be after `now` nor
+  // more than 5 years before it, and every entity the command names must exist (a named owner:
+  // be active) at it (kRuleViolation). Date rules (risk acceptance bounds) use its date;
+  // otherwise now's date.
   std::optional<Micros> occurred_at;
   // Finding and evidence numbers already given to decisions that are not in the state yet
   // (queued for the log): a new id is the next after max(state's count, this).

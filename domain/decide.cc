@@ -302,6 +302,7 @@ class Decider {
         if (to == FindingStatus::kClosed) {
           GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role) && !is_owner,
                                      "an editor or admin other than its owner (segregation of duties)"));
+          GAPLOG_RETURN_IF_ERROR(not_the_remediator(*f));
           if (s_.evidence_of(f->id).empty()) {
             return rule_violation(fmt::format("{} has no evidence linked; link at least one piece of "
                                               "evidence before closing it", f->id));
@@ -407,12 +408,24 @@ class Decider {
       return permission_denied(fmt::format("{} is deactivated; ask an admin", actor_->email));
     }
     if (ctx_.occurred_at) {
+      // A non-admin is refused whatever the time, even "now": only admins set occurred_at.
+      if (actor_->role != Role::kAdmin) {
+        return permission_denied(fmt::format("only admins may set occurred_at (back-fill); {} is {}; "
+                                             "send the request without X-Occurred-At",
+                                             actor_->email, name(actor_->role)));
+      }
       if (*ctx_.occurred_at > ctx_.now) {
         return rule_violation(fmt::format("occurred_at {} is in the future; back-filled events must "
                                           "have happened already", format_timestamp(*ctx_.occurred_at)));
       }
-      if (*ctx_.occurred_at < ctx_.now && actor_->role != Role::kAdmin) {
-        return permission_denied("only admins may back-fill events with an earlier occurred_at");
+      // Five calendar years before the time of deciding (the store records it a moment later).
+      const Date today = date_of(ctx_.now);
+      const Micros earliest = static_cast<Micros>(add_years(today, -5).days) * kMicrosPerDay +
+                              (ctx_.now - static_cast<Micros>(today.days) * kMicrosPerDay);
+      if (*ctx_.occurred_at < earliest) {
+        return rule_violation(fmt::format("occurred_at {} is more than 5 years ago; a back-fill may go "
+                                          "back to {} at the earliest", format_timestamp(*ctx_.occurred_at),
+                                          format_timestamp(earliest)));
       }
     }
     return Status::ok();
@@ -460,13 +473,52 @@ class Decider {
                                          name(actor_->role), f.id));
   }
 
+  // Back-fill (SPEC §2): what a command names must exist at its occurred_at, whatever the
+  // state folded in log order holds (entities back-filled earlier, or recorded live, may date
+  // from after it). `since` is the occurred_at of the event that created it.
+  Status existed_then(std::string_view what, Micros since) const {
+    if (!ctx_.occurred_at || since <= *ctx_.occurred_at) return Status::ok();
+    return rule_violation(fmt::format("{} did not exist yet at {} (it dates from {}); a back-filled "
+                                      "command can name only what existed at its occurred_at",
+                                      what, format_timestamp(*ctx_.occurred_at), format_timestamp(since)));
+  }
+  // A user named by a back-filled command must have been active then.
+  Status active_then(const UserState& u) const {
+    if (!ctx_.occurred_at || u.active_at(*ctx_.occurred_at)) return Status::ok();
+    return rule_violation(fmt::format("{} was not an active user at {} (added at {}); a back-filled "
+                                      "command can name only users active at its occurred_at",
+                                      u.email, format_timestamp(*ctx_.occurred_at),
+                                      format_timestamp(u.added_at)));
+  }
+
+  // Segregation of duties (SPEC §3): whoever moved the finding to remediated, and whoever owned
+  // it at that moment, may not verify it (unassigning it since does not change that).
+  Status not_the_remediator(const FindingState& f) const {
+    if (f.remediated_by == actor_->email) {
+      return rule_violation(fmt::format("{} moved {} to remediated, so another editor or admin must "
+                                        "verify and close it (segregation of duties)", actor_->email, f.id));
+    }
+    if (!f.owner_when_remediated.empty() && f.owner_when_remediated == actor_->email) {
+      return rule_violation(fmt::format("{} owned {} when it was moved to remediated, so another editor "
+                                        "or admin must verify and close it, even after unassigning "
+                                        "(segregation of duties)", actor_->email, f.id));
+    }
+    return Status::ok();
+  }
+
   Result<const FindingState*> finding(const std::string& id) const {
-    if (const FindingState* f = s_.finding(id)) return f;
+    if (const FindingState* f = s_.finding(id)) {
+      GAPLOG_RETURN_IF_ERROR(existed_then(f->id, f->recorded_at));
+      return f;
+    }
     return not_found(fmt::format("there is no finding {}; finding ids look like F-12",
                                  std::string_view(id).substr(0, 40)));
   }
   Result<const ControlState*> control(const std::string& id) const {
-    if (const ControlState* c = s_.control(id)) return c;
+    if (const ControlState* c = s_.control(id)) {
+      GAPLOG_RETURN_IF_ERROR(existed_then("control " + c->id, c->defined_at));
+      return c;
+    }
     return not_found(fmt::format("there is no control {}; define it first or check the id",
                                  std::string_view(id).substr(0, 40)));
   }
@@ -477,6 +529,7 @@ class Decider {
                                    std::string_view(email).substr(0, 60)));
     }
     if (!u->active) return rule_violation(fmt::format("{} is deactivated", u->email));
+    GAPLOG_RETURN_IF_ERROR(active_then(*u));
     return u;
   }
   // An owner must be an active user who can act on findings (not an auditor).
@@ -489,6 +542,7 @@ class Decider {
     if (u->role == Role::kAuditor) {
       return rule_violation(fmt::format("{} is an auditor; auditors cannot own findings", u->email));
     }
+    GAPLOG_RETURN_IF_ERROR(active_then(*u));
     return u;
   }
 
@@ -526,6 +580,7 @@ class Decider {
       return not_found(fmt::format("there is no evidence {}; evidence ids look like E-3",
                                    std::string_view(id).substr(0, 40)));
     }
+    GAPLOG_RETURN_IF_ERROR(existed_then(ev->id, ev->uploaded_at));
     if (finding_id.empty() == control_id.empty()) {
       return invalid_argument("give exactly one of finding or control");
     }

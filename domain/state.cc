@@ -37,7 +37,12 @@ struct Evolver {
   }
   void operator()(const UserAdded& p) {
     UserState& u = s.users[p.email];
-    u = UserState{p.email, p.name, p.role, true, e.version};
+    u = UserState{};
+    u.email = p.email;
+    u.name = p.name;
+    u.role = p.role;
+    u.version = e.version;
+    u.added_at = e.occurred_at;
   }
   void operator()(const UserRoleChanged& p) {
     UserState* u = existing(s.users, p.email);
@@ -49,6 +54,7 @@ struct Evolver {
     UserState* u = existing(s.users, p.email);
     if (u == nullptr) return;
     u->active = false;
+    u->deactivated_at = e.occurred_at;
     u->version = e.version;
   }
   void operator()(const TokenIssued& p) {
@@ -61,8 +67,15 @@ struct Evolver {
     if (UserState* u = existing(s.users, p.email)) u->version = e.version;
   }
   void operator()(const ControlDefined& p) {
-    s.controls[p.control_id] =
-        ControlState{p.control_id, p.title, p.description, p.criteria, p.status, e.version};
+    ControlState& c = s.controls[p.control_id];
+    c = ControlState{};
+    c.id = p.control_id;
+    c.title = p.title;
+    c.description = p.description;
+    c.criteria = p.criteria;
+    c.status = p.status;
+    c.version = e.version;
+    c.defined_at = e.occurred_at;
   }
   void operator()(const ControlUpdated& p) {
     ControlState* c = existing(s.controls, p.control_id);
@@ -92,6 +105,7 @@ struct Evolver {
     f.due_date = p.due_date;
     f.recommendation = p.recommendation;
     f.recorded_on = date_of(e.occurred_at);
+    f.recorded_at = e.occurred_at;
     f.version = e.version;
     s.findings_recorded = std::max(s.findings_recorded, id_number(p.finding_id));
   }
@@ -123,6 +137,10 @@ struct Evolver {
     if (f == nullptr) return;
     f->status = p.to;
     if (p.to != FindingStatus::kRiskAccepted) f->risk_acceptance.reset();
+    if (p.to == FindingStatus::kRemediated) {
+      f->remediated_by = e.actor;
+      f->owner_when_remediated = f->owner;
+    }
     f->version = e.version;
   }
   void operator()(const RiskAccepted& p) {

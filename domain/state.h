@@ -28,6 +28,12 @@ struct UserState {
   Role role = Role::kContributor;
   bool active = true;
   uint32_t version = 0;
+  // Business time (occurred_at) of its user_added and user_deactivated: back-filled commands
+  // may name the user only as it was then.
+  Micros added_at = 0;
+  std::optional<Micros> deactivated_at;
+  // Active at instant t (business time): added by then and not deactivated by then.
+  bool active_at(Micros t) const { return added_at <= t && (!deactivated_at || t < *deactivated_at); }
 };
 
 struct TokenState {
@@ -41,6 +47,7 @@ struct ControlState {
   std::vector<std::string> criteria;
   ControlStatus status = ControlStatus::kNotImplemented;
   uint32_t version = 0;
+  Micros defined_at = 0;  // occurred_at of its control_defined
 };
 
 struct RiskAcceptanceState {
@@ -58,6 +65,10 @@ struct FindingState {
   std::optional<RiskAcceptanceState> risk_acceptance;
   Date recorded_on;
   uint32_t version = 0;
+  Micros recorded_at = 0;  // occurred_at of its finding_recorded (business time, as recorded_on)
+  // Set when it last moved to remediated: who moved it and who owned it then ("" = nobody).
+  // Neither may close it (segregation of duties, SPEC §3).
+  std::string remediated_by, owner_when_remediated;
 };
 
 struct EvidenceState {

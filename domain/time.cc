@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace gaplog {
 namespace {
 
@@ -63,6 +65,12 @@ bool parse_ymd(std::string_view text, int64_t& y, int64_t& m, int64_t& d) {
 
 Date date_from_ymd(int year, unsigned month, unsigned day) {
   return Date{static_cast<int32_t>(days_from_civil(year, month, day))};
+}
+
+Date add_years(Date date, int years) {
+  const Civil c = civil_from_days(date.days);
+  const int64_t year = c.year + years;
+  return Date{static_cast<int32_t>(days_from_civil(year, c.month, std::min(c.day, days_in_month(year, c.month))))};
 }
 
 Result<Date> parse_date(std::string_view text) {

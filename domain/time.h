@@ -26,6 +26,9 @@ constexpr Micros kMicrosPerDay = 86'400 * kMicrosPerSecond;
 Result<Date> parse_date(std::string_view text);     // "YYYY-MM-DD"
 std::string format_date(Date date);                 // "YYYY-MM-DD"
 Date date_from_ymd(int year, unsigned month, unsigned day);
+// The same month and day `years` later (earlier when negative); 29 February becomes 28
+// February in a common year.
+Date add_years(Date date, int years);
 
 // RFC 3339 in UTC with "Z" (e.g. 2026-11-28T04:06:27Z or ...27.123456Z). Offsets other than Z
 // are rejected, as the spec says timestamps are UTC with Z.

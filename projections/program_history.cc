@@ -17,7 +17,7 @@ constexpr size_t kMaxTimelinePoints = 10'000;
 }  // namespace
 
 namespace {
-constexpr std::string_view kCheckpointMagic = "gaplog-projections-v2";
+constexpr std::string_view kCheckpointMagic = "gaplog-projections-v3";
 }  // namespace
 
 Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log, FileSystem* fs,

@@ -48,6 +48,9 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(u.role);
     w.flag(u.active);
     w.pod(u.version);
+    w.pod(u.added_at);
+    w.flag(u.deactivated_at.has_value());
+    w.pod(u.deactivated_at.value_or(0));
   });
   write_map(w, s.tokens, [&](const TokenState& t) {
     w.str(t.token_id);
@@ -63,6 +66,7 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.strs(c.criteria);
     w.pod(c.status);
     w.pod(c.version);
+    w.pod(c.defined_at);
   });
   write_map(w, s.findings, [&](const FindingState& f) {
     w.str(f.id);
@@ -84,6 +88,9 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     }
     w.pod(f.recorded_on);
     w.pod(f.version);
+    w.pod(f.recorded_at);
+    w.str(f.remediated_by);
+    w.str(f.owner_when_remediated);
   });
   write_map(w, s.evidence, [&](const EvidenceState& e) {
     w.str(e.id);
@@ -118,7 +125,14 @@ Status read_state(ByteReader& r, ProgramState& s) {
     GAPLOG_RETURN_IF_ERROR(r.str(u.name));
     GAPLOG_RETURN_IF_ERROR(r.pod(u.role));
     GAPLOG_RETURN_IF_ERROR(r.flag(u.active));
-    return r.pod(u.version);
+    GAPLOG_RETURN_IF_ERROR(r.pod(u.version));
+    GAPLOG_RETURN_IF_ERROR(r.pod(u.added_at));
+    bool deactivated = false;
+    Micros deactivated_at = 0;
+    GAPLOG_RETURN_IF_ERROR(r.flag(deactivated));
+    GAPLOG_RETURN_IF_ERROR(r.pod(deactivated_at));
+    if (deactivated) u.deactivated_at = deactivated_at;
+    return Status::ok();
   }));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.tokens, [&](TokenState& t) -> Status {
     GAPLOG_RETURN_IF_ERROR(r.str(t.token_id));
@@ -133,7 +147,8 @@ Status read_state(ByteReader& r, ProgramState& s) {
     GAPLOG_RETURN_IF_ERROR(r.str(c.description));
     GAPLOG_RETURN_IF_ERROR(r.strs(c.criteria));
     GAPLOG_RETURN_IF_ERROR(r.pod(c.status));
-    return r.pod(c.version);
+    GAPLOG_RETURN_IF_ERROR(r.pod(c.version));
+    return r.pod(c.defined_at);
   }));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.findings, [&](FindingState& f) -> Status {
     GAPLOG_RETURN_IF_ERROR(r.str(f.id));
@@ -157,7 +172,10 @@ Status read_state(ByteReader& r, ProgramState& s) {
       f.risk_acceptance = std::move(ra);
     }
     GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_on));
-    return r.pod(f.version);
+    GAPLOG_RETURN_IF_ERROR(r.pod(f.version));
+    GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_at));
+    GAPLOG_RETURN_IF_ERROR(r.str(f.remediated_by));
+    return r.str(f.owner_when_remediated);
   }));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence, [&](EvidenceState& e) -> Status {
     GAPLOG_RETURN_IF_ERROR(r.str(e.id));

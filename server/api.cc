@@ -181,6 +181,13 @@ Status auditor_refused() {
   return permission_denied("auditors read everything and change nothing; ask an admin or editor to make this change");
 }
 
+// SPEC §2: a non-admin who sends X-Occurred-At gets 403 whatever the time, before the header's
+// value or the body is looked at. The domain refuses it as well; this only puts it first.
+Status backfill_refused(const ApiRequest& request, Role role) {
+  if (role == Role::kAdmin || !request.header("X-Occurred-At")) return Status::ok();
+  return permission_denied("only admins may back-fill; send the request without X-Occurred-At");
+}
+
 ApiResponse json_response(int status, const Value& body) {
   ApiResponse r;
   r.status = status;
@@ -1329,6 +1336,11 @@ std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(c
     refused.user = call.actor;
     return refused;
   }
+  if (Status s = backfill_refused(head, role); !s.is_ok()) {
+    ApiResponse refused = error_response(s);
+    refused.user = call.actor;
+    return refused;
+  }
   auto refuse = [&](const Status& s) {
     ApiResponse r = error_response(s);
     r.user = call.actor;
@@ -1670,6 +1682,13 @@ ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acti
     refused.user = *actor;
     return refused;
   }
+  if (r->method != "GET") {
+    if (Status s = backfill_refused(request, role); !s.is_ok()) {
+      ApiResponse refused = error_response(s);
+      refused.user = *actor;
+      return refused;
+    }
+  }
   if (r->handler == nullptr) return upload_in_memory(request, acting_as);
   call.actor = *actor;
   call.role = role;
@@ -1699,7 +1718,7 @@ void Api::Impl::start(const ApiRequest& request, RequestHandler::StartDone& done
   if (request.method != "POST" && request.method != "PUT" && request.method != "PATCH") return done(std::nullopt);
   Role role;
   auto actor = authenticate(request, &role, /*quick=*/true);
-  if (!actor || role == Role::kAuditor) return done(std::nullopt);
+  if (!actor || role == Role::kAuditor || !backfill_refused(request, role).is_ok()) return done(std::nullopt);
   std::string allowed;
   auto routed = route(request, &allowed);
   if (!routed || !routed->first->starts) return done(std::nullopt);

@@ -24,6 +24,7 @@ constexpr Person kPeople[] = {
     {"noah.kim@acme.example", "Noah Kim", "contributor"},        // HR
     {"emma.rossi@acme.example", "Emma Rossi", "contributor"},    // data
     {"dana.fox@cpa.example", "Dana Fox (CPA firm)", "auditor"},
+    {"chris.ward@acme.example", "Chris Ward", "admin"},          // CISO: verifies fixes
 };
 constexpr const char* kOwners[] = {"raj.patel@acme.example",   "sofia.garcia@acme.example",
                                    "liam.oconnor@acme.example", "ava.novak@acme.example",
@@ -143,11 +144,15 @@ Status build_demo(CommandService& service, BlobStore& blobs, const std::string& 
     steps.push_back({start + day * kMicrosPerDay + minute * 60 * kMicrosPerSecond,
                      static_cast<int>(steps.size()), std::move(run)});
   };
-  auto exec = [&](Command c) {
-    return [&service, &admin, c = std::move(c)](const CommandOptions& o) {
-      return service.execute(admin, c, o).status();
+  auto exec_as = [&](const std::string& actor, Command c) {
+    return [&service, actor, c = std::move(c)](const CommandOptions& o) {
+      return service.execute(actor, c, o).status();
     };
   };
+  auto exec = [&](Command c) { return exec_as(admin, std::move(c)); };
+  // Back-filling needs an admin, and whoever reports a fix may not verify it (segregation of
+  // duties): the program's admin reports the owners' fixes and the CISO, an admin too, closes them.
+  const std::string ciso = kPeople[std::size(kPeople) - 1].email;
   auto date_at = [&](int day) { return format_date(Date{date_of(start).days + day}); };
   auto evidence_bytes = [](const std::string& what, int day) {
     return fmt::format("Acme Cloud — evidence\n{}\ncollected on day {} of the remediation programme\n", what, day);
@@ -210,7 +215,7 @@ Status build_demo(CommandService& service, BlobStore& blobs, const std::string& 
         plan(fixed, 121, exec(ChangeFindingStatus{id, "remediated", ""}));
         plan(fixed, 122, upload(fmt::format("{} fix.txt", id), id, "", fixed, 0));
         plan(fixed, 123, exec(AddComment{id, "Fixed; evidence attached for review."}));
-        if (f.fate == 3) plan(fixed + 4, 124, exec(ChangeFindingStatus{id, "closed", "verified"}));
+        if (f.fate == 3) plan(fixed + 4, 124, exec_as(ciso, ChangeFindingStatus{id, "closed", "verified"}));
         break;
       case 4:
         plan(work, 120, exec(AcceptRisk{id, "Emergency changes are rare (two a year) and reviewed in the "

@@ -1,7 +1,7 @@
 // A realistic sample program for `gaplog demo`: a SaaS company of about 60 people six months
 // into its SOC 2 remediation. About 40 findings over every category from a gap assessment,
-// 25 controls, 8 people, evidence with validity dates, some findings closed, some overdue, one
-// risk accepted, and the scope widened half-way. The history is back-filled by the admin, day
+// 25 controls, 9 people, evidence with validity dates, some findings closed, some overdue, one
+// risk accepted, and the scope widened half-way. The history is back-filled by admins, day
 // by day, from 182 days ago to today, so readiness, the timeline, workloads and the roadmap all
 // have something to show. Deterministic for a given `now`.
 #pragma once

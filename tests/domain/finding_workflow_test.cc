@@ -31,9 +31,10 @@ const std::string& user_with(Role role) {
 
 enum class Expect { kOk, kForbidden, kRefused };
 
-// The table of SPEC §3, written independently of the code under test.
+// The table of SPEC §3, written independently of the code under test. `remediated_it`: the
+// actor moved the finding to remediated; `owned_it_then`: the actor owned it at that moment.
 Expect expected(FindingStatus from, FindingStatus to, Role role, bool owner, bool has_reason,
-                bool has_evidence) {
+                bool has_evidence, bool remediated_it, bool owned_it_then) {
   using S = FindingStatus;
   if (role == Role::kAuditor) return Expect::kForbidden;  // auditors write nothing
   const bool editor_or_admin = role == Role::kAdmin || role == Role::kEditor;
@@ -45,7 +46,9 @@ Expect expected(FindingStatus from, FindingStatus to, Role role, bool owner, boo
       (from == S::kInProgress && (to == S::kOpen || to == S::kRemediated))) {
     return rule(owner || editor_or_admin, true);
   }
-  if (from == S::kRemediated && to == S::kClosed) return rule(editor_or_admin && !owner, has_evidence);
+  if (from == S::kRemediated && to == S::kClosed) {
+    return rule(editor_or_admin && !owner, has_evidence && !remediated_it && !owned_it_then);
+  }
   if (from == S::kRemediated && to == S::kInProgress) return rule(editor_or_admin, has_reason);
   if (from == S::kClosed && to == S::kOpen) return rule(editor_or_admin, has_reason);
   if (from == S::kRiskAccepted && to == S::kOpen) return rule(role == Role::kAdmin, has_reason);
@@ -53,11 +56,15 @@ Expect expected(FindingStatus from, FindingStatus to, Role role, bool owner, boo
 }
 
 // A finding in status `from`, owned by `owner` (maybe an auditor: set up directly, since the
-// rules do not let auditors own findings), with or without linked evidence.
-std::string finding_in(Program& p, FindingStatus from, const std::string& owner, bool evidence) {
+// rules do not let auditors own findings), with or without linked evidence. When it went
+// through remediated, `remediator` moved it there while `owner_then` (default: `owner`) owned
+// it; it is assigned to `owner` afterwards.
+std::string finding_in(Program& p, FindingStatus from, const std::string& owner, bool evidence,
+                       const std::string& remediator = kAdmin2, const std::string& owner_then = "") {
   const std::string id = p.finding();
   const std::string stream = finding_stream(id);
-  if (!owner.empty()) p.apply(stream, FindingAssigned{id, owner, ""});
+  const std::string first_owner = owner_then.empty() ? owner : owner_then;
+  if (!first_owner.empty()) p.apply(stream, FindingAssigned{id, first_owner, ""});
   if (evidence) {
     p.apply("evidence/E-1", EvidenceUploaded{"E-1", "mfa.png", "image/png", std::string(64, 'a'), 10, "", ""});
     p.apply("evidence/E-1", EvidenceLinked{"E-1", id, ""});
@@ -66,13 +73,14 @@ std::string finding_in(Program& p, FindingStatus from, const std::string& owner,
   switch (from) {
     case S::kOpen: break;
     case S::kInProgress: p.apply(stream, FindingStatusChanged{id, S::kOpen, S::kInProgress, ""}); break;
-    case S::kRemediated: p.apply(stream, FindingStatusChanged{id, S::kOpen, S::kRemediated, ""}); break;
+    case S::kRemediated: p.apply(stream, FindingStatusChanged{id, S::kOpen, S::kRemediated, ""}, remediator); break;
     case S::kClosed:
-      p.apply(stream, FindingStatusChanged{id, S::kOpen, S::kRemediated, ""});
+      p.apply(stream, FindingStatusChanged{id, S::kOpen, S::kRemediated, ""}, remediator);
       p.apply(stream, FindingStatusChanged{id, S::kRemediated, S::kClosed, ""});
       break;
     case S::kRiskAccepted: p.apply(stream, RiskAccepted{id, "accepted", "2026-06-01", S::kOpen}); break;
   }
+  if (first_owner != owner) p.apply(stream, FindingAssigned{id, owner, first_owner});
   return id;
 }
 
@@ -84,15 +92,21 @@ TEST(FindingWorkflow, EveryTransitionRoleAndOwnershipCombination) {
         for (bool owner : {false, true}) {
           for (bool reason : {false, true}) {
             for (bool evidence : {false, true}) {
+             for (bool remediated_it : {false, true}) {
+              for (bool owned_it_then : {false, true}) {
               Program p;
               const std::string& actor = user_with(role);
-              const std::string id = finding_in(p, from, owner ? actor : "", evidence);
+              const std::string id = finding_in(p, from, owner ? actor : "", evidence,
+                                                remediated_it ? actor : kAdmin2,
+                                                owned_it_then ? actor : testing::kOther);
               const uint32_t version_before = p.state.finding(id)->version;
               auto r = p.run(actor, ChangeFindingStatus{id, std::string(name(to)), reason ? "checked again" : ""});
-              const Expect want = expected(from, to, role, owner, reason, evidence);
-              SCOPED_TRACE(fmt::format("{} -> {} by {}{}{}{}", name(from), name(to), name(role),
+              const Expect want = expected(from, to, role, owner, reason, evidence, remediated_it, owned_it_then);
+              SCOPED_TRACE(fmt::format("{} -> {} by {}{}{}{}{}{}", name(from), name(to), name(role),
                                        owner ? " (owner)" : "", reason ? " with reason" : "",
-                                       evidence ? " with evidence" : ""));
+                                       evidence ? " with evidence" : "",
+                                       remediated_it ? " who moved it to remediated" : "",
+                                       owned_it_then ? " who owned it then" : ""));
               ++checked;
               switch (want) {
                 case Expect::kOk:
@@ -110,13 +124,15 @@ TEST(FindingWorkflow, EveryTransitionRoleAndOwnershipCombination) {
                 EXPECT_EQ(p.state.finding(id)->version, version_before) << "a refused command changed state";
                 EXPECT_EQ(p.state.finding(id)->status, from);
               }
+              }
+             }
             }
           }
         }
       }
     }
   }
-  EXPECT_EQ(checked, 5 * 5 * 4 * 2 * 2 * 2);
+  EXPECT_EQ(checked, 5 * 5 * 4 * 2 * 2 * 2 * 2 * 2);
 }
 
 TEST(FindingWorkflow, RefusalNamesTheAllowedTransitions) {
@@ -145,6 +161,49 @@ TEST(FindingWorkflow, OwnerCannotCloseOwnFinding) {
   Program p;
   const std::string id = finding_in(p, FindingStatus::kRemediated, kEditor, true);
   EXPECT_EQ(p.run(kEditor, ChangeFindingStatus{id, "closed", ""}).status().code(), Code::kPermissionDenied);
+  EXPECT_TRUE(p.run(kAdmin, ChangeFindingStatus{id, "closed", ""}).is_ok());
+}
+
+// SPEC §3, segregation of duties: unassigning does not get round it.
+TEST(FindingWorkflow, WhoMovedItToRemediatedCannotCloseItAfterUnassigning) {
+  Program p;
+  const std::string id = p.finding(kEditor);
+  p.must(kEditor, ChangeFindingStatus{id, "remediated", ""});
+  p.must(kEditor, UploadEvidence{"fix.png", "image/png", std::string(64, 'a'), 10, "", "", id, ""});
+  p.must(kEditor, AssignFinding{id, ""});
+  EXPECT_EQ(p.state.finding(id)->remediated_by, kEditor);
+  EXPECT_EQ(p.state.finding(id)->owner_when_remediated, kEditor);
+  auto r = p.run(kEditor, ChangeFindingStatus{id, "closed", ""});
+  ASSERT_EQ(r.status().code(), Code::kRuleViolation) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("segregation of duties"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("moved F-1 to remediated"), std::string::npos) << r.status().message();
+  EXPECT_EQ(p.state.finding(id)->status, FindingStatus::kRemediated);
+  EXPECT_TRUE(p.run(kAdmin, ChangeFindingStatus{id, "closed", ""}).is_ok());
+}
+
+TEST(FindingWorkflow, WhoOwnedItWhenRemediatedCannotCloseItAfterReassigning) {
+  Program p;
+  const std::string id = p.finding(kEditor);
+  p.must(kAdmin2, ChangeFindingStatus{id, "remediated", ""});
+  p.must(kEditor, UploadEvidence{"fix.png", "image/png", std::string(64, 'a'), 10, "", "", id, ""});
+  p.must(kAdmin, AssignFinding{id, kContributor});
+  auto r = p.run(kEditor, ChangeFindingStatus{id, "closed", ""});
+  ASSERT_EQ(r.status().code(), Code::kRuleViolation) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("owned F-1 when it was moved to remediated"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(p.run(kAdmin2, ChangeFindingStatus{id, "closed", ""}).status().code(), Code::kRuleViolation);
+  EXPECT_TRUE(p.run(kAdmin, ChangeFindingStatus{id, "closed", ""}).is_ok());
+}
+
+// The people of the last move to remediated count, not of an earlier one.
+TEST(FindingWorkflow, ALaterRemediationDecidesWhoMayClose) {
+  Program p;
+  const std::string id = p.finding();
+  p.must(kAdmin, ChangeFindingStatus{id, "remediated", ""});
+  p.must(kAdmin2, ChangeFindingStatus{id, "in_progress", "still broken"});
+  p.must(kAdmin2, ChangeFindingStatus{id, "remediated", ""});
+  p.must(kEditor, UploadEvidence{"fix.png", "image/png", std::string(64, 'a'), 10, "", "", id, ""});
+  EXPECT_EQ(p.run(kAdmin2, ChangeFindingStatus{id, "closed", ""}).status().code(), Code::kRuleViolation);
   EXPECT_TRUE(p.run(kAdmin, ChangeFindingStatus{id, "closed", ""}).is_ok());
 }
 
@@ -185,8 +244,11 @@ TEST_F(RiskAcceptance, TomorrowIsTheEarliestExpiry) {
 TEST_F(RiskAcceptance, BoundsUseTheBackfilledDate) {
   // Back-filled to 2025-03-01: 2026-03-01 is 365 days later and allowed; 2026-03-02 is not.
   const Micros march = 1'740'787'200LL * kMicrosPerSecond;  // 2025-03-01T00:00:00Z
-  EXPECT_EQ(p.run(kAdmin, AcceptRisk{id, "x", "2026-03-02"}, march).status().code(), Code::kRuleViolation);
-  EXPECT_TRUE(p.run(kAdmin, AcceptRisk{id, "x", "2026-03-01"}, march).is_ok());
+  // The finding must exist then (SPEC §2), so it is back-filled too.
+  ASSERT_TRUE(p.run(kAdmin, RecordFinding{"Old gap", "", "low", {"CC1.1"}, "", "", "", ""}, march).is_ok());
+  const std::string old = "F-" + std::to_string(p.state.findings_recorded);
+  EXPECT_EQ(p.run(kAdmin, AcceptRisk{old, "x", "2026-03-02"}, march).status().code(), Code::kRuleViolation);
+  EXPECT_TRUE(p.run(kAdmin, AcceptRisk{old, "x", "2026-03-01"}, march).is_ok());
 }
 
 TEST_F(RiskAcceptance, NeedsAnAdminOtherThanTheOwnerAndAJustification) {

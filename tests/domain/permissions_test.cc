@@ -118,11 +118,26 @@ TEST(Permissions, UnknownActorCanDoNothing) {
 
 TEST(Permissions, OnlyAdminsBackfill) {
   Program p = world();
+  p.now += 60 * kMicrosPerDay;  // F-1 was recorded 60 days ago
   const Micros earlier = p.now - 30 * kMicrosPerDay;
   EXPECT_EQ(p.run(kEditor, AddComment{"F-1", "old"}, earlier).status().code(), Code::kPermissionDenied);
   EXPECT_TRUE(p.run(kAdmin, AddComment{"F-1", "old"}, earlier).is_ok());
   EXPECT_EQ(p.run(kAdmin, AddComment{"F-1", "future"}, p.now + kMicrosPerSecond).status().code(),
             Code::kRuleViolation);
+}
+
+// SPEC §2: "a non-admin who sends X-Occurred-At gets 403, whatever the time".
+TEST(Permissions, NonAdminSettingOccurredAtIsForbiddenWhateverTheTime) {
+  for (Micros delta : {Micros{0}, kMicrosPerSecond, -kMicrosPerSecond, 400 * 24 * 3600 * kMicrosPerSecond,
+                       -10 * 365 * kMicrosPerDay}) {
+    SCOPED_TRACE(delta);
+    Program p = world();
+    for (const std::string& who : {kEditor, kContributor, kOther}) {
+      auto r = p.run(who, AddComment{"F-1", "x"}, p.now + delta);
+      EXPECT_EQ(r.status().code(), Code::kPermissionDenied) << who << ": " << r.status().to_string();
+    }
+    EXPECT_EQ(p.run(kAuditor, AddComment{"F-1", "x"}, p.now + delta).status().code(), Code::kPermissionDenied);
+  }
 }
 
 TEST(Permissions, FirstUserBootstrapsAsAdmin) {

@@ -304,6 +304,19 @@ std::vector<BadRequest> bad_requests() {
     {"back-fill out of order", "POST", F1 + "/comments", {{"X-Occurred-At", "2025-12-31T00:00:00Z"}}, R"({"text":"x"})", 422, "rule_violation"},
     {"occurred_at in the future", "POST", F1 + "/comments", {{"X-Occurred-At", "2026-01-02T00:00:00Z"}}, R"({"text":"x"})", 422, "rule_violation"},
     {"back-fill by an editor", "POST", F1 + "/comments", {{"X-Occurred-At", "2025-12-31T00:00:00Z"}}, R"({"text":"x"})", 403, "forbidden", "ed@example.com"},
+    // SPEC §2: a non-admin who sends X-Occurred-At gets 403, whatever the time, before its value or the body is looked at.
+    {"X-Occurred-At now by an editor", "POST", F1 + "/comments", {{"X-Occurred-At", "2026-01-01T00:00:00Z"}}, R"({"text":"x"})", 403, "forbidden", "ed@example.com"},
+    {"X-Occurred-At in the future by an editor", "POST", F1 + "/comments", {{"X-Occurred-At", "2026-01-02T00:00:00Z"}}, R"({"text":"x"})", 403, "forbidden", "ed@example.com"},
+    {"X-Occurred-At yesterday (not a timestamp) by an editor", "POST", F1 + "/comments", {{"X-Occurred-At", "yesterday"}}, R"({"text":"x"})", 403, "forbidden", "ed@example.com"},
+    {"broken JSON with X-Occurred-At by an editor", "POST", F1 + "/comments", {{"X-Occurred-At", "2025-12-31T00:00:00Z"}}, R"({"text":)", 403, "forbidden", "ed@example.com"},
+    {"X-Occurred-At by the owner, a contributor", "POST", F1 + "/status", {{"X-Occurred-At", "2026-01-01T00:00:00Z"}}, R"({"status":"in_progress"})", 403, "forbidden", "oli@example.com"},
+    {"evidence upload with X-Occurred-At by an editor", "POST", "/api/v1/evidence?filename=a.txt&finding=F-1", {{"Content-Type", "text/plain"}, {"X-Occurred-At", "2026-01-01T00:00:00Z"}}, "x", 403, "forbidden", "ed@example.com"},
+    // SPEC §2: at most 5 years back; what a back-filled command names must exist (an owner: be active) at its occurred_at.
+    {"back-fill more than 5 years", "POST", "/api/v1/controls", {{"X-Occurred-At", "2020-12-31T23:59:59Z"}}, R"({"id":"OLD-01","title":"x","criteria":["CC6.1"]})", 422, "rule_violation"},
+    {"back-filled finding naming a later control", "POST", F, {{"X-Occurred-At", "2025-12-01T00:00:00Z"}}, finding_body(R"(,"control":"AC-01")"), 422, "rule_violation"},
+    {"back-filled finding owned by a later user", "POST", F, {{"X-Occurred-At", "2025-12-01T00:00:00Z"}}, finding_body(R"(,"owner":"oli@example.com")"), 422, "rule_violation"},
+    {"back-filled evidence for a later finding", "POST", "/api/v1/evidence?filename=a.txt&finding=F-1", {{"Content-Type", "text/plain"}, {"X-Occurred-At", "2025-12-31T00:00:00Z"}}, "x", 422, "rule_violation"},
+    {"back-filled evidence for a later control", "POST", "/api/v1/evidence?filename=a.txt&control=AC-01", {{"Content-Type", "text/plain"}, {"X-Occurred-At", "2025-12-31T00:00:00Z"}}, "x", 422, "rule_violation"},
     {"revoking a token twice", "DELETE", "/api/v1/tokens/{revoked_token_id}", {}, "", 422, "rule_violation"},
     {"unknown token", "DELETE", "/api/v1/tokens/nope", {}, "", 404, "not_found"},
     // ---- authentication ----

@@ -142,12 +142,14 @@ class PermissionMatrix : public ApiFixture, public ::testing::WithParamInterface
     if (!owner.empty()) body += R"(,"owner":")" + owner + "\"";
     const std::string id = str(ok(kEditor, "POST", "/api/v1/findings", body + "}")["id"]);
     const std::string path = "/api/v1/findings/" + id;
-    // An editor or admin who does not own the finding (segregation of duties when closing).
-    const std::string reviewer = owner == kEditor ? kAdmin : kEditor;
+    // The owner reports the fix (the editor when nobody owns it); an editor or admin who neither
+    // owns it nor reported the fix verifies it (segregation of duties when closing).
+    const std::string fixer = owner.empty() ? kEditor : owner;
+    const std::string reviewer = fixer == kEditor ? kAdmin : kEditor;
     if (status == "in_progress")
       ok(kEditor, "POST", path + "/status", R"({"status":"in_progress"})");
     if (status == "remediated" || status == "closed") {
-      ok(kEditor, "POST", path + "/status", R"({"status":"remediated"})");
+      ok(fixer, "POST", path + "/status", R"({"status":"remediated"})");
     }
     if (status == "closed") {
       evidence("finding=" + id);
@@ -256,6 +258,13 @@ const Scenario kScenarios[] = {
      const std::string id = t.finding("remediated", T::kAdmin);
      t.evidence("finding=" + id);
      return post("/api/v1/findings/" + id + "/status", R"({"status":"closed"})"); }},
+  {"status remediated->closed, the editor reported the fix and unassigned it", [](T& t) {
+     const std::string id = t.finding("open", T::kEditor);
+     const std::string path = "/api/v1/findings/" + id;
+     t.ok(T::kEditor, "POST", path + "/status", R"({"status":"remediated"})");
+     t.evidence("finding=" + id);
+     t.ok(T::kEditor, "POST", path + "/assign", R"({"owner":null})");
+     return post(path + "/status", R"({"status":"closed"})"); }},
   {"status closed->open (reopened)", [](T& t) { return status_change(t, "closed", "open", T::kOwner, "restore failed again"); }},
   {"status risk_accepted->open (acceptance revoked)", [](T& t) {
      return status_change(t, "risk_accepted", "open", T::kOwner, "the compensating control is gone"); }},
@@ -471,6 +480,14 @@ const Row kRows[] = {
   {"status remediated->closed, the admin owns it", As::kDeactivated, 401},
   {"status remediated->closed, the admin owns it", As::kRevoked, 401},
 
+  {"status remediated->closed, the editor reported the fix and unassigned it", As::kAdmin, 200},
+  {"status remediated->closed, the editor reported the fix and unassigned it", As::kEditor, 422},  // segregation of duties
+  {"status remediated->closed, the editor reported the fix and unassigned it", As::kOwner, 403},
+  {"status remediated->closed, the editor reported the fix and unassigned it", As::kOther, 403},
+  {"status remediated->closed, the editor reported the fix and unassigned it", As::kAuditor, 403},
+  {"status remediated->closed, the editor reported the fix and unassigned it", As::kDeactivated, 401},
+  {"status remediated->closed, the editor reported the fix and unassigned it", As::kRevoked, 401},
+
   {"status closed->open (reopened)", As::kAdmin, 200},
   {"status closed->open (reopened)", As::kEditor, 200},
   {"status closed->open (reopened)", As::kOwner, 403},
@@ -623,6 +640,7 @@ TEST_P(PermissionMatrix, AnswersWithTheStatusOfTheTable) {
   EXPECT_EQ(error->members().size(), 2u) << r.body;
   EXPECT_EQ(r.error_code(), r.status == 403   ? "forbidden"
                             : r.status == 401 ? "unauthenticated"
+                            : r.status == 422 ? "rule_violation"
                                               : "?")
       << r.body;
   EXPECT_FALSE(r.error_message().empty());

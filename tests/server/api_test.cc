@@ -221,13 +221,18 @@ TEST_F(Api, StartServesAPlainWriteLikeHandleAndLeavesTheRestToHandle) {
   EXPECT_EQ(tree_size(), size) << "declining changes nothing";
 }
 
-TEST_F(Api, TimelineDefaultsStayWithinThePointLimitAfterAnAncientBackFill) {
-  Reply old = call(kAdmin, "POST", "/api/v1/findings", R"({"title":"Ancient","severity":"low","criteria":["CC1.1"]})",
-                   {{"X-Occurred-At", "0001-01-01T00:00:00Z"}});
+TEST_F(Api, TimelineDefaultsStayWithinThePointLimitAfterTheOldestBackFill) {
+  // SPEC §2: a back-fill goes back 5 years at most.
+  const std::string body = R"({"title":"Ancient","severity":"low","criteria":["CC1.1"]})";
+  Reply ancient = call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "0001-01-01T00:00:00Z"}});
+  EXPECT_EQ(ancient.status, 422) << ancient.body;
+  EXPECT_EQ(call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "2020-12-31T23:59:59Z"}}).status, 422);
+  Reply old = call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "2021-01-01T00:00:00Z"}});
   ASSERT_EQ(old.status, 201) << old.body;
   Reply t = call(kAuditor, "GET", "/api/v1/timeline");
   ASSERT_EQ(t.status, 200) << t.body;
-  EXPECT_EQ(t["points"].items().size(), 5000u);
+  EXPECT_EQ(str(t["from"]), "2021-01-01");
+  EXPECT_LE(t["points"].items().size(), 5000u);
   EXPECT_EQ(call(kAuditor, "GET", "/api/v1/timeline?from=0001-01-01").status, 400);
 }
 

@@ -33,7 +33,7 @@ TEST(Demo, IsARealisticProgramWithSixMonthsOfHistory) {
   ASSERT_TRUE(state.is_ok());
   EXPECT_EQ(state->findings.size(), 40u);
   EXPECT_EQ(state->controls.size(), 25u);
-  EXPECT_EQ(state->users.size(), 9u);
+  EXPECT_EQ(state->users.size(), 10u);
   std::map<FindingStatus, int> by_status;
   int overdue = 0;
   std::set<Category> categories;

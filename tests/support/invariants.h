@@ -45,6 +45,13 @@ inline void check_invariants(const std::vector<Event>& events, bool check_log_or
   std::map<std::string, Role> roles;
   std::map<std::string, std::string> owners;
   std::map<std::string, std::set<std::string>> evidence_of;
+  // The last move to remediated of each finding: who made it, and who owned the finding then.
+  std::map<std::string, std::pair<std::string, std::string>> remediated;
+  // The occurred_at of the event that created each stream's entity ("finding/F-1", "user/...").
+  std::map<std::string, Micros> created;
+  auto existed = [&](const std::string& stream, Micros at) {
+    return created.contains(stream) && created[stream] <= at;
+  };
   uint64_t findings = 0, evidence = 0;
   Micros last_recorded = INT64_MIN;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -67,6 +74,30 @@ inline void check_invariants(const std::vector<Event>& events, bool check_log_or
       ASSERT_EQ(role, Role::kAdmin) << "only admins back-fill";
     }
 
+    if (e.version == 1) created[e.stream] = e.occurred_at;
+    // SPEC §2: what an event names existed at its occurred_at.
+    if (auto* p = std::get_if<FindingRecorded>(&e.payload)) {
+      if (!p->control.empty()) {
+        ASSERT_TRUE(existed("control/" + p->control, e.occurred_at)) << "control not yet defined";
+      }
+      if (!p->owner.empty()) {
+        ASSERT_TRUE(existed("user/" + p->owner, e.occurred_at)) << "owner not yet added";
+      }
+    }
+    if (auto* p = std::get_if<FindingUpdated>(&e.payload); p && !p->control.empty()) {
+      ASSERT_TRUE(existed("control/" + p->control, e.occurred_at)) << "control not yet defined";
+    }
+    if (auto* p = std::get_if<FindingAssigned>(&e.payload); p && !p->owner.empty()) {
+      ASSERT_TRUE(existed("user/" + p->owner, e.occurred_at)) << "owner not yet added";
+    }
+    if (auto* p = std::get_if<EvidenceLinked>(&e.payload)) {
+      if (!p->finding_id.empty()) {
+        ASSERT_TRUE(existed("finding/" + p->finding_id, e.occurred_at)) << "finding not yet recorded";
+      }
+      if (!p->control_id.empty()) {
+        ASSERT_TRUE(existed("control/" + p->control_id, e.occurred_at)) << "control not yet defined";
+      }
+    }
     if (auto* p = std::get_if<UserAdded>(&e.payload)) roles[p->email] = p->role;
     if (auto* p = std::get_if<UserRoleChanged>(&e.payload)) roles[p->email] = p->role;
     if (auto* p = std::get_if<FindingRecorded>(&e.payload)) {
@@ -83,9 +114,14 @@ inline void check_invariants(const std::vector<Event>& events, bool check_log_or
     if (auto* p = std::get_if<EvidenceUnlinked>(&e.payload); p && !p->finding_id.empty()) {
       evidence_of[p->finding_id].erase(p->evidence_id);
     }
+    if (auto* p = std::get_if<FindingStatusChanged>(&e.payload); p && p->to == FindingStatus::kRemediated) {
+      remediated[p->finding_id] = {e.actor, owners[p->finding_id]};
+    }
     if (auto* p = std::get_if<FindingStatusChanged>(&e.payload); p && p->to == FindingStatus::kClosed) {
       ASSERT_FALSE(evidence_of[p->finding_id].empty()) << "closed without evidence";
       ASSERT_NE(owners[p->finding_id], e.actor) << "closed by its owner";
+      ASSERT_NE(remediated[p->finding_id].first, e.actor) << "closed by who moved it to remediated";
+      ASSERT_NE(remediated[p->finding_id].second, e.actor) << "closed by who owned it when remediated";
       ASSERT_TRUE(role == Role::kAdmin || role == Role::kEditor);
     }
     if (auto* p = std::get_if<RiskAccepted>(&e.payload)) {
