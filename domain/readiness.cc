@@ -80,13 +80,17 @@ bool is_unresolved(const FindingState& f, Date d) {
       return true;
     case FindingStatus::kClosed:
       return false;
-    case FindingStatus::kRiskAccepted: {
-      if (!f.risk_acceptance) return true;
-      const auto expires = date_field(f.risk_acceptance->expires_on);
-      return !expires || *expires < d;
-    }
+    case FindingStatus::kRiskAccepted:
+      return is_acceptance_expired(f, d);
   }
   return true;
+}
+
+bool is_acceptance_expired(const FindingState& f, Date d) {
+  if (f.status != FindingStatus::kRiskAccepted) return false;
+  if (!f.risk_acceptance) return true;
+  const auto expires = date_field(f.risk_acceptance->expires_on);
+  return !expires || *expires < d;
 }
 
 bool is_overdue(const FindingState& f, Date d) {
@@ -161,10 +165,7 @@ Readiness readiness_at(const ProgramState& s, Date d) {
 std::vector<OwnerWorkload> workloads_at(const ProgramState& s, Date d) {
   std::map<std::string, OwnerWorkload> rows;
   for (const auto& [id, f] : s.findings) {
-    if (f.status != FindingStatus::kOpen && f.status != FindingStatus::kInProgress &&
-        f.status != FindingStatus::kRemediated) {
-      continue;
-    }
+    if (!is_unresolved(f, d)) continue;  // an expired acceptance is back on its owner's list
     OwnerWorkload& w = rows[f.owner];
     if (w.total == 0) w.owner = f.owner;
     count_severity(w, f.severity);
@@ -203,7 +204,8 @@ std::vector<RoadmapMonth> roadmap_at(const ProgramState& s, Date d) {
     if (!is_unresolved(f, d)) continue;
     const std::string month = f.due_date.size() >= 7 ? f.due_date.substr(0, 7) : "";
     by_month[month].push_back(
-        RoadmapItem{f.id, f.title, f.severity, f.owner, f.due_date, f.status, is_overdue(f, d)});
+        RoadmapItem{f.id, f.title, f.severity, f.owner, f.due_date, f.status, is_overdue(f, d),
+                    is_acceptance_expired(f, d)});
   }
   std::vector<RoadmapMonth> out;
   for (auto& [month, items] : by_month) {

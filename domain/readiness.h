@@ -19,6 +19,9 @@ std::string_view name(CriterionStatus s);
 
 // Unresolved at D: open, in_progress or remediated, or risk_accepted whose expires_on < D.
 bool is_unresolved(const FindingState& f, Date d);
+// An expired acceptance at D: risk_accepted whose expires_on < D. It keeps that status but is a
+// gap again, and is shown everywhere as expired, never as approved (SPEC §3).
+bool is_acceptance_expired(const FindingState& f, Date d);
 // Overdue at D: open or in_progress with a due date before D.
 bool is_overdue(const FindingState& f, Date d);
 // Current at D: collected_on (if set) ≤ D and valid_until (if set) ≥ D.
@@ -58,8 +61,8 @@ struct OwnerWorkload {
   bool operator==(const OwnerWorkload&) const = default;
 };
 
-// Findings with status open, in_progress or remediated, by current owner; sorted by overdue
-// desc, total desc, owner asc (unassigned last).
+// Findings unresolved at D (an expired risk acceptance included), by current owner; sorted by
+// overdue desc, total desc, owner asc (unassigned last).
 std::vector<OwnerWorkload> workloads_at(const ProgramState& state, Date d);
 
 struct UnresolvedCounts {
@@ -76,6 +79,7 @@ struct RoadmapItem {
   std::string owner, due_date;
   FindingStatus status;
   bool overdue;
+  bool acceptance_expired;
   bool operator==(const RoadmapItem&) const = default;
 };
 struct RoadmapMonth {

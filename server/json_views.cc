@@ -73,6 +73,7 @@ Value finding_json(const ProgramState& s, const FindingState& f, Date d) {
       .set("evidence", set_json(s.evidence_of(f.id)))
       .set("overdue", Value::boolean(is_overdue(f, d)))
       .set("unresolved", Value::boolean(is_unresolved(f, d)))
+      .set("acceptance_expired", Value::boolean(is_acceptance_expired(f, d)))
       .set("recorded_on", date_json(f.recorded_on))
       .set("version", count(f.version));
 }
@@ -211,7 +212,8 @@ Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months) {
                         .set("owner", string_or_null(f.owner))
                         .set("due_date", string_or_null(f.due_date))
                         .set("status", str(name(f.status)))
-                        .set("overdue", Value::boolean(f.overdue)));
+                        .set("overdue", Value::boolean(f.overdue))
+                        .set("acceptance_expired", Value::boolean(f.acceptance_expired)));
     }
     out.push(Value::object().set("month", string_or_null(m.month)).set("findings", std::move(findings)));
   }

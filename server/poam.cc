@@ -120,6 +120,7 @@ class PoamBuilder {
                       .push(prop("severity", name(f.severity)))
                       .push(prop("finding-status", name(f.status)))
                       .push(prop("source", name(f.source)));
+    if (is_acceptance_expired(f, context_.as_of)) props.push(prop("acceptance-expired", "true"));
     for (const std::string& c : f.criteria) props.push(prop("tsc-criterion", c));
     if (!f.control.empty()) props.push(prop("control", f.control));
     Value r = Value::object()
@@ -130,7 +131,7 @@ class PoamBuilder {
                                                               "{} (finding {}).",
                                                               name(f.severity), criteria, f.id)))
                   .set("props", std::move(props))
-                  .set("status", Value::string(std::string(oscal_risk_status(f.status))));
+                  .set("status", Value::string(std::string(oscal_risk_status(f, context_.as_of))));
     const std::string deadline = deadline_of(f.due_date);
     if (!deadline.empty()) r.set("deadline", Value::string(deadline));
     r.set("remediations", Value::array().push(remediation(f, deadline)));
@@ -138,7 +139,8 @@ class PoamBuilder {
   }
 
   Value remediation(const FindingState& f, const std::string& deadline) const {
-    const bool accepted = f.risk_acceptance.has_value();
+    // An expired acceptance is a gap again: planned as a remediation, not as an acceptance.
+    const bool accepted = f.risk_acceptance.has_value() && !is_acceptance_expired(f, context_.as_of);
     Value task = Value::object()
                      .set("uuid", id("task:" + f.id))
                      .set("type", Value::string("milestone"))
@@ -216,6 +218,10 @@ std::string_view oscal_risk_status(FindingStatus status) {
       return "closed";
   }
   return "open";
+}
+
+std::string_view oscal_risk_status(const FindingState& f, Date d) {
+  return is_acceptance_expired(f, d) ? "open" : oscal_risk_status(f.status);
 }
 
 json::Value poam_json(const ProgramState& state, const PoamContext& context) {

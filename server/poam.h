@@ -3,7 +3,8 @@
 //
 // One risk and one poam-item per finding, the item pointing at its risk (related-risks). The
 // risk carries the mapped status (open → open, in_progress and remediated → remediating,
-// risk_accepted → deviation-approved, closed → closed), the due date as its deadline (the end of
+// risk_accepted → deviation-approved, an expired risk acceptance → open, closed → closed; an
+// expired acceptance is planned as a remediation again), the due date as its deadline (the end of
 // that day, UTC), and a remediation whose milestone task names the owner through the
 // "finding-owner" role. Every user is a party (type person) in the metadata. A program without
 // findings gets one poam-item marked with the prop placeholder=true, because OSCAL requires at
@@ -39,5 +40,7 @@ json::Value poam_json(const ProgramState& state, const PoamContext& context);
 
 // "open", "remediating", "deviation-approved" or "closed".
 std::string_view oscal_risk_status(FindingStatus status);
+// As above for a finding as of `d`: an acceptance expired at `d` is "open", never approved.
+std::string_view oscal_risk_status(const FindingState& f, Date d);
 
 }  // namespace gaplog

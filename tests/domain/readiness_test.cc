@@ -139,7 +139,7 @@ TEST(Readiness, PercentIsRoundedHalfUpToOneDecimal) {
 TEST(Workloads, CountsSortsAndAges) {
   Program p;
   const Date d = day("2026-03-01");
-  // con: 2 open (one overdue), other: 3 (none overdue), unassigned: 1; ed: only closed/accepted.
+  // con: 2 open (one overdue), other: 3 (none overdue), unassigned: 1; ed: an expired acceptance.
   p.must(kEditor, finding_on("CC1.1", kContributor, "2026-02-20", "critical"));  // F-1 overdue at d
   p.must(kEditor, finding_on("CC1.2", kContributor, "2026-03-10", "low"));       // F-2 due soon
   p.now += 10 * kMicrosPerDay;                                                   // recorded 2026-01-11
@@ -148,14 +148,54 @@ TEST(Workloads, CountsSortsAndAges) {
   p.must(kEditor, finding_on("CC1.5", kOther, "", "high"));                      // F-5 no due date
   p.must(kEditor, finding_on("CC2.1", "", "2026-01-01", "high"));                // F-6 unassigned, overdue
   p.must(kEditor, finding_on("CC2.2", kEditor, "2026-01-01"));                   // F-7 accepted below
-  p.must(kAdmin, AcceptRisk{"F-7", "ok", "2026-02-01"});  // expired at d, but not a workload status
+  p.must(kAdmin, AcceptRisk{"F-7", "ok", "2026-02-01"});  // expired at d: back on ed's list (§5.2)
   p.must(kOther, ChangeFindingStatus{"F-5", "remediated", ""});
   const std::vector<OwnerWorkload> w = workloads_at(p.state, d);
-  ASSERT_EQ(w.size(), 3u);
-  // overdue desc: con (1) and unassigned (1) before other (0); then total desc: con 2 > unassigned 1.
+  ASSERT_EQ(w.size(), 4u);
+  // overdue desc: con (1) and unassigned (1) before other (0) and ed (0); then total desc.
   EXPECT_EQ(w[0], (OwnerWorkload{kContributor, 1, 0, 0, 1, 2, 1, 1, 59}));
   EXPECT_EQ(w[1], (OwnerWorkload{"", 0, 1, 0, 0, 1, 1, 0, 49}));
   EXPECT_EQ(w[2], (OwnerWorkload{kOther, 0, 1, 2, 0, 3, 0, 1, 49}));
+  // An accepted finding is not overdue (§3: overdue is open or in_progress only).
+  EXPECT_EQ(w[3], (OwnerWorkload{kEditor, 0, 1, 0, 0, 1, 0, 0, 49}));
+}
+
+// SPEC §3 and §5.2: an acceptance counts on its owner's row from the day after it expires.
+TEST(Workloads, AnExpiredRiskAcceptanceIsBackOnItsOwnersRow) {
+  Program p;
+  p.must(kEditor, finding_on("CC7.2", kContributor, "", "critical"));
+  p.must(kAdmin, AcceptRisk{"F-1", "compensating monitoring", "2026-06-30"});
+  EXPECT_TRUE(workloads_at(p.state, day("2026-06-30")).empty());
+  const auto w = workloads_at(p.state, day("2026-07-01"));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].owner, kContributor);
+  EXPECT_EQ(w[0].critical, 1);
+  EXPECT_EQ(w[0].total, 1);
+  EXPECT_EQ(w[0].overdue, 0);
+}
+
+TEST(Roadmap, AnExpiredRiskAcceptanceIsOnItFlaggedAsExpired) {
+  Program p;
+  p.must(kEditor, finding_on("CC7.2", kContributor, "2026-05-15"));
+  p.must(kAdmin, AcceptRisk{"F-1", "compensating monitoring", "2026-06-30"});
+  EXPECT_FALSE(is_acceptance_expired(*p.state.finding("F-1"), day("2026-06-30")));
+  EXPECT_TRUE(roadmap_at(p.state, day("2026-06-30")).empty());
+  EXPECT_TRUE(is_acceptance_expired(*p.state.finding("F-1"), day("2026-07-01")));
+  const auto months = roadmap_at(p.state, day("2026-07-01"));
+  ASSERT_EQ(months.size(), 1u);
+  ASSERT_EQ(months[0].findings.size(), 1u);
+  EXPECT_EQ(months[0].findings[0].status, FindingStatus::kRiskAccepted);
+  EXPECT_TRUE(months[0].findings[0].acceptance_expired);
+  EXPECT_FALSE(months[0].findings[0].overdue);
+}
+
+TEST(Roadmap, OnlyRiskAcceptedFindingsHaveExpiredAcceptances) {
+  Program p;
+  p.must(kEditor, finding_on("CC7.2", kContributor, "2026-01-15"));
+  const auto months = roadmap_at(p.state, day("2027-01-01"));
+  ASSERT_EQ(months.size(), 1u);
+  EXPECT_FALSE(months[0].findings[0].acceptance_expired);
+  EXPECT_FALSE(is_acceptance_expired(*p.state.finding("F-1"), day("2027-01-01")));
 }
 
 TEST(Workloads, TiesGoByOwnerWithUnassignedLast) {

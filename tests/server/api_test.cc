@@ -508,6 +508,61 @@ TEST_F(ApiRoundTrip, ProjectionsAnswerInTheirShapes) {
   EXPECT_TRUE(call(kAuditor, "GET", "/api/v1/findings?status=closed")["items"].items().empty());
 }
 
+// SPEC §3: an expired acceptance keeps its status but is shown as expired, never as approved,
+// as of the date asked: in the finding, the roadmap and its owner's workload (§5.2).
+TEST_F(ApiRoundTrip, AnExpiredRiskAcceptanceIsShownAsExpiredEverywhere) {
+  const std::string id = record_finding("Gap", R"(,"due_date":"2026-03-10")");
+  const std::string other = record_finding("Open gap");
+  const std::string path = "/api/v1/findings/" + id;
+  Reply accepted = call(kAdmin, "POST", path + "/risk-acceptance",
+                        R"({"justification":"compensating control","expires_on":"2026-02-01"})");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_FALSE(accepted["acceptance_expired"].as_bool());
+  EXPECT_FALSE(call(kAuditor, "GET", "/api/v1/findings/" + other)["acceptance_expired"].as_bool());
+
+  Reply last_day = call(kAuditor, "GET", path + "?as_of=2026-02-01");
+  EXPECT_EQ(str(last_day["status"]), "risk_accepted");
+  EXPECT_FALSE(last_day["acceptance_expired"].as_bool()) << last_day.body;
+  EXPECT_FALSE(last_day["unresolved"].as_bool());
+  Reply expired = call(kAuditor, "GET", path + "?as_of=2026-02-02");
+  EXPECT_EQ(str(expired["status"]), "risk_accepted");
+  EXPECT_TRUE(expired["acceptance_expired"].as_bool()) << expired.body;
+  EXPECT_TRUE(expired["unresolved"].as_bool());
+  Reply list = call(kAuditor, "GET", "/api/v1/findings?as_of=2026-02-02");
+  ASSERT_EQ(list["items"].items().size(), 2u) << list.body;
+  for (const auto& f : list["items"].items()) {
+    EXPECT_EQ(f.find("acceptance_expired")->as_bool(), str(*f.find("id")) == id) << str(*f.find("id"));
+  }
+
+  // The owner's row counts it again once expired (the open finding is on it throughout).
+  auto owner_total = [&](const std::string& as_of) {
+    Reply w = call(kAuditor, "GET", "/api/v1/workloads?as_of=" + as_of);
+    EXPECT_EQ(w["owners"].items().size(), 1u) << w.body;
+    return w["owners"].items().empty() ? 0 : num(*w["owners"].items()[0].find("total"));
+  };
+  EXPECT_EQ(owner_total("2026-02-01"), 1);
+  EXPECT_EQ(owner_total("2026-02-02"), 2);
+
+  auto roadmap_entry = [&](const std::string& as_of) -> std::optional<json::Value> {
+    Reply m = call(kAuditor, "GET", "/api/v1/roadmap?as_of=" + as_of);
+    for (const auto& month : m["months"].items()) {
+      for (const auto& f : month.find("findings")->items()) {
+        if (str(*f.find("id")) == id) return f;
+      }
+    }
+    return std::nullopt;
+  };
+  EXPECT_FALSE(roadmap_entry("2026-02-01").has_value());
+  auto entry = roadmap_entry("2026-02-02");
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_TRUE(entry->find("acceptance_expired")->as_bool());
+  EXPECT_EQ(str(*entry->find("status")), "risk_accepted");
+
+  // Today's view follows the clock.
+  clock_.set(*parse_timestamp("2026-02-02T08:00:00Z"));
+  EXPECT_TRUE(call(kAuditor, "GET", path)["acceptance_expired"].as_bool());
+}
+
 TEST_F(ApiRoundTrip, ListsPageInNaturalIdOrder) {
   for (int i = 0; i < 12; ++i) record_finding("gap " + std::to_string(i));
   Reply first = call(kAuditor, "GET", "/api/v1/findings?limit=5");

@@ -34,6 +34,17 @@ TEST(PoamStatus, IsMappedAsTheSpecSays) {
   EXPECT_EQ(oscal_risk_status(FindingStatus::kClosed), "closed");
 }
 
+TEST(PoamStatus, AnExpiredRiskAcceptanceIsOpen) {
+  FindingState f;
+  f.status = FindingStatus::kRiskAccepted;
+  f.risk_acceptance = RiskAcceptanceState{"compensating control", "2026-06-30", "admin@example.com"};
+  EXPECT_EQ(oscal_risk_status(f, *parse_date("2026-06-30")), "deviation-approved");
+  EXPECT_EQ(oscal_risk_status(f, *parse_date("2026-07-01")), "open");
+  f.status = FindingStatus::kInProgress;
+  f.risk_acceptance.reset();
+  EXPECT_EQ(oscal_risk_status(f, *parse_date("2026-07-01")), "remediating");
+}
+
 // Every value of a key in the document, with the key's name: for walking references.
 void walk(const Value& v, const std::function<void(const std::string&, const Value&)>& visit) {
   if (v.is_object()) {
@@ -80,6 +91,41 @@ class PoamTest : public ::testing::Test {
   std::unique_ptr<Program> program_;
 };
 
+// SPEC §3 and §7: once expired, a risk acceptance is exported as open and planned as a
+// remediation again, never as an approved deviation.
+TEST_F(PoamTest, AnExpiredRiskAcceptanceIsExportedAsOpen) {
+  ASSERT_TRUE(program_->service().execute(kAdmin, RecordFinding{"No DR plan", "", "medium", {"A1.3"}, "", "", "", ""}).is_ok());
+  const Date today = date_of(clock_.now());
+  ASSERT_TRUE(program_->service()
+                  .execute(kAdmin, AcceptRisk{"F-1", "compensating control", format_date(Date{today.days + 30})})
+                  .is_ok());
+  auto risk = [&] {
+    const Value doc = poam(kAdmin);
+    const Value& risks = at(at(doc, "plan-of-action-and-milestones"), "risks");
+    EXPECT_EQ(risks.items().size(), 1u);
+    return risks.items().empty() ? Value() : risks.items()[0];
+  };
+  auto remediation_type = [&](const Value& r) {
+    return at(at(at(r, "remediations").items()[0], "props").items()[0], "value").as_string();
+  };
+  auto has_expired_prop = [&](const Value& r) {
+    for (const Value& p : at(r, "props").items()) {
+      if (at(p, "name").as_string() == "acceptance-expired") return true;
+    }
+    return false;
+  };
+  clock_.advance(30 * kMicrosPerDay);  // the last day of the acceptance
+  const Value approved = risk();
+  EXPECT_EQ(at(approved, "status").as_string(), "deviation-approved");
+  EXPECT_EQ(remediation_type(approved), "accept");
+  EXPECT_FALSE(has_expired_prop(approved));
+  clock_.advance(kMicrosPerDay);
+  const Value expired = risk();
+  EXPECT_EQ(at(expired, "status").as_string(), "open");
+  EXPECT_EQ(remediation_type(expired), "mitigate");
+  EXPECT_TRUE(has_expired_prop(expired));
+}
+
 TEST_F(PoamTest, OneItemAndOneRiskPerFindingWithStatusDeadlineAndOwner) {
   build();
   const Value doc = poam();
@@ -107,7 +153,7 @@ TEST_F(PoamTest, OneItemAndOneRiskPerFindingWithStatusDeadlineAndOwner) {
     const FindingState& f = state.findings.at(id);
     EXPECT_EQ(at(item, "title").as_string(), f.title);
     const Value& risk = *risks.at(at(at(item, "related-risks").items()[0], "risk-uuid").as_string());
-    EXPECT_EQ(at(risk, "status").as_string(), oscal_risk_status(f.status)) << id;
+    EXPECT_EQ(at(risk, "status").as_string(), oscal_risk_status(f, date_of(clock_.now()))) << id;
     if (f.due_date.empty()) {
       EXPECT_TRUE(at(risk, "deadline").is_null()) << id;
     } else {
