@@ -72,16 +72,19 @@ TEST(ReadinessIndex, MatchesTheRulesAcrossEveryThreshold) {
 TEST(ReadinessIndex, BackfilledEventsCountFromTheDayTheyHappened) {
   testing::Program p;
   p.now = end_of_day(day("2026-03-01")) - 1;
-  p.must(kEditor, DefineControl{"ISMS", "Program", "", testing::security_criteria(), "implemented"});
-  // Recorded on 2026-03-01, back-filled to January.
+  // Recorded on 2026-03-01, back-filled to January: the control to the 5th, its evidence to the
+  // 10th (evidence cannot be back-filled to before its control existed).
+  auto defined = p.run(kAdmin, DefineControl{"ISMS", "Program", "", testing::security_criteria(), "implemented"},
+                       end_of_day(day("2026-01-05")) - 1);
+  ASSERT_TRUE(defined.is_ok()) << defined.status().to_string();
   auto r = p.run(kAdmin, UploadEvidence{"a.pdf", "application/pdf", std::string(64, 'a'), 1, "", "", "", "ISMS"},
                  end_of_day(day("2026-01-10")) - 1);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   ReadinessIndex index;
   for (const Event& e : p.log) index.apply(e);
-  // The control itself was defined on 2026-03-01: not ready before then, evidence or not.
-  EXPECT_EQ(index.readiness(day("2026-02-01"), std::nullopt).overall.ready, 0);
-  EXPECT_EQ(index.readiness(day("2026-03-01"), std::nullopt).overall.ready, 33);
+  // Not ready before the evidence's day, ready from it on.
+  EXPECT_EQ(index.readiness(day("2026-01-09"), std::nullopt).overall.ready, 0);
+  EXPECT_EQ(index.readiness(day("2026-01-10"), std::nullopt).overall.ready, 33);
   // As known before the back-fill was recorded: nothing.
   EXPECT_EQ(index.readiness(day("2026-03-01"), p.log.back().recorded_at - 1).overall.ready, 0);
   expect_same_every_day(p.log, day("2026-01-01"), day("2026-03-05"));

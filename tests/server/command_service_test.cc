@@ -106,7 +106,11 @@ TEST_F(CommandServiceTest, ConcurrentWritersGetDistinctFindingIds) {
 TEST_F(CommandServiceTest, BackfillMustKeepEachStreamInOrder) {
   CommandOptions past;
   past.occurred_at = kT0 - 30 * kMicrosPerDay;
-  must(kAdmin, finding(), past);
+  // Unassigned: its owner was added only at kT0, and must be active at the finding's occurred_at.
+  RecordFinding unassigned = finding();
+  unassigned.owner = "";
+  EXPECT_EQ(svc_->execute(kAdmin, finding(), past).status().code(), Code::kRuleViolation);
+  must(kAdmin, unassigned, past);
   past.occurred_at = kT0 - 20 * kMicrosPerDay;
   must(kAdmin, AddComment{"F-1", "later"}, past);
   past.occurred_at = kT0 - 25 * kMicrosPerDay;
