@@ -64,7 +64,9 @@ bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
 
 // The code point of the well-formed UTF-8 sequence of `length` bytes at s[pos].
 char32_t code_point_at(std::string_view s, size_t pos, size_t length) {
-  const auto b = [&](size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[pos + i])); };
+  const auto b = [&](size_t i) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[pos + i]));
+  };
   switch (length) {
     case 1:
       return b(0);

@@ -200,7 +200,8 @@ std::string etag(uint32_t version) { return fmt::format("\"{}\"", version); }
 
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -550,9 +551,10 @@ Result<std::string> Api::Impl::authenticate(const ApiRequest& request, Role* rol
       [](const auto& h) { return equals_ignoring_ascii_case(h.first, "Authorization"); }));
   if (authorizations > 1) {
     // Which one would count is up to each server and proxy on the way: refuse rather than guess.
-    return invalid_argument(fmt::format(
-        "the request has {} Authorization headers; send exactly one: 'Authorization: Bearer <token>'",
-        authorizations));
+    return invalid_argument(
+        fmt::format("the request has {} Authorization headers; send exactly one: "
+                    "'Authorization: Bearer <token>'",
+                    authorizations));
   }
   auto header = request.header("Authorization");
   if (!header) {
@@ -1661,7 +1663,9 @@ ApiResponse Api::Impl::upload_in_memory(const ApiRequest& request, const std::st
 ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acting_as) {
   const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (path == "/healthz") {
-    if (!method_matches("GET", request.method)) return method_not_allowed(request.method, path, "GET, HEAD");
+    if (!method_matches("GET", request.method)) {
+      return method_not_allowed(request.method, path, "GET, HEAD");
+    }
     return healthz();
   }
   Role role = Role::kAuditor;

@@ -633,8 +633,8 @@ asio::awaitable<After> HttpServer::Impl::refuse_head(
         "the request head is over {} bytes; send a smaller one", options_.max_header_bytes)));
     response.status = 431;
   } else {
-    response =
-        refusal(invalid_argument(fmt::format("the request is not valid HTTP/1.1 ({})", ec.message())));
+    response = refusal(
+        invalid_argument(fmt::format("the request is not valid HTTP/1.1 ({})", ec.message())));
   }
   co_return co_await send(c, std::move(response), x, /*keep_alive=*/false);
 }
