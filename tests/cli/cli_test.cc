@@ -158,6 +158,22 @@ TEST_F(Cli, OccurredAtBackFillsAWrite) {
   EXPECT_EQ(editor.status, 1) << "only admins back-fill";
 }
 
+// SPEC §3: an expired risk acceptance is shown as expired, never as approved.
+TEST_F(Cli, FindingShowPrintsAnExpiredAcceptanceAsExpired) {
+  SystemClock clock;
+  const Date today = date_of(clock.now());
+  ASSERT_EQ(run("finding add --title Gap --severity low --criteria CC1.1").status, 0);
+  Outcome accepted = run("finding accept-risk F-1 --justification 'compensating control' --expires " +
+                         format_date(Date{today.days + 1}));
+  ASSERT_EQ(accepted.status, 0) << accepted.err;
+  Outcome current = run("finding show F-1");
+  EXPECT_NE(current.out.find("risk_accepted"), std::string::npos) << current.out;
+  EXPECT_EQ(current.out.find("(acceptance expired)"), std::string::npos) << current.out;
+  Outcome later = run("finding show F-1 --as-of " + format_date(Date{today.days + 2}));
+  ASSERT_EQ(later.status, 0) << later.err;
+  EXPECT_NE(later.out.find("risk_accepted (acceptance expired)"), std::string::npos) << later.out;
+}
+
 TEST_F(Cli, EveryApiCommandWorksAgainstAServer) {
   ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
   testing::ChildProcess server = testing::start_child(
