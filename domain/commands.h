@@ -79,10 +79,6 @@ struct CommandContext {
   // be active) at it (kRuleViolation). Date rules (risk acceptance bounds) use its date;
   // otherwise now's date.
   std::optional<Micros> occurred_at;
-  // Finding and evidence numbers already given to decisions that are not in the state yet
-  // (queued for the log): a new id is the next after max(state's count, this).
-  uint64_t findings_taken = 0;
-  uint64_t evidence_taken = 0;
 };
 
 struct DraftEvent {

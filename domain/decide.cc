@@ -208,7 +208,7 @@ class Decider {
       owner = u->email;
     }
     if (!c.due_date.empty()) GAPLOG_RETURN_IF_ERROR(check_date("due_date", c.due_date));
-    const std::string id = fmt::format("F-{}", std::max(s_.findings_recorded, ctx_.findings_taken) + 1);
+    const std::string id = fmt::format("F-{}", s_.findings_recorded + 1);
     return one(finding_stream(id), 0,
                FindingRecorded{id, c.title, c.description, severity, c.criteria, c.control, source,
                                owner, c.due_date, c.recommendation},
@@ -372,7 +372,7 @@ class Decider {
     if (c.finding.empty()) {
       GAPLOG_RETURN_IF_ERROR(require_editor("uploading evidence that is not linked to a finding you own"));
     }
-    const std::string id = fmt::format("E-{}", std::max(s_.evidence_uploaded, ctx_.evidence_taken) + 1);
+    const std::string id = fmt::format("E-{}", s_.evidence_uploaded + 1);
     Decision d;
     d.subject = evidence_stream(id);
     d.expected_versions.emplace_back(evidence_stream(id), 0);

@@ -150,7 +150,7 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
   const Micros start = clock_.now();
   for (int i = 0; i < 1500; ++i) {
     clock_.advance(static_cast<Micros>(rng() % 7200) * kMicrosPerSecond);
-    const Command cmd = svc_->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
+    const Command cmd = *svc_->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
     const bool backfill = rng() % 2 == 0;  // admins back-fill up to 120 days
     CommandOptions o;
     if (backfill) o.occurred_at = clock_.now() - static_cast<Micros>(rng() % 120) * kMicrosPerDay;
