@@ -1,6 +1,7 @@
 // gaplog command line. Exit codes (SPEC §8): 0 ok, 1 rejected, 2 usage error, 3 I/O or internal.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <cctype>
 #include <condition_variable>
@@ -98,7 +99,29 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string max_evidence_bytes;  // "" = the default
   std::string web;                 // "" = `web` next to the binary
+  size_t max_connections = HttpServerOptions{}.max_connections;
+  size_t max_connections_per_address = HttpServerOptions{}.max_connections_per_address;
 };
+
+// Every connection holds a descriptor, and RocksDB keeps files open too: the soft limit is
+// raised to the hard one, and a limit too low for --max-connections is said at start, not found
+// out when the server is full.
+void raise_open_files_limit(size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  constexpr size_t kHeadroom = 512;  // RocksDB's files, evidence uploads, the log
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + kHeadroom) {
+    std::fprintf(stderr,
+                 "gaplog: warning: at most %llu open files (ulimit -n) for --max-connections %zu; raise the "
+                 "limit to at least %zu or lower --max-connections\n",
+                 static_cast<unsigned long long>(limit.rlim_cur), max_connections, max_connections + kHeadroom);
+  }
+}
 
 int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
   auto listen = parse_listen(options.listen);
@@ -116,6 +139,9 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   HttpServerOptions server_options;
   server_options.host = listen->first;
   server_options.port = listen->second;
+  server_options.max_connections = options.max_connections;
+  server_options.max_connections_per_address = options.max_connections_per_address;
+  raise_open_files_limit(options.max_connections);
   std::mutex log_mu;
   server_options.access_log = [&log_mu](const AccessLogEntry& e) {
     const std::string line = format_access_log(e) + "\n";
@@ -392,6 +418,14 @@ int run(int argc, char** argv) {
       ->type_name("N");
   serve_command->add_option("--web", serve_options.web, "the web UI's built assets (default: `web` next to the binary)")
       ->type_name("DIR");
+  serve_command->add_option("--max-connections", serve_options.max_connections,
+                            "open connections in all (default 1024); when full, those without a complete request are shed first")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  serve_command->add_option("--max-connections-per-address", serve_options.max_connections_per_address,
+                            "open connections per client address, IPv6 per /64 (default 64; raise it for an office behind one NAT)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
   CLI::App* verify_command = local("verify", "recompute every leaf and the Merkle root; name the first bad seq",
                                    "gaplog --data ./gaplog-data verify");
   CLI::App* tree_head_command = local("tree-head", "print the signed tree head; with --json, the JSON to keep for a later 'bundle verify --since'",

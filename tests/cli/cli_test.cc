@@ -1,9 +1,15 @@
 // The gaplog binary end to end: commands in embedded mode, the same commands against a running
 // server, --json equal to the API's JSON, exit codes and messages.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <regex>
+#include <thread>
+#include <vector>
 
 #include "../store/store_test_support.h"
 #include "../support/child_process.h"
@@ -200,6 +206,44 @@ TEST_F(Cli, EveryApiCommandWorksAgainstAServer) {
   }
   EXPECT_EQ(gaplog(remote + "--as ed@example.com readiness", dir_.path()).status, 2) << "--as is for embedded mode";
   EXPECT_EQ(gaplog(remote + "init --admin x@example.com", dir_.path()).status, 2);
+  testing::stop_child(server, SIGTERM);
+}
+
+TEST_F(Cli, ServeCapsConnectionsPerClientAddressAsAsked) {
+  EXPECT_EQ(gaplog("--data " + data_ + " serve --max-connections 0", dir_.path()).status, 2);
+  EXPECT_EQ(gaplog("--data " + data_ + " serve --max-connections-per-address lots", dir_.path()).status, 2);
+  testing::ChildProcess server = testing::start_child(
+      {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0", "--max-connections-per-address", "2"},
+      dir_.sub("serve.log"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)"))) << server.output;
+  const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
+  // Two idle connections from 127.0.0.1 are the cap: a third from the same address is closed at
+  // once, while another address is still answered.
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  std::vector<asio::ip::tcp::socket> held;
+  for (int i = 0; i < 2; ++i) {
+    held.emplace_back(ioc);
+    held.back().connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  asio::ip::tcp::socket third(ioc);
+  third.connect({asio::ip::make_address("127.0.0.1"), port});
+  boost::system::error_code ec;
+  asio::write(third, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")), ec);
+  char byte;
+  third.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec) << "the third connection from one address was answered";
+  asio::ip::tcp::socket other(ioc);
+  other.open(asio::ip::tcp::v4());
+  other.bind({asio::ip::make_address("127.0.0.2"), 0});
+  other.connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(other, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  std::string answer;
+  char buf[512];
+  for (size_t n; (n = other.read_some(asio::buffer(buf), ec)) > 0 && !ec;) answer.append(buf, n);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
   testing::stop_child(server, SIGTERM);
 }
 
