@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -18,6 +19,16 @@ namespace {
 
 // How often a decision is retried when concurrent writers keep changing its streams.
 constexpr int kMaxAttempts = 16;
+
+// Takes the (deferred) `lock` if it can within CommandService::kQuickWait.
+template <typename Lock>
+void lock_quickly(Lock& lock) {
+  const auto deadline = std::chrono::steady_clock::now() + CommandService::kQuickWait;
+  while (!lock.try_lock()) {
+    if (std::chrono::steady_clock::now() >= deadline) return;
+    std::this_thread::yield();
+  }
+}
 
 }  // namespace
 
@@ -127,7 +138,7 @@ bool CommandService::ready_to_decide_locked(bool exact) {
   return true;
 }
 
-Status CommandService::wait_ready_to_decide_locked(std::unique_lock<std::shared_timed_mutex>& lock,
+Status CommandService::wait_ready_to_decide_locked(std::unique_lock<std::shared_mutex>& lock,
                                                    bool exact) {
   while (!ready_to_decide_locked(exact)) {
     settled_.wait(lock, [this] { return in_flight_ == 0; });
@@ -289,7 +300,8 @@ Result<Principal> CommandService::authenticate(std::string_view token) {
 std::optional<Result<Principal>> CommandService::try_authenticate(std::string_view token) {
   if (!well_formed_token(token)) return Result<Principal>(token_refused());
   const Hash hash = sha256(token);
-  std::shared_lock lock(mu_, kQuickWait);
+  std::shared_lock lock(mu_, std::defer_lock);
+  lock_quickly(lock);
   if (!lock.owns_lock() || applied_seq_.load(std::memory_order_acquire) < log_.last_seq()) {
     return std::nullopt;
   }
@@ -380,7 +392,8 @@ void CommandService::execute_async(const std::string& raw_actor, const Command& 
   auto answer = std::make_shared<AsyncDone>(std::move(done));
   std::optional<Result<CommandOutcome>> now;  // answered on this thread, after the lock
   try {
-    std::unique_lock lock(mu_, kQuickWait);
+    std::unique_lock lock(mu_, std::defer_lock);
+    lock_quickly(lock);
     // Without reading the log or waiting for batches in flight: when the committed state is
     // behind (nothing in flight) or decided_ must wait to be rebuilt, execute() does it.
     if (lock.owns_lock() &&

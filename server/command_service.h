@@ -176,7 +176,7 @@ class CommandService {
   // predicted times. False when that needs the batches in flight to resolve first.
   bool ready_to_decide_locked(bool exact);
   // As ready_to_decide_locked(), waiting for the batches in flight when it must.
-  Status wait_ready_to_decide_locked(std::unique_lock<std::shared_timed_mutex>& lock, bool exact);
+  Status wait_ready_to_decide_locked(std::unique_lock<std::shared_mutex>& lock, bool exact);
 
   // A decided batch, queued or about to be.
   struct Prepared {
@@ -200,10 +200,11 @@ class CommandService {
 
   EventLog& log_;
   Clock& clock_;
-  // Timed, so that the non-blocking paths (try_authenticate, execute_async) can wait out the
-  // short critical sections of other deciders instead of giving up at once; see kQuickWait.
-  // Guards every field below.
-  std::shared_timed_mutex mu_;
+  // Guards every field below. The non-blocking paths (try_authenticate, execute_async) poll
+  // try_lock for up to kQuickWait to wait out the short critical sections of other deciders
+  // (lock_quickly): not a timed lock, whose libstdc++ implementation (pthread_rwlock_clock*lock)
+  // ThreadSanitizer cannot see, so it would report every access the lock guards as a race.
+  std::shared_mutex mu_;
   // Notified whenever in_flight_ drops to 0.
   std::condition_variable_any settled_;
   // The committed state: every event up to applied_seq_, and nothing else. Reads and
