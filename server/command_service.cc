@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -126,8 +128,23 @@ std::vector<Event> predict(ProgramState& state, uint64_t& seq, std::map<std::str
 
 }  // namespace
 
+void CommandService::condition_locked(AppendRequest& request) {
+  request.expected_last_seq = decided_seq_;
+  request.batch_id = ++batches_named_;
+  if (in_flight_ > 0) request.follows_batch = last_batch_queued_;
+  last_batch_queued_ = request.batch_id;
+}
+
+bool CommandService::may_decide_locked(bool exact) const {
+  // A back-fill needs decided_ without predicted times: when there are some, it waits for the
+  // batches in flight to resolve, and live commands wait behind it, or it would never get a turn.
+  if (exact) return in_flight_ == 0 || (decided_valid_ && !decided_predicted_);
+  return backfills_waiting_ == 0 && (in_flight_ == 0 || decided_valid_);
+}
+
 bool CommandService::ready_to_decide_locked(bool exact) {
-  if (in_flight_ > 0) return decided_valid_ && !(exact && decided_predicted_);
+  if (!may_decide_locked(exact)) return false;
+  if (in_flight_ > 0) return true;
   // Nothing in flight: the decision state is the committed state, rebuilt when in doubt.
   if (!decided_valid_ || decided_seq_ != applied_seq_.load() || (exact && decided_predicted_)) {
     decided_ = state_;
@@ -140,11 +157,15 @@ bool CommandService::ready_to_decide_locked(bool exact) {
 
 Status CommandService::wait_ready_to_decide_locked(std::unique_lock<std::shared_mutex>& lock,
                                                    bool exact) {
-  while (!ready_to_decide_locked(exact)) {
-    settled_.wait(lock, [this] { return in_flight_ == 0; });
-    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-  }
-  return Status::ok();
+  if (ready_to_decide_locked(exact)) return Status::ok();
+  if (exact) ++backfills_waiting_;
+  Status status;
+  do {
+    settled_.wait(lock, [&] { return may_decide_locked(exact); });
+    status = catch_up_locked();
+  } while (status.is_ok() && !ready_to_decide_locked(exact));
+  if (exact && --backfills_waiting_ == 0) settled_.notify_all();  // the live commands behind it
+  return status;
 }
 
 void CommandService::resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended) {
@@ -171,8 +192,26 @@ Result<CommandOutcome> CommandService::finish(const Prepared& prepared, Result<A
     for (const Event& e : events) evolve(state_, e);
     applied_seq_.store(events.back().seq, std::memory_order_release);
   }
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  // The batch is durable whatever happens now: answer it. If the log cannot be read to catch
+  // up, the state stays behind, and the next read or decision (which catch up first) fails
+  // with that error instead of answering from a stale state.
+  if (Status caught_up = catch_up_locked(); !caught_up.is_ok()) {
+    std::fprintf(stderr, "gaplog: command service: cannot catch up with the log after a commit: %s\n",
+                 caught_up.to_string().c_str());
+  }
   return CommandOutcome{std::move(appended->events), appended->replayed, prepared.subject};
+}
+
+Result<CommandOutcome> CommandService::submit(std::unique_lock<std::shared_mutex>& lock, Prepared& prepared) {
+  std::unique_ptr<EventLog::QueuedAppend> queued;
+  try {
+    queued = log_.append_queued(std::move(prepared.request));
+  } catch (...) {
+    resolved_locked(prepared, internal_error("the batch was not queued"));
+    throw;
+  }
+  lock.unlock();
+  return finish(prepared, queued->wait());
 }
 
 Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_actor,
@@ -197,7 +236,7 @@ Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_acto
     uint64_t seq = decided_seq_;
     const Micros now = clock_.now();
     Prepared prepared;
-    prepared.request.expected_last_seq = decided_seq_;
+    condition_locked(prepared.request);
     prepared.first_seq = decided_seq_ + 1;
     std::map<std::string, uint32_t> versions;  // stream -> version in the scratch state
     std::vector<Event> drafted;
@@ -228,15 +267,7 @@ Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_acto
     decided_seq_ = seq;
     decided_predicted_ = decided_predicted_ || !options.occurred_at;
     ++in_flight_;
-    std::unique_ptr<EventLog::QueuedAppend> queued;
-    try {
-      queued = log_.append_queued(std::move(prepared.request));
-    } catch (...) {
-      resolved_locked(prepared, internal_error("the batch was not queued"));
-      throw;
-    }
-    lock.unlock();
-    auto outcome = finish(prepared, queued->wait());
+    auto outcome = submit(lock, prepared);
     if (!outcome && outcome.status().code() == Code::kVersionConflict) continue;  // decide again
     return outcome;
   }
@@ -339,11 +370,16 @@ Result<CommandService::Prepared> CommandService::prepare_locked(const std::strin
   p.subject = decision.subject;
   std::map<std::string, uint32_t> versions(decision.expected_versions.begin(), decision.expected_versions.end());
   p.request.expected_versions = std::move(decision.expected_versions);
-  p.request.expected_last_seq = decided_seq_;
+  condition_locked(p.request);
   p.first_seq = decided_seq_ + 1;
   p.request.events = new_events(std::move(decision.events), actor, options, 0);
   p.event_count = p.request.events.size();
-  predict(decided_, decided_seq_, versions, p.request.events, now);
+  try {
+    predict(decided_, decided_seq_, versions, p.request.events, now);
+  } catch (...) {
+    decided_valid_ = false;  // folded in part: rebuilt from the log before the next decision
+    throw;
+  }
   decided_predicted_ = decided_predicted_ || !options.occurred_at;
   ++in_flight_;
   return p;
@@ -367,15 +403,7 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     }
     GAPLOG_RETURN_IF_ERROR(wait_ready_to_decide_locked(lock, options.occurred_at.has_value()));
     GAPLOG_ASSIGN_OR_RETURN(Prepared prepared, prepare_locked(actor, command, options));
-    std::unique_ptr<EventLog::QueuedAppend> queued;
-    try {
-      queued = log_.append_queued(std::move(prepared.request));
-    } catch (...) {
-      resolved_locked(prepared, internal_error("the batch was not queued"));
-      throw;
-    }
-    lock.unlock();
-    auto outcome = finish(prepared, queued->wait());
+    auto outcome = submit(lock, prepared);
     // The log refused a batch decided on a prefix that did not commit (or a concurrent writer's
     // streams moved): nothing was written; decide again on the log as it is.
     if (!outcome && outcome.status().code() == Code::kVersionConflict) continue;
@@ -399,11 +427,14 @@ void CommandService::execute_async(const std::string& raw_actor, const Command& 
     if (lock.owns_lock() &&
         (in_flight_ > 0 || applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) &&
         ready_to_decide_locked(options.occurred_at.has_value())) {
+      // Allocated first: once prepared, the batch counts as in flight, and nothing but queueing
+      // it (or resolving it) may happen before the lock is released.
+      auto shared = std::make_shared<Prepared>();
       auto prepared = prepare_locked(normalize_email(raw_actor), command, options);
       if (!prepared) {
         now = Result<CommandOutcome>(prepared.status());
       } else {
-        auto shared = std::make_shared<Prepared>(std::move(*prepared));
+        *shared = std::move(*prepared);
         try {
           // Queued under the lock: batches enter the log in the order they were decided.
           log_.append_async(std::move(shared->request), [this, shared, answer](Result<AppendResult> appended) {

@@ -8,14 +8,18 @@
 //   exactly the log it will follow (deactivations, demotions, transitions decided a moment
 //   earlier included), as if it had been decided alone in seq order.
 // - Each batch is queued, still under the lock, with `expected_last_seq` = the seq that
-//   `decided_` reaches: the log commits it only if every event that decision read is the log's
-//   exact prefix. If an earlier batch fails (a sync error, a replayed id, a write from outside
-//   the service), every batch decided after it fails too, writes nothing, and is decided again
-//   after `decided_` is rebuilt from the log. A decision can never rest on an event that was
-//   not committed ahead of it.
+//   `decided_` reaches and, when batches are in flight, `follows_batch` = the last of them: the
+//   log commits it only if every event that decision read is the log's exact prefix. If an
+//   earlier batch fails (a sync error, a replayed id, a write from outside the service), every
+//   batch decided after it fails too, writes nothing, and is decided again after `decided_` is
+//   rebuilt from the log. A decision can never rest on an event that was not committed ahead
+//   of it. (A refusal may rest on one: a command refused because of a batch in flight that then
+//   fails wrote nothing, and its client may retry.)
 // - `decided_` predicts the occurred_at of live events (the decision's clock, a moment before
 //   the commit's). A back-fill (explicit occurred_at) compares times with other events, so it
-//   waits until nothing is in flight and decides against the committed state itself.
+//   is decided only on a decision state without predicted times: when there are some, it
+//   waits until nothing is in flight (live commands wait behind it meanwhile, so a steady
+//   stream of writes cannot starve it) and decides against the committed state itself.
 // Concurrent commands still share syncs: deciding is serialised, waiting for the sync is not.
 //
 // - Idempotency: with an idempotency key, the events' ids are derived from (actor, key, index);
@@ -92,8 +96,8 @@ using ReadResult = typename detail::ReadResultOf<std::remove_cvref_t<T>>::type;
 class CommandService {
  public:
   // How long the non-blocking paths wait for the state's lock: long enough to outlast another
-  // decision or fold (microseconds), short enough that an I/O thread never waits for a sync
-  // (only an import or a retry after a conflict holds the lock through one).
+  // decision or fold (microseconds), short enough for an I/O thread (nothing holds the lock
+  // through a sync).
   static constexpr std::chrono::microseconds kQuickWait{200};
 
   // `log` and `clock` are borrowed and must outlive the service. Folds the log into the state,
@@ -171,12 +175,21 @@ class CommandService {
   Result<Principal> principal_locked(std::string_view token_hash) const;
   Result<std::optional<CommandOutcome>> replay(const std::string& actor, const std::string& key);
 
+  // Whether a decision (a back-fill: `exact`) may be taken on decided_ now, or must wait for
+  // the batches in flight to resolve (decided_ invalid, or holding predicted times a back-fill
+  // cannot use) or for a waiting back-fill to go first.
+  bool may_decide_locked(bool exact) const;
   // Makes `decided_` fit to decide on (exclusive lock held, state_ caught up): rebuilt from the
-  // committed state when it is invalid, behind the log, or (for a back-fill, `exact`) holds
-  // predicted times. False when that needs the batches in flight to resolve first.
+  // committed state when nothing is in flight and it is invalid, behind the log, or (for a
+  // back-fill) holds predicted times. False when may_decide_locked() is.
   bool ready_to_decide_locked(bool exact);
   // As ready_to_decide_locked(), waiting for the batches in flight when it must.
   Status wait_ready_to_decide_locked(std::unique_lock<std::shared_mutex>& lock, bool exact);
+
+  // Conditions a batch decided on decided_ (lock held) on exactly the prefix it was decided
+  // against: the log's length, and, when batches are in flight, the last of them committing
+  // just before it.
+  void condition_locked(AppendRequest& request);
 
   // A decided batch, queued or about to be.
   struct Prepared {
@@ -193,6 +206,9 @@ class CommandService {
   // A queued batch was answered (exclusive lock held): no longer in flight; when it did not
   // commit exactly as predicted, `decided_` is invalid until rebuilt.
   void resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended);
+  // Queues a prepared batch (counted in flight; exclusive lock held), releases the lock, waits
+  // for the log and finish()es.
+  Result<CommandOutcome> submit(std::unique_lock<std::shared_mutex>& lock, Prepared& prepared);
   // Answers the log's result for a prepared batch (takes the lock): resolved_locked(), then
   // folds the committed events into the committed state (from the events themselves when they
   // are the next ones, else by catching up with the log).
@@ -205,7 +221,7 @@ class CommandService {
   // (lock_quickly): not a timed lock, whose libstdc++ implementation (pthread_rwlock_clock*lock)
   // ThreadSanitizer cannot see, so it would report every access the lock guards as a race.
   std::shared_mutex mu_;
-  // Notified whenever in_flight_ drops to 0.
+  // Notified whenever in_flight_ drops to 0 and when no back-fill waits any more.
   std::condition_variable_any settled_;
   // The committed state: every event up to applied_seq_, and nothing else. Reads and
   // authentication use it.
@@ -222,6 +238,11 @@ class CommandService {
   bool decided_predicted_ = false;
   // Batches queued with the log and not yet answered.
   size_t in_flight_ = 0;
+  // Back-fills waiting for the batches in flight to resolve; live decisions wait behind them.
+  size_t backfills_waiting_ = 0;
+  // Batches are named 1, 2, ... (AppendRequest::batch_id); the last one queued.
+  uint64_t batches_named_ = 0;
+  uint64_t last_batch_queued_ = 0;
 };
 
 }  // namespace gaplog

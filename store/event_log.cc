@@ -961,6 +961,7 @@ class EventLogImpl final : public EventLog {
     std::vector<HeadEntry*> heads;  // the streams whose `group` head is current
     std::set<Uuid> ids;
     MerkleFrontier frontier;
+    uint64_t last_batch = 0;  // the batch_id of the last batch staged (0: none, or unnamed)
   };
 
   Result<Event> decode_stored(uint64_t seq, std::string_view bytes) const {
@@ -1138,6 +1139,10 @@ class EventLogImpl final : public EventLog {
                                           "batch was decided; decide it again",
                                           staging.last_seq, *req.expected_last_seq));
     }
+    if (req.follows_batch && *req.follows_batch != staging.last_batch) {
+      return version_conflict("the batch this one was decided after did not commit just before it; "
+                              "decide it again");
+    }
     ++request_serial_;  // the request heads of earlier requests are no longer current
     for (const auto& [stream, expected] : req.expected_versions) {
       GAPLOG_ASSIGN_OR_RETURN(HeadEntry * entry, head_entry(stream));
@@ -1149,7 +1154,7 @@ class EventLogImpl final : public EventLog {
       }
     }
 
-    Staging local{staging.last_seq, {}, {}, staging.frontier};
+    Staging local{staging.last_seq, {}, {}, staging.frontier, staging.last_batch};
     GroupWrites local_writes;
     AppendResult result;
     result.events.reserve(req.events.size());
@@ -1204,6 +1209,7 @@ class EventLogImpl final : public EventLog {
     }
     writes.append(std::move(local_writes));
     staging.last_seq = local.last_seq;
+    staging.last_batch = req.batch_id;
     staging.frontier = local.frontier;
     for (HeadEntry* entry : local.heads) {
       if (entry->group_serial != group_serial_) {
@@ -1223,7 +1229,7 @@ class EventLogImpl final : public EventLog {
     }
     const Micros now = std::max(options_.clock->now(), last_recorded_at_);
     ++group_serial_;  // the group heads of earlier groups are no longer current
-    Staging staging{last_seq_, {}, {}, frontier_};
+    Staging staging{last_seq_, {}, {}, frontier_, last_batch_};
     GroupWrites writes;
     bool any_new = false;
     for (Writer* w : group) {
@@ -1279,6 +1285,7 @@ class EventLogImpl final : public EventLog {
     for (HeadEntry* entry : staging.heads) entry->committed = entry->group;
     frontier_ = staging.frontier;
     last_seq_ = staging.last_seq;
+    last_batch_ = staging.last_batch;
     last_recorded_at_ = now;
     // Before the seqs are published: a reader that sees them finds their stream entries.
     hand_to_indexer(std::move(writes.stream_entries), last_seq_);
@@ -1438,6 +1445,8 @@ class EventLogImpl final : public EventLog {
   // Leader-only state (touched by one leader at a time, serialised by the queue).
   TimeOrderedIds id_generator_;
   uint64_t last_seq_ = 0;
+  // The batch_id of the last batch committed since the log was opened (0: unnamed).
+  uint64_t last_batch_ = 0;
   Micros last_recorded_at_ = INT64_MIN;
   MerkleFrontier frontier_;
   std::unordered_map<std::string, HeadEntry> heads_;

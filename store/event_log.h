@@ -62,10 +62,16 @@ struct AppendRequest {
   std::vector<std::pair<std::string, uint32_t>> expected_versions;
   // Optional: the log must hold exactly this many events (its last seq) just before this
   // batch's first event, counting the batches committed ahead of it in the same group;
-  // otherwise kVersionConflict and nothing is written. A writer that decides against the
-  // effects of everything it queued before (CommandService) conditions each batch on the whole
-  // prefix it was decided against: if an earlier batch fails, every later one fails too.
+  // otherwise kVersionConflict and nothing is written.
   std::optional<uint64_t> expected_last_seq;
+  // Optional: a name for this batch (non-zero), and the name of the batch that must be the last
+  // one committed just before it (since the log was opened); otherwise kVersionConflict and
+  // nothing is written. A batch without a name resets it. With expected_last_seq, a writer that
+  // decides against the effects of everything it queued before (CommandService) conditions each
+  // batch on exactly the prefix it was decided against: if an earlier batch fails, every batch
+  // decided after it fails too, even if other events fill the gap.
+  uint64_t batch_id = 0;
+  std::optional<uint64_t> follows_batch;
 };
 
 struct AppendResult {

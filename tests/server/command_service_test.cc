@@ -241,6 +241,64 @@ TEST_F(CommandServiceTest, ExecuteAsyncHandsAConflictWithAConcurrentWriterBackTo
   EXPECT_EQ(*svc_->read([&](const ProgramState& s) { return s.finding("F-1")->owner; }), kEditor);
 }
 
+TEST_F(CommandServiceTest, ABatchDecidedOnABatchThatFailedIsDecidedAgain) {
+  must(kEditor, finding());  // F-1 at version 1
+  std::promise<void> in_callback, release;
+  std::shared_future<void> released = release.get_future().share();
+  log_->append_async(one_comment("misc", "misc"), [&](Result<AppendResult>) {
+    in_callback.set_value();
+    released.wait();
+  });
+  in_callback.get_future().wait();
+  ASSERT_TRUE(svc_->read([](const ProgramState&) { return 0; }));
+  // Another writer moves F-1 on first: the first batch below, decided on F-1 at version 1,
+  // fails; the second, decided on the first, must fail with it, though it is valid alone.
+  log_->append_async(one_comment("finding/F-1", "F-1"), [](Result<AppendResult>) {});
+  AsyncAnswer first, second;
+  run_async(*svc_, first, kEditor, AssignFinding{"F-1", kEditor});
+  run_async(*svc_, second, kEditor, finding());
+  const uint64_t before = log_->last_seq();
+  release.set_value();
+  EXPECT_FALSE(first.get().has_value());
+  EXPECT_FALSE(second.get().has_value()) << "committed on a prefix that never existed";
+  EXPECT_EQ(log_->last_seq(), before + 1) << "only the other writer's event";
+  // Decided again on the log as it is, both pass.
+  ASSERT_TRUE(svc_->execute(kEditor, AssignFinding{"F-1", kEditor}).is_ok());
+  auto f = svc_->execute(kEditor, finding());
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  EXPECT_EQ(std::get<FindingRecorded>(f->events[0].payload).finding_id, "F-2");
+}
+
+TEST_F(CommandServiceTest, ABackFillGetsItsTurnAmongSteadyLiveWriters) {
+  // Live writers keep batches in flight; a back-fill needs a moment with none, and live
+  // decisions wait behind it meanwhile. It must be decided while they keep writing.
+  clock_.advance(kMicrosPerDay);
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&] {
+      while (!stop) {
+        AsyncAnswer a;
+        run_async(*svc_, a, kEditor, finding());
+        auto r = a.get();
+        if (!r) r = svc_->execute(kEditor, finding());
+        if (r->is_ok()) ++written;
+      }
+    });
+  }
+  while (written < 20) std::this_thread::yield();
+  CommandOptions past;
+  past.occurred_at = clock_.now() - kMicrosPerDay / 24;
+  auto backfill = std::async(std::launch::async, [&] { return svc_->execute(kAdmin, NameProgram{"Acme"}, past); });
+  const auto decided = backfill.wait_for(std::chrono::seconds(60));
+  stop = true;
+  for (auto& t : writers) t.join();
+  ASSERT_EQ(decided, std::future_status::ready) << "the back-fill waited behind live writers for a minute";
+  auto r = backfill.get();
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+}
+
 TEST_F(CommandServiceTest, AsyncAndBlockingWritersTogetherGetDistinctGapFreeFindingIds) {
   constexpr int kThreads = 4, kEach = 15;
   std::vector<std::thread> threads;

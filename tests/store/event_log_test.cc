@@ -42,6 +42,52 @@ TEST_F(EventLogTest, AssignsGapFreeSeqsAndPerStreamVersions) {
   EXPECT_EQ(*log_->stream_version("finding/F-9"), 0u);
 }
 
+TEST_F(EventLogTest, ABatchConditionedOnAPrefixThatDidNotCommitWritesNothing) {
+  must_append(one(comment("finding/F-1", "first")));
+  const uint64_t n = log_->last_seq();
+  // `a` fails (a stale expected version); `b` was decided on the log with `a` in it, so it must
+  // not commit either, though nothing else about it is wrong.
+  AppendRequest a = one(comment("finding/F-1", "a"));
+  a.expected_last_seq = n;
+  a.expected_versions = {{"finding/F-1", 7}};
+  AppendRequest b = one(comment("finding/F-2", "b"));
+  b.expected_last_seq = n + 1;
+  auto queued_a = log_->append_queued(std::move(a));
+  auto queued_b = log_->append_queued(std::move(b));
+  auto ra = queued_a->wait();
+  auto rb = queued_b->wait();
+  ASSERT_FALSE(ra.is_ok());
+  ASSERT_FALSE(rb.is_ok());
+  EXPECT_EQ(rb.status().code(), Code::kVersionConflict) << rb.status().to_string();
+  EXPECT_EQ(log_->last_seq(), n) << "nothing written";
+  // The same batch conditioned on the log as it is commits.
+  AppendRequest c = one(comment("finding/F-2", "c"));
+  c.expected_last_seq = n;
+  c.batch_id = 5;
+  EXPECT_EQ(must_append(std::move(c)).events[0].seq, n + 1);
+
+  // By name: `e` was decided after `d`, which fails; another batch fills the gap `d` left, so
+  // the length matches, but `e` does not follow `d` and writes nothing.
+  AppendRequest d = one(comment("finding/F-1", "d"));
+  d.batch_id = 6;
+  d.follows_batch = 5;
+  d.expected_versions = {{"finding/F-1", 7}};
+  AppendRequest filler = one(comment("other", "filler"));
+  AppendRequest e = one(comment("finding/F-2", "e"));
+  e.batch_id = 7;
+  e.follows_batch = 6;
+  e.expected_last_seq = n + 2;
+  auto queued_d = log_->append_queued(std::move(d));
+  auto queued_filler = log_->append_queued(std::move(filler));
+  auto queued_e = log_->append_queued(std::move(e));
+  EXPECT_FALSE(queued_d->wait().is_ok());
+  EXPECT_TRUE(queued_filler->wait().is_ok());
+  auto re = queued_e->wait();
+  ASSERT_FALSE(re.is_ok()) << "committed after a batch it was not decided after";
+  EXPECT_EQ(re.status().code(), Code::kVersionConflict);
+  EXPECT_EQ(log_->last_seq(), n + 2);
+}
+
 TEST_F(EventLogTest, StateSurvivesReopen) {
   must_append(one(comment("finding/F-1", "a")));
   must_append(one(comment("finding/F-1", "b")));
