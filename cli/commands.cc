@@ -834,17 +834,14 @@ int send(ApiClient& client, Built b, const std::string& command, const GlobalOpt
     return response->status >= 500 ? kExitIo : kExitRejected;
   }
   if (!b.output_file.empty()) return write_download(b.output_file);
-  if (global.json) {
-    std::printf("%s\n", response->body.c_str());
-    return kExitOk;
-  }
   auto body = json::parse(response->body);
-  if (!body) {
+  if (global.json || !body) {
     std::printf("%s\n", response->body.c_str());
-    return kExitOk;
+  } else {
+    print_human(b.columns, *body, command);
   }
-  print_human(b.columns, *body, command);
-  if (command == "verify" && !body->find("ok")->as_bool()) return kExitRejected;
+  // A log that does not verify is a rejection (exit 1), printed as JSON or as text.
+  if (command == "verify" && body && !body->find("ok")->as_bool()) return kExitRejected;
   return kExitOk;
 }
 

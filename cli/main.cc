@@ -493,21 +493,23 @@ int run(int argc, char** argv) {
   if (serve_command->parsed()) return serve(global.data, serve_options, *fs, clock);
 
   const bool reads_log = verify_command->parsed() || tree_head_command->parsed() || log_command->parsed();
+  const ApiRequest verify_request{"GET", "/api/v1/audit/verify", {}, ""};
+  const ApiRequest log_request{"GET", fmt::format("/api/v1/events?after={}&limit={}", log_after, log_limit), {}, ""};
   if (remote) {
     auto client = remote_client(global.server, global.token);
     if (!client) return usage_error(client.status().message(), command);
-    if (verify_command->parsed()) return run_request(**client, ApiRequest{"GET", "/api/v1/audit/verify", {}, ""}, "verify", global);
+    if (verify_command->parsed()) return run_request(**client, verify_request, "verify", global);
     if (tree_head_command->parsed()) {
       return run_request(**client, ApiRequest{"GET", "/api/v1/audit/tree-head", {}, ""}, "tree-head", global);
     }
-    if (log_command->parsed()) {
-      return run_request(**client,
-                         ApiRequest{"GET", fmt::format("/api/v1/events?after={}&limit={}", log_after, log_limit), {}, ""},
-                         "log", global);
-    }
+    if (log_command->parsed()) return run_request(**client, log_request, "log", global);
     return api.run(**client, global);
   }
-  if (reads_log) {
+  // --json prints the API's JSON, so verify and log then ask the embedded API like every other
+  // command; their text is read straight off the data directory (tree-head writes the API's
+  // JSON itself).
+  const bool log_json_through_api = global.json && (verify_command->parsed() || log_command->parsed());
+  if (reads_log && !log_json_through_api) {
     auto store = open_data_dir(*fs, clock, global.data);
     if (!store) return fail_open(store.status(), global.data);
     if (verify_command->parsed()) return verify_local(*store);
@@ -522,7 +524,10 @@ int run(int argc, char** argv) {
     if (!admin) return fail(admin.status());
     actor = *admin;
   }
-  return api.run(*embedded_client(**program, actor), global);
+  auto client = embedded_client(**program, actor);
+  if (verify_command->parsed()) return run_request(*client, verify_request, "verify", global);
+  if (log_command->parsed()) return run_request(*client, log_request, "log", global);
+  return api.run(*client, global);
 }
 
 }  // namespace

@@ -164,6 +164,19 @@ TEST_F(Cli, OccurredAtBackFillsAWrite) {
   EXPECT_EQ(editor.status, 1) << "only admins back-fill";
 }
 
+TEST_F(Cli, InitRefusesABackFillOutOfBoundsAndLeavesNothingBehind) {
+  // More than 5 years back: refused before anything is created (it used to write the admin, fail
+  // on the token and leave a directory that `init` then refused as already initialised).
+  const std::string fresh = dir_.sub("fresh");
+  Outcome ancient = gaplog("--data " + fresh + " --occurred-at 2015-01-01T00:00:00Z init --admin ann@example.com",
+                           dir_.path());
+  EXPECT_EQ(ancient.status, 1) << ancient.err;
+  EXPECT_NE(ancient.err.find("5 years"), std::string::npos) << ancient.err;
+  Outcome again = gaplog("--data " + fresh + " init --admin ann@example.com", dir_.path());
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.out.find("gaplog_"), std::string::npos) << again.out;
+}
+
 // SPEC §3: an expired risk acceptance is shown as expired, never as approved.
 TEST_F(Cli, FindingShowPrintsAnExpiredAcceptanceAsExpired) {
   SystemClock clock;
@@ -372,6 +385,37 @@ TEST_F(Cli, JsonIsTheApisJsonInBothModes) {
   Outcome human = gaplog("--server " + url + " --token " + token_ + " finding list", dir_.path());
   EXPECT_EQ(human.status, 0);
   EXPECT_NE(human.out.find("Gap"), std::string::npos);
+  testing::stop_child(server, SIGTERM);
+}
+
+// Review finding: embedded `--json verify` printed text and `--json log` the table; both now print
+// the API's JSON (GET /api/v1/audit/verify, GET /api/v1/events), the same as against a server.
+TEST_F(Cli, VerifyAndLogPrintTheApisJsonInEmbeddedMode) {
+  ASSERT_EQ(run("finding add --title Gap --severity low --criteria CC1.1").status, 0);
+  Outcome verify = run("--json verify");
+  ASSERT_EQ(verify.status, 0) << verify.err;
+  auto local_verify = json::parse(verify.out);
+  ASSERT_TRUE(local_verify.is_ok()) << verify.out;
+  EXPECT_TRUE(local_verify->find("ok")->as_bool());
+  Outcome log = run("--json log --after 1 --limit 2");
+  ASSERT_EQ(log.status, 0) << log.err;
+  auto local_log = json::parse(log.out);
+  ASSERT_TRUE(local_log.is_ok()) << log.out;
+  ASSERT_EQ(local_log->find("events")->items().size(), 2u) << log.out;
+  EXPECT_EQ(local_log->find("events")->items()[0].find("seq")->as_integer(), 2);
+  EXPECT_NE(run("verify").out.find("ok: "), std::string::npos) << "without --json, still text";
+
+  testing::ChildProcess server = testing::start_child(
+      {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  const std::string remote = "--server " + std::string(m[1]) + " --token " + token_ + " --json ";
+  Outcome remote_verify = gaplog(remote + "verify", dir_.path());
+  ASSERT_EQ(remote_verify.status, 0) << remote_verify.err;
+  EXPECT_TRUE(*json::parse(remote_verify.out) == *local_verify) << verify.out << remote_verify.out;
+  Outcome remote_log = gaplog(remote + "log --after 1 --limit 2", dir_.path());
+  ASSERT_EQ(remote_log.status, 0) << remote_log.err;
+  EXPECT_TRUE(*json::parse(remote_log.out) == *local_log) << log.out << remote_log.out;
   testing::stop_child(server, SIGTERM);
 }
 
