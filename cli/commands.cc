@@ -633,6 +633,14 @@ std::string cell(const Value* v) {
   return json::write(*v);
 }
 
+// A finding's status as the CLI prints it: an expired risk acceptance is never shown as
+// approved (SPEC §3), whichever command prints the finding.
+std::string status_cell(const Value& finding) {
+  const Value* expired = finding.find("acceptance_expired");
+  const bool marked = expired != nullptr && expired->is_bool() && expired->as_bool();
+  return cell(finding.find("status")) + (marked ? " (acceptance expired)" : "");
+}
+
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
@@ -657,7 +665,7 @@ void print_human(const std::vector<std::string>& columns, const Value& v, const 
     std::vector<std::vector<std::string>> rows;
     for (const Value& item : items->items()) {
       std::vector<std::string> row;
-      for (const auto& c : columns) row.push_back(cell(item.find(c)));
+      for (const auto& c : columns) row.push_back(c == "status" ? status_cell(item) : cell(item.find(c)));
       rows.push_back(std::move(row));
     }
     print_table(columns, rows);
@@ -703,7 +711,7 @@ void print_human(const std::vector<std::string>& columns, const Value& v, const 
     std::vector<std::vector<std::string>> rows;
     for (const Value& m : v.find("months")->items()) {
       for (const Value& f : m.find("findings")->items()) {
-        rows.push_back({cell(m.find("month")), cell(f.find("id")), cell(f.find("severity")), cell(f.find("status")),
+        rows.push_back({cell(m.find("month")), cell(f.find("id")), cell(f.find("severity")), status_cell(f),
                         cell(f.find("owner")), cell(f.find("due_date")), f.find("overdue")->as_bool() ? "OVERDUE" : "",
                         cell(f.find("title"))});
       }
@@ -769,9 +777,7 @@ void print_human(const std::vector<std::string>& columns, const Value& v, const 
     size_t width = 0;
     for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
     for (const auto& [k, x] : v.members()) {
-      // An expired risk acceptance is never shown as approved (SPEC §3).
-      const bool expired = k == "status" && cell(v.find("acceptance_expired")) == "yes";
-      std::printf("%-*s  %s%s\n", static_cast<int>(width), k.c_str(), cell(&x).c_str(), expired ? " (acceptance expired)" : "");
+      std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(), (k == "status" ? status_cell(v) : cell(&x)).c_str());
     }
   }
 }
