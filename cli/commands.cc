@@ -15,6 +15,7 @@
 #include <sstream>
 #include <variant>
 
+#include "domain/text.h"
 #include "server/json.h"
 
 namespace gaplog {
@@ -53,21 +54,6 @@ std::string command_path(const CLI::App* app) {
                                         : app->get_name() + (path.empty() ? "" : " " + path);
   }
   return path;
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "domain/text.h"
 #include "domain/validation.h"
 
 namespace gaplog::json {
@@ -708,22 +709,6 @@ bool numbers_equal(const Value& a, const Value& b) {
   const Value& other = a.is_integer() ? b : a;
   const std::optional<int64_t> exact = exact_int64(other.as_double());
   return exact && *exact == integer.as_integer();
-}
-
-// Levenshtein distance, for "did you mean" hints on short field names.
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 bool looks_like_typo(std::string_view sent, std::string_view known) {
