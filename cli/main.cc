@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/commands.h"
 #include "domain/hex.h"
 #include "domain/validation.h"
 #include "cli/client.h"
@@ -310,6 +311,12 @@ int init(const std::string& data, const InitOptions& options, std::optional<Micr
   const std::string& admin = options.admin;
   if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message(), "gaplog init");
   const std::string name = options.name.empty() ? name_from_email(normalize_email(admin)) : options.name;
+  // Decided once on an empty program before anything is created: a refusal (a back-fill out of
+  // bounds, a bad name) leaves no half-made data directory behind.
+  const CommandContext probe{normalize_email(admin), clock.now(), occurred_at};
+  if (auto decided = decide(ProgramState{}, probe, Command{AddUser{admin, name, "admin"}}); !decided) {
+    return fail(decided.status());
+  }
   if (Status s = init_data_dir(fs, clock, data); !s.is_ok()) return fail(s);
   auto store = open_data_dir(fs, clock, data);
   if (!store) return fail(store.status());

@@ -398,7 +398,8 @@ class Decider {
 
   // Who is acting, and may they act at all (and back-fill)?
   Status resolve_actor(const Command& cmd) {
-    if (std::holds_alternative<AddUser>(cmd) && s_.users.empty()) return Status::ok();
+    // The first admin of a new program (init) may be back-filled too, within the same bounds.
+    if (std::holds_alternative<AddUser>(cmd) && s_.users.empty()) return check_occurred_at();
     actor_ = s_.user(normalize_email(ctx_.actor));
     if (actor_ == nullptr) {
       return permission_denied(fmt::format("{} is not a user of this program; ask an admin to add you",
@@ -414,19 +415,26 @@ class Decider {
                                              "send the request without X-Occurred-At",
                                              actor_->email, name(actor_->role)));
       }
-      if (*ctx_.occurred_at > ctx_.now) {
-        return rule_violation(fmt::format("occurred_at {} is in the future; back-filled events must "
-                                          "have happened already", format_timestamp(*ctx_.occurred_at)));
-      }
-      // Five calendar years before the time of deciding (the store records it a moment later).
-      const Date today = date_of(ctx_.now);
-      const Micros earliest = static_cast<Micros>(add_years(today, -5).days) * kMicrosPerDay +
-                              (ctx_.now - static_cast<Micros>(today.days) * kMicrosPerDay);
-      if (*ctx_.occurred_at < earliest) {
-        return rule_violation(fmt::format("occurred_at {} is more than 5 years ago; a back-fill may go "
-                                          "back to {} at the earliest", format_timestamp(*ctx_.occurred_at),
-                                          format_timestamp(earliest)));
-      }
+      return check_occurred_at();
+    }
+    return Status::ok();
+  }
+
+  // The bounds of a back-fill's time (whoever may send one).
+  Status check_occurred_at() const {
+    if (!ctx_.occurred_at) return Status::ok();
+    if (*ctx_.occurred_at > ctx_.now) {
+      return rule_violation(fmt::format("occurred_at {} is in the future; back-filled events must "
+                                        "have happened already", format_timestamp(*ctx_.occurred_at)));
+    }
+    // Five calendar years before the time of deciding (the store records it a moment later).
+    const Date today = date_of(ctx_.now);
+    const Micros earliest = static_cast<Micros>(add_years(today, -5).days) * kMicrosPerDay +
+                            (ctx_.now - static_cast<Micros>(today.days) * kMicrosPerDay);
+    if (*ctx_.occurred_at < earliest) {
+      return rule_violation(fmt::format("occurred_at {} is more than 5 years ago; a back-fill may go "
+                                        "back to {} at the earliest", format_timestamp(*ctx_.occurred_at),
+                                        format_timestamp(earliest)));
     }
     return Status::ok();
   }

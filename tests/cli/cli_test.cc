@@ -164,6 +164,19 @@ TEST_F(Cli, OccurredAtBackFillsAWrite) {
   EXPECT_EQ(editor.status, 1) << "only admins back-fill";
 }
 
+TEST_F(Cli, InitRefusesABackFillOutOfBoundsAndLeavesNothingBehind) {
+  // More than 5 years back: refused before anything is created (it used to write the admin, fail
+  // on the token and leave a directory that `init` then refused as already initialised).
+  const std::string fresh = dir_.sub("fresh");
+  Outcome ancient = gaplog("--data " + fresh + " --occurred-at 2015-01-01T00:00:00Z init --admin ann@example.com",
+                           dir_.path());
+  EXPECT_EQ(ancient.status, 1) << ancient.err;
+  EXPECT_NE(ancient.err.find("5 years"), std::string::npos) << ancient.err;
+  Outcome again = gaplog("--data " + fresh + " init --admin ann@example.com", dir_.path());
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.out.find("gaplog_"), std::string::npos) << again.out;
+}
+
 // SPEC §3: an expired risk acceptance is shown as expired, never as approved.
 TEST_F(Cli, FindingShowPrintsAnExpiredAcceptanceAsExpired) {
   SystemClock clock;
