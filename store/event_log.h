@@ -173,8 +173,11 @@ class EventLog {
   // handle is destroyed: once the destructor returns the callback is not running and is not
   // called again. The destructor waits for a call in progress on another thread (so do not
   // destroy the handle while holding something the callback waits for); the callback itself
-  // may destroy its own handle, or another's. A callback that throws fails the commit like a
-  // failed sync: the log refuses writes until reopened and reports why on stderr.
+  // may destroy its own handle, or another's. A callback that throws makes the log refuse
+  // writes until reopened, like a failed sync, and report why on stderr; the group it was
+  // called for is already committed and visible, but its appenders are answered
+  // kUnavailable (they may retry with the same event ids after reopening: idempotency answers
+  // them with the committed events).
   class Subscription {
    public:
     virtual ~Subscription() = default;
