@@ -22,22 +22,13 @@ namespace {
 // How often a decision is retried when concurrent writers keep changing its streams.
 constexpr int kMaxAttempts = 16;
 
-// Takes the (deferred) `lock` if it can within CommandService::kQuickWait.
-template <typename Lock>
-void lock_quickly(Lock& lock) {
-  const auto deadline = std::chrono::steady_clock::now() + CommandService::kQuickWait;
-  while (!lock.try_lock()) {
-    if (std::chrono::steady_clock::now() >= deadline) return;
-    std::this_thread::yield();
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<CommandService>> CommandService::open(
     EventLog& log, Clock& clock, std::optional<std::pair<ProgramState, uint64_t>> seed) {
   std::unique_ptr<CommandService> service(new CommandService(log, clock));
   if (seed) {
+    WriterLock lock(service->mu_);  // not shared yet; taken for the analysis' sake
     service->state_ = std::move(seed->first);
     service->applied_seq_.store(seed->second);
   }
@@ -59,7 +50,7 @@ Uuid CommandService::idempotent_event_id(const std::string& actor, const std::st
 
 Status CommandService::catch_up() {
   if (applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) return Status::ok();
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   return catch_up_locked();
 }
 
@@ -155,13 +146,12 @@ bool CommandService::ready_to_decide_locked(bool exact) {
   return true;
 }
 
-Status CommandService::wait_ready_to_decide_locked(std::unique_lock<std::shared_mutex>& lock,
-                                                   bool exact) {
+Status CommandService::wait_ready_to_decide_locked(WriterLock& lock, bool exact) {
   if (ready_to_decide_locked(exact)) return Status::ok();
   if (exact) ++backfills_waiting_;
   Status status;
   do {
-    settled_.wait(lock, [&] { return may_decide_locked(exact); });
+    while (!may_decide_locked(exact)) settled_.wait(lock);
     status = catch_up_locked();
   } while (status.is_ok() && !ready_to_decide_locked(exact));
   if (exact && --backfills_waiting_ == 0) settled_.notify_all();  // the live commands behind it
@@ -181,7 +171,7 @@ void CommandService::resolved_locked(const Prepared& prepared, const Result<Appe
 }
 
 Result<CommandOutcome> CommandService::finish(const Prepared& prepared, Result<AppendResult> appended) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   resolved_locked(prepared, appended);
   if (!appended) return appended.status();
   // Fold the committed events in before answering. The writers of one group commit wake
@@ -202,16 +192,13 @@ Result<CommandOutcome> CommandService::finish(const Prepared& prepared, Result<A
   return CommandOutcome{std::move(appended->events), appended->replayed, prepared.subject};
 }
 
-Result<CommandOutcome> CommandService::submit(std::unique_lock<std::shared_mutex>& lock, Prepared& prepared) {
-  std::unique_ptr<EventLog::QueuedAppend> queued;
+std::unique_ptr<EventLog::QueuedAppend> CommandService::queue_locked(Prepared& prepared) {
   try {
-    queued = log_.append_queued(std::move(prepared.request));
+    return log_.append_queued(std::move(prepared.request));
   } catch (...) {
     resolved_locked(prepared, internal_error("the batch was not queued"));
     throw;
   }
-  lock.unlock();
-  return finish(prepared, queued->wait());
 }
 
 Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_actor,
@@ -223,7 +210,7 @@ Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_acto
     GAPLOG_RETURN_IF_ERROR(check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
   }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     GAPLOG_RETURN_IF_ERROR(catch_up_locked());
     if (options.idempotency_key && !dry_run) {
       GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
@@ -267,7 +254,9 @@ Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_acto
     decided_seq_ = seq;
     decided_predicted_ = decided_predicted_ || !options.occurred_at;
     ++in_flight_;
-    auto outcome = submit(lock, prepared);
+    auto queued = queue_locked(prepared);
+    lock.unlock();
+    auto outcome = finish(prepared, queued->wait());
     if (!outcome && outcome.status().code() == Code::kVersionConflict) continue;  // decide again
     return outcome;
   }
@@ -324,18 +313,16 @@ Result<Principal> CommandService::authenticate(std::string_view token) {
   const Hash hash = sha256(token);
   // Never against a state known to be stale: a deactivated user would keep access.
   GAPLOG_RETURN_IF_ERROR(catch_up());
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return principal_locked(hash_bytes(hash));
 }
 
 std::optional<Result<Principal>> CommandService::try_authenticate(std::string_view token) {
   if (!well_formed_token(token)) return Result<Principal>(token_refused());
   const Hash hash = sha256(token);
-  std::shared_lock lock(mu_, std::defer_lock);
-  lock_quickly(lock);
-  if (!lock.owns_lock() || applied_seq_.load(std::memory_order_acquire) < log_.last_seq()) {
-    return std::nullopt;
-  }
+  if (!mu_.try_lock_shared_for(kQuickWait)) return std::nullopt;
+  ReaderLock lock(mu_, std::adopt_lock);
+  if (applied_seq_.load(std::memory_order_acquire) < log_.last_seq()) return std::nullopt;
   return principal_locked(hash_bytes(hash));
 }
 
@@ -395,7 +382,7 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     // Decided and queued under the lock, so batches enter the log in the order they were
     // decided, each against the effects of all queued before it; the sync is waited for outside
     // the lock, so concurrent commands share syncs.
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     GAPLOG_RETURN_IF_ERROR(catch_up_locked());
     if (options.idempotency_key) {
       GAPLOG_ASSIGN_OR_RETURN(auto replayed, replay(actor, *options.idempotency_key));
@@ -403,7 +390,9 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
     }
     GAPLOG_RETURN_IF_ERROR(wait_ready_to_decide_locked(lock, options.occurred_at.has_value()));
     GAPLOG_ASSIGN_OR_RETURN(Prepared prepared, prepare_locked(actor, command, options));
-    auto outcome = submit(lock, prepared);
+    auto queued = queue_locked(prepared);
+    lock.unlock();
+    auto outcome = finish(prepared, queued->wait());
     // The log refused a batch decided on a prefix that did not commit (or a concurrent writer's
     // streams moved): nothing was written; decide again on the log as it is.
     if (!outcome && outcome.status().code() == Code::kVersionConflict) continue;
@@ -420,34 +409,34 @@ void CommandService::execute_async(const std::string& raw_actor, const Command& 
   auto answer = std::make_shared<AsyncDone>(std::move(done));
   std::optional<Result<CommandOutcome>> now;  // answered on this thread, after the lock
   try {
-    std::unique_lock lock(mu_, std::defer_lock);
-    lock_quickly(lock);
-    // Without reading the log or waiting for batches in flight: when the committed state is
-    // behind (nothing in flight) or decided_ must wait to be rebuilt, execute() does it.
-    if (lock.owns_lock() &&
-        (in_flight_ > 0 || applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) &&
-        ready_to_decide_locked(options.occurred_at.has_value())) {
-      // Allocated first: once prepared, the batch counts as in flight, and nothing but queueing
-      // it (or resolving it) may happen before the lock is released.
-      auto shared = std::make_shared<Prepared>();
-      auto prepared = prepare_locked(normalize_email(raw_actor), command, options);
-      if (!prepared) {
-        now = Result<CommandOutcome>(prepared.status());
-      } else {
-        *shared = std::move(*prepared);
-        try {
-          // Queued under the lock: batches enter the log in the order they were decided.
-          log_.append_async(std::move(shared->request), [this, shared, answer](Result<AppendResult> appended) {
-            auto outcome = finish(*shared, std::move(appended));
-            // Refused as decided on a prefix that did not commit: nothing was written; decide
-            // again, the blocking way.
-            if (!outcome && outcome.status().code() == Code::kVersionConflict) return (*answer)(std::nullopt);
-            (*answer)(std::move(outcome));
-          });
-          return;
-        } catch (...) {
-          resolved_locked(*shared, internal_error("the batch was not queued"));
-          throw;
+    if (mu_.try_lock_for(kQuickWait)) {
+      WriterLock lock(mu_, std::adopt_lock);
+      // Without reading the log or waiting for batches in flight: when the committed state is
+      // behind (nothing in flight) or decided_ must wait to be rebuilt, execute() does it.
+      if ((in_flight_ > 0 || applied_seq_.load(std::memory_order_acquire) >= log_.last_seq()) &&
+          ready_to_decide_locked(options.occurred_at.has_value())) {
+        // Allocated first: once prepared, the batch counts as in flight, and nothing but queueing
+        // it (or resolving it) may happen before the lock is released.
+        auto shared = std::make_shared<Prepared>();
+        auto prepared = prepare_locked(normalize_email(raw_actor), command, options);
+        if (!prepared) {
+          now = Result<CommandOutcome>(prepared.status());
+        } else {
+          *shared = std::move(*prepared);
+          try {
+            // Queued under the lock: batches enter the log in the order they were decided.
+            log_.append_async(std::move(shared->request), [this, shared, answer](Result<AppendResult> appended) {
+              auto outcome = finish(*shared, std::move(appended));
+              // Refused as decided on a prefix that did not commit: nothing was written; decide
+              // again, the blocking way.
+              if (!outcome && outcome.status().code() == Code::kVersionConflict) return (*answer)(std::nullopt);
+              (*answer)(std::move(outcome));
+            });
+            return;
+          } catch (...) {
+            resolved_locked(*shared, internal_error("the batch was not queued"));
+            throw;
+          }
         }
       }
     }

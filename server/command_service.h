@@ -48,6 +48,7 @@
 #include "domain/state.h"
 #include "store/clock.h"
 #include "store/event_log.h"
+#include "store/mutex.h"
 
 namespace gaplog {
 
@@ -152,7 +153,7 @@ class CommandService {
   template <typename Fn>
   auto read(Fn&& fn) -> ReadResult<std::invoke_result_t<Fn, const ProgramState&>> {
     if (Status s = catch_up(); !s.is_ok()) return s;
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     return fn(static_cast<const ProgramState&>(state_));
   }
 
@@ -160,7 +161,7 @@ class CommandService {
   template <typename Fn>
   auto read_with_seq(Fn&& fn) -> ReadResult<std::invoke_result_t<Fn, const ProgramState&, uint64_t>> {
     if (Status s = catch_up(); !s.is_ok()) return s;
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     return fn(static_cast<const ProgramState&>(state_), applied_seq_.load());
   }
 
@@ -169,27 +170,28 @@ class CommandService {
 
  private:
   CommandService(EventLog& log, Clock& clock) : log_(log), clock_(clock) {}
-  Status catch_up();
-  Status catch_up_locked();
+  Status catch_up() GAPLOG_EXCLUDES(mu_);
+  Status catch_up_locked() GAPLOG_REQUIRES(mu_);
   // Looks the token's SHA-256 up in the state; the caller holds the lock (shared or exclusive).
-  Result<Principal> principal_locked(std::string_view token_hash) const;
+  Result<Principal> principal_locked(std::string_view token_hash) const GAPLOG_REQUIRES_SHARED(mu_);
   Result<std::optional<CommandOutcome>> replay(const std::string& actor, const std::string& key);
 
   // Whether a decision (a back-fill: `exact`) may be taken on decided_ now, or must wait for
   // the batches in flight to resolve (decided_ invalid, or holding predicted times a back-fill
   // cannot use) or for a waiting back-fill to go first.
-  bool may_decide_locked(bool exact) const;
+  bool may_decide_locked(bool exact) const GAPLOG_REQUIRES(mu_);
   // Makes `decided_` fit to decide on (exclusive lock held, state_ caught up): rebuilt from the
   // committed state when nothing is in flight and it is invalid, behind the log, or (for a
   // back-fill) holds predicted times. False when may_decide_locked() is.
-  bool ready_to_decide_locked(bool exact);
-  // As ready_to_decide_locked(), waiting for the batches in flight when it must.
-  Status wait_ready_to_decide_locked(std::unique_lock<std::shared_mutex>& lock, bool exact);
+  bool ready_to_decide_locked(bool exact) GAPLOG_REQUIRES(mu_);
+  // As ready_to_decide_locked(), waiting for the batches in flight when it must (`lock` holds
+  // mu_; it is released while waiting).
+  Status wait_ready_to_decide_locked(WriterLock& lock, bool exact) GAPLOG_REQUIRES(mu_);
 
   // Conditions a batch decided on decided_ (lock held) on exactly the prefix it was decided
   // against: the log's length, and, when batches are in flight, the last of them committing
   // just before it.
-  void condition_locked(AppendRequest& request);
+  void condition_locked(AppendRequest& request) GAPLOG_REQUIRES(mu_);
 
   // A decided batch, queued or about to be.
   struct Prepared {
@@ -202,47 +204,46 @@ class CommandService {
   // `decided_` and counts it in flight: the caller must queue `request` before unlocking, and
   // call resolved_locked() when the log answers (or at once, if queueing threw).
   Result<Prepared> prepare_locked(const std::string& actor, const Command& command,
-                                  const CommandOptions& options);
+                                  const CommandOptions& options) GAPLOG_REQUIRES(mu_);
   // A queued batch was answered (exclusive lock held): no longer in flight; when it did not
   // commit exactly as predicted, `decided_` is invalid until rebuilt.
-  void resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended);
-  // Queues a prepared batch (counted in flight; exclusive lock held), releases the lock, waits
-  // for the log and finish()es.
-  Result<CommandOutcome> submit(std::unique_lock<std::shared_mutex>& lock, Prepared& prepared);
+  void resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended) GAPLOG_REQUIRES(mu_);
+  // Queues a prepared batch (counted in flight; exclusive lock held); the caller releases the
+  // lock, waits for the log and finish()es.
+  std::unique_ptr<EventLog::QueuedAppend> queue_locked(Prepared& prepared) GAPLOG_REQUIRES(mu_);
   // Answers the log's result for a prepared batch (takes the lock): resolved_locked(), then
   // folds the committed events into the committed state (from the events themselves when they
   // are the next ones, else by catching up with the log).
-  Result<CommandOutcome> finish(const Prepared& prepared, Result<AppendResult> appended);
+  Result<CommandOutcome> finish(const Prepared& prepared, Result<AppendResult> appended) GAPLOG_EXCLUDES(mu_);
 
   EventLog& log_;
   Clock& clock_;
-  // Guards every field below. The non-blocking paths (try_authenticate, execute_async) poll
-  // try_lock for up to kQuickWait to wait out the short critical sections of other deciders
-  // (lock_quickly): not a timed lock, whose libstdc++ implementation (pthread_rwlock_clock*lock)
-  // ThreadSanitizer cannot see, so it would report every access the lock guards as a race.
-  std::shared_mutex mu_;
+  // Guards the fields marked so below (Clang checks it). The non-blocking paths
+  // (try_authenticate, execute_async) wait up to kQuickWait for it, to outlast the short
+  // critical sections of other deciders.
+  SharedMutex mu_;
   // Notified whenever in_flight_ drops to 0 and when no back-fill waits any more.
   std::condition_variable_any settled_;
   // The committed state: every event up to applied_seq_, and nothing else. Reads and
   // authentication use it.
-  ProgramState state_;
+  ProgramState state_ GAPLOG_GUARDED_BY(mu_);
   // The last seq folded into state_: written under the exclusive lock, read without it so that
   // a caught-up service (the common case) serves reads without taking the lock exclusively.
   std::atomic<uint64_t> applied_seq_{0};
   // The decision state: state_ plus the predicted effects of every batch in flight, in queue
   // order, up to decided_seq_. Valid while every batch resolved so far committed as predicted.
-  ProgramState decided_;
-  uint64_t decided_seq_ = 0;
-  bool decided_valid_ = false;
+  ProgramState decided_ GAPLOG_GUARDED_BY(mu_);
+  uint64_t decided_seq_ GAPLOG_GUARDED_BY(mu_) = 0;
+  bool decided_valid_ GAPLOG_GUARDED_BY(mu_) = false;
   // decided_ holds events whose occurred_at was predicted (live events not folded from the log).
-  bool decided_predicted_ = false;
+  bool decided_predicted_ GAPLOG_GUARDED_BY(mu_) = false;
   // Batches queued with the log and not yet answered.
-  size_t in_flight_ = 0;
+  size_t in_flight_ GAPLOG_GUARDED_BY(mu_) = 0;
   // Back-fills waiting for the batches in flight to resolve; live decisions wait behind them.
-  size_t backfills_waiting_ = 0;
+  size_t backfills_waiting_ GAPLOG_GUARDED_BY(mu_) = 0;
   // Batches are named 1, 2, ... (AppendRequest::batch_id); the last one queued.
-  uint64_t batches_named_ = 0;
-  uint64_t last_batch_queued_ = 0;
+  uint64_t batches_named_ GAPLOG_GUARDED_BY(mu_) = 0;
+  uint64_t last_batch_queued_ GAPLOG_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace gaplog

@@ -1,0 +1,107 @@
+// A shared mutex and its scoped locks, annotated for Clang's thread-safety analysis
+// (-Wthread-safety): a field marked GAPLOG_GUARDED_BY(mu_) may be touched only with mu_ held, a
+// function marked GAPLOG_REQUIRES(mu_) only called with it held, and the compiler checks both
+// (the clang builds of scripts/test). With other compilers the annotations are empty.
+//
+// Thread-safety: SharedMutex is a mutex; a lock object belongs to the thread that made it.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#if defined(__clang__)
+#define GAPLOG_THREAD_ANNOTATION(x) __attribute__((x))
+#else
+#define GAPLOG_THREAD_ANNOTATION(x)
+#endif
+
+#define GAPLOG_CAPABILITY(x) GAPLOG_THREAD_ANNOTATION(capability(x))
+#define GAPLOG_SCOPED_CAPABILITY GAPLOG_THREAD_ANNOTATION(scoped_lockable)
+#define GAPLOG_GUARDED_BY(x) GAPLOG_THREAD_ANNOTATION(guarded_by(x))
+#define GAPLOG_REQUIRES(...) GAPLOG_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
+#define GAPLOG_REQUIRES_SHARED(...) GAPLOG_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
+#define GAPLOG_ACQUIRE(...) GAPLOG_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
+#define GAPLOG_ACQUIRE_SHARED(...) GAPLOG_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#define GAPLOG_RELEASE(...) GAPLOG_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#define GAPLOG_RELEASE_SHARED(...) GAPLOG_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
+#define GAPLOG_RELEASE_GENERIC(...) GAPLOG_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
+#define GAPLOG_TRY_ACQUIRE(...) GAPLOG_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
+#define GAPLOG_TRY_ACQUIRE_SHARED(...) GAPLOG_THREAD_ANNOTATION(try_acquire_shared_capability(__VA_ARGS__))
+#define GAPLOG_EXCLUDES(...) GAPLOG_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+
+namespace gaplog {
+
+// std::shared_mutex, as a capability. No timed locking: libstdc++ implements it with
+// pthread_rwlock_clock*lock, which ThreadSanitizer (gcc 12) cannot see; try_lock_for() polls.
+class GAPLOG_CAPABILITY("mutex") SharedMutex {
+ public:
+  void lock() GAPLOG_ACQUIRE() { mu_.lock(); }
+  void unlock() GAPLOG_RELEASE() { mu_.unlock(); }
+  void lock_shared() GAPLOG_ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void unlock_shared() GAPLOG_RELEASE_SHARED() { mu_.unlock_shared(); }
+
+  // Exclusive / shared, if it is free within `wait` (polling try_lock, yielding in between).
+  bool try_lock_for(std::chrono::microseconds wait) GAPLOG_TRY_ACQUIRE(true) {
+    return poll(wait, [this] { return mu_.try_lock(); });
+  }
+  bool try_lock_shared_for(std::chrono::microseconds wait) GAPLOG_TRY_ACQUIRE_SHARED(true) {
+    return poll(wait, [this] { return mu_.try_lock_shared(); });
+  }
+
+ private:
+  template <typename TryLock>
+  static bool poll(std::chrono::microseconds wait, TryLock try_lock) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!try_lock()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::yield();
+    }
+    return true;
+  }
+
+  std::shared_mutex mu_;
+};
+
+// Holds a SharedMutex exclusively for its scope. unlock() ends the hold early; lock() takes it
+// again (both also let a std::condition_variable_any wait on it).
+class GAPLOG_SCOPED_CAPABILITY WriterLock {
+ public:
+  explicit WriterLock(SharedMutex& mu) GAPLOG_ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  // Takes over a hold the caller already has (after try_lock_for).
+  WriterLock(SharedMutex& mu, std::adopt_lock_t) GAPLOG_REQUIRES(mu) : mu_(mu) {}
+  ~WriterLock() GAPLOG_RELEASE() {
+    if (held_) mu_.unlock();
+  }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+  void lock() GAPLOG_ACQUIRE() {
+    mu_.lock();
+    held_ = true;
+  }
+  void unlock() GAPLOG_RELEASE() {
+    held_ = false;
+    mu_.unlock();
+  }
+
+ private:
+  SharedMutex& mu_;
+  bool held_ = true;
+};
+
+// Holds a SharedMutex shared for its scope.
+class GAPLOG_SCOPED_CAPABILITY ReaderLock {
+ public:
+  explicit ReaderLock(SharedMutex& mu) GAPLOG_ACQUIRE_SHARED(mu) : mu_(mu) { mu_.lock_shared(); }
+  ReaderLock(SharedMutex& mu, std::adopt_lock_t) GAPLOG_REQUIRES_SHARED(mu) : mu_(mu) {}
+  ~ReaderLock() GAPLOG_RELEASE() { mu_.unlock_shared(); }
+  ReaderLock(const ReaderLock&) = delete;
+  ReaderLock& operator=(const ReaderLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+}  // namespace gaplog
