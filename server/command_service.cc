@@ -7,7 +7,6 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

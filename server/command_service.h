@@ -39,9 +39,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "domain/commands.h"

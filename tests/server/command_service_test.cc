@@ -42,6 +42,20 @@ class CommandServiceTest : public ::testing::Test {
   }
   RecordFinding finding() { return RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", kOwner, ""}; }
 
+  // Holds the log's commit thread in the callback of an append of its own (to "misc") until
+  // `released` is ready, so that what is queued meanwhile stays queued; the service has folded
+  // that append when this returns.
+  void hold_commit_thread(std::shared_future<void> released) {
+    auto in_callback = std::make_shared<std::promise<void>>();
+    auto entered = in_callback->get_future();
+    log_->append_async(one_comment("misc", "misc"), [in_callback, released](Result<AppendResult>) {
+      in_callback->set_value();
+      released.wait();
+    });
+    entered.wait();
+    ASSERT_TRUE(svc_->read([](const ProgramState&) { return 0; }));  // catch up with "misc"
+  }
+
   const std::string kAdmin = "admin@example.com", kEditor = "ed@example.com", kOwner = "oli@example.com";
   testing::TempDir dir_;
   std::unique_ptr<FileSystem> fs_ = make_posix_file_system();
@@ -217,15 +231,8 @@ TEST_F(CommandServiceTest, ExecuteAsyncLeavesIdempotentAndStaleCommandsToExecute
 
 TEST_F(CommandServiceTest, ExecuteAsyncHandsAConflictWithAConcurrentWriterBackToExecute) {
   must(kEditor, finding());  // F-1 at version 1
-  // Hold the log's commit thread in a callback, so that what is queued next stays queued.
-  std::promise<void> in_callback, release;
-  std::shared_future<void> released = release.get_future().share();
-  log_->append_async(one_comment("misc", "misc"), [&](Result<AppendResult>) {
-    in_callback.set_value();
-    released.wait();
-  });
-  in_callback.get_future().wait();
-  ASSERT_TRUE(svc_->read([](const ProgramState&) { return 0; }));  // catch up with "misc"
+  std::promise<void> release;
+  hold_commit_thread(release.get_future().share());
   // Another writer moves F-1 on, queued first; then the service decides against version 1.
   log_->append_async(one_comment("finding/F-1", "F-1"), [](Result<AppendResult>) {});
   AsyncAnswer a;
@@ -243,14 +250,8 @@ TEST_F(CommandServiceTest, ExecuteAsyncHandsAConflictWithAConcurrentWriterBackTo
 
 TEST_F(CommandServiceTest, ABatchDecidedOnABatchThatFailedIsDecidedAgain) {
   must(kEditor, finding());  // F-1 at version 1
-  std::promise<void> in_callback, release;
-  std::shared_future<void> released = release.get_future().share();
-  log_->append_async(one_comment("misc", "misc"), [&](Result<AppendResult>) {
-    in_callback.set_value();
-    released.wait();
-  });
-  in_callback.get_future().wait();
-  ASSERT_TRUE(svc_->read([](const ProgramState&) { return 0; }));
+  std::promise<void> release;
+  hold_commit_thread(release.get_future().share());
   // Another writer moves F-1 on first: the first batch below, decided on F-1 at version 1,
   // fails; the second, decided on the first, must fail with it, though it is valid alone.
   log_->append_async(one_comment("finding/F-1", "F-1"), [](Result<AppendResult>) {});
