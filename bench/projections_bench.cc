@@ -22,7 +22,7 @@
 #include "domain/catalog.h"
 #include "domain/event_codec.h"
 #include "projections/program_history.h"
-#include "server/command_service.h"
+#include "app/command_service.h"
 #include "store/clock.h"
 #include "store/event_log.h"
 

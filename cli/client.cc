@@ -34,7 +34,7 @@ Status drain(ApiResponse& r, std::ostream* out) {
 
 class EmbeddedClient final : public ApiClient {
  public:
-  EmbeddedClient(Program& program, std::string actor) : program_(program), actor_(std::move(actor)) {}
+  EmbeddedClient(ServedProgram& program, std::string actor) : program_(program), actor_(std::move(actor)) {}
 
   Result<ApiResponse> call(ApiRequest request) override {
     std::ostringstream body;
@@ -55,7 +55,7 @@ class EmbeddedClient final : public ApiClient {
   }
 
  private:
-  Program& program_;
+  ServedProgram& program_;
   std::string actor_;
 };
 
@@ -124,7 +124,7 @@ class RemoteClient final : public ApiClient {
 
 }  // namespace
 
-std::unique_ptr<ApiClient> embedded_client(Program& program, std::string actor) {
+std::unique_ptr<ApiClient> embedded_client(ServedProgram& program, std::string actor) {
   return std::make_unique<EmbeddedClient>(program, std::move(actor));
 }
 

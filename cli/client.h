@@ -8,8 +8,8 @@
 #include <string>
 
 #include "domain/status.h"
-#include "server/program.h"
-#include "server/request_handler.h"
+#include "api/served_program.h"
+#include "api/request_handler.h"
 
 namespace gaplog {
 
@@ -24,7 +24,7 @@ class ApiClient {
 };
 
 // In-process: requests act as `actor` (the data directory's holder is trusted).
-std::unique_ptr<ApiClient> embedded_client(Program& program, std::string actor);
+std::unique_ptr<ApiClient> embedded_client(ServedProgram& program, std::string actor);
 
 // Over HTTP: `url` is http://HOST:PORT (no TLS: put a TLS proxy in front of remote servers).
 Result<std::unique_ptr<ApiClient>> remote_client(const std::string& url, std::string token);

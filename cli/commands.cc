@@ -16,7 +16,7 @@
 #include <variant>
 
 #include "domain/text.h"
-#include "server/json.h"
+#include "codec/json.h"
 
 namespace gaplog {
 namespace {

@@ -21,14 +21,14 @@
 #include "domain/validation.h"
 #include "cli/client.h"
 #include "cli/commands.h"
-#include "server/audit_bundle.h"
-#include "server/command_service.h"
-#include "server/json.h"
-#include "server/json_views.h"
-#include "server/demo.h"
-#include "server/http_server.h"
-#include "server/program.h"
-#include "server/web_ui.h"
+#include "export/audit_bundle.h"
+#include "app/command_service.h"
+#include "codec/json.h"
+#include "views/json_views.h"
+#include "app/demo.h"
+#include "http/http_server.h"
+#include "api/served_program.h"
+#include "http/web_ui.h"
 #include "store/data_dir.h"
 
 namespace gaplog {
@@ -135,7 +135,7 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
     }
     api_options.max_evidence_bytes = std::stoull(v);
   }
-  auto program = Program::open(fs, clock, data, api_options);
+  auto program = ServedProgram::open(fs, clock, data, api_options);
   if (!program) return fail_open(program.status(), data);
   HttpServerOptions server_options;
   server_options.host = listen->first;
@@ -523,7 +523,7 @@ int run(int argc, char** argv) {
     if (tree_head_command->parsed()) return tree_head_local(*store, clock, global.json);
     return log_local(*store, log_after, log_limit);
   }
-  auto program = Program::open(*fs, clock, global.data);
+  auto program = ServedProgram::open(*fs, clock, global.data);
   if (!program) return fail_open(program.status(), global.data);
   std::string actor = global.as;
   if (actor.empty()) {

@@ -3,7 +3,7 @@
 //   OUT/assets/<hash>/...               web/src (ES modules, CSS) and the chart library
 //   OUT/.build-hash                     the hash of every input, to skip an unchanged build
 // <hash> covers every input, so the server can let browsers cache /assets/ for a year
-// (server/web_ui.h) while index.html is always revalidated.
+// (http/web_ui.h) while index.html is always revalidated.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

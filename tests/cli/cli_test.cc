@@ -13,7 +13,7 @@
 
 #include "../store/store_test_support.h"
 #include "../support/child_process.h"
-#include "server/json.h"
+#include "codec/json.h"
 #include "store/clock.h"
 
 namespace gaplog {

@@ -14,8 +14,8 @@
 
 #include <unistd.h>
 
-#include "server/json.h"
-#include "server/program.h"
+#include "codec/json.h"
+#include "api/served_program.h"
 
 namespace {
 
@@ -25,7 +25,7 @@ struct Fixture {
   std::string dir;
   std::unique_ptr<FileSystem> fs = make_posix_file_system();
   SystemClock clock;
-  std::unique_ptr<Program> program;
+  std::unique_ptr<ServedProgram> program;
   std::string token;
 
   Fixture() {
@@ -35,7 +35,7 @@ struct Fixture {
     if (!init_data_dir(*fs, clock, dir).is_ok()) std::abort();
     ApiOptions options;
     options.max_evidence_bytes = 64 * 1024;
-    auto p = Program::open(*fs, clock, dir, options);
+    auto p = ServedProgram::open(*fs, clock, dir, options);
     if (!p.is_ok()) std::abort();
     program = std::move(p).value();
     auto& svc = program->service();

@@ -10,7 +10,7 @@
 #include "../support/invariants.h"
 #include "../support/random_commands.h"
 #include "projections/program_history.h"
-#include "server/command_service.h"
+#include "app/command_service.h"
 
 namespace gaplog {
 namespace {

@@ -10,7 +10,7 @@
 #include "../domain/domain_test_support.h"
 #include "../store/store_test_support.h"
 #include "../support/random_commands.h"
-#include "server/command_service.h"
+#include "app/command_service.h"
 
 namespace gaplog {
 namespace {

@@ -1,0 +1,66 @@
+#include "api/request_handler.h"
+
+#include <strings.h>
+
+#include "codec/json.h"
+
+namespace gaplog {
+namespace {
+
+std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), name.size()) == 0) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string_view> ApiRequest::header(std::string_view name) const {
+  return find_header(headers, name);
+}
+
+std::optional<std::string_view> ApiResponse::header(std::string_view name) const {
+  return find_header(headers, name);
+}
+
+int http_status(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kUnauthenticated: return 401;
+    case Code::kPermissionDenied: return 403;
+    case Code::kNotFound: return 404;
+    case Code::kAlreadyExists: return 409;
+    case Code::kVersionConflict: return 412;
+    case Code::kTooLarge: return 413;
+    case Code::kRuleViolation: return 422;
+    case Code::kUnavailable: return 503;
+    case Code::kIoError:
+    case Code::kCorruption:
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+ApiResponse answered(Result<ApiResponse> response) {
+  if (!response) return error_response(response.status());
+  return std::move(*response);
+}
+
+ApiResponse error_response(const Status& status) {
+  ApiResponse r;
+  r.status = http_status(status.code());
+  const json::Value body = json::Value::object().set(
+      "error", json::Value::object()
+                   .set("code", json::Value::string(std::string(code_name(status.code()))))
+                   .set("message", json::Value::string(status.message())));
+  r.body = json::write(body);
+  r.headers.emplace_back("Content-Type", "application/json");
+  if (status.code() == Code::kUnauthenticated) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gaplog\"");
+  }
+  return r;
+}
+
+}  // namespace gaplog

@@ -1,0 +1,248 @@
+#include "app/demo.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+namespace gaplog {
+namespace {
+
+struct Person {
+  const char* email;
+  const char* name;
+  const char* role;
+};
+
+constexpr Person kPeople[] = {
+    {"maya.chen@acme.example", "Maya Chen", "editor"},          // compliance lead
+    {"raj.patel@acme.example", "Raj Patel", "editor"},          // security engineer
+    {"sofia.garcia@acme.example", "Sofia Garcia", "contributor"},  // platform
+    {"liam.oconnor@acme.example", "Liam O'Connor", "contributor"},  // IT
+    {"ava.novak@acme.example", "Ava Novak", "contributor"},      // engineering manager
+    {"noah.kim@acme.example", "Noah Kim", "contributor"},        // HR
+    {"emma.rossi@acme.example", "Emma Rossi", "contributor"},    // data
+    {"dana.fox@cpa.example", "Dana Fox (CPA firm)", "auditor"},
+    {"chris.ward@acme.example", "Chris Ward", "admin"},          // CISO: verifies fixes
+};
+constexpr const char* kOwners[] = {"raj.patel@acme.example",   "sofia.garcia@acme.example",
+                                   "liam.oconnor@acme.example", "ava.novak@acme.example",
+                                   "noah.kim@acme.example",    "emma.rossi@acme.example",
+                                   "maya.chen@acme.example"};
+
+struct DemoControl {
+  const char* id;
+  const char* title;
+  std::vector<std::string> criteria;
+  int implemented_on;  // day the control is implemented; 0 = never; negative = partially, on -day
+};
+
+const std::vector<DemoControl>& controls() {
+  static const std::vector<DemoControl> c = {
+      {"GOV-01", "Code of conduct signed by every employee", {"CC1.1", "CC1.5"}, 20},
+      {"GOV-02", "Board reviews security quarterly", {"CC1.2", "CC2.2"}, 75},
+      {"GOV-03", "Org chart and security roles documented", {"CC1.3"}, 15},
+      {"HR-01", "Background checks before hire", {"CC1.4"}, 40},
+      {"HR-02", "Security awareness training yearly", {"CC1.4", "CC2.2"}, 110},
+      {"RISK-01", "Annual risk assessment", {"CC3.1", "CC3.2", "CC3.3"}, 60},
+      {"RISK-02", "Vendor security reviews", {"CC3.4", "CC9.2"}, -95},
+      {"MON-01", "Internal control self-assessment", {"CC4.1", "CC4.2"}, 0},
+      {"POL-01", "Information security policy set", {"CC5.1", "CC5.2", "CC5.3"}, 35},
+      {"AC-01", "MFA on all production access", {"CC6.1", "CC6.6"}, 50},
+      {"AC-02", "Quarterly access reviews", {"CC6.2", "CC6.3"}, 130},
+      {"AC-03", "Badge access to the office", {"CC6.4"}, 10},
+      {"AC-04", "Secure disposal of laptops and media", {"CC6.5"}, -80},
+      {"NET-01", "Encryption in transit and at rest", {"CC6.7", "C1.1"}, 45},
+      {"END-01", "Endpoint protection on laptops", {"CC6.8"}, 70},
+      {"OPS-01", "Vulnerability scanning weekly", {"CC7.1"}, 55},
+      {"OPS-02", "Central logging and alerting", {"CC7.2", "CC7.3"}, 120},
+      {"IR-01", "Incident response plan tested", {"CC7.4", "CC7.5"}, -140},
+      {"CHG-01", "Peer review and CI before deploy", {"CC8.1"}, 25},
+      {"BCP-01", "Business continuity plan", {"CC9.1", "A1.3"}, 0},
+      {"AV-01", "Capacity monitoring and autoscaling", {"A1.1"}, 65},
+      {"AV-02", "Daily backups with restore tests", {"A1.2"}, 100},
+      {"COM-01", "Customer security commitments published", {"CC2.3"}, 30},
+      {"COM-02", "Internal security newsletter", {"CC2.1"}, 85},
+      {"CONF-01", "Confidential data retention and deletion", {"C1.2"}, 0},
+  };
+  return c;
+}
+
+struct DemoFinding {
+  const char* title;
+  const char* severity;
+  std::vector<std::string> criteria;
+  const char* control;  // "" = none
+  const char* source;
+  int due_day;          // days after the start; 0 = no due date
+  // What happens to it: 0 stays open, 1 in progress, 2 remediated, 3 closed, 4 risk accepted.
+  int fate;
+};
+
+const std::vector<DemoFinding>& findings() {
+  static const std::vector<DemoFinding> f = {
+      {"No MFA on the VPN", "critical", {"CC6.1"}, "AC-01", "control_evaluation", 45, 3},
+      {"Shared admin account on the production database", "critical", {"CC6.1", "CC6.2"}, "AC-02", "control_evaluation", 60, 3},
+      {"Offboarding does not revoke SaaS access", "high", {"CC6.2", "CC6.3"}, "AC-02", "interview", 120, 2},
+      {"No quarterly access review performed", "high", {"CC6.3"}, "AC-02", "document_review", 150, 1},
+      {"Laptops not centrally encrypted", "high", {"CC6.7", "CC6.8"}, "END-01", "control_evaluation", 75, 3},
+      {"Endpoint agent missing on 12 machines", "medium", {"CC6.8"}, "END-01", "control_evaluation", 160, 1},
+      {"Security policy not approved by management", "medium", {"CC5.3"}, "POL-01", "document_review", 40, 3},
+      {"Acceptable use policy outdated (2019)", "low", {"CC5.3"}, "POL-01", "document_review", 90, 3},
+      {"No formal risk assessment", "high", {"CC3.1", "CC3.2"}, "RISK-01", "interview", 70, 3},
+      {"Fraud risk not considered", "medium", {"CC3.3"}, "RISK-01", "interview", 200, 0},
+      {"Vendor reviews missing for critical suppliers", "high", {"CC9.2", "CC3.4"}, "RISK-02", "document_review", 140, 1},
+      {"No internal control monitoring", "medium", {"CC4.1", "CC4.2"}, "MON-01", "interview", 170, 0},
+      {"Board minutes do not cover security", "low", {"CC1.2"}, "GOV-02", "document_review", 100, 3},
+      {"Background checks not done for contractors", "medium", {"CC1.4"}, "HR-01", "interview", 150, 2},
+      {"Security training completion at 61%", "medium", {"CC1.4", "CC2.2"}, "HR-02", "control_evaluation", 130, 3},
+      {"Job descriptions lack security responsibilities", "low", {"CC1.3", "CC1.5"}, "", "document_review", 0, 0},
+      {"Vulnerability scans not run on staging", "medium", {"CC7.1"}, "OPS-01", "control_evaluation", 95, 3},
+      {"Critical CVEs open beyond 30 days", "high", {"CC7.1"}, "OPS-01", "control_evaluation", 150, 1},
+      {"No alerting on failed logins", "high", {"CC7.2"}, "OPS-02", "control_evaluation", 130, 2},
+      {"Log retention only 7 days", "medium", {"CC7.2", "CC7.3"}, "OPS-02", "control_evaluation", 175, 1},
+      {"Incident response plan never tested", "high", {"CC7.4"}, "IR-01", "interview", 160, 0},
+      {"No post-incident review template", "low", {"CC7.5"}, "IR-01", "document_review", 0, 0},
+      {"Direct pushes to main allowed", "critical", {"CC8.1"}, "CHG-01", "control_evaluation", 30, 3},
+      {"Emergency changes not documented", "medium", {"CC8.1"}, "CHG-01", "interview", 120, 4},
+      {"No business continuity plan", "high", {"CC9.1", "A1.3"}, "BCP-01", "document_review", 190, 0},
+      {"Backups never restored in a test", "critical", {"A1.2"}, "AV-02", "interview", 110, 2},
+      {"No capacity alerts on the database", "medium", {"A1.1"}, "AV-01", "control_evaluation", 90, 3},
+      {"Status page not linked from the product", "low", {"CC2.3"}, "COM-01", "document_review", 60, 3},
+      {"Security commitments missing from the MSA", "medium", {"CC2.3"}, "COM-01", "document_review", 200, 0},
+      {"No internal communication of security changes", "low", {"CC2.1"}, "COM-02", "interview", 0, 1},
+      {"Customer data kept after contract end", "high", {"C1.2"}, "CONF-01", "interview", 195, 0},
+      {"Confidential data not classified", "medium", {"C1.1"}, "NET-01", "document_review", 185, 1},
+      {"Office visitors not logged", "low", {"CC6.4"}, "AC-03", "interview", 80, 3},
+      {"Old laptops stored in a cupboard", "low", {"CC6.5"}, "AC-04", "interview", 0, 0},
+      {"TLS 1.0 enabled on the legacy API", "high", {"CC6.7", "C1.1"}, "NET-01", "control_evaluation", 85, 3},
+      {"Service accounts with non-expiring keys", "high", {"CC6.1", "CC6.6"}, "AC-01", "control_evaluation", 165, 1},
+      {"Privacy notice does not describe retention", "medium", {"P1.1", "P4.2"}, "", "document_review", 0, 0},
+      {"No process for data subject requests", "high", {"P5.1", "P5.2"}, "", "interview", 0, 0},
+      {"Ethics hotline unknown to staff", "low", {"CC1.1", "CC2.2"}, "GOV-01", "interview", 140, 2},
+      {"Change approvals not recorded for infrastructure", "medium", {"CC8.1"}, "CHG-01", "control_evaluation", 178, 0},
+  };
+  return f;
+}
+
+// One step of the story, at a business time; executed in time order.
+struct Step {
+  Micros at;
+  int order;  // ties keep the order in which steps were planned
+  std::function<Status(const CommandOptions&)> run;
+};
+
+}  // namespace
+
+Status build_demo(CommandService& service, BlobStore& blobs, const std::string& admin, Micros now) {
+  constexpr int kDays = 182;
+  // Day 0 starts at 09:00 UTC 182 days ago; every step happens at a fixed minute of its day.
+  const Micros start = (date_of(now).days - kDays) * kMicrosPerDay + 9 * 3600 * kMicrosPerSecond;
+  std::vector<Step> steps;
+  auto plan = [&](int day, int minute, std::function<Status(const CommandOptions&)> run) {
+    steps.push_back({start + day * kMicrosPerDay + minute * 60 * kMicrosPerSecond,
+                     static_cast<int>(steps.size()), std::move(run)});
+  };
+  auto exec_as = [&](const std::string& actor, Command c) {
+    return [&service, actor, c = std::move(c)](const CommandOptions& o) {
+      return service.execute(actor, c, o).status();
+    };
+  };
+  auto exec = [&](Command c) { return exec_as(admin, std::move(c)); };
+  // Back-filling needs an admin, and whoever reports a fix may not verify it (segregation of
+  // duties): the program's admin reports the owners' fixes and the CISO, an admin too, closes them.
+  const std::string ciso = kPeople[std::size(kPeople) - 1].email;
+  auto date_at = [&](int day) { return format_date(Date{date_of(start).days + day}); };
+  auto evidence_bytes = [](const std::string& what, int day) {
+    return fmt::format("Acme Cloud — evidence\n{}\ncollected on day {} of the remediation programme\n", what, day);
+  };
+  // Uploads a small text file as evidence linked to a finding or a control.
+  auto upload = [&](const std::string& filename, const std::string& finding, const std::string& control,
+                    int day, int valid_days) {
+    return [&, filename, finding, control, day, valid_days](const CommandOptions& o) -> Status {
+      GAPLOG_ASSIGN_OR_RETURN(BlobInfo blob, blobs.put(evidence_bytes(filename, day)));
+      UploadEvidence u;
+      u.filename = filename;
+      u.media_type = "text/plain; charset=utf-8";
+      u.sha256 = blob.sha256;
+      u.size = blob.size;
+      u.collected_on = date_at(day);
+      if (valid_days > 0) u.valid_until = date_at(day + valid_days);
+      u.finding = finding;
+      u.control = control;
+      return service.execute(admin, u, o).status();
+    };
+  };
+
+  plan(0, 0, exec(NameProgram{"Acme Cloud — SOC 2 Type II"}));
+  plan(0, 1, exec(SetScope{{"security", "availability"}}));
+  for (size_t i = 0; i < std::size(kPeople); ++i) {
+    plan(0, 2 + static_cast<int>(i), exec(AddUser{kPeople[i].email, kPeople[i].name, kPeople[i].role}));
+  }
+  // Controls are defined during the first week; each is implemented (or partially) later, with
+  // evidence valid for a year (access reviews: 90 days, so that one has lapsed by now).
+  for (size_t i = 0; i < controls().size(); ++i) {
+    const DemoControl& c = controls()[i];
+    plan(1 + static_cast<int>(i) / 5, 10 + static_cast<int>(i),
+         exec(DefineControl{c.id, c.title, "", c.criteria, ""}));
+    if (c.implemented_on > 0) {
+      plan(c.implemented_on, 30, exec(SetControlStatus{c.id, "implemented", "rolled out"}));
+      const int valid = std::string(c.id) == "AC-02" ? 40 : 365;
+      plan(c.implemented_on, 31, upload(fmt::format("{} evidence.txt", c.id), "", c.id, c.implemented_on, valid));
+    } else if (c.implemented_on < 0) {
+      plan(-c.implemented_on, 30, exec(SetControlStatus{c.id, "partially_implemented", "first teams done"}));
+    }
+  }
+  // The gap assessment records the findings over days 3 to 10.
+  for (size_t i = 0; i < findings().size(); ++i) {
+    const DemoFinding& f = findings()[i];
+    const std::string id = fmt::format("F-{}", i + 1);
+    const int recorded = 3 + static_cast<int>(i) / 5;
+    const std::string owner = kOwners[i % std::size(kOwners)];
+    plan(recorded, 60 + static_cast<int>(i),
+         exec(RecordFinding{f.title, "", f.severity, f.criteria, f.control, f.source, owner,
+                            f.due_day > 0 ? date_at(f.due_day) : ""}));
+    const int work = recorded + 5 + static_cast<int>(i % 9) * 3;       // work starts
+    const int fixed = std::max(work + 10, f.due_day > 0 ? f.due_day - 12 + static_cast<int>(i % 5) : work + 30);
+    switch (f.fate) {
+      case 1:
+        plan(work, 120, exec(ChangeFindingStatus{id, "in_progress", ""}));
+        break;
+      case 2:
+      case 3:
+        plan(work, 120, exec(ChangeFindingStatus{id, "in_progress", ""}));
+        plan(fixed, 121, exec(ChangeFindingStatus{id, "remediated", ""}));
+        plan(fixed, 122, upload(fmt::format("{} fix.txt", id), id, "", fixed, 0));
+        plan(fixed, 123, exec(AddComment{id, "Fixed; evidence attached for review."}));
+        if (f.fate == 3) plan(fixed + 4, 124, exec_as(ciso, ChangeFindingStatus{id, "closed", "verified"}));
+        break;
+      case 4:
+        plan(work, 120, exec(AcceptRisk{id, "Emergency changes are rare (two a year) and reviewed in the "
+                                            "weekly ops meeting; a ticketing workflow is planned for next year.",
+                                        date_at(work + 300)}));
+        break;
+      default:
+        break;
+    }
+  }
+  // Half-way, the customers' questionnaires ask for confidentiality: the scope widens.
+  plan(91, 0, exec(SetScope{{"security", "availability", "confidentiality"}}));
+  // A verification failed and went back to work; one closed finding was reopened.
+  plan(150, 200, exec(AddComment{"F-3", "SSO deprovisioning still misses two SaaS tools."}));
+  plan(168, 201, exec(SetFindingDueDate{"F-12", date_at(185), "audit fieldwork moved"}));
+  plan(172, 202, exec(AssignFinding{"F-21", "raj.patel@acme.example"}));
+
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
+    return a.at != b.at ? a.at < b.at : a.order < b.order;
+  });
+  for (const Step& s : steps) {
+    if (s.at >= now) continue;  // nothing happens in the future
+    CommandOptions o;
+    o.occurred_at = s.at;
+    GAPLOG_RETURN_IF_ERROR(s.run(o));
+  }
+  return Status::ok();
+}
+
+}  // namespace gaplog

@@ -1,0 +1,84 @@
+// The demo program (`gaplog demo`): its readiness, workloads and timeline are interesting — not
+// 0%, not 100%, some findings overdue, closed and risk-accepted — and its log verifies.
+#include "app/demo.h"
+
+#include <gtest/gtest.h>
+
+#include "../store/store_test_support.h"
+#include "domain/catalog.h"
+#include "app/program.h"
+
+#include <map>
+#include <set>
+
+namespace gaplog {
+namespace {
+
+TEST(Demo, IsARealisticProgramWithSixMonthsOfHistory) {
+  testing::TempDir dir;
+  auto fs = make_posix_file_system();
+  const Micros now = testing::kT0 + 200 * kMicrosPerDay + 15 * 3600 * kMicrosPerSecond;
+  ManualClock clock(now);
+  ASSERT_TRUE(init_data_dir(*fs, clock, dir.sub("data")).is_ok());
+  auto program = Program::open(*fs, clock, dir.sub("data"));
+  ASSERT_TRUE(program.is_ok());
+  auto& p = **program;
+  const std::string admin = "admin@acme.example";
+  ASSERT_TRUE(p.service().execute(admin, AddUser{admin, "Alex", "admin"}).is_ok());
+  Status built = build_demo(p.service(), *p.store().blobs, admin, now);
+  ASSERT_TRUE(built.is_ok()) << built.to_string();
+
+  const Date today = date_of(now);
+  auto state = p.history().state_at(AsOf{today, std::nullopt});
+  ASSERT_TRUE(state.is_ok());
+  EXPECT_EQ(state->findings.size(), 40u);
+  EXPECT_EQ(state->controls.size(), 25u);
+  EXPECT_EQ(state->users.size(), 10u);
+  std::map<FindingStatus, int> by_status;
+  int overdue = 0;
+  std::set<Category> categories;
+  for (const auto& [id, f] : state->findings) {
+    ++by_status[f.status];
+    overdue += is_overdue(f, today);
+    for (const auto& c : f.criteria) categories.insert(find_criterion(c)->category);
+  }
+  EXPECT_GE(by_status[FindingStatus::kClosed], 10);
+  EXPECT_GE(by_status[FindingStatus::kRemediated], 3);
+  EXPECT_GE(by_status[FindingStatus::kInProgress], 5);
+  EXPECT_GE(by_status[FindingStatus::kOpen], 5);
+  EXPECT_EQ(by_status[FindingStatus::kRiskAccepted], 1);
+  EXPECT_GE(overdue, 3);
+  EXPECT_EQ(categories.size(), 4u);  // security, availability, confidentiality, privacy
+  EXPECT_FALSE(state->evidence.empty());
+
+  auto readiness = p.history().readiness(AsOf{today, std::nullopt});
+  ASSERT_TRUE(readiness.is_ok());
+  EXPECT_GT(readiness->overall.ready, 0);
+  EXPECT_LT(readiness->overall.ready, readiness->overall.in_scope);
+  EXPECT_TRUE(readiness->categories.count(Category::kConfidentiality)) << "scope widened";
+  // Before the widening, confidentiality was out of scope.
+  auto early = p.history().readiness(AsOf{Date{today.days - 120}, std::nullopt});
+  ASSERT_TRUE(early.is_ok());
+  EXPECT_FALSE(early->categories.count(Category::kConfidentiality));
+  EXPECT_LT(early->overall.ready, readiness->overall.ready) << "readiness grew over the months";
+
+  auto workloads = p.history().workloads(AsOf{today, std::nullopt});
+  ASSERT_TRUE(workloads.is_ok());
+  EXPECT_GE(workloads->size(), 5u);
+  EXPECT_GT((*workloads)[0].overdue, 0);
+
+  auto first = p.history().first_event_date();
+  ASSERT_TRUE(first.is_ok() && first->has_value());
+  EXPECT_LE(first->value().days, today.days - 180);
+  auto timeline = p.history().timeline(**first, today, 7, std::nullopt);
+  ASSERT_TRUE(timeline.is_ok());
+  EXPECT_GE(timeline->points.size(), 26u);
+  EXPECT_NE(timeline->points.front().readiness, timeline->points.back().readiness);
+
+  auto report = p.log().verify();
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+}
+
+}  // namespace
+}  // namespace gaplog

@@ -1,0 +1,191 @@
+// A program in a temporary data directory with its Api, users of every role and their tokens,
+// and a small client that calls the Api in-process (no sockets).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <strings.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "../store/store_test_support.h"
+#include "http_test_client.h"
+#include "api/api.h"
+#include "http/http_server.h"
+#include "codec/json.h"
+#include "api/served_program.h"
+#include "store/data_dir.h"
+
+namespace gaplog::testing {
+
+struct Reply {
+  int status = 0;
+  json::Value json;   // the parsed body (null when it is not JSON)
+  std::string body;   // the raw body (streamed bodies read to the end)
+  HeaderList headers;
+
+  std::optional<std::string> header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k.size() == name.size() && strncasecmp(k.data(), name.data(), name.size()) == 0) return v;
+    }
+    return std::nullopt;
+  }
+  // "code" of an error body ("" when absent).
+  std::string error_code() const {
+    const json::Value* e = json.find("error");
+    const json::Value* c = e ? e->find("code") : nullptr;
+    return c && c->is_string() ? c->as_string() : "";
+  }
+  std::string error_message() const {
+    const json::Value* e = json.find("error");
+    const json::Value* m = e ? e->find("message") : nullptr;
+    return m && m->is_string() ? m->as_string() : "";
+  }
+  const json::Value& operator[](std::string_view key) const {
+    static const json::Value kNull;
+    const json::Value* v = json.find(key);
+    return v ? *v : kNull;
+  }
+
+};
+
+inline std::string str(const json::Value& v) { return v.is_string() ? v.as_string() : ""; }
+inline int64_t num(const json::Value& v) { return v.is_integer() ? v.as_integer() : -1; }
+
+// With GAPLOG_TEST_OVER_HTTP=1 in the environment, every call goes through the real HTTP server
+// on a loopback port instead of in-process: the same tables then test the transport too.
+class ApiFixture : public ::testing::Test {
+ protected:
+  static constexpr const char* kAdmin = "admin@example.com";
+  static constexpr const char* kEditor = "ed@example.com";
+  static constexpr const char* kOwner = "oli@example.com";    // a contributor
+  static constexpr const char* kOther = "cora@example.com";   // another contributor
+  static constexpr const char* kAuditor = "audrey@cpa.example";
+
+  void SetUp() override {
+    ASSERT_TRUE(init_data_dir(*fs_, clock_, dir_.path() + "/data").is_ok());
+    open_program();
+    auto& svc = program_->service();
+    ASSERT_TRUE(svc.execute(kAdmin, AddUser{kAdmin, "Ada Admin", "admin"}).is_ok());
+    for (auto [email, role] : {std::pair{kEditor, "editor"}, {kOwner, "contributor"},
+                               {kOther, "contributor"}, {kAuditor, "auditor"}}) {
+      ASSERT_TRUE(svc.execute(kAdmin, AddUser{email, std::string(email).substr(0, 3), role}).is_ok());
+    }
+    for (const char* email : {kAdmin, kEditor, kOwner, kOther, kAuditor}) {
+      auto t = svc.issue_token(kAdmin, email);
+      ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+      tokens_[email] = t->token;
+    }
+  }
+
+  void TearDown() override { server_.reset(); }
+
+  // The end of a death test's child. A "threadsafe" death test's child runs the test again from
+  // the start, so SetUp made it a data directory of its own, and std::_Exit skips the
+  // destructors that would close the program and remove that directory: this does both first.
+  [[noreturn]] void exit_death_test_child(int code) {
+    server_.reset();
+    program_.reset();
+    dir_.remove();
+    std::_Exit(code);
+  }
+
+  void open_program() {
+    server_.reset();
+    program_.reset();
+    auto p = ServedProgram::open(*fs_, clock_, dir_.path() + "/data", options_);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    program_ = std::move(p).value();
+    if (over_http()) {
+      HttpServerOptions o;
+      o.port = 0;
+      o.worker_threads = 4;
+      auto server = HttpServer::start(program_->api(), o);
+      ASSERT_TRUE(server.is_ok()) << server.status().to_string();
+      server_ = std::move(server).value();
+    }
+  }
+
+  static bool over_http() {
+    const char* v = std::getenv("GAPLOG_TEST_OVER_HTTP");
+    return v != nullptr && std::string(v) == "1";
+  }
+
+  Reply call(const std::string& as, const std::string& method, const std::string& target,
+             const std::string& body = "", HeaderList headers = {}) {
+    ApiRequest req;
+    req.method = method;
+    req.target = target;
+    req.body = body;
+    req.headers = std::move(headers);
+    if (!as.empty()) req.headers.emplace_back("Authorization", "Bearer " + token(as));
+    if (!body.empty() && !req.header("Content-Type")) req.headers.emplace_back("Content-Type", "application/json");
+    return send(req);
+  }
+
+  Reply send(const ApiRequest& req) {
+    if (server_) {
+      HttpReply h = http_request(server_->port(), req);
+      Reply out;
+      out.status = h.status;
+      out.headers = std::move(h.headers);
+      out.body = std::move(h.body);
+      auto ct = out.header("Content-Type");
+      if (ct && ct->starts_with("application/json") && req.method != "HEAD") {  // HEAD: no body
+        auto parsed = json::parse(out.body);
+        EXPECT_TRUE(parsed.is_ok()) << "response is not JSON: " << out.body;
+        if (parsed.is_ok()) out.json = std::move(parsed).value();
+      }
+      return out;
+    }
+    ApiResponse r = program_->api().handle(req);
+    Reply out;
+    out.status = r.status;
+    out.headers = r.headers;
+    out.body = r.body;
+    if (r.stream) {
+      while (true) {
+        auto chunk = r.stream->next(64 * 1024);
+        EXPECT_TRUE(chunk.is_ok()) << chunk.status().to_string();
+        if (!chunk.is_ok() || chunk->empty()) break;
+        out.body += *chunk;
+      }
+      EXPECT_EQ(out.body.size(), r.stream_size);
+    }
+    auto ct = r.header("Content-Type");
+    if (ct && ct->starts_with("application/json")) {
+      auto parsed = json::parse(out.body);
+      EXPECT_TRUE(parsed.is_ok()) << "response is not JSON: " << out.body;
+      if (parsed.is_ok()) out.json = std::move(parsed).value();
+    }
+    return out;
+  }
+
+  std::string token(const std::string& as) const {
+    auto it = tokens_.find(as);
+    return it == tokens_.end() ? as : it->second;  // an unknown name is sent as the token itself
+  }
+
+  uint64_t tree_size() { return program_->log().last_seq(); }
+
+  // POST /findings as the editor; returns the new id.
+  std::string record_finding(const std::string& title = "No MFA on the VPN", const std::string& extra = "") {
+    Reply r = call(kEditor, "POST", "/api/v1/findings",
+                   R"({"title":")" + title + R"(","severity":"high","criteria":["CC6.1"],"owner":")" +
+                       kOwner + "\"" + extra + "}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return str(r["id"]);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<FileSystem> fs_ = make_posix_file_system();
+  ManualClock clock_{kT0};
+  ApiOptions options_;
+  std::unique_ptr<ServedProgram> program_;
+  std::unique_ptr<HttpServer> server_;  // over HTTP only
+  std::map<std::string, std::string> tokens_;
+};
+
+}  // namespace gaplog::testing

@@ -1,0 +1,374 @@
+#include "views/json_views.h"
+
+#include "domain/hex.h"
+#include "store/sha256.h"
+
+namespace gaplog {
+
+using json::Value;
+
+namespace {
+
+Value str(std::string_view s) { return Value::string(std::string(s)); }
+Value date_json(Date d) { return Value::string(format_date(d)); }
+Value count(int64_t n) { return Value::integer(n); }
+
+// 100 × ready / in_scope rounded half up to one decimal, as a number (66.7, 100).
+Value percent_json(const ReadinessCount& c) { return Value::number(c.percent_tenths() / 10.0); }
+
+Value readiness_count_json(const ReadinessCount& c) {
+  return Value::object()
+      .set("ready", count(c.ready))
+      .set("in_scope", count(c.in_scope))
+      .set("percent", percent_json(c));
+}
+
+template <typename Set>
+Value set_json(const Set& items) {
+  Value a = Value::array();
+  for (const auto& s : items) a.push(str(s));
+  return a;
+}
+
+Value link_json(const std::string& evidence, const std::string& finding, const std::string& control) {
+  return Value::object()
+      .set("evidence_id", Value::string(evidence))
+      .set("finding", finding.empty() ? Value::null() : Value::string(finding))
+      .set("control", control.empty() ? Value::null() : Value::string(control));
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+}  // namespace
+
+Value string_list(const std::vector<std::string>& items) { return set_json(items); }
+Value string_or_null(const std::string& s) { return s.empty() ? Value::null() : Value::string(s); }
+
+Value finding_json(const ProgramState& s, const FindingState& f, Date d) {
+  Value risk;
+  if (f.risk_acceptance) {
+    risk = Value::object()
+               .set("justification", str(f.risk_acceptance->justification))
+               .set("expires_on", str(f.risk_acceptance->expires_on))
+               .set("approved_by", str(f.risk_acceptance->approved_by));
+  }
+  return Value::object()
+      .set("id", str(f.id))
+      .set("title", str(f.title))
+      .set("description", str(f.description))
+      .set("recommendation", string_or_null(f.recommendation))
+      .set("severity", str(name(f.severity)))
+      .set("status", str(name(f.status)))
+      .set("criteria", string_list(f.criteria))
+      .set("control", string_or_null(f.control))
+      .set("source", str(name(f.source)))
+      .set("owner", string_or_null(f.owner))
+      .set("due_date", string_or_null(f.due_date))
+      .set("risk_acceptance", std::move(risk))
+      .set("evidence", set_json(s.evidence_of(f.id)))
+      .set("overdue", Value::boolean(is_overdue(f, d)))
+      .set("unresolved", Value::boolean(is_unresolved(f, d)))
+      .set("acceptance_expired", Value::boolean(is_acceptance_expired(f, d)))
+      .set("recorded_on", date_json(f.recorded_on))
+      .set("version", count(f.version));
+}
+
+Value control_json(const ProgramState& s, const ControlState& c) {
+  Value evidence = Value::array();
+  for (const auto& [id, e] : s.evidence) {
+    if (e.controls.count(c.id)) evidence.push(str(id));
+  }
+  return Value::object()
+      .set("id", str(c.id))
+      .set("title", str(c.title))
+      .set("description", str(c.description))
+      .set("criteria", string_list(c.criteria))
+      .set("status", str(name(c.status)))
+      .set("evidence", std::move(evidence))
+      .set("version", count(c.version));
+}
+
+Value evidence_json(const EvidenceState& e, Date d) {
+  return Value::object()
+      .set("id", str(e.id))
+      .set("filename", str(e.filename))
+      .set("media_type", str(e.media_type))
+      .set("sha256", str(e.sha256))
+      .set("size", Value::integer(static_cast<int64_t>(e.size)))
+      .set("collected_on", string_or_null(e.collected_on))
+      .set("valid_until", string_or_null(e.valid_until))
+      .set("current", Value::boolean(is_current(e, d)))
+      .set("findings", set_json(e.findings))
+      .set("controls", set_json(e.controls))
+      .set("uploaded_by", str(e.uploaded_by))
+      .set("uploaded_at", Value::string(format_timestamp(e.uploaded_at)))
+      .set("version", count(e.version));
+}
+
+Value user_json(const ProgramState& s, const UserState& u) {
+  Value tokens = Value::array();
+  for (const auto& [id, t] : s.tokens) {
+    if (t.email == u.email) {
+      tokens.push(Value::object().set("token_id", str(id)).set("revoked", Value::boolean(t.revoked)));
+    }
+  }
+  return Value::object()
+      .set("email", str(u.email))
+      .set("name", str(u.name))
+      .set("role", str(name(u.role)))
+      .set("active", Value::boolean(u.active))
+      .set("tokens", std::move(tokens))
+      .set("version", count(u.version));
+}
+
+Value scope_json(const ProgramState& s) {
+  Value categories = Value::array();
+  for (Category c : s.scope) categories.push(str(name(c)));
+  return Value::object()
+      .set("name", str(s.name))
+      .set("categories", std::move(categories))
+      .set("version", count(s.program_version));
+}
+
+Value readiness_json(const Readiness& r, std::optional<Micros> known_at, uint64_t tree_size) {
+  Value categories = Value::object();
+  for (const auto& [category, c] : r.categories) {
+    categories.set(std::string(name(category)), readiness_count_json(c));
+  }
+  Value criteria = Value::array();
+  for (const CriterionReadiness& c : r.criteria) {
+    criteria.push(Value::object()
+                      .set("id", str(c.id))
+                      .set("category", str(name(c.category)))
+                      .set("status", str(name(c.status)))
+                      .set("findings", string_list(c.findings))
+                      .set("controls", string_list(c.controls)));
+  }
+  return Value::object()
+      .set("as_of", date_json(r.as_of))
+      .set("as_known_at", known_at ? Value::string(format_timestamp(*known_at)) : Value::null())
+      .set("tree_size", Value::integer(static_cast<int64_t>(tree_size)))
+      .set("overall", readiness_count_json(r.overall))
+      .set("categories", std::move(categories))
+      .set("criteria", std::move(criteria));
+}
+
+Value workloads_json(Date as_of, const std::vector<OwnerWorkload>& owners) {
+  Value rows = Value::array();
+  for (const OwnerWorkload& w : owners) {
+    rows.push(Value::object()
+                  .set("owner", string_or_null(w.owner))
+                  .set("critical", count(w.critical))
+                  .set("high", count(w.high))
+                  .set("medium", count(w.medium))
+                  .set("low", count(w.low))
+                  .set("total", count(w.total))
+                  .set("overdue", count(w.overdue))
+                  .set("due_soon", count(w.due_soon))
+                  .set("oldest_days", count(w.oldest_days)));
+  }
+  return Value::object().set("as_of", date_json(as_of)).set("owners", std::move(rows));
+}
+
+Value timeline_json(const Timeline& t) {
+  Value points = Value::array();
+  for (const TimelinePoint& p : t.points) {
+    points.push(Value::object()
+                    .set("date", date_json(p.date))
+                    .set("ready", count(p.readiness.ready))
+                    .set("in_scope", count(p.readiness.in_scope))
+                    .set("percent", percent_json(p.readiness))
+                    .set("unresolved", Value::object()
+                                           .set("critical", count(p.unresolved.critical))
+                                           .set("high", count(p.unresolved.high))
+                                           .set("medium", count(p.unresolved.medium))
+                                           .set("low", count(p.unresolved.low)))
+                    .set("overdue", count(p.unresolved.overdue)));
+  }
+  auto optional_date = [](const std::optional<Date>& d) { return d ? date_json(*d) : Value::null(); };
+  return Value::object()
+      .set("from", date_json(t.from))
+      .set("to", date_json(t.to))
+      .set("step", count(t.step))
+      .set("points", std::move(points))
+      .set("projected_ready_on", optional_date(t.projected_ready_on))
+      .set("ready_since", optional_date(t.ready_since));
+}
+
+Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months) {
+  Value out = Value::array();
+  for (const RoadmapMonth& m : months) {
+    Value findings = Value::array();
+    for (const RoadmapItem& f : m.findings) {
+      findings.push(Value::object()
+                        .set("id", str(f.id))
+                        .set("title", str(f.title))
+                        .set("severity", str(name(f.severity)))
+                        .set("owner", string_or_null(f.owner))
+                        .set("due_date", string_or_null(f.due_date))
+                        .set("status", str(name(f.status)))
+                        .set("overdue", Value::boolean(f.overdue))
+                        .set("acceptance_expired", Value::boolean(f.acceptance_expired)));
+    }
+    out.push(Value::object().set("month", string_or_null(m.month)).set("findings", std::move(findings)));
+  }
+  return Value::object().set("as_of", date_json(as_of)).set("months", std::move(out));
+}
+
+Value payload_json(const Payload& payload) {
+  return std::visit(
+      Overloaded{
+          [](const ProgramNamed& p) { return Value::object().set("name", str(p.name)); },
+          [](const ScopeSet& p) {
+            Value c = Value::array();
+            for (Category x : p.categories) c.push(str(name(x)));
+            return Value::object().set("categories", std::move(c));
+          },
+          [](const UserAdded& p) {
+            return Value::object().set("email", str(p.email)).set("name", str(p.name)).set("role", str(name(p.role)));
+          },
+          [](const UserRoleChanged& p) {
+            return Value::object()
+                .set("email", str(p.email))
+                .set("role", str(name(p.role)))
+                .set("previous_role", str(name(p.previous_role)));
+          },
+          [](const UserDeactivated& p) {
+            return Value::object().set("email", str(p.email)).set("reason", string_or_null(p.reason));
+          },
+          [](const TokenIssued& p) {
+            return Value::object()
+                .set("token_id", str(p.token_id))
+                .set("email", str(p.email))
+                .set("token_sha256", str(to_hex(p.token_hash)));
+          },
+          [](const TokenRevoked& p) {
+            return Value::object().set("token_id", str(p.token_id)).set("email", str(p.email));
+          },
+          [](const ControlDefined& p) {
+            return Value::object()
+                .set("control_id", str(p.control_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("criteria", string_list(p.criteria))
+                .set("status", str(name(p.status)));
+          },
+          [](const ControlUpdated& p) {
+            return Value::object()
+                .set("control_id", str(p.control_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("criteria", string_list(p.criteria));
+          },
+          [](const ControlStatusSet& p) {
+            return Value::object()
+                .set("control_id", str(p.control_id))
+                .set("status", str(name(p.status)))
+                .set("previous", str(name(p.previous)))
+                .set("reason", string_or_null(p.reason));
+          },
+          [](const FindingRecorded& p) {
+            return Value::object()
+                .set("finding_id", str(p.finding_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("severity", str(name(p.severity)))
+                .set("criteria", string_list(p.criteria))
+                .set("control", string_or_null(p.control))
+                .set("source", str(name(p.source)))
+                .set("owner", string_or_null(p.owner))
+                .set("due_date", string_or_null(p.due_date))
+                .set("recommendation", string_or_null(p.recommendation));
+          },
+          [](const FindingUpdated& p) {
+            return Value::object()
+                .set("finding_id", str(p.finding_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("severity", str(name(p.severity)))
+                .set("criteria", string_list(p.criteria))
+                .set("control", string_or_null(p.control))
+                .set("recommendation", string_or_null(p.recommendation));
+          },
+          [](const FindingAssigned& p) {
+            return Value::object()
+                .set("finding_id", str(p.finding_id))
+                .set("owner", string_or_null(p.owner))
+                .set("previous_owner", string_or_null(p.previous_owner));
+          },
+          [](const FindingDueDateSet& p) {
+            return Value::object()
+                .set("finding_id", str(p.finding_id))
+                .set("due_date", string_or_null(p.due_date))
+                .set("previous_due_date", string_or_null(p.previous_due_date))
+                .set("reason", string_or_null(p.reason));
+          },
+          [](const FindingStatusChanged& p) {
+            return Value::object()
+                .set("finding_id", str(p.finding_id))
+                .set("from", str(name(p.from)))
+                .set("to", str(name(p.to)))
+                .set("reason", string_or_null(p.reason));
+          },
+          [](const RiskAccepted& p) {
+            return Value::object()
+                .set("finding_id", str(p.finding_id))
+                .set("justification", str(p.justification))
+                .set("expires_on", str(p.expires_on))
+                .set("from", str(name(p.from)));
+          },
+          [](const CommentAdded& p) {
+            return Value::object().set("finding_id", str(p.finding_id)).set("text", str(p.text));
+          },
+          [](const EvidenceUploaded& p) {
+            return Value::object()
+                .set("evidence_id", str(p.evidence_id))
+                .set("filename", str(p.filename))
+                .set("media_type", str(p.media_type))
+                .set("sha256", str(p.sha256))
+                .set("size", Value::integer(static_cast<int64_t>(p.size)))
+                .set("collected_on", string_or_null(p.collected_on))
+                .set("valid_until", string_or_null(p.valid_until));
+          },
+          [](const EvidenceLinked& p) { return link_json(p.evidence_id, p.finding_id, p.control_id); },
+          [](const EvidenceUnlinked& p) { return link_json(p.evidence_id, p.finding_id, p.control_id); },
+      },
+      payload);
+}
+
+Value event_json(const Event& e, const Hash& leaf_hash) {
+  return Value::object()
+      .set("seq", Value::integer(static_cast<int64_t>(e.seq)))
+      .set("stream", str(e.stream))
+      .set("version", count(e.version))
+      .set("id", Value::string(to_string(e.id)))
+      .set("type", str(event_type_name(e.payload)))
+      .set("recorded_at", Value::string(format_timestamp(e.recorded_at)))
+      .set("occurred_at", Value::string(format_timestamp(e.occurred_at)))
+      .set("backfilled", Value::boolean(is_backfilled(e)))
+      .set("actor", str(e.actor))
+      .set("data", payload_json(e.payload))
+      .set("leaf_hash", Value::string(hash_hex(leaf_hash)));
+}
+
+Value tree_head_json(const StoredTreeHead& head, const std::string& public_key_pem) {
+  return Value::object()
+      .set("tree_size", Value::integer(static_cast<int64_t>(head.tree_size)))
+      .set("root_hash", Value::string(hash_hex(head.root)))
+      .set("timestamp", Value::string(format_timestamp(head.timestamp)))
+      .set("signature", Value::string(to_hex(head.signature)))
+      .set("public_key", Value::string(public_key_pem));
+}
+
+Value hash_list_json(const std::vector<Hash>& hashes) {
+  Value a = Value::array();
+  for (const Hash& h : hashes) a.push(Value::string(hash_hex(h)));
+  return a;
+}
+
+}  // namespace gaplog

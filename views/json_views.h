@@ -1,0 +1,52 @@
+// The JSON shapes of SPEC §6: entities, projections, events and proofs as json::Values.
+// Field names are snake_case; optional values are null rather than absent; dates are
+// "YYYY-MM-DD", instants RFC 3339 UTC, hashes lowercase hex. Pure functions of their inputs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/event.h"
+#include "domain/readiness.h"
+#include "domain/state.h"
+#include "projections/program_history.h"
+#include "codec/json.h"
+#include "store/event_log.h"
+
+namespace gaplog {
+
+// {id, title, description, severity, status, criteria, control, source, owner, due_date,
+//  risk_acceptance, evidence, overdue, recorded_on, version}; overdue is evaluated at `d`.
+json::Value finding_json(const ProgramState& s, const FindingState& f, Date d);
+// {id, title, description, criteria, status, evidence, version}
+json::Value control_json(const ProgramState& s, const ControlState& c);
+// {id, filename, media_type, sha256, size, collected_on, valid_until, current, findings,
+//  controls, uploaded_by, uploaded_at, version}; `current` is evaluated at `d`.
+json::Value evidence_json(const EvidenceState& e, Date d);
+// {email, name, role, active, tokens:[{token_id, revoked}], version}
+json::Value user_json(const ProgramState& s, const UserState& u);
+// {name, categories, version}
+json::Value scope_json(const ProgramState& s);
+
+// {as_of, as_known_at, tree_size, overall, categories, criteria} (§6 readiness shape).
+json::Value readiness_json(const Readiness& r, std::optional<Micros> known_at, uint64_t tree_size);
+json::Value workloads_json(Date as_of, const std::vector<OwnerWorkload>& owners);
+json::Value timeline_json(const Timeline& t);
+json::Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months);
+
+// The payload of an event as an object ("data" in the events endpoint).
+json::Value payload_json(const Payload& p);
+// {seq, stream, version, id, type, recorded_at, occurred_at, backfilled, actor, data, leaf_hash}
+json::Value event_json(const Event& e, const Hash& leaf_hash);
+
+// A signed tree head as GET /api/v1/audit/tree-head and the audit bundle show it.
+json::Value tree_head_json(const StoredTreeHead& head, const std::string& public_key_pem);
+json::Value hash_list_json(const std::vector<Hash>& hashes);
+
+// A list of strings as a JSON array.
+json::Value string_list(const std::vector<std::string>& items);
+// A string, or null when empty.
+json::Value string_or_null(const std::string& s);
+
+}  // namespace gaplog
