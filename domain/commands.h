@@ -97,8 +97,4 @@ struct Decision {
 
 Result<Decision> decide(const ProgramState& state, const CommandContext& ctx, const Command& cmd);
 
-// The statuses a finding may move to from `from` through the status command (§3; risk
-// acceptance has its own command).
-std::vector<FindingStatus> status_command_targets(FindingStatus from);
-
 }  // namespace gaplog

@@ -5,6 +5,7 @@
 
 #include "domain/catalog.h"
 #include "domain/commands.h"
+#include "domain/transitions.h"
 #include "domain/validation.h"
 
 namespace gaplog {
@@ -274,53 +275,28 @@ class Decider {
                                                   kFindingStatuses));
     GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
     const FindingStatus from = f->status;
-    const std::vector<FindingStatus> allowed = status_command_targets(from);
-    if (std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
-      std::string msg = fmt::format("{} is {}; it cannot move to {}. From {} it can move to {}",
-                                    f->id, name(from), name(to), name(from), join_statuses(allowed));
+    const std::optional<FindingTransition> t = find_transition(from, to);
+    if (!t) {
+      std::string msg = fmt::format("{} is {}; it cannot move to {}. From {} it can move to {}", f->id,
+                                    name(from), name(to), name(from), join_statuses(transition_targets(from)));
       if (to == FindingStatus::kRiskAccepted &&
           (from == FindingStatus::kOpen || from == FindingStatus::kInProgress)) {
         msg += "; risk is accepted only through the risk-acceptance command (admins)";
       }
       return rule_violation(msg);
     }
-    const bool is_owner = !f->owner.empty() && f->owner == actor_->email;
-    const Role role = actor_->role;
-    auto who = [&](bool ok, std::string_view needed) -> Status {
-      if (ok) return Status::ok();
-      return permission_denied(fmt::format("moving {} from {} to {} needs {}; {} is {}", f->id,
-                                           name(from), name(to), needed, actor_->email,
-                                           describe_actor(*f)));
-    };
-    bool reason_required = false;
-    switch (from) {
-      case FindingStatus::kOpen:
-      case FindingStatus::kInProgress:
-        GAPLOG_RETURN_IF_ERROR(who(is_owner || is_editor_or_admin(role), "its owner, an editor or an admin"));
-        break;
-      case FindingStatus::kRemediated:
-        if (to == FindingStatus::kClosed) {
-          GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role) && !is_owner,
-                                     "an editor or admin other than its owner (segregation of duties)"));
-          GAPLOG_RETURN_IF_ERROR(not_the_remediator(*f));
-          if (s_.evidence_of(f->id).empty()) {
-            return rule_violation(fmt::format("{} has no evidence linked; link at least one piece of "
-                                              "evidence before closing it", f->id));
-          }
-        } else {
-          GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role), "an editor or an admin"));
-          reason_required = true;  // verification failed
-        }
-        break;
-      case FindingStatus::kClosed:
-        GAPLOG_RETURN_IF_ERROR(who(is_editor_or_admin(role), "an editor or an admin"));
-        reason_required = true;  // reopened
-        break;
-      case FindingStatus::kRiskAccepted:
-        GAPLOG_RETURN_IF_ERROR(who(role == Role::kAdmin, "an admin"));
-        reason_required = true;  // acceptance revoked
-        break;
+    if (!may_move(t->who, *actor_, *f)) {
+      return permission_denied(fmt::format("moving {} from {} to {} needs {}; {} is {}", f->id, name(from),
+                                           name(to), describe(t->who), actor_->email, describe_actor(*f)));
     }
+    if (t->verifies) {
+      GAPLOG_RETURN_IF_ERROR(not_the_remediator(*f));
+      if (s_.evidence_of(f->id).empty()) {
+        return rule_violation(fmt::format("{} has no evidence linked; link at least one piece of "
+                                          "evidence before closing it", f->id));
+      }
+    }
+    const bool reason_required = t->reason_required;
     if (reason_required && trimmed_empty(c.reason)) {
       return rule_violation(fmt::format("moving {} from {} to {} needs a reason; say why", f->id,
                                         name(from), name(to)));
@@ -628,18 +604,6 @@ class Decider {
 };
 
 }  // namespace
-
-std::vector<FindingStatus> status_command_targets(FindingStatus from) {
-  using S = FindingStatus;
-  switch (from) {
-    case S::kOpen: return {S::kInProgress, S::kRemediated};
-    case S::kInProgress: return {S::kOpen, S::kRemediated};
-    case S::kRemediated: return {S::kClosed, S::kInProgress};
-    case S::kClosed: return {S::kOpen};
-    case S::kRiskAccepted: return {S::kOpen};
-  }
-  return {};
-}
 
 Result<Decision> decide(const ProgramState& state, const CommandContext& ctx, const Command& cmd) {
   Decider decider(state, ctx);

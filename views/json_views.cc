@@ -49,7 +49,16 @@ Overloaded(F...) -> Overloaded<F...>;
 Value string_list(const std::vector<std::string>& items) { return set_json(items); }
 Value string_or_null(const std::string& s) { return s.empty() ? Value::null() : Value::string(s); }
 
-Value finding_json(const ProgramState& s, const FindingState& f, Date d) {
+static Value allowed_transitions_json(const UserState* caller, const FindingState& f) {
+  Value out = Value::array();
+  if (caller == nullptr) return out;
+  for (const FindingTransition& t : transitions_open_to(*caller, f)) {
+    out.push(Value::object().set("to", str(name(t.to))).set("reason_required", Value::boolean(t.reason_required)));
+  }
+  return out;
+}
+
+Value finding_json(const ProgramState& s, const FindingState& f, Date d, const UserState* caller) {
   Value risk;
   if (f.risk_acceptance) {
     risk = Value::object()
@@ -75,7 +84,8 @@ Value finding_json(const ProgramState& s, const FindingState& f, Date d) {
       .set("unresolved", Value::boolean(is_unresolved(f, d)))
       .set("acceptance_expired", Value::boolean(is_acceptance_expired(f, d)))
       .set("recorded_on", date_json(f.recorded_on))
-      .set("version", count(f.version));
+      .set("version", count(f.version))
+      .set("allowed_transitions", allowed_transitions_json(caller, f));
 }
 
 Value control_json(const ProgramState& s, const ControlState& c) {

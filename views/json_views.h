@@ -10,6 +10,7 @@
 #include "domain/event.h"
 #include "domain/readiness.h"
 #include "domain/state.h"
+#include "domain/transitions.h"
 #include "projections/program_history.h"
 #include "codec/json.h"
 #include "store/event_log.h"
@@ -17,8 +18,12 @@
 namespace gaplog {
 
 // {id, title, description, severity, status, criteria, control, source, owner, due_date,
-//  risk_acceptance, evidence, overdue, recorded_on, version}; overdue is evaluated at `d`.
-json::Value finding_json(const ProgramState& s, const FindingState& f, Date d);
+//  risk_acceptance, evidence, overdue, unresolved, acceptance_expired, recorded_on, version,
+//  allowed_transitions}; overdue is evaluated at `d`. allowed_transitions lists the status
+// changes open to `caller` now ([{to, reason_required}], domain/transitions.h); with no caller
+// (a finding as of a past date, where nothing can change any more) it is empty.
+json::Value finding_json(const ProgramState& s, const FindingState& f, Date d,
+                         const UserState* caller = nullptr);
 // {id, title, description, criteria, status, evidence, version}
 json::Value control_json(const ProgramState& s, const ControlState& c);
 // {id, filename, media_type, sha256, size, collected_on, valid_until, current, findings,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain_test_support.h"
+#include "domain/transitions.h"
 
 namespace gaplog {
 namespace {
@@ -133,6 +134,45 @@ TEST(FindingWorkflow, EveryTransitionRoleAndOwnershipCombination) {
     }
   }
   EXPECT_EQ(checked, 5 * 5 * 4 * 2 * 2 * 2 * 2 * 2);
+}
+
+// The list the finding JSON offers the caller (allowed_transitions) is exactly what the status
+// command would accept from them, given linked evidence and a reason; and a change says it needs
+// a reason exactly when the command refuses it without one. Checked against the independent
+// table above, so the web client can show the list as it is.
+TEST(FindingWorkflow, TransitionsOpenToTheCallerAreExactlyWhatTheCommandAccepts) {
+  int checked = 0;
+  for (FindingStatus from : kAllStatuses) {
+    for (Role role : kAllRoles) {
+      for (bool owner : {false, true}) {
+        for (bool remediated_it : {false, true}) {
+          for (bool owned_it_then : {false, true}) {
+            Program p;
+            const std::string& actor = user_with(role);
+            const std::string id = finding_in(p, from, owner ? actor : "", true, remediated_it ? actor : kAdmin2,
+                                              owned_it_then ? actor : testing::kOther);
+            std::vector<FindingTransition> open = transitions_open_to(*p.state.user(actor), *p.state.finding(id));
+            for (FindingStatus to : kAllStatuses) {
+              SCOPED_TRACE(fmt::format("{} -> {} by {}{}{}{}", name(from), name(to), name(role), owner ? " (owner)" : "",
+                                       remediated_it ? " who moved it to remediated" : "",
+                                       owned_it_then ? " who owned it then" : ""));
+              const bool accepted =
+                  expected(from, to, role, owner, true, true, remediated_it, owned_it_then) == Expect::kOk;
+              auto listed = std::find_if(open.begin(), open.end(), [&](const FindingTransition& t) { return t.to == to; });
+              ASSERT_EQ(listed != open.end(), accepted);
+              if (accepted) {
+                const bool needs_reason =
+                    expected(from, to, role, owner, false, true, remediated_it, owned_it_then) != Expect::kOk;
+                EXPECT_EQ(listed->reason_required, needs_reason);
+              }
+              ++checked;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 5 * 4 * 2 * 2 * 2 * 5);
 }
 
 TEST(FindingWorkflow, RefusalNamesTheAllowedTransitions) {

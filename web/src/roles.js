@@ -4,35 +4,28 @@
 const isEditor = (me) => me.role === 'editor' || me.role === 'admin';
 const owns = (me, f) => f.owner !== null && f.owner === me.email;
 
+// What each status change is called on its button. Which changes the user may make, and which
+// need a reason, come from the server with the finding (allowed_transitions, SPEC §3), so the
+// rules are kept in one place.
+const LABELS = {
+  'open>in_progress': 'Start work (in progress)',
+  'open>remediated': 'Mark remediated',
+  'in_progress>remediated': 'Mark remediated',
+  'in_progress>open': 'Back to open',
+  'remediated>closed': 'Close as verified',
+  'remediated>in_progress': 'Verification failed (back to in progress)',
+  'closed>open': 'Reopen',
+  'risk_accepted>open': 'Revoke the risk acceptance',
+};
+
 // The status changes this user may make on finding `f`: [{to, label, reason}] where `reason`
 // says a reason is required.
-export function statusActions(me, f) {
-  if (me.role === 'auditor') return [];
-  const work = isEditor(me) || owns(me, f);
-  const actions = [];
-  const add = (to, label, reason = false) => actions.push({ to, label, reason });
-  switch (f.status) {
-    case 'open':
-      if (work) add('in_progress', 'Start work (in progress)'), add('remediated', 'Mark remediated');
-      break;
-    case 'in_progress':
-      if (work) add('remediated', 'Mark remediated'), add('open', 'Back to open');
-      break;
-    case 'remediated':
-      // Segregation of duties: the owner never verifies its own fix.
-      if (isEditor(me) && !owns(me, f)) add('closed', 'Close as verified');
-      if (isEditor(me)) add('in_progress', 'Verification failed (back to in progress)', true);
-      break;
-    case 'closed':
-      if (isEditor(me)) add('open', 'Reopen', true);
-      break;
-    case 'risk_accepted':
-      if (me.role === 'admin') add('open', 'Revoke the risk acceptance', true);
-      break;
-    default:
-      break;
-  }
-  return actions;
+export function statusActions(f) {
+  return (f.allowed_transitions || []).map((t) => ({
+    to: t.to,
+    label: LABELS[`${f.status}>${t.to}`] || `Move to ${t.to.replace('_', ' ')}`,
+    reason: t.reason_required,
+  }));
 }
 
 export const can = {

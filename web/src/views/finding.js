@@ -102,7 +102,7 @@ function actions(ctx, f, users) {
   const path = `/findings/${encodeURIComponent(f.id)}`;
   const sections = [];
 
-  const transitions = statusActions(me, f);
+  const transitions = statusActions(f);
   if (transitions.length) {
     const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 10000 });
     const status = h('div', { class: 'form-status' });
