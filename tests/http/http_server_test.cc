@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -647,16 +648,16 @@ TEST(HttpServer, CutsOffASlowlorisAfterTheHeaderTimeoutWhileServingOthers) {
   });
 
   std::this_thread::sleep_for(300ms);
-  const auto asked = SteadyClock::now();
   Client other(server->port());
   Client::Reply reply = other.request(get("/meanwhile"));
   EXPECT_FALSE(reply.ec) << reply.ec.message();
   EXPECT_EQ(reply.message.body(), "GET /meanwhile\n");
-  EXPECT_LT(SteadyClock::now() - asked, 2s);
+  // Answered while the slow client still held its connection, not after it was cut.
+  EXPECT_FALSE(cut.load());
 
   slowloris.join();
+  // Cut before its head was complete (sending it whole takes over 20 s): the head timeout.
   EXPECT_TRUE(cut);
-  EXPECT_LT(cut_after, 5s);
   std::lock_guard lock(mu);
   EXPECT_THAT(logged, ::testing::UnorderedElementsAre(200, 408));
 }
@@ -884,21 +885,21 @@ TEST(HttpServer, ShutdownClosesIdleKeptAliveConnectionsAtOnce) {
   auto server = start(handler);
   Client client(server->port());
   ASSERT_FALSE(client.request(get("/")).ec);
-  const auto asked = SteadyClock::now();
-  server->shutdown(10s);
-  EXPECT_LT(SteadyClock::now() - asked, 5s);
+  // The grace is for requests in flight: with an hour of it, shutdown returns only because the
+  // idle connection is closed at once (the future's wait only bounds a hang).
+  auto stopped = std::async(std::launch::async, [&] { server->shutdown(std::chrono::hours(1)); });
+  ASSERT_EQ(stopped.wait_for(60s), std::future_status::ready) << "shutdown waited for an idle connection";
   EXPECT_TRUE(client.closed_by_server(1s));
 }
 
 TEST(HttpServer, ShutdownCanBeAskedFromAnotherThreadWhileWaiting) {
   FakeHandler handler;
   auto server = start(handler);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(100ms);
-    server->shutdown();
-  });
-  server->wait();
+  auto waited = std::async(std::launch::async, [&] { server->wait(); });
+  std::thread stopper([&] { server->shutdown(); });
   stopper.join();
+  // A broken shutdown can only show as wait() never returning: bound it instead of hanging.
+  ASSERT_EQ(waited.wait_for(60s), std::future_status::ready) << "wait() did not return after shutdown()";
   server->shutdown();  // idempotent
 }
 
