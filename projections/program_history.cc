@@ -12,7 +12,6 @@
 namespace gaplog {
 namespace {
 
-constexpr size_t kMaxTimelinePoints = 10'000;
 
 }  // namespace
 
@@ -200,15 +199,20 @@ Result<std::optional<Date>> ProgramHistory::first_event_date() {
   return std::optional<Date>(date_of(order_.front().occurred_at));
 }
 
+int64_t timeline_point_count(Date from, Date to, int step) {
+  const int64_t span = static_cast<int64_t>(to.days) - from.days;
+  return span / step + 1 + (span % step != 0 ? 1 : 0);
+}
+
 Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step, std::optional<Micros> known_at) {
   if (step < 1) return invalid_argument("step must be a whole number of days, at least 1");
   if (to < from) {
     return invalid_argument(fmt::format("'from' ({}) is after 'to' ({}); swap them", format_date(from),
                                         format_date(to)));
   }
-  if ((static_cast<int64_t>(to.days) - from.days) / step + 2 > static_cast<int64_t>(kMaxTimelinePoints)) {
-    return invalid_argument(fmt::format("a timeline has at most {} points; use a larger step or a "
-                                        "shorter range", kMaxTimelinePoints));
+  if (timeline_point_count(from, to, step) > kMaxTimelinePoints) {
+    return invalid_argument(fmt::format("that timeline has more than {} points; use a larger step or a shorter range",
+                                        kMaxTimelinePoints));
   }
   Timeline t{from, to, step, {}, std::nullopt, std::nullopt};
   std::vector<Date> point_dates;

@@ -41,6 +41,13 @@ struct Timeline {
   std::optional<Date> ready_since;
 };
 
+// The most points a timeline has (SPEC §6): a longer one is refused; the API's default range,
+// when `from` is not given, starts late enough to fit.
+inline constexpr int64_t kMaxTimelinePoints = 5'000;
+// The points of a timeline from `from` to `to` every `step` days: every step from `from`, and
+// `to` itself when the steps miss it.
+int64_t timeline_point_count(Date from, Date to, int step);
+
 class ProgramHistory {
  public:
   // `log` is borrowed and must outlive the history. With a checkpoint path (and `fs`, borrowed

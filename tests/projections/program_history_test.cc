@@ -77,6 +77,20 @@ TEST_F(HistoryTest, AsOfIncludesEventsBackfilledLongAfterTheDate) {
             CriterionStatus::kNoEvidence);
 }
 
+// One limit for every timeline, counted as the points it has (the last, off-step `to` too).
+TEST_F(HistoryTest, ATimelineHasAtMostTheLimitOfPointsCountingTo) {
+  const Date from = day("2020-01-01");
+  const Date last_step{from.days + static_cast<int32_t>((kMaxTimelinePoints - 1) * 2)};
+  auto full = history_->timeline(from, last_step, 2, std::nullopt);
+  ASSERT_TRUE(full.is_ok()) << full.status().to_string();
+  EXPECT_EQ(full->points.size(), static_cast<size_t>(kMaxTimelinePoints));
+  EXPECT_EQ(timeline_point_count(from, last_step, 2), kMaxTimelinePoints);
+  // One day further is off the step: `to` would be point kMaxTimelinePoints + 1.
+  const Date one_more{last_step.days + 1};
+  EXPECT_EQ(timeline_point_count(from, one_more, 2), kMaxTimelinePoints + 1);
+  EXPECT_EQ(history_->timeline(from, one_more, 2, std::nullopt).status().code(), Code::kInvalidArgument);
+}
+
 TEST_F(HistoryTest, TimelinePointsEndOnToEvenOffTheStep) {
   at("2026-01-05", RecordFinding{"a", "", "critical", {"CC1.1"}, "", "", "", "2026-01-20"});
   at("2026-01-12", RecordFinding{"b", "", "low", {"CC1.2"}, "", "", "", ""});
