@@ -28,7 +28,6 @@ using json::Value;
 namespace {
 
 constexpr std::string_view kApiPrefix = "/api/v1/";
-constexpr size_t kMaxTimelinePoints = 5000;
 // Events examined by one GET /events with filters before it answers with what it found and a
 // next_after to continue from: a filter that matches nothing cannot make one request scan an
 // unbounded log.

@@ -259,12 +259,13 @@ class Decider {
     GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
     if (!c.due_date.empty()) GAPLOG_RETURN_IF_ERROR(check_date("due_date", c.due_date));
     GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
-    if (c.due_date == f->due_date) {
-      return rule_violation(fmt::format("{} is already due {}", f->id,
-                                        f->due_date.empty() ? "on no date" : "on " + f->due_date));
+    const std::string current = format_optional_date(f->due_date);
+    if (optional_date(c.due_date) == f->due_date) {
+      return rule_violation(
+          fmt::format("{} is already due {}", f->id, current.empty() ? "on no date" : "on " + current));
     }
-    return one(finding_stream(f->id), f->version,
-               FindingDueDateSet{f->id, c.due_date, f->due_date, c.reason}, finding_stream(f->id));
+    return one(finding_stream(f->id), f->version, FindingDueDateSet{f->id, c.due_date, current, c.reason},
+               finding_stream(f->id));
   }
 
   Result<Decision> operator()(const ChangeFindingStatus& c) {

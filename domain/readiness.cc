@@ -9,12 +9,6 @@
 namespace gaplog {
 namespace {
 
-std::optional<Date> date_field(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  auto d = parse_date(text);
-  return d ? std::optional<Date>(*d) : std::nullopt;
-}
-
 bool in_scope(const ProgramState& s, Category c) {
   return c == Category::kSecurity || std::find(s.scope.begin(), s.scope.end(), c) != s.scope.end();
 }
@@ -89,20 +83,17 @@ bool is_unresolved(const FindingState& f, Date d) {
 bool is_acceptance_expired(const FindingState& f, Date d) {
   if (f.status != FindingStatus::kRiskAccepted) return false;
   if (!f.risk_acceptance) return true;
-  const auto expires = date_field(f.risk_acceptance->expires_on);
+  const auto& expires = f.risk_acceptance->expires_on;
   return !expires || *expires < d;
 }
 
 bool is_overdue(const FindingState& f, Date d) {
   if (f.status != FindingStatus::kOpen && f.status != FindingStatus::kInProgress) return false;
-  const auto due = date_field(f.due_date);
-  return due && *due < d;
+  return f.due_date && *f.due_date < d;
 }
 
 bool is_current(const EvidenceState& e, Date d) {
-  const auto collected = date_field(e.collected_on);
-  const auto until = date_field(e.valid_until);
-  return (!collected || *collected <= d) && (!until || *until >= d);
+  return (!e.collected_on || *e.collected_on <= d) && (!e.valid_until || *e.valid_until >= d);
 }
 
 int ReadinessCount::percent_tenths() const {
@@ -171,7 +162,7 @@ std::vector<OwnerWorkload> workloads_at(const ProgramState& s, Date d) {
     count_severity(w, f.severity);
     ++w.total;
     if (is_overdue(f, d)) ++w.overdue;
-    if (const auto due = date_field(f.due_date); due && *due >= d && due->days <= d.days + 14) {
+    if (const auto& due = f.due_date; due && *due >= d && due->days <= d.days + 14) {
       ++w.due_soon;
     }
     w.oldest_days = std::max(w.oldest_days, d.days - f.recorded_on.days);
@@ -202,7 +193,7 @@ std::vector<RoadmapMonth> roadmap_at(const ProgramState& s, Date d) {
   std::map<std::string, std::vector<RoadmapItem>> by_month;  // "" sorts first; moved last below
   for (const auto& [id, f] : s.findings) {
     if (!is_unresolved(f, d)) continue;
-    const std::string month = f.due_date.size() >= 7 ? f.due_date.substr(0, 7) : "";
+    const std::string month = f.due_date ? format_date(*f.due_date).substr(0, 7) : "";
     by_month[month].push_back(
         RoadmapItem{f.id, f.title, f.severity, f.owner, f.due_date, f.status, is_overdue(f, d),
                     is_acceptance_expired(f, d)});
@@ -235,7 +226,7 @@ std::optional<Date> projected_ready_on(const ProgramState& s, Date to) {
       return c != nullptr && in_scope(s, c->category);
     });
     if (!in_scope_finding) continue;
-    const auto due = date_field(f.due_date);
+    const auto& due = f.due_date;
     if (!due) return std::nullopt;
     latest = std::max(latest, *due);
   }

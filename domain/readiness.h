@@ -76,7 +76,8 @@ UnresolvedCounts unresolved_at(const ProgramState& state, Date d);
 struct RoadmapItem {
   std::string id, title;
   Severity severity;
-  std::string owner, due_date;
+  std::string owner;
+  std::optional<Date> due_date;
   FindingStatus status;
   bool overdue;
   bool acceptance_expired;

@@ -102,7 +102,7 @@ struct Evolver {
     f.control = p.control;
     f.source = p.source;
     f.owner = p.owner;
-    f.due_date = p.due_date;
+    f.due_date = optional_date(p.due_date);
     f.recommendation = p.recommendation;
     f.recorded_on = date_of(e.occurred_at);
     f.recorded_at = e.occurred_at;
@@ -129,7 +129,7 @@ struct Evolver {
   void operator()(const FindingDueDateSet& p) {
     FindingState* f = existing(s.findings, p.finding_id);
     if (f == nullptr) return;
-    f->due_date = p.due_date;
+    f->due_date = optional_date(p.due_date);
     f->version = e.version;
   }
   void operator()(const FindingStatusChanged& p) {
@@ -147,7 +147,7 @@ struct Evolver {
     FindingState* f = existing(s.findings, p.finding_id);
     if (f == nullptr) return;
     f->status = FindingStatus::kRiskAccepted;
-    f->risk_acceptance = RiskAcceptanceState{p.justification, p.expires_on, e.actor};
+    f->risk_acceptance = RiskAcceptanceState{p.justification, optional_date(p.expires_on), e.actor};
     f->version = e.version;
   }
   void operator()(const CommentAdded& p) {
@@ -161,8 +161,8 @@ struct Evolver {
     ev.media_type = p.media_type;
     ev.sha256 = p.sha256;
     ev.size = p.size;
-    ev.collected_on = p.collected_on;
-    ev.valid_until = p.valid_until;
+    ev.collected_on = optional_date(p.collected_on);
+    ev.valid_until = optional_date(p.valid_until);
     ev.uploaded_by = e.actor;
     ev.uploaded_at = e.occurred_at;
     ev.version = e.version;

@@ -51,7 +51,9 @@ struct ControlState {
 };
 
 struct RiskAcceptanceState {
-  std::string justification, expires_on, approved_by;
+  std::string justification;
+  std::optional<Date> expires_on;  // always set by decide(); none only for a damaged event
+  std::string approved_by;
 };
 
 struct FindingState {
@@ -59,7 +61,8 @@ struct FindingState {
   Severity severity = Severity::kMedium;
   FindingStatus status = FindingStatus::kOpen;
   std::vector<std::string> criteria;
-  std::string control, owner, due_date;  // "" = none
+  std::string control, owner;  // "" = none
+  std::optional<Date> due_date;
   std::string recommendation;            // "" = none
   FindingSource source = FindingSource::kOther;
   std::optional<RiskAcceptanceState> risk_acceptance;
@@ -74,7 +77,7 @@ struct FindingState {
 struct EvidenceState {
   std::string id, filename, media_type, sha256;
   uint64_t size = 0;
-  std::string collected_on, valid_until;
+  std::optional<Date> collected_on, valid_until;
   std::set<std::string> findings, controls;
   std::string uploaded_by;
   Micros uploaded_at = 0;

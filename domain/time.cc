@@ -83,6 +83,14 @@ Result<Date> parse_date(std::string_view text) {
                                                    static_cast<unsigned>(d)))};
 }
 
+std::optional<Date> optional_date(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  auto d = parse_date(text);
+  return d ? std::optional<Date>(*d) : std::nullopt;
+}
+
+std::string format_optional_date(const std::optional<Date>& date) { return date ? format_date(*date) : ""; }
+
 std::string format_date(Date date) {
   const Civil c = civil_from_days(date.days);
   return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);

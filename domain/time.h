@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,12 @@ Date add_years(Date date, int years);
 Result<Micros> parse_timestamp(std::string_view text);
 // Whole seconds print without a fraction; otherwise six fractional digits.
 std::string format_timestamp(Micros t);
+
+// A date field of an event ("" = none) as the folded state keeps it. The log holds only dates
+// decide() validated, so text that is not a date is read as none rather than failing a fold.
+std::optional<Date> optional_date(std::string_view text);
+// The other way: none is "".
+std::string format_optional_date(const std::optional<Date>& date);
 
 inline Date date_of(Micros t) {
   Micros d = t / kMicrosPerDay;

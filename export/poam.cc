@@ -36,9 +36,8 @@ Value prop(std::string_view name, std::string_view value) {
 }
 
 // The last instant of a due date: the deadline of SPEC §7.
-std::string deadline_of(const std::string& due_date) {
-  auto d = parse_date(due_date);
-  return d ? format_date(*d) + "T23:59:59Z" : "";
+std::string deadline_of(const std::optional<Date>& due_date) {
+  return due_date ? format_date(*due_date) + "T23:59:59Z" : "";
 }
 
 class PoamBuilder {
@@ -177,7 +176,7 @@ class PoamBuilder {
   Value item(const FindingState& f) const {
     Value props = Value::array().push(prop("finding-id", f.id)).push(prop("severity", name(f.severity)));
     if (!f.owner.empty()) props.push(prop("owner", f.owner));
-    if (!f.due_date.empty()) props.push(prop("due-date", f.due_date));
+    if (f.due_date) props.push(prop("due-date", format_date(*f.due_date)));
     return Value::object()
         .set("uuid", id("poam-item:" + f.id))
         .set("title", Value::string(f.title))

@@ -3,6 +3,15 @@
 namespace gaplog {
 namespace {
 
+// Dates are kept as their text ("" = none), as before they were parsed in the state: the
+// checkpoint's format did not change.
+Status read_date(ByteReader& r, std::optional<Date>& date) {
+  std::string text;
+  GAPLOG_RETURN_IF_ERROR(r.str(text));
+  date = optional_date(text);
+  return Status::ok();
+}
+
 void write_set(ByteWriter& w, const std::set<std::string>& s) {
   w.strs(std::vector<std::string>(s.begin(), s.end()));
 }
@@ -77,13 +86,13 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.strs(f.criteria);
     w.str(f.control);
     w.str(f.owner);
-    w.str(f.due_date);
+    w.str(format_optional_date(f.due_date));
     w.str(f.recommendation);
     w.pod(f.source);
     w.flag(f.risk_acceptance.has_value());
     if (f.risk_acceptance) {
       w.str(f.risk_acceptance->justification);
-      w.str(f.risk_acceptance->expires_on);
+      w.str(format_optional_date(f.risk_acceptance->expires_on));
       w.str(f.risk_acceptance->approved_by);
     }
     w.pod(f.recorded_on);
@@ -98,8 +107,8 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.str(e.media_type);
     w.str(e.sha256);
     w.pod(e.size);
-    w.str(e.collected_on);
-    w.str(e.valid_until);
+    w.str(format_optional_date(e.collected_on));
+    w.str(format_optional_date(e.valid_until));
     write_set(w, e.findings);
     write_set(w, e.controls);
     w.str(e.uploaded_by);
@@ -159,7 +168,7 @@ Status read_state(ByteReader& r, ProgramState& s) {
     GAPLOG_RETURN_IF_ERROR(r.strs(f.criteria));
     GAPLOG_RETURN_IF_ERROR(r.str(f.control));
     GAPLOG_RETURN_IF_ERROR(r.str(f.owner));
-    GAPLOG_RETURN_IF_ERROR(r.str(f.due_date));
+    GAPLOG_RETURN_IF_ERROR(read_date(r, f.due_date));
     GAPLOG_RETURN_IF_ERROR(r.str(f.recommendation));
     GAPLOG_RETURN_IF_ERROR(r.pod(f.source));
     bool accepted = false;
@@ -167,7 +176,7 @@ Status read_state(ByteReader& r, ProgramState& s) {
     if (accepted) {
       RiskAcceptanceState ra;
       GAPLOG_RETURN_IF_ERROR(r.str(ra.justification));
-      GAPLOG_RETURN_IF_ERROR(r.str(ra.expires_on));
+      GAPLOG_RETURN_IF_ERROR(read_date(r, ra.expires_on));
       GAPLOG_RETURN_IF_ERROR(r.str(ra.approved_by));
       f.risk_acceptance = std::move(ra);
     }
@@ -183,8 +192,8 @@ Status read_state(ByteReader& r, ProgramState& s) {
     GAPLOG_RETURN_IF_ERROR(r.str(e.media_type));
     GAPLOG_RETURN_IF_ERROR(r.str(e.sha256));
     GAPLOG_RETURN_IF_ERROR(r.pod(e.size));
-    GAPLOG_RETURN_IF_ERROR(r.str(e.collected_on));
-    GAPLOG_RETURN_IF_ERROR(r.str(e.valid_until));
+    GAPLOG_RETURN_IF_ERROR(read_date(r, e.collected_on));
+    GAPLOG_RETURN_IF_ERROR(read_date(r, e.valid_until));
     GAPLOG_RETURN_IF_ERROR(read_set(r, e.findings));
     GAPLOG_RETURN_IF_ERROR(read_set(r, e.controls));
     GAPLOG_RETURN_IF_ERROR(r.str(e.uploaded_by));

@@ -11,6 +11,7 @@ namespace {
 
 Value str(std::string_view s) { return Value::string(std::string(s)); }
 Value date_json(Date d) { return Value::string(format_date(d)); }
+Value date_or_null(const std::optional<Date>& d) { return d ? date_json(*d) : Value::null(); }
 Value count(int64_t n) { return Value::integer(n); }
 
 // 100 × ready / in_scope rounded half up to one decimal, as a number (66.7, 100).
@@ -63,7 +64,7 @@ Value finding_json(const ProgramState& s, const FindingState& f, Date d, const U
   if (f.risk_acceptance) {
     risk = Value::object()
                .set("justification", str(f.risk_acceptance->justification))
-               .set("expires_on", str(f.risk_acceptance->expires_on))
+               .set("expires_on", date_or_null(f.risk_acceptance->expires_on))
                .set("approved_by", str(f.risk_acceptance->approved_by));
   }
   return Value::object()
@@ -77,7 +78,7 @@ Value finding_json(const ProgramState& s, const FindingState& f, Date d, const U
       .set("control", string_or_null(f.control))
       .set("source", str(name(f.source)))
       .set("owner", string_or_null(f.owner))
-      .set("due_date", string_or_null(f.due_date))
+      .set("due_date", date_or_null(f.due_date))
       .set("risk_acceptance", std::move(risk))
       .set("evidence", set_json(s.evidence_of(f.id)))
       .set("overdue", Value::boolean(is_overdue(f, d)))
@@ -110,8 +111,8 @@ Value evidence_json(const EvidenceState& e, Date d) {
       .set("media_type", str(e.media_type))
       .set("sha256", str(e.sha256))
       .set("size", Value::integer(static_cast<int64_t>(e.size)))
-      .set("collected_on", string_or_null(e.collected_on))
-      .set("valid_until", string_or_null(e.valid_until))
+      .set("collected_on", date_or_null(e.collected_on))
+      .set("valid_until", date_or_null(e.valid_until))
       .set("current", Value::boolean(is_current(e, d)))
       .set("findings", set_json(e.findings))
       .set("controls", set_json(e.controls))
@@ -220,7 +221,7 @@ Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months) {
                         .set("title", str(f.title))
                         .set("severity", str(name(f.severity)))
                         .set("owner", string_or_null(f.owner))
-                        .set("due_date", string_or_null(f.due_date))
+                        .set("due_date", date_or_null(f.due_date))
                         .set("status", str(name(f.status)))
                         .set("overdue", Value::boolean(f.overdue))
                         .set("acceptance_expired", Value::boolean(f.acceptance_expired)));

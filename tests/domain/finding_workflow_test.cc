@@ -274,7 +274,7 @@ TEST_F(RiskAcceptance, AdminAcceptsWithinAYear) {
   EXPECT_EQ(f->status, FindingStatus::kRiskAccepted);
   ASSERT_TRUE(f->risk_acceptance.has_value());
   EXPECT_EQ(f->risk_acceptance->approved_by, kAdmin);
-  EXPECT_EQ(f->risk_acceptance->expires_on, "2027-01-01");
+  EXPECT_EQ(format_optional_date(f->risk_acceptance->expires_on), "2027-01-01");
 }
 
 TEST_F(RiskAcceptance, TomorrowIsTheEarliestExpiry) {

@@ -37,7 +37,7 @@ TEST(PoamStatus, IsMappedAsTheSpecSays) {
 TEST(PoamStatus, AnExpiredRiskAcceptanceIsOpen) {
   FindingState f;
   f.status = FindingStatus::kRiskAccepted;
-  f.risk_acceptance = RiskAcceptanceState{"compensating control", "2026-06-30", "admin@example.com"};
+  f.risk_acceptance = RiskAcceptanceState{"compensating control", optional_date("2026-06-30"), "admin@example.com"};
   EXPECT_EQ(oscal_risk_status(f, *parse_date("2026-06-30")), "deviation-approved");
   EXPECT_EQ(oscal_risk_status(f, *parse_date("2026-07-01")), "open");
   f.status = FindingStatus::kInProgress;
@@ -154,10 +154,10 @@ TEST_F(PoamTest, OneItemAndOneRiskPerFindingWithStatusDeadlineAndOwner) {
     EXPECT_EQ(at(item, "title").as_string(), f.title);
     const Value& risk = *risks.at(at(at(item, "related-risks").items()[0], "risk-uuid").as_string());
     EXPECT_EQ(at(risk, "status").as_string(), oscal_risk_status(f, date_of(clock_.now()))) << id;
-    if (f.due_date.empty()) {
+    if (!f.due_date) {
       EXPECT_TRUE(at(risk, "deadline").is_null()) << id;
     } else {
-      EXPECT_EQ(at(risk, "deadline").as_string(), f.due_date + "T23:59:59Z") << id;
+      EXPECT_EQ(at(risk, "deadline").as_string(), format_date(*f.due_date) + "T23:59:59Z") << id;
       ++with_deadline;
     }
     const Value& task = at(at(risk, "remediations").items()[0], "tasks").items()[0];

@@ -25,8 +25,8 @@ inline std::string dump(const ProgramState& s) {
   }
   for (const auto& [k, f] : s.findings) {
     out += fmt::format("finding {} {} {} {} {} [{}] {} {} {} [{}] {} v{}\n", k, f.title, name(f.severity),
-                       name(f.status), f.owner, fmt::join(f.criteria, ","), f.control, f.due_date,
-                       f.risk_acceptance ? f.risk_acceptance->expires_on : "-", fmt::join(s.evidence_of(k), ","),
+                       name(f.status), f.owner, fmt::join(f.criteria, ","), f.control, format_optional_date(f.due_date),
+                       f.risk_acceptance ? format_optional_date(f.risk_acceptance->expires_on) : "-", fmt::join(s.evidence_of(k), ","),
                        f.recorded_on.days, f.version);
   }
   for (const auto& [k, e] : s.evidence) {
