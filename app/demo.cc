@@ -127,85 +127,98 @@ const std::vector<DemoFinding>& findings() {
 }
 
 // One step of the story, at a business time; executed in time order.
+using StepAction = std::function<Status(const CommandOptions&)>;
+
 struct Step {
   Micros at;
   int order;  // ties keep the order in which steps were planned
-  std::function<Status(const CommandOptions&)> run;
+  StepAction run;
 };
 
-}  // namespace
+constexpr int kDemoDays = 182;
 
-Status build_demo(CommandService& service, BlobStore& blobs, const std::string& admin, Micros now) {
-  constexpr int kDays = 182;
-  // Day 0 starts at 09:00 UTC 182 days ago; every step happens at a fixed minute of its day.
-  const Micros start = (date_of(now).days - kDays) * kMicrosPerDay + 9 * 3600 * kMicrosPerSecond;
-  std::vector<Step> steps;
-  auto plan = [&](int day, int minute, std::function<Status(const CommandOptions&)> run) {
-    steps.push_back({start + day * kMicrosPerDay + minute * 60 * kMicrosPerSecond,
-                     static_cast<int>(steps.size()), std::move(run)});
-  };
-  auto exec_as = [&](const std::string& actor, Command c) {
-    return [&service, actor, c = std::move(c)](const CommandOptions& o) {
-      return service.execute(actor, c, o).status();
-    };
-  };
-  auto exec = [&](Command c) { return exec_as(admin, std::move(c)); };
-  // Back-filling needs an admin, and whoever reports a fix may not verify it (segregation of
-  // duties): the program's admin reports the owners' fixes and the CISO, an admin too, closes them.
-  const std::string ciso = kPeople[std::size(kPeople) - 1].email;
-  auto date_at = [&](int day) { return format_date(Date{date_of(start).days + day}); };
-  auto evidence_bytes = [](const std::string& what, int day) {
-    return fmt::format("Acme Cloud — evidence\n{}\ncollected on day {} of the remediation programme\n", what, day);
-  };
-  // Uploads a small text file as evidence linked to a finding or a control.
-  auto upload = [&](const std::string& filename, const std::string& finding, const std::string& control,
-                    int day, int valid_days) {
-    return [&, filename, finding, control, day, valid_days](const CommandOptions& o) -> Status {
-      GAPLOG_ASSIGN_OR_RETURN(BlobInfo blob, blobs.put(evidence_bytes(filename, day)));
-      UploadEvidence u;
-      u.filename = filename;
-      u.media_type = "text/plain; charset=utf-8";
-      u.sha256 = blob.sha256;
-      u.size = blob.size;
-      u.collected_on = date_at(day);
-      if (valid_days > 0) u.valid_until = date_at(day + valid_days);
-      u.finding = finding;
-      u.control = control;
-      return service.execute(admin, u, o).status();
-    };
-  };
+// The story of the demo program, planned step by step, then played in time order.
+class DemoStory {
+ public:
+  DemoStory(CommandService& service, BlobStore& blobs, const std::string& admin, Micros now)
+      : service_(service),
+        blobs_(blobs),
+        admin_(admin),
+        // Day 0 starts at 09:00 UTC 182 days ago; every step happens at a fixed minute of its day.
+        start_((date_of(now).days - kDemoDays) * kMicrosPerDay + static_cast<Micros>(9 * 3600) * kMicrosPerSecond) {}
 
-  plan(0, 0, exec(NameProgram{"Acme Cloud — SOC 2 Type II"}));
-  plan(0, 1, exec(SetScope{{"security", "availability"}}));
-  for (size_t i = 0; i < std::size(kPeople); ++i) {
-    plan(0, 2 + static_cast<int>(i), exec(AddUser{kPeople[i].email, kPeople[i].name, kPeople[i].role}));
-  }
-  // Controls are defined during the first week; each is implemented (or partially) later, with
-  // evidence valid for a year (access reviews: 90 days, so that one has lapsed by now).
-  for (size_t i = 0; i < controls().size(); ++i) {
-    const DemoControl& c = controls()[i];
-    plan(1 + static_cast<int>(i) / 5, 10 + static_cast<int>(i),
-         exec(DefineControl{c.id, c.title, "", c.criteria, ""}));
-    if (c.implemented_on > 0) {
-      plan(c.implemented_on, 30, exec(SetControlStatus{c.id, "implemented", "rolled out"}));
-      const int valid = std::string(c.id) == "AC-02" ? 40 : 365;
-      plan(c.implemented_on, 31, upload(fmt::format("{} evidence.txt", c.id), "", c.id, c.implemented_on, valid));
-    } else if (c.implemented_on < 0) {
-      plan(-c.implemented_on, 30, exec(SetControlStatus{c.id, "partially_implemented", "first teams done"}));
+  void plan_program_and_people() {
+    plan(0, 0, exec(NameProgram{"Acme Cloud — SOC 2 Type II"}));
+    plan(0, 1, exec(SetScope{{"security", "availability"}}));
+    for (size_t i = 0; i < std::size(kPeople); ++i) {
+      plan(0, 2 + static_cast<int>(i), exec(AddUser{kPeople[i].email, kPeople[i].name, kPeople[i].role}));
     }
   }
-  // The gap assessment records the findings over days 3 to 10.
-  for (size_t i = 0; i < findings().size(); ++i) {
-    const DemoFinding& f = findings()[i];
-    const std::string id = fmt::format("F-{}", i + 1);
-    const int recorded = 3 + static_cast<int>(i) / 5;
-    const std::string owner = kOwners[i % std::size(kOwners)];
-    plan(recorded, 60 + static_cast<int>(i),
-         exec(RecordFinding{f.title, "", f.severity, f.criteria, f.control, f.source, owner,
-                            f.due_day > 0 ? date_at(f.due_day) : ""}));
-    const int work = recorded + 5 + static_cast<int>(i % 9) * 3;       // work starts
-    const int fixed = std::max(work + 10, f.due_day > 0 ? f.due_day - 12 + static_cast<int>(i % 5) : work + 30);
-    switch (f.fate) {
+
+  // Controls are defined during the first week; each is implemented (or partially) later, with
+  // evidence valid for a year (access reviews: 90 days, so that one has lapsed by now).
+  void plan_controls() {
+    for (size_t i = 0; i < controls().size(); ++i) {
+      const DemoControl& c = controls()[i];
+      plan(1 + static_cast<int>(i) / 5, 10 + static_cast<int>(i),
+           exec(DefineControl{c.id, c.title, "", c.criteria, ""}));
+      if (c.implemented_on > 0) {
+        plan(c.implemented_on, 30, exec(SetControlStatus{c.id, "implemented", "rolled out"}));
+        const int valid = std::string(c.id) == "AC-02" ? 40 : 365;
+        plan(c.implemented_on, 31, upload(fmt::format("{} evidence.txt", c.id), "", c.id, c.implemented_on, valid));
+      } else if (c.implemented_on < 0) {
+        plan(-c.implemented_on, 30, exec(SetControlStatus{c.id, "partially_implemented", "first teams done"}));
+      }
+    }
+  }
+
+  // The gap assessment records the findings over days 3 to 10; then each meets its fate.
+  void plan_findings() {
+    for (size_t i = 0; i < findings().size(); ++i) {
+      const DemoFinding& f = findings()[i];
+      const std::string id = fmt::format("F-{}", i + 1);
+      const int recorded = 3 + static_cast<int>(i) / 5;
+      const std::string owner = kOwners[i % std::size(kOwners)];
+      plan(recorded, 60 + static_cast<int>(i),
+           exec(RecordFinding{f.title, "", f.severity, f.criteria, f.control, f.source, owner,
+                              f.due_day > 0 ? date_at(f.due_day) : ""}));
+      const int work = recorded + 5 + static_cast<int>(i % 9) * 3;       // work starts
+      const int fixed = std::max(work + 10, f.due_day > 0 ? f.due_day - 12 + static_cast<int>(i % 5) : work + 30);
+      plan_fate(id, f.fate, work, fixed);
+    }
+  }
+
+  void plan_later_events() {
+    // Half-way, the customers' questionnaires ask for confidentiality: the scope widens.
+    plan(91, 0, exec(SetScope{{"security", "availability", "confidentiality"}}));
+    // A verification failed and went back to work; one closed finding was reopened.
+    plan(150, 200, exec(AddComment{"F-3", "SSO deprovisioning still misses two SaaS tools."}));
+    plan(168, 201, exec(SetFindingDueDate{"F-12", date_at(185), "audit fieldwork moved"}));
+    plan(172, 202, exec(AssignFinding{"F-21", "raj.patel@acme.example"}));
+  }
+
+  // Executes the planned steps in time order, up to (not including) `now`.
+  Status play_until(Micros now) {
+    std::stable_sort(steps_.begin(), steps_.end(), [](const Step& a, const Step& b) {
+      return a.at != b.at ? a.at < b.at : a.order < b.order;
+    });
+    for (const Step& s : steps_) {
+      if (s.at >= now) continue;  // nothing happens in the future
+      CommandOptions o;
+      o.occurred_at = s.at;
+      GAPLOG_RETURN_IF_ERROR(s.run(o));
+    }
+    return Status::ok();
+  }
+
+ private:
+  // What happens to finding `id`: 0 stays open, 1 in progress, 2 remediated, 3 closed, 4 risk
+  // accepted.
+  void plan_fate(const std::string& id, int fate, int work, int fixed) {
+    // Back-filling needs an admin, and whoever reports a fix may not verify it (segregation of
+    // duties): the program's admin reports the owners' fixes and the CISO, an admin too, closes them.
+    const std::string ciso = kPeople[std::size(kPeople) - 1].email;
+    switch (fate) {
       case 1:
         plan(work, 120, exec(ChangeFindingStatus{id, "in_progress", ""}));
         break;
@@ -215,7 +228,7 @@ Status build_demo(CommandService& service, BlobStore& blobs, const std::string& 
         plan(fixed, 121, exec(ChangeFindingStatus{id, "remediated", ""}));
         plan(fixed, 122, upload(fmt::format("{} fix.txt", id), id, "", fixed, 0));
         plan(fixed, 123, exec(AddComment{id, "Fixed; evidence attached for review."}));
-        if (f.fate == 3) plan(fixed + 4, 124, exec_as(ciso, ChangeFindingStatus{id, "closed", "verified"}));
+        if (fate == 3) plan(fixed + 4, 124, exec_as(ciso, ChangeFindingStatus{id, "closed", "verified"}));
         break;
       case 4:
         plan(work, 120, exec(AcceptRisk{id, "Emergency changes are rare (two a year) and reviewed in the "
@@ -226,23 +239,60 @@ Status build_demo(CommandService& service, BlobStore& blobs, const std::string& 
         break;
     }
   }
-  // Half-way, the customers' questionnaires ask for confidentiality: the scope widens.
-  plan(91, 0, exec(SetScope{{"security", "availability", "confidentiality"}}));
-  // A verification failed and went back to work; one closed finding was reopened.
-  plan(150, 200, exec(AddComment{"F-3", "SSO deprovisioning still misses two SaaS tools."}));
-  plan(168, 201, exec(SetFindingDueDate{"F-12", date_at(185), "audit fieldwork moved"}));
-  plan(172, 202, exec(AssignFinding{"F-21", "raj.patel@acme.example"}));
 
-  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
-    return a.at != b.at ? a.at < b.at : a.order < b.order;
-  });
-  for (const Step& s : steps) {
-    if (s.at >= now) continue;  // nothing happens in the future
-    CommandOptions o;
-    o.occurred_at = s.at;
-    GAPLOG_RETURN_IF_ERROR(s.run(o));
+  void plan(int day, int minute, StepAction run) {
+    steps_.push_back({start_ + day * kMicrosPerDay + static_cast<Micros>(minute * 60) * kMicrosPerSecond,
+                      static_cast<int>(steps_.size()), std::move(run)});
   }
-  return Status::ok();
+
+  StepAction exec_as(const std::string& actor, Command c) {
+    return [&service = service_, actor, c = std::move(c)](const CommandOptions& o) {
+      return service.execute(actor, c, o).status();
+    };
+  }
+
+  StepAction exec(Command c) { return exec_as(admin_, std::move(c)); }
+
+  std::string date_at(int day) const { return format_date(Date{date_of(start_).days + day}); }
+
+  static std::string evidence_bytes(const std::string& what, int day) {
+    return fmt::format("Acme Cloud — evidence\n{}\ncollected on day {} of the remediation programme\n", what, day);
+  }
+
+  // Uploads a small text file as evidence linked to a finding or a control.
+  StepAction upload(const std::string& filename, const std::string& finding, const std::string& control,
+                    int day, int valid_days) {
+    return [this, filename, finding, control, day, valid_days](const CommandOptions& o) -> Status {
+      GAPLOG_ASSIGN_OR_RETURN(BlobInfo blob, blobs_.put(evidence_bytes(filename, day)));
+      UploadEvidence u;
+      u.filename = filename;
+      u.media_type = "text/plain; charset=utf-8";
+      u.sha256 = blob.sha256;
+      u.size = blob.size;
+      u.collected_on = date_at(day);
+      if (valid_days > 0) u.valid_until = date_at(day + valid_days);
+      u.finding = finding;
+      u.control = control;
+      return service_.execute(admin_, u, o).status();
+    };
+  }
+
+  CommandService& service_;
+  BlobStore& blobs_;
+  const std::string& admin_;
+  const Micros start_;
+  std::vector<Step> steps_;
+};
+
+}  // namespace
+
+Status build_demo(CommandService& service, BlobStore& blobs, const std::string& admin, Micros now) {
+  DemoStory story(service, blobs, admin, now);
+  story.plan_program_and_people();
+  story.plan_controls();
+  story.plan_findings();
+  story.plan_later_events();
+  return story.play_until(now);
 }
 
 }  // namespace gaplog

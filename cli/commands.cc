@@ -50,8 +50,9 @@ Value string_list_of(const std::string& text) {
 std::string command_path(const CLI::App* app) {
   std::string path;
   for (; app != nullptr; app = app->get_parent()) {
-    path = app->get_parent() == nullptr ? "gaplog" + (path.empty() ? "" : " " + path)
-                                        : app->get_name() + (path.empty() ? "" : " " + path);
+    std::string name = app->get_parent() == nullptr ? std::string("gaplog") : app->get_name();
+    if (!path.empty()) name.append(" ").append(path);
+    path = std::move(name);
   }
   return path;
 }
@@ -221,22 +222,47 @@ std::string query(const ApiCommands::Command& c, const std::vector<std::pair<std
   return q;
 }
 
-std::string append_query(std::string q, const std::string& param) { return q + (q.empty() ? "?" : "&") + param; }
+std::string append_query(const std::string& q, const std::string& param) { return q + (q.empty() ? "?" : "&") + param; }
 
 Value null_or(const std::string& v) { return v == "none" ? Value::null() : Value::string(v); }
 
 const std::string kV1 = "/api/v1/";
 
-}  // namespace
+// The path of the finding or evidence file a command names by its ID operand.
+std::string finding_path(const ApiCommands::Command& c) { return kV1 + "findings/" + percent_encode(c.get("ID")); }
+std::string evidence_path(const ApiCommands::Command& c) { return kV1 + "evidence/" + percent_encode(c.get("ID")); }
 
-ApiCommands::ApiCommands(CLI::App& root) {
-  auto group = [](CLI::App& parent, const std::string& name, const std::string& description) -> CLI::App& {
+// Registers the API commands as subcommands of the command line, a group at a time, in the
+// order `--help` lists them.
+class CommandRegistry {
+ public:
+  using Command = ApiCommands::Command;
+
+  explicit CommandRegistry(std::vector<std::unique_ptr<Command>>& commands) : commands_(commands) {}
+
+  void add_projection_commands(CLI::App& root);
+  void add_program_commands(CLI::App& root);
+  void add_user_commands(CLI::App& root);
+  void add_token_commands(CLI::App& root);
+  void add_scope_commands(CLI::App& root);
+  void add_control_commands(CLI::App& root);
+  void add_finding_commands(CLI::App& root);
+  void add_evidence_commands(CLI::App& root);
+  void add_import_commands(CLI::App& root);
+  void add_export_commands(CLI::App& root);
+
+ private:
+  void add_finding_queries(CLI::App& finding);
+  void add_finding_edits(CLI::App& finding);
+  void add_finding_workflow(CLI::App& finding);
+
+  static CLI::App& group(CLI::App& parent, const std::string& name, const std::string& description) {
     CLI::App* g = parent.add_subcommand(name, description);
     configure_app(*g);
     return *g;
-  };
-  auto command = [&](CLI::App& parent, const std::string& name, const std::string& description,
-                     const std::string& example, Builder build) -> Command& {
+  }
+  Command& command(CLI::App& parent, const std::string& name, const std::string& description,
+                   const std::string& example, Builder build) {
     auto c = std::make_unique<Command>();
     c->app = parent.add_subcommand(name, description);
     configure_app(*c->app);
@@ -245,15 +271,19 @@ ApiCommands::ApiCommands(CLI::App& root) {
     c->build = std::move(build);
     commands_.push_back(std::move(c));
     return *commands_.back();
-  };
-  auto as_of = [](Command& c) -> Command& {
+  }
+  static Command& as_of(Command& c) {
     return c.option("--as-of", "as-of", "DATE", "as the program stood at the end of DATE (YYYY-MM-DD)");
-  };
-  auto as_known_at = [](Command& c) -> Command& {
+  }
+  static Command& as_known_at(Command& c) {
     return c.option("--as-known-at", "as-known-at", "TIMESTAMP", "as the log knew it at TIMESTAMP (only events recorded by then)");
-  };
+  }
 
-  // ---- projections ----
+  std::vector<std::unique_ptr<Command>>& commands_;
+};
+
+// readiness, workload, roadmap, timeline, events: the projections and the log.
+void CommandRegistry::add_projection_commands(CLI::App& root) {
   as_known_at(as_of(command(root, "readiness", "readiness per TSC criterion", "gaplog readiness --as-of 2026-06-30",
                             [](const Command& c) {
                               return get_request(kV1 + "readiness" + query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
@@ -280,8 +310,9 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .option("--stream", "stream", "STREAM", "only this stream, e.g. finding/F-3")
       .option("--actor", "actor", "EMAIL", "only events by this user")
       .option("--type", "type", "TYPE", "only events of this type, e.g. finding_recorded");
+}
 
-  // ---- program ----
+void CommandRegistry::add_program_commands(CLI::App& root) {
   CLI::App& program = group(root, "program", "the program's name and scope");
   command(program, "show", "the program's name and scope", "gaplog program show",
           [](const Command& c) { return get_request(kV1 + "program" + query(c, {{"as-of", "as_of"}})); });
@@ -290,8 +321,9 @@ ApiCommands::ApiCommands(CLI::App& root) {
             return send_json("PUT", kV1 + "program", Value::object().set("name", Value::string(c.get("NAME"))));
           })
       .operand("NAME", "the program's display name");
+}
 
-  // ---- users and tokens ----
+void CommandRegistry::add_user_commands(CLI::App& root) {
   CLI::App& user = group(root, "user", "the program's users");
   command(user, "list", "every user", "gaplog user list",
           [](const Command&) { return get_request(kV1 + "users?limit=1000", {"email", "name", "role", "active"}); });
@@ -324,6 +356,9 @@ ApiCommands::ApiCommands(CLI::App& root) {
           })
       .operand("EMAIL", "the user's e-mail")
       .option("--reason", "reason", "TEXT", "why");
+}
+
+void CommandRegistry::add_token_commands(CLI::App& root) {
   CLI::App& token = group(root, "token", "API tokens");
   command(token, "issue", "issue an API token for a user; printed once", "gaplog token issue --for ann@example.com",
           [](const Command& c) {
@@ -335,8 +370,9 @@ ApiCommands::ApiCommands(CLI::App& root) {
             return Built{ApiRequest{"DELETE", kV1 + "tokens/" + percent_encode(c.get("TOKEN_ID")), {}, ""}, "", {}};
           })
       .operand("TOKEN_ID", "the token's id (gaplog user show EMAIL lists them)");
+}
 
-  // ---- scope ----
+void CommandRegistry::add_scope_commands(CLI::App& root) {
   CLI::App& scope = group(root, "scope", "the trust services categories in scope");
   command(scope, "show", "the categories in scope", "gaplog scope show",
           [](const Command&) { return get_request(kV1 + "scope"); });
@@ -350,8 +386,9 @@ ApiCommands::ApiCommands(CLI::App& root) {
                                });
   scope_set.app->add_option("CATEGORY", scope_set.words, "security, availability, processing_integrity, confidentiality, privacy")
       ->required();
+}
 
-  // ---- controls ----
+void CommandRegistry::add_control_commands(CLI::App& root) {
   CLI::App& control = group(root, "control", "controls");
   command(control, "list", "every control", "gaplog control list",
           [](const Command&) { return get_request(kV1 + "controls?limit=1000", {"id", "status", "title", "criteria"}); });
@@ -397,10 +434,17 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .operand("ID", "the control's id")
       .operand("STATUS", "the new status")
       .option("--reason", "reason", "TEXT", "why");
+}
 
-  // ---- findings ----
+void CommandRegistry::add_finding_commands(CLI::App& root) {
   CLI::App& finding = group(root, "finding", "findings");
-  auto finding_path = [](const Command& c) { return kV1 + "findings/" + percent_encode(c.get("ID")); };
+  add_finding_queries(finding);
+  add_finding_edits(finding);
+  add_finding_workflow(finding);
+}
+
+// finding list, show, history.
+void CommandRegistry::add_finding_queries(CLI::App& finding) {
   Command& finding_list = command(
       finding, "list", "findings, filtered", "gaplog finding list --overdue", [](const Command& c) {
         std::string q = query(c, {{"owner", "owner"}, {"criterion", "criterion"}, {"as-of", "as_of"}});
@@ -417,11 +461,15 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .option("--criterion", "criterion", "ID", "only findings against this criterion");
   finding_list.app->add_flag("--overdue", finding_list.overdue, "only overdue findings");
   as_of(command(finding, "show", "one finding", "gaplog finding show F-3",
-                [=](const Command& c) { return get_request(finding_path(c) + query(c, {{"as-of", "as_of"}})); })
+                [](const Command& c) { return get_request(finding_path(c) + query(c, {{"as-of", "as_of"}})); })
             .operand("ID", "the finding's id"));
   command(finding, "history", "a finding's events", "gaplog finding history F-3",
-          [=](const Command& c) { return get_request(finding_path(c) + "/history"); })
+          [](const Command& c) { return get_request(finding_path(c) + "/history"); })
       .operand("ID", "the finding's id");
+}
+
+// finding add, update: a finding's fields.
+void CommandRegistry::add_finding_edits(CLI::App& finding) {
   command(finding, "add", "record a finding",
           "gaplog finding add --title 'No MFA on the VPN' --severity high --criteria 'CC6.1, CC6.6'",
           [](const Command& c) {
@@ -447,7 +495,7 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .option("--owner", "owner", "EMAIL", "who remediates it")
       .option("--due", "due", "DATE", "when it is due");
   command(finding, "update", "change a finding's fields", "gaplog finding update F-3 --severity medium",
-          [=](const Command& c) {
+          [](const Command& c) {
             Value body = Value::object();
             for (const char* f : {"title", "description", "recommendation"}) {
               if (auto v = c.opt(f)) body.set(f, Value::string(*v));
@@ -464,14 +512,18 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .option("--severity", "severity", "SEVERITY", "the new severity")
       .option("--criteria", "criteria", "C1,C2", "the new criteria")
       .option("--control", "control", "ID|none", "the related control, or none");
+}
+
+// finding assign, due, status, accept-risk, comment: its owner, due date and workflow.
+void CommandRegistry::add_finding_workflow(CLI::App& finding) {
   command(finding, "assign", "assign a finding (none unassigns)", "gaplog finding assign F-3 oli@example.com",
-          [=](const Command& c) {
+          [](const Command& c) {
             return send_json("POST", finding_path(c) + "/assign", Value::object().set("owner", null_or(c.get("OWNER"))));
           })
       .operand("ID", "the finding's id")
       .operand("OWNER", "the owner's e-mail, or none");
   command(finding, "due", "set a finding's due date (none clears it)", "gaplog finding due F-3 2027-01-31 --reason 'vendor delay'",
-          [=](const Command& c) {
+          [](const Command& c) {
             Value body = Value::object().set("due_date", null_or(c.get("DATE")));
             if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
             return send_json("POST", finding_path(c) + "/due-date", body);
@@ -480,7 +532,7 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .operand("DATE", "YYYY-MM-DD, or none")
       .option("--reason", "reason", "TEXT", "why");
   command(finding, "status", "move a finding through the workflow", "gaplog finding status F-3 remediated",
-          [=](const Command& c) {
+          [](const Command& c) {
             Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
             if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
             return send_json("POST", finding_path(c) + "/status", body);
@@ -490,7 +542,7 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .option("--reason", "reason", "TEXT", "why");
   command(finding, "accept-risk", "accept a finding's risk until a date",
           "gaplog finding accept-risk F-3 --justification 'compensating control' --expires 2027-06-30",
-          [=](const Command& c) {
+          [](const Command& c) {
             return send_json("POST", finding_path(c) + "/risk-acceptance",
                              Value::object()
                                  .set("justification", Value::string(c.get("justification")))
@@ -500,20 +552,20 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .option("--justification", "justification", "TEXT", "why the risk is acceptable", true)
       .option("--expires", "expires", "DATE", "when the acceptance ends", true);
   command(finding, "comment", "comment on a finding", "gaplog finding comment F-3 'waiting for the vendor'",
-          [=](const Command& c) {
+          [](const Command& c) {
             return send_json("POST", finding_path(c) + "/comments", Value::object().set("text", Value::string(c.get("TEXT"))));
           })
       .operand("ID", "the finding's id")
       .operand("TEXT", "the comment");
+}
 
-  // ---- evidence ----
+void CommandRegistry::add_evidence_commands(CLI::App& root) {
   CLI::App& evidence = group(root, "evidence", "evidence files");
-  auto evidence_path = [](const Command& c) { return kV1 + "evidence/" + percent_encode(c.get("ID")); };
   command(evidence, "list", "every evidence file", "gaplog evidence list", [](const Command&) {
     return get_request(kV1 + "evidence?limit=1000", {"id", "filename", "size", "valid_until", "findings", "controls"});
   });
   command(evidence, "show", "one evidence file's record", "gaplog evidence show E-1",
-          [=](const Command& c) { return get_request(evidence_path(c)); })
+          [](const Command& c) { return get_request(evidence_path(c)); })
       .operand("ID", "the evidence id");
   command(evidence, "add", "upload an evidence file", "gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30",
           [](const Command& c) -> std::variant<Built, Failure> {
@@ -538,7 +590,7 @@ ApiCommands::ApiCommands(CLI::App& root) {
       .option("--valid-until", "valid-until", "DATE", "when it stops being valid")
       .option("--type", "type", "MEDIA_TYPE", "its media type (default application/octet-stream)");
   command(evidence, "get", "download an evidence file", "gaplog evidence get E-1 -o mfa-report.pdf",
-          [=](const Command& c) {
+          [](const Command& c) {
             Built b = get_request(evidence_path(c) + "/content");
             b.output_file = c.get("output");
             return b;
@@ -548,7 +600,7 @@ ApiCommands::ApiCommands(CLI::App& root) {
   for (const char* verb : {"link", "unlink"}) {
     const std::string v = verb;
     command(evidence, v, v + " evidence and a finding or control", "gaplog evidence " + v + " E-1 --control AC-01",
-            [=](const Command& c) {
+            [v](const Command& c) {
               Value body = Value::object();
               if (auto f = c.opt("finding")) body.set("finding", Value::string(*f));
               if (auto ctl = c.opt("control")) body.set("control", Value::string(*ctl));
@@ -558,8 +610,9 @@ ApiCommands::ApiCommands(CLI::App& root) {
         .option("--finding", "finding", "ID", "the finding")
         .option("--control", "control", "ID", "the control");
   }
+}
 
-  // ---- import and export ----
+void CommandRegistry::add_import_commands(CLI::App& root) {
   CLI::App& import = group(root, "import", "import a gap assessment");
   Command& import_findings = command(
       import, "findings", "import a gap-assessment spreadsheet (CSV): every row or none (docs/import.md)",
@@ -579,6 +632,9 @@ ApiCommands::ApiCommands(CLI::App& root) {
       ->add_option("--ignore-column", import_findings.ignore_columns, "skip this column of the sheet (repeatable)")
       ->type_name("NAME")
       ->allow_extra_args(false);
+}
+
+void CommandRegistry::add_export_commands(CLI::App& root) {
   CLI::App& export_ = group(root, "export", "exports");
   as_known_at(as_of(command(export_, "poam", "the OSCAL POA&M, printed or written to FILE",
                             "gaplog export poam -o poam.json --as-of 2026-11-30",
@@ -597,6 +653,22 @@ ApiCommands::ApiCommands(CLI::App& root) {
                   return b;
                 })
             .operand("FILE", "the file to write"));
+}
+
+}  // namespace
+
+ApiCommands::ApiCommands(CLI::App& root) {
+  CommandRegistry registry(commands_);
+  registry.add_projection_commands(root);
+  registry.add_program_commands(root);
+  registry.add_user_commands(root);
+  registry.add_token_commands(root);
+  registry.add_scope_commands(root);
+  registry.add_control_commands(root);
+  registry.add_finding_commands(root);
+  registry.add_evidence_commands(root);
+  registry.add_import_commands(root);
+  registry.add_export_commands(root);
 }
 
 ApiCommands::~ApiCommands() = default;
@@ -646,128 +718,159 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
   for (const auto& r : rows) line(r, false);
 }
 
-void print_human(const std::vector<std::string>& columns, const Value& v, const std::string& command) {
-  if (const Value* items = v.find("items"); items && items->is_array() && !columns.empty()) {
+// A list answer ({"items": [...]}) as a table of `columns`.
+void print_items(const std::vector<std::string>& columns, const Value& items) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& item : items.items()) {
+    std::vector<std::string> row;
+    row.reserve(columns.size());
+    for (const auto& c : columns) row.push_back(c == "status" ? status_cell(item) : cell(item.find(c)));
+    rows.push_back(std::move(row));
+  }
+  print_table(columns, rows);
+}
+
+void print_readiness(const Value& v) {
+  const Value* o = v.find("overall");
+  std::printf("readiness as of %s: %s of %s criteria ready (%s%%)\n", cell(v.find("as_of")).c_str(),
+              cell(o->find("ready")).c_str(), cell(o->find("in_scope")).c_str(), cell(o->find("percent")).c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& c : v.find("criteria")->items()) {
+    if (cell(c.find("status")) == "out_of_scope") continue;
+    rows.push_back({cell(c.find("id")), cell(c.find("category")), cell(c.find("status")), cell(c.find("findings")),
+                    cell(c.find("controls"))});
+  }
+  print_table({"criterion", "category", "status", "open findings", "controls"}, rows);
+}
+
+void print_workload(const Value& v) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& o : v.find("owners")->items()) {
+    rows.push_back({cell(o.find("owner")), cell(o.find("overdue")), cell(o.find("total")), cell(o.find("critical")),
+                    cell(o.find("high")), cell(o.find("medium")), cell(o.find("low")), cell(o.find("due_soon")),
+                    cell(o.find("oldest_days"))});
+  }
+  print_table({"owner", "overdue", "total", "critical", "high", "medium", "low", "due soon", "oldest (days)"}, rows);
+}
+
+void print_timeline(const Value& v) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& p : v.find("points")->items()) {
+    const Value* u = p.find("unresolved");
+    rows.push_back({cell(p.find("date")), cell(p.find("percent")) + "%", cell(p.find("ready")) + "/" + cell(p.find("in_scope")),
+                    cell(u->find("critical")), cell(u->find("high")), cell(u->find("medium")), cell(u->find("low")),
+                    cell(p.find("overdue"))});
+  }
+  print_table({"date", "ready", "criteria", "critical", "high", "medium", "low", "overdue"}, rows);
+  std::printf("projected ready on: %s   ready since: %s\n", cell(v.find("projected_ready_on")).c_str(),
+              cell(v.find("ready_since")).c_str());
+}
+
+void print_roadmap(const Value& v) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& m : v.find("months")->items()) {
+    for (const Value& f : m.find("findings")->items()) {
+      rows.push_back({cell(m.find("month")), cell(f.find("id")), cell(f.find("severity")), status_cell(f),
+                      cell(f.find("owner")), cell(f.find("due_date")), f.find("overdue")->as_bool() ? "OVERDUE" : "",
+                      cell(f.find("title"))});
+    }
+  }
+  print_table({"month", "id", "severity", "status", "owner", "due", "", "title"}, rows);
+}
+
+void print_event_table(const Value& events) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& e : events.items()) {
+    rows.push_back({cell(e.find("seq")), cell(e.find("occurred_at")) + (e.find("backfilled")->as_bool() ? "*" : ""),
+                    cell(e.find("actor")), cell(e.find("type")), cell(e.find("stream"))});
+  }
+  print_table({"seq", "occurred at (* back-filled)", "actor", "type", "stream"}, rows);
+}
+
+void print_import(const Value& v) {
+  const bool dry = v.find("dry_run")->as_bool();
+  std::printf("%s %s findings\n", dry ? "would import" : "imported", cell(v.find("count")).c_str());
+  if (const Value* findings = v.find("findings"); findings && findings->is_array()) {
     std::vector<std::vector<std::string>> rows;
-    for (const Value& item : items->items()) {
-      std::vector<std::string> row;
-      for (const auto& c : columns) row.push_back(c == "status" ? status_cell(item) : cell(item.find(c)));
-      rows.push_back(std::move(row));
+    for (const Value& f : findings->items()) {
+      rows.push_back({cell(f.find("line")), cell(f.find("id")), cell(f.find("reference")), cell(f.find("severity")),
+                      cell(f.find("title"))});
     }
-    print_table(columns, rows);
-    return;
+    print_table({"line", "id", "gap id", "severity", "title"}, rows);
+  } else {
+    std::printf("%s\n", cell(v.find("ids")).c_str());
   }
-  if (command == "readiness") {
-    const Value* o = v.find("overall");
-    std::printf("readiness as of %s: %s of %s criteria ready (%s%%)\n", cell(v.find("as_of")).c_str(),
-                cell(o->find("ready")).c_str(), cell(o->find("in_scope")).c_str(), cell(o->find("percent")).c_str());
-    std::vector<std::vector<std::string>> rows;
-    for (const Value& c : v.find("criteria")->items()) {
-      if (cell(c.find("status")) == "out_of_scope") continue;
-      rows.push_back({cell(c.find("id")), cell(c.find("category")), cell(c.find("status")), cell(c.find("findings")),
-                      cell(c.find("controls"))});
-    }
-    print_table({"criterion", "category", "status", "open findings", "controls"}, rows);
-    return;
-  }
-  if (command == "workload") {
-    std::vector<std::vector<std::string>> rows;
-    for (const Value& o : v.find("owners")->items()) {
-      rows.push_back({cell(o.find("owner")), cell(o.find("overdue")), cell(o.find("total")), cell(o.find("critical")),
-                      cell(o.find("high")), cell(o.find("medium")), cell(o.find("low")), cell(o.find("due_soon")),
-                      cell(o.find("oldest_days"))});
-    }
-    print_table({"owner", "overdue", "total", "critical", "high", "medium", "low", "due soon", "oldest (days)"}, rows);
-    return;
-  }
-  if (command == "timeline") {
-    std::vector<std::vector<std::string>> rows;
-    for (const Value& p : v.find("points")->items()) {
-      const Value* u = p.find("unresolved");
-      rows.push_back({cell(p.find("date")), cell(p.find("percent")) + "%", cell(p.find("ready")) + "/" + cell(p.find("in_scope")),
-                      cell(u->find("critical")), cell(u->find("high")), cell(u->find("medium")), cell(u->find("low")),
-                      cell(p.find("overdue"))});
-    }
-    print_table({"date", "ready", "criteria", "critical", "high", "medium", "low", "overdue"}, rows);
-    std::printf("projected ready on: %s   ready since: %s\n", cell(v.find("projected_ready_on")).c_str(),
-                cell(v.find("ready_since")).c_str());
-    return;
-  }
-  if (command == "roadmap") {
-    std::vector<std::vector<std::string>> rows;
-    for (const Value& m : v.find("months")->items()) {
-      for (const Value& f : m.find("findings")->items()) {
-        rows.push_back({cell(m.find("month")), cell(f.find("id")), cell(f.find("severity")), status_cell(f),
-                        cell(f.find("owner")), cell(f.find("due_date")), f.find("overdue")->as_bool() ? "OVERDUE" : "",
-                        cell(f.find("title"))});
-      }
-    }
-    print_table({"month", "id", "severity", "status", "owner", "due", "", "title"}, rows);
-    return;
-  }
-  if (const Value* events = v.find("events"); events && events->is_array() && command != "log") {
-    std::vector<std::vector<std::string>> rows;
-    for (const Value& e : events->items()) {
-      rows.push_back({cell(e.find("seq")), cell(e.find("occurred_at")) + (e.find("backfilled")->as_bool() ? "*" : ""),
-                      cell(e.find("actor")), cell(e.find("type")), cell(e.find("stream"))});
-    }
-    print_table({"seq", "occurred at (* back-filled)", "actor", "type", "stream"}, rows);
-    return;
-  }
-  if (command == "import") {
-    const bool dry = v.find("dry_run")->as_bool();
-    std::printf("%s %s findings\n", dry ? "would import" : "imported", cell(v.find("count")).c_str());
-    if (const Value* findings = v.find("findings"); findings && findings->is_array()) {
-      std::vector<std::vector<std::string>> rows;
-      for (const Value& f : findings->items()) {
-        rows.push_back({cell(f.find("line")), cell(f.find("id")), cell(f.find("reference")), cell(f.find("severity")),
-                        cell(f.find("title"))});
-      }
-      print_table({"line", "id", "gap id", "severity", "title"}, rows);
-    } else {
-      std::printf("%s\n", cell(v.find("ids")).c_str());
-    }
-    if (dry) std::printf("(dry run: nothing was written; run again without --dry-run to import)\n");
-    return;
-  }
-  if (command == "token" && v.find("token")) {
-    std::printf("API token for %s (shown once; keep it safe): %s\n", cell(v.find("email")).c_str(),
-                cell(v.find("token")).c_str());
-    std::printf("token id %s (gaplog token revoke %s revokes it)\n", cell(v.find("token_id")).c_str(),
-                cell(v.find("token_id")).c_str());
-    return;
-  }
-  if (command == "verify") {
-    if (v.find("ok")->as_bool()) {
-      std::printf("ok: %s events, root %s\n", cell(v.find("tree_size")).c_str(), cell(v.find("root_hash")).c_str());
-    } else {
-      std::printf("FAILED at seq %s: %s\n", cell(v.find("first_bad_seq")).c_str(), cell(v.find("problem")).c_str());
-    }
-    return;
-  }
-  if (command == "tree-head") {
-    for (const char* field : {"tree_size", "root_hash", "timestamp", "signature"}) {
-      std::printf("%-10s %s\n", field, cell(v.find(field)).c_str());
-    }
-    return;
-  }
-  if (command == "log") {
-    for (const Value& e : v.find("events")->items()) {
-      std::printf("%8s  %-24s %-28s %s%s\n", cell(e.find("seq")).c_str(), cell(e.find("type")).c_str(),
-                  cell(e.find("stream")).c_str(), cell(e.find("occurred_at")).c_str(),
-                  e.find("backfilled")->as_bool() ? "  (back-filled)" : "");
-    }
-    return;
-  }
-  if (v.is_object()) {
-    size_t width = 0;
-    for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
-    for (const auto& [k, x] : v.members()) {
-      std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(), (k == "status" ? status_cell(v) : cell(&x)).c_str());
-    }
+  if (dry) std::printf("(dry run: nothing was written; run again without --dry-run to import)\n");
+}
+
+void print_issued_token(const Value& v) {
+  std::printf("API token for %s (shown once; keep it safe): %s\n", cell(v.find("email")).c_str(),
+              cell(v.find("token")).c_str());
+  std::printf("token id %s (gaplog token revoke %s revokes it)\n", cell(v.find("token_id")).c_str(),
+              cell(v.find("token_id")).c_str());
+}
+
+void print_verification(const Value& v) {
+  if (v.find("ok")->as_bool()) {
+    std::printf("ok: %s events, root %s\n", cell(v.find("tree_size")).c_str(), cell(v.find("root_hash")).c_str());
+  } else {
+    std::printf("FAILED at seq %s: %s\n", cell(v.find("first_bad_seq")).c_str(), cell(v.find("problem")).c_str());
   }
 }
 
+void print_tree_head(const Value& v) {
+  for (const char* field : {"tree_size", "root_hash", "timestamp", "signature"}) {
+    std::printf("%-10s %s\n", field, cell(v.find(field)).c_str());
+  }
+}
+
+void print_log(const Value& v) {
+  for (const Value& e : v.find("events")->items()) {
+    std::printf("%8s  %-24s %-28s %s%s\n", cell(e.find("seq")).c_str(), cell(e.find("type")).c_str(),
+                cell(e.find("stream")).c_str(), cell(e.find("occurred_at")).c_str(),
+                e.find("backfilled")->as_bool() ? "  (back-filled)" : "");
+  }
+}
+
+// An entity as aligned "field  value" lines.
+void print_fields(const Value& v) {
+  size_t width = 0;
+  for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
+  for (const auto& [k, x] : v.members()) {
+    std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(), (k == "status" ? status_cell(v) : cell(&x)).c_str());
+  }
+}
+
+// An answer as `command` prints it for a person: lists as tables, entities as fields.
+void print_human(const std::vector<std::string>& columns, const Value& v, const std::string& command) {
+  const Value* items = v.find("items");
+  const Value* events = v.find("events");
+  if (items && items->is_array() && !columns.empty()) {
+    print_items(columns, *items);
+  } else if (command == "readiness") {
+    print_readiness(v);
+  } else if (command == "workload") {
+    print_workload(v);
+  } else if (command == "timeline") {
+    print_timeline(v);
+  } else if (command == "roadmap") {
+    print_roadmap(v);
+  } else if (events && events->is_array() && command != "log") {
+    print_event_table(*events);
+  } else if (command == "import") {
+    print_import(v);
+  } else if (command == "token" && v.find("token")) {
+    print_issued_token(v);
+  } else if (command == "verify") {
+    print_verification(v);
+  } else if (command == "tree-head") {
+    print_tree_head(v);
+  } else if (command == "log") {
+    print_log(v);
+  } else if (v.is_object()) {
+    print_fields(v);
+  }
+}
 
 // Puts a completed download in place and says where it went.
 int write_download(const std::string& output_file) {

@@ -382,10 +382,8 @@ std::string chosen_command(const CLI::App& root) {
   return path;
 }
 
-int run(int argc, char** argv) {
-  CLI::App app("gaplog — SOC 2 remediation tracker on a verifiable event log", "gaplog");
-  configure_app(app);
-  GlobalOptions global;
+// The options every command takes; returns --as, whose presence matters against a server.
+CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--data", global.data, "the data directory (default: $GAPLOG_DATA or ./gaplog-data)")
       ->envname("GAPLOG_DATA")
       ->type_name("DIR");
@@ -401,25 +399,55 @@ int run(int argc, char** argv) {
                  "back-fill the write: it happened at TIMESTAMP, e.g. 2026-03-02T09:00:00Z (admins)")
       ->type_name("TIMESTAMP");
   app.add_flag("--json", global.json, "print the API's JSON exactly");
+  return as;
+}
 
-  auto local = [&](const std::string& name, const std::string& description, const std::string& example) {
-    CLI::App* c = app.add_subcommand(name, description);
-    configure_app(*c);
-    c->footer("example: " + example);
-    return c;
-  };
+// The commands that are not API requests: they work on a data directory (init, demo, serve,
+// and verify, tree-head and log as text) or on a bundle file. Their options, once parsed.
+struct LocalCommands {
   InitOptions init_options;
-  CLI::App* init_command = local("init", "create a data directory (event log, Ed25519 signing key) with its first admin; prints the admin's API token once",
-                                 "gaplog --data ./gaplog-data init --admin ann@example.com --name \"Ann Lee\"");
-  init_command->add_option("--admin", init_options.admin, "the first admin's e-mail")->required()->type_name("EMAIL");
-  init_command->add_option("--name", init_options.name, "the admin's name (default: from the e-mail, maya.chen@… -> Maya Chen)")
-      ->type_name("NAME");
   std::string demo_admin = "admin@acme.example";
-  CLI::App* demo_command = local("demo", "create a data directory holding a realistic sample program with six months of history; prints the admin's API token once",
-                                 "gaplog --data ./demo-data demo && gaplog --data ./demo-data serve");
-  demo_command->add_option("--admin", demo_admin, "the demo admin's e-mail (default: admin@acme.example)")->type_name("EMAIL");
   ServeOptions serve_options;
-  CLI::App* serve_command = local("serve", "run the HTTP API and the web UI", "gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080");
+  uint64_t log_after = 0;
+  size_t log_limit = 100;
+  BundleVerifyOptions bundle_options;
+
+  CLI::App* init_command = nullptr;
+  CLI::App* demo_command = nullptr;
+  CLI::App* serve_command = nullptr;
+  CLI::App* verify_command = nullptr;
+  CLI::App* tree_head_command = nullptr;
+  CLI::App* log_command = nullptr;
+  CLI::App* bundle_verify = nullptr;
+};
+
+CLI::App* add_local_command(CLI::App& app, const std::string& name, const std::string& description,
+                            const std::string& example) {
+  CLI::App* c = app.add_subcommand(name, description);
+  configure_app(*c);
+  c->footer("example: " + example);
+  return c;
+}
+
+void add_init_and_demo_commands(CLI::App& app, LocalCommands& local) {
+  CLI::App* init_command = add_local_command(
+      app, "init", "create a data directory (event log, Ed25519 signing key) with its first admin; prints the admin's API token once",
+      "gaplog --data ./gaplog-data init --admin ann@example.com --name \"Ann Lee\"");
+  init_command->add_option("--admin", local.init_options.admin, "the first admin's e-mail")->required()->type_name("EMAIL");
+  init_command->add_option("--name", local.init_options.name, "the admin's name (default: from the e-mail, maya.chen@… -> Maya Chen)")
+      ->type_name("NAME");
+  CLI::App* demo_command = add_local_command(
+      app, "demo", "create a data directory holding a realistic sample program with six months of history; prints the admin's API token once",
+      "gaplog --data ./demo-data demo && gaplog --data ./demo-data serve");
+  demo_command->add_option("--admin", local.demo_admin, "the demo admin's e-mail (default: admin@acme.example)")->type_name("EMAIL");
+  local.init_command = init_command;
+  local.demo_command = demo_command;
+}
+
+void add_serve_command(CLI::App& app, LocalCommands& local) {
+  ServeOptions& serve_options = local.serve_options;
+  CLI::App* serve_command =
+      add_local_command(app, "serve", "run the HTTP API and the web UI", "gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080");
   serve_command->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)")->type_name("HOST:PORT");
   serve_command->add_option("--max-evidence-bytes", serve_options.max_evidence_bytes, "the largest evidence upload (default 104857600)")
       ->type_name("N");
@@ -433,18 +461,27 @@ int run(int argc, char** argv) {
                             "open connections per client address, IPv6 per /64 (default 64; raise it for an office behind one NAT)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
-  CLI::App* verify_command = local("verify", "recompute every leaf and the Merkle root; name the first bad seq",
-                                   "gaplog --data ./gaplog-data verify");
-  CLI::App* tree_head_command = local("tree-head", "print the signed tree head; with --json, the JSON to keep for a later 'bundle verify --since'",
-                                      "gaplog --data ./gaplog-data --json tree-head > day-one.json");
-  uint64_t log_after = 0;
-  size_t log_limit = 100;
-  CLI::App* log_command = local("log", "print the events (seq, type, stream, occurred_at)", "gaplog --data ./gaplog-data log --after 100 --limit 20");
-  log_command->add_option("--after", log_after, "events after this seq")->type_name("SEQ");
-  log_command->add_option("--limit", log_limit, "at most N events (default 100)")->type_name("N");
+  local.serve_command = serve_command;
+}
+
+// verify, tree-head, log: the log itself.
+void add_log_commands(CLI::App& app, LocalCommands& local) {
+  local.verify_command = add_local_command(app, "verify", "recompute every leaf and the Merkle root; name the first bad seq",
+                                           "gaplog --data ./gaplog-data verify");
+  local.tree_head_command = add_local_command(
+      app, "tree-head", "print the signed tree head; with --json, the JSON to keep for a later 'bundle verify --since'",
+      "gaplog --data ./gaplog-data --json tree-head > day-one.json");
+  CLI::App* log_command = add_local_command(app, "log", "print the events (seq, type, stream, occurred_at)",
+                                            "gaplog --data ./gaplog-data log --after 100 --limit 20");
+  log_command->add_option("--after", local.log_after, "events after this seq")->type_name("SEQ");
+  log_command->add_option("--limit", local.log_limit, "at most N events (default 100)")->type_name("N");
+  local.log_command = log_command;
+}
+
+void add_bundle_commands(CLI::App& app, LocalCommands& local) {
   CLI::App* bundle = app.add_subcommand("bundle", "audit bundles");
   configure_app(*bundle);
-  BundleVerifyOptions bundle_options;
+  BundleVerifyOptions& bundle_options = local.bundle_options;
   CLI::App* bundle_verify = bundle->add_subcommand(
       "verify", "check an audit bundle offline: the signature, every event and leaf, the Merkle root, every evidence file, and readiness.json against the events");
   configure_app(*bundle_verify);
@@ -452,6 +489,100 @@ int run(int argc, char** argv) {
   bundle_verify->add_option("FILE", bundle_options.file, "the bundle")->required();
   bundle_verify->add_option("--public-key", bundle_options.public_key, "the key you were given")->type_name("PEM");
   bundle_verify->add_option("--since", bundle_options.since, "an earlier tree head (gaplog --json tree-head)")->type_name("TREE-HEAD.json");
+  local.bundle_verify = bundle_verify;
+}
+
+// Refuses global options that the chosen command cannot honour: a usage error's exit code, or
+// nullopt with `occurred_at` set from --occurred-at.
+std::optional<int> check_global_options(const GlobalOptions& global, const CLI::Option& as, const LocalCommands& local,
+                                        const ApiCommands& api, const std::string& command,
+                                        std::optional<Micros>& occurred_at) {
+  const bool remote = !global.server.empty();
+  if (!global.occurred_at.empty()) {
+    auto at = parse_timestamp(global.occurred_at);
+    if (!at) {
+      return usage_error(fmt::format("--occurred-at takes a timestamp such as 2026-03-02T09:00:00Z; got '{}'",
+                                     global.occurred_at),
+                         command);
+    }
+    occurred_at = *at;
+    const bool writes = api.chosen() || local.init_command->parsed();
+    if (!writes) {
+      return usage_error(fmt::format("--occurred-at back-fills a write, and '{}' writes nothing it could date", command),
+                         command);
+    }
+  }
+  if (remote && as.count() > 0) {
+    return usage_error("--as picks the acting user in embedded mode; against a server the token says who you are",
+                       command);
+  }
+  const bool local_only = local.init_command->parsed() || local.demo_command->parsed() || local.serve_command->parsed();
+  if (remote && local_only) {
+    return usage_error(fmt::format("'{}' works on a data directory (--data), not against --server", command), command);
+  }
+  return std::nullopt;
+}
+
+ApiRequest verify_request() { return ApiRequest{"GET", "/api/v1/audit/verify", {}, ""}; }
+
+ApiRequest log_request(const LocalCommands& local) {
+  return ApiRequest{"GET", fmt::format("/api/v1/events?after={}&limit={}", local.log_after, local.log_limit), {}, ""};
+}
+
+// Against --server: every command is a request to its API.
+int run_against_server(const GlobalOptions& global, const LocalCommands& local, const ApiCommands& api,
+                       const std::string& command) {
+  auto client = remote_client(global.server, global.token);
+  if (!client) return usage_error(client.status().message(), command);
+  if (local.verify_command->parsed()) return run_request(**client, verify_request(), "verify", global);
+  if (local.tree_head_command->parsed()) {
+    return run_request(**client, ApiRequest{"GET", "/api/v1/audit/tree-head", {}, ""}, "tree-head", global);
+  }
+  if (local.log_command->parsed()) return run_request(**client, log_request(local), "log", global);
+  return api.run(**client, global);
+}
+
+// On the data directory: verify, tree-head and log read it directly; the rest ask the embedded
+// API, acting as --as or the first admin.
+int run_embedded(const GlobalOptions& global, const LocalCommands& local, const ApiCommands& api, FileSystem& fs,
+                 Clock& clock) {
+  const bool reads_log =
+      local.verify_command->parsed() || local.tree_head_command->parsed() || local.log_command->parsed();
+  // --json prints the API's JSON, so verify and log then ask the embedded API like every other
+  // command; their text is read straight off the data directory (tree-head writes the API's
+  // JSON itself).
+  const bool log_json_through_api = global.json && (local.verify_command->parsed() || local.log_command->parsed());
+  if (reads_log && !log_json_through_api) {
+    auto store = open_data_dir(fs, clock, global.data);
+    if (!store) return fail_open(store.status(), global.data);
+    if (local.verify_command->parsed()) return verify_local(*store);
+    if (local.tree_head_command->parsed()) return tree_head_local(*store, clock, global.json);
+    return log_local(*store, local.log_after, local.log_limit);
+  }
+  auto program = ServedProgram::open(fs, clock, global.data);
+  if (!program) return fail_open(program.status(), global.data);
+  std::string actor = global.as;
+  if (actor.empty()) {
+    auto admin = first_admin((*program)->log());
+    if (!admin) return fail(admin.status());
+    actor = *admin;
+  }
+  auto client = embedded_client(**program, actor);
+  if (local.verify_command->parsed()) return run_request(*client, verify_request(), "verify", global);
+  if (local.log_command->parsed()) return run_request(*client, log_request(local), "log", global);
+  return api.run(*client, global);
+}
+
+int run(int argc, char** argv) {
+  CLI::App app("gaplog — SOC 2 remediation tracker on a verifiable event log", "gaplog");
+  configure_app(app);
+  GlobalOptions global;
+  const CLI::Option* as = add_global_options(app, global);
+  LocalCommands local;
+  add_init_and_demo_commands(app, local);
+  add_serve_command(app, local);
+  add_log_commands(app, local);
+  add_bundle_commands(app, local);
   ApiCommands api(app);
   app.footer(kHelpFooter);  // after the commands, which would inherit it
 
@@ -467,74 +598,17 @@ int run(int argc, char** argv) {
   if (auto code = check_unknown_words(app)) return *code;
 
   const std::string command = chosen_command(app);
-  const bool remote = !global.server.empty();
   std::optional<Micros> occurred_at;
-  if (!global.occurred_at.empty()) {
-    auto at = parse_timestamp(global.occurred_at);
-    if (!at) {
-      return usage_error(fmt::format("--occurred-at takes a timestamp such as 2026-03-02T09:00:00Z; got '{}'",
-                                     global.occurred_at),
-                         command);
-    }
-    occurred_at = *at;
-    const bool writes = api.chosen() || init_command->parsed();
-    if (!writes) {
-      return usage_error(fmt::format("--occurred-at back-fills a write, and '{}' writes nothing it could date", command),
-                         command);
-    }
-  }
-  if (remote && as->count() > 0) {
-    return usage_error("--as picks the acting user in embedded mode; against a server the token says who you are",
-                       command);
-  }
-  const bool local_only = init_command->parsed() || demo_command->parsed() || serve_command->parsed();
-  if (remote && local_only) {
-    return usage_error(fmt::format("'{}' works on a data directory (--data), not against --server", command), command);
-  }
-  if (bundle_verify->parsed()) return verify_bundle(bundle_options, global.json);
+  if (auto code = check_global_options(global, *as, local, api, command, occurred_at)) return *code;
+  if (local.bundle_verify->parsed()) return verify_bundle(local.bundle_options, global.json);
 
   auto fs = make_posix_file_system();
   SystemClock clock;
-  if (init_command->parsed()) return init(global.data, init_options, occurred_at, *fs, clock);
-  if (demo_command->parsed()) return demo(global.data, demo_admin, *fs, clock);
-  if (serve_command->parsed()) return serve(global.data, serve_options, *fs, clock);
-
-  const bool reads_log = verify_command->parsed() || tree_head_command->parsed() || log_command->parsed();
-  const ApiRequest verify_request{"GET", "/api/v1/audit/verify", {}, ""};
-  const ApiRequest log_request{"GET", fmt::format("/api/v1/events?after={}&limit={}", log_after, log_limit), {}, ""};
-  if (remote) {
-    auto client = remote_client(global.server, global.token);
-    if (!client) return usage_error(client.status().message(), command);
-    if (verify_command->parsed()) return run_request(**client, verify_request, "verify", global);
-    if (tree_head_command->parsed()) {
-      return run_request(**client, ApiRequest{"GET", "/api/v1/audit/tree-head", {}, ""}, "tree-head", global);
-    }
-    if (log_command->parsed()) return run_request(**client, log_request, "log", global);
-    return api.run(**client, global);
-  }
-  // --json prints the API's JSON, so verify and log then ask the embedded API like every other
-  // command; their text is read straight off the data directory (tree-head writes the API's
-  // JSON itself).
-  const bool log_json_through_api = global.json && (verify_command->parsed() || log_command->parsed());
-  if (reads_log && !log_json_through_api) {
-    auto store = open_data_dir(*fs, clock, global.data);
-    if (!store) return fail_open(store.status(), global.data);
-    if (verify_command->parsed()) return verify_local(*store);
-    if (tree_head_command->parsed()) return tree_head_local(*store, clock, global.json);
-    return log_local(*store, log_after, log_limit);
-  }
-  auto program = ServedProgram::open(*fs, clock, global.data);
-  if (!program) return fail_open(program.status(), global.data);
-  std::string actor = global.as;
-  if (actor.empty()) {
-    auto admin = first_admin((*program)->log());
-    if (!admin) return fail(admin.status());
-    actor = *admin;
-  }
-  auto client = embedded_client(**program, actor);
-  if (verify_command->parsed()) return run_request(*client, verify_request, "verify", global);
-  if (log_command->parsed()) return run_request(*client, log_request, "log", global);
-  return api.run(*client, global);
+  if (local.init_command->parsed()) return init(global.data, local.init_options, occurred_at, *fs, clock);
+  if (local.demo_command->parsed()) return demo(global.data, local.demo_admin, *fs, clock);
+  if (local.serve_command->parsed()) return serve(global.data, local.serve_options, *fs, clock);
+  if (!global.server.empty()) return run_against_server(global, local, api, command);
+  return run_embedded(global, local, api, *fs, clock);
 }
 
 }  // namespace

@@ -205,6 +205,23 @@ class Parser {
   Parser(std::string_view text, const ParseLimits& limits) : text_(text), limits_(limits) {}
 
   Result<Value> run() {
+    GAPLOG_RETURN_IF_ERROR(check_body());
+    skip_whitespace();
+    if (at_end()) return invalid_argument("the body is empty; send a JSON value such as {}");
+
+    std::deque<Frame> stack;
+    Value current;
+    for (;;) {
+      GAPLOG_ASSIGN_OR_RETURN(const bool complete, begin_value(stack, current));
+      if (!complete) continue;  // a container opened: its first element follows
+      GAPLOG_ASSIGN_OR_RETURN(const bool whole, hand_to_container(stack, current));
+      if (whole) return current;
+    }
+  }
+
+ private:
+  // What is refused before parsing: a body too large, not UTF-8, or with a byte order mark.
+  Status check_body() const {
     if (text_.size() > limits_.max_bytes) {
       return too_large(
           fmt::format("the body is {} bytes; the limit is {} bytes; send a smaller body",
@@ -219,84 +236,84 @@ class Parser {
       return invalid_argument(
           "the body starts with a byte order mark (U+FEFF); send UTF-8 without a byte order mark");
     }
-    skip_whitespace();
-    if (at_end()) return invalid_argument("the body is empty; send a JSON value such as {}");
+    return Status::ok();
+  }
 
-    std::deque<Frame> stack;
-    Value current;
-    for (;;) {
-      // A value starts here (whitespace skipped). Containers push a frame and loop back for
-      // their first element; everything else completes `current`.
-      if (at_end()) return unexpected("a value");
-      const char c = text_[pos_];
-      if (c == '[' || c == '{') {
-        if (stack.size() >= limits_.max_depth) {
-          return error_at(pos_, fmt::format("nesting deeper than {} levels", limits_.max_depth),
-                          "flatten the body");
-        }
-        Frame& frame = stack.emplace_back();
-        frame.is_object = c == '{';
-        frame.open_offset = pos_;
-        ++pos_;
-        skip_whitespace();
-        const char close = frame.is_object ? '}' : ']';
-        if (at_end() || text_[pos_] != close) {
-          if (frame.is_object) GAPLOG_RETURN_IF_ERROR(parse_key(frame));
-          continue;
-        }
-        ++pos_;
-        current = frame.is_object ? Value::object() : Value::array();
-        stack.pop_back();
-      } else {
-        GAPLOG_ASSIGN_OR_RETURN(current, parse_scalar());
+  // A value starts here (whitespace skipped). Containers push a frame and answer false: their
+  // first element follows. Everything else completes `current` and answers true.
+  Result<bool> begin_value(std::deque<Frame>& stack, Value& current) {
+    if (at_end()) return unexpected("a value");
+    const char c = text_[pos_];
+    if (c == '[' || c == '{') {
+      if (stack.size() >= limits_.max_depth) {
+        return error_at(pos_, fmt::format("nesting deeper than {} levels", limits_.max_depth),
+                        "flatten the body");
       }
-
-      // Hand `current` to its container, closing every container that ends here.
-      for (;;) {
-        if (stack.empty()) {
-          skip_whitespace();
-          if (!at_end()) return unexpected_after_value();
-          return current;
-        }
-        Frame& frame = stack.back();
-        if (frame.is_object) {
-          frame.members.back().second = std::move(current);
-        } else {
-          frame.items.push_back(std::move(current));
-        }
-        skip_whitespace();
-        const char close = frame.is_object ? '}' : ']';
-        const std::string_view container = frame.is_object ? "object" : "array";
-        if (at_end()) {
-          return invalid_argument(fmt::format(
-              "the body ends before the {} opened at {} is closed; complete it and close it "
-              "with '{}'",
-              container, where(frame.open_offset), close));
-        }
-        if (text_[pos_] == close) {
-          ++pos_;
-          current = frame.is_object ? ValueAccess::object(std::move(frame.members))
-                                    : ValueAccess::array(std::move(frame.items));
-          stack.pop_back();
-          continue;
-        }
-        if (text_[pos_] != ',') {
-          return unexpected(fmt::format("',' or '{}' after an {} {}", close, container,
-                                        frame.is_object ? "member" : "item"));
-        }
-        const size_t comma = pos_++;
-        skip_whitespace();
-        if (!at_end() && text_[pos_] == close) {
-          return error_at(comma, fmt::format("trailing comma before '{}'", close),
-                          "remove the comma");
-        }
+      Frame& frame = stack.emplace_back();
+      frame.is_object = c == '{';
+      frame.open_offset = pos_;
+      ++pos_;
+      skip_whitespace();
+      const char close = frame.is_object ? '}' : ']';
+      if (at_end() || text_[pos_] != close) {
         if (frame.is_object) GAPLOG_RETURN_IF_ERROR(parse_key(frame));
-        break;
+        return false;
       }
+      ++pos_;
+      current = frame.is_object ? Value::object() : Value::array();
+      stack.pop_back();
+    } else {
+      GAPLOG_ASSIGN_OR_RETURN(current, parse_scalar());
+    }
+    return true;
+  }
+
+  // Hands `current` to its container, closing every container that ends here. Answers true when
+  // `current` is the whole body, false when the next element of a container follows.
+  Result<bool> hand_to_container(std::deque<Frame>& stack, Value& current) {
+    for (;;) {
+      if (stack.empty()) {
+        skip_whitespace();
+        if (!at_end()) return unexpected_after_value();
+        return true;
+      }
+      Frame& frame = stack.back();
+      if (frame.is_object) {
+        frame.members.back().second = std::move(current);
+      } else {
+        frame.items.push_back(std::move(current));
+      }
+      skip_whitespace();
+      const char close = frame.is_object ? '}' : ']';
+      const std::string_view container = frame.is_object ? "object" : "array";
+      if (at_end()) {
+        return invalid_argument(fmt::format(
+            "the body ends before the {} opened at {} is closed; complete it and close it "
+            "with '{}'",
+            container, where(frame.open_offset), close));
+      }
+      if (text_[pos_] == close) {
+        ++pos_;
+        current = frame.is_object ? ValueAccess::object(std::move(frame.members))
+                                  : ValueAccess::array(std::move(frame.items));
+        stack.pop_back();
+        continue;
+      }
+      if (text_[pos_] != ',') {
+        return unexpected(fmt::format("',' or '{}' after an {} {}", close, container,
+                                      frame.is_object ? "member" : "item"));
+      }
+      const size_t comma = pos_++;
+      skip_whitespace();
+      if (!at_end() && text_[pos_] == close) {
+        return error_at(comma, fmt::format("trailing comma before '{}'", close),
+                        "remove the comma");
+      }
+      if (frame.is_object) GAPLOG_RETURN_IF_ERROR(parse_key(frame));
+      return false;
     }
   }
 
- private:
   bool at_end() const { return pos_ >= text_.size(); }
 
   void skip_whitespace() {
@@ -374,7 +391,7 @@ class Parser {
       duplicate = !frame.key_index->insert(index).second;
     } else {
       const std::string& name = frame.members[index].first;
-      duplicate = std::any_of(frame.members.begin(), frame.members.begin() + index,
+      duplicate = std::any_of(frame.members.begin(), frame.members.begin() + static_cast<ptrdiff_t>(index),
                               [&name](const Value::Member& m) { return m.first == name; });
       if (!duplicate && frame.members.size() > kMaxScannedMembers) {
         frame.key_index =

@@ -180,7 +180,7 @@ struct Event {
 };
 
 // Events shown as back-filled: occurred more than 5 minutes before they were recorded.
-constexpr Micros kBackfillThreshold = 5 * 60 * kMicrosPerSecond;
+constexpr Micros kBackfillThreshold = static_cast<Micros>(5 * 60) * kMicrosPerSecond;
 inline bool is_backfilled(const Event& e) { return e.recorded_at - e.occurred_at > kBackfillThreshold; }
 
 }  // namespace gaplog

@@ -168,6 +168,7 @@ std::vector<OwnerWorkload> workloads_at(const ProgramState& s, Date d) {
     w.oldest_days = std::max(w.oldest_days, d.days - f.recorded_on.days);
   }
   std::vector<OwnerWorkload> out;
+  out.reserve(rows.size());
   for (auto& [owner, w] : rows) out.push_back(std::move(w));
   std::sort(out.begin(), out.end(), [](const OwnerWorkload& a, const OwnerWorkload& b) {
     if (a.overdue != b.overdue) return a.overdue > b.overdue;

@@ -112,4 +112,4 @@ class [[nodiscard]] Result {
   auto GAPLOG_CONCAT_(gaplog_result_, __LINE__) = (expr);                   \
   if (!GAPLOG_CONCAT_(gaplog_result_, __LINE__).is_ok())                    \
     return GAPLOG_CONCAT_(gaplog_result_, __LINE__).status();               \
-  decl = std::move(GAPLOG_CONCAT_(gaplog_result_, __LINE__)).value()
+  decl = std::move(GAPLOG_CONCAT_(gaplog_result_, __LINE__)).value()  // NOLINT(bugprone-macro-parentheses): `decl` is a declaration ("auto x"), which cannot be parenthesised

@@ -279,12 +279,12 @@ std::optional<std::string> first_difference(const Value& expected, const Value& 
   if (expected.is_object()) {
     for (const auto& [key, value] : expected.members()) {
       const Value* other = found.find(key);
-      const std::string sub = path.empty() ? key : path + "." + key;
+      const std::string sub = path.empty() ? key : fmt::format("{}.{}", path, key);
       if (!other) return fmt::format("{} is missing (the events give {})", sub, shown(value));
       if (auto d = first_difference(value, *other, sub)) return d;
     }
     for (const auto& [key, value] : found.members()) {
-      if (!expected.find(key)) return fmt::format("{} is not expected", path.empty() ? key : path + "." + key);
+      if (!expected.find(key)) return fmt::format("{} is not expected", path.empty() ? key : fmt::format("{}.{}", path, key));
     }
     return std::nullopt;
   }
@@ -401,223 +401,264 @@ Result<HeadFields> parse_tree_head_json(std::string_view text) {
   return out;
 }
 
-}  // namespace
+// One event of events.bin: the event and the canonical bytes it was decoded from.
+struct BundleEvent {
+  Event event;
+  std::string bytes;
+};
 
-Result<BundleCheck> check_audit_bundle(const std::string& path, const BundleCheckOptions& options) {
-  ArchiveReader archive(path);
-  if (!archive.is_open()) return io_error(fmt::format("cannot open {}", path));
-  GAPLOG_RETURN_IF_ERROR(archive.index());
+// The checks of one bundle, in the order their problems are reported. Each step reports what
+// it finds wrong and keeps what later steps need (the members' content, the signed head, the
+// bundle date, whether every event decoded).
+class BundleChecker {
+ public:
+  BundleChecker(const std::string& path, const BundleCheckOptions& options, ArchiveReader& archive)
+      : path_(path), options_(options), archive_(archive) {}
 
-  BundleCheck check;
-  auto problem = [&](std::string text) { check.problems.push_back(std::move(text)); };
-
-  // Which members there must be, and nothing else.
-  static const std::array<std::string_view, 8> kRequired = {"VERIFY.md",      "events.capnp",   "public-key.pem",
-                                                            "tree-head.json", "readiness.json", "evidence/manifest.json",
-                                                            "events.bin",     "events.jsonl"};
-  std::set<std::string> evidence_files;
-  for (const auto& [name, m] : archive.members()) {
-    const bool known = std::find(kRequired.begin(), kRequired.end(), name) != kRequired.end();
-    const std::string_view sha = std::string_view(name).substr(std::min<size_t>(name.size(), 9));
-    if (name.starts_with("evidence/") && parse_hash_hex(sha) && hash_hex(*parse_hash_hex(sha)) == sha) {
-      evidence_files.insert(std::string(sha));
-    } else if (!known) {
-      problem(fmt::format("{}: not a member of a gaplog audit bundle", name));
-    }
-  }
-  std::map<std::string, std::string> small;
-  for (std::string_view name : kRequired) {
-    const TarMember* m = archive.find(std::string(name));
-    if (!m) {
-      problem(fmt::format("{}: missing from the bundle", name));
-      continue;
-    }
-    if (name == "events.bin" || name == "events.jsonl") continue;
-    auto content = archive.read_whole(*m);
-    if (!content) {
-      problem(fmt::format("{}: {}", name, content.status().message()));
-      continue;
-    }
-    small.emplace(std::string(name), std::move(*content));
+  BundleCheck run() {
+    check_members();
+    check_public_key();
+    check_tree_head();
+    check_earlier_tree_head();
+    read_bundle_date();
+    // The events: decode each, rebuild the tree, fold the states, and compare events.jsonl.
+    BundleStates states(as_of_.value_or(Date{}));
+    check_events(states);
+    check_readiness(states.as_of);
+    check_manifest(states.all);
+    check_evidence_files(states.all);
+    return std::move(check_);
   }
 
-  // The key and the signed head.
-  std::optional<StoredTreeHead> head;
-  std::string key_pem;
-  if (small.count("public-key.pem")) {
-    key_pem = small["public-key.pem"];
-    auto fingerprint = public_key_fingerprint(key_pem);
+ private:
+  void problem(std::string text) { check_.problems.push_back(std::move(text)); }
+
+  // Which members there must be, and nothing else; reads the small ones.
+  void check_members() {
+    static const std::array<std::string_view, 8> kRequired = {"VERIFY.md",      "events.capnp",   "public-key.pem",
+                                                              "tree-head.json", "readiness.json", "evidence/manifest.json",
+                                                              "events.bin",     "events.jsonl"};
+    for (const auto& [name, m] : archive_.members()) {
+      const bool known = std::find(kRequired.begin(), kRequired.end(), name) != kRequired.end();
+      const std::string_view sha = std::string_view(name).substr(std::min<size_t>(name.size(), 9));
+      if (name.starts_with("evidence/") && parse_hash_hex(sha) && hash_hex(*parse_hash_hex(sha)) == sha) {
+        evidence_files_.insert(std::string(sha));
+      } else if (!known) {
+        problem(fmt::format("{}: not a member of a gaplog audit bundle", name));
+      }
+    }
+    for (std::string_view name : kRequired) {
+      const TarMember* m = archive_.find(std::string(name));
+      if (!m) {
+        problem(fmt::format("{}: missing from the bundle", name));
+        continue;
+      }
+      if (name == "events.bin" || name == "events.jsonl") continue;
+      auto content = archive_.read_whole(*m);
+      if (!content) {
+        problem(fmt::format("{}: {}", name, content.status().message()));
+        continue;
+      }
+      small_.emplace(std::string(name), std::move(*content));
+    }
+  }
+
+  // The key: its fingerprint, and whether it is the key the auditor was given.
+  void check_public_key() {
+    if (!small_.count("public-key.pem")) return;
+    key_pem_ = small_["public-key.pem"];
+    auto fingerprint = public_key_fingerprint(key_pem_);
     if (!fingerprint) {
       problem("public-key.pem: " + fingerprint.status().message());
-      key_pem.clear();
-    } else {
-      check.key_sha256 = *fingerprint;
-      if (options.expected_public_key_pem) {
-        auto expected = public_key_fingerprint(*options.expected_public_key_pem);
-        if (!expected || *expected != *fingerprint) {
-          problem(fmt::format("public-key.pem: the bundle is signed with key {}, not the key you gave", *fingerprint));
-        }
+      key_pem_.clear();
+      return;
+    }
+    check_.key_sha256 = *fingerprint;
+    if (options_.expected_public_key_pem) {
+      auto expected = public_key_fingerprint(*options_.expected_public_key_pem);
+      if (!expected || *expected != *fingerprint) {
+        problem(fmt::format("public-key.pem: the bundle is signed with key {}, not the key you gave", *fingerprint));
       }
     }
   }
-  if (small.count("tree-head.json")) {
-    auto parsed = parse_tree_head_json(small["tree-head.json"]);
+
+  // The signed head: its fields, its key and its signature.
+  void check_tree_head() {
+    if (!small_.count("tree-head.json")) return;
+    auto parsed = parse_tree_head_json(small_["tree-head.json"]);
     if (!parsed) {
       problem("tree-head.json: " + parsed.status().message());
-    } else {
-      head = parsed->head;
-      check.tree_size = head->tree_size;
-      check.root_hash = hash_hex(head->root);
-      check.timestamp = format_timestamp(head->timestamp);
-      if (!key_pem.empty()) {
-        if (parsed->public_key != key_pem) problem("tree-head.json: its public_key is not the one in public-key.pem");
-        if (!verify_tree_head_signature(key_pem, *head)) {
-          problem("tree-head.json: the signature does not verify with public-key.pem: the tree head was changed "
-                  "after it was signed");
-        }
+      return;
+    }
+    head_ = parsed->head;
+    check_.tree_size = head_->tree_size;
+    check_.root_hash = hash_hex(head_->root);
+    check_.timestamp = format_timestamp(head_->timestamp);
+    if (!key_pem_.empty()) {
+      if (parsed->public_key != key_pem_) problem("tree-head.json: its public_key is not the one in public-key.pem");
+      if (!verify_tree_head_signature(key_pem_, *head_)) {
+        problem("tree-head.json: the signature does not verify with public-key.pem: the tree head was changed "
+                "after it was signed");
       }
     }
   }
-  std::optional<StoredTreeHead> earlier;
-  if (options.earlier_tree_head_json) {
-    auto parsed = parse_tree_head_json(*options.earlier_tree_head_json);
+
+  // The tree head the auditor kept from earlier, which the bundle must extend.
+  void check_earlier_tree_head() {
+    if (!options_.earlier_tree_head_json) return;
+    auto parsed = parse_tree_head_json(*options_.earlier_tree_head_json);
     if (!parsed) {
       problem("the earlier tree head you gave: " + parsed.status().message());
-    } else {
-      earlier = parsed->head;
-      if (!key_pem.empty() && !verify_tree_head_signature(key_pem, *earlier)) {
-        problem("the earlier tree head you gave is not signed by this bundle's key");
-      }
+      return;
+    }
+    earlier_ = parsed->head;
+    if (!key_pem_.empty() && !verify_tree_head_signature(key_pem_, *earlier_)) {
+      problem("the earlier tree head you gave is not signed by this bundle's key");
     }
   }
 
   // The bundle date, which readiness.json carries: readiness is recomputed as of it.
-  std::optional<Date> as_of;
-  std::optional<Value> readiness_found;
-  if (small.count("readiness.json")) {
-    auto found = json::parse(small["readiness.json"]);
+  void read_bundle_date() {
+    if (!small_.count("readiness.json")) return;
+    auto found = json::parse(small_["readiness.json"]);
     const Value* date = found && found->is_object() ? found->find("as_of") : nullptr;
     if (date && date->is_string()) {
-      if (auto d = parse_date(date->as_string())) as_of = *d;
+      if (auto d = parse_date(date->as_string())) as_of_ = *d;
     }
-    if (as_of) {
-      check.as_of = format_date(*as_of);
+    if (as_of_) {
+      check_.as_of = format_date(*as_of_);
     } else {
       problem("readiness.json: has no valid as_of date");
     }
-    if (found) readiness_found = std::move(*found);
+    if (found) readiness_found_ = std::move(*found);
   }
 
-  // The events: decode each, rebuild the tree, fold the states, and compare events.jsonl.
-  BundleStates states(as_of.value_or(Date{}));
-  const ProgramState& state = states.all;
-  uint64_t count = 0;
-  Micros last_recorded = 0;
-  bool events_ok = false;
-  const TarMember* bin = archive.find("events.bin");
-  const TarMember* jsonl = archive.find("events.jsonl");
-  if (bin && jsonl) {
-    MemberStream events(path, *bin), lines(path, *jsonl);
+  // Decodes every event of events.bin in seq order, checks it against events.jsonl, the tree
+  // heads and the order of recording, and folds it into `states`.
+  void check_events(BundleStates& states) {
+    const TarMember* bin = archive_.find("events.bin");
+    const TarMember* jsonl = archive_.find("events.jsonl");
+    if (!bin || !jsonl) return;
+    MemberStream events(path_, *bin), lines(path_, *jsonl);
     MerkleFrontier tree;
     std::optional<Hash> earlier_root;
-    if (earlier && earlier->tree_size == 0) earlier_root = merkle_empty_root();
+    if (earlier_ && earlier_->tree_size == 0) earlier_root = merkle_empty_root();
     bool jsonl_reported = false;
-    events_ok = true;
+    Micros last_recorded = 0;
+    events_ok_ = true;
     while (events.left() > 0) {
-      const uint64_t seq = count + 1;
-      auto frame = events.read(8);
-      if (!frame || frame->substr(0, 4) != std::string(4, '\0')) {
-        problem(fmt::format("events.bin: the message for seq {} is not a single-segment Cap'n Proto message", seq));
-        events_ok = false;
+      const uint64_t seq = count_ + 1;
+      std::optional<BundleEvent> read = read_event(events, seq);
+      if (!read) {
+        events_ok_ = false;
         break;
       }
-      uint64_t words = 0;
-      for (int i = 3; i >= 0; --i) words = (words << 8) | static_cast<unsigned char>((*frame)[4 + i]);
-      auto bytes = events.read(words * 8);
-      if (!bytes) {
-        problem(fmt::format("events.bin: the message for seq {} is cut short", seq));
-        events_ok = false;
-        break;
-      }
-      auto e = decode_event(*bytes);
-      if (!e) {
-        problem(fmt::format("events.bin: event seq {} does not decode: {}", seq, e.status().message()));
-        events_ok = false;
-        break;
-      }
-      if (e->seq != seq) {
-        problem(fmt::format("events.bin: message {} says it is seq {}: events were removed or reordered", seq, e->seq));
-        events_ok = false;
-        break;
-      }
-      const Hash leaf = merkle_leaf_hash(*bytes);
-      if (!jsonl_reported) {
-        auto line = lines.line();
-        const std::string expected = event_line(*e, *bytes);
-        if (!line) {
-          problem(fmt::format("events.jsonl: ends before event seq {}", seq));
-          jsonl_reported = true;
-        } else if (*line + "\n" != expected) {
-          auto listed = json::parse(*line);
-          const Value* listed_leaf = listed && listed->is_object() ? listed->find("leaf_hash") : nullptr;
-          if (listed_leaf && listed_leaf->is_string() && listed_leaf->as_string() != hash_hex(leaf)) {
-            problem(fmt::format("event seq {}: its bytes in events.bin hash to leaf {} but events.jsonl lists {}: "
-                                "one of them was changed",
-                                seq, hash_hex(leaf), listed_leaf->as_string()));
-          } else {
-            problem(fmt::format("events.jsonl: line {} does not match event seq {} in events.bin", seq, seq));
-          }
-          jsonl_reported = true;
-        }
-      }
+      const Event& e = read->event;
+      const Hash leaf = merkle_leaf_hash(read->bytes);
+      if (!jsonl_reported) jsonl_reported = report_jsonl_mismatch(lines, *read, leaf);
       tree.append(leaf);
-      if (earlier && tree.size() == earlier->tree_size) earlier_root = tree.root();
-      if (e->recorded_at < last_recorded) {
+      if (earlier_ && tree.size() == earlier_->tree_size) earlier_root = tree.root();
+      if (e.recorded_at < last_recorded) {
         problem(fmt::format("events.bin: event seq {} was recorded before the event before it", seq));
       }
-      last_recorded = e->recorded_at;
-      states.fold(*e);
-      ++count;
+      last_recorded = e.recorded_at;
+      states.fold(e);
+      ++count_;
     }
-    check.events_checked = count;
-    if (events_ok && !jsonl_reported && lines.line()) problem("events.jsonl: has more lines than events.bin has events");
-    if (head && events_ok) {
-      if (count != head->tree_size) {
-        problem(fmt::format("events.bin: holds {} events but the signed tree head covers {}", count, head->tree_size));
-      } else if (tree.root() != head->root) {
+    check_.events_checked = count_;
+    if (events_ok_ && !jsonl_reported && lines.line()) problem("events.jsonl: has more lines than events.bin has events");
+    if (events_ok_) check_roots(tree, earlier_root);
+  }
+
+  // The next message of events.bin, which must be event `seq`; nullopt (reported) when it is not.
+  std::optional<BundleEvent> read_event(MemberStream& events, uint64_t seq) {
+    auto frame = events.read(8);
+    if (!frame || frame->substr(0, 4) != std::string(4, '\0')) {
+      problem(fmt::format("events.bin: the message for seq {} is not a single-segment Cap'n Proto message", seq));
+      return std::nullopt;
+    }
+    uint64_t words = 0;
+    for (int i = 3; i >= 0; --i) words = (words << 8) | static_cast<unsigned char>((*frame)[4 + i]);
+    auto bytes = events.read(words * 8);
+    if (!bytes) {
+      problem(fmt::format("events.bin: the message for seq {} is cut short", seq));
+      return std::nullopt;
+    }
+    auto e = decode_event(*bytes);
+    if (!e) {
+      problem(fmt::format("events.bin: event seq {} does not decode: {}", seq, e.status().message()));
+      return std::nullopt;
+    }
+    if (e->seq != seq) {
+      problem(fmt::format("events.bin: message {} says it is seq {}: events were removed or reordered", seq, e->seq));
+      return std::nullopt;
+    }
+    return BundleEvent{std::move(*e), std::move(*bytes)};
+  }
+
+  // Compares the next line of events.jsonl with the event; true when a mismatch was reported.
+  bool report_jsonl_mismatch(MemberStream& lines, const BundleEvent& read, const Hash& leaf) {
+    const uint64_t seq = read.event.seq;
+    auto line = lines.line();
+    const std::string expected = event_line(read.event, read.bytes);
+    if (!line) {
+      problem(fmt::format("events.jsonl: ends before event seq {}", seq));
+      return true;
+    }
+    if (*line + "\n" == expected) return false;
+    auto listed = json::parse(*line);
+    const Value* listed_leaf = listed && listed->is_object() ? listed->find("leaf_hash") : nullptr;
+    if (listed_leaf && listed_leaf->is_string() && listed_leaf->as_string() != hash_hex(leaf)) {
+      problem(fmt::format("event seq {}: its bytes in events.bin hash to leaf {} but events.jsonl lists {}: "
+                          "one of them was changed",
+                          seq, hash_hex(leaf), listed_leaf->as_string()));
+    } else {
+      problem(fmt::format("events.jsonl: line {} does not match event seq {} in events.bin", seq, seq));
+    }
+    return true;
+  }
+
+  // The events against the signed tree head, and against the earlier head the auditor kept.
+  void check_roots(const MerkleFrontier& tree, const std::optional<Hash>& earlier_root) {
+    if (head_) {
+      if (count_ != head_->tree_size) {
+        problem(fmt::format("events.bin: holds {} events but the signed tree head covers {}", count_, head_->tree_size));
+      } else if (tree.root() != head_->root) {
         problem(fmt::format("events.bin: the Merkle root of its events is {} but the signed root is {}: an event "
                             "was changed, removed or added",
-                            hash_hex(tree.root()), hash_hex(head->root)));
+                            hash_hex(tree.root()), hash_hex(head_->root)));
       }
     }
-    if (earlier && events_ok) {
-      if (earlier->tree_size > count) {
+    if (earlier_) {
+      if (earlier_->tree_size > count_) {
         problem(fmt::format("the earlier tree head covers {} events but this bundle holds only {}: the log shrank",
-                            earlier->tree_size, count));
-      } else if (!earlier_root || *earlier_root != earlier->root) {
+                            earlier_->tree_size, count_));
+      } else if (!earlier_root || *earlier_root != earlier_->root) {
         problem(fmt::format("the first {} events of this bundle do not have the earlier tree head's root: the log "
                             "was rewritten since that head",
-                            earlier->tree_size));
+                            earlier_->tree_size));
       }
     }
   }
 
   // Readiness, recomputed from the events that occurred by the end of the bundle date. The
   // bundle may hold events recorded (or occurring) after that date: it is the whole log.
-  if (as_of && readiness_found && events_ok) {
-    const std::string expected = readiness_text(states.as_of, *as_of, count);
-    if (expected != small["readiness.json"]) {
+  void check_readiness(const ProgramState& state_as_of) {
+    if (!as_of_ || !readiness_found_ || !events_ok_) return;
+    const std::string expected = readiness_text(state_as_of, *as_of_, count_);
+    if (expected != small_["readiness.json"]) {
       auto want = json::parse(expected);
-      auto diff = want ? first_difference(*want, *readiness_found, "") : std::nullopt;
+      auto diff = want ? first_difference(*want, *readiness_found_, "") : std::nullopt;
       problem("readiness.json: does not equal the readiness recomputed from the events: " +
               diff.value_or("the bytes differ"));
     }
   }
 
-  // Evidence: the manifest against the events, every file against its hash.
-  if (events_ok && as_of && small.count("evidence/manifest.json")) {
-    const std::string expected = manifest_text(state, *as_of, count);
-    const std::string& found_text = small["evidence/manifest.json"];
+  // Evidence: the manifest against the events.
+  void check_manifest(const ProgramState& state) {
+    if (!events_ok_ || !as_of_ || !small_.count("evidence/manifest.json")) return;
+    const std::string expected = manifest_text(state, *as_of_, count_);
+    const std::string& found_text = small_["evidence/manifest.json"];
     if (expected != found_text) {
       auto want = json::parse(expected);
       auto found = json::parse(found_text);
@@ -628,40 +669,66 @@ Result<BundleCheck> check_audit_bundle(const std::string& path, const BundleChec
               diff.value_or("the bytes differ"));
     }
   }
-  if (events_ok) {
+
+  // Evidence: every file the events record against its hash and size, and no file they do not.
+  void check_evidence_files(const ProgramState& state) {
+    if (!events_ok_) return;
     std::map<std::string, std::vector<std::string>> ids_by_sha;
     for (const EvidenceState* e : evidence_in_order(state)) ids_by_sha[e->sha256].push_back(e->id);
     for (const auto& [sha, ids] : ids_by_sha) {
       const std::string who = fmt::format("{} ({})", evidence_member(sha), fmt::join(ids, ", "));
-      const TarMember* m = archive.find(evidence_member(sha));
+      const TarMember* m = archive_.find(evidence_member(sha));
       if (!m) {
         problem(who + ": missing from the bundle");
         continue;
       }
-      MemberStream file(path, *m);
-      Sha256 hasher;
-      bool read_ok = true;
-      while (file.left() > 0) {
-        auto piece = file.read(std::min<uint64_t>(file.left(), kBlobPiece));
-        if (!piece) {
-          read_ok = false;
-          break;
-        }
-        hasher.update(*piece);
-      }
-      const std::string actual = read_ok ? hash_hex(hasher.finish()) : "";
+      const std::string actual = content_hash(*m);
       if (actual != sha) {
         problem(fmt::format("{}: its content hashes to {}: the file was changed", who, actual.empty() ? "nothing readable" : actual));
       } else if (m->size != state.evidence.at(ids.front()).size) {
         problem(fmt::format("{}: has {} bytes but {} were recorded", who, m->size, state.evidence.at(ids.front()).size));
       }
-      ++check.evidence_files;
+      ++check_.evidence_files;
     }
-    for (const std::string& sha : evidence_files) {
+    for (const std::string& sha : evidence_files_) {
       if (!ids_by_sha.count(sha)) problem(evidence_member(sha) + ": no event records this evidence file");
     }
   }
-  return check;
+
+  // The SHA-256 of a member's content, hex; "" when it cannot be read whole.
+  std::string content_hash(const TarMember& m) const {
+    MemberStream file(path_, m);
+    Sha256 hasher;
+    while (file.left() > 0) {
+      auto piece = file.read(std::min<uint64_t>(file.left(), kBlobPiece));
+      if (!piece) return "";
+      hasher.update(*piece);
+    }
+    return hash_hex(hasher.finish());
+  }
+
+  const std::string& path_;
+  const BundleCheckOptions& options_;
+  ArchiveReader& archive_;
+  BundleCheck check_;
+  std::set<std::string> evidence_files_;     // the sha256 of each evidence/ member
+  std::map<std::string, std::string> small_;  // the required members but events.*, by name
+  std::string key_pem_;                       // "" when missing or unusable
+  std::optional<StoredTreeHead> head_;
+  std::optional<StoredTreeHead> earlier_;
+  std::optional<Date> as_of_;
+  std::optional<Value> readiness_found_;
+  uint64_t count_ = 0;  // events decoded
+  bool events_ok_ = false;
+};
+
+}  // namespace
+
+Result<BundleCheck> check_audit_bundle(const std::string& path, const BundleCheckOptions& options) {
+  ArchiveReader archive(path);
+  if (!archive.is_open()) return io_error(fmt::format("cannot open {}", path));
+  GAPLOG_RETURN_IF_ERROR(archive.index());
+  return BundleChecker(path, options, archive).run();
 }
 
 }  // namespace gaplog

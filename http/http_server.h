@@ -81,7 +81,7 @@ struct HttpServerOptions {
   // Threads running handler calls, which block (fsync): enough that 16+ concurrent writers
   // share group commits.
   int worker_threads = 32;
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_bytes = static_cast<size_t>(16 * 1024);
   std::chrono::milliseconds header_timeout{10000};      // to receive a complete request head
   std::chrono::milliseconds body_idle_timeout{30000};   // longest silence while a body arrives
   std::chrono::milliseconds keep_alive_timeout{30000};  // idle between requests

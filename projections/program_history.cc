@@ -118,7 +118,7 @@ Status ProgramHistory::catch_up_locked() {
       break;
     }
     auto folding = std::async(std::launch::async, fold_batch, std::cref(current_batch));
-    const Status decoded = decode_batch(next, next_batch);
+    Status decoded = decode_batch(next, next_batch);  // not const: returned, it is moved
     folding.wait();
     if (!decoded.is_ok()) {
       // Part of the log is folded and part is not: never answer from that again.

@@ -121,6 +121,92 @@ void write_state(ByteWriter& w, const ProgramState& s) {
   w.pod(s.last_seq);
 }
 
+namespace {
+
+// One reader per entity, in the order write_state writes its fields.
+Status read_user(ByteReader& r, UserState& u) {
+  GAPLOG_RETURN_IF_ERROR(r.str(u.email));
+  GAPLOG_RETURN_IF_ERROR(r.str(u.name));
+  GAPLOG_RETURN_IF_ERROR(r.pod(u.role));
+  GAPLOG_RETURN_IF_ERROR(r.flag(u.active));
+  GAPLOG_RETURN_IF_ERROR(r.pod(u.version));
+  GAPLOG_RETURN_IF_ERROR(r.pod(u.added_at));
+  bool deactivated = false;
+  Micros deactivated_at = 0;
+  GAPLOG_RETURN_IF_ERROR(r.flag(deactivated));
+  GAPLOG_RETURN_IF_ERROR(r.pod(deactivated_at));
+  if (deactivated) u.deactivated_at = deactivated_at;
+  return Status::ok();
+}
+
+Status read_token(ByteReader& r, TokenState& t) {
+  GAPLOG_RETURN_IF_ERROR(r.str(t.token_id));
+  GAPLOG_RETURN_IF_ERROR(r.str(t.email));
+  GAPLOG_RETURN_IF_ERROR(r.str(t.token_hash));
+  return r.flag(t.revoked);
+}
+
+Status read_control(ByteReader& r, ControlState& c) {
+  GAPLOG_RETURN_IF_ERROR(r.str(c.id));
+  GAPLOG_RETURN_IF_ERROR(r.str(c.title));
+  GAPLOG_RETURN_IF_ERROR(r.str(c.description));
+  GAPLOG_RETURN_IF_ERROR(r.strs(c.criteria));
+  GAPLOG_RETURN_IF_ERROR(r.pod(c.status));
+  GAPLOG_RETURN_IF_ERROR(r.pod(c.version));
+  return r.pod(c.defined_at);
+}
+
+// A flag, then the acceptance when the flag is set.
+Status read_risk_acceptance(ByteReader& r, std::optional<RiskAcceptanceState>& acceptance) {
+  bool accepted = false;
+  GAPLOG_RETURN_IF_ERROR(r.flag(accepted));
+  if (accepted) {
+    RiskAcceptanceState ra;
+    GAPLOG_RETURN_IF_ERROR(r.str(ra.justification));
+    GAPLOG_RETURN_IF_ERROR(read_date(r, ra.expires_on));
+    GAPLOG_RETURN_IF_ERROR(r.str(ra.approved_by));
+    acceptance = std::move(ra);
+  }
+  return Status::ok();
+}
+
+Status read_finding(ByteReader& r, FindingState& f) {
+  GAPLOG_RETURN_IF_ERROR(r.str(f.id));
+  GAPLOG_RETURN_IF_ERROR(r.str(f.title));
+  GAPLOG_RETURN_IF_ERROR(r.str(f.description));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.severity));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.status));
+  GAPLOG_RETURN_IF_ERROR(r.strs(f.criteria));
+  GAPLOG_RETURN_IF_ERROR(r.str(f.control));
+  GAPLOG_RETURN_IF_ERROR(r.str(f.owner));
+  GAPLOG_RETURN_IF_ERROR(read_date(r, f.due_date));
+  GAPLOG_RETURN_IF_ERROR(r.str(f.recommendation));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.source));
+  GAPLOG_RETURN_IF_ERROR(read_risk_acceptance(r, f.risk_acceptance));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_on));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.version));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_at));
+  GAPLOG_RETURN_IF_ERROR(r.str(f.remediated_by));
+  return r.str(f.owner_when_remediated);
+}
+
+Status read_evidence(ByteReader& r, EvidenceState& e) {
+  GAPLOG_RETURN_IF_ERROR(r.str(e.id));
+  GAPLOG_RETURN_IF_ERROR(r.str(e.filename));
+  GAPLOG_RETURN_IF_ERROR(r.str(e.media_type));
+  GAPLOG_RETURN_IF_ERROR(r.str(e.sha256));
+  GAPLOG_RETURN_IF_ERROR(r.pod(e.size));
+  GAPLOG_RETURN_IF_ERROR(read_date(r, e.collected_on));
+  GAPLOG_RETURN_IF_ERROR(read_date(r, e.valid_until));
+  GAPLOG_RETURN_IF_ERROR(read_set(r, e.findings));
+  GAPLOG_RETURN_IF_ERROR(read_set(r, e.controls));
+  GAPLOG_RETURN_IF_ERROR(r.str(e.uploaded_by));
+  GAPLOG_RETURN_IF_ERROR(r.pod(e.uploaded_at));
+  return r.pod(e.version);
+}
+
+}  // namespace
+
 Status read_state(ByteReader& r, ProgramState& s) {
   s = ProgramState{};
   GAPLOG_RETURN_IF_ERROR(r.str(s.name));
@@ -129,77 +215,12 @@ Status read_state(ByteReader& r, ProgramState& s) {
   s.scope.resize(scope);
   for (Category& c : s.scope) GAPLOG_RETURN_IF_ERROR(r.pod(c));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.program_version));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.users, [&](UserState& u) -> Status {
-    GAPLOG_RETURN_IF_ERROR(r.str(u.email));
-    GAPLOG_RETURN_IF_ERROR(r.str(u.name));
-    GAPLOG_RETURN_IF_ERROR(r.pod(u.role));
-    GAPLOG_RETURN_IF_ERROR(r.flag(u.active));
-    GAPLOG_RETURN_IF_ERROR(r.pod(u.version));
-    GAPLOG_RETURN_IF_ERROR(r.pod(u.added_at));
-    bool deactivated = false;
-    Micros deactivated_at = 0;
-    GAPLOG_RETURN_IF_ERROR(r.flag(deactivated));
-    GAPLOG_RETURN_IF_ERROR(r.pod(deactivated_at));
-    if (deactivated) u.deactivated_at = deactivated_at;
-    return Status::ok();
-  }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.tokens, [&](TokenState& t) -> Status {
-    GAPLOG_RETURN_IF_ERROR(r.str(t.token_id));
-    GAPLOG_RETURN_IF_ERROR(r.str(t.email));
-    GAPLOG_RETURN_IF_ERROR(r.str(t.token_hash));
-    return r.flag(t.revoked);
-  }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.users, [&](UserState& u) { return read_user(r, u); }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.tokens, [&](TokenState& t) { return read_token(r, t); }));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.token_ids_by_hash, [&](std::string& id) { return r.str(id); }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.controls, [&](ControlState& c) -> Status {
-    GAPLOG_RETURN_IF_ERROR(r.str(c.id));
-    GAPLOG_RETURN_IF_ERROR(r.str(c.title));
-    GAPLOG_RETURN_IF_ERROR(r.str(c.description));
-    GAPLOG_RETURN_IF_ERROR(r.strs(c.criteria));
-    GAPLOG_RETURN_IF_ERROR(r.pod(c.status));
-    GAPLOG_RETURN_IF_ERROR(r.pod(c.version));
-    return r.pod(c.defined_at);
-  }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.findings, [&](FindingState& f) -> Status {
-    GAPLOG_RETURN_IF_ERROR(r.str(f.id));
-    GAPLOG_RETURN_IF_ERROR(r.str(f.title));
-    GAPLOG_RETURN_IF_ERROR(r.str(f.description));
-    GAPLOG_RETURN_IF_ERROR(r.pod(f.severity));
-    GAPLOG_RETURN_IF_ERROR(r.pod(f.status));
-    GAPLOG_RETURN_IF_ERROR(r.strs(f.criteria));
-    GAPLOG_RETURN_IF_ERROR(r.str(f.control));
-    GAPLOG_RETURN_IF_ERROR(r.str(f.owner));
-    GAPLOG_RETURN_IF_ERROR(read_date(r, f.due_date));
-    GAPLOG_RETURN_IF_ERROR(r.str(f.recommendation));
-    GAPLOG_RETURN_IF_ERROR(r.pod(f.source));
-    bool accepted = false;
-    GAPLOG_RETURN_IF_ERROR(r.flag(accepted));
-    if (accepted) {
-      RiskAcceptanceState ra;
-      GAPLOG_RETURN_IF_ERROR(r.str(ra.justification));
-      GAPLOG_RETURN_IF_ERROR(read_date(r, ra.expires_on));
-      GAPLOG_RETURN_IF_ERROR(r.str(ra.approved_by));
-      f.risk_acceptance = std::move(ra);
-    }
-    GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_on));
-    GAPLOG_RETURN_IF_ERROR(r.pod(f.version));
-    GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_at));
-    GAPLOG_RETURN_IF_ERROR(r.str(f.remediated_by));
-    return r.str(f.owner_when_remediated);
-  }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence, [&](EvidenceState& e) -> Status {
-    GAPLOG_RETURN_IF_ERROR(r.str(e.id));
-    GAPLOG_RETURN_IF_ERROR(r.str(e.filename));
-    GAPLOG_RETURN_IF_ERROR(r.str(e.media_type));
-    GAPLOG_RETURN_IF_ERROR(r.str(e.sha256));
-    GAPLOG_RETURN_IF_ERROR(r.pod(e.size));
-    GAPLOG_RETURN_IF_ERROR(read_date(r, e.collected_on));
-    GAPLOG_RETURN_IF_ERROR(read_date(r, e.valid_until));
-    GAPLOG_RETURN_IF_ERROR(read_set(r, e.findings));
-    GAPLOG_RETURN_IF_ERROR(read_set(r, e.controls));
-    GAPLOG_RETURN_IF_ERROR(r.str(e.uploaded_by));
-    GAPLOG_RETURN_IF_ERROR(r.pod(e.uploaded_at));
-    return r.pod(e.version);
-  }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.controls, [&](ControlState& c) { return read_control(r, c); }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.findings, [&](FindingState& f) { return read_finding(r, f); }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence, [&](EvidenceState& e) { return read_evidence(r, e); }));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence_by_finding, [&](std::set<std::string>& ids) { return read_set(r, ids); }));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.findings_recorded));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.evidence_uploaded));

@@ -197,7 +197,7 @@ class FaultyRocksFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
 class FaultyRocksFileSystem final : public rocksdb::FileSystemWrapper {
  public:
-  FaultyRocksFileSystem(std::shared_ptr<rocksdb::FileSystem> base, std::shared_ptr<Faults> faults)
+  FaultyRocksFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base, std::shared_ptr<Faults> faults)
       : FileSystemWrapper(base), faults_(std::move(faults)) {}
   const char* Name() const override { return "GaplogFaultInjecting"; }
 

@@ -38,13 +38,6 @@ Value link_json(const std::string& evidence, const std::string& finding, const s
       .set("control", control.empty() ? Value::null() : Value::string(control));
 }
 
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
 }  // namespace
 
 Value string_list(const std::vector<std::string>& items) { return set_json(items); }
@@ -231,125 +224,142 @@ Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months) {
   return Value::object().set("as_of", date_json(as_of)).set("months", std::move(out));
 }
 
+namespace {
+
+// The data of each type of event, one overload per type (the payload's alternatives).
+
+// The program, its users and their tokens.
+Value payload_fields(const ProgramNamed& p) {
+  return Value::object().set("name", str(p.name));
+}
+Value payload_fields(const ScopeSet& p) {
+  Value c = Value::array();
+  for (Category x : p.categories) c.push(str(name(x)));
+  return Value::object().set("categories", std::move(c));
+}
+Value payload_fields(const UserAdded& p) {
+  return Value::object().set("email", str(p.email)).set("name", str(p.name)).set("role", str(name(p.role)));
+}
+Value payload_fields(const UserRoleChanged& p) {
+  return Value::object()
+      .set("email", str(p.email))
+      .set("role", str(name(p.role)))
+      .set("previous_role", str(name(p.previous_role)));
+}
+Value payload_fields(const UserDeactivated& p) {
+  return Value::object().set("email", str(p.email)).set("reason", string_or_null(p.reason));
+}
+Value payload_fields(const TokenIssued& p) {
+  return Value::object()
+      .set("token_id", str(p.token_id))
+      .set("email", str(p.email))
+      .set("token_sha256", str(to_hex(p.token_hash)));
+}
+Value payload_fields(const TokenRevoked& p) {
+  return Value::object().set("token_id", str(p.token_id)).set("email", str(p.email));
+}
+
+// Controls.
+Value payload_fields(const ControlDefined& p) {
+  return Value::object()
+      .set("control_id", str(p.control_id))
+      .set("title", str(p.title))
+      .set("description", str(p.description))
+      .set("criteria", string_list(p.criteria))
+      .set("status", str(name(p.status)));
+}
+Value payload_fields(const ControlUpdated& p) {
+  return Value::object()
+      .set("control_id", str(p.control_id))
+      .set("title", str(p.title))
+      .set("description", str(p.description))
+      .set("criteria", string_list(p.criteria));
+}
+Value payload_fields(const ControlStatusSet& p) {
+  return Value::object()
+      .set("control_id", str(p.control_id))
+      .set("status", str(name(p.status)))
+      .set("previous", str(name(p.previous)))
+      .set("reason", string_or_null(p.reason));
+}
+
+// Findings.
+Value payload_fields(const FindingRecorded& p) {
+  return Value::object()
+      .set("finding_id", str(p.finding_id))
+      .set("title", str(p.title))
+      .set("description", str(p.description))
+      .set("severity", str(name(p.severity)))
+      .set("criteria", string_list(p.criteria))
+      .set("control", string_or_null(p.control))
+      .set("source", str(name(p.source)))
+      .set("owner", string_or_null(p.owner))
+      .set("due_date", string_or_null(p.due_date))
+      .set("recommendation", string_or_null(p.recommendation));
+}
+Value payload_fields(const FindingUpdated& p) {
+  return Value::object()
+      .set("finding_id", str(p.finding_id))
+      .set("title", str(p.title))
+      .set("description", str(p.description))
+      .set("severity", str(name(p.severity)))
+      .set("criteria", string_list(p.criteria))
+      .set("control", string_or_null(p.control))
+      .set("recommendation", string_or_null(p.recommendation));
+}
+Value payload_fields(const FindingAssigned& p) {
+  return Value::object()
+      .set("finding_id", str(p.finding_id))
+      .set("owner", string_or_null(p.owner))
+      .set("previous_owner", string_or_null(p.previous_owner));
+}
+Value payload_fields(const FindingDueDateSet& p) {
+  return Value::object()
+      .set("finding_id", str(p.finding_id))
+      .set("due_date", string_or_null(p.due_date))
+      .set("previous_due_date", string_or_null(p.previous_due_date))
+      .set("reason", string_or_null(p.reason));
+}
+Value payload_fields(const FindingStatusChanged& p) {
+  return Value::object()
+      .set("finding_id", str(p.finding_id))
+      .set("from", str(name(p.from)))
+      .set("to", str(name(p.to)))
+      .set("reason", string_or_null(p.reason));
+}
+Value payload_fields(const RiskAccepted& p) {
+  return Value::object()
+      .set("finding_id", str(p.finding_id))
+      .set("justification", str(p.justification))
+      .set("expires_on", str(p.expires_on))
+      .set("from", str(name(p.from)));
+}
+Value payload_fields(const CommentAdded& p) {
+  return Value::object().set("finding_id", str(p.finding_id)).set("text", str(p.text));
+}
+
+// Evidence.
+Value payload_fields(const EvidenceUploaded& p) {
+  return Value::object()
+      .set("evidence_id", str(p.evidence_id))
+      .set("filename", str(p.filename))
+      .set("media_type", str(p.media_type))
+      .set("sha256", str(p.sha256))
+      .set("size", Value::integer(static_cast<int64_t>(p.size)))
+      .set("collected_on", string_or_null(p.collected_on))
+      .set("valid_until", string_or_null(p.valid_until));
+}
+Value payload_fields(const EvidenceLinked& p) {
+  return link_json(p.evidence_id, p.finding_id, p.control_id);
+}
+Value payload_fields(const EvidenceUnlinked& p) {
+  return link_json(p.evidence_id, p.finding_id, p.control_id);
+}
+
+}  // namespace
+
 Value payload_json(const Payload& payload) {
-  return std::visit(
-      Overloaded{
-          [](const ProgramNamed& p) { return Value::object().set("name", str(p.name)); },
-          [](const ScopeSet& p) {
-            Value c = Value::array();
-            for (Category x : p.categories) c.push(str(name(x)));
-            return Value::object().set("categories", std::move(c));
-          },
-          [](const UserAdded& p) {
-            return Value::object().set("email", str(p.email)).set("name", str(p.name)).set("role", str(name(p.role)));
-          },
-          [](const UserRoleChanged& p) {
-            return Value::object()
-                .set("email", str(p.email))
-                .set("role", str(name(p.role)))
-                .set("previous_role", str(name(p.previous_role)));
-          },
-          [](const UserDeactivated& p) {
-            return Value::object().set("email", str(p.email)).set("reason", string_or_null(p.reason));
-          },
-          [](const TokenIssued& p) {
-            return Value::object()
-                .set("token_id", str(p.token_id))
-                .set("email", str(p.email))
-                .set("token_sha256", str(to_hex(p.token_hash)));
-          },
-          [](const TokenRevoked& p) {
-            return Value::object().set("token_id", str(p.token_id)).set("email", str(p.email));
-          },
-          [](const ControlDefined& p) {
-            return Value::object()
-                .set("control_id", str(p.control_id))
-                .set("title", str(p.title))
-                .set("description", str(p.description))
-                .set("criteria", string_list(p.criteria))
-                .set("status", str(name(p.status)));
-          },
-          [](const ControlUpdated& p) {
-            return Value::object()
-                .set("control_id", str(p.control_id))
-                .set("title", str(p.title))
-                .set("description", str(p.description))
-                .set("criteria", string_list(p.criteria));
-          },
-          [](const ControlStatusSet& p) {
-            return Value::object()
-                .set("control_id", str(p.control_id))
-                .set("status", str(name(p.status)))
-                .set("previous", str(name(p.previous)))
-                .set("reason", string_or_null(p.reason));
-          },
-          [](const FindingRecorded& p) {
-            return Value::object()
-                .set("finding_id", str(p.finding_id))
-                .set("title", str(p.title))
-                .set("description", str(p.description))
-                .set("severity", str(name(p.severity)))
-                .set("criteria", string_list(p.criteria))
-                .set("control", string_or_null(p.control))
-                .set("source", str(name(p.source)))
-                .set("owner", string_or_null(p.owner))
-                .set("due_date", string_or_null(p.due_date))
-                .set("recommendation", string_or_null(p.recommendation));
-          },
-          [](const FindingUpdated& p) {
-            return Value::object()
-                .set("finding_id", str(p.finding_id))
-                .set("title", str(p.title))
-                .set("description", str(p.description))
-                .set("severity", str(name(p.severity)))
-                .set("criteria", string_list(p.criteria))
-                .set("control", string_or_null(p.control))
-                .set("recommendation", string_or_null(p.recommendation));
-          },
-          [](const FindingAssigned& p) {
-            return Value::object()
-                .set("finding_id", str(p.finding_id))
-                .set("owner", string_or_null(p.owner))
-                .set("previous_owner", string_or_null(p.previous_owner));
-          },
-          [](const FindingDueDateSet& p) {
-            return Value::object()
-                .set("finding_id", str(p.finding_id))
-                .set("due_date", string_or_null(p.due_date))
-                .set("previous_due_date", string_or_null(p.previous_due_date))
-                .set("reason", string_or_null(p.reason));
-          },
-          [](const FindingStatusChanged& p) {
-            return Value::object()
-                .set("finding_id", str(p.finding_id))
-                .set("from", str(name(p.from)))
-                .set("to", str(name(p.to)))
-                .set("reason", string_or_null(p.reason));
-          },
-          [](const RiskAccepted& p) {
-            return Value::object()
-                .set("finding_id", str(p.finding_id))
-                .set("justification", str(p.justification))
-                .set("expires_on", str(p.expires_on))
-                .set("from", str(name(p.from)));
-          },
-          [](const CommentAdded& p) {
-            return Value::object().set("finding_id", str(p.finding_id)).set("text", str(p.text));
-          },
-          [](const EvidenceUploaded& p) {
-            return Value::object()
-                .set("evidence_id", str(p.evidence_id))
-                .set("filename", str(p.filename))
-                .set("media_type", str(p.media_type))
-                .set("sha256", str(p.sha256))
-                .set("size", Value::integer(static_cast<int64_t>(p.size)))
-                .set("collected_on", string_or_null(p.collected_on))
-                .set("valid_until", string_or_null(p.valid_until));
-          },
-          [](const EvidenceLinked& p) { return link_json(p.evidence_id, p.finding_id, p.control_id); },
-          [](const EvidenceUnlinked& p) { return link_json(p.evidence_id, p.finding_id, p.control_id); },
-      },
-      payload);
+  return std::visit([](const auto& p) { return payload_fields(p); }, payload);
 }
 
 Value event_json(const Event& e, const Hash& leaf_hash) {
