@@ -6,11 +6,12 @@
 // with one WAL sync; then advances the committed state it keeps for the next group.
 //
 // Owner of the leader's state: leader_mu_, a mutex the leader holds for the whole of commit().
-// The commit queue already lets one leader commit at a time, so the mutex is never contended;
-// it is there so that the compiler checks that the leader's state (every field below it) is
-// touched only inside a commit (or restore()), and so that ThreadSanitizer sees the hand-over
-// from one leader thread to the next as a lock, not as a guarantee of the queue. A token only
-// the queue could mint was the alternative; it would check the same, but only at compile time.
+// The commit queue already lets one leader commit at a time, so the mutex is never contended
+// (one uncontended lock per group); it is there so that the compiler checks that the leader's
+// state (every field below it) is touched only inside a commit (or restore()), and so that the
+// state stays consistent even if the queue's rule were ever broken. A token only the queue
+// could mint was the alternative: it checks the same at compile time, but guards nothing at run
+// time and needs the stager to trust whoever holds one.
 //
 // Ownership: borrows the log's database, its reader, the stream indexer, the write refusal and
 // the clock; all outlive it.
