@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <boost/uuid/name_generator_sha1.hpp>
+#include <boost/uuid/uuid.hpp>
+
+#include <algorithm>
+
 #include "domain/hex.h"
 
 namespace gaplog {
@@ -31,6 +36,15 @@ Result<Uuid> parse_uuid(std::string_view text) {
   Uuid id;
   for (size_t i = 0; i < 16; ++i) id.bytes[i] = static_cast<uint8_t>((*raw)[i]);
   return id;
+}
+
+Uuid uuid_v5(const Uuid& name_space, std::string_view name) {
+  boost::uuids::uuid ns;
+  std::copy(name_space.bytes.begin(), name_space.bytes.end(), ns.begin());
+  const boost::uuids::uuid named = boost::uuids::name_generator_sha1(ns)(name.data(), name.size());
+  Uuid out;
+  std::copy(named.begin(), named.end(), out.bytes.begin());
+  return out;
 }
 
 }  // namespace gaplog

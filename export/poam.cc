@@ -1,7 +1,6 @@
 #include "export/poam.h"
 
 #include <fmt/format.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 
@@ -191,18 +190,6 @@ class PoamBuilder {
 };
 
 }  // namespace
-
-Uuid uuid_v5(const Uuid& name_space, std::string_view name) {
-  std::string input(reinterpret_cast<const char*>(name_space.bytes.data()), name_space.bytes.size());
-  input.append(name);
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  Uuid out;
-  std::copy(digest, digest + 16, out.bytes.begin());
-  out.bytes[6] = static_cast<uint8_t>((out.bytes[6] & 0x0f) | 0x50);  // version 5
-  out.bytes[8] = static_cast<uint8_t>((out.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  return out;
-}
 
 std::string_view oscal_risk_status(FindingStatus status) {
   switch (status) {

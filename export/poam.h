@@ -25,9 +25,6 @@
 
 namespace gaplog {
 
-// RFC 4122 §4.3 name-based UUID with SHA-1 (version 5).
-Uuid uuid_v5(const Uuid& name_space, std::string_view name);
-
 struct PoamContext {
   Date as_of;
   Micros last_modified = 0;        // metadata.last-modified: when the last event was recorded
