@@ -84,9 +84,15 @@ Result<ApiResponse> delete_token(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome outcome,
                           call.backend.commands.execute(call.actor, RevokeToken{call.id()}, options));
   const Event& e = outcome.events.back();
+  const auto* revoked = std::get_if<TokenRevoked>(&e.payload);
+  if (revoked == nullptr) {
+    // The key was first sent with another request, whose events the service replayed.
+    return already_exists(
+        "this Idempotency-Key was first sent with another request, not this token revocation; send a new key");
+  }
   return json_response(200, Value::object()
                                 .set("token_id", Value::string(call.id()))
-                                .set("email", Value::string(std::get<TokenRevoked>(e.payload).email))
+                                .set("email", Value::string(revoked->email))
                                 .set("revoked", Value::boolean(true))
                                 .set("seq", Value::integer(static_cast<int64_t>(e.seq))));
 }

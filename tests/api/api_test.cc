@@ -327,6 +327,23 @@ TEST_F(ApiRoundTrip, IdempotencyKeyRepeatsTheFirstResponseAndAppendsNothing) {
   EXPECT_EQ(list["items"].items().size(), 1u);
 }
 
+// A key first sent with another request replays that request's events, which are no token
+// revocation: refused (409), never a 500 from reading them as one.
+TEST_F(ApiRoundTrip, IdempotencyKeyOfAnotherRequestDoesNotRevokeAToken) {
+  const HeaderList key{{"Idempotency-Key", "k-reused"}};
+  Reply token = call(kAdmin, "POST", "/api/v1/users/" + std::string(kOwner) + "/tokens");
+  ASSERT_EQ(token.status, 201) << token.body;
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", R"({"title":"A","severity":"low","criteria":["CC6.1"]})", key)
+                .status,
+            201);
+  const uint64_t size = tree_size();
+  Reply revoke = call(kAdmin, "DELETE", "/api/v1/tokens/" + str(token["token_id"]), "", key);
+  EXPECT_EQ(revoke.status, 409) << revoke.body;
+  EXPECT_EQ(revoke.error_code(), "already_exists");
+  EXPECT_EQ(tree_size(), size);
+  EXPECT_EQ(call(kAdmin, "DELETE", "/api/v1/tokens/" + str(token["token_id"])).status, 200);
+}
+
 TEST_F(ApiRoundTrip, AdminsBackFillAndTheLogKeepsStreamOrder) {
   clock_.advance(30 * kMicrosPerDay);
   Reply created = call(kAdmin, "POST", "/api/v1/findings",
