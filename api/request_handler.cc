@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "api/responses.h"
 #include "codec/json.h"
 
 namespace gaplog {
@@ -43,19 +44,10 @@ int http_status(Code code) {
   return 500;
 }
 
-ApiResponse answered(Result<ApiResponse> response) {
-  if (!response) return error_response(response.status());
-  return std::move(*response);
-}
-
 ApiResponse error_response(const Status& status) {
   ApiResponse r;
   r.status = http_status(status.code());
-  const json::Value body = json::Value::object().set(
-      "error", json::Value::object()
-                   .set("code", json::Value::string(std::string(code_name(status.code()))))
-                   .set("message", json::Value::string(status.message())));
-  r.body = json::write(body);
+  r.body = json::write(error_json(code_name(status.code()), status.message()));
   r.headers.emplace_back("Content-Type", "application/json");
   if (status.code() == Code::kUnauthenticated) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gaplog\"");

@@ -86,8 +86,6 @@ class RequestHandler {
 
 // The error response for a Status: {"error":{"code","message"}} with the status of the code.
 ApiResponse error_response(const Status& status);
-// The response, or the error response of the status that stands in its place.
-ApiResponse answered(Result<ApiResponse> response);
 // The HTTP status of a Code (400, 401, 403, 404, 409, 412, 413, 422, 503, 500).
 int http_status(Code code);
 

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "domain/hex.h"
 #include "domain/text.h"
 #include "domain/validation.h"
 
@@ -35,55 +36,6 @@ using detail::ValueAccess;
 
 // ---- UTF-8 ----------------------------------------------------------------------------------
 
-bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// Length of the well-formed UTF-8 sequence at s[pos], or 0 when the bytes there are not one.
-// The bounds on the second byte come from the Unicode table of well-formed sequences: they
-// leave out overlong forms, UTF-16 surrogates (ED A0..BF) and code points past U+10FFFF.
-size_t utf8_sequence_length(std::string_view s, size_t pos) {
-  const auto at = [s](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char lead = at(pos);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() - pos < length) return 0;
-  if (at(pos + 1) < low || at(pos + 1) > high) return 0;
-  for (size_t i = pos + 2; i < pos + length; ++i) {
-    if (!is_continuation(at(i))) return 0;
-  }
-  return length;
-}
-
-// Offset of the first byte that does not begin a well-formed sequence, or npos.
-size_t first_invalid_utf8(std::string_view s) {
-  size_t pos = 0;
-  while (pos < s.size()) {
-    // Most bodies are ASCII: skip it without decoding.
-    if (static_cast<unsigned char>(s[pos]) < 0x80) {
-      ++pos;
-      continue;
-    }
-    const size_t length = utf8_sequence_length(s, pos);
-    if (length == 0) return pos;
-    pos += length;
-  }
-  return std::string_view::npos;
-}
-
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -105,13 +57,6 @@ void append_utf8(std::string& out, uint32_t cp) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_json_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // ---- Numbers --------------------------------------------------------------------------------
 
@@ -227,9 +172,9 @@ class Parser {
           fmt::format("the body is {} bytes; the limit is {} bytes; send a smaller body",
                       text_.size(), limits_.max_bytes));
     }
-    if (const size_t bad = first_invalid_utf8(text_); bad != std::string_view::npos) {
+    if (const std::optional<size_t> bad = first_invalid_utf8_byte(text_)) {
       return error_at(
-          bad, fmt::format("invalid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text_[bad])),
+          *bad, fmt::format("invalid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text_[*bad])),
           "send the body encoded as UTF-8");
     }
     if (text_.starts_with("\xEF\xBB\xBF")) {
@@ -331,10 +276,7 @@ class Parser {
         line_start = i + 1;
       }
     }
-    size_t column = 1;
-    for (size_t i = line_start; i < offset; ++i) {
-      if (!is_continuation(static_cast<unsigned char>(text_[i]))) ++column;
-    }
+    const size_t column = 1 + utf8_length(text_.substr(line_start, offset - line_start));
     return fmt::format("line {}, column {}", line, column);
   }
 
@@ -598,7 +540,7 @@ class Parser {
       if (text_.size() - at < 4) return std::nullopt;
       uint32_t cp = 0;
       for (size_t i = at; i < at + 4; ++i) {
-        const int h = hex_value(text_[i]);
+        const int h = hex_digit_value(text_[i]);
         if (h < 0) return std::nullopt;
         cp = cp * 16 + static_cast<uint32_t>(h);
       }

@@ -8,6 +8,8 @@
 namespace gaplog {
 
 std::string to_hex(std::string_view bytes);
+// The value of one hex digit, upper- or lowercase (0..15); -1 for any other character.
+int hex_digit_value(char c);
 // Accepts upper- or lowercase; nullopt on odd length or a non-hex character.
 std::optional<std::string> from_hex(std::string_view hex);
 

@@ -18,7 +18,8 @@ constexpr size_t kMaxKeptExtensionBytes = 16;  // ".pdf", ".xlsx", ".json" ... i
 
 bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
 
-// Length of the well-formed UTF-8 sequence starting at s[pos], or 0 if there is none.
+}  // namespace
+
 // The ranges of the second byte are those of the Unicode standard's table of well-formed
 // byte sequences (Table 3-7): they exclude overlongs (C0, C1, E0 80..9F, F0 80..8F),
 // surrogates (ED A0..BF) and code points above U+10FFFF (F4 90..BF, F5..FF).
@@ -50,15 +51,21 @@ size_t utf8_sequence_length(std::string_view s, size_t pos) {
   return length;
 }
 
-// Byte offset of the first byte that does not start a well-formed sequence, if any.
 std::optional<size_t> first_invalid_utf8_byte(std::string_view s) {
   for (size_t pos = 0; pos < s.size();) {
+    // Most text is ASCII: skip it without decoding.
+    if (static_cast<unsigned char>(s[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
     const size_t length = utf8_sequence_length(s, pos);
     if (length == 0) return pos;
     pos += length;
   }
   return std::nullopt;
 }
+
+namespace {
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,13 @@ constexpr size_t kMaxControlIdChars = 32;
 // Strict UTF-8: rejects overlong encodings, surrogates (U+D800..U+DFFF), code points above
 // U+10FFFF, stray continuation bytes and truncated sequences.
 bool is_valid_utf8(std::string_view s);
+
+// Length of the well-formed UTF-8 sequence starting at s[pos] (pos < s.size()), or 0 when the
+// bytes there are not one (the table of well-formed sequences of the Unicode standard, 3-7).
+size_t utf8_sequence_length(std::string_view s, size_t pos);
+
+// Byte offset of the first byte that does not start a well-formed sequence, if any.
+std::optional<size_t> first_invalid_utf8_byte(std::string_view s);
 
 // Number of code points in `s`. `s` must be valid UTF-8 (otherwise the count is meaningless).
 size_t utf8_length(std::string_view s);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "codec/url.h"
+
 namespace gaplog {
 namespace {
 
@@ -47,44 +49,26 @@ std::string_view content_type_for(const fs::path& file) {
   return known_content_type(file.filename().string()).value_or("application/octet-stream");
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The path's segments, %-decoded, or nullopt when the path is one the UI never serves: a bad
 // escape, a control character or backslash, a `.`/`..` segment or a dotfile (which also keeps
 // out `.stamp` files and the like). Empty segments (`//`) are dropped.
 std::optional<std::vector<std::string>> safe_segments(std::string_view path) {
   std::vector<std::string> segments;
-  std::string current;
-  auto end_segment = [&]() -> bool {
-    if (current.empty()) return true;
-    if (current.front() == '.') return false;
-    segments.push_back(std::move(current));
-    current.clear();
-    return true;
-  };
-  for (size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (c == '/') {
-      if (!end_segment()) return std::nullopt;
-      continue;
+  while (true) {
+    const size_t slash = path.find('/');
+    std::optional<std::string> segment = percent_decode(path.substr(0, slash), PlusSign::kLiteral);
+    if (!segment) return std::nullopt;
+    for (const char c : *segment) {
+      // An encoded slash would hide a segment boundary.
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\' || c == '/') return std::nullopt;
     }
-    if (c == '%') {
-      if (i + 2 >= path.size()) return std::nullopt;
-      const int hi = hex_value(path[i + 1]), lo = hex_value(path[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-      if (c == '/') return std::nullopt;  // an encoded slash would hide a segment boundary
+    if (!segment->empty()) {
+      if (segment->front() == '.') return std::nullopt;
+      segments.push_back(std::move(*segment));
     }
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') return std::nullopt;
-    current.push_back(c);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
   }
-  if (!end_segment()) return std::nullopt;
   return segments;
 }
 

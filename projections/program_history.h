@@ -11,7 +11,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "domain/state.h"
 #include "projections/readiness_index.h"
 #include "store/event_log.h"
+#include "store/mutex.h"
 
 namespace gaplog {
 
@@ -67,6 +67,13 @@ class ProgramHistory {
   // The folded state as of (D, T).
   Result<ProgramState> state_at(const AsOf& as_of);
   Result<Readiness> readiness(const AsOf& as_of);
+  // The same, with the size of the log it reflects (the `tree_size` of a readiness answer): the
+  // events folded, or, as known at T, the events recorded by T.
+  struct ReadinessAnswer {
+    Readiness readiness;
+    uint64_t tree_size = 0;
+  };
+  Result<ReadinessAnswer> readiness_answer(const AsOf& as_of);
   Result<std::vector<OwnerWorkload>> workloads(const AsOf& as_of);
   Result<std::vector<RoadmapMonth>> roadmap(const AsOf& as_of);
   // Points at from, from + step, ... ≤ to, and `to` itself last. step ≥ 1; from ≤ to.
@@ -92,23 +99,29 @@ class ProgramHistory {
   };
 
   explicit ProgramHistory(EventLog& log) : log_(log) {}
-  Status load_checkpoint();
-  Status catch_up_locked();
+  Status load_checkpoint() GAPLOG_EXCLUDES(mu_);
+  Status catch_up_locked() GAPLOG_REQUIRES(mu_);
+  // Folds a decoded batch into the index and the current state. Runs on a helper thread of
+  // catch_up_locked() while the thread that holds mu_ waits for it (see there).
+  void fold_into_current(const std::vector<Event>& events) GAPLOG_REQUIRES(mu_);
   // Folds entries [begin, end) of the ordering into `state`, skipping those recorded after T.
   Status fold(ProgramState& state, size_t begin, size_t end, std::optional<Micros> known_at,
-              const std::function<void(const Event&)>& on_event = {}) const;
-  size_t end_of(Date d) const;  // index of the first entry with occurred_at ≥ end of day d
+              const std::function<void(const Event&)>& on_event = {}) const GAPLOG_REQUIRES(mu_);
+  // Index of the first entry with occurred_at ≥ end of day d.
+  size_t end_of(Date d) const GAPLOG_REQUIRES(mu_);
 
   EventLog& log_;
   FileSystem* fs_ = nullptr;
   std::string checkpoint_path_;
-  uint64_t loaded_checkpoint_seq_ = 0;
-  std::mutex mu_;
-  std::vector<Entry> order_;  // all events, by (occurred_at, seq)
-  ReadinessIndex index_;
-  ProgramState current_;
-  uint64_t indexed_seq_ = 0;
-  Status broken_;  // set when a catch-up failed half-way (a damaged log): every call fails
+  uint64_t loaded_checkpoint_seq_ = 0;  // set by open(), before the history is shared
+  // Guards everything below: each public call takes it, catches up with the log, answers.
+  mutable Mutex mu_;
+  std::vector<Entry> order_ GAPLOG_GUARDED_BY(mu_);  // all events, by (occurred_at, seq)
+  ReadinessIndex index_ GAPLOG_GUARDED_BY(mu_);
+  ProgramState current_ GAPLOG_GUARDED_BY(mu_);
+  uint64_t indexed_seq_ GAPLOG_GUARDED_BY(mu_) = 0;
+  // Set when a catch-up failed half-way (a damaged log): every call fails.
+  Status broken_ GAPLOG_GUARDED_BY(mu_);
 };
 
 }  // namespace gaplog

@@ -93,6 +93,9 @@ struct EventLogOptions {
   // Tests only: called by the stream indexer before each of its writes (it may block, to hold
   // entries in memory).
   std::function<void()> before_stream_index_write = nullptr;
+  // Tests only: called when an append starts waiting for the indexer (max_unindexed_events
+  // reached), with the indexer's lock held: it must not call the log.
+  std::function<void()> on_append_waits_for_index = nullptr;
   // Tests only: the random bits of generated ids come from here instead of OpenSSL (to make
   // an id the log will generate predictable).
   std::function<void(uint8_t*, size_t)> random_bytes_for_ids = nullptr;

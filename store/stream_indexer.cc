@@ -40,7 +40,9 @@ void StreamIndexer::hand(StreamIndexEntries entries, uint64_t through) {
   unindexed_through_ = through;
   if (!thread_.joinable()) thread_ = std::thread([this] { index_loop(); });
   if (was_empty || unindexed_count_ - indexing_count_ >= kIndexWakeEvents) wake_.notify_one();
-  while (unindexed_count_ > options_.max_unindexed_events && !failed_) written_.wait(mu_);
+  const auto over_bound = [&] { return unindexed_count_ > options_.max_unindexed_events && !failed_; };
+  if (over_bound() && options_.on_append_waits_for_index) options_.on_append_waits_for_index();
+  while (over_bound()) written_.wait(mu_);
 }
 
 StreamEntries StreamIndexer::unwritten_entries(std::string_view stream) const {

@@ -327,6 +327,23 @@ TEST_F(ApiRoundTrip, IdempotencyKeyRepeatsTheFirstResponseAndAppendsNothing) {
   EXPECT_EQ(list["items"].items().size(), 1u);
 }
 
+// A key first sent with another request replays that request's events, which are no token
+// revocation: refused (409), never a 500 from reading them as one.
+TEST_F(ApiRoundTrip, IdempotencyKeyOfAnotherRequestDoesNotRevokeAToken) {
+  const HeaderList key{{"Idempotency-Key", "k-reused"}};
+  Reply token = call(kAdmin, "POST", "/api/v1/users/" + std::string(kOwner) + "/tokens");
+  ASSERT_EQ(token.status, 201) << token.body;
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", R"({"title":"A","severity":"low","criteria":["CC6.1"]})", key)
+                .status,
+            201);
+  const uint64_t size = tree_size();
+  Reply revoke = call(kAdmin, "DELETE", "/api/v1/tokens/" + str(token["token_id"]), "", key);
+  EXPECT_EQ(revoke.status, 409) << revoke.body;
+  EXPECT_EQ(revoke.error_code(), "already_exists");
+  EXPECT_EQ(tree_size(), size);
+  EXPECT_EQ(call(kAdmin, "DELETE", "/api/v1/tokens/" + str(token["token_id"])).status, 200);
+}
+
 TEST_F(ApiRoundTrip, AdminsBackFillAndTheLogKeepsStreamOrder) {
   clock_.advance(30 * kMicrosPerDay);
   Reply created = call(kAdmin, "POST", "/api/v1/findings",
@@ -453,6 +470,21 @@ TEST_F(ApiRoundTrip, ControlsUsersScopeAndTokens) {
   EXPECT_FALSE(deactivated["active"].as_bool());
   EXPECT_EQ(call(kOther, "GET", "/api/v1/me").status, 401);  // tokens stop at once
   EXPECT_EQ(call(kAuditor, "GET", "/api/v1/users?limit=2")["items"].items().size(), 2u);
+}
+
+// A readiness answer's tree_size is the log it reflects: as known at T, the events recorded by T
+// (as every other as_known_at answer counts them), not the log's size when it was asked.
+TEST_F(ApiRoundTrip, ReadinessAsKnownAtCarriesTheTreeSizeOfThatTime) {
+  record_finding("Gap", R"(,"due_date":"2026-01-10")");
+  const uint64_t then_size = tree_size();
+  const std::string then = format_timestamp(clock_.now());
+  clock_.advance(kMicrosPerDay);
+  record_finding("Later gap");
+  ASSERT_GT(tree_size(), then_size);
+  Reply known = call(kAuditor, "GET", "/api/v1/readiness?as_known_at=" + then);
+  ASSERT_EQ(known.status, 200) << known.body;
+  EXPECT_EQ(num(known["tree_size"]), static_cast<int64_t>(then_size));
+  EXPECT_EQ(num(call(kAuditor, "GET", "/api/v1/readiness")["tree_size"]), static_cast<int64_t>(tree_size()));
 }
 
 TEST_F(ApiRoundTrip, ProjectionsAnswerInTheirShapes) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <thread>
 #include <filesystem>
 #include <map>
@@ -135,9 +136,11 @@ TEST_F(StreamIndexTest, ReadsSeeEventsTheIndexerHasNotWrittenYet) {
 }
 
 TEST_F(StreamIndexTest, AnAppendWaitsWhileTooManyEventsAreUnindexed) {
-  reopen([this](EventLogOptions& options) {
+  std::promise<void> waiting;
+  reopen([&](EventLogOptions& options) {
     options.before_stream_index_write = [this] { gate_.pass(); };
     options.max_unindexed_events = 10;
+    options.on_append_waits_for_index = [&] { waiting.set_value(); };
   });
   gate_.close();
   append_spread(6, 2);  // 6 unindexed: within the bound
@@ -150,9 +153,10 @@ TEST_F(StreamIndexTest, AnAppendWaitsWhileTooManyEventsAreUnindexed) {
     must_append(std::move(r));
     answered = true;
   });
-  // Written, but neither answered nor visible while the indexer is held (a wrong bound would
-  // answer at once; a slow machine can only make this wait longer).
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Written, but neither answered nor visible while the indexer is held: the append waits for
+  // it (the bound on the future only turns a wrong bound, which never waits, into a failure).
+  EXPECT_EQ(waiting.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready)
+      << "the append did not wait for the indexer";
   EXPECT_FALSE(answered.load());
   EXPECT_EQ(log_->last_seq(), 6u);
   gate_.open();

@@ -1,0 +1,80 @@
+// The handlers of the API's routes (api/routes.cc), one file per resource. Each is called by the
+// dispatcher once the request is authenticated, routed and allowed for the caller's role, and
+// answers with the response or the Status that stands in its place (never an error response of
+// its own making, but for the import's report of refused rows). Internal to api/.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "api/call.h"
+
+namespace gaplog {
+
+// api/program_views.cc: the catalog, the program and its scope, and the projections of SPEC §5.
+Result<ApiResponse> get_criteria(Call& call);
+Result<ApiResponse> get_program(Call& call);
+Result<ApiResponse> put_program(Call& call);
+Result<ApiResponse> get_scope(Call& call);
+Result<ApiResponse> put_scope(Call& call);
+Result<ApiResponse> get_readiness(Call& call);
+// The current readiness from memory, while it is current and its lock is free (try_quick).
+std::optional<ApiResponse> quick_readiness(Backend& backend);
+Result<ApiResponse> get_workloads(Call& call);
+Result<ApiResponse> get_timeline(Call& call);
+Result<ApiResponse> get_roadmap(Call& call);
+
+// api/users.cc: users and their API tokens.
+Result<ApiResponse> get_me(Call& call);
+Result<ApiResponse> post_user(Call& call);
+Result<ApiResponse> list_users(Call& call);
+Result<ApiResponse> get_user(Call& call);
+Result<ApiResponse> post_user_role(Call& call);
+Result<ApiResponse> post_user_deactivate(Call& call);
+Result<ApiResponse> post_user_token(Call& call);
+Result<ApiResponse> delete_token(Call& call);
+
+// api/controls.cc
+Result<ApiResponse> post_control(Call& call);
+Result<ApiResponse> list_controls(Call& call);
+Result<ApiResponse> get_control(Call& call);
+Result<ApiResponse> patch_control(Call& call);
+Result<ApiResponse> post_control_status(Call& call);
+
+// api/findings.cc
+Result<ApiResponse> post_finding(Call& call);
+Result<ApiResponse> list_findings(Call& call);
+Result<ApiResponse> get_finding(Call& call);
+Result<ApiResponse> get_finding_history(Call& call);
+Result<ApiResponse> patch_finding(Call& call);
+Result<ApiResponse> post_finding_assign(Call& call);
+Result<ApiResponse> post_finding_due_date(Call& call);
+Result<ApiResponse> post_finding_status(Call& call);
+Result<ApiResponse> post_finding_risk(Call& call);
+Result<ApiResponse> post_finding_comment(Call& call);
+
+// api/evidence.cc
+Result<ApiResponse> list_evidence(Call& call);
+Result<ApiResponse> get_evidence(Call& call);
+Result<ApiResponse> get_evidence_content(Call& call);
+Result<ApiResponse> post_evidence_link(Call& call);
+Result<ApiResponse> post_evidence_unlink(Call& call);
+// POST /evidence: checks everything but the bytes (file name, declared length, links, dates,
+// the caller's rights) and returns the sink that streams the body to the blob store and records
+// the evidence once it is complete. Its answers go through answer() (api/responses.h).
+Result<std::unique_ptr<UploadSink>> begin_evidence_upload(Call& call);
+
+// api/audit.cc: the log, its tree heads and proofs.
+Result<ApiResponse> get_events(Call& call);
+Result<ApiResponse> get_tree_head(Call& call);
+Result<ApiResponse> get_inclusion(Call& call);
+Result<ApiResponse> get_consistency(Call& call);
+Result<ApiResponse> get_verify(Call& call);
+
+// api/exports.cc: the files exchanged with other tools: the audit bundle and the POA&M out
+// (SPEC §7), the gap-assessment spreadsheet in (docs/import.md).
+Result<ApiResponse> get_poam(Call& call);
+Result<ApiResponse> get_audit_bundle(Call& call);
+Result<ApiResponse> post_findings_import(Call& call);
+
+}  // namespace gaplog

@@ -1,0 +1,110 @@
+// The catalog, the program and its scope, and the projections of SPEC §5 (readiness, workloads,
+// timeline, roadmap).
+#include <fmt/format.h>
+
+#include "api/handlers.h"
+#include "domain/catalog.h"
+#include "views/json_views.h"
+
+namespace gaplog {
+
+using json::Value;
+
+namespace {
+
+
+}  // namespace
+
+Result<ApiResponse> get_criteria(Call&) {
+  Value items = Value::array();
+  for (const Criterion& c : tsc_catalog()) {
+    items.push(Value::object()
+                   .set("id", Value::string(std::string(c.id)))
+                   .set("category", Value::string(std::string(name(c.category))))
+                   .set("title", Value::string(std::string(c.title))));
+  }
+  return json_response(200, Value::object().set("items", std::move(items)));
+}
+
+Result<ApiResponse> get_program(Call& call) {
+  return with_state(call, [](const ProgramState& s, Date) -> Result<ApiResponse> {
+    return json_response(200, scope_json(s));
+  });
+}
+
+Result<ApiResponse> put_program(Call& call) {
+  return write_command(call, "program", 200, [](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(std::string name, r.required_string("name"));
+    return Command(NameProgram{name});
+  });
+}
+
+Result<ApiResponse> get_scope(Call& call) {
+  return with_state(call, [](const ProgramState& s, Date) -> Result<ApiResponse> {
+    Value v = scope_json(s);
+    return json_response(200, Value::object().set("categories", *v.find("categories")).set("version", *v.find("version")));
+  });
+}
+
+Result<ApiResponse> put_scope(Call& call) {
+  return write_command(call, "scope", 200, [](json::ObjectReader& r) -> Result<Command> {
+    GAPLOG_ASSIGN_OR_RETURN(auto categories, r.required_string_list("categories"));
+    return Command(SetScope{categories});
+  });
+}
+
+Result<ApiResponse> get_readiness(Call& call) {
+  Backend& b = call.backend;
+  GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
+  const bool current = !call.query.asks_as_of();
+  if (current) {
+    if (auto cached = b.cached_readiness(/*wait=*/true)) return std::move(*cached);
+  }
+  // The tree size comes with the readiness, from the same catch-up: never a size read apart.
+  GAPLOG_ASSIGN_OR_RETURN(const ProgramHistory::ReadinessAnswer answer, b.history.readiness_answer(as_of));
+  ApiResponse r = json_response(200, readiness_json(answer.readiness, as_of.known_at, answer.tree_size));
+  if (current) b.keep_readiness(answer.tree_size, as_of.date, r.body);
+  return r;
+}
+
+std::optional<ApiResponse> quick_readiness(Backend& backend) { return backend.cached_readiness(/*wait=*/false); }
+
+Result<ApiResponse> get_workloads(Call& call) {
+  GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
+  GAPLOG_ASSIGN_OR_RETURN(const auto workloads, call.backend.history.workloads(as_of));
+  return json_response(200, workloads_json(as_of.date, workloads));
+}
+
+Result<ApiResponse> get_roadmap(Call& call) {
+  GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
+  GAPLOG_ASSIGN_OR_RETURN(const auto months, call.backend.history.roadmap(as_of));
+  return json_response(200, roadmap_json(as_of.date, months));
+}
+
+Result<ApiResponse> get_timeline(Call& call) {
+  const Query& q = call.query;
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> to_param, q.date("to"));
+  const Date to = to_param.value_or(call.backend.today());
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> from_param, q.date("from"));
+  Date from = from_param.value_or(to);
+  if (!from_param) {
+    GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> first, call.backend.history.first_event_date());
+    if (first && *first < to) from = *first;
+  }
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> step_param, q.count("step", 1, 3660));
+  const int step = static_cast<int>(step_param.value_or(7));
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<Micros> known_at, q.timestamp("as_known_at"));
+  if (from > to) {
+    return invalid_argument(fmt::format("from ({}) is after to ({}); swap them", format_date(from), format_date(to)));
+  }
+  if (!from_param && timeline_point_count(from, to, step) > kMaxTimelinePoints) {
+    // A history that starts very long ago (a back-fill to 1990): the default shows its most
+    // recent kMaxTimelinePoints points, ending on `to`, rather than refusing.
+    from = Date{to.days - static_cast<int32_t>((kMaxTimelinePoints - 1) * step)};
+  }
+  // The projection refuses a timeline of more than kMaxTimelinePoints points (400).
+  GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline, call.backend.history.timeline(from, to, step, known_at));
+  return json_response(200, timeline_json(timeline));
+}
+
+}  // namespace gaplog

@@ -1,0 +1,131 @@
+#include "api/routes.h"
+
+#include "api/handlers.h"
+
+namespace gaplog {
+namespace {
+
+using Params = std::vector<std::string_view>;
+
+const Params kNone;
+const Params kAsOf{"as_of", "as_known_at"};
+const Params kPage{"limit", "after", "as_of", "as_known_at"};
+
+// The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
+// a 405's Allow.
+std::vector<Route> api_routes() {
+  constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand, kWrite = RouteKind::kWrite;
+  return {
+      {"GET", "criteria", kNone, kRead, get_criteria},
+      {"GET", "me", kNone, kRead, get_me},
+      {"GET", "program", kAsOf, kRead, get_program},
+      {"PUT", "program", kNone, kCommand, put_program},
+      {"GET", "scope", kAsOf, kRead, get_scope},
+      {"PUT", "scope", kNone, kCommand, put_scope},
+      {"POST", "users", kNone, kCommand, post_user},
+      {"GET", "users", kPage, kRead, list_users},
+      {"GET", "users/{}", kAsOf, kRead, get_user},
+      {"POST", "users/{}/role", kNone, kCommand, post_user_role},
+      {"POST", "users/{}/deactivate", kNone, kCommand, post_user_deactivate},
+      {"POST", "users/{}/tokens", kNone, kWrite, post_user_token},
+      {"DELETE", "tokens/{}", kNone, kWrite, delete_token},
+      {"POST", "controls", kNone, kCommand, post_control},
+      {"GET", "controls", kPage, kRead, list_controls},
+      {"GET", "controls/{}", kAsOf, kRead, get_control},
+      {"PATCH", "controls/{}", kNone, kCommand, patch_control},
+      {"POST", "controls/{}/status", kNone, kCommand, post_control_status},
+      {"POST", "findings", kNone, kCommand, post_finding},
+      {"POST", "findings/import", {"dry_run", "ignore_column"}, kWrite, post_findings_import},
+      {"GET", "findings",
+       {"limit", "after", "as_of", "as_known_at", "status", "owner", "severity", "criterion", "overdue"},
+       kRead, list_findings},
+      {"GET", "findings/{}", kAsOf, kRead, get_finding},
+      {"GET", "findings/{}/history", kNone, kRead, get_finding_history},
+      {"PATCH", "findings/{}", kNone, kCommand, patch_finding},
+      {"POST", "findings/{}/assign", kNone, kCommand, post_finding_assign},
+      {"POST", "findings/{}/due-date", kNone, kCommand, post_finding_due_date},
+      {"POST", "findings/{}/status", kNone, kCommand, post_finding_status},
+      {"POST", "findings/{}/risk-acceptance", kNone, kCommand, post_finding_risk},
+      {"POST", "findings/{}/comments", kNone, kCommand, post_finding_comment},
+      {"POST", "evidence", {"filename", "finding", "control", "collected_on", "valid_until"}, RouteKind::kUpload},
+      {"GET", "evidence", kPage, kRead, list_evidence},
+      {"GET", "evidence/{}", kAsOf, kRead, get_evidence},
+      {"GET", "evidence/{}/content", kNone, kRead, get_evidence_content},
+      {"POST", "evidence/{}/links", kNone, kCommand, post_evidence_link},
+      {"POST", "evidence/{}/unlinks", kNone, kCommand, post_evidence_unlink},
+      {"GET", "readiness", kAsOf, kRead, get_readiness, {}, quick_readiness},
+      {"GET", "workloads", kAsOf, kRead, get_workloads},
+      {"GET", "timeline", {"from", "to", "step", "as_known_at"}, kRead, get_timeline},
+      {"GET", "roadmap", kAsOf, kRead, get_roadmap},
+      {"GET", "events", {"after", "limit", "stream", "actor", "type"}, kRead, get_events},
+      {"GET", "audit/tree-head", kNone, kRead, get_tree_head},
+      {"GET", "audit/inclusion", {"seq", "tree_size"}, kRead, get_inclusion},
+      {"GET", "audit/consistency", {"from", "to"}, kRead, get_consistency},
+      {"GET", "audit/verify", kNone, kRead, get_verify, "verifying the whole log is for admins and auditors"},
+      {"GET", "export/poam", kAsOf, kRead, get_poam},
+      {"GET", "export/audit-bundle", {"as_of"}, kRead, get_audit_bundle, "the audit bundle is for admins and auditors"},
+  };
+}
+
+constexpr std::string_view kPrefix = "/api/v1/";
+
+}  // namespace
+
+RouteTable::RouteTable() {
+  for (Route& route : api_routes()) {
+    Entry e;
+    e.target = std::string(kPrefix) + std::string(route.path);
+    for (std::string_view rest = route.path;;) {
+      const size_t slash = rest.find('/');
+      e.pattern.push_back(rest.substr(0, slash));
+      if (slash == std::string_view::npos) break;
+      rest.remove_prefix(slash + 1);
+    }
+    e.route = std::move(route);
+    entries_.push_back(std::move(e));
+  }
+  for (const Entry& e : entries_) {
+    if (e.route.quick != nullptr) quick_.push_back(&e);
+    if (e.route.kind == RouteKind::kUpload) uploads_.push_back(&e);
+  }
+}
+
+RouteTable::Match RouteTable::match(std::string_view method, const std::vector<std::string>& segments) const {
+  Match m;
+  for (const Entry& e : entries_) {
+    if (e.pattern.size() != segments.size()) continue;
+    bool matches = true;
+    for (size_t i = 0; i < segments.size() && matches; ++i) {
+      matches = e.pattern[i] == "{}" ? !segments[i].empty() : e.pattern[i] == segments[i];
+    }
+    if (!matches) continue;
+    if (!method_matches(e.route.method, method)) {
+      m.allowed += (m.allowed.empty() ? "" : ", ") + std::string(e.route.method);
+      if (e.route.method == "GET") m.allowed += ", HEAD";
+      continue;
+    }
+    for (size_t i = 0; i < segments.size(); ++i) {
+      if (e.pattern[i] == "{}") m.params.push_back(segments[i]);
+    }
+    m.route = &e.route;
+    m.allowed.clear();
+    return m;
+  }
+  return m;
+}
+
+const Route* RouteTable::quick_route(std::string_view target) const {
+  for (const Entry* e : quick_) {
+    if (e->target == target) return &e->route;
+  }
+  return nullptr;
+}
+
+bool RouteTable::is_upload(std::string_view method, std::string_view path) const {
+  for (const Entry* e : uploads_) {
+    if (e->route.method == method && e->target == path) return true;
+  }
+  return false;
+}
+
+}  // namespace gaplog
