@@ -34,12 +34,14 @@ struct Target {
 
 Target split_target(std::string_view target) {
   const size_t qmark = target.find('?');
-  return {target.substr(0, qmark), qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1)};
+  return {target.substr(0, qmark),
+          qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1)};
 }
 
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -50,7 +52,8 @@ Status check_access(const Route& route, const ApiRequest& request, Role role) {
     // Auditors are strictly read-only.
     if (role == Role::kAuditor) {
       return permission_denied(
-          "auditors read everything and change nothing; ask an admin or editor to make this change");
+          "auditors read everything and change nothing; ask an admin or editor to make this "
+          "change");
     }
     // SPEC §2: a non-admin who sends X-Occurred-At gets 403 whatever the time, before the
     // header's value or the body is looked at. The domain refuses it as well; this puts it first.
@@ -68,7 +71,8 @@ Status check_access(const Route& route, const ApiRequest& request, Role role) {
 
 class Api::Impl {
  public:
-  Impl(Store& store, CommandService& service, ProgramHistory& history, Clock& clock, const ApiOptions& options)
+  Impl(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
+       const ApiOptions& options)
       : backend_(store, service, history, clock, options) {}
 
   // With `acting_as` (in-process callers only), acts as that user without a token.
@@ -90,7 +94,8 @@ class Api::Impl {
   enum class Wait { kBlock, kNever };
   // Who sends the request: the bearer of its token, or `acting_as`, an active user. With
   // Wait::kNever, never blocks: kUnavailable "busy" when the answer would have to wait.
-  Result<Principal> authenticate(const ApiRequest& request, Wait wait, const std::string& acting_as = "");
+  Result<Principal> authenticate(const ApiRequest& request, Wait wait,
+                                 const std::string& acting_as = "");
   // Decodes the target's path and query and finds the route. When the path exists but not for
   // this method, fails and fills `allowed` with the methods it takes (405).
   Result<Routed> route(const ApiRequest& request, Target target, std::string* allowed);
@@ -115,12 +120,14 @@ ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acti
   std::string allowed;
   Result<Routed> routed = route(request, target, &allowed);
   if (!routed) {
-    if (!allowed.empty()) return answer(method_not_allowed(request.method, target.path, allowed), caller.email);
+    if (!allowed.empty())
+      return answer(method_not_allowed(request.method, target.path, allowed), caller.email);
     return answer(routed.status(), caller.email);
   }
   const Route& route = *routed->route;
   Call& call = routed->call;
-  if (Status s = check_access(route, request, caller.role); !s.is_ok()) return answer(s, caller.email);
+  if (Status s = check_access(route, request, caller.role); !s.is_ok())
+    return answer(s, caller.email);
   call.actor = caller.email;
   call.role = caller.role;
   if (route.kind == RouteKind::kUpload) return upload_in_memory(call);
@@ -146,7 +153,8 @@ std::optional<ApiResponse> Api::Impl::try_quick(const ApiRequest& request) {
 void Api::Impl::start(const ApiRequest& request, RequestHandler::StartDone& done) {
   // Anything but the plain case (a write of one command, a valid token of a user allowed to
   // send it) goes to handle(), which answers it the one way it always does.
-  if (request.method != "POST" && request.method != "PUT" && request.method != "PATCH") return done(std::nullopt);
+  if (request.method != "POST" && request.method != "PUT" && request.method != "PATCH")
+    return done(std::nullopt);
   Result<Principal> caller = authenticate(request, Wait::kNever);
   if (!caller) return done(std::nullopt);
   std::string allowed;
@@ -169,10 +177,12 @@ void Api::Impl::start(const ApiRequest& request, RequestHandler::StartDone& done
     return;
   }
   if (call.started) return;  // `done` now belongs to the command
-  done(answer(std::move(*response), call.actor));  // refused before a command ran (the body, the headers)
+  done(answer(std::move(*response),
+              call.actor));  // refused before a command ran (the body, the headers)
 }
 
-std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(const ApiRequest& head) {
+std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(
+    const ApiRequest& head) {
   // As handle(): authenticate before looking at the target.
   Result<Principal> caller = authenticate(head, Wait::kBlock);
   if (!caller) return answer(caller.status(), "");
@@ -182,7 +192,8 @@ std::variant<ApiResponse, std::unique_ptr<UploadSink>> Api::Impl::begin_upload(c
   if (routed->route->kind != RouteKind::kUpload) {
     return answer(invalid_argument("only POST /api/v1/evidence takes a streamed body"), "");
   }
-  if (Status s = check_access(*routed->route, head, caller->role); !s.is_ok()) return answer(s, caller->email);
+  if (Status s = check_access(*routed->route, head, caller->role); !s.is_ok())
+    return answer(s, caller->email);
   Call& call = routed->call;
   call.actor = caller->email;
   call.role = caller->role;
@@ -198,31 +209,34 @@ ApiResponse Api::Impl::upload_in_memory(Call& call) {
   const std::string& body = call.request.body;
   const uint64_t max_bytes = backend_.options.max_evidence_bytes;
   if (body.size() > max_bytes) {
-    return sink.fail(
-        too_large(fmt::format("the file is {} bytes; evidence may be at most {} bytes", body.size(), max_bytes)));
+    return sink.fail(too_large(fmt::format("the file is {} bytes; evidence may be at most {} bytes",
+                                           body.size(), max_bytes)));
   }
   if (Status s = sink.write(body); !s.is_ok()) return sink.fail(s);
   return sink.finish();
 }
 
-Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait, const std::string& acting_as) {
+Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait,
+                                          const std::string& acting_as) {
   if (!acting_as.empty()) {
     const std::string email = normalize_email(acting_as);
-    GAPLOG_ASSIGN_OR_RETURN(std::optional<Role> role,
-                            backend_.commands.read([&](const ProgramState& s) -> std::optional<Role> {
-                              const UserState* u = s.user(email);
-                              if (u == nullptr || !u->active) return std::nullopt;
-                              return u->role;
-                            }));
+    GAPLOG_ASSIGN_OR_RETURN(
+        std::optional<Role> role,
+        backend_.commands.read([&](const ProgramState& s) -> std::optional<Role> {
+          const UserState* u = s.user(email);
+          if (u == nullptr || !u->active) return std::nullopt;
+          return u->role;
+        }));
     if (!role) {
       return Status(Code::kUnauthenticated,
-                    fmt::format("{} is not an active user of this program; pass --as with one", quoted_excerpt(email)));
+                    fmt::format("{} is not an active user of this program; pass --as with one",
+                                quoted_excerpt(email)));
     }
     return Principal{email, *role};
   }
-  const size_t authorizations = static_cast<size_t>(
-      std::count_if(request.headers.begin(), request.headers.end(),
-                    [](const auto& h) { return equals_ignoring_ascii_case(h.first, "Authorization"); }));
+  const size_t authorizations = static_cast<size_t>(std::count_if(
+      request.headers.begin(), request.headers.end(),
+      [](const auto& h) { return equals_ignoring_ascii_case(h.first, "Authorization"); }));
   if (authorizations > 1) {
     // Which one would count is up to each server and proxy on the way: refuse rather than guess.
     return invalid_argument(
@@ -232,13 +246,15 @@ Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait, 
   }
   auto header = request.header("Authorization");
   if (!header) {
-    return Status(Code::kUnauthenticated, "send your API token in the header 'Authorization: Bearer <token>'");
+    return Status(Code::kUnauthenticated,
+                  "send your API token in the header 'Authorization: Bearer <token>'");
   }
   std::string_view v = *header;
   constexpr std::string_view kBearer = "bearer ";
   if (v.size() < kBearer.size() ||
-      !std::equal(kBearer.begin(), kBearer.end(), v.begin(),
-                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+      !std::equal(kBearer.begin(), kBearer.end(), v.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
     return Status(Code::kUnauthenticated, "the Authorization header must be 'Bearer <token>'");
   }
   v.remove_prefix(kBearer.size());
@@ -250,14 +266,18 @@ Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait, 
   return std::move(*principal);
 }
 
-Result<Api::Impl::Routed> Api::Impl::route(const ApiRequest& request, Target target, std::string* allowed) {
+Result<Api::Impl::Routed> Api::Impl::route(const ApiRequest& request, Target target,
+                                           std::string* allowed) {
   if (!target.path.starts_with(kApiPrefix)) {
-    return not_found(fmt::format("no such endpoint {}; the API lives under /api/v1/", quoted_excerpt(target.path)));
+    return not_found(fmt::format("no such endpoint {}; the API lives under /api/v1/",
+                                 quoted_excerpt(target.path)));
   }
   std::vector<std::string> segments;
   for (std::string_view rest = target.path.substr(kApiPrefix.size());;) {
     const size_t slash = rest.find('/');
-    GAPLOG_ASSIGN_OR_RETURN(std::string segment, decode_target_part(rest.substr(0, slash), PlusSign::kLiteral, "the path"));
+    GAPLOG_ASSIGN_OR_RETURN(
+        std::string segment,
+        decode_target_part(rest.substr(0, slash), PlusSign::kLiteral, "the path"));
     segments.push_back(std::move(segment));
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
@@ -266,27 +286,32 @@ Result<Api::Impl::Routed> Api::Impl::route(const ApiRequest& request, Target tar
   RouteTable::Match match = routes_.match(request.method, segments);
   if (match.route == nullptr && !match.allowed.empty()) {
     *allowed = match.allowed;
-    return invalid_argument(fmt::format("method {} is not allowed on {}; use {}", quoted_excerpt(request.method),
-                                        quoted_excerpt(target.path), match.allowed));
+    return invalid_argument(fmt::format("method {} is not allowed on {}; use {}",
+                                        quoted_excerpt(request.method), quoted_excerpt(target.path),
+                                        match.allowed));
   }
   if (match.route == nullptr) {
     return not_found(fmt::format("no such endpoint {} {}; see the API table in the README",
                                  quoted_excerpt(request.method), quoted_excerpt(target.path)));
   }
   GAPLOG_RETURN_IF_ERROR(query.check_known(match.route->query));
-  return Routed{match.route, Call{backend_, request, std::move(match.params), std::move(query), ""}};
+  return Routed{match.route,
+                Call{backend_, request, std::move(match.params), std::move(query), ""}};
 }
 
 ApiResponse Api::Impl::health(std::string_view method, std::string_view path) const {
   if (!method_matches("GET", method)) return method_not_allowed(method, path, "GET, HEAD");
-  return json_response(200, Value::object()
-                                .set("status", Value::string("ok"))
-                                .set("tree_size", Value::integer(static_cast<int64_t>(backend_.store.log->last_seq()))));
+  return json_response(
+      200,
+      Value::object()
+          .set("status", Value::string("ok"))
+          .set("tree_size", Value::integer(static_cast<int64_t>(backend_.store.log->last_seq()))));
 }
 
 // ---- Api ----
 
-Api::Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock, ApiOptions options)
+Api::Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
+         ApiOptions options)
     : options_(options) {
   impl_ = std::make_unique<Impl>(store, service, history, clock, options_);
 }

@@ -33,10 +33,10 @@
 #include <variant>
 #include <vector>
 
+#include "api/request_handler.h"
+#include "app/command_service.h"
 #include "domain/status.h"
 #include "projections/program_history.h"
-#include "app/command_service.h"
-#include "api/request_handler.h"
 #include "store/clock.h"
 #include "store/data_dir.h"
 

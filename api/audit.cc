@@ -25,15 +25,21 @@ constexpr size_t kMaxEventsScanned = 50'000;
 class EventsPage {
  public:
   EventsPage(const EventLog& log, const Query& q, uint64_t after, size_t limit)
-      : log_(log), after_(after), limit_(limit), stream_(q.find("stream")), actor_(q.find("actor")),
-        type_(q.find("type")), actor_email_(actor_ ? normalize_email(*actor_) : "") {}
+      : log_(log),
+        after_(after),
+        limit_(limit),
+        stream_(q.find("stream")),
+        actor_(q.find("actor")),
+        type_(q.find("type")),
+        actor_email_(actor_ ? normalize_email(*actor_) : "") {}
 
   // Reads the page from the log, up to seq `last`.
   Status read(uint64_t last) { return stream_ ? read_stream(last) : scan(last); }
 
   // {"events":[…],"next_after":seq|null,"tree_size":last}
   Value json(uint64_t last) && {
-    Value next = scanned_to_ < last ? Value::integer(static_cast<int64_t>(scanned_to_)) : Value::null();
+    Value next =
+        scanned_to_ < last ? Value::integer(static_cast<int64_t>(scanned_to_)) : Value::null();
     return Value::object()
         .set("events", std::move(items_))
         .set("next_after", std::move(next))
@@ -60,8 +66,9 @@ class EventsPage {
     for (const Event& e : events) {
       if (e.seq <= after_ || e.seq > last || !keep(e)) continue;
       if (found_ == limit_) {
-        scanned_to_ = items_.items().empty() ? after_
-                                             : static_cast<uint64_t>(items_.items().back().find("seq")->as_integer());
+        scanned_to_ = items_.items().empty()
+                          ? after_
+                          : static_cast<uint64_t>(items_.items().back().find("seq")->as_integer());
         break;
       }
       GAPLOG_RETURN_IF_ERROR(add(e));
@@ -73,7 +80,8 @@ class EventsPage {
     size_t scanned = 0;
     while (found_ < limit_ && scanned_to_ < last && scanned < kMaxEventsScanned) {
       const size_t batch = std::min<uint64_t>(last - scanned_to_, 1000);
-      GAPLOG_ASSIGN_OR_RETURN(const std::vector<Event> events, log_.read_range(scanned_to_ + 1, batch));
+      GAPLOG_ASSIGN_OR_RETURN(const std::vector<Event> events,
+                              log_.read_range(scanned_to_ + 1, batch));
       if (events.empty()) break;
       for (const Event& e : events) {
         scanned_to_ = e.seq;
@@ -102,8 +110,10 @@ class EventsPage {
 }  // namespace
 
 Result<ApiResponse> get_events(Call& call) {
-  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> after, call.query.count("after", 0, UINT64_MAX));
-  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> limit, call.query.count("limit", 1, kMaxPageSize));
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> after,
+                          call.query.count("after", 0, UINT64_MAX));
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> limit,
+                          call.query.count("limit", 1, kMaxPageSize));
   const EventLog& log = *call.backend.store.log;
   const uint64_t last = log.last_seq();
   EventsPage page(log, call.query, after.value_or(0), limit.value_or(kDefaultPageSize));
@@ -113,7 +123,8 @@ Result<ApiResponse> get_events(Call& call) {
 
 Result<ApiResponse> get_tree_head(Call& call) {
   Store& store = call.backend.store;
-  GAPLOG_ASSIGN_OR_RETURN(const auto head, current_tree_head(*store.log, *store.signer, call.backend.clock));
+  GAPLOG_ASSIGN_OR_RETURN(const auto head,
+                          current_tree_head(*store.log, *store.signer, call.backend.clock));
   return json_response(200, tree_head_json(head, store.signer->public_key_pem()));
 }
 
@@ -123,7 +134,8 @@ Result<ApiResponse> get_inclusion(Call& call) {
   const uint64_t last = log.last_seq();
   if (last == 0) return not_found("the log is empty: there is nothing to prove");
   if (!q.has("seq")) return invalid_argument("give the event: ?seq=N");
-  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> tree_size_param, q.count("tree_size", 1, last));
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> tree_size_param,
+                          q.count("tree_size", 1, last));
   const uint64_t tree_size = tree_size_param.value_or(last);
   GAPLOG_ASSIGN_OR_RETURN(const uint64_t seq, parse_count("seq", q.get("seq"), 1, tree_size));
   GAPLOG_ASSIGN_OR_RETURN(const std::vector<Hash> proof, log.inclusion_proof(seq, tree_size));
@@ -155,13 +167,15 @@ Result<ApiResponse> get_consistency(Call& call) {
 Result<ApiResponse> get_verify(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const auto report, call.backend.store.log->verify());
   return json_response(
-      200, Value::object()
-               .set("ok", Value::boolean(report.ok))
-               .set("tree_size", Value::integer(static_cast<int64_t>(report.tree_size)))
-               .set("root_hash", Value::string(hash_hex(report.root)))
-               .set("first_bad_seq", report.first_bad_seq ? Value::integer(static_cast<int64_t>(*report.first_bad_seq))
-                                                          : Value::null())
-               .set("problem", string_or_null(report.problem)));
+      200,
+      Value::object()
+          .set("ok", Value::boolean(report.ok))
+          .set("tree_size", Value::integer(static_cast<int64_t>(report.tree_size)))
+          .set("root_hash", Value::string(hash_hex(report.root)))
+          .set("first_bad_seq", report.first_bad_seq
+                                    ? Value::integer(static_cast<int64_t>(*report.first_bad_seq))
+                                    : Value::null())
+          .set("problem", string_or_null(report.problem)));
 }
 
 }  // namespace gaplog

@@ -40,16 +40,19 @@ Result<ApiResponse> with_state(Call& call, const StateReader& fn) {
   GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
   Backend& b = call.backend;
   if (!call.query.asks_as_of()) {
-    return b.commands.read_with_seq([&](const ProgramState& s, uint64_t seq) { return fn(s, as_of.date, seq); });
+    return b.commands.read_with_seq(
+        [&](const ProgramState& s, uint64_t seq) { return fn(s, as_of.date, seq); });
   }
   GAPLOG_ASSIGN_OR_RETURN(const ProgramState state, b.history.state_at(as_of));
-  GAPLOG_ASSIGN_OR_RETURN(const uint64_t seq, as_of.known_at ? count_recorded_before(*b.store.log, *as_of.known_at + 1)
-                                                             : Result<uint64_t>(b.store.log->last_seq()));
+  GAPLOG_ASSIGN_OR_RETURN(const uint64_t seq,
+                          as_of.known_at ? count_recorded_before(*b.store.log, *as_of.known_at + 1)
+                                         : Result<uint64_t>(b.store.log->last_seq()));
   return fn(state, as_of.date, seq);
 }
 
 Result<ApiResponse> with_state(Call& call, const DatedStateReader& fn) {
-  return with_state(call, StateReader([&](const ProgramState& s, Date d, uint64_t) { return fn(s, d); }));
+  return with_state(call,
+                    StateReader([&](const ProgramState& s, Date d, uint64_t) { return fn(s, d); }));
 }
 
 // ---- writes ----
@@ -83,27 +86,33 @@ Result<Value> body_object(const Call& call, bool may_be_empty) {
     t = t.substr(0, t.find(';'));
     while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
     std::string lower(t);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (lower != "application/json") {
-      return invalid_argument(fmt::format("the body must be JSON; send Content-Type: application/json, "
-                                          "not {}", quoted_excerpt(*type)));
+      return invalid_argument(
+          fmt::format("the body must be JSON; send Content-Type: application/json, "
+                      "not {}",
+                      quoted_excerpt(*type)));
     }
   }
   if (r.body.size() > max_bytes) {
-    return too_large(fmt::format("the body is {} bytes; a JSON body may be at most {}", r.body.size(), max_bytes));
+    return too_large(fmt::format("the body is {} bytes; a JSON body may be at most {}",
+                                 r.body.size(), max_bytes));
   }
-  if (may_be_empty && r.body.find_first_not_of(" \t\r\n") == std::string::npos) return Value::object();
+  if (may_be_empty && r.body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return Value::object();
   json::ParseLimits limits;
   limits.max_bytes = max_bytes;
   GAPLOG_ASSIGN_OR_RETURN(Value v, json::parse(r.body, limits));
   if (!v.is_object()) {
-    return invalid_argument(fmt::format("the body must be a JSON object, not {}", json::kind_name(v.kind())));
+    return invalid_argument(
+        fmt::format("the body must be a JSON object, not {}", json::kind_name(v.kind())));
   }
   return v;
 }
 
-Result<ApiResponse> write_command(Call& call, std::string_view entity, int status, const CommandReader& read,
-                                  bool may_be_empty) {
+Result<ApiResponse> write_command(Call& call, std::string_view entity, int status,
+                                  const CommandReader& read, bool may_be_empty) {
   GAPLOG_ASSIGN_OR_RETURN(const Value body, body_object(call, may_be_empty));
   json::ObjectReader reader(body, std::string(entity));
   GAPLOG_ASSIGN_OR_RETURN(const Command command, read(reader));
@@ -118,8 +127,8 @@ Result<ApiResponse> run(Call& call, const Command& command, int status) {
     call.started = true;
     backend.commands.execute_async(
         call.actor, command, options,
-        [&backend, status, actor = call.actor, done = std::move(*call.start_done)](
-            std::optional<Result<CommandOutcome>> outcome) {
+        [&backend, status, actor = call.actor,
+         done = std::move(*call.start_done)](std::optional<Result<CommandOutcome>> outcome) {
           if (!outcome) return done(std::nullopt);
           auto response = [&]() -> Result<ApiResponse> {
             if (!*outcome) return outcome->status();
@@ -133,7 +142,8 @@ Result<ApiResponse> run(Call& call, const Command& command, int status) {
         });
     return ApiResponse{};
   }
-  GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome outcome, backend.commands.execute(call.actor, command, options));
+  GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome outcome,
+                          backend.commands.execute(call.actor, command, options));
   return written(backend, outcome, status, call.actor);
 }
 
@@ -142,7 +152,8 @@ const UserState* caller_now(const Call& call, const ProgramState& s) {
   return s.user(call.actor);
 }
 
-Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int status, const std::string& actor) {
+Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int status,
+                            const std::string& actor) {
   const std::string& subject = outcome.subject;
   const Date d = backend.today();
   // Written, but the state cannot be read back: say so rather than answer without the entity.
@@ -171,13 +182,16 @@ Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int
     if (e.stream == subject) version = e.version;
   }
   entity.set("version", Value::integer(version));
-  entity.set("seq", Value::integer(outcome.events.empty() ? 0 : static_cast<int64_t>(outcome.events.back().seq)));
+  entity.set(
+      "seq",
+      Value::integer(outcome.events.empty() ? 0 : static_cast<int64_t>(outcome.events.back().seq)));
   ApiResponse r = json_response(status, entity);
   r.headers.emplace_back("ETag", etag(version));
   if (status == 201 && subject.find('/') != std::string::npos) {
     const std::string kind = subject.substr(0, subject.find('/'));
     const std::string plural = kind == "evidence" ? kind : kind + "s";
-    r.headers.emplace_back("Location", fmt::format("/api/v1/{}/{}", plural, subject.substr(kind.size() + 1)));
+    r.headers.emplace_back("Location",
+                           fmt::format("/api/v1/{}/{}", plural, subject.substr(kind.size() + 1)));
   }
   return r;
 }

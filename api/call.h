@@ -94,10 +94,11 @@ Result<ApiResponse> page_response(const Result<Page<Item>>& p, Fn item_json) {
   if (!p) return p.status();
   json::Value items = json::Value::array();
   for (const Item* i : p->items) items.push(item_json(*i));
-  return json_response(200, json::Value::object()
-                                .set("items", std::move(items))
-                                .set("next_after", p->next_after ? json::Value::string(*p->next_after)
-                                                                 : json::Value::null()));
+  return json_response(
+      200, json::Value::object()
+               .set("items", std::move(items))
+               .set("next_after",
+                    p->next_after ? json::Value::string(*p->next_after) : json::Value::null()));
 }
 
 // ---- writes ----
@@ -116,12 +117,13 @@ Result<ApiResponse> run(Call& call, const Command& command, int status);
 // A write whose JSON body becomes one command: reads the body object, lets `read` take the
 // fields of `entity` and build the command, refuses unknown fields, then runs it.
 using CommandReader = std::function<Result<Command>(json::ObjectReader&)>;
-Result<ApiResponse> write_command(Call& call, std::string_view entity, int status, const CommandReader& read,
-                                  bool may_be_empty = false);
+Result<ApiResponse> write_command(Call& call, std::string_view entity, int status,
+                                  const CommandReader& read, bool may_be_empty = false);
 
 // The answer to a command that ran: the entity it was about as stored, with the version this
 // command wrote and the seq of its last event; ETag, and Location for a creation (201). A
 // finding carries the status changes open to `actor` after the write.
-Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int status, const std::string& actor);
+Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int status,
+                            const std::string& actor);
 
 }  // namespace gaplog

@@ -25,7 +25,8 @@ Result<ApiResponse> post_control(Call& call) {
 Result<ApiResponse> list_controls(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const PageRequest page, call.query.page(ListId::kControl));
   return with_state(call, [&](const ProgramState& s, Date) {
-    return page_response(gaplog::list_controls(s, page), [&](const ControlState& c) { return control_json(s, c); });
+    return page_response(gaplog::list_controls(s, page),
+                         [&](const ControlState& c) { return control_json(s, c); });
   });
 }
 
@@ -51,11 +52,12 @@ Result<ApiResponse> patch_control(Call& call) {
 }
 
 Result<ApiResponse> post_control_status(Call& call) {
-  return write_command(call, "control status change", 200, [&](json::ObjectReader& r) -> Result<Command> {
-    GAPLOG_ASSIGN_OR_RETURN(std::string status, r.required_string("status"));
-    GAPLOG_ASSIGN_OR_RETURN(auto reason, r.optional_string("reason"));
-    return Command(SetControlStatus{call.id(), status, reason.value_or("")});
-  });
+  return write_command(call, "control status change", 200,
+                       [&](json::ObjectReader& r) -> Result<Command> {
+                         GAPLOG_ASSIGN_OR_RETURN(std::string status, r.required_string("status"));
+                         GAPLOG_ASSIGN_OR_RETURN(auto reason, r.optional_string("reason"));
+                         return Command(SetControlStatus{call.id(), status, reason.value_or("")});
+                       });
 }
 
 }  // namespace gaplog

@@ -24,19 +24,21 @@ ApiResponse import_report_json(const FindingsImportReport& report) {
                     .set("message", Value::string(p.message)));
     }
     const Code code = report.forbidden ? Code::kPermissionDenied : Code::kRuleViolation;
-    Value body = error_json(code_name(code), fmt::format("{} of {} rows cannot be imported; nothing was imported. "
-                                                         "Fix the rows listed and import the file again",
-                                                         report.problems.size(), report.records));
+    Value body = error_json(code_name(code),
+                            fmt::format("{} of {} rows cannot be imported; nothing was imported. "
+                                        "Fix the rows listed and import the file again",
+                                        report.problems.size(), report.records));
     body.find("error")->set("rows", std::move(rows));
     return json_response(http_status(code), body);
   }
   Value findings = Value::array();
   for (const FindingsImportReport::Imported& row : report.rows) {
-    Value v = Value::object()
-                  .set("line", Value::integer(static_cast<int64_t>(row.line)))
-                  .set("reference", row.reference.empty() ? Value::null() : Value::string(row.reference))
-                  .set("title", Value::string(row.title))
-                  .set("severity", Value::string(row.severity));
+    Value v =
+        Value::object()
+            .set("line", Value::integer(static_cast<int64_t>(row.line)))
+            .set("reference", row.reference.empty() ? Value::null() : Value::string(row.reference))
+            .set("title", Value::string(row.title))
+            .set("severity", Value::string(row.severity));
     if (row.id) v.set("id", Value::string(*row.id));
     findings.push(std::move(v));
   }
@@ -68,13 +70,15 @@ Result<ApiResponse> get_poam(Call& call) {
 Result<ApiResponse> get_audit_bundle(Call& call) {
   Backend& b = call.backend;
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> as_of, call.query.date("as_of"));
-  GAPLOG_ASSIGN_OR_RETURN(PreparedBundle bundle, prepare_audit_bundle(*b.store.log, *b.store.blobs, *b.store.signer,
-                                                                   b.clock, as_of));
+  GAPLOG_ASSIGN_OR_RETURN(
+      PreparedBundle bundle,
+      prepare_audit_bundle(*b.store.log, *b.store.blobs, *b.store.signer, b.clock, as_of));
   ApiResponse r;
   r.stream_size = bundle.size;
   r.stream = std::move(bundle.body);
   r.headers.emplace_back("Content-Type", "application/x-tar");
-  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", bundle.file_name));
+  r.headers.emplace_back("Content-Disposition",
+                         fmt::format("attachment; filename=\"{}\"", bundle.file_name));
   r.headers.emplace_back("X-Gaplog-Tree-Size", std::to_string(bundle.head.tree_size));
   return r;
 }
@@ -85,17 +89,21 @@ Result<ApiResponse> post_findings_import(Call& call) {
   const std::string& csv = call.request.body;
   const uint64_t max_bytes = call.backend.options.max_json_bytes;
   if (csv.size() > max_bytes) {
-    return too_large(fmt::format("the file is {} bytes; an import may be at most {}", csv.size(), max_bytes));
+    return too_large(
+        fmt::format("the file is {} bytes; an import may be at most {}", csv.size(), max_bytes));
   }
-  GAPLOG_ASSIGN_OR_RETURN(const FindingsSheet sheet, read_findings_sheet(csv, call.query.all("ignore_column")));
+  GAPLOG_ASSIGN_OR_RETURN(const FindingsSheet sheet,
+                          read_findings_sheet(csv, call.query.all("ignore_column")));
   // X-Occurred-At back-fills every finding of the file; an Idempotency-Key makes a retry safe.
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
   if (options.if_match) {
     return invalid_argument(
-        "If-Match names one entity's version; an import creates findings, so send it without If-Match");
+        "If-Match names one entity's version; an import creates findings, so send it without "
+        "If-Match");
   }
-  GAPLOG_ASSIGN_OR_RETURN(const FindingsImportReport report, import_findings(call.backend.commands, call.actor, sheet,
-                                                                             dry_run.value_or(false), options));
+  GAPLOG_ASSIGN_OR_RETURN(
+      const FindingsImportReport report,
+      import_findings(call.backend.commands, call.actor, sheet, dry_run.value_or(false), options));
   return import_report_json(report);
 }
 

@@ -18,15 +18,17 @@ namespace {
 // The filters of GET /findings; the page and the dates are read separately.
 Result<FindingFilter> finding_filter(const Query& q) {
   FindingFilter filter;
-  GAPLOG_ASSIGN_OR_RETURN(
-      filter.status,
-      q.one_of("status", parse_finding_status, "open, in_progress, remediated, closed or risk_accepted"));
-  GAPLOG_ASSIGN_OR_RETURN(filter.severity, q.one_of("severity", parse_severity, "critical, high, medium or low"));
+  GAPLOG_ASSIGN_OR_RETURN(filter.status,
+                          q.one_of("status", parse_finding_status,
+                                   "open, in_progress, remediated, closed or risk_accepted"));
+  GAPLOG_ASSIGN_OR_RETURN(filter.severity,
+                          q.one_of("severity", parse_severity, "critical, high, medium or low"));
   if (const std::string* v = q.find("owner")) filter.owner = normalize_email(*v);
   if (const std::string* v = q.find("criterion")) {
     if (!find_criterion(*v)) {
-      return invalid_argument(fmt::format("criterion {} is not in the TSC catalog; GET /api/v1/criteria lists them",
-                                          quoted_excerpt(*v)));
+      return invalid_argument(
+          fmt::format("criterion {} is not in the TSC catalog; GET /api/v1/criteria lists them",
+                      quoted_excerpt(*v)));
     }
     filter.criterion = *v;
   }
@@ -63,8 +65,9 @@ Result<ApiResponse> list_findings(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const PageRequest page, call.query.page(ListId::kFinding));
   GAPLOG_ASSIGN_OR_RETURN(const FindingFilter filter, finding_filter(call.query));
   return with_state(call, [&](const ProgramState& s, Date d) {
-    return page_response(gaplog::list_findings(s, d, filter, page),
-                         [&](const FindingState& f) { return finding_json(s, f, d, caller_now(call, s)); });
+    return page_response(gaplog::list_findings(s, d, filter, page), [&](const FindingState& f) {
+      return finding_json(s, f, d, caller_now(call, s));
+    });
   });
 }
 
@@ -81,8 +84,9 @@ Result<ApiResponse> get_finding(Call& call) {
 Result<ApiResponse> get_finding_history(Call& call) {
   const std::string& id = call.id();
   EventLog& log = *call.backend.store.log;
-  GAPLOG_ASSIGN_OR_RETURN(const bool exists,
-                          call.backend.commands.read([&](const ProgramState& s) { return s.finding(id) != nullptr; }));
+  GAPLOG_ASSIGN_OR_RETURN(const bool exists, call.backend.commands.read([&](const ProgramState& s) {
+    return s.finding(id) != nullptr;
+  }));
   if (!exists) return not_found(fmt::format("there is no finding {}", quoted_excerpt(id)));
   GAPLOG_ASSIGN_OR_RETURN(const std::vector<Event> events, log.read_stream(finding_stream(id), 1));
   Value items = Value::array();
@@ -90,7 +94,8 @@ Result<ApiResponse> get_finding_history(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(const Hash leaf, log.leaf_hash(e.seq));
     items.push(event_json(e, leaf));
   }
-  return json_response(200, Value::object().set("id", Value::string(id)).set("events", std::move(items)));
+  return json_response(
+      200, Value::object().set("id", Value::string(id)).set("events", std::move(items)));
 }
 
 Result<ApiResponse> patch_finding(Call& call) {
@@ -113,7 +118,8 @@ Result<ApiResponse> post_finding_assign(Call& call) {
   return write_command(call, "assignment", 200, [&](json::ObjectReader& r) -> Result<Command> {
     GAPLOG_ASSIGN_OR_RETURN(auto owner, r.nullable_string("owner"));
     GAPLOG_RETURN_IF_ERROR(r.finish());  // unknown fields are named before a missing one
-    if (owner.is_absent()) return invalid_argument("owner is required: an e-mail, or null to unassign");
+    if (owner.is_absent())
+      return invalid_argument("owner is required: an e-mail, or null to unassign");
     return Command(AssignFinding{call.id(), owner.value.value_or("")});
   });
 }
@@ -123,7 +129,8 @@ Result<ApiResponse> post_finding_due_date(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(auto due, r.nullable_string("due_date"));
     GAPLOG_ASSIGN_OR_RETURN(auto reason, r.optional_string("reason"));
     GAPLOG_RETURN_IF_ERROR(r.finish());  // unknown fields are named before a missing one
-    if (due.is_absent()) return invalid_argument("due_date is required: YYYY-MM-DD, or null to clear it");
+    if (due.is_absent())
+      return invalid_argument("due_date is required: YYYY-MM-DD, or null to clear it");
     return Command(SetFindingDueDate{call.id(), due.value.value_or(""), reason.value_or("")});
   });
 }

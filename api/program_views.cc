@@ -10,10 +10,7 @@ namespace gaplog {
 
 using json::Value;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 Result<ApiResponse> get_criteria(Call&) {
   Value items = Value::array();
@@ -42,7 +39,9 @@ Result<ApiResponse> put_program(Call& call) {
 Result<ApiResponse> get_scope(Call& call) {
   return with_state(call, [](const ProgramState& s, Date) -> Result<ApiResponse> {
     Value v = scope_json(s);
-    return json_response(200, Value::object().set("categories", *v.find("categories")).set("version", *v.find("version")));
+    return json_response(200, Value::object()
+                                  .set("categories", *v.find("categories"))
+                                  .set("version", *v.find("version")));
   });
 }
 
@@ -61,13 +60,17 @@ Result<ApiResponse> get_readiness(Call& call) {
     if (auto cached = b.cached_readiness(/*wait=*/true)) return std::move(*cached);
   }
   // The tree size comes with the readiness, from the same catch-up: never a size read apart.
-  GAPLOG_ASSIGN_OR_RETURN(const ProgramHistory::ReadinessAnswer answer, b.history.readiness_answer(as_of));
-  ApiResponse r = json_response(200, readiness_json(answer.readiness, as_of.known_at, answer.tree_size));
+  GAPLOG_ASSIGN_OR_RETURN(const ProgramHistory::ReadinessAnswer answer,
+                          b.history.readiness_answer(as_of));
+  ApiResponse r =
+      json_response(200, readiness_json(answer.readiness, as_of.known_at, answer.tree_size));
   if (current) b.keep_readiness(answer.tree_size, as_of.date, r.body);
   return r;
 }
 
-std::optional<ApiResponse> quick_readiness(Backend& backend) { return backend.cached_readiness(/*wait=*/false); }
+std::optional<ApiResponse> quick_readiness(Backend& backend) {
+  return backend.cached_readiness(/*wait=*/false);
+}
 
 Result<ApiResponse> get_workloads(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
@@ -88,14 +91,16 @@ Result<ApiResponse> get_timeline(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> from_param, q.date("from"));
   Date from = from_param.value_or(to);
   if (!from_param) {
-    GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> first, call.backend.history.first_event_date());
+    GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> first,
+                            call.backend.history.first_event_date());
     if (first && *first < to) from = *first;
   }
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> step_param, q.count("step", 1, 3660));
   const int step = static_cast<int>(step_param.value_or(7));
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<Micros> known_at, q.timestamp("as_known_at"));
   if (from > to) {
-    return invalid_argument(fmt::format("from ({}) is after to ({}); swap them", format_date(from), format_date(to)));
+    return invalid_argument(
+        fmt::format("from ({}) is after to ({}); swap them", format_date(from), format_date(to)));
   }
   if (!from_param && timeline_point_count(from, to, step) > kMaxTimelinePoints) {
     // A history that starts very long ago (a back-fill to 1990): the default shows its most
@@ -103,7 +108,8 @@ Result<ApiResponse> get_timeline(Call& call) {
     from = Date{to.days - static_cast<int32_t>((kMaxTimelinePoints - 1) * step)};
   }
   // The projection refuses a timeline of more than kMaxTimelinePoints points (400).
-  GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline, call.backend.history.timeline(from, to, step, known_at));
+  GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline,
+                          call.backend.history.timeline(from, to, step, known_at));
   return json_response(200, timeline_json(timeline));
 }
 

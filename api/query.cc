@@ -9,10 +9,12 @@
 
 namespace gaplog {
 
-Result<std::string> decode_target_part(std::string_view text, PlusSign plus, std::string_view what) {
+Result<std::string> decode_target_part(std::string_view text, PlusSign plus,
+                                       std::string_view what) {
   std::optional<std::string> out = percent_decode(text, plus);
   if (!out) {
-    return invalid_argument(fmt::format("{} has a malformed %-escape; write %XX with two hex digits", what));
+    return invalid_argument(
+        fmt::format("{} has a malformed %-escape; write %XX with two hex digits", what));
   }
   if (!is_valid_utf8(*out)) {
     return invalid_argument(fmt::format("{} is not valid UTF-8 once %-decoded", what));
@@ -25,12 +27,13 @@ Result<std::string> decode_target_part(std::string_view text, PlusSign plus, std
   return std::move(*out);
 }
 
-Result<uint64_t> parse_count(std::string_view field, std::string_view text, uint64_t min, uint64_t max) {
+Result<uint64_t> parse_count(std::string_view field, std::string_view text, uint64_t min,
+                             uint64_t max) {
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
-    return invalid_argument(fmt::format("{} must be a whole number from {} to {}; got {}", field, min,
-                                        max, quoted_excerpt(text)));
+    return invalid_argument(fmt::format("{} must be a whole number from {} to {}; got {}", field,
+                                        min, max, quoted_excerpt(text)));
   }
   return v;
 }
@@ -38,7 +41,8 @@ Result<uint64_t> parse_count(std::string_view field, std::string_view text, uint
 Result<Date> parse_date_param(std::string_view field, std::string_view text) {
   auto d = parse_date(text);
   if (!d) {
-    return invalid_argument(fmt::format("{} must be a date YYYY-MM-DD; got {}", field, quoted_excerpt(text)));
+    return invalid_argument(
+        fmt::format("{} must be a date YYYY-MM-DD; got {}", field, quoted_excerpt(text)));
   }
   return *d;
 }
@@ -46,9 +50,10 @@ Result<Date> parse_date_param(std::string_view field, std::string_view text) {
 Result<Micros> parse_timestamp_param(std::string_view field, std::string_view text) {
   auto t = parse_timestamp(text);
   if (!t) {
-    return invalid_argument(fmt::format("{} must be an RFC 3339 UTC timestamp such as "
-                                        "2026-03-01T09:00:00Z; got {}",
-                                        field, quoted_excerpt(text)));
+    return invalid_argument(
+        fmt::format("{} must be an RFC 3339 UTC timestamp such as "
+                    "2026-03-01T09:00:00Z; got {}",
+                    field, quoted_excerpt(text)));
   }
   return *t;
 }
@@ -61,11 +66,15 @@ Result<Query> Query::parse(std::string_view text) {
     text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
     if (part.empty()) continue;
     const size_t eq = part.find('=');
-    GAPLOG_ASSIGN_OR_RETURN(std::string key, decode_target_part(part.substr(0, eq), PlusSign::kSpace, "a query parameter name"));
+    GAPLOG_ASSIGN_OR_RETURN(
+        std::string key,
+        decode_target_part(part.substr(0, eq), PlusSign::kSpace, "a query parameter name"));
     GAPLOG_ASSIGN_OR_RETURN(
         std::string value,
-        decode_target_part(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), PlusSign::kSpace,
-                           fmt::format("query parameter '{}'", std::string_view(key).substr(0, 40))));
+        decode_target_part(
+            eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1),
+            PlusSign::kSpace,
+            fmt::format("query parameter '{}'", std::string_view(key).substr(0, 40))));
     if (key == "ignore_column") {  // the one parameter that may be repeated
       q.repeated_[key].push_back(value);
     } else if (q.has(key)) {
@@ -82,9 +91,9 @@ Status Query::check_known(const std::vector<std::string_view>& known) const {
     if (std::find(known.begin(), known.end(), k) == known.end()) {
       std::string list;
       for (std::string_view n : known) list += (list.empty() ? "" : ", ") + std::string(n);
-      return invalid_argument(fmt::format("unknown query parameter {}; {}", quoted_excerpt(k),
-                                          known.empty() ? "this endpoint takes none"
-                                                        : "this endpoint takes: " + list));
+      return invalid_argument(
+          fmt::format("unknown query parameter {}; {}", quoted_excerpt(k),
+                      known.empty() ? "this endpoint takes none" : "this endpoint takes: " + list));
     }
   }
   return Status::ok();
@@ -119,7 +128,8 @@ Result<std::optional<Micros>> Query::timestamp(std::string_view key) const {
   return std::optional<Micros>(t);
 }
 
-Result<std::optional<uint64_t>> Query::count(std::string_view key, uint64_t min, uint64_t max) const {
+Result<std::optional<uint64_t>> Query::count(std::string_view key, uint64_t min,
+                                             uint64_t max) const {
   const std::string* v = find(key);
   if (v == nullptr) return std::optional<uint64_t>();
   GAPLOG_ASSIGN_OR_RETURN(uint64_t n, parse_count(key, *v, min, max));
@@ -133,8 +143,10 @@ Result<std::optional<bool>> Query::boolean(std::string_view key) const {
   return std::optional<bool>(*v == "true");
 }
 
-Status Query::not_one_of(std::string_view key, std::string_view choices, std::string_view value) const {
-  return invalid_argument(fmt::format("{} must be {}; got {}", key, choices, quoted_excerpt(value)));
+Status Query::not_one_of(std::string_view key, std::string_view choices,
+                         std::string_view value) const {
+  return invalid_argument(
+      fmt::format("{} must be {}; got {}", key, choices, quoted_excerpt(value)));
 }
 
 Result<AsOf> Query::as_of(Date today) const {
@@ -165,9 +177,10 @@ Status check_after(ListId list, std::string_view after) {
       break;
   }
   if (checked.is_ok()) return checked;
-  return invalid_argument(fmt::format("after must be the id of the last item of the previous page "
-                                      "(its next_after): {}",
-                                      checked.message()));
+  return invalid_argument(
+      fmt::format("after must be the id of the last item of the previous page "
+                  "(its next_after): {}",
+                  checked.message()));
 }
 
 }  // namespace

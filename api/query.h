@@ -28,7 +28,8 @@ namespace gaplog {
 Result<std::string> decode_target_part(std::string_view text, PlusSign plus, std::string_view what);
 
 // A whole number from `min` to `max` (a query parameter or a header: If-Match, Content-Length).
-Result<uint64_t> parse_count(std::string_view field, std::string_view text, uint64_t min, uint64_t max);
+Result<uint64_t> parse_count(std::string_view field, std::string_view text, uint64_t min,
+                             uint64_t max);
 Result<Date> parse_date_param(std::string_view field, std::string_view text);
 Result<Micros> parse_timestamp_param(std::string_view field, std::string_view text);
 
@@ -53,10 +54,10 @@ class Query {
   std::vector<std::string> all(std::string_view key) const;
 
   // Typed reads: nullopt when the parameter is absent, 400 naming it when it is malformed.
-  Result<std::optional<Date>> date(std::string_view key) const;            // YYYY-MM-DD
-  Result<std::optional<Micros>> timestamp(std::string_view key) const;     // RFC 3339 UTC
+  Result<std::optional<Date>> date(std::string_view key) const;         // YYYY-MM-DD
+  Result<std::optional<Micros>> timestamp(std::string_view key) const;  // RFC 3339 UTC
   Result<std::optional<uint64_t>> count(std::string_view key, uint64_t min, uint64_t max) const;
-  Result<std::optional<bool>> boolean(std::string_view key) const;         // true or false
+  Result<std::optional<bool>> boolean(std::string_view key) const;  // true or false
   // A value `parse` accepts; otherwise "<key> must be <choices>; got '<value>'".
   template <typename T>
   Result<std::optional<T>> one_of(std::string_view key, std::optional<T> (*parse)(std::string_view),
@@ -78,7 +79,8 @@ class Query {
 };
 
 template <typename T>
-Result<std::optional<T>> Query::one_of(std::string_view key, std::optional<T> (*parse)(std::string_view),
+Result<std::optional<T>> Query::one_of(std::string_view key,
+                                       std::optional<T> (*parse)(std::string_view),
                                        std::string_view choices) const {
   const std::string* v = find(key);
   if (v == nullptr) return std::optional<T>();

@@ -27,19 +27,30 @@ std::optional<std::string_view> ApiResponse::header(std::string_view name) const
 
 int http_status(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kAlreadyExists: return 409;
-    case Code::kVersionConflict: return 412;
-    case Code::kTooLarge: return 413;
-    case Code::kRuleViolation: return 422;
-    case Code::kUnavailable: return 503;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kVersionConflict:
+      return 412;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kRuleViolation:
+      return 422;
+    case Code::kUnavailable:
+      return 503;
     case Code::kIoError:
     case Code::kCorruption:
-    case Code::kInternal: return 500;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

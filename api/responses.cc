@@ -26,14 +26,17 @@ ApiResponse answer(Result<ApiResponse> response, const std::string& user) {
 }
 
 json::Value error_json(std::string_view code, std::string message) {
-  return Value::object().set(
-      "error", Value::object().set("code", Value::string(std::string(code))).set("message", Value::string(std::move(message))));
+  return Value::object().set("error", Value::object()
+                                          .set("code", Value::string(std::string(code)))
+                                          .set("message", Value::string(std::move(message))));
 }
 
-ApiResponse method_not_allowed(std::string_view method, std::string_view path, const std::string& allowed) {
+ApiResponse method_not_allowed(std::string_view method, std::string_view path,
+                               const std::string& allowed) {
   ApiResponse r = json_response(
-      405, error_json("method_not_allowed", fmt::format("method {} is not allowed on {}; use {}",
-                                                        quoted_excerpt(method), quoted_excerpt(path), allowed)));
+      405, error_json("method_not_allowed",
+                      fmt::format("method {} is not allowed on {}; use {}", quoted_excerpt(method),
+                                  quoted_excerpt(path), allowed)));
   r.headers.emplace_back("Allow", allowed);
   return r;
 }

@@ -26,7 +26,8 @@ ApiResponse answer(Result<ApiResponse> response, const std::string& user);
 json::Value error_json(std::string_view code, std::string message);
 
 // 405 for a path that exists, but not for `method`: names the methods it takes (also in Allow).
-ApiResponse method_not_allowed(std::string_view method, std::string_view path, const std::string& allowed);
+ApiResponse method_not_allowed(std::string_view method, std::string_view path,
+                               const std::string& allowed);
 
 ApiResponse json_response(int status, const json::Value& body);
 

@@ -14,7 +14,8 @@ const Params kPage{"limit", "after", "as_of", "as_known_at"};
 // The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
 // a 405's Allow.
 std::vector<Route> api_routes() {
-  constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand, kWrite = RouteKind::kWrite;
+  constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand,
+                      kWrite = RouteKind::kWrite;
   return {
       {"GET", "criteria", kNone, kRead, get_criteria},
       {"GET", "me", kNone, kRead, get_me},
@@ -36,9 +37,12 @@ std::vector<Route> api_routes() {
       {"POST", "controls/{}/status", kNone, kCommand, post_control_status},
       {"POST", "findings", kNone, kCommand, post_finding},
       {"POST", "findings/import", {"dry_run", "ignore_column"}, kWrite, post_findings_import},
-      {"GET", "findings",
-       {"limit", "after", "as_of", "as_known_at", "status", "owner", "severity", "criterion", "overdue"},
-       kRead, list_findings},
+      {"GET",
+       "findings",
+       {"limit", "after", "as_of", "as_known_at", "status", "owner", "severity", "criterion",
+        "overdue"},
+       kRead,
+       list_findings},
       {"GET", "findings/{}", kAsOf, kRead, get_finding},
       {"GET", "findings/{}/history", kNone, kRead, get_finding_history},
       {"PATCH", "findings/{}", kNone, kCommand, patch_finding},
@@ -47,7 +51,10 @@ std::vector<Route> api_routes() {
       {"POST", "findings/{}/status", kNone, kCommand, post_finding_status},
       {"POST", "findings/{}/risk-acceptance", kNone, kCommand, post_finding_risk},
       {"POST", "findings/{}/comments", kNone, kCommand, post_finding_comment},
-      {"POST", "evidence", {"filename", "finding", "control", "collected_on", "valid_until"}, RouteKind::kUpload},
+      {"POST",
+       "evidence",
+       {"filename", "finding", "control", "collected_on", "valid_until"},
+       RouteKind::kUpload},
       {"GET", "evidence", kPage, kRead, list_evidence},
       {"GET", "evidence/{}", kAsOf, kRead, get_evidence},
       {"GET", "evidence/{}/content", kNone, kRead, get_evidence_content},
@@ -61,9 +68,15 @@ std::vector<Route> api_routes() {
       {"GET", "audit/tree-head", kNone, kRead, get_tree_head},
       {"GET", "audit/inclusion", {"seq", "tree_size"}, kRead, get_inclusion},
       {"GET", "audit/consistency", {"from", "to"}, kRead, get_consistency},
-      {"GET", "audit/verify", kNone, kRead, get_verify, "verifying the whole log is for admins and auditors"},
+      {"GET", "audit/verify", kNone, kRead, get_verify,
+       "verifying the whole log is for admins and auditors"},
       {"GET", "export/poam", kAsOf, kRead, get_poam},
-      {"GET", "export/audit-bundle", {"as_of"}, kRead, get_audit_bundle, "the audit bundle is for admins and auditors"},
+      {"GET",
+       "export/audit-bundle",
+       {"as_of"},
+       kRead,
+       get_audit_bundle,
+       "the audit bundle is for admins and auditors"},
   };
 }
 
@@ -90,7 +103,8 @@ RouteTable::RouteTable() {
   }
 }
 
-RouteTable::Match RouteTable::match(std::string_view method, const std::vector<std::string>& segments) const {
+RouteTable::Match RouteTable::match(std::string_view method,
+                                    const std::vector<std::string>& segments) const {
   Match m;
   for (const Entry& e : entries_) {
     if (e.pattern.size() != segments.size()) continue;

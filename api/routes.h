@@ -29,7 +29,7 @@ struct Route {
   std::string_view path;                // below /api/v1/: "findings/{}/status"
   std::vector<std::string_view> query;  // the parameters it takes; any other is 400
   RouteKind kind = RouteKind::kRead;
-  Handler handler = nullptr;            // null for kUpload
+  Handler handler = nullptr;  // null for kUpload
   // Non-empty: only admins and auditors may call it; anyone else gets 403 with this message.
   std::string_view admins_and_auditors_only = {};
   // Set for the routes try_quick() may serve: the answer to GET of the bare path from memory,

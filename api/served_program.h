@@ -16,7 +16,8 @@ namespace gaplog {
 class ServedProgram {
  public:
   // `fs` and `clock` are borrowed and must outlive the program.
-  static Result<std::unique_ptr<ServedProgram>> open(FileSystem& fs, Clock& clock, const std::string& dir,
+  static Result<std::unique_ptr<ServedProgram>> open(FileSystem& fs, Clock& clock,
+                                                     const std::string& dir,
                                                      ApiOptions options = {});
   ~ServedProgram();
 

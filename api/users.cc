@@ -31,7 +31,8 @@ Result<ApiResponse> list_users(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(PageRequest page, call.query.page(ListId::kUser));
   page.after = normalize_email(page.after);
   return with_state(call, [&](const ProgramState& s, Date) {
-    return page_response(gaplog::list_users(s, page), [&](const UserState& u) { return user_json(s, u); });
+    return page_response(gaplog::list_users(s, page),
+                         [&](const UserState& u) { return user_json(s, u); });
   });
 }
 
@@ -67,28 +68,33 @@ Result<ApiResponse> post_user_token(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const Value body, body_object(call, /*may_be_empty=*/true));
   GAPLOG_RETURN_IF_ERROR(json::ObjectReader(body, "token request").finish());
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
-  GAPLOG_ASSIGN_OR_RETURN(const IssuedToken issued, call.backend.commands.issue_token(call.actor, call.id(), options));
+  GAPLOG_ASSIGN_OR_RETURN(const IssuedToken issued,
+                          call.backend.commands.issue_token(call.actor, call.id(), options));
   const Event& e = issued.outcome.events.back();
-  ApiResponse r = json_response(201, Value::object()
-                                         .set("token_id", Value::string(issued.token_id))
-                                         .set("token", Value::string(issued.token))
-                                         .set("email", Value::string(std::get<TokenIssued>(e.payload).email))
-                                         .set("seq", Value::integer(static_cast<int64_t>(e.seq))));
+  ApiResponse r =
+      json_response(201, Value::object()
+                             .set("token_id", Value::string(issued.token_id))
+                             .set("token", Value::string(issued.token))
+                             .set("email", Value::string(std::get<TokenIssued>(e.payload).email))
+                             .set("seq", Value::integer(static_cast<int64_t>(e.seq))));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }
 
 Result<ApiResponse> delete_token(Call& call) {
-  if (!call.request.body.empty()) return invalid_argument("DELETE takes no body; send the request without one");
+  if (!call.request.body.empty())
+    return invalid_argument("DELETE takes no body; send the request without one");
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
-  GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome outcome,
-                          call.backend.commands.execute(call.actor, RevokeToken{call.id()}, options));
+  GAPLOG_ASSIGN_OR_RETURN(
+      const CommandOutcome outcome,
+      call.backend.commands.execute(call.actor, RevokeToken{call.id()}, options));
   const Event& e = outcome.events.back();
   const auto* revoked = std::get_if<TokenRevoked>(&e.payload);
   if (revoked == nullptr) {
     // The key was first sent with another request, whose events the service replayed.
     return already_exists(
-        "this Idempotency-Key was first sent with another request, not this token revocation; send a new key");
+        "this Idempotency-Key was first sent with another request, not this token revocation; send "
+        "a new key");
   }
   return json_response(200, Value::object()
                                 .set("token_id", Value::string(call.id()))

@@ -1,15 +1,13 @@
 #include "app/command_service.h"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <cstdio>
-
 #include <map>
 #include <mutex>
 #include <stdexcept>
-
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "domain/hex.h"
 #include "domain/validation.h"
@@ -37,9 +35,9 @@ Result<std::unique_ptr<CommandService>> CommandService::open(
 
 Uuid CommandService::idempotent_event_id(const std::string& actor, const std::string& key,
                                          size_t index) {
-  const Hash h = sha256_of({"gaplog-idempotency-v1", std::string_view("\0", 1), actor,
-                            std::string_view("\0", 1), key, std::string_view("\0", 1),
-                            std::to_string(index)});
+  const Hash h =
+      sha256_of({"gaplog-idempotency-v1", std::string_view("\0", 1), actor,
+                 std::string_view("\0", 1), key, std::string_view("\0", 1), std::to_string(index)});
   Uuid id;
   std::copy_n(h.begin(), 16, id.bytes.begin());
   id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x80);  // RFC 9562 version 8
@@ -87,7 +85,8 @@ std::vector<NewEvent> new_events(std::vector<DraftEvent> drafts, const std::stri
   std::vector<NewEvent> events;
   events.reserve(drafts.size());
   for (size_t i = 0; i < drafts.size(); ++i) {
-    NewEvent e{std::move(drafts[i].stream), {}, options.occurred_at, actor, std::move(drafts[i].payload)};
+    NewEvent e{
+        std::move(drafts[i].stream), {}, options.occurred_at, actor, std::move(drafts[i].payload)};
     if (options.idempotency_key) {
       e.id = CommandService::idempotent_event_id(actor, *options.idempotency_key, first_index + i);
     }
@@ -100,16 +99,19 @@ std::vector<NewEvent> new_events(std::vector<DraftEvent> drafts, const std::stri
 // each stream's next version (from `versions`, every stream the decision read or wrote at the
 // version it read, as Decision::expected_versions promises), occurred_at as given or else
 // `now` (a prediction: the log stamps the commit's time). Returns the events as folded.
-std::vector<Event> predict(ProgramState& state, uint64_t& seq, std::map<std::string, uint32_t>& versions,
+std::vector<Event> predict(ProgramState& state, uint64_t& seq,
+                           std::map<std::string, uint32_t>& versions,
                            const std::vector<NewEvent>& events, Micros now) {
   std::vector<Event> folded;
   folded.reserve(events.size());
   for (const NewEvent& ne : events) {
     auto version = versions.find(ne.stream);
     if (version == versions.end()) {
-      throw std::logic_error(fmt::format("a decision wrote {} without reading its version", ne.stream));
+      throw std::logic_error(
+          fmt::format("a decision wrote {} without reading its version", ne.stream));
     }
-    Event e{++seq, ne.stream, ++version->second, ne.id, now, ne.occurred_at.value_or(now), ne.actor, ne.payload};
+    Event e{++seq,    ne.stream, ++version->second, ne.id, now, ne.occurred_at.value_or(now),
+            ne.actor, ne.payload};
     evolve(state, e);
     folded.push_back(std::move(e));
   }
@@ -157,11 +159,12 @@ Status CommandService::wait_ready_to_decide_locked(WriterLock& lock, bool exact)
   return status;
 }
 
-void CommandService::resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended) {
+void CommandService::resolved_locked(const Prepared& prepared,
+                                     const Result<AppendResult>& appended) {
   --in_flight_;
-  const bool as_predicted = appended && !appended->replayed &&
-                            appended->events.size() == prepared.event_count &&
-                            (prepared.event_count == 0 || appended->events.front().seq == prepared.first_seq);
+  const bool as_predicted =
+      appended && !appended->replayed && appended->events.size() == prepared.event_count &&
+      (prepared.event_count == 0 || appended->events.front().seq == prepared.first_seq);
   // Every batch decided after this one rests on its predicted events: the log refuses them
   // (their expected_last_seq no longer matches), and nothing is decided on decided_ again
   // until it is rebuilt from the log.
@@ -169,7 +172,8 @@ void CommandService::resolved_locked(const Prepared& prepared, const Result<Appe
   if (in_flight_ == 0) settled_.notify_all();
 }
 
-Result<CommandOutcome> CommandService::finish(const Prepared& prepared, Result<AppendResult> appended) {
+Result<CommandOutcome> CommandService::finish(const Prepared& prepared,
+                                              Result<AppendResult> appended) {
   WriterLock lock(mu_);
   resolved_locked(prepared, appended);
   if (!appended) return appended.status();
@@ -185,7 +189,8 @@ Result<CommandOutcome> CommandService::finish(const Prepared& prepared, Result<A
   // up, the state stays behind, and the next read or decision (which catch up first) fails
   // with that error instead of answering from a stale state.
   if (Status caught_up = catch_up_locked(); !caught_up.is_ok()) {
-    std::fprintf(stderr, "gaplog: command service: cannot catch up with the log after a commit: %s\n",
+    std::fprintf(stderr,
+                 "gaplog: command service: cannot catch up with the log after a commit: %s\n",
                  caught_up.to_string().c_str());
   }
   return CommandOutcome{std::move(appended->events), appended->replayed, prepared.subject};
@@ -200,13 +205,13 @@ std::unique_ptr<EventLog::QueuedAppend> CommandService::queue_locked(Prepared& p
   }
 }
 
-Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_actor,
-                                                    const std::vector<Command>& commands, bool dry_run,
-                                                    std::vector<std::pair<size_t, Status>>* refusals,
-                                                    const CommandOptions& options) {
+Result<CommandOutcome> CommandService::execute_batch(
+    const std::string& raw_actor, const std::vector<Command>& commands, bool dry_run,
+    std::vector<std::pair<size_t, Status>>* refusals, const CommandOptions& options) {
   const std::string actor = normalize_email(raw_actor);
   if (options.idempotency_key) {
-    GAPLOG_RETURN_IF_ERROR(check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
+    GAPLOG_RETURN_IF_ERROR(
+        check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
   }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     WriterLock lock(mu_);
@@ -236,7 +241,8 @@ Result<CommandOutcome> CommandService::execute_batch(const std::string& raw_acto
         continue;
       }
       for (const auto& [stream, version] : decision->expected_versions) {
-        if (versions.emplace(stream, version).second) prepared.request.expected_versions.emplace_back(stream, version);
+        if (versions.emplace(stream, version).second)
+          prepared.request.expected_versions.emplace_back(stream, version);
       }
       std::vector<NewEvent> events =
           new_events(std::move(decision->events), actor, options, prepared.request.events.size());
@@ -268,13 +274,14 @@ Result<IssuedToken> CommandService::issue_token(const std::string& actor, const 
   issued.token_id = "tok_" + random_hex(8);
   issued.token = std::string(kTokenPrefix) + random_hex(32);
   const Hash hash = sha256(issued.token);
-  GAPLOG_ASSIGN_OR_RETURN(issued.outcome,
-                          execute(actor, IssueToken{email, issued.token_id, std::string(hash_bytes(hash))},
-                                  options));
+  GAPLOG_ASSIGN_OR_RETURN(
+      issued.outcome,
+      execute(actor, IssueToken{email, issued.token_id, std::string(hash_bytes(hash))}, options));
   if (issued.outcome.replayed) {
     // The token of the first request cannot be shown again: it was never stored.
-    return already_exists("this token was already issued by an earlier request with the same "
-                          "Idempotency-Key; its value was shown then and cannot be shown again");
+    return already_exists(
+        "this token was already issued by an earlier request with the same "
+        "Idempotency-Key; its value was shown then and cannot be shown again");
   }
   return issued;
 }
@@ -282,8 +289,9 @@ Result<IssuedToken> CommandService::issue_token(const std::string& actor, const 
 namespace {
 
 Status token_refused() {
-  return Status(Code::kUnauthenticated,
-                "the token is unknown, revoked or belongs to a deactivated user; ask an admin for a new one");
+  return Status(
+      Code::kUnauthenticated,
+      "the token is unknown, revoked or belongs to a deactivated user; ask an admin for a new one");
 }
 
 bool well_formed_token(std::string_view token) {
@@ -326,7 +334,7 @@ std::optional<Result<Principal>> CommandService::try_authenticate(std::string_vi
 }
 
 Result<std::optional<CommandOutcome>> CommandService::replay(const std::string& actor,
-                                                            const std::string& key) {
+                                                             const std::string& key) {
   CommandOutcome outcome;
   for (size_t i = 0;; ++i) {
     GAPLOG_ASSIGN_OR_RETURN(auto seq, log_.seq_of_event_id(idempotent_event_id(actor, key, i)));
@@ -354,7 +362,8 @@ Result<CommandService::Prepared> CommandService::prepare_locked(const std::strin
   }
   Prepared p;
   p.subject = decision.subject;
-  std::map<std::string, uint32_t> versions(decision.expected_versions.begin(), decision.expected_versions.end());
+  std::map<std::string, uint32_t> versions(decision.expected_versions.begin(),
+                                           decision.expected_versions.end());
   p.request.expected_versions = std::move(decision.expected_versions);
   condition_locked(p.request);
   p.first_seq = decided_seq_ + 1;
@@ -375,7 +384,8 @@ Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, con
                                                const CommandOptions& options) {
   const std::string actor = normalize_email(raw_actor);
   if (options.idempotency_key) {
-    GAPLOG_RETURN_IF_ERROR(check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
+    GAPLOG_RETURN_IF_ERROR(
+        check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
   }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     // Decided and queued under the lock, so batches enter the log in the order they were
@@ -424,13 +434,15 @@ void CommandService::execute_async(const std::string& raw_actor, const Command& 
           *shared = std::move(*prepared);
           try {
             // Queued under the lock: batches enter the log in the order they were decided.
-            log_.append_async(std::move(shared->request), [this, shared, answer](Result<AppendResult> appended) {
-              auto outcome = finish(*shared, std::move(appended));
-              // Refused as decided on a prefix that did not commit: nothing was written; decide
-              // again, the blocking way.
-              if (!outcome && outcome.status().code() == Code::kVersionConflict) return (*answer)(std::nullopt);
-              (*answer)(std::move(outcome));
-            });
+            log_.append_async(std::move(shared->request),
+                              [this, shared, answer](Result<AppendResult> appended) {
+                                auto outcome = finish(*shared, std::move(appended));
+                                // Refused as decided on a prefix that did not commit: nothing was
+                                // written; decide again, the blocking way.
+                                if (!outcome && outcome.status().code() == Code::kVersionConflict)
+                                  return (*answer)(std::nullopt);
+                                (*answer)(std::move(outcome));
+                              });
             return;
           } catch (...) {
             resolved_locked(*shared, internal_error("the batch was not queued"));

@@ -53,14 +53,14 @@ namespace gaplog {
 
 struct CommandOptions {
   std::optional<std::string> idempotency_key;
-  std::optional<uint32_t> if_match;        // expected version of the subject
-  std::optional<Micros> occurred_at;       // back-fill (admins)
+  std::optional<uint32_t> if_match;   // expected version of the subject
+  std::optional<Micros> occurred_at;  // back-fill (admins)
 };
 
 struct CommandOutcome {
   std::vector<Event> events;  // as committed (the originals when replayed)
   bool replayed = false;
-  std::string subject;        // stream of the entity the command was about
+  std::string subject;  // stream of the entity the command was about
 };
 
 // Who a request acts as.
@@ -104,7 +104,8 @@ class CommandService {
   // starting from `seed` (a state folded up to the given seq, e.g. ProgramHistory::current())
   // when there is one.
   static Result<std::unique_ptr<CommandService>> open(
-      EventLog& log, Clock& clock, std::optional<std::pair<ProgramState, uint64_t>> seed = std::nullopt);
+      EventLog& log, Clock& clock,
+      std::optional<std::pair<ProgramState, uint64_t>> seed = std::nullopt);
 
   Result<CommandOutcome> execute(const std::string& actor, const Command& command,
                                  const CommandOptions& options = {});
@@ -120,8 +121,8 @@ class CommandService {
   // nothing was written then, and the caller runs execute() instead on a thread that may
   // block. `done` is called exactly once, never with a lock of the service held.
   using AsyncDone = std::function<void(std::optional<Result<CommandOutcome>>)>;
-  void execute_async(const std::string& actor, const Command& command, const CommandOptions& options,
-                     AsyncDone done);
+  void execute_async(const std::string& actor, const Command& command,
+                     const CommandOptions& options, AsyncDone done);
 
   // Several commands as one atomic append: each is decided against the state as the earlier
   // ones in the batch leave it. Every command is decided, so that every refusal is reported:
@@ -130,8 +131,9 @@ class CommandService {
   // and the outcome holds the events that would have been (seq 0).
   // `options.occurred_at` back-fills every event of the batch; with `options.idempotency_key`, a
   // repeat returns the first outcome and appends nothing (If-Match does not apply to a batch).
-  Result<CommandOutcome> execute_batch(const std::string& actor, const std::vector<Command>& commands,
-                                       bool dry_run, std::vector<std::pair<size_t, Status>>* refusals,
+  Result<CommandOutcome> execute_batch(const std::string& actor,
+                                       const std::vector<Command>& commands, bool dry_run,
+                                       std::vector<std::pair<size_t, Status>>* refusals,
                                        const CommandOptions& options = {});
 
   // Issues an API token for `email`: 256 random bits, returned once, stored only as SHA-256.
@@ -158,7 +160,8 @@ class CommandService {
 
   // As read(), also telling fn the seq of the last event folded into the state: fn(state, seq).
   template <typename Fn>
-  auto read_with_seq(Fn&& fn) -> ReadResult<std::invoke_result_t<Fn, const ProgramState&, uint64_t>> {
+  auto read_with_seq(Fn&& fn)
+      -> ReadResult<std::invoke_result_t<Fn, const ProgramState&, uint64_t>> {
     if (Status s = catch_up(); !s.is_ok()) return s;
     ReaderLock lock(mu_);
     return fn(static_cast<const ProgramState&>(state_), applied_seq_.load());
@@ -196,8 +199,8 @@ class CommandService {
   struct Prepared {
     AppendRequest request;
     std::string subject;
-    uint64_t first_seq = 0;    // the seq its first event will get
-    size_t event_count = 0;    // the events of `request`, which the log takes
+    uint64_t first_seq = 0;  // the seq its first event will get
+    size_t event_count = 0;  // the events of `request`, which the log takes
   };
   // Decides `command` against `decided_` (ready; exclusive lock held), folds its events into
   // `decided_` and counts it in flight: the caller must queue `request` before unlocking, and
@@ -206,14 +209,16 @@ class CommandService {
                                   const CommandOptions& options) GAPLOG_REQUIRES(mu_);
   // A queued batch was answered (exclusive lock held): no longer in flight; when it did not
   // commit exactly as predicted, `decided_` is invalid until rebuilt.
-  void resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended) GAPLOG_REQUIRES(mu_);
+  void resolved_locked(const Prepared& prepared, const Result<AppendResult>& appended)
+      GAPLOG_REQUIRES(mu_);
   // Queues a prepared batch (counted in flight; exclusive lock held); the caller releases the
   // lock, waits for the log and finish()es.
   std::unique_ptr<EventLog::QueuedAppend> queue_locked(Prepared& prepared) GAPLOG_REQUIRES(mu_);
   // Answers the log's result for a prepared batch (takes the lock): resolved_locked(), then
   // folds the committed events into the committed state (from the events themselves when they
   // are the next ones, else by catching up with the log).
-  Result<CommandOutcome> finish(const Prepared& prepared, Result<AppendResult> appended) GAPLOG_EXCLUDES(mu_);
+  Result<CommandOutcome> finish(const Prepared& prepared, Result<AppendResult> appended)
+      GAPLOG_EXCLUDES(mu_);
 
   EventLog& log_;
   Clock& clock_;

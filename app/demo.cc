@@ -16,19 +16,19 @@ struct Person {
 };
 
 constexpr Person kPeople[] = {
-    {"maya.chen@acme.example", "Maya Chen", "editor"},          // compliance lead
-    {"raj.patel@acme.example", "Raj Patel", "editor"},          // security engineer
-    {"sofia.garcia@acme.example", "Sofia Garcia", "contributor"},  // platform
+    {"maya.chen@acme.example", "Maya Chen", "editor"},              // compliance lead
+    {"raj.patel@acme.example", "Raj Patel", "editor"},              // security engineer
+    {"sofia.garcia@acme.example", "Sofia Garcia", "contributor"},   // platform
     {"liam.oconnor@acme.example", "Liam O'Connor", "contributor"},  // IT
-    {"ava.novak@acme.example", "Ava Novak", "contributor"},      // engineering manager
-    {"noah.kim@acme.example", "Noah Kim", "contributor"},        // HR
-    {"emma.rossi@acme.example", "Emma Rossi", "contributor"},    // data
+    {"ava.novak@acme.example", "Ava Novak", "contributor"},         // engineering manager
+    {"noah.kim@acme.example", "Noah Kim", "contributor"},           // HR
+    {"emma.rossi@acme.example", "Emma Rossi", "contributor"},       // data
     {"dana.fox@cpa.example", "Dana Fox (CPA firm)", "auditor"},
-    {"chris.ward@acme.example", "Chris Ward", "admin"},          // CISO: verifies fixes
+    {"chris.ward@acme.example", "Chris Ward", "admin"},  // CISO: verifies fixes
 };
-constexpr const char* kOwners[] = {"raj.patel@acme.example",   "sofia.garcia@acme.example",
+constexpr const char* kOwners[] = {"raj.patel@acme.example",    "sofia.garcia@acme.example",
                                    "liam.oconnor@acme.example", "ava.novak@acme.example",
-                                   "noah.kim@acme.example",    "emma.rossi@acme.example",
+                                   "noah.kim@acme.example",     "emma.rossi@acme.example",
                                    "maya.chen@acme.example"};
 
 struct DemoControl {
@@ -75,7 +75,7 @@ struct DemoFinding {
   std::vector<std::string> criteria;
   const char* control;  // "" = none
   const char* source;
-  int due_day;          // days after the start; 0 = no due date
+  int due_day;  // days after the start; 0 = no due date
   // What happens to it: 0 stays open, 1 in progress, 2 remediated, 3 closed, 4 risk accepted.
   int fate;
 };
@@ -83,45 +83,201 @@ struct DemoFinding {
 const std::vector<DemoFinding>& findings() {
   static const std::vector<DemoFinding> f = {
       {"No MFA on the VPN", "critical", {"CC6.1"}, "AC-01", "control_evaluation", 45, 3},
-      {"Shared admin account on the production database", "critical", {"CC6.1", "CC6.2"}, "AC-02", "control_evaluation", 60, 3},
-      {"Offboarding does not revoke SaaS access", "high", {"CC6.2", "CC6.3"}, "AC-02", "interview", 120, 2},
-      {"No quarterly access review performed", "high", {"CC6.3"}, "AC-02", "document_review", 150, 1},
-      {"Laptops not centrally encrypted", "high", {"CC6.7", "CC6.8"}, "END-01", "control_evaluation", 75, 3},
-      {"Endpoint agent missing on 12 machines", "medium", {"CC6.8"}, "END-01", "control_evaluation", 160, 1},
-      {"Security policy not approved by management", "medium", {"CC5.3"}, "POL-01", "document_review", 40, 3},
-      {"Acceptable use policy outdated (2019)", "low", {"CC5.3"}, "POL-01", "document_review", 90, 3},
+      {"Shared admin account on the production database",
+       "critical",
+       {"CC6.1", "CC6.2"},
+       "AC-02",
+       "control_evaluation",
+       60,
+       3},
+      {"Offboarding does not revoke SaaS access",
+       "high",
+       {"CC6.2", "CC6.3"},
+       "AC-02",
+       "interview",
+       120,
+       2},
+      {"No quarterly access review performed",
+       "high",
+       {"CC6.3"},
+       "AC-02",
+       "document_review",
+       150,
+       1},
+      {"Laptops not centrally encrypted",
+       "high",
+       {"CC6.7", "CC6.8"},
+       "END-01",
+       "control_evaluation",
+       75,
+       3},
+      {"Endpoint agent missing on 12 machines",
+       "medium",
+       {"CC6.8"},
+       "END-01",
+       "control_evaluation",
+       160,
+       1},
+      {"Security policy not approved by management",
+       "medium",
+       {"CC5.3"},
+       "POL-01",
+       "document_review",
+       40,
+       3},
+      {"Acceptable use policy outdated (2019)",
+       "low",
+       {"CC5.3"},
+       "POL-01",
+       "document_review",
+       90,
+       3},
       {"No formal risk assessment", "high", {"CC3.1", "CC3.2"}, "RISK-01", "interview", 70, 3},
       {"Fraud risk not considered", "medium", {"CC3.3"}, "RISK-01", "interview", 200, 0},
-      {"Vendor reviews missing for critical suppliers", "high", {"CC9.2", "CC3.4"}, "RISK-02", "document_review", 140, 1},
-      {"No internal control monitoring", "medium", {"CC4.1", "CC4.2"}, "MON-01", "interview", 170, 0},
-      {"Board minutes do not cover security", "low", {"CC1.2"}, "GOV-02", "document_review", 100, 3},
-      {"Background checks not done for contractors", "medium", {"CC1.4"}, "HR-01", "interview", 150, 2},
-      {"Security training completion at 61%", "medium", {"CC1.4", "CC2.2"}, "HR-02", "control_evaluation", 130, 3},
-      {"Job descriptions lack security responsibilities", "low", {"CC1.3", "CC1.5"}, "", "document_review", 0, 0},
-      {"Vulnerability scans not run on staging", "medium", {"CC7.1"}, "OPS-01", "control_evaluation", 95, 3},
-      {"Critical CVEs open beyond 30 days", "high", {"CC7.1"}, "OPS-01", "control_evaluation", 150, 1},
+      {"Vendor reviews missing for critical suppliers",
+       "high",
+       {"CC9.2", "CC3.4"},
+       "RISK-02",
+       "document_review",
+       140,
+       1},
+      {"No internal control monitoring",
+       "medium",
+       {"CC4.1", "CC4.2"},
+       "MON-01",
+       "interview",
+       170,
+       0},
+      {"Board minutes do not cover security",
+       "low",
+       {"CC1.2"},
+       "GOV-02",
+       "document_review",
+       100,
+       3},
+      {"Background checks not done for contractors",
+       "medium",
+       {"CC1.4"},
+       "HR-01",
+       "interview",
+       150,
+       2},
+      {"Security training completion at 61%",
+       "medium",
+       {"CC1.4", "CC2.2"},
+       "HR-02",
+       "control_evaluation",
+       130,
+       3},
+      {"Job descriptions lack security responsibilities",
+       "low",
+       {"CC1.3", "CC1.5"},
+       "",
+       "document_review",
+       0,
+       0},
+      {"Vulnerability scans not run on staging",
+       "medium",
+       {"CC7.1"},
+       "OPS-01",
+       "control_evaluation",
+       95,
+       3},
+      {"Critical CVEs open beyond 30 days",
+       "high",
+       {"CC7.1"},
+       "OPS-01",
+       "control_evaluation",
+       150,
+       1},
       {"No alerting on failed logins", "high", {"CC7.2"}, "OPS-02", "control_evaluation", 130, 2},
-      {"Log retention only 7 days", "medium", {"CC7.2", "CC7.3"}, "OPS-02", "control_evaluation", 175, 1},
+      {"Log retention only 7 days",
+       "medium",
+       {"CC7.2", "CC7.3"},
+       "OPS-02",
+       "control_evaluation",
+       175,
+       1},
       {"Incident response plan never tested", "high", {"CC7.4"}, "IR-01", "interview", 160, 0},
       {"No post-incident review template", "low", {"CC7.5"}, "IR-01", "document_review", 0, 0},
-      {"Direct pushes to main allowed", "critical", {"CC8.1"}, "CHG-01", "control_evaluation", 30, 3},
+      {"Direct pushes to main allowed",
+       "critical",
+       {"CC8.1"},
+       "CHG-01",
+       "control_evaluation",
+       30,
+       3},
       {"Emergency changes not documented", "medium", {"CC8.1"}, "CHG-01", "interview", 120, 4},
-      {"No business continuity plan", "high", {"CC9.1", "A1.3"}, "BCP-01", "document_review", 190, 0},
+      {"No business continuity plan",
+       "high",
+       {"CC9.1", "A1.3"},
+       "BCP-01",
+       "document_review",
+       190,
+       0},
       {"Backups never restored in a test", "critical", {"A1.2"}, "AV-02", "interview", 110, 2},
-      {"No capacity alerts on the database", "medium", {"A1.1"}, "AV-01", "control_evaluation", 90, 3},
-      {"Status page not linked from the product", "low", {"CC2.3"}, "COM-01", "document_review", 60, 3},
-      {"Security commitments missing from the MSA", "medium", {"CC2.3"}, "COM-01", "document_review", 200, 0},
-      {"No internal communication of security changes", "low", {"CC2.1"}, "COM-02", "interview", 0, 1},
+      {"No capacity alerts on the database",
+       "medium",
+       {"A1.1"},
+       "AV-01",
+       "control_evaluation",
+       90,
+       3},
+      {"Status page not linked from the product",
+       "low",
+       {"CC2.3"},
+       "COM-01",
+       "document_review",
+       60,
+       3},
+      {"Security commitments missing from the MSA",
+       "medium",
+       {"CC2.3"},
+       "COM-01",
+       "document_review",
+       200,
+       0},
+      {"No internal communication of security changes",
+       "low",
+       {"CC2.1"},
+       "COM-02",
+       "interview",
+       0,
+       1},
       {"Customer data kept after contract end", "high", {"C1.2"}, "CONF-01", "interview", 195, 0},
       {"Confidential data not classified", "medium", {"C1.1"}, "NET-01", "document_review", 185, 1},
       {"Office visitors not logged", "low", {"CC6.4"}, "AC-03", "interview", 80, 3},
       {"Old laptops stored in a cupboard", "low", {"CC6.5"}, "AC-04", "interview", 0, 0},
-      {"TLS 1.0 enabled on the legacy API", "high", {"CC6.7", "C1.1"}, "NET-01", "control_evaluation", 85, 3},
-      {"Service accounts with non-expiring keys", "high", {"CC6.1", "CC6.6"}, "AC-01", "control_evaluation", 165, 1},
-      {"Privacy notice does not describe retention", "medium", {"P1.1", "P4.2"}, "", "document_review", 0, 0},
+      {"TLS 1.0 enabled on the legacy API",
+       "high",
+       {"CC6.7", "C1.1"},
+       "NET-01",
+       "control_evaluation",
+       85,
+       3},
+      {"Service accounts with non-expiring keys",
+       "high",
+       {"CC6.1", "CC6.6"},
+       "AC-01",
+       "control_evaluation",
+       165,
+       1},
+      {"Privacy notice does not describe retention",
+       "medium",
+       {"P1.1", "P4.2"},
+       "",
+       "document_review",
+       0,
+       0},
       {"No process for data subject requests", "high", {"P5.1", "P5.2"}, "", "interview", 0, 0},
       {"Ethics hotline unknown to staff", "low", {"CC1.1", "CC2.2"}, "GOV-01", "interview", 140, 2},
-      {"Change approvals not recorded for infrastructure", "medium", {"CC8.1"}, "CHG-01", "control_evaluation", 178, 0},
+      {"Change approvals not recorded for infrastructure",
+       "medium",
+       {"CC8.1"},
+       "CHG-01",
+       "control_evaluation",
+       178,
+       0},
   };
   return f;
 }
@@ -145,13 +301,15 @@ class DemoStory {
         blobs_(blobs),
         admin_(admin),
         // Day 0 starts at 09:00 UTC 182 days ago; every step happens at a fixed minute of its day.
-        start_((date_of(now).days - kDemoDays) * kMicrosPerDay + static_cast<Micros>(9 * 3600) * kMicrosPerSecond) {}
+        start_((date_of(now).days - kDemoDays) * kMicrosPerDay +
+               static_cast<Micros>(9 * 3600) * kMicrosPerSecond) {}
 
   void plan_program_and_people() {
     plan(0, 0, exec(NameProgram{"Acme Cloud — SOC 2 Type II"}));
     plan(0, 1, exec(SetScope{{"security", "availability"}}));
     for (size_t i = 0; i < std::size(kPeople); ++i) {
-      plan(0, 2 + static_cast<int>(i), exec(AddUser{kPeople[i].email, kPeople[i].name, kPeople[i].role}));
+      plan(0, 2 + static_cast<int>(i),
+           exec(AddUser{kPeople[i].email, kPeople[i].name, kPeople[i].role}));
     }
   }
 
@@ -165,9 +323,11 @@ class DemoStory {
       if (c.implemented_on > 0) {
         plan(c.implemented_on, 30, exec(SetControlStatus{c.id, "implemented", "rolled out"}));
         const int valid = std::string(c.id) == "AC-02" ? 40 : 365;
-        plan(c.implemented_on, 31, upload(fmt::format("{} evidence.txt", c.id), "", c.id, c.implemented_on, valid));
+        plan(c.implemented_on, 31,
+             upload(fmt::format("{} evidence.txt", c.id), "", c.id, c.implemented_on, valid));
       } else if (c.implemented_on < 0) {
-        plan(-c.implemented_on, 30, exec(SetControlStatus{c.id, "partially_implemented", "first teams done"}));
+        plan(-c.implemented_on, 30,
+             exec(SetControlStatus{c.id, "partially_implemented", "first teams done"}));
       }
     }
   }
@@ -182,8 +342,9 @@ class DemoStory {
       plan(recorded, 60 + static_cast<int>(i),
            exec(RecordFinding{f.title, "", f.severity, f.criteria, f.control, f.source, owner,
                               f.due_day > 0 ? date_at(f.due_day) : ""}));
-      const int work = recorded + 5 + static_cast<int>(i % 9) * 3;       // work starts
-      const int fixed = std::max(work + 10, f.due_day > 0 ? f.due_day - 12 + static_cast<int>(i % 5) : work + 30);
+      const int work = recorded + 5 + static_cast<int>(i % 9) * 3;  // work starts
+      const int fixed =
+          std::max(work + 10, f.due_day > 0 ? f.due_day - 12 + static_cast<int>(i % 5) : work + 30);
       plan_fate(id, f.fate, work, fixed);
     }
   }
@@ -216,7 +377,8 @@ class DemoStory {
   // accepted.
   void plan_fate(const std::string& id, int fate, int work, int fixed) {
     // Back-filling needs an admin, and whoever reports a fix may not verify it (segregation of
-    // duties): the program's admin reports the owners' fixes and the CISO, an admin too, closes them.
+    // duties): the program's admin reports the owners' fixes and the CISO, an admin too, closes
+    // them.
     const std::string ciso = kPeople[std::size(kPeople) - 1].email;
     switch (fate) {
       case 1:
@@ -228,12 +390,15 @@ class DemoStory {
         plan(fixed, 121, exec(ChangeFindingStatus{id, "remediated", ""}));
         plan(fixed, 122, upload(fmt::format("{} fix.txt", id), id, "", fixed, 0));
         plan(fixed, 123, exec(AddComment{id, "Fixed; evidence attached for review."}));
-        if (fate == 3) plan(fixed + 4, 124, exec_as(ciso, ChangeFindingStatus{id, "closed", "verified"}));
+        if (fate == 3)
+          plan(fixed + 4, 124, exec_as(ciso, ChangeFindingStatus{id, "closed", "verified"}));
         break;
       case 4:
-        plan(work, 120, exec(AcceptRisk{id, "Emergency changes are rare (two a year) and reviewed in the "
-                                            "weekly ops meeting; a ticketing workflow is planned for next year.",
-                                        date_at(work + 300)}));
+        plan(work, 120,
+             exec(AcceptRisk{id,
+                             "Emergency changes are rare (two a year) and reviewed in the "
+                             "weekly ops meeting; a ticketing workflow is planned for next year.",
+                             date_at(work + 300)}));
         break;
       default:
         break;
@@ -241,8 +406,9 @@ class DemoStory {
   }
 
   void plan(int day, int minute, StepAction run) {
-    steps_.push_back({start_ + day * kMicrosPerDay + static_cast<Micros>(minute * 60) * kMicrosPerSecond,
-                      static_cast<int>(steps_.size()), std::move(run)});
+    steps_.push_back(
+        {start_ + day * kMicrosPerDay + static_cast<Micros>(minute * 60) * kMicrosPerSecond,
+         static_cast<int>(steps_.size()), std::move(run)});
   }
 
   StepAction exec_as(const std::string& actor, Command c) {
@@ -256,12 +422,13 @@ class DemoStory {
   std::string date_at(int day) const { return format_date(Date{date_of(start_).days + day}); }
 
   static std::string evidence_bytes(const std::string& what, int day) {
-    return fmt::format("Acme Cloud — evidence\n{}\ncollected on day {} of the remediation programme\n", what, day);
+    return fmt::format(
+        "Acme Cloud — evidence\n{}\ncollected on day {} of the remediation programme\n", what, day);
   }
 
   // Uploads a small text file as evidence linked to a finding or a control.
-  StepAction upload(const std::string& filename, const std::string& finding, const std::string& control,
-                    int day, int valid_days) {
+  StepAction upload(const std::string& filename, const std::string& finding,
+                    const std::string& control, int day, int valid_days) {
     return [this, filename, finding, control, day, valid_days](const CommandOptions& o) -> Status {
       GAPLOG_ASSIGN_OR_RETURN(BlobInfo blob, blobs_.put(evidence_bytes(filename, day)));
       UploadEvidence u;

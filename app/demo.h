@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "domain/status.h"
 #include "app/command_service.h"
+#include "domain/status.h"
 #include "store/blob_store.h"
 
 namespace gaplog {

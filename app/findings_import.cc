@@ -14,7 +14,8 @@ namespace {
 
 // "High", "Document Review": a sheet's spelling of an enum value, in the spec's.
 std::string import_enum(std::string v) {
-  for (char& c : v) c = c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : v)
+    c = c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return v;
 }
 
@@ -29,7 +30,8 @@ std::vector<std::string> criteria_list(std::string text) {
 }
 
 // The value of a named column of a record, trimmed of spaces and tabs ("" when not a column).
-std::string field(const std::map<std::string, size_t>& columns, const CsvRecord& record, const std::string& name) {
+std::string field(const std::map<std::string, size_t>& columns, const CsvRecord& record,
+                  const std::string& name) {
   auto it = columns.find(name);
   if (it == columns.end() || it->second >= record.fields.size()) return "";
   const std::string& v = record.fields[it->second];
@@ -53,10 +55,13 @@ RecordFinding finding_of(const std::map<std::string, size_t>& columns, const Csv
 
 }  // namespace
 
-Result<FindingsSheet> read_findings_sheet(std::string_view csv, const std::vector<std::string>& ignored_columns) {
-  if (!is_valid_utf8(csv)) return invalid_argument("the file is not valid UTF-8; save it as UTF-8 CSV");
+Result<FindingsSheet> read_findings_sheet(std::string_view csv,
+                                          const std::vector<std::string>& ignored_columns) {
+  if (!is_valid_utf8(csv))
+    return invalid_argument("the file is not valid UTF-8; save it as UTF-8 CSV");
   GAPLOG_ASSIGN_OR_RETURN(const std::vector<CsvRecord> records, parse_csv(csv));
-  if (records.empty()) return invalid_argument("the file is empty; the first line names the columns");
+  if (records.empty())
+    return invalid_argument("the file is empty; the first line names the columns");
   // The header: known columns and their aliases in any order and case, every problem at once.
   const CsvRecord& header = records.front();
   GAPLOG_ASSIGN_OR_RETURN(const auto columns, match_import_header(header, ignored_columns));
@@ -66,10 +71,12 @@ Result<FindingsSheet> read_findings_sheet(std::string_view csv, const std::vecto
     const CsvRecord& record = records[k];
     if (record.fields.size() != header.fields.size()) {
       sheet.problems.push_back(
-          {record.line, fmt::format("has {} fields; the header has {}", record.fields.size(), header.fields.size())});
+          {record.line, fmt::format("has {} fields; the header has {}", record.fields.size(),
+                                    header.fields.size())});
       continue;
     }
-    sheet.rows.push_back({record.line, field(columns, record, "reference"), finding_of(columns, record)});
+    sheet.rows.push_back(
+        {record.line, field(columns, record, "reference"), finding_of(columns, record)});
   }
   return sheet;
 }
@@ -83,21 +90,25 @@ Result<FindingsImportReport> import_findings(CommandService& service, const std:
   report.problems = sheet.problems;
   std::vector<Command> commands;
   for (const FindingsSheet::Row& row : sheet.rows) {
-    report.rows.push_back({row.line, row.reference, row.finding.title, row.finding.severity, std::nullopt});
+    report.rows.push_back(
+        {row.line, row.reference, row.finding.title, row.finding.severity, std::nullopt});
     commands.push_back(row.finding);
   }
   // A sheet with rows of the wrong shape is still decided (dry), so that every problem is
   // reported at once.
   std::vector<std::pair<size_t, Status>> refusals;
-  Result<CommandOutcome> outcome =
-      service.execute_batch(actor, commands, dry_run || !report.problems.empty(), &refusals, options);
-  for (const auto& [index, status] : refusals) report.problems.push_back({sheet.rows[index].line, status.message()});
+  Result<CommandOutcome> outcome = service.execute_batch(
+      actor, commands, dry_run || !report.problems.empty(), &refusals, options);
+  for (const auto& [index, status] : refusals)
+    report.problems.push_back({sheet.rows[index].line, status.message()});
   if (!report.problems.empty()) {
-    std::stable_sort(report.problems.begin(), report.problems.end(),
-                     [](const ImportProblem& a, const ImportProblem& b) { return a.line < b.line; });
-    report.forbidden = !refusals.empty() && std::all_of(refusals.begin(), refusals.end(), [](const auto& p) {
-      return p.second.code() == Code::kPermissionDenied;
-    });
+    std::stable_sort(
+        report.problems.begin(), report.problems.end(),
+        [](const ImportProblem& a, const ImportProblem& b) { return a.line < b.line; });
+    report.forbidden =
+        !refusals.empty() && std::all_of(refusals.begin(), refusals.end(), [](const auto& p) {
+          return p.second.code() == Code::kPermissionDenied;
+        });
     return report;
   }
   if (!outcome) return outcome.status();

@@ -43,7 +43,8 @@ struct FindingsSheet {
 // source are written as the spec spells them ("High" → high, "Document Review" →
 // document_review); criteria are split at commas, semicolons and spaces. kInvalidArgument for a
 // file that is not such a sheet; rows are only checked for their number of fields here.
-Result<FindingsSheet> read_findings_sheet(std::string_view csv, const std::vector<std::string>& ignored_columns);
+Result<FindingsSheet> read_findings_sheet(std::string_view csv,
+                                          const std::vector<std::string>& ignored_columns);
 
 // What an import did, or would do (dry run), or why it did nothing.
 struct FindingsImportReport {
@@ -55,9 +56,9 @@ struct FindingsImportReport {
     std::optional<std::string> id;  // the finding's id, once decided
   };
   bool dry_run = false;
-  std::vector<Imported> rows;           // the sheet's rows, in order
-  std::vector<std::string> ids;         // the ids of the findings recorded (or that would be)
-  std::optional<uint64_t> seq;          // the last event appended, when something was
+  std::vector<Imported> rows;    // the sheet's rows, in order
+  std::vector<std::string> ids;  // the ids of the findings recorded (or that would be)
+  std::optional<uint64_t> seq;   // the last event appended, when something was
   // Every row that cannot be imported (its shape, or the rules: a refused command), by line.
   // When there is any, nothing was imported.
   std::vector<ImportProblem> problems;

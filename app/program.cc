@@ -9,10 +9,12 @@ Result<std::unique_ptr<Program>> Program::open(FileSystem& fs, Clock& clock, con
   std::unique_ptr<Program> p(new Program());
   GAPLOG_ASSIGN_OR_RETURN(p->store_, open_data_dir(fs, clock, dir, max_evidence_bytes));
   GAPLOG_RETURN_IF_ERROR(fs.create_dirs(dir + "/projections"));
-  GAPLOG_ASSIGN_OR_RETURN(p->history_, ProgramHistory::open(*p->store_.log, &fs, checkpoint_path(dir)));
+  GAPLOG_ASSIGN_OR_RETURN(p->history_,
+                          ProgramHistory::open(*p->store_.log, &fs, checkpoint_path(dir)));
   // The command side starts from the projections' current state instead of folding the log again.
   GAPLOG_ASSIGN_OR_RETURN(auto current, p->history_->current());
-  GAPLOG_ASSIGN_OR_RETURN(p->service_, CommandService::open(*p->store_.log, clock, std::move(current)));
+  GAPLOG_ASSIGN_OR_RETURN(p->service_,
+                          CommandService::open(*p->store_.log, clock, std::move(current)));
   return p;
 }
 

@@ -23,8 +23,9 @@ namespace gaplog {
 class Program {
  public:
   // `fs` and `clock` are borrowed and must outlive the program.
-  static Result<std::unique_ptr<Program>> open(FileSystem& fs, Clock& clock, const std::string& dir,
-                                               uint64_t max_evidence_bytes = kDefaultMaxEvidenceBytes);
+  static Result<std::unique_ptr<Program>> open(
+      FileSystem& fs, Clock& clock, const std::string& dir,
+      uint64_t max_evidence_bytes = kDefaultMaxEvidenceBytes);
   ~Program();
 
   // Saves the projections' checkpoint, so that the next open does not replay the whole log.

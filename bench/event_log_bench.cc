@@ -52,14 +52,21 @@ std::unique_ptr<EventLog> open_log(const std::string& name) {
 // A typical event: a comment of ~120 characters on a finding.
 NewEvent sample_event(uint64_t i) {
   const std::string stream = "finding/F-" + std::to_string(i % 5000);
-  return NewEvent{stream, {}, std::nullopt, "owner@example.com",
-                  CommentAdded{stream, "Uploaded the access review for Q3; the two leavers flagged "
-                                       "by HR were removed on 2026-10-02. Ticket SEC-" +
-                                           std::to_string(i)}};
+  return NewEvent{stream,
+                  {},
+                  std::nullopt,
+                  "owner@example.com",
+                  CommentAdded{stream,
+                               "Uploaded the access review for Q3; the two leavers flagged "
+                               "by HR were removed on 2026-10-02. Ticket SEC-" +
+                                   std::to_string(i)}};
 }
 
-size_t sample_size() { return encode_event(Event{1, "finding/F-1", 1, {}, 0, 0, "owner@example.com",
-                                                 sample_event(1).payload}).size(); }
+size_t sample_size() {
+  return encode_event(
+             Event{1, "finding/F-1", 1, {}, 0, 0, "owner@example.com", sample_event(1).payload})
+      .size();
+}
 
 rocksdb::DB* open_raw_db(const std::string& name) {
   rocksdb::Options o;
@@ -126,7 +133,8 @@ void take_turns(benchmark::State& state, int64_t items_per_step,
   for (auto _ : state) {
     for (size_t c = 0; c < contenders.size(); ++c) {
       const auto start = std::chrono::steady_clock::now();
-      if (!contenders[c].second()) state.SkipWithError(("a step of " + contenders[c].first + " failed").c_str());
+      if (!contenders[c].second())
+        state.SkipWithError(("a step of " + contenders[c].first + " failed").c_str());
       seconds[c] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
   }
@@ -141,8 +149,9 @@ void BM_SingleAppendsInTurns(benchmark::State& state) {
   static auto log = open_log("single");
   const std::string value(sample_size(), 'v');
   uint64_t raw_i = 0, log_i = 0;
-  take_turns(state, 1, {{"raw_put", [&] { return raw_put(*db, raw_i, value); }},
-                        {"append", [&] { return append_events(*log, log_i, 1); }}});
+  take_turns(state, 1,
+             {{"raw_put", [&] { return raw_put(*db, raw_i, value); }},
+              {"append", [&] { return append_events(*log, log_i, 1); }}});
 }
 
 void BM_BatchedAppendsInTurns(benchmark::State& state) {
@@ -151,9 +160,10 @@ void BM_BatchedAppendsInTurns(benchmark::State& state) {
   static auto log = open_log("batch");
   const std::string value(sample_size(), 'v');
   uint64_t raw_i = 0, floor_i = 0, log_i = 0;
-  take_turns(state, 100, {{"raw_batch", [&] { return raw_batch(*raw, raw_i, value); }},
-                          {"floor_batch", [&] { return floor_batch(*floor, floor_i); }},
-                          {"append_batch", [&] { return append_events(*log, log_i, 100); }}});
+  take_turns(state, 100,
+             {{"raw_batch", [&] { return raw_batch(*raw, raw_i, value); }},
+              {"floor_batch", [&] { return floor_batch(*floor, floor_i); }},
+              {"append_batch", [&] { return append_events(*log, log_i, 100); }}});
 }
 
 // A round of one writer: `per_writer` appends of one event each.
@@ -184,7 +194,8 @@ ConcurrentRound concurrent_round(EventLog& log, uint64_t round, int writers, int
   const auto start = std::chrono::steady_clock::now();
   go.count_down();
   for (std::thread& t : threads) t.join();
-  return {ok.load(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  return {ok.load(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
 }
 
 // 8 writers against 1, in alternating rounds on the same log.
@@ -196,7 +207,8 @@ void BM_WritersInTurns(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     if (!single_writer_round(*log, single_i, kPerWriter)) state.SkipWithError("append failed");
-    single_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    single_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const ConcurrentRound r = concurrent_round(*log, ++round, kWriters, kPerWriter);
     if (!r.ok) state.SkipWithError("append failed");
     concurrent_seconds += r.seconds;
@@ -230,7 +242,8 @@ EventLog& readback_log() {
 bool raw_iterate(rocksdb::DB& db) {
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
   uint64_t sum = 0;
-  for (it->Seek(std::string(1, keys::kEvent)); it->Valid() && it->key()[0] == keys::kEvent; it->Next()) {
+  for (it->Seek(std::string(1, keys::kEvent)); it->Valid() && it->key()[0] == keys::kEvent;
+       it->Next()) {
     const rocksdb::Slice v = it->value();
     for (size_t k = 0; k < v.size(); k += 64) sum += static_cast<unsigned char>(v[k]);
   }
@@ -260,7 +273,8 @@ void BM_ReadBackInTurns(benchmark::State& state) {
   // A second, read-only handle on the same files.
   static std::unique_ptr<rocksdb::DB> raw = [] {
     rocksdb::DB* d = nullptr;
-    if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), g_dir + "/readback", &d).ok()) std::exit(3);
+    if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), g_dir + "/readback", &d).ok())
+      std::exit(3);
     return std::unique_ptr<rocksdb::DB>(d);
   }();
   take_turns(state, static_cast<int64_t>(log.last_seq()),
@@ -305,7 +319,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   using namespace gaplog;
-  g_dir = (std::filesystem::temp_directory_path() / ("gaplog-bench-" + std::to_string(::getpid()))).string();
+  g_dir = (std::filesystem::temp_directory_path() / ("gaplog-bench-" + std::to_string(::getpid())))
+              .string();
   std::filesystem::create_directories(g_dir);
 
   benchmark::Initialize(&argc, argv);
@@ -318,7 +333,8 @@ int main(int argc, char** argv) {
     return d > 0 ? reporter.rate(a) / d : 0.0;
   };
   std::printf("\n%-58s %12s %8s %s\n", "measure", "per second", "ratio", "target");
-  std::printf("%-58s %12.0f %8s\n", "raw RocksDB Put sync=true (baseline, in turns)", reporter.rate("raw_put"), "1.00");
+  std::printf("%-58s %12.0f %8s\n", "raw RocksDB Put sync=true (baseline, in turns)",
+              reporter.rate("raw_put"), "1.00");
   std::printf("%-58s %12.0f %8.2f %s\n", "durable single-writer appends vs raw sync Put (in turns)",
               reporter.rate("append"), ratio("append", "raw_put"), ">= 0.8");
   std::printf("%-58s %12.0f %8.2f %s\n", "durable appends, 8 writers vs single writer (in turns)",
@@ -328,13 +344,16 @@ int main(int argc, char** argv) {
   std::printf("%-58s %12.0f %8.2f\n", "  the same, of encoded + leaf-hashed events (floor)",
               reporter.rate("floor_batch"), ratio("floor_batch", "raw_batch"));
   std::printf("%-58s %12.0f %8.2f %s\n", "batched appends (100 events per call), events/s",
-              reporter.rate("append_batch"), ratio("append_batch", "raw_batch"), ">= 150000 events/s");
-  std::printf("%-58s %12s %8.2f\n", "  batched appends vs the floor", "", ratio("append_batch", "floor_batch"));
-  std::printf("%-58s %12.0f %8s\n", "raw RocksDB iteration of stored events (baseline)", reporter.rate("raw_iterate"), "1.00");
+              reporter.rate("append_batch"), ratio("append_batch", "raw_batch"),
+              ">= 150000 events/s");
+  std::printf("%-58s %12s %8.2f\n", "  batched appends vs the floor", "",
+              ratio("append_batch", "floor_batch"));
+  std::printf("%-58s %12.0f %8s\n", "raw RocksDB iteration of stored events (baseline)",
+              reporter.rate("raw_iterate"), "1.00");
   std::printf("%-58s %12.0f %8.2f %s\n", "read-back: decode + leaf hash check vs raw iteration",
               reporter.rate("read_back"), ratio("read_back", "raw_iterate"), ">= 0.3");
-  std::printf("%-58s %12.0f %8.2f\n", "  of which decode only",
-              reporter.rate("decode_only"), ratio("decode_only", "raw_iterate"));
+  std::printf("%-58s %12.0f %8.2f\n", "  of which decode only", reporter.rate("decode_only"),
+              ratio("decode_only", "raw_iterate"));
   std::printf("%-58s %12.0f %8.2f\n", "  of which leaf hashes + root only",
               reporter.rate("leaf_hash_only"), ratio("leaf_hash_only", "raw_iterate"));
   std::printf("%-58s %12.0f %8.2f\n", "verify (leaves + stored Merkle nodes) vs raw iteration",

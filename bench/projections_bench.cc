@@ -19,10 +19,10 @@
 #include <random>
 #include <thread>
 
+#include "app/command_service.h"
 #include "domain/catalog.h"
 #include "domain/event_codec.h"
 #include "projections/program_history.h"
-#include "app/command_service.h"
 #include "store/clock.h"
 #include "store/event_log.h"
 
@@ -67,7 +67,9 @@ void generate(EventLog& log, uint64_t total, Micros start, Micros span) {
   uint64_t n = 0;
   AppendRequest batch;
   auto emit = [&](std::string stream, Payload p) {
-    const Micros t = start + static_cast<Micros>(static_cast<double>(span) * static_cast<double>(n) / static_cast<double>(total));
+    const Micros t =
+        start + static_cast<Micros>(static_cast<double>(span) * static_cast<double>(n) /
+                                    static_cast<double>(total));
     batch.events.push_back(NewEvent{std::move(stream), {}, t, admin, std::move(p)});
     ++n;
     if (batch.events.size() == 1000) {
@@ -84,7 +86,9 @@ void generate(EventLog& log, uint64_t total, Micros start, Micros span) {
     return c;
   };
   auto date_after = [&](int days) {
-    const Micros t = start + static_cast<Micros>(static_cast<double>(span) * static_cast<double>(n) / static_cast<double>(total));
+    const Micros t =
+        start + static_cast<Micros>(static_cast<double>(span) * static_cast<double>(n) /
+                                    static_cast<double>(total));
     return format_date(Date{date_of(t).days + days});
   };
   emit("user/" + admin, UserAdded{admin, "Admin", Role::kAdmin});
@@ -92,24 +96,29 @@ void generate(EventLog& log, uint64_t total, Micros start, Micros span) {
     owners.push_back(fmt::format("owner{}@example.com", i));
     emit("user/" + owners.back(), UserAdded{owners.back(), "Owner", Role::kContributor});
   }
-  emit("program", ScopeSet{{Category::kSecurity, Category::kAvailability, Category::kConfidentiality}});
+  emit("program",
+       ScopeSet{{Category::kSecurity, Category::kAvailability, Category::kConfidentiality}});
   while (n < total) {
     const unsigned roll = static_cast<unsigned>(rng() % 1000);
     if (findings.size() < 8000 && (roll < 12 || findings.size() < 50)) {
       findings.emplace_back();
       const std::string id = fmt::format("F-{}", findings.size());
-      emit("finding/" + id, FindingRecorded{id, "Finding " + id, "", static_cast<Severity>(rng() % 4), random_criteria(),
-                                            "", FindingSource::kControlEvaluation, owners[rng() % owners.size()],
-                                            date_after(30 + static_cast<int>(rng() % 120))});
+      emit("finding/" + id,
+           FindingRecorded{id, "Finding " + id, "", static_cast<Severity>(rng() % 4),
+                           random_criteria(), "", FindingSource::kControlEvaluation,
+                           owners[rng() % owners.size()],
+                           date_after(30 + static_cast<int>(rng() % 120))});
     } else if (controls < 150 && roll < 16) {
       ++controls;
       const std::string id = fmt::format("C-{:03}", controls);
-      emit("control/" + id, ControlDefined{id, "Control " + id, "", random_criteria(), ControlStatus::kImplemented});
+      emit("control/" + id,
+           ControlDefined{id, "Control " + id, "", random_criteria(), ControlStatus::kImplemented});
     } else if (evidence < 4000 && roll < 22 && controls > 0) {
       ++evidence;
       const std::string id = fmt::format("E-{}", evidence);
-      emit("evidence/" + id, EvidenceUploaded{id, "report.pdf", "application/pdf", std::string(64, 'a'), 100,
-                                              date_after(0), date_after(90 + static_cast<int>(rng() % 365))});
+      emit("evidence/" + id,
+           EvidenceUploaded{id, "report.pdf", "application/pdf", std::string(64, 'a'), 100,
+                            date_after(0), date_after(90 + static_cast<int>(rng() % 365))});
       emit("evidence/" + id, EvidenceLinked{id, "", fmt::format("C-{:03}", 1 + rng() % controls)});
       if (rng() % 2) {
         const size_t f = rng() % findings.size();
@@ -125,7 +134,8 @@ void generate(EventLog& log, uint64_t total, Micros start, Micros span) {
       if (what < 3) {
         emit("finding/" + id, CommentAdded{id, "Status update from the owner."});
       } else if (what < 4) {
-        emit("finding/" + id, FindingDueDateSet{id, date_after(14 + static_cast<int>(rng() % 60)), "", "slipped"});
+        emit("finding/" + id,
+             FindingDueDateSet{id, date_after(14 + static_cast<int>(rng() % 60)), "", "slipped"});
       } else if (what < 5) {
         emit("finding/" + id, FindingAssigned{id, owners[rng() % owners.size()], ""});
       } else if (finding.status == S::kOpen) {
@@ -156,7 +166,9 @@ int main() {
   using namespace gaplog;
   const char* env = std::getenv("GAPLOG_BENCH_EVENTS");
   const uint64_t total = env ? std::strtoull(env, nullptr, 10) : 1'000'000;
-  const std::string dir = (std::filesystem::temp_directory_path() / fmt::format("gaplog-proj-bench-{}", ::getpid())).string();
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / fmt::format("gaplog-proj-bench-{}", ::getpid()))
+          .string();
   auto fs = make_posix_file_system();
   SystemClock clock;
   const Micros now = clock.now();
@@ -166,7 +178,8 @@ int main() {
     if (!log) return 3;
     const auto t0 = std::chrono::steady_clock::now();
     generate(**log, total, now - span - kMicrosPerDay, span);
-    std::printf("generated %llu events in %.1f s\n", static_cast<unsigned long long>((*log)->last_seq()), seconds_since(t0));
+    std::printf("generated %llu events in %.1f s\n",
+                static_cast<unsigned long long>((*log)->last_seq()), seconds_since(t0));
   }
   auto log = EventLog::open(EventLogOptions{dir, fs.get(), &clock, false});
   if (!log) return 3;
@@ -182,11 +195,11 @@ int main() {
   auto decode_all = [&]() -> double {
     const auto d0 = std::chrono::steady_clock::now();
     if (!l.scan(1, n, [&](uint64_t, std::string_view bytes) -> Status {
-           auto e = decode_stored_event(bytes);
-           if (!e) return e.status();
-           sink += e->version;
-           return Status::ok();
-         }).is_ok()) {
+            auto e = decode_stored_event(bytes);
+            if (!e) return e.status();
+            sink += e->version;
+            return Status::ok();
+          }).is_ok()) {
       std::exit(3);
     }
     return seconds_since(d0);
@@ -235,19 +248,23 @@ int main() {
   if (!timeline || timeline->points.size() != 52) return 3;
 
   std::printf("\n%-62s %14s %8s %s\n", "measure", "value", "ratio", "target");
-  std::printf("%-62s %11.0f/s %8s\n", "plain decoding of every event (baseline)", n / decode_s, "1.00");
+  std::printf("%-62s %11.0f/s %8s\n", "plain decoding of every event (baseline)", n / decode_s,
+              "1.00");
   std::printf("%-62s %11.0f/s %8.2f %s\n", "rebuild of every projection, one pass (ProgramHistory)",
               n / history_s, decode_s / history_s, ">= 0.5");
-  std::printf("%-62s %12.2f s %8s %s\n", "  rebuild time, incl. seeding the command state", history_s + seed_s, "",
-              "<= 3 s");
-  std::printf("%-62s %11.0f/s %8.2f\n", "(the command state folded on its own, for comparison)", n / alone_s,
-              decode_s / alone_s);
+  std::printf("%-62s %12.2f s %8s %s\n", "  rebuild time, incl. seeding the command state",
+              history_s + seed_s, "", "<= 3 s");
+  std::printf("%-62s %11.0f/s %8.2f\n", "(the command state folded on its own, for comparison)",
+              n / alone_s, decode_s / alone_s);
   std::printf("%-62s %11.2f ms %8s\n", "readiness as of a random past date, p50", p50, "");
-  std::printf("%-62s %11.2f ms %8s %s\n", "readiness as of a random past date, p99", p99, "", "<= 20 ms");
-  std::printf("%-62s %11.1f ms %8s %s\n", "52-point weekly timeline (with ready_since)", timeline_ms, "", "<= 250 ms");
-  std::printf("%-62s %10ld MiB %8s %s\n", "resident memory added by the live projections", (rss_after - rss_before) / 1024,
-              "", "<= 500 MiB");
-  std::printf("%-62s %10zu MiB\n", "  of which the as-of and readiness indexes (counted)", (*history)->memory_bytes() >> 20);
+  std::printf("%-62s %11.2f ms %8s %s\n", "readiness as of a random past date, p99", p99, "",
+              "<= 20 ms");
+  std::printf("%-62s %11.1f ms %8s %s\n", "52-point weekly timeline (with ready_since)",
+              timeline_ms, "", "<= 250 ms");
+  std::printf("%-62s %10ld MiB %8s %s\n", "resident memory added by the live projections",
+              (rss_after - rss_before) / 1024, "", "<= 500 MiB");
+  std::printf("%-62s %10zu MiB\n", "  of which the as-of and readiness indexes (counted)",
+              (*history)->memory_bytes() >> 20);
   std::printf("(%llu events; %zu findings; sink %llu)\n", static_cast<unsigned long long>(n),
               *(*service)->read([](const ProgramState& s) { return s.findings.size(); }),
               static_cast<unsigned long long>(sink));

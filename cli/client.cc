@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <sstream>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sstream>
 
 namespace gaplog {
 namespace {
@@ -34,7 +33,8 @@ Status drain(ApiResponse& r, std::ostream* out) {
 
 class EmbeddedClient final : public ApiClient {
  public:
-  EmbeddedClient(ServedProgram& program, std::string actor) : program_(program), actor_(std::move(actor)) {}
+  EmbeddedClient(ServedProgram& program, std::string actor)
+      : program_(program), actor_(std::move(actor)) {}
 
   Result<ApiResponse> call(ApiRequest request) override {
     std::ostringstream body;
@@ -64,7 +64,9 @@ class RemoteClient final : public ApiClient {
   RemoteClient(std::string host, std::string port, std::string token)
       : host_(std::move(host)), port_(std::move(port)), token_(std::move(token)) {}
 
-  Result<ApiResponse> call(ApiRequest request) override { return exchange(std::move(request), nullptr); }
+  Result<ApiResponse> call(ApiRequest request) override {
+    return exchange(std::move(request), nullptr);
+  }
   Result<ApiResponse> download(ApiRequest request, std::ostream& out) override {
     return exchange(std::move(request), &out);
   }
@@ -95,7 +97,8 @@ class RemoteClient final : public ApiClient {
       http::read_header(socket, buffer, parser);
       ApiResponse response;
       response.status = static_cast<int>(parser.get().result_int());
-      for (const auto& f : parser.get()) response.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      for (const auto& f : parser.get())
+        response.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
       const bool to_out = out && response.status < 300;
       std::array<char, 1 << 16> piece;
       while (!parser.is_done()) {
@@ -115,7 +118,8 @@ class RemoteClient final : public ApiClient {
       if (to_out && !*out) return io_error("could not write the response body");
       return response;
     } catch (const std::exception& e) {
-      return io_error(fmt::format("could not reach the server at {}:{}: {}; is it running?", host_, port_, e.what()));
+      return io_error(fmt::format("could not reach the server at {}:{}: {}; is it running?", host_,
+                                  port_, e.what()));
     }
   }
 
@@ -140,7 +144,8 @@ Result<std::unique_ptr<ApiClient>> remote_client(const std::string& url, std::st
     return invalid_argument(fmt::format("--server takes http://HOST:PORT; got '{}'", url));
   }
   if (token.empty()) return invalid_argument("--server needs --token TOKEN (or $GAPLOG_TOKEN)");
-  return std::unique_ptr<ApiClient>(new RemoteClient(rest.substr(0, colon), rest.substr(colon + 1), std::move(token)));
+  return std::unique_ptr<ApiClient>(
+      new RemoteClient(rest.substr(0, colon), rest.substr(colon + 1), std::move(token)));
 }
 
 }  // namespace gaplog

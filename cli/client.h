@@ -7,9 +7,9 @@
 #include <ostream>
 #include <string>
 
-#include "domain/status.h"
-#include "api/served_program.h"
 #include "api/request_handler.h"
+#include "api/served_program.h"
+#include "domain/status.h"
 
 namespace gaplog {
 

@@ -1,9 +1,9 @@
 #include "cli/commands.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -15,8 +15,8 @@
 #include <sstream>
 #include <variant>
 
-#include "domain/text.h"
 #include "codec/json.h"
+#include "domain/text.h"
 
 namespace gaplog {
 namespace {
@@ -77,7 +77,8 @@ std::string closest_spelling(const std::string& word, const std::vector<std::str
 
 std::string enum_value(std::string_view text) {
   std::string v = trimmed(text);
-  for (char& c : v) c = c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : v)
+    c = c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return v;
 }
 
@@ -108,7 +109,8 @@ void configure_app(CLI::App& app) {
 
 std::optional<int> check_unknown_words(CLI::App& root) {
   std::vector<CLI::App*> chain{&root};
-  while (!chain.back()->get_subcommands().empty()) chain.push_back(chain.back()->get_subcommands().front());
+  while (!chain.back()->get_subcommands().empty())
+    chain.push_back(chain.back()->get_subcommands().front());
   CLI::App* leaf = chain.back();
   std::vector<std::string> extras;
   for (CLI::App* app : chain) {
@@ -139,15 +141,19 @@ std::optional<int> check_unknown_words(CLI::App& root) {
         for (const std::string& s : o->get_snames()) options.push_back("-" + s);
       }
     }
-    return usage_error(fmt::format("unknown option '{}' for '{}'{}", name, path, suggestion(name, options)), path);
+    return usage_error(
+        fmt::format("unknown option '{}' for '{}'{}", name, path, suggestion(name, options)), path);
   }
   if (group) {
-    return usage_error(fmt::format("unknown command '{}{}'{}", leaf == &root ? "" : leaf->get_name() + " ", word,
-                                   suggestion(word, commands)),
-                       path);
+    return usage_error(
+        fmt::format("unknown command '{}{}'{}", leaf == &root ? "" : leaf->get_name() + " ", word,
+                    suggestion(word, commands)),
+        path);
   }
-  return usage_error(fmt::format("unexpected argument '{}' for '{}' (quote an operand that has spaces)", word, path),
-                     path);
+  return usage_error(
+      fmt::format("unexpected argument '{}' for '{}' (quote an operand that has spaces)", word,
+                  path),
+      path);
 }
 
 namespace {
@@ -171,7 +177,7 @@ using Builder = std::function<std::variant<Built, Failure>(const ApiCommands::Co
 
 struct ApiCommands::Command {
   CLI::App* app = nullptr;
-  std::string top;  // the first word, which says how an answer prints
+  std::string top;                            // the first word, which says how an answer prints
   std::map<std::string, std::string> values;  // option and operand values by name
   std::map<std::string, CLI::Option*> options;
   std::vector<std::string> words;           // a variadic operand (scope set CATEGORY...)
@@ -180,8 +186,8 @@ struct ApiCommands::Command {
   Builder build;
 
   // `spec` as CLI11 takes it ("--as-of", "-o,--output", "ID"); `key` names the value.
-  Command& option(const std::string& spec, const std::string& key, const std::string& type, const std::string& help,
-                  bool required = false) {
+  Command& option(const std::string& spec, const std::string& key, const std::string& type,
+                  const std::string& help, bool required = false) {
     CLI::Option* o = app->add_option(spec, values[key], help)->type_name(type);
     if (required) o->required();
     options[key] = o;
@@ -208,13 +214,17 @@ Built get_request(std::string target, std::vector<std::string> columns = {}) {
 }
 
 Built send_json(std::string method, std::string target, const Value& body) {
-  return Built{ApiRequest{std::move(method), std::move(target), {{"Content-Type", "application/json"}}, json::write(body)},
+  return Built{ApiRequest{std::move(method),
+                          std::move(target),
+                          {{"Content-Type", "application/json"}},
+                          json::write(body)},
                "",
                {}};
 }
 
 // A query string from the options that were given: {"as-of", "as_of"} maps --as-of to as_of.
-std::string query(const ApiCommands::Command& c, const std::vector<std::pair<std::string, std::string>>& names) {
+std::string query(const ApiCommands::Command& c,
+                  const std::vector<std::pair<std::string, std::string>>& names) {
   std::string q;
   for (const auto& [option, param] : names) {
     if (auto v = c.opt(option)) q += (q.empty() ? "?" : "&") + param + "=" + percent_encode(*v);
@@ -222,15 +232,21 @@ std::string query(const ApiCommands::Command& c, const std::vector<std::pair<std
   return q;
 }
 
-std::string append_query(const std::string& q, const std::string& param) { return q + (q.empty() ? "?" : "&") + param; }
+std::string append_query(const std::string& q, const std::string& param) {
+  return q + (q.empty() ? "?" : "&") + param;
+}
 
 Value null_or(const std::string& v) { return v == "none" ? Value::null() : Value::string(v); }
 
 const std::string kV1 = "/api/v1/";
 
 // The path of the finding or evidence file a command names by its ID operand.
-std::string finding_path(const ApiCommands::Command& c) { return kV1 + "findings/" + percent_encode(c.get("ID")); }
-std::string evidence_path(const ApiCommands::Command& c) { return kV1 + "evidence/" + percent_encode(c.get("ID")); }
+std::string finding_path(const ApiCommands::Command& c) {
+  return kV1 + "findings/" + percent_encode(c.get("ID"));
+}
+std::string evidence_path(const ApiCommands::Command& c) {
+  return kV1 + "evidence/" + percent_encode(c.get("ID"));
+}
 
 // Registers the API commands as subcommands of the command line, a group at a time, in the
 // order `--help` lists them.
@@ -256,7 +272,8 @@ class CommandRegistry {
   void add_finding_edits(CLI::App& finding);
   void add_finding_workflow(CLI::App& finding);
 
-  static CLI::App& group(CLI::App& parent, const std::string& name, const std::string& description) {
+  static CLI::App& group(CLI::App& parent, const std::string& name,
+                         const std::string& description) {
     CLI::App* g = parent.add_subcommand(name, description);
     configure_app(*g);
     return *g;
@@ -273,10 +290,12 @@ class CommandRegistry {
     return *commands_.back();
   }
   static Command& as_of(Command& c) {
-    return c.option("--as-of", "as-of", "DATE", "as the program stood at the end of DATE (YYYY-MM-DD)");
+    return c.option("--as-of", "as-of", "DATE",
+                    "as the program stood at the end of DATE (YYYY-MM-DD)");
   }
   static Command& as_known_at(Command& c) {
-    return c.option("--as-known-at", "as-known-at", "TIMESTAMP", "as the log knew it at TIMESTAMP (only events recorded by then)");
+    return c.option("--as-known-at", "as-known-at", "TIMESTAMP",
+                    "as the log knew it at TIMESTAMP (only events recorded by then)");
   }
 
   std::vector<std::unique_ptr<Command>>& commands_;
@@ -284,26 +303,40 @@ class CommandRegistry {
 
 // readiness, workload, roadmap, timeline, events: the projections and the log.
 void CommandRegistry::add_projection_commands(CLI::App& root) {
-  as_known_at(as_of(command(root, "readiness", "readiness per TSC criterion", "gaplog readiness --as-of 2026-06-30",
-                            [](const Command& c) {
-                              return get_request(kV1 + "readiness" + query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
+  as_known_at(as_of(command(root, "readiness", "readiness per TSC criterion",
+                            "gaplog readiness --as-of 2026-06-30", [](const Command& c) {
+                              return get_request(
+                                  kV1 + "readiness" +
+                                  query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
                             })));
-  as_of(command(root, "workload", "open findings per owner", "gaplog workload",
-                [](const Command& c) { return get_request(kV1 + "workloads" + query(c, {{"as-of", "as_of"}})); }));
+  as_of(
+      command(root, "workload", "open findings per owner", "gaplog workload", [](const Command& c) {
+        return get_request(kV1 + "workloads" + query(c, {{"as-of", "as_of"}}));
+      }));
   as_of(command(root, "roadmap", "open findings by month due", "gaplog roadmap",
-                [](const Command& c) { return get_request(kV1 + "roadmap" + query(c, {{"as-of", "as_of"}})); }));
-  as_known_at(command(root, "timeline", "readiness and open findings over time", "gaplog timeline --step 30",
+                [](const Command& c) {
+                  return get_request(kV1 + "roadmap" + query(c, {{"as-of", "as_of"}}));
+                }));
+  as_known_at(command(root, "timeline", "readiness and open findings over time",
+                      "gaplog timeline --step 30",
                       [](const Command& c) {
-                        return get_request(kV1 + "timeline" + query(c, {{"from", "from"}, {"to", "to"}, {"step", "step"},
-                                                                         {"as-known-at", "as_known_at"}}));
+                        return get_request(kV1 + "timeline" +
+                                           query(c, {{"from", "from"},
+                                                     {"to", "to"},
+                                                     {"step", "step"},
+                                                     {"as-known-at", "as_known_at"}}));
                       })
                   .option("--from", "from", "DATE", "first day")
                   .option("--to", "to", "DATE", "last day")
                   .option("--step", "step", "DAYS", "days between points"));
   command(root, "events", "the events of the log", "gaplog events --stream finding/F-3",
           [](const Command& c) {
-            return get_request(kV1 + "events" + query(c, {{"after", "after"}, {"limit", "limit"}, {"stream", "stream"},
-                                                          {"actor", "actor"}, {"type", "type"}}));
+            return get_request(kV1 + "events" +
+                               query(c, {{"after", "after"},
+                                         {"limit", "limit"},
+                                         {"stream", "stream"},
+                                         {"actor", "actor"},
+                                         {"type", "type"}}));
           })
       .option("--after", "after", "SEQ", "events after this seq")
       .option("--limit", "limit", "N", "at most N events")
@@ -315,22 +348,27 @@ void CommandRegistry::add_projection_commands(CLI::App& root) {
 void CommandRegistry::add_program_commands(CLI::App& root) {
   CLI::App& program = group(root, "program", "the program's name and scope");
   command(program, "show", "the program's name and scope", "gaplog program show",
-          [](const Command& c) { return get_request(kV1 + "program" + query(c, {{"as-of", "as_of"}})); });
+          [](const Command& c) {
+            return get_request(kV1 + "program" + query(c, {{"as-of", "as_of"}}));
+          });
   command(program, "name", "name the program (admins)", "gaplog program name \"Acme SOC 2\"",
           [](const Command& c) {
-            return send_json("PUT", kV1 + "program", Value::object().set("name", Value::string(c.get("NAME"))));
+            return send_json("PUT", kV1 + "program",
+                             Value::object().set("name", Value::string(c.get("NAME"))));
           })
       .operand("NAME", "the program's display name");
 }
 
 void CommandRegistry::add_user_commands(CLI::App& root) {
   CLI::App& user = group(root, "user", "the program's users");
-  command(user, "list", "every user", "gaplog user list",
-          [](const Command&) { return get_request(kV1 + "users?limit=1000", {"email", "name", "role", "active"}); });
-  command(user, "show", "one user", "gaplog user show ann@example.com",
-          [](const Command& c) { return get_request(kV1 + "users/" + percent_encode(c.get("EMAIL"))); })
-      .operand("EMAIL", "the user's e-mail");
-  command(user, "add", "add a user", "gaplog user add ann@example.com --name 'Ann Lee' --role editor",
+  command(user, "list", "every user", "gaplog user list", [](const Command&) {
+    return get_request(kV1 + "users?limit=1000", {"email", "name", "role", "active"});
+  });
+  command(user, "show", "one user", "gaplog user show ann@example.com", [](const Command& c) {
+    return get_request(kV1 + "users/" + percent_encode(c.get("EMAIL")));
+  }).operand("EMAIL", "the user's e-mail");
+  command(user, "add", "add a user",
+          "gaplog user add ann@example.com --name 'Ann Lee' --role editor",
           [](const Command& c) {
             return send_json("POST", kV1 + "users",
                              Value::object()
@@ -348,11 +386,13 @@ void CommandRegistry::add_user_commands(CLI::App& root) {
           })
       .operand("EMAIL", "the user's e-mail")
       .operand("ROLE", "admin, editor, contributor or auditor");
-  command(user, "deactivate", "deactivate a user (their tokens stop working)", "gaplog user deactivate ann@example.com --reason left",
+  command(user, "deactivate", "deactivate a user (their tokens stop working)",
+          "gaplog user deactivate ann@example.com --reason left",
           [](const Command& c) {
             Value body = Value::object();
             if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
-            return send_json("POST", kV1 + "users/" + percent_encode(c.get("EMAIL")) + "/deactivate", body);
+            return send_json("POST",
+                             kV1 + "users/" + percent_encode(c.get("EMAIL")) + "/deactivate", body);
           })
       .operand("EMAIL", "the user's e-mail")
       .option("--reason", "reason", "TEXT", "why");
@@ -360,14 +400,19 @@ void CommandRegistry::add_user_commands(CLI::App& root) {
 
 void CommandRegistry::add_token_commands(CLI::App& root) {
   CLI::App& token = group(root, "token", "API tokens");
-  command(token, "issue", "issue an API token for a user; printed once", "gaplog token issue --for ann@example.com",
+  command(token, "issue", "issue an API token for a user; printed once",
+          "gaplog token issue --for ann@example.com",
           [](const Command& c) {
-            return send_json("POST", kV1 + "users/" + percent_encode(c.get("for")) + "/tokens", Value::object());
+            return send_json("POST", kV1 + "users/" + percent_encode(c.get("for")) + "/tokens",
+                             Value::object());
           })
       .option("--for", "for", "EMAIL", "the user the token is for", true);
   command(token, "revoke", "revoke an API token", "gaplog token revoke tok_0123456789abcdef",
           [](const Command& c) {
-            return Built{ApiRequest{"DELETE", kV1 + "tokens/" + percent_encode(c.get("TOKEN_ID")), {}, ""}, "", {}};
+            return Built{
+                ApiRequest{"DELETE", kV1 + "tokens/" + percent_encode(c.get("TOKEN_ID")), {}, ""},
+                "",
+                {}};
           })
       .operand("TOKEN_ID", "the token's id (gaplog user show EMAIL lists them)");
 }
@@ -376,28 +421,34 @@ void CommandRegistry::add_scope_commands(CLI::App& root) {
   CLI::App& scope = group(root, "scope", "the trust services categories in scope");
   command(scope, "show", "the categories in scope", "gaplog scope show",
           [](const Command&) { return get_request(kV1 + "scope"); });
-  Command& scope_set = command(scope, "set", "set the categories in scope (security always is)",
-                               "gaplog scope set security availability", [](const Command& c) {
-                                 Value categories = Value::array();
-                                 for (const std::string& w : c.words) {
-                                   for (const std::string& item : split_list(w)) categories.push(Value::string(enum_value(item)));
-                                 }
-                                 return send_json("PUT", kV1 + "scope", Value::object().set("categories", std::move(categories)));
-                               });
-  scope_set.app->add_option("CATEGORY", scope_set.words, "security, availability, processing_integrity, confidentiality, privacy")
+  Command& scope_set =
+      command(scope, "set", "set the categories in scope (security always is)",
+              "gaplog scope set security availability", [](const Command& c) {
+                Value categories = Value::array();
+                for (const std::string& w : c.words) {
+                  for (const std::string& item : split_list(w))
+                    categories.push(Value::string(enum_value(item)));
+                }
+                return send_json("PUT", kV1 + "scope",
+                                 Value::object().set("categories", std::move(categories)));
+              });
+  scope_set.app
+      ->add_option("CATEGORY", scope_set.words,
+                   "security, availability, processing_integrity, confidentiality, privacy")
       ->required();
 }
 
 void CommandRegistry::add_control_commands(CLI::App& root) {
   CLI::App& control = group(root, "control", "controls");
-  command(control, "list", "every control", "gaplog control list",
-          [](const Command&) { return get_request(kV1 + "controls?limit=1000", {"id", "status", "title", "criteria"}); });
-  as_of(command(control, "show", "one control", "gaplog control show AC-01",
-                [](const Command& c) {
-                  return get_request(kV1 + "controls/" + percent_encode(c.get("ID")) + query(c, {{"as-of", "as_of"}}));
-                })
-            .operand("ID", "the control's id"));
-  command(control, "add", "define a control", "gaplog control add AC-01 --title 'MFA everywhere' --criteria 'CC6.1, CC6.6'",
+  command(control, "list", "every control", "gaplog control list", [](const Command&) {
+    return get_request(kV1 + "controls?limit=1000", {"id", "status", "title", "criteria"});
+  });
+  as_of(command(control, "show", "one control", "gaplog control show AC-01", [](const Command& c) {
+          return get_request(kV1 + "controls/" + percent_encode(c.get("ID")) +
+                             query(c, {{"as-of", "as_of"}}));
+        }).operand("ID", "the control's id"));
+  command(control, "add", "define a control",
+          "gaplog control add AC-01 --title 'MFA everywhere' --criteria 'CC6.1, CC6.6'",
           [](const Command& c) {
             Value body = Value::object()
                              .set("id", Value::string(c.get("ID")))
@@ -429,7 +480,8 @@ void CommandRegistry::add_control_commands(CLI::App& root) {
           [](const Command& c) {
             Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
             if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
-            return send_json("POST", kV1 + "controls/" + percent_encode(c.get("ID")) + "/status", body);
+            return send_json("POST", kV1 + "controls/" + percent_encode(c.get("ID")) + "/status",
+                             body);
           })
       .operand("ID", "the control's id")
       .operand("STATUS", "the new status")
@@ -447,9 +499,12 @@ void CommandRegistry::add_finding_commands(CLI::App& root) {
 void CommandRegistry::add_finding_queries(CLI::App& finding) {
   Command& finding_list = command(
       finding, "list", "findings, filtered", "gaplog finding list --overdue", [](const Command& c) {
-        std::string q = query(c, {{"owner", "owner"}, {"criterion", "criterion"}, {"as-of", "as_of"}});
-        if (auto s = c.opt("status")) q = append_query(q, "status=" + percent_encode(enum_value(*s)));
-        if (auto s = c.opt("severity")) q = append_query(q, "severity=" + percent_encode(enum_value(*s)));
+        std::string q =
+            query(c, {{"owner", "owner"}, {"criterion", "criterion"}, {"as-of", "as_of"}});
+        if (auto s = c.opt("status"))
+          q = append_query(q, "status=" + percent_encode(enum_value(*s)));
+        if (auto s = c.opt("severity"))
+          q = append_query(q, "severity=" + percent_encode(enum_value(*s)));
         if (c.overdue) q = append_query(q, "overdue=true");
         return get_request(kV1 + "findings" + append_query(q, "limit=1000"),
                            {"id", "severity", "status", "owner", "due_date", "overdue", "title"});
@@ -460,9 +515,9 @@ void CommandRegistry::add_finding_queries(CLI::App& finding) {
       .option("--severity", "severity", "SEVERITY", "only this severity")
       .option("--criterion", "criterion", "ID", "only findings against this criterion");
   finding_list.app->add_flag("--overdue", finding_list.overdue, "only overdue findings");
-  as_of(command(finding, "show", "one finding", "gaplog finding show F-3",
-                [](const Command& c) { return get_request(finding_path(c) + query(c, {{"as-of", "as_of"}})); })
-            .operand("ID", "the finding's id"));
+  as_of(command(finding, "show", "one finding", "gaplog finding show F-3", [](const Command& c) {
+          return get_request(finding_path(c) + query(c, {{"as-of", "as_of"}}));
+        }).operand("ID", "the finding's id"));
   command(finding, "history", "a finding's events", "gaplog finding history F-3",
           [](const Command& c) { return get_request(finding_path(c) + "/history"); })
       .operand("ID", "the finding's id");
@@ -470,31 +525,37 @@ void CommandRegistry::add_finding_queries(CLI::App& finding) {
 
 // finding add, update: a finding's fields.
 void CommandRegistry::add_finding_edits(CLI::App& finding) {
-  command(finding, "add", "record a finding",
-          "gaplog finding add --title 'No MFA on the VPN' --severity high --criteria 'CC6.1, CC6.6'",
-          [](const Command& c) {
-            Value body = Value::object()
-                             .set("title", Value::string(c.get("title")))
-                             .set("severity", Value::string(enum_value(c.get("severity"))))
-                             .set("criteria", string_list_of(c.get("criteria")));
-            for (const auto& [option, field] : std::vector<std::pair<std::string, std::string>>{
-                     {"description", "description"}, {"recommendation", "recommendation"}, {"control", "control"},
-                     {"owner", "owner"}, {"due", "due_date"}}) {
-              if (auto v = c.opt(option)) body.set(field, Value::string(*v));
-            }
-            if (auto s = c.opt("source")) body.set("source", Value::string(enum_value(*s)));
-            return send_json("POST", kV1 + "findings", body);
-          })
+  command(
+      finding, "add", "record a finding",
+      "gaplog finding add --title 'No MFA on the VPN' --severity high --criteria 'CC6.1, CC6.6'",
+      [](const Command& c) {
+        Value body = Value::object()
+                         .set("title", Value::string(c.get("title")))
+                         .set("severity", Value::string(enum_value(c.get("severity"))))
+                         .set("criteria", string_list_of(c.get("criteria")));
+        for (const auto& [option, field] :
+             std::vector<std::pair<std::string, std::string>>{{"description", "description"},
+                                                              {"recommendation", "recommendation"},
+                                                              {"control", "control"},
+                                                              {"owner", "owner"},
+                                                              {"due", "due_date"}}) {
+          if (auto v = c.opt(option)) body.set(field, Value::string(*v));
+        }
+        if (auto s = c.opt("source")) body.set("source", Value::string(enum_value(*s)));
+        return send_json("POST", kV1 + "findings", body);
+      })
       .option("--title", "title", "TEXT", "what is missing", true)
       .option("--severity", "severity", "SEVERITY", "critical, high, medium or low", true)
       .option("--criteria", "criteria", "C1,C2", "the TSC criteria it is against", true)
       .option("--description", "description", "TEXT", "more detail")
       .option("--recommendation", "recommendation", "TEXT", "what the assessor recommends")
       .option("--control", "control", "ID", "the related control")
-      .option("--source", "source", "SOURCE", "document_review, control_evaluation, interview or other")
+      .option("--source", "source", "SOURCE",
+              "document_review, control_evaluation, interview or other")
       .option("--owner", "owner", "EMAIL", "who remediates it")
       .option("--due", "due", "DATE", "when it is due");
-  command(finding, "update", "change a finding's fields", "gaplog finding update F-3 --severity medium",
+  command(finding, "update", "change a finding's fields",
+          "gaplog finding update F-3 --severity medium",
           [](const Command& c) {
             Value body = Value::object();
             for (const char* f : {"title", "description", "recommendation"}) {
@@ -516,13 +577,16 @@ void CommandRegistry::add_finding_edits(CLI::App& finding) {
 
 // finding assign, due, status, accept-risk, comment: its owner, due date and workflow.
 void CommandRegistry::add_finding_workflow(CLI::App& finding) {
-  command(finding, "assign", "assign a finding (none unassigns)", "gaplog finding assign F-3 oli@example.com",
+  command(finding, "assign", "assign a finding (none unassigns)",
+          "gaplog finding assign F-3 oli@example.com",
           [](const Command& c) {
-            return send_json("POST", finding_path(c) + "/assign", Value::object().set("owner", null_or(c.get("OWNER"))));
+            return send_json("POST", finding_path(c) + "/assign",
+                             Value::object().set("owner", null_or(c.get("OWNER"))));
           })
       .operand("ID", "the finding's id")
       .operand("OWNER", "the owner's e-mail, or none");
-  command(finding, "due", "set a finding's due date (none clears it)", "gaplog finding due F-3 2027-01-31 --reason 'vendor delay'",
+  command(finding, "due", "set a finding's due date (none clears it)",
+          "gaplog finding due F-3 2027-01-31 --reason 'vendor delay'",
           [](const Command& c) {
             Value body = Value::object().set("due_date", null_or(c.get("DATE")));
             if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
@@ -531,7 +595,8 @@ void CommandRegistry::add_finding_workflow(CLI::App& finding) {
       .operand("ID", "the finding's id")
       .operand("DATE", "YYYY-MM-DD, or none")
       .option("--reason", "reason", "TEXT", "why");
-  command(finding, "status", "move a finding through the workflow", "gaplog finding status F-3 remediated",
+  command(finding, "status", "move a finding through the workflow",
+          "gaplog finding status F-3 remediated",
           [](const Command& c) {
             Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
             if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
@@ -540,20 +605,23 @@ void CommandRegistry::add_finding_workflow(CLI::App& finding) {
       .operand("ID", "the finding's id")
       .operand("STATUS", "open, in_progress, remediated, closed, …")
       .option("--reason", "reason", "TEXT", "why");
-  command(finding, "accept-risk", "accept a finding's risk until a date",
-          "gaplog finding accept-risk F-3 --justification 'compensating control' --expires 2027-06-30",
-          [](const Command& c) {
-            return send_json("POST", finding_path(c) + "/risk-acceptance",
-                             Value::object()
-                                 .set("justification", Value::string(c.get("justification")))
-                                 .set("expires_on", Value::string(c.get("expires"))));
-          })
+  command(
+      finding, "accept-risk", "accept a finding's risk until a date",
+      "gaplog finding accept-risk F-3 --justification 'compensating control' --expires 2027-06-30",
+      [](const Command& c) {
+        return send_json("POST", finding_path(c) + "/risk-acceptance",
+                         Value::object()
+                             .set("justification", Value::string(c.get("justification")))
+                             .set("expires_on", Value::string(c.get("expires"))));
+      })
       .operand("ID", "the finding's id")
       .option("--justification", "justification", "TEXT", "why the risk is acceptable", true)
       .option("--expires", "expires", "DATE", "when the acceptance ends", true);
-  command(finding, "comment", "comment on a finding", "gaplog finding comment F-3 'waiting for the vendor'",
+  command(finding, "comment", "comment on a finding",
+          "gaplog finding comment F-3 'waiting for the vendor'",
           [](const Command& c) {
-            return send_json("POST", finding_path(c) + "/comments", Value::object().set("text", Value::string(c.get("TEXT"))));
+            return send_json("POST", finding_path(c) + "/comments",
+                             Value::object().set("text", Value::string(c.get("TEXT"))));
           })
       .operand("ID", "the finding's id")
       .operand("TEXT", "the comment");
@@ -562,26 +630,32 @@ void CommandRegistry::add_finding_workflow(CLI::App& finding) {
 void CommandRegistry::add_evidence_commands(CLI::App& root) {
   CLI::App& evidence = group(root, "evidence", "evidence files");
   command(evidence, "list", "every evidence file", "gaplog evidence list", [](const Command&) {
-    return get_request(kV1 + "evidence?limit=1000", {"id", "filename", "size", "valid_until", "findings", "controls"});
+    return get_request(kV1 + "evidence?limit=1000",
+                       {"id", "filename", "size", "valid_until", "findings", "controls"});
   });
   command(evidence, "show", "one evidence file's record", "gaplog evidence show E-1",
           [](const Command& c) { return get_request(evidence_path(c)); })
       .operand("ID", "the evidence id");
-  command(evidence, "add", "upload an evidence file", "gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30",
+  command(evidence, "add", "upload an evidence file",
+          "gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30",
           [](const Command& c) -> std::variant<Built, Failure> {
             const std::string& file = c.get("FILE");
             auto bytes = read_local_file(file);
             if (!bytes) return Failure{bytes.status().message(), kExitIo};
             const std::string name = std::filesystem::path(file).filename().string();
             std::string q = "?filename=" + percent_encode(name);
-            const std::string more = query(c, {{"finding", "finding"}, {"control", "control"},
-                                               {"collected-on", "collected_on"}, {"valid-until", "valid_until"}});
+            const std::string more = query(c, {{"finding", "finding"},
+                                               {"control", "control"},
+                                               {"collected-on", "collected_on"},
+                                               {"valid-until", "valid_until"}});
             if (!more.empty()) q += "&" + more.substr(1);
-            return Built{ApiRequest{"POST", kV1 + "evidence" + q,
-                                    {{"Content-Type", c.opt("type").value_or("application/octet-stream")}},
-                                    std::move(*bytes)},
-                         "",
-                         {}};
+            return Built{
+                ApiRequest{"POST",
+                           kV1 + "evidence" + q,
+                           {{"Content-Type", c.opt("type").value_or("application/octet-stream")}},
+                           std::move(*bytes)},
+                "",
+                {}};
           })
       .operand("FILE", "the file to upload")
       .option("--finding", "finding", "ID", "link it to this finding")
@@ -599,12 +673,14 @@ void CommandRegistry::add_evidence_commands(CLI::App& root) {
       .option("-o,--output", "output", "FILE", "where to write it", true);
   for (const char* verb : {"link", "unlink"}) {
     const std::string v = verb;
-    command(evidence, v, v + " evidence and a finding or control", "gaplog evidence " + v + " E-1 --control AC-01",
+    command(evidence, v, v + " evidence and a finding or control",
+            "gaplog evidence " + v + " E-1 --control AC-01",
             [v](const Command& c) {
               Value body = Value::object();
               if (auto f = c.opt("finding")) body.set("finding", Value::string(*f));
               if (auto ctl = c.opt("control")) body.set("control", Value::string(*ctl));
-              return send_json("POST", evidence_path(c) + (v == "link" ? "/links" : "/unlinks"), body);
+              return send_json("POST", evidence_path(c) + (v == "link" ? "/links" : "/unlinks"),
+                               body);
             })
         .operand("ID", "the evidence id")
         .option("--finding", "finding", "ID", "the finding")
@@ -614,22 +690,29 @@ void CommandRegistry::add_evidence_commands(CLI::App& root) {
 
 void CommandRegistry::add_import_commands(CLI::App& root) {
   CLI::App& import = group(root, "import", "import a gap assessment");
-  Command& import_findings = command(
-      import, "findings", "import a gap-assessment spreadsheet (CSV): every row or none (docs/import.md)",
-      "gaplog import findings gap-assessment.csv --dry-run --ignore-column Notes",
-      [](const Command& c) -> std::variant<Built, Failure> {
-        auto bytes = read_local_file(c.get("FILE"));
-        if (!bytes) return Failure{bytes.status().message(), kExitIo};
-        std::string q = c.dry_run ? "?dry_run=true" : "";
-        for (const std::string& column : c.ignore_columns) q = append_query(q, "ignore_column=" + percent_encode(column));
-        return Built{ApiRequest{"POST", kV1 + "findings/import" + q, {{"Content-Type", "text/csv"}}, std::move(*bytes)},
-                     "",
-                     {}};
-      });
+  Command& import_findings =
+      command(import, "findings",
+              "import a gap-assessment spreadsheet (CSV): every row or none (docs/import.md)",
+              "gaplog import findings gap-assessment.csv --dry-run --ignore-column Notes",
+              [](const Command& c) -> std::variant<Built, Failure> {
+                auto bytes = read_local_file(c.get("FILE"));
+                if (!bytes) return Failure{bytes.status().message(), kExitIo};
+                std::string q = c.dry_run ? "?dry_run=true" : "";
+                for (const std::string& column : c.ignore_columns)
+                  q = append_query(q, "ignore_column=" + percent_encode(column));
+                return Built{ApiRequest{"POST",
+                                        kV1 + "findings/import" + q,
+                                        {{"Content-Type", "text/csv"}},
+                                        std::move(*bytes)},
+                             "",
+                             {}};
+              });
   import_findings.operand("FILE", "the spreadsheet, saved as CSV");
-  import_findings.app->add_flag("--dry-run", import_findings.dry_run, "check every row and write nothing");
+  import_findings.app->add_flag("--dry-run", import_findings.dry_run,
+                                "check every row and write nothing");
   import_findings.app
-      ->add_option("--ignore-column", import_findings.ignore_columns, "skip this column of the sheet (repeatable)")
+      ->add_option("--ignore-column", import_findings.ignore_columns,
+                   "skip this column of the sheet (repeatable)")
       ->type_name("NAME")
       ->allow_extra_args(false);
 }
@@ -639,20 +722,22 @@ void CommandRegistry::add_export_commands(CLI::App& root) {
   as_known_at(as_of(command(export_, "poam", "the OSCAL POA&M, printed or written to FILE",
                             "gaplog export poam -o poam.json --as-of 2026-11-30",
                             [](const Command& c) {
-                              Built b = get_request(kV1 + "export/poam" +
-                                                    query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
+                              Built b = get_request(
+                                  kV1 + "export/poam" +
+                                  query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
                               if (auto o = c.opt("output")) b.output_file = *o;
                               return b;
                             })
                         .option("-o,--output", "output", "FILE", "write it to FILE")));
-  as_of(command(export_, "bundle", "the audit bundle (admins and auditors)",
-                "gaplog export bundle audit-2026-11-30.tar --as-of 2026-11-30",
-                [](const Command& c) {
-                  Built b = get_request(kV1 + "export/audit-bundle" + query(c, {{"as-of", "as_of"}}));
-                  b.output_file = c.get("FILE");
-                  return b;
-                })
-            .operand("FILE", "the file to write"));
+  as_of(
+      command(export_, "bundle", "the audit bundle (admins and auditors)",
+              "gaplog export bundle audit-2026-11-30.tar --as-of 2026-11-30",
+              [](const Command& c) {
+                Built b = get_request(kV1 + "export/audit-bundle" + query(c, {{"as-of", "as_of"}}));
+                b.output_file = c.get("FILE");
+                return b;
+              })
+          .operand("FILE", "the file to write"));
 }
 
 }  // namespace
@@ -674,7 +759,8 @@ ApiCommands::ApiCommands(CLI::App& root) {
 ApiCommands::~ApiCommands() = default;
 
 bool ApiCommands::chosen() const {
-  return std::any_of(commands_.begin(), commands_.end(), [](const auto& c) { return c->app->parsed(); });
+  return std::any_of(commands_.begin(), commands_.end(),
+                     [](const auto& c) { return c->app->parsed(); });
 }
 
 namespace {
@@ -699,11 +785,13 @@ std::string status_cell(const Value& finding) {
   return cell(finding.find("status")) + (marked ? " (acceptance expired)" : "");
 }
 
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], std::min<size_t>(r[i].size(), 60));
+    for (size_t i = 0; i < r.size(); ++i)
+      width[i] = std::max(width[i], std::min<size_t>(r[i].size(), 60));
   }
   const bool tty = ::isatty(1) != 0;
   auto line = [&](const std::vector<std::string>& r, bool bold) {
@@ -724,7 +812,8 @@ void print_items(const std::vector<std::string>& columns, const Value& items) {
   for (const Value& item : items.items()) {
     std::vector<std::string> row;
     row.reserve(columns.size());
-    for (const auto& c : columns) row.push_back(c == "status" ? status_cell(item) : cell(item.find(c)));
+    for (const auto& c : columns)
+      row.push_back(c == "status" ? status_cell(item) : cell(item.find(c)));
     rows.push_back(std::move(row));
   }
   print_table(columns, rows);
@@ -733,12 +822,13 @@ void print_items(const std::vector<std::string>& columns, const Value& items) {
 void print_readiness(const Value& v) {
   const Value* o = v.find("overall");
   std::printf("readiness as of %s: %s of %s criteria ready (%s%%)\n", cell(v.find("as_of")).c_str(),
-              cell(o->find("ready")).c_str(), cell(o->find("in_scope")).c_str(), cell(o->find("percent")).c_str());
+              cell(o->find("ready")).c_str(), cell(o->find("in_scope")).c_str(),
+              cell(o->find("percent")).c_str());
   std::vector<std::vector<std::string>> rows;
   for (const Value& c : v.find("criteria")->items()) {
     if (cell(c.find("status")) == "out_of_scope") continue;
-    rows.push_back({cell(c.find("id")), cell(c.find("category")), cell(c.find("status")), cell(c.find("findings")),
-                    cell(c.find("controls"))});
+    rows.push_back({cell(c.find("id")), cell(c.find("category")), cell(c.find("status")),
+                    cell(c.find("findings")), cell(c.find("controls"))});
   }
   print_table({"criterion", "category", "status", "open findings", "controls"}, rows);
 }
@@ -746,33 +836,36 @@ void print_readiness(const Value& v) {
 void print_workload(const Value& v) {
   std::vector<std::vector<std::string>> rows;
   for (const Value& o : v.find("owners")->items()) {
-    rows.push_back({cell(o.find("owner")), cell(o.find("overdue")), cell(o.find("total")), cell(o.find("critical")),
-                    cell(o.find("high")), cell(o.find("medium")), cell(o.find("low")), cell(o.find("due_soon")),
-                    cell(o.find("oldest_days"))});
+    rows.push_back({cell(o.find("owner")), cell(o.find("overdue")), cell(o.find("total")),
+                    cell(o.find("critical")), cell(o.find("high")), cell(o.find("medium")),
+                    cell(o.find("low")), cell(o.find("due_soon")), cell(o.find("oldest_days"))});
   }
-  print_table({"owner", "overdue", "total", "critical", "high", "medium", "low", "due soon", "oldest (days)"}, rows);
+  print_table({"owner", "overdue", "total", "critical", "high", "medium", "low", "due soon",
+               "oldest (days)"},
+              rows);
 }
 
 void print_timeline(const Value& v) {
   std::vector<std::vector<std::string>> rows;
   for (const Value& p : v.find("points")->items()) {
     const Value* u = p.find("unresolved");
-    rows.push_back({cell(p.find("date")), cell(p.find("percent")) + "%", cell(p.find("ready")) + "/" + cell(p.find("in_scope")),
-                    cell(u->find("critical")), cell(u->find("high")), cell(u->find("medium")), cell(u->find("low")),
-                    cell(p.find("overdue"))});
+    rows.push_back({cell(p.find("date")), cell(p.find("percent")) + "%",
+                    cell(p.find("ready")) + "/" + cell(p.find("in_scope")),
+                    cell(u->find("critical")), cell(u->find("high")), cell(u->find("medium")),
+                    cell(u->find("low")), cell(p.find("overdue"))});
   }
   print_table({"date", "ready", "criteria", "critical", "high", "medium", "low", "overdue"}, rows);
-  std::printf("projected ready on: %s   ready since: %s\n", cell(v.find("projected_ready_on")).c_str(),
-              cell(v.find("ready_since")).c_str());
+  std::printf("projected ready on: %s   ready since: %s\n",
+              cell(v.find("projected_ready_on")).c_str(), cell(v.find("ready_since")).c_str());
 }
 
 void print_roadmap(const Value& v) {
   std::vector<std::vector<std::string>> rows;
   for (const Value& m : v.find("months")->items()) {
     for (const Value& f : m.find("findings")->items()) {
-      rows.push_back({cell(m.find("month")), cell(f.find("id")), cell(f.find("severity")), status_cell(f),
-                      cell(f.find("owner")), cell(f.find("due_date")), f.find("overdue")->as_bool() ? "OVERDUE" : "",
-                      cell(f.find("title"))});
+      rows.push_back({cell(m.find("month")), cell(f.find("id")), cell(f.find("severity")),
+                      status_cell(f), cell(f.find("owner")), cell(f.find("due_date")),
+                      f.find("overdue")->as_bool() ? "OVERDUE" : "", cell(f.find("title"))});
     }
   }
   print_table({"month", "id", "severity", "status", "owner", "due", "", "title"}, rows);
@@ -781,7 +874,8 @@ void print_roadmap(const Value& v) {
 void print_event_table(const Value& events) {
   std::vector<std::vector<std::string>> rows;
   for (const Value& e : events.items()) {
-    rows.push_back({cell(e.find("seq")), cell(e.find("occurred_at")) + (e.find("backfilled")->as_bool() ? "*" : ""),
+    rows.push_back({cell(e.find("seq")),
+                    cell(e.find("occurred_at")) + (e.find("backfilled")->as_bool() ? "*" : ""),
                     cell(e.find("actor")), cell(e.find("type")), cell(e.find("stream"))});
   }
   print_table({"seq", "occurred at (* back-filled)", "actor", "type", "stream"}, rows);
@@ -793,8 +887,8 @@ void print_import(const Value& v) {
   if (const Value* findings = v.find("findings"); findings && findings->is_array()) {
     std::vector<std::vector<std::string>> rows;
     for (const Value& f : findings->items()) {
-      rows.push_back({cell(f.find("line")), cell(f.find("id")), cell(f.find("reference")), cell(f.find("severity")),
-                      cell(f.find("title"))});
+      rows.push_back({cell(f.find("line")), cell(f.find("id")), cell(f.find("reference")),
+                      cell(f.find("severity")), cell(f.find("title"))});
     }
     print_table({"line", "id", "gap id", "severity", "title"}, rows);
   } else {
@@ -812,9 +906,11 @@ void print_issued_token(const Value& v) {
 
 void print_verification(const Value& v) {
   if (v.find("ok")->as_bool()) {
-    std::printf("ok: %s events, root %s\n", cell(v.find("tree_size")).c_str(), cell(v.find("root_hash")).c_str());
+    std::printf("ok: %s events, root %s\n", cell(v.find("tree_size")).c_str(),
+                cell(v.find("root_hash")).c_str());
   } else {
-    std::printf("FAILED at seq %s: %s\n", cell(v.find("first_bad_seq")).c_str(), cell(v.find("problem")).c_str());
+    std::printf("FAILED at seq %s: %s\n", cell(v.find("first_bad_seq")).c_str(),
+                cell(v.find("problem")).c_str());
   }
 }
 
@@ -826,8 +922,9 @@ void print_tree_head(const Value& v) {
 
 void print_log(const Value& v) {
   for (const Value& e : v.find("events")->items()) {
-    std::printf("%8s  %-24s %-28s %s%s\n", cell(e.find("seq")).c_str(), cell(e.find("type")).c_str(),
-                cell(e.find("stream")).c_str(), cell(e.find("occurred_at")).c_str(),
+    std::printf("%8s  %-24s %-28s %s%s\n", cell(e.find("seq")).c_str(),
+                cell(e.find("type")).c_str(), cell(e.find("stream")).c_str(),
+                cell(e.find("occurred_at")).c_str(),
                 e.find("backfilled")->as_bool() ? "  (back-filled)" : "");
   }
 }
@@ -837,12 +934,14 @@ void print_fields(const Value& v) {
   size_t width = 0;
   for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
   for (const auto& [k, x] : v.members()) {
-    std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(), (k == "status" ? status_cell(v) : cell(&x)).c_str());
+    std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(),
+                (k == "status" ? status_cell(v) : cell(&x)).c_str());
   }
 }
 
 // An answer as `command` prints it for a person: lists as tables, entities as fields.
-void print_human(const std::vector<std::string>& columns, const Value& v, const std::string& command) {
+void print_human(const std::vector<std::string>& columns, const Value& v,
+                 const std::string& command) {
   const Value* items = v.find("items");
   const Value* events = v.find("events");
   if (items && items->is_array() && !columns.empty()) {
@@ -882,7 +981,8 @@ int write_download(const std::string& output_file) {
     std::fprintf(stderr, "gaplog: could not write %s\n", output_file.c_str());
     return kExitIo;
   }
-  std::printf("wrote %llu bytes to %s\n", static_cast<unsigned long long>(size), output_file.c_str());
+  std::printf("wrote %llu bytes to %s\n", static_cast<unsigned long long>(size),
+              output_file.c_str());
   return kExitOk;
 }
 
@@ -890,8 +990,9 @@ int write_download(const std::string& output_file) {
 int send(ApiClient& client, Built b, const std::string& command, const GlobalOptions& global) {
   if (!global.occurred_at.empty()) {
     if (b.request.method == "GET") {
-      return usage_error(fmt::format("--occurred-at back-fills a write, and '{}' only reads; for a past view use --as-of",
-                                     command));
+      return usage_error(fmt::format(
+          "--occurred-at back-fills a write, and '{}' only reads; for a past view use --as-of",
+          command));
     }
     b.request.headers.emplace_back("X-Occurred-At", global.occurred_at);
   }
@@ -920,10 +1021,12 @@ int send(ApiClient& client, Built b, const std::string& command, const GlobalOpt
     const Value* e = body.is_ok() ? body->find("error") : nullptr;
     const Value* m = e ? e->find("message") : nullptr;
     if (global.json) std::printf("%s\n", response->body.c_str());
-    std::fprintf(stderr, "gaplog: %s\n", m && m->is_string() ? m->as_string().c_str() : response->body.c_str());
+    std::fprintf(stderr, "gaplog: %s\n",
+                 m && m->is_string() ? m->as_string().c_str() : response->body.c_str());
     if (const Value* rows = e ? e->find("rows") : nullptr; rows && rows->is_array()) {
       for (const Value& row : rows->items()) {
-        std::fprintf(stderr, "  line %s: %s\n", cell(row.find("line")).c_str(), cell(row.find("message")).c_str());
+        std::fprintf(stderr, "  line %s: %s\n", cell(row.find("line")).c_str(),
+                     cell(row.find("message")).c_str());
       }
     }
     return response->status >= 500 ? kExitIo : kExitRejected;
@@ -963,7 +1066,8 @@ int ApiCommands::run(ApiClient& client, const GlobalOptions& global) const {
   return usage_error("no command given");
 }
 
-int run_request(ApiClient& client, ApiRequest request, const std::string& command, const GlobalOptions& global) {
+int run_request(ApiClient& client, ApiRequest request, const std::string& command,
+                const GlobalOptions& global) {
   return send(client, Built{std::move(request), "", {}}, command, global);
 }
 

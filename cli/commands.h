@@ -74,7 +74,8 @@ class ApiCommands {
 
 // Sends one request that `command` (verify, tree-head, log: the commands that read the data
 // directory directly when embedded) stands for against a server, and prints the answer.
-int run_request(ApiClient& client, ApiRequest request, const std::string& command, const GlobalOptions& global);
+int run_request(ApiClient& client, ApiRequest request, const std::string& command,
+                const GlobalOptions& global);
 
 // The whole content of a local file (an upload, a CSV, a key or tree head to check against);
 // kIoError "cannot read PATH" when it cannot be read.

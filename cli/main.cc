@@ -1,41 +1,42 @@
 // gaplog command line. Exit codes (SPEC §8): 0 ok, 1 rejected, 2 usage error, 3 I/O or internal.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <filesystem>
-#include <mutex>
-#include <thread>
+#include <fstream>
 #include <map>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "api/served_program.h"
+#include "app/command_service.h"
+#include "app/demo.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "codec/json.h"
 #include "domain/commands.h"
 #include "domain/hex.h"
 #include "domain/validation.h"
-#include "cli/client.h"
-#include "cli/commands.h"
 #include "export/audit_bundle.h"
-#include "app/command_service.h"
-#include "codec/json.h"
-#include "views/json_views.h"
-#include "app/demo.h"
 #include "http/http_server.h"
-#include "api/served_program.h"
 #include "http/web_ui.h"
 #include "store/data_dir.h"
+#include "views/json_views.h"
 
 namespace gaplog {
 namespace {
 
 // The root's help, after the options and the commands CLI11 lists.
-constexpr char kHelpFooter[] = R"(Every command but init, demo, serve and bundle verify is a request to the API: embedded on
+constexpr char kHelpFooter[] =
+    R"(Every command but init, demo, serve and bundle verify is a request to the API: embedded on
 the data directory (acting as the admin created by init, or --as EMAIL), or against a server
 with --server URL --token T. gaplog COMMAND --help shows a command's usage and an example.
 
@@ -82,13 +83,16 @@ int fail_open(const Status& s, const std::string& dir) {
 Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   auto bad = [&] {
-    return invalid_argument(fmt::format("--listen takes HOST:PORT, e.g. 127.0.0.1:8080; got '{}'", listen));
+    return invalid_argument(
+        fmt::format("--listen takes HOST:PORT, e.g. 127.0.0.1:8080; got '{}'", listen));
   };
   if (colon == std::string::npos || colon == 0) return bad();
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return bad();
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    return bad();
   const unsigned long n = std::stoul(port);
   if (n > 65535) return bad();
   return std::make_pair(host, static_cast<uint16_t>(n));
@@ -117,10 +121,12 @@ void raise_open_files_limit(size_t max_connections) {
   }
   constexpr size_t kHeadroom = 512;  // RocksDB's files, evidence uploads, the log
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + kHeadroom) {
-    std::fprintf(stderr,
-                 "gaplog: warning: at most %llu open files (ulimit -n) for --max-connections %zu; raise the "
-                 "limit to at least %zu or lower --max-connections\n",
-                 static_cast<unsigned long long>(limit.rlim_cur), max_connections, max_connections + kHeadroom);
+    std::fprintf(
+        stderr,
+        "gaplog: warning: at most %llu open files (ulimit -n) for --max-connections %zu; raise the "
+        "limit to at least %zu or lower --max-connections\n",
+        static_cast<unsigned long long>(limit.rlim_cur), max_connections,
+        max_connections + kHeadroom);
   }
 }
 
@@ -130,8 +136,10 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   ApiOptions api_options;
   if (!options.max_evidence_bytes.empty()) {
     const std::string& v = options.max_evidence_bytes;
-    if (v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos || std::stoull(v) == 0) {
-      return usage_error("--max-evidence-bytes takes a positive whole number of bytes", "gaplog serve");
+    if (v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(v) == 0) {
+      return usage_error("--max-evidence-bytes takes a positive whole number of bytes",
+                         "gaplog serve");
     }
     api_options.max_evidence_bytes = std::stoull(v);
   }
@@ -149,20 +157,23 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
     std::lock_guard lock(log_mu);
     std::fputs(line.c_str(), stderr);
   };
-  const std::filesystem::path web_dir = options.web.empty() ? default_web_dir() : std::filesystem::path(options.web);
+  const std::filesystem::path web_dir =
+      options.web.empty() ? default_web_dir() : std::filesystem::path(options.web);
   WebUi web_ui((*program)->api(), web_dir);
   auto server = HttpServer::start(web_ui, server_options);
   if (!server) return fail(server.status());
   (*server)->shutdown_on_signal();
-  std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n", data.c_str(),
-              listen->first.c_str(), (*server)->port(),
+  std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n",
+              data.c_str(), listen->first.c_str(), (*server)->port(),
               static_cast<unsigned long long>((*program)->log().last_seq()));
   std::error_code ec;
   if (std::filesystem::is_regular_file(web_dir / "index.html", ec)) {
     std::printf("gaplog: web UI from %s\n", web_dir.c_str());
   } else {
-    std::printf("gaplog: no web UI in %s (build it: cd web && npm ci && npm run build); the API is served\n",
-                web_dir.c_str());
+    std::printf(
+        "gaplog: no web UI in %s (build it: cd web && npm ci && npm run build); the API is "
+        "served\n",
+        web_dir.c_str());
   }
   std::fflush(stdout);
 
@@ -176,7 +187,8 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
       const uint64_t seq = (*program)->log().last_seq();
       if (seq == saved_at) continue;
       if (Status s = (*program)->save_checkpoint(); !s.is_ok()) {
-        std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n", s.message().c_str());
+        std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n",
+                     s.message().c_str());
       } else {
         saved_at = seq;
       }
@@ -191,7 +203,8 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   checkpointer.join();
   server->reset();
   if (Status s = (*program)->save_checkpoint(); !s.is_ok()) {
-    std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n", s.message().c_str());
+    std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n",
+                 s.message().c_str());
   }
   std::printf("gaplog: stopped\n");
   return kExitOk;
@@ -204,13 +217,17 @@ Result<std::string> first_admin(EventLog& log) {
 }
 
 int demo(const std::string& data, const std::string& admin, FileSystem& fs, Clock& clock) {
-  if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message(), "gaplog demo");
+  if (Status s = check_email("--admin", admin); !s.is_ok())
+    return usage_error(s.message(), "gaplog demo");
   if (Status s = init_data_dir(fs, clock, data); !s.is_ok()) return fail(s);
   auto program = Program::open(fs, clock, data);
   if (!program) return fail_open(program.status(), data);
   auto& service = (*program)->service();
-  if (auto added = service.execute(admin, AddUser{admin, "Alex Admin", "admin"}); !added) return fail(added.status());
-  if (Status s = build_demo(service, *(*program)->store().blobs, normalize_email(admin), clock.now()); !s.is_ok()) {
+  if (auto added = service.execute(admin, AddUser{admin, "Alex Admin", "admin"}); !added)
+    return fail(added.status());
+  if (Status s =
+          build_demo(service, *(*program)->store().blobs, normalize_email(admin), clock.now());
+      !s.is_ok()) {
     return fail(s);
   }
   auto token = service.issue_token(admin, admin);
@@ -218,11 +235,10 @@ int demo(const std::string& data, const std::string& admin, FileSystem& fs, Cloc
   if (Status s = (*program)->save_checkpoint(); !s.is_ok()) return fail(s);
   std::printf("created the demo program in %s (%llu events, six months of history)\n", data.c_str(),
               static_cast<unsigned long long>((*program)->log().last_seq()));
-  std::printf("admin %s, API token (shown once; keep it safe): %s\n", normalize_email(admin).c_str(),
-              token->token.c_str());
+  std::printf("admin %s, API token (shown once; keep it safe): %s\n",
+              normalize_email(admin).c_str(), token->token.c_str());
   return kExitOk;
 }
-
 
 struct BundleVerifyOptions {
   std::string file;
@@ -244,39 +260,47 @@ int verify_bundle(const BundleVerifyOptions& args, bool as_json) {
   auto check = check_audit_bundle(file, options);
   if (!check) {
     if (check.status().code() == Code::kIoError) return fail(check.status());
-    std::fprintf(stderr, "gaplog: %s is not a readable audit bundle: %s\n", file.c_str(), check.status().message().c_str());
+    std::fprintf(stderr, "gaplog: %s is not a readable audit bundle: %s\n", file.c_str(),
+                 check.status().message().c_str());
     return kExitRejected;
   }
   if (as_json) {
     json::Value problems = json::Value::array();
     for (const std::string& p : check->problems) problems.push(json::Value::string(p));
-    std::printf("%s\n", json::write(json::Value::object()
-                                        .set("ok", json::Value::boolean(check->ok()))
-                                        .set("problems", std::move(problems))
-                                        .set("tree_size", json::Value::integer(static_cast<int64_t>(check->tree_size)))
-                                        .set("events_checked", json::Value::integer(static_cast<int64_t>(check->events_checked)))
-                                        .set("root_hash", json::Value::string(check->root_hash))
-                                        .set("timestamp", json::Value::string(check->timestamp))
-                                        .set("as_of", json::Value::string(check->as_of))
-                                        .set("public_key_sha256", json::Value::string(check->key_sha256))
-                                        .set("evidence_files", json::Value::integer(static_cast<int64_t>(check->evidence_files))))
-                             .c_str());
+    std::printf(
+        "%s\n",
+        json::write(
+            json::Value::object()
+                .set("ok", json::Value::boolean(check->ok()))
+                .set("problems", std::move(problems))
+                .set("tree_size", json::Value::integer(static_cast<int64_t>(check->tree_size)))
+                .set("events_checked",
+                     json::Value::integer(static_cast<int64_t>(check->events_checked)))
+                .set("root_hash", json::Value::string(check->root_hash))
+                .set("timestamp", json::Value::string(check->timestamp))
+                .set("as_of", json::Value::string(check->as_of))
+                .set("public_key_sha256", json::Value::string(check->key_sha256))
+                .set("evidence_files",
+                     json::Value::integer(static_cast<int64_t>(check->evidence_files))))
+            .c_str());
     return check->ok() ? kExitOk : kExitRejected;
   }
   if (!check->ok()) {
-    std::printf("FAILED: %s does not check out (%zu problem%s):\n", file.c_str(), check->problems.size(),
-                check->problems.size() == 1 ? "" : "s");
+    std::printf("FAILED: %s does not check out (%zu problem%s):\n", file.c_str(),
+                check->problems.size(), check->problems.size() == 1 ? "" : "s");
     for (const std::string& p : check->problems) std::printf("  - %s\n", p.c_str());
     return kExitRejected;
   }
   std::printf("ok: %s\n", file.c_str());
   std::printf("  as of       %s\n", check->as_of.c_str());
-  std::printf("  events      %llu checked, Merkle root %s\n", static_cast<unsigned long long>(check->events_checked),
-              check->root_hash.c_str());
+  std::printf("  events      %llu checked, Merkle root %s\n",
+              static_cast<unsigned long long>(check->events_checked), check->root_hash.c_str());
   std::printf("  tree head   signed %s; the signature verifies\n", check->timestamp.c_str());
   std::printf("  public key  sha256 %s%s\n", check->key_sha256.c_str(),
-              args.public_key.empty() ? " (compare it with the key you were given)" : " (the key you gave)");
-  if (!args.since.empty()) std::printf("  since       the log extends the earlier tree head you gave\n");
+              args.public_key.empty() ? " (compare it with the key you were given)"
+                                      : " (the key you gave)");
+  if (!args.since.empty())
+    std::printf("  since       the log extends the earlier tree head you gave\n");
   std::printf("  evidence    %zu file%s, every hash matches the events\n", check->evidence_files,
               check->evidence_files == 1 ? "" : "s");
   std::printf("  readiness   readiness.json equals the readiness recomputed from the events\n");
@@ -306,15 +330,18 @@ struct InitOptions {
   std::string admin, name;
 };
 
-int init(const std::string& data, const InitOptions& options, std::optional<Micros> occurred_at, FileSystem& fs,
-         Clock& clock) {
+int init(const std::string& data, const InitOptions& options, std::optional<Micros> occurred_at,
+         FileSystem& fs, Clock& clock) {
   const std::string& admin = options.admin;
-  if (Status s = check_email("--admin", admin); !s.is_ok()) return usage_error(s.message(), "gaplog init");
-  const std::string name = options.name.empty() ? name_from_email(normalize_email(admin)) : options.name;
+  if (Status s = check_email("--admin", admin); !s.is_ok())
+    return usage_error(s.message(), "gaplog init");
+  const std::string name =
+      options.name.empty() ? name_from_email(normalize_email(admin)) : options.name;
   // Decided once on an empty program before anything is created: a refusal (a back-fill out of
   // bounds, a bad name) leaves no half-made data directory behind.
   const CommandContext probe{normalize_email(admin), clock.now(), occurred_at};
-  if (auto decided = decide(ProgramState{}, probe, Command{AddUser{admin, name, "admin"}}); !decided) {
+  if (auto decided = decide(ProgramState{}, probe, Command{AddUser{admin, name, "admin"}});
+      !decided) {
     return fail(decided.status());
   }
   if (Status s = init_data_dir(fs, clock, data); !s.is_ok()) return fail(s);
@@ -324,12 +351,14 @@ int init(const std::string& data, const InitOptions& options, std::optional<Micr
   if (!service) return fail(service.status());
   CommandOptions command_options;
   command_options.occurred_at = occurred_at;
-  if (auto added = (*service)->execute(admin, AddUser{admin, name, "admin"}, command_options); !added) {
+  if (auto added = (*service)->execute(admin, AddUser{admin, name, "admin"}, command_options);
+      !added) {
     return fail(added.status());
   }
   auto token = (*service)->issue_token(admin, admin, command_options);
   if (!token) return fail(token.status());
-  std::printf("initialised %s with admin %s (%s)\n", data.c_str(), normalize_email(admin).c_str(), name.c_str());
+  std::printf("initialised %s with admin %s (%s)\n", data.c_str(), normalize_email(admin).c_str(),
+              name.c_str());
   std::printf("admin API token (shown once; keep it safe): %s\n", token->token.c_str());
   return kExitOk;
 }
@@ -384,19 +413,24 @@ std::string chosen_command(const CLI::App& root) {
 
 // The options every command takes; returns --as, whose presence matters against a server.
 CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
-  app.add_option("--data", global.data, "the data directory (default: $GAPLOG_DATA or ./gaplog-data)")
+  app.add_option("--data", global.data,
+                 "the data directory (default: $GAPLOG_DATA or ./gaplog-data)")
       ->envname("GAPLOG_DATA")
       ->type_name("DIR");
-  app.add_option("--server", global.server, "talk to a running server instead (default: $GAPLOG_SERVER)")
+  app.add_option("--server", global.server,
+                 "talk to a running server instead (default: $GAPLOG_SERVER)")
       ->envname("GAPLOG_SERVER")
       ->type_name("URL");
   app.add_option("--token", global.token, "the API token for --server (default: $GAPLOG_TOKEN)")
       ->envname("GAPLOG_TOKEN")
       ->type_name("T");
-  CLI::Option* as = app.add_option("--as", global.as, "in embedded mode, act as this user (default: the admin created by init)")
-                        ->type_name("EMAIL");
-  app.add_option("--occurred-at", global.occurred_at,
-                 "back-fill the write: it happened at TIMESTAMP, e.g. 2026-03-02T09:00:00Z (admins)")
+  CLI::Option* as =
+      app.add_option("--as", global.as,
+                     "in embedded mode, act as this user (default: the admin created by init)")
+          ->type_name("EMAIL");
+  app.add_option(
+         "--occurred-at", global.occurred_at,
+         "back-fill the write: it happened at TIMESTAMP, e.g. 2026-03-02T09:00:00Z (admins)")
       ->type_name("TIMESTAMP");
   app.add_flag("--json", global.json, "print the API's JSON exactly");
   return as;
@@ -431,15 +465,26 @@ CLI::App* add_local_command(CLI::App& app, const std::string& name, const std::s
 
 void add_init_and_demo_commands(CLI::App& app, LocalCommands& local) {
   CLI::App* init_command = add_local_command(
-      app, "init", "create a data directory (event log, Ed25519 signing key) with its first admin; prints the admin's API token once",
+      app, "init",
+      "create a data directory (event log, Ed25519 signing key) with its first admin; prints the "
+      "admin's API token once",
       "gaplog --data ./gaplog-data init --admin ann@example.com --name \"Ann Lee\"");
-  init_command->add_option("--admin", local.init_options.admin, "the first admin's e-mail")->required()->type_name("EMAIL");
-  init_command->add_option("--name", local.init_options.name, "the admin's name (default: from the e-mail, maya.chen@… -> Maya Chen)")
+  init_command->add_option("--admin", local.init_options.admin, "the first admin's e-mail")
+      ->required()
+      ->type_name("EMAIL");
+  init_command
+      ->add_option("--name", local.init_options.name,
+                   "the admin's name (default: from the e-mail, maya.chen@… -> Maya Chen)")
       ->type_name("NAME");
-  CLI::App* demo_command = add_local_command(
-      app, "demo", "create a data directory holding a realistic sample program with six months of history; prints the admin's API token once",
-      "gaplog --data ./demo-data demo && gaplog --data ./demo-data serve");
-  demo_command->add_option("--admin", local.demo_admin, "the demo admin's e-mail (default: admin@acme.example)")->type_name("EMAIL");
+  CLI::App* demo_command =
+      add_local_command(app, "demo",
+                        "create a data directory holding a realistic sample program with six "
+                        "months of history; prints the admin's API token once",
+                        "gaplog --data ./demo-data demo && gaplog --data ./demo-data serve");
+  demo_command
+      ->add_option("--admin", local.demo_admin,
+                   "the demo admin's e-mail (default: admin@acme.example)")
+      ->type_name("EMAIL");
   local.init_command = init_command;
   local.demo_command = demo_command;
 }
@@ -447,18 +492,28 @@ void add_init_and_demo_commands(CLI::App& app, LocalCommands& local) {
 void add_serve_command(CLI::App& app, LocalCommands& local) {
   ServeOptions& serve_options = local.serve_options;
   CLI::App* serve_command =
-      add_local_command(app, "serve", "run the HTTP API and the web UI", "gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080");
-  serve_command->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)")->type_name("HOST:PORT");
-  serve_command->add_option("--max-evidence-bytes", serve_options.max_evidence_bytes, "the largest evidence upload (default 104857600)")
+      add_local_command(app, "serve", "run the HTTP API and the web UI",
+                        "gaplog --data ./gaplog-data serve --listen 127.0.0.1:8080");
+  serve_command->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)")
+      ->type_name("HOST:PORT");
+  serve_command
+      ->add_option("--max-evidence-bytes", serve_options.max_evidence_bytes,
+                   "the largest evidence upload (default 104857600)")
       ->type_name("N");
-  serve_command->add_option("--web", serve_options.web, "the web UI's built assets (default: `web` next to the binary)")
+  serve_command
+      ->add_option("--web", serve_options.web,
+                   "the web UI's built assets (default: `web` next to the binary)")
       ->type_name("DIR");
-  serve_command->add_option("--max-connections", serve_options.max_connections,
-                            "open connections in all (default 1024); when full, those without a complete request are shed first")
+  serve_command
+      ->add_option("--max-connections", serve_options.max_connections,
+                   "open connections in all (default 1024); when full, those without a complete "
+                   "request are shed first")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
-  serve_command->add_option("--max-connections-per-address", serve_options.max_connections_per_address,
-                            "open connections per client address, IPv6 per /64 (default 64; raise it for an office behind one NAT)")
+  serve_command
+      ->add_option("--max-connections-per-address", serve_options.max_connections_per_address,
+                   "open connections per client address, IPv6 per /64 (default 64; raise it for an "
+                   "office behind one NAT)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
   local.serve_command = serve_command;
@@ -466,15 +521,20 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
 
 // verify, tree-head, log: the log itself.
 void add_log_commands(CLI::App& app, LocalCommands& local) {
-  local.verify_command = add_local_command(app, "verify", "recompute every leaf and the Merkle root; name the first bad seq",
-                                           "gaplog --data ./gaplog-data verify");
-  local.tree_head_command = add_local_command(
-      app, "tree-head", "print the signed tree head; with --json, the JSON to keep for a later 'bundle verify --since'",
-      "gaplog --data ./gaplog-data --json tree-head > day-one.json");
-  CLI::App* log_command = add_local_command(app, "log", "print the events (seq, type, stream, occurred_at)",
-                                            "gaplog --data ./gaplog-data log --after 100 --limit 20");
+  local.verify_command = add_local_command(
+      app, "verify", "recompute every leaf and the Merkle root; name the first bad seq",
+      "gaplog --data ./gaplog-data verify");
+  local.tree_head_command =
+      add_local_command(app, "tree-head",
+                        "print the signed tree head; with --json, the JSON to keep for a later "
+                        "'bundle verify --since'",
+                        "gaplog --data ./gaplog-data --json tree-head > day-one.json");
+  CLI::App* log_command =
+      add_local_command(app, "log", "print the events (seq, type, stream, occurred_at)",
+                        "gaplog --data ./gaplog-data log --after 100 --limit 20");
   log_command->add_option("--after", local.log_after, "events after this seq")->type_name("SEQ");
-  log_command->add_option("--limit", local.log_limit, "at most N events (default 100)")->type_name("N");
+  log_command->add_option("--limit", local.log_limit, "at most N events (default 100)")
+      ->type_name("N");
   local.log_command = log_command;
 }
 
@@ -483,42 +543,57 @@ void add_bundle_commands(CLI::App& app, LocalCommands& local) {
   configure_app(*bundle);
   BundleVerifyOptions& bundle_options = local.bundle_options;
   CLI::App* bundle_verify = bundle->add_subcommand(
-      "verify", "check an audit bundle offline: the signature, every event and leaf, the Merkle root, every evidence file, and readiness.json against the events");
+      "verify",
+      "check an audit bundle offline: the signature, every event and leaf, the Merkle root, every "
+      "evidence file, and readiness.json against the events");
   configure_app(*bundle_verify);
-  bundle_verify->footer("example: gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json");
+  bundle_verify->footer(
+      "example: gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json");
   bundle_verify->add_option("FILE", bundle_options.file, "the bundle")->required();
-  bundle_verify->add_option("--public-key", bundle_options.public_key, "the key you were given")->type_name("PEM");
-  bundle_verify->add_option("--since", bundle_options.since, "an earlier tree head (gaplog --json tree-head)")->type_name("TREE-HEAD.json");
+  bundle_verify->add_option("--public-key", bundle_options.public_key, "the key you were given")
+      ->type_name("PEM");
+  bundle_verify
+      ->add_option("--since", bundle_options.since,
+                   "an earlier tree head (gaplog --json tree-head)")
+      ->type_name("TREE-HEAD.json");
   local.bundle_verify = bundle_verify;
 }
 
 // Refuses global options that the chosen command cannot honour: a usage error's exit code, or
 // nullopt with `occurred_at` set from --occurred-at.
-std::optional<int> check_global_options(const GlobalOptions& global, const CLI::Option& as, const LocalCommands& local,
-                                        const ApiCommands& api, const std::string& command,
+std::optional<int> check_global_options(const GlobalOptions& global, const CLI::Option& as,
+                                        const LocalCommands& local, const ApiCommands& api,
+                                        const std::string& command,
                                         std::optional<Micros>& occurred_at) {
   const bool remote = !global.server.empty();
   if (!global.occurred_at.empty()) {
     auto at = parse_timestamp(global.occurred_at);
     if (!at) {
-      return usage_error(fmt::format("--occurred-at takes a timestamp such as 2026-03-02T09:00:00Z; got '{}'",
-                                     global.occurred_at),
-                         command);
+      return usage_error(
+          fmt::format("--occurred-at takes a timestamp such as 2026-03-02T09:00:00Z; got '{}'",
+                      global.occurred_at),
+          command);
     }
     occurred_at = *at;
     const bool writes = api.chosen() || local.init_command->parsed();
     if (!writes) {
-      return usage_error(fmt::format("--occurred-at back-fills a write, and '{}' writes nothing it could date", command),
-                         command);
+      return usage_error(
+          fmt::format("--occurred-at back-fills a write, and '{}' writes nothing it could date",
+                      command),
+          command);
     }
   }
   if (remote && as.count() > 0) {
-    return usage_error("--as picks the acting user in embedded mode; against a server the token says who you are",
-                       command);
+    return usage_error(
+        "--as picks the acting user in embedded mode; against a server the token says who you are",
+        command);
   }
-  const bool local_only = local.init_command->parsed() || local.demo_command->parsed() || local.serve_command->parsed();
+  const bool local_only =
+      local.init_command->parsed() || local.demo_command->parsed() || local.serve_command->parsed();
   if (remote && local_only) {
-    return usage_error(fmt::format("'{}' works on a data directory (--data), not against --server", command), command);
+    return usage_error(
+        fmt::format("'{}' works on a data directory (--data), not against --server", command),
+        command);
   }
   return std::nullopt;
 }
@@ -526,17 +601,23 @@ std::optional<int> check_global_options(const GlobalOptions& global, const CLI::
 ApiRequest verify_request() { return ApiRequest{"GET", "/api/v1/audit/verify", {}, ""}; }
 
 ApiRequest log_request(const LocalCommands& local) {
-  return ApiRequest{"GET", fmt::format("/api/v1/events?after={}&limit={}", local.log_after, local.log_limit), {}, ""};
+  return ApiRequest{
+      "GET",
+      fmt::format("/api/v1/events?after={}&limit={}", local.log_after, local.log_limit),
+      {},
+      ""};
 }
 
 // Against --server: every command is a request to its API.
-int run_against_server(const GlobalOptions& global, const LocalCommands& local, const ApiCommands& api,
-                       const std::string& command) {
+int run_against_server(const GlobalOptions& global, const LocalCommands& local,
+                       const ApiCommands& api, const std::string& command) {
   auto client = remote_client(global.server, global.token);
   if (!client) return usage_error(client.status().message(), command);
-  if (local.verify_command->parsed()) return run_request(**client, verify_request(), "verify", global);
+  if (local.verify_command->parsed())
+    return run_request(**client, verify_request(), "verify", global);
   if (local.tree_head_command->parsed()) {
-    return run_request(**client, ApiRequest{"GET", "/api/v1/audit/tree-head", {}, ""}, "tree-head", global);
+    return run_request(**client, ApiRequest{"GET", "/api/v1/audit/tree-head", {}, ""}, "tree-head",
+                       global);
   }
   if (local.log_command->parsed()) return run_request(**client, log_request(local), "log", global);
   return api.run(**client, global);
@@ -544,14 +625,15 @@ int run_against_server(const GlobalOptions& global, const LocalCommands& local, 
 
 // On the data directory: verify, tree-head and log read it directly; the rest ask the embedded
 // API, acting as --as or the first admin.
-int run_embedded(const GlobalOptions& global, const LocalCommands& local, const ApiCommands& api, FileSystem& fs,
-                 Clock& clock) {
-  const bool reads_log =
-      local.verify_command->parsed() || local.tree_head_command->parsed() || local.log_command->parsed();
+int run_embedded(const GlobalOptions& global, const LocalCommands& local, const ApiCommands& api,
+                 FileSystem& fs, Clock& clock) {
+  const bool reads_log = local.verify_command->parsed() || local.tree_head_command->parsed() ||
+                         local.log_command->parsed();
   // --json prints the API's JSON, so verify and log then ask the embedded API like every other
   // command; their text is read straight off the data directory (tree-head writes the API's
   // JSON itself).
-  const bool log_json_through_api = global.json && (local.verify_command->parsed() || local.log_command->parsed());
+  const bool log_json_through_api =
+      global.json && (local.verify_command->parsed() || local.log_command->parsed());
   if (reads_log && !log_json_through_api) {
     auto store = open_data_dir(fs, clock, global.data);
     if (!store) return fail_open(store.status(), global.data);
@@ -568,7 +650,8 @@ int run_embedded(const GlobalOptions& global, const LocalCommands& local, const 
     actor = *admin;
   }
   auto client = embedded_client(**program, actor);
-  if (local.verify_command->parsed()) return run_request(*client, verify_request(), "verify", global);
+  if (local.verify_command->parsed())
+    return run_request(*client, verify_request(), "verify", global);
   if (local.log_command->parsed()) return run_request(*client, log_request(local), "log", global);
   return api.run(*client, global);
 }
@@ -604,7 +687,8 @@ int run(int argc, char** argv) {
 
   auto fs = make_posix_file_system();
   SystemClock clock;
-  if (local.init_command->parsed()) return init(global.data, local.init_options, occurred_at, *fs, clock);
+  if (local.init_command->parsed())
+    return init(global.data, local.init_options, occurred_at, *fs, clock);
   if (local.demo_command->parsed()) return demo(global.data, local.demo_admin, *fs, clock);
   if (local.serve_command->parsed()) return serve(global.data, local.serve_options, *fs, clock);
   if (!global.server.empty()) return run_against_server(global, local, api, command);

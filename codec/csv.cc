@@ -28,11 +28,15 @@ std::string column_key(std::string_view name) {
 const std::vector<std::pair<std::string_view, std::vector<std::string_view>>>& import_columns() {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> columns = {
       {"title", {"title", "finding", "finding_title", "gap", "gap_title", "issue", "summary"}},
-      {"description", {"description", "details", "finding_description", "gap_description", "observation"}},
-      {"recommendation", {"recommendation", "recommendations", "recommended_action", "remediation", "remediation_plan"}},
+      {"description",
+       {"description", "details", "finding_description", "gap_description", "observation"}},
+      {"recommendation",
+       {"recommendation", "recommendations", "recommended_action", "remediation",
+        "remediation_plan"}},
       {"severity", {"severity", "risk", "risk_rating", "risk_level", "rating", "priority"}},
-      {"criteria", {"criteria", "criterion", "tsc", "tsc_criteria", "tsc_reference", "trust_services_criteria",
-                    "soc_2_criteria", "soc2_criteria"}},
+      {"criteria",
+       {"criteria", "criterion", "tsc", "tsc_criteria", "tsc_reference", "trust_services_criteria",
+        "soc_2_criteria", "soc2_criteria"}},
       {"control", {"control", "control_id", "related_control"}},
       {"source", {"source", "finding_source", "assessment_method"}},
       {"owner", {"owner", "assignee", "owner_email", "responsible"}},
@@ -77,7 +81,8 @@ Result<std::vector<CsvRecord>> parse_csv(std::string_view text) {
       ++i;
       while (true) {
         if (i >= text.size()) {
-          return invalid_argument(fmt::format("line {}: a quoted field is never closed; add the closing '\"'", start_line));
+          return invalid_argument(fmt::format(
+              "line {}: a quoted field is never closed; add the closing '\"'", start_line));
         }
         if (text[i] == '"') {
           if (i + 1 < text.size() && text[i + 1] == '"') {
@@ -92,7 +97,8 @@ Result<std::vector<CsvRecord>> parse_csv(std::string_view text) {
         field.push_back(text[i++]);
       }
       if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-        return invalid_argument(fmt::format("line {}: text after a closing quote; quote the whole field", line));
+        return invalid_argument(
+            fmt::format("line {}: text after a closing quote; quote the whole field", line));
       }
       // An empty quoted field "" must stay a field even though `field` is empty: mark by
       // falling through to the separator handling below.
@@ -108,9 +114,10 @@ Result<std::vector<CsvRecord>> parse_csv(std::string_view text) {
       ++i;
       ++line;
     } else if (c == '"') {
-      return invalid_argument(fmt::format("line {}: a quote inside an unquoted field; quote the whole field and "
-                                          "double the quote (\"\")",
-                                          line));
+      return invalid_argument(
+          fmt::format("line {}: a quote inside an unquoted field; quote the whole field and "
+                      "double the quote (\"\")",
+                      line));
     } else {
       field.push_back(c);
       ++i;
@@ -124,7 +131,8 @@ Result<std::map<std::string, size_t>> match_import_header(const CsvRecord& heade
                                                           const std::vector<std::string>& ignored) {
   std::map<std::string, std::string> column_of;  // alias key -> column
   for (const auto& [column, aliases] : import_columns()) {
-    for (std::string_view alias : aliases) column_of.emplace(std::string(alias), std::string(column));
+    for (std::string_view alias : aliases)
+      column_of.emplace(std::string(alias), std::string(column));
   }
   std::set<std::string> skip;
   for (const std::string& name : ignored) skip.insert(column_key(name));
@@ -151,20 +159,24 @@ Result<std::map<std::string, size_t>> match_import_header(const CsvRecord& heade
     return s;
   };
   if (!unknown.empty()) {
-    problems.push_back(fmt::format(
-        "unknown column{} {}; the columns are title, description, recommendation, severity, criteria, control, "
-        "source, owner, due date and a reference such as Gap ID (other names they go by: docs/import.md); skip a "
-        "column with --ignore-column NAME (ignore_column=NAME)",
-        unknown.size() == 1 ? "" : "s", join(unknown)));
+    problems.push_back(
+        fmt::format("unknown column{} {}; the columns are title, description, recommendation, "
+                    "severity, criteria, control, "
+                    "source, owner, due date and a reference such as Gap ID (other names they go "
+                    "by: docs/import.md); skip a "
+                    "column with --ignore-column NAME (ignore_column=NAME)",
+                    unknown.size() == 1 ? "" : "s", join(unknown)));
   }
-  if (!repeated.empty()) problems.push_back(fmt::format("column{} given twice: {}", repeated.size() == 1 ? "" : "s", join(repeated)));
+  if (!repeated.empty())
+    problems.push_back(
+        fmt::format("column{} given twice: {}", repeated.size() == 1 ? "" : "s", join(repeated)));
   std::vector<std::string> missing;
   for (const char* required : {"title", "severity", "criteria"}) {
     if (!index.count(required)) missing.push_back(required);
   }
   if (!missing.empty()) {
-    problems.push_back(fmt::format("the column{} {} {} missing", missing.size() == 1 ? "" : "s", join(missing),
-                                   missing.size() == 1 ? "is" : "are"));
+    problems.push_back(fmt::format("the column{} {} {} missing", missing.size() == 1 ? "" : "s",
+                                   join(missing), missing.size() == 1 ? "is" : "are"));
   }
   std::vector<std::string> absent;
   for (const std::string& name : ignored) {

@@ -174,7 +174,8 @@ class Parser {
     }
     if (const std::optional<size_t> bad = first_invalid_utf8_byte(text_)) {
       return error_at(
-          *bad, fmt::format("invalid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text_[*bad])),
+          *bad,
+          fmt::format("invalid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text_[*bad])),
           "send the body encoded as UTF-8");
     }
     if (text_.starts_with("\xEF\xBB\xBF")) {
@@ -333,8 +334,9 @@ class Parser {
       duplicate = !frame.key_index->insert(index).second;
     } else {
       const std::string& name = frame.members[index].first;
-      duplicate = std::any_of(frame.members.begin(), frame.members.begin() + static_cast<ptrdiff_t>(index),
-                              [&name](const Value::Member& m) { return m.first == name; });
+      duplicate =
+          std::any_of(frame.members.begin(), frame.members.begin() + static_cast<ptrdiff_t>(index),
+                      [&name](const Value::Member& m) { return m.first == name; });
       if (!duplicate && frame.members.size() > kMaxScannedMembers) {
         frame.key_index =
             std::make_unique<KeyIndex>(0, KeyHash{&frame.members}, KeyEqual{&frame.members});

@@ -39,7 +39,8 @@ uint64_t checksum_of(const std::string& h) {
 // the first byte has its high bit set.
 Result<uint64_t> parse_number(std::string_view field, std::string_view what) {
   if (!field.empty() && (static_cast<unsigned char>(field[0]) & 0x80)) {
-    if (field[0] != static_cast<char>(0x80)) return corruption(fmt::format("the {} field is negative", what));
+    if (field[0] != static_cast<char>(0x80))
+      return corruption(fmt::format("the {} field is negative", what));
     uint64_t v = 0;
     for (size_t i = 1; i < field.size(); ++i) {
       if (v >> 56) return corruption(fmt::format("the {} field is too large", what));
@@ -57,13 +58,16 @@ Result<uint64_t> parse_number(std::string_view field, std::string_view what) {
     any = true;
   }
   for (; i < field.size(); ++i) {
-    if (field[i] != ' ' && field[i] != '\0') return corruption(fmt::format("the {} field is not an octal number", what));
+    if (field[i] != ' ' && field[i] != '\0')
+      return corruption(fmt::format("the {} field is not an octal number", what));
   }
   if (!any) return corruption(fmt::format("the {} field is empty", what));
   return v;
 }
 
-std::string c_string(std::string_view field) { return std::string(field.substr(0, field.find('\0'))); }
+std::string c_string(std::string_view field) {
+  return std::string(field.substr(0, field.find('\0')));
+}
 
 bool safe_member_name(std::string_view name) {
   if (name.empty() || name.front() == '/') return false;
@@ -81,7 +85,8 @@ bool safe_member_name(std::string_view name) {
 
 Result<std::string> tar_header(std::string_view name, uint64_t size, int64_t mtime_seconds) {
   if (name.empty() || name.size() > kNameLen || !safe_member_name(name)) {
-    return invalid_argument(fmt::format("a tar member name must be 1 to {} printable ASCII bytes without '..'", kNameLen));
+    return invalid_argument(fmt::format(
+        "a tar member name must be 1 to {} printable ASCII bytes without '..'", kNameLen));
   }
   std::string h(kTarBlock, '\0');
   h.replace(kName, name.size(), name);
@@ -92,7 +97,8 @@ Result<std::string> tar_header(std::string_view name, uint64_t size, int64_t mti
     put_octal(h, kSize, kSizeLen, size);
   } else {
     h[kSize] = static_cast<char>(0x80);
-    for (size_t i = 0; i < 8; ++i) h[kSize + kSizeLen - 1 - i] = static_cast<char>((size >> (8 * i)) & 0xff);
+    for (size_t i = 0; i < 8; ++i)
+      h[kSize + kSizeLen - 1 - i] = static_cast<char>((size >> (8 * i)) & 0xff);
   }
   put_octal(h, kMtime, kMtimeLen, static_cast<uint64_t>(std::max<int64_t>(mtime_seconds, 0)));
   h[kTypeflag] = '0';
@@ -126,14 +132,21 @@ Result<std::vector<TarMember>> tar_index(std::istream& in) {
                                         : "the archive is cut short: its end blocks are missing");
     }
     in.seekg(static_cast<std::streamoff>(at));
-    if (!in.read(h.data(), kTarBlock)) return io_error(fmt::format("cannot read the archive at byte {}", at));
+    if (!in.read(h.data(), kTarBlock))
+      return io_error(fmt::format("cannot read the archive at byte {}", at));
     if (std::all_of(h.begin(), h.end(), [](char c) { return c == '\0'; })) break;  // end of archive
-    const std::string where = members.empty() ? "the first header" : fmt::format("the header after {}", members.back().name);
+    const std::string where = members.empty()
+                                  ? "the first header"
+                                  : fmt::format("the header after {}", members.back().name);
     if (std::string_view(h).substr(kMagic, 5) != "ustar") {
-      return corruption(fmt::format("{} is not a ustar header: the file is not a tar archive or is damaged", where));
+      return corruption(fmt::format(
+          "{} is not a ustar header: the file is not a tar archive or is damaged", where));
     }
-    GAPLOG_ASSIGN_OR_RETURN(uint64_t stored_sum, parse_number(std::string_view(h).substr(kChecksum, kChecksumLen), "checksum"));
-    if (stored_sum != checksum_of(h)) return corruption(fmt::format("{} has a wrong checksum: the archive is damaged", where));
+    GAPLOG_ASSIGN_OR_RETURN(
+        uint64_t stored_sum,
+        parse_number(std::string_view(h).substr(kChecksum, kChecksumLen), "checksum"));
+    if (stored_sum != checksum_of(h))
+      return corruption(fmt::format("{} has a wrong checksum: the archive is damaged", where));
     TarMember m;
     m.name = c_string(std::string_view(h).substr(kName, kNameLen));
     const std::string prefix = c_string(std::string_view(h).substr(kPrefix, kPrefixLen));
@@ -146,10 +159,14 @@ Result<std::vector<TarMember>> tar_index(std::istream& in) {
     if (type != '0' && type != '\0') {
       return corruption(fmt::format("member {} is not a regular file (type '{}')", m.name, type));
     }
-    if (!safe_member_name(m.name)) return corruption(fmt::format("member name \"{}\" is unsafe", m.name));
-    if (!names.insert(m.name).second) return corruption(fmt::format("member {} appears twice", m.name));
-    GAPLOG_ASSIGN_OR_RETURN(m.size, parse_number(std::string_view(h).substr(kSize, kSizeLen), "size"));
-    GAPLOG_ASSIGN_OR_RETURN(uint64_t mtime, parse_number(std::string_view(h).substr(kMtime, kMtimeLen), "mtime"));
+    if (!safe_member_name(m.name))
+      return corruption(fmt::format("member name \"{}\" is unsafe", m.name));
+    if (!names.insert(m.name).second)
+      return corruption(fmt::format("member {} appears twice", m.name));
+    GAPLOG_ASSIGN_OR_RETURN(m.size,
+                            parse_number(std::string_view(h).substr(kSize, kSizeLen), "size"));
+    GAPLOG_ASSIGN_OR_RETURN(uint64_t mtime,
+                            parse_number(std::string_view(h).substr(kMtime, kMtimeLen), "mtime"));
     m.mtime = static_cast<int64_t>(std::min<uint64_t>(mtime, INT64_MAX));
     m.offset = at + kTarBlock;
     if (m.size > total - m.offset) return corruption(fmt::format("member {} is cut short", m.name));

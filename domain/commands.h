@@ -18,14 +18,28 @@
 
 namespace gaplog {
 
-struct NameProgram { std::string name; };
-struct SetScope { std::vector<std::string> categories; };
-struct AddUser { std::string email, name, role; };
-struct ChangeUserRole { std::string email, role; };
-struct DeactivateUser { std::string email, reason; };
+struct NameProgram {
+  std::string name;
+};
+struct SetScope {
+  std::vector<std::string> categories;
+};
+struct AddUser {
+  std::string email, name, role;
+};
+struct ChangeUserRole {
+  std::string email, role;
+};
+struct DeactivateUser {
+  std::string email, reason;
+};
 // The service generates the token; the domain sees only its id and SHA-256.
-struct IssueToken { std::string email, token_id, token_hash; };
-struct RevokeToken { std::string token_id; };
+struct IssueToken {
+  std::string email, token_id, token_hash;
+};
+struct RevokeToken {
+  std::string token_id;
+};
 struct DefineControl {
   std::string id, title, description;
   std::vector<std::string> criteria;
@@ -36,39 +50,55 @@ struct UpdateControl {
   std::optional<std::string> title, description;
   std::optional<std::vector<std::string>> criteria;
 };
-struct SetControlStatus { std::string id, status, reason; };
+struct SetControlStatus {
+  std::string id, status, reason;
+};
 struct RecordFinding {
   std::string title, description, severity;
   std::vector<std::string> criteria;
   std::string control, source, owner, due_date;  // "" = none / default
-  std::string recommendation = {};                // "" = none
+  std::string recommendation = {};               // "" = none
 };
 struct UpdateFinding {
   std::string id;
   std::optional<std::string> title, description, severity;
   std::optional<std::vector<std::string>> criteria;
-  std::optional<std::string> control;  // "" clears the control
+  std::optional<std::string> control;              // "" clears the control
   std::optional<std::string> recommendation = {};  // "" clears it
 };
-struct AssignFinding { std::string id, owner; };  // owner "" = unassign
-struct SetFindingDueDate { std::string id, due_date, reason; };  // due_date "" = clear
-struct ChangeFindingStatus { std::string id, status, reason; };
-struct AcceptRisk { std::string id, justification, expires_on; };
-struct AddComment { std::string id, text; };
+struct AssignFinding {
+  std::string id, owner;
+};  // owner "" = unassign
+struct SetFindingDueDate {
+  std::string id, due_date, reason;
+};  // due_date "" = clear
+struct ChangeFindingStatus {
+  std::string id, status, reason;
+};
+struct AcceptRisk {
+  std::string id, justification, expires_on;
+};
+struct AddComment {
+  std::string id, text;
+};
 struct UploadEvidence {
   std::string filename, media_type, sha256;
   uint64_t size = 0;
   std::string collected_on, valid_until, finding, control;  // "" = none
 };
 // Exactly one of finding / control.
-struct LinkEvidence { std::string id, finding, control; };
-struct UnlinkEvidence { std::string id, finding, control; };
+struct LinkEvidence {
+  std::string id, finding, control;
+};
+struct UnlinkEvidence {
+  std::string id, finding, control;
+};
 
-using Command = std::variant<NameProgram, SetScope, AddUser, ChangeUserRole, DeactivateUser,
-                             IssueToken, RevokeToken, DefineControl, UpdateControl,
-                             SetControlStatus, RecordFinding, UpdateFinding, AssignFinding,
-                             SetFindingDueDate, ChangeFindingStatus, AcceptRisk, AddComment,
-                             UploadEvidence, LinkEvidence, UnlinkEvidence>;
+using Command =
+    std::variant<NameProgram, SetScope, AddUser, ChangeUserRole, DeactivateUser, IssueToken,
+                 RevokeToken, DefineControl, UpdateControl, SetControlStatus, RecordFinding,
+                 UpdateFinding, AssignFinding, SetFindingDueDate, ChangeFindingStatus, AcceptRisk,
+                 AddComment, UploadEvidence, LinkEvidence, UnlinkEvidence>;
 
 struct CommandContext {
   std::string actor;  // e-mail of the user acting (normalized)

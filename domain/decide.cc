@@ -26,19 +26,22 @@ template <typename Enum>
 Result<Enum> parse_enum(std::optional<Enum> (*parse)(std::string_view), std::string_view field,
                         std::string_view value, std::string_view allowed) {
   if (auto v = parse(value)) return *v;
-  return invalid_argument(fmt::format("{} '{}' is not valid; use one of: {}", field,
-                                      value.substr(0, 40), allowed));
+  return invalid_argument(
+      fmt::format("{} '{}' is not valid; use one of: {}", field, value.substr(0, 40), allowed));
 }
 
 constexpr std::string_view kRoles = "admin, editor, contributor, auditor";
 constexpr std::string_view kSeverities = "critical, high, medium, low";
 constexpr std::string_view kSources = "document_review, control_evaluation, interview, other";
 constexpr std::string_view kControlStatuses = "not_implemented, partially_implemented, implemented";
-constexpr std::string_view kFindingStatuses = "open, in_progress, remediated, closed, risk_accepted";
+constexpr std::string_view kFindingStatuses =
+    "open, in_progress, remediated, closed, risk_accepted";
 constexpr std::string_view kCategories =
     "security, availability, processing_integrity, confidentiality, privacy";
 
-Status check_title(std::string_view v) { return check_text("title", v, kMaxTitleChars, true, false); }
+Status check_title(std::string_view v) {
+  return check_text("title", v, kMaxTitleChars, true, false);
+}
 Status check_description(std::string_view v) {
   return check_text("description", v, kMaxLongTextChars, false, true);
 }
@@ -62,7 +65,8 @@ class Decider {
     std::set<Category> chosen{Category::kSecurity};  // security is always in scope
     std::set<std::string> seen;
     for (const std::string& text : c.categories) {
-      GAPLOG_ASSIGN_OR_RETURN(Category cat, parse_enum<Category>(parse_category, "category", text, kCategories));
+      GAPLOG_ASSIGN_OR_RETURN(Category cat,
+                              parse_enum<Category>(parse_category, "category", text, kCategories));
       if (!seen.insert(text).second) {
         return invalid_argument(fmt::format("category {} is listed twice; list each once", text));
       }
@@ -80,8 +84,9 @@ class Decider {
     if (s_.users.empty()) {
       // Bootstrap: the first user of a program is its admin and adds itself (gaplog init).
       if (role != Role::kAdmin || normalize_email(ctx_.actor) != email) {
-        return rule_violation("the first user of a program must be an admin adding itself; run "
-                              "gaplog init --admin EMAIL");
+        return rule_violation(
+            "the first user of a program must be an admin adding itself; run "
+            "gaplog init --admin EMAIL");
       }
     } else {
       GAPLOG_RETURN_IF_ERROR(require_admin("adding users"));
@@ -100,8 +105,8 @@ class Decider {
       return rule_violation(fmt::format("{} is already {}", u->email, name(role)));
     }
     if (u->role == Role::kAdmin && s_.active_admins() == 1) {
-      return rule_violation(fmt::format("{} is the last active admin; make another user admin first",
-                                        u->email));
+      return rule_violation(
+          fmt::format("{} is the last active admin; make another user admin first", u->email));
     }
     return one(user_stream(u->email), u->version, UserRoleChanged{u->email, role, u->role},
                user_stream(u->email));
@@ -112,8 +117,8 @@ class Decider {
     GAPLOG_ASSIGN_OR_RETURN(const UserState* u, active_user(c.email));
     GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
     if (u->role == Role::kAdmin && s_.active_admins() == 1) {
-      return rule_violation(fmt::format("{} is the last active admin; make another user admin first",
-                                        u->email));
+      return rule_violation(
+          fmt::format("{} is the last active admin; make another user admin first", u->email));
     }
     return one(user_stream(u->email), u->version, UserDeactivated{u->email, c.reason},
                user_stream(u->email));
@@ -136,7 +141,8 @@ class Decider {
       return not_found(fmt::format("there is no token {}; list a user's tokens to find its id",
                                    std::string_view(c.token_id).substr(0, 40)));
     }
-    if (it->second.revoked) return rule_violation(fmt::format("token {} is already revoked", c.token_id));
+    if (it->second.revoked)
+      return rule_violation(fmt::format("token {} is already revoked", c.token_id));
     const UserState* u = s_.user(it->second.email);
     return one(user_stream(it->second.email), u ? u->version : 0,
                TokenRevoked{c.token_id, it->second.email}, user_stream(it->second.email));
@@ -154,10 +160,11 @@ class Decider {
                                                                 c.status, kControlStatuses));
     }
     if (s_.control(c.id)) {
-      return already_exists(fmt::format("control {} already exists; pick another id or update it",
-                                        c.id));
+      return already_exists(
+          fmt::format("control {} already exists; pick another id or update it", c.id));
     }
-    return one(control_stream(c.id), 0, ControlDefined{c.id, c.title, c.description, c.criteria, status},
+    return one(control_stream(c.id), 0,
+               ControlDefined{c.id, c.title, c.description, c.criteria, status},
                control_stream(c.id));
   }
 
@@ -167,8 +174,8 @@ class Decider {
     if (!c.title && !c.description && !c.criteria) {
       return invalid_argument("nothing to update; give title, description or criteria");
     }
-    ControlUpdated u{ctl->id, c.title.value_or(ctl->title), c.description.value_or(ctl->description),
-                     c.criteria.value_or(ctl->criteria)};
+    ControlUpdated u{ctl->id, c.title.value_or(ctl->title),
+                     c.description.value_or(ctl->description), c.criteria.value_or(ctl->criteria)};
     GAPLOG_RETURN_IF_ERROR(check_title(u.title));
     GAPLOG_RETURN_IF_ERROR(check_description(u.description));
     if (c.criteria) GAPLOG_RETURN_IF_ERROR(check_criteria(*c.criteria, true));
@@ -178,9 +185,9 @@ class Decider {
   Result<Decision> operator()(const SetControlStatus& c) {
     GAPLOG_RETURN_IF_ERROR(require_editor("setting control status"));
     GAPLOG_ASSIGN_OR_RETURN(const ControlState* ctl, control(c.id));
-    GAPLOG_ASSIGN_OR_RETURN(ControlStatus status, parse_enum<ControlStatus>(
-                                                      parse_control_status, "status", c.status,
-                                                      kControlStatuses));
+    GAPLOG_ASSIGN_OR_RETURN(
+        ControlStatus status,
+        parse_enum<ControlStatus>(parse_control_status, "status", c.status, kControlStatuses));
     GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
     if (status == ctl->status) {
       return rule_violation(fmt::format("control {} is already {}", ctl->id, name(status)));
@@ -193,14 +200,15 @@ class Decider {
     GAPLOG_RETURN_IF_ERROR(require_editor("recording findings"));
     GAPLOG_RETURN_IF_ERROR(check_title(c.title));
     GAPLOG_RETURN_IF_ERROR(check_description(c.description));
-    GAPLOG_RETURN_IF_ERROR(check_text("recommendation", c.recommendation, kMaxLongTextChars, false, true));
+    GAPLOG_RETURN_IF_ERROR(
+        check_text("recommendation", c.recommendation, kMaxLongTextChars, false, true));
     GAPLOG_ASSIGN_OR_RETURN(Severity severity, parse_enum<Severity>(parse_severity, "severity",
                                                                     c.severity, kSeverities));
     GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
     FindingSource source = FindingSource::kOther;
     if (!c.source.empty()) {
-      GAPLOG_ASSIGN_OR_RETURN(source, parse_enum<FindingSource>(parse_finding_source, "source",
-                                                                c.source, kSources));
+      GAPLOG_ASSIGN_OR_RETURN(
+          source, parse_enum<FindingSource>(parse_finding_source, "source", c.source, kSources));
     }
     if (!c.control.empty()) GAPLOG_RETURN_IF_ERROR(control(c.control).status());
     std::string owner;
@@ -219,19 +227,26 @@ class Decider {
   Result<Decision> operator()(const UpdateFinding& c) {
     GAPLOG_RETURN_IF_ERROR(require_editor("updating findings"));
     GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
-    if (!c.title && !c.description && !c.severity && !c.criteria && !c.control && !c.recommendation) {
+    if (!c.title && !c.description && !c.severity && !c.criteria && !c.control &&
+        !c.recommendation) {
       return invalid_argument(
-          "nothing to update; give title, description, recommendation, severity, criteria or control");
+          "nothing to update; give title, description, recommendation, severity, criteria or "
+          "control");
     }
-    FindingUpdated u{f->id, c.title.value_or(f->title), c.description.value_or(f->description),
-                     f->severity, c.criteria.value_or(f->criteria), c.control.value_or(f->control),
+    FindingUpdated u{f->id,
+                     c.title.value_or(f->title),
+                     c.description.value_or(f->description),
+                     f->severity,
+                     c.criteria.value_or(f->criteria),
+                     c.control.value_or(f->control),
                      c.recommendation.value_or(f->recommendation)};
     GAPLOG_RETURN_IF_ERROR(check_title(u.title));
     GAPLOG_RETURN_IF_ERROR(check_description(u.description));
-    GAPLOG_RETURN_IF_ERROR(check_text("recommendation", u.recommendation, kMaxLongTextChars, false, true));
+    GAPLOG_RETURN_IF_ERROR(
+        check_text("recommendation", u.recommendation, kMaxLongTextChars, false, true));
     if (c.severity) {
-      GAPLOG_ASSIGN_OR_RETURN(u.severity, parse_enum<Severity>(parse_severity, "severity",
-                                                               *c.severity, kSeverities));
+      GAPLOG_ASSIGN_OR_RETURN(
+          u.severity, parse_enum<Severity>(parse_severity, "severity", *c.severity, kSeverities));
     }
     if (c.criteria) GAPLOG_RETURN_IF_ERROR(check_criteria(*c.criteria, true));
     if (!u.control.empty()) GAPLOG_RETURN_IF_ERROR(control(u.control).status());
@@ -247,8 +262,9 @@ class Decider {
       owner = u->email;
     }
     if (owner == f->owner) {
-      return rule_violation(owner.empty() ? fmt::format("{} is already unassigned", f->id)
-                                          : fmt::format("{} is already assigned to {}", f->id, owner));
+      return rule_violation(owner.empty()
+                                ? fmt::format("{} is already unassigned", f->id)
+                                : fmt::format("{} is already assigned to {}", f->id, owner));
     }
     return one(finding_stream(f->id), f->version, FindingAssigned{f->id, owner, f->owner},
                finding_stream(f->id));
@@ -261,25 +277,26 @@ class Decider {
     GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
     const std::string current = format_optional_date(f->due_date);
     if (optional_date(c.due_date) == f->due_date) {
-      return rule_violation(
-          fmt::format("{} is already due {}", f->id, current.empty() ? "on no date" : "on " + current));
+      return rule_violation(fmt::format("{} is already due {}", f->id,
+                                        current.empty() ? "on no date" : "on " + current));
     }
-    return one(finding_stream(f->id), f->version, FindingDueDateSet{f->id, c.due_date, current, c.reason},
-               finding_stream(f->id));
+    return one(finding_stream(f->id), f->version,
+               FindingDueDateSet{f->id, c.due_date, current, c.reason}, finding_stream(f->id));
   }
 
   Result<Decision> operator()(const ChangeFindingStatus& c) {
     GAPLOG_RETURN_IF_ERROR(require_writer());
     GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
-    GAPLOG_ASSIGN_OR_RETURN(FindingStatus to, parse_enum<FindingStatus>(
-                                                  parse_finding_status, "status", c.status,
-                                                  kFindingStatuses));
+    GAPLOG_ASSIGN_OR_RETURN(
+        FindingStatus to,
+        parse_enum<FindingStatus>(parse_finding_status, "status", c.status, kFindingStatuses));
     GAPLOG_RETURN_IF_ERROR(check_reason(c.reason, false));
     const FindingStatus from = f->status;
     const std::optional<FindingTransition> t = find_transition(from, to);
     if (!t) {
-      std::string msg = fmt::format("{} is {}; it cannot move to {}. From {} it can move to {}", f->id,
-                                    name(from), name(to), name(from), join_statuses(transition_targets(from)));
+      std::string msg =
+          fmt::format("{} is {}; it cannot move to {}. From {} it can move to {}", f->id,
+                      name(from), name(to), name(from), join_statuses(transition_targets(from)));
       if (to == FindingStatus::kRiskAccepted &&
           (from == FindingStatus::kOpen || from == FindingStatus::kInProgress)) {
         msg += "; risk is accepted only through the risk-acceptance command (admins)";
@@ -287,14 +304,17 @@ class Decider {
       return rule_violation(msg);
     }
     if (!may_move(t->who, *actor_, *f)) {
-      return permission_denied(fmt::format("moving {} from {} to {} needs {}; {} is {}", f->id, name(from),
-                                           name(to), describe(t->who), actor_->email, describe_actor(*f)));
+      return permission_denied(fmt::format("moving {} from {} to {} needs {}; {} is {}", f->id,
+                                           name(from), name(to), describe(t->who), actor_->email,
+                                           describe_actor(*f)));
     }
     if (t->verifies) {
       GAPLOG_RETURN_IF_ERROR(not_the_remediator(*f));
       if (s_.evidence_of(f->id).empty()) {
-        return rule_violation(fmt::format("{} has no evidence linked; link at least one piece of "
-                                          "evidence before closing it", f->id));
+        return rule_violation(
+            fmt::format("{} has no evidence linked; link at least one piece of "
+                        "evidence before closing it",
+                        f->id));
       }
     }
     const bool reason_required = t->reason_required;
@@ -310,51 +330,58 @@ class Decider {
     GAPLOG_RETURN_IF_ERROR(require_admin("accepting risk"));
     GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
     if (!f->owner.empty() && f->owner == actor_->email) {
-      return permission_denied(fmt::format("{} owns {}; another admin must accept its risk",
-                                           actor_->email, f->id));
+      return permission_denied(
+          fmt::format("{} owns {}; another admin must accept its risk", actor_->email, f->id));
     }
     if (f->status != FindingStatus::kOpen && f->status != FindingStatus::kInProgress) {
-      return rule_violation(fmt::format("{} is {}; risk can be accepted only for open or in_progress "
-                                        "findings", f->id, name(f->status)));
+      return rule_violation(
+          fmt::format("{} is {}; risk can be accepted only for open or in_progress "
+                      "findings",
+                      f->id, name(f->status)));
     }
-    GAPLOG_RETURN_IF_ERROR(check_text("justification", c.justification, kMaxLongTextChars, true, true));
+    GAPLOG_RETURN_IF_ERROR(
+        check_text("justification", c.justification, kMaxLongTextChars, true, true));
     GAPLOG_ASSIGN_OR_RETURN(Date expires, parse_field_date("expires_on", c.expires_on));
     const Date today = command_date();
     if (expires <= today || expires.days > today.days + 365) {
-      return rule_violation(fmt::format("expires_on must be after {} and at most 365 days later (by {})",
-                                        format_date(today), format_date(Date{today.days + 365})));
+      return rule_violation(
+          fmt::format("expires_on must be after {} and at most 365 days later (by {})",
+                      format_date(today), format_date(Date{today.days + 365})));
     }
     return one(finding_stream(f->id), f->version,
-               RiskAccepted{f->id, c.justification, c.expires_on, f->status}, finding_stream(f->id));
+               RiskAccepted{f->id, c.justification, c.expires_on, f->status},
+               finding_stream(f->id));
   }
 
   Result<Decision> operator()(const AddComment& c) {
     GAPLOG_RETURN_IF_ERROR(require_writer());
     GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
     GAPLOG_RETURN_IF_ERROR(check_text("text", c.text, kMaxLongTextChars, true, true));
-    return one(finding_stream(f->id), f->version, CommentAdded{f->id, c.text}, finding_stream(f->id));
+    return one(finding_stream(f->id), f->version, CommentAdded{f->id, c.text},
+               finding_stream(f->id));
   }
 
   Result<Decision> operator()(const UploadEvidence& c) {
     GAPLOG_RETURN_IF_ERROR(require_writer());
     GAPLOG_RETURN_IF_ERROR(check_filename(c.filename));
     GAPLOG_RETURN_IF_ERROR(check_media_type(c.media_type));
-    if (c.sha256.size() != 64 ||
-        !std::all_of(c.sha256.begin(), c.sha256.end(), [](char ch) {
+    if (c.sha256.size() != 64 || !std::all_of(c.sha256.begin(), c.sha256.end(), [](char ch) {
           return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
         })) {
       return internal_error("evidence needs the lowercase hex SHA-256 of its stored bytes");
     }
     GAPLOG_RETURN_IF_ERROR(check_validity(c.collected_on, c.valid_until));
     if (c.finding.empty()) {
-      GAPLOG_RETURN_IF_ERROR(require_editor("uploading evidence that is not linked to a finding you own"));
+      GAPLOG_RETURN_IF_ERROR(
+          require_editor("uploading evidence that is not linked to a finding you own"));
     }
     const std::string id = fmt::format("E-{}", s_.evidence_uploaded + 1);
     Decision d;
     d.subject = evidence_stream(id);
     d.expected_versions.emplace_back(evidence_stream(id), 0);
-    d.events.push_back({evidence_stream(id), EvidenceUploaded{id, c.filename, c.media_type, c.sha256,
-                                                              c.size, c.collected_on, c.valid_until}});
+    d.events.push_back(
+        {evidence_stream(id), EvidenceUploaded{id, c.filename, c.media_type, c.sha256, c.size,
+                                               c.collected_on, c.valid_until}});
     if (!c.finding.empty()) {
       GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.finding));
       GAPLOG_RETURN_IF_ERROR(may_link_to_finding(*f));
@@ -370,8 +397,12 @@ class Decider {
     return d;
   }
 
-  Result<Decision> operator()(const LinkEvidence& c) { return link(c.id, c.finding, c.control, true); }
-  Result<Decision> operator()(const UnlinkEvidence& c) { return link(c.id, c.finding, c.control, false); }
+  Result<Decision> operator()(const LinkEvidence& c) {
+    return link(c.id, c.finding, c.control, true);
+  }
+  Result<Decision> operator()(const UnlinkEvidence& c) {
+    return link(c.id, c.finding, c.control, false);
+  }
 
   // Who is acting, and may they act at all (and back-fill)?
   Status resolve_actor(const Command& cmd) {
@@ -379,8 +410,9 @@ class Decider {
     if (std::holds_alternative<AddUser>(cmd) && s_.users.empty()) return check_occurred_at();
     actor_ = s_.user(normalize_email(ctx_.actor));
     if (actor_ == nullptr) {
-      return permission_denied(fmt::format("{} is not a user of this program; ask an admin to add you",
-                                           std::string_view(ctx_.actor).substr(0, 60)));
+      return permission_denied(
+          fmt::format("{} is not a user of this program; ask an admin to add you",
+                      std::string_view(ctx_.actor).substr(0, 60)));
     }
     if (!actor_->active) {
       return permission_denied(fmt::format("{} is deactivated; ask an admin", actor_->email));
@@ -388,9 +420,10 @@ class Decider {
     if (ctx_.occurred_at) {
       // A non-admin is refused whatever the time, even "now": only admins set occurred_at.
       if (actor_->role != Role::kAdmin) {
-        return permission_denied(fmt::format("only admins may set occurred_at (back-fill); {} is {}; "
-                                             "send the request without X-Occurred-At",
-                                             actor_->email, name(actor_->role)));
+        return permission_denied(
+            fmt::format("only admins may set occurred_at (back-fill); {} is {}; "
+                        "send the request without X-Occurred-At",
+                        actor_->email, name(actor_->role)));
       }
       return check_occurred_at();
     }
@@ -401,17 +434,20 @@ class Decider {
   Status check_occurred_at() const {
     if (!ctx_.occurred_at) return Status::ok();
     if (*ctx_.occurred_at > ctx_.now) {
-      return rule_violation(fmt::format("occurred_at {} is in the future; back-filled events must "
-                                        "have happened already", format_timestamp(*ctx_.occurred_at)));
+      return rule_violation(
+          fmt::format("occurred_at {} is in the future; back-filled events must "
+                      "have happened already",
+                      format_timestamp(*ctx_.occurred_at)));
     }
     // Five calendar years before the time of deciding (the store records it a moment later).
     const Date today = date_of(ctx_.now);
     const Micros earliest = static_cast<Micros>(add_years(today, -5).days) * kMicrosPerDay +
                             (ctx_.now - static_cast<Micros>(today.days) * kMicrosPerDay);
     if (*ctx_.occurred_at < earliest) {
-      return rule_violation(fmt::format("occurred_at {} is more than 5 years ago; a back-fill may go "
-                                        "back to {} at the earliest", format_timestamp(*ctx_.occurred_at),
-                                        format_timestamp(earliest)));
+      return rule_violation(
+          fmt::format("occurred_at {} is more than 5 years ago; a back-fill may go "
+                      "back to {} at the earliest",
+                      format_timestamp(*ctx_.occurred_at), format_timestamp(earliest)));
     }
     return Status::ok();
   }
@@ -435,13 +471,14 @@ class Decider {
   Status require_editor(std::string_view what) const {
     if (actor_ && is_editor_or_admin(actor_->role)) return Status::ok();
     return permission_denied(fmt::format("{} needs the editor or admin role; {} is {}", what,
-                                         actor_email(), actor_ ? name(actor_->role) : "not a user"));
+                                         actor_email(),
+                                         actor_ ? name(actor_->role) : "not a user"));
   }
   // Anyone but an auditor (the CPA firm writes nothing).
   Status require_writer() const {
     if (actor_ && actor_->role != Role::kAuditor) return Status::ok();
-    return permission_denied(fmt::format("{} is an auditor; auditors have read-only access",
-                                         actor_email()));
+    return permission_denied(
+        fmt::format("{} is an auditor; auditors have read-only access", actor_email()));
   }
   std::string actor_email() const { return actor_ ? actor_->email : ctx_.actor; }
 
@@ -453,9 +490,10 @@ class Decider {
   Status may_link_to_finding(const FindingState& f) const {
     if (is_editor_or_admin(actor_->role)) return Status::ok();
     if (actor_->role == Role::kContributor && f.owner == actor_->email) return Status::ok();
-    return permission_denied(fmt::format("{} is {} and does not own {}; contributors may attach "
-                                         "evidence only to findings they own", actor_->email,
-                                         name(actor_->role), f.id));
+    return permission_denied(
+        fmt::format("{} is {} and does not own {}; contributors may attach "
+                    "evidence only to findings they own",
+                    actor_->email, name(actor_->role), f.id));
   }
 
   // Back-fill (SPEC §2): what a command names must exist at its occurred_at, whatever the
@@ -463,30 +501,35 @@ class Decider {
   // from after it). `since` is the occurred_at of the event that created it.
   Status existed_then(std::string_view what, Micros since) const {
     if (!ctx_.occurred_at || since <= *ctx_.occurred_at) return Status::ok();
-    return rule_violation(fmt::format("{} did not exist yet at {} (it dates from {}); a back-filled "
-                                      "command can name only what existed at its occurred_at",
-                                      what, format_timestamp(*ctx_.occurred_at), format_timestamp(since)));
+    return rule_violation(
+        fmt::format("{} did not exist yet at {} (it dates from {}); a back-filled "
+                    "command can name only what existed at its occurred_at",
+                    what, format_timestamp(*ctx_.occurred_at), format_timestamp(since)));
   }
   // A user named by a back-filled command must have been active then.
   Status active_then(const UserState& u) const {
     if (!ctx_.occurred_at || u.active_at(*ctx_.occurred_at)) return Status::ok();
-    return rule_violation(fmt::format("{} was not an active user at {} (added at {}); a back-filled "
-                                      "command can name only users active at its occurred_at",
-                                      u.email, format_timestamp(*ctx_.occurred_at),
-                                      format_timestamp(u.added_at)));
+    return rule_violation(
+        fmt::format("{} was not an active user at {} (added at {}); a back-filled "
+                    "command can name only users active at its occurred_at",
+                    u.email, format_timestamp(*ctx_.occurred_at), format_timestamp(u.added_at)));
   }
 
   // Segregation of duties (SPEC §3): whoever moved the finding to remediated, and whoever owned
   // it at that moment, may not verify it (unassigning it since does not change that).
   Status not_the_remediator(const FindingState& f) const {
     if (f.remediated_by == actor_->email) {
-      return rule_violation(fmt::format("{} moved {} to remediated, so another editor or admin must "
-                                        "verify and close it (segregation of duties)", actor_->email, f.id));
+      return rule_violation(
+          fmt::format("{} moved {} to remediated, so another editor or admin must "
+                      "verify and close it (segregation of duties)",
+                      actor_->email, f.id));
     }
     if (!f.owner_when_remediated.empty() && f.owner_when_remediated == actor_->email) {
-      return rule_violation(fmt::format("{} owned {} when it was moved to remediated, so another editor "
-                                        "or admin must verify and close it, even after unassigning "
-                                        "(segregation of duties)", actor_->email, f.id));
+      return rule_violation(
+          fmt::format("{} owned {} when it was moved to remediated, so another editor "
+                      "or admin must verify and close it, even after unassigning "
+                      "(segregation of duties)",
+                      actor_->email, f.id));
     }
     return Status::ok();
   }
@@ -525,7 +568,8 @@ class Decider {
                                         std::string_view(email).substr(0, 60)));
     }
     if (u->role == Role::kAuditor) {
-      return rule_violation(fmt::format("{} is an auditor; auditors cannot own findings", u->email));
+      return rule_violation(
+          fmt::format("{} is an auditor; auditors cannot own findings", u->email));
     }
     GAPLOG_RETURN_IF_ERROR(active_then(*u));
     return u;
@@ -547,14 +591,15 @@ class Decider {
       until = d;
     }
     if (from && until && *until < *from) {
-      return rule_violation(fmt::format("valid_until {} is before collected_on {}", valid_until,
-                                        collected_on));
+      return rule_violation(
+          fmt::format("valid_until {} is before collected_on {}", valid_until, collected_on));
     }
     return Status::ok();
   }
 
   static bool trimmed_empty(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
   }
 
   Result<Decision> link(const std::string& id, const std::string& finding_id,
@@ -587,8 +632,10 @@ class Decider {
       present = ev->controls.contains(c->id);
       d.expected_versions.emplace_back(control_stream(c->id), c->version);
     }
-    if (linking && present) return rule_violation(fmt::format("{} is already linked to {}", ev->id, target));
-    if (!linking && !present) return rule_violation(fmt::format("{} is not linked to {}", ev->id, target));
+    if (linking && present)
+      return rule_violation(fmt::format("{} is already linked to {}", ev->id, target));
+    if (!linking && !present)
+      return rule_violation(fmt::format("{} is not linked to {}", ev->id, target));
     const std::string f = finding_id.empty() ? "" : target;
     const std::string c = control_id.empty() ? "" : target;
     if (linking) {

@@ -20,7 +20,13 @@
 
 namespace gaplog {
 
-enum class Category : uint8_t { kSecurity, kAvailability, kProcessingIntegrity, kConfidentiality, kPrivacy };
+enum class Category : uint8_t {
+  kSecurity,
+  kAvailability,
+  kProcessingIntegrity,
+  kConfidentiality,
+  kPrivacy
+};
 enum class Role : uint8_t { kAdmin, kEditor, kContributor, kAuditor };
 enum class ControlStatus : uint8_t { kNotImplemented, kPartiallyImplemented, kImplemented };
 enum class FindingStatus : uint8_t { kOpen, kInProgress, kRemediated, kClosed, kRiskAccepted };
@@ -103,8 +109,8 @@ struct FindingRecorded {
   std::vector<std::string> criteria;
   std::string control;  // "" = none
   FindingSource source;
-  std::string owner;     // "" = unassigned
-  std::string due_date;  // "" = none, else YYYY-MM-DD
+  std::string owner;                // "" = unassigned
+  std::string due_date;             // "" = none, else YYYY-MM-DD
   std::string recommendation = {};  // "" = none; added later, so older events have none
   bool operator==(const FindingRecorded&) const = default;
 };
@@ -157,11 +163,11 @@ struct EvidenceUnlinked {
   bool operator==(const EvidenceUnlinked&) const = default;
 };
 
-using Payload = std::variant<ProgramNamed, ScopeSet, UserAdded, UserRoleChanged, UserDeactivated,
-                             TokenIssued, TokenRevoked, ControlDefined, ControlUpdated,
-                             ControlStatusSet, FindingRecorded, FindingUpdated, FindingAssigned,
-                             FindingDueDateSet, FindingStatusChanged, RiskAccepted, CommentAdded,
-                             EvidenceUploaded, EvidenceLinked, EvidenceUnlinked>;
+using Payload =
+    std::variant<ProgramNamed, ScopeSet, UserAdded, UserRoleChanged, UserDeactivated, TokenIssued,
+                 TokenRevoked, ControlDefined, ControlUpdated, ControlStatusSet, FindingRecorded,
+                 FindingUpdated, FindingAssigned, FindingDueDateSet, FindingStatusChanged,
+                 RiskAccepted, CommentAdded, EvidenceUploaded, EvidenceLinked, EvidenceUnlinked>;
 
 // The contract's `type` string: "program_named", "finding_status_changed", ...
 std::string_view event_type_name(const Payload& payload);
@@ -181,6 +187,8 @@ struct Event {
 
 // Events shown as back-filled: occurred more than 5 minutes before they were recorded.
 constexpr Micros kBackfillThreshold = static_cast<Micros>(5 * 60) * kMicrosPerSecond;
-inline bool is_backfilled(const Event& e) { return e.recorded_at - e.occurred_at > kBackfillThreshold; }
+inline bool is_backfilled(const Event& e) {
+  return e.recorded_at - e.occurred_at > kBackfillThreshold;
+}
 
 }  // namespace gaplog

@@ -22,7 +22,8 @@ struct Links {
 
   explicit Links(const ProgramState& s) {
     for (const auto& [id, c] : s.controls) {
-      for (const std::string& criterion : c.criteria) controls_of_criterion[criterion].push_back(&c);
+      for (const std::string& criterion : c.criteria)
+        controls_of_criterion[criterion].push_back(&c);
     }
     for (const auto& [id, e] : s.evidence) {
       for (const std::string& control : e.controls) evidence_of_control[control].push_back(&e);
@@ -42,8 +43,9 @@ struct Links {
   // Some implemented control mapped to the criterion / one with current evidence.
   bool implemented(const std::string& criterion) const {
     const auto& cs = controls(criterion);
-    return std::any_of(cs.begin(), cs.end(),
-                       [](const ControlState* c) { return c->status == ControlStatus::kImplemented; });
+    return std::any_of(cs.begin(), cs.end(), [](const ControlState* c) {
+      return c->status == ControlStatus::kImplemented;
+    });
   }
   bool implemented_with_evidence(const std::string& criterion, Date d) const {
     const auto& cs = controls(criterion);
@@ -57,11 +59,16 @@ struct Links {
 
 std::string_view name(CriterionStatus s) {
   switch (s) {
-    case CriterionStatus::kGap: return "gap";
-    case CriterionStatus::kNoControl: return "no_control";
-    case CriterionStatus::kNoEvidence: return "no_evidence";
-    case CriterionStatus::kReady: return "ready";
-    case CriterionStatus::kOutOfScope: return "out_of_scope";
+    case CriterionStatus::kGap:
+      return "gap";
+    case CriterionStatus::kNoControl:
+      return "no_control";
+    case CriterionStatus::kNoEvidence:
+      return "no_evidence";
+    case CriterionStatus::kReady:
+      return "ready";
+    case CriterionStatus::kOutOfScope:
+      return "out_of_scope";
   }
   return "gap";
 }
@@ -107,7 +114,8 @@ bool natural_less(std::string_view a, std::string_view b) {
     size_t i = s.size();
     while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9') --i;
     uint64_t n = 0;
-    const bool numeric = i < s.size() && std::from_chars(s.data() + i, s.data() + s.size(), n).ec == std::errc();
+    const bool numeric =
+        i < s.size() && std::from_chars(s.data() + i, s.data() + s.size(), n).ec == std::errc();
     return std::tuple(s.substr(0, i), numeric ? n : 0, s);
   };
   return split(a) < split(b);
@@ -136,10 +144,14 @@ Readiness readiness_at(const ProgramState& s, Date d) {
     if (!in_scope(s, c.category)) {
       cr.status = CriterionStatus::kOutOfScope;
     } else {
-      if (!cr.findings.empty()) cr.status = CriterionStatus::kGap;
-      else if (!links.implemented(cr.id)) cr.status = CriterionStatus::kNoControl;
-      else if (!links.implemented_with_evidence(cr.id, d)) cr.status = CriterionStatus::kNoEvidence;
-      else cr.status = CriterionStatus::kReady;
+      if (!cr.findings.empty())
+        cr.status = CriterionStatus::kGap;
+      else if (!links.implemented(cr.id))
+        cr.status = CriterionStatus::kNoControl;
+      else if (!links.implemented_with_evidence(cr.id, d))
+        cr.status = CriterionStatus::kNoEvidence;
+      else
+        cr.status = CriterionStatus::kReady;
       ReadinessCount& cat = r.categories[c.category];
       ++cat.in_scope;
       ++r.overall.in_scope;
@@ -195,9 +207,8 @@ std::vector<RoadmapMonth> roadmap_at(const ProgramState& s, Date d) {
   for (const auto& [id, f] : s.findings) {
     if (!is_unresolved(f, d)) continue;
     const std::string month = f.due_date ? format_date(*f.due_date).substr(0, 7) : "";
-    by_month[month].push_back(
-        RoadmapItem{f.id, f.title, f.severity, f.owner, f.due_date, f.status, is_overdue(f, d),
-                    is_acceptance_expired(f, d)});
+    by_month[month].push_back(RoadmapItem{f.id, f.title, f.severity, f.owner, f.due_date, f.status,
+                                          is_overdue(f, d), is_acceptance_expired(f, d)});
   }
   std::vector<RoadmapMonth> out;
   for (auto& [month, items] : by_month) {
@@ -208,7 +219,8 @@ std::vector<RoadmapMonth> roadmap_at(const ProgramState& s, Date d) {
     });
     out.push_back(RoadmapMonth{month, std::move(items)});
   }
-  if (!out.empty() && out.front().month.empty()) std::rotate(out.begin(), out.begin() + 1, out.end());
+  if (!out.empty() && out.front().month.empty())
+    std::rotate(out.begin(), out.begin() + 1, out.end());
   return out;
 }
 
@@ -222,10 +234,11 @@ std::optional<Date> projected_ready_on(const ProgramState& s, Date to) {
   Date latest = to;
   for (const auto& [id, f] : s.findings) {
     if (!is_unresolved(f, to)) continue;
-    const bool in_scope_finding = std::any_of(f.criteria.begin(), f.criteria.end(), [&](const std::string& id) {
-      const Criterion* c = find_criterion(id);
-      return c != nullptr && in_scope(s, c->category);
-    });
+    const bool in_scope_finding =
+        std::any_of(f.criteria.begin(), f.criteria.end(), [&](const std::string& id) {
+          const Criterion* c = find_criterion(id);
+          return c != nullptr && in_scope(s, c->category);
+        });
     if (!in_scope_finding) continue;
     const auto& due = f.due_date;
     if (!due) return std::nullopt;

@@ -48,7 +48,7 @@ struct Readiness {
   Date as_of;
   ReadinessCount overall;
   std::map<Category, ReadinessCount> categories;  // in-scope categories only
-  std::vector<CriterionReadiness> criteria;        // all 61, catalog order
+  std::vector<CriterionReadiness> criteria;       // all 61, catalog order
   bool operator==(const Readiness&) const = default;
 };
 
@@ -101,10 +101,18 @@ std::optional<Date> projected_ready_on(const ProgramState& state, Date to);
 template <typename Counts>
 void count_severity(Counts& c, Severity s) {
   switch (s) {
-    case Severity::kCritical: ++c.critical; break;
-    case Severity::kHigh: ++c.high; break;
-    case Severity::kMedium: ++c.medium; break;
-    case Severity::kLow: ++c.low; break;
+    case Severity::kCritical:
+      ++c.critical;
+      break;
+    case Severity::kHigh:
+      ++c.high;
+      break;
+    case Severity::kMedium:
+      ++c.medium;
+      break;
+    case Severity::kLow:
+      ++c.low;
+      break;
   }
 }
 

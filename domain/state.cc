@@ -6,7 +6,6 @@
 namespace gaplog {
 namespace {
 
-
 template <typename Map>
 auto* find_in(const Map& map, const std::string& key) {
   auto it = map.find(key);
@@ -196,9 +195,15 @@ struct Evolver {
 
 }  // namespace
 
-const UserState* ProgramState::user(const std::string& email) const { return find_in(users, email); }
-const FindingState* ProgramState::finding(const std::string& id) const { return find_in(findings, id); }
-const ControlState* ProgramState::control(const std::string& id) const { return find_in(controls, id); }
+const UserState* ProgramState::user(const std::string& email) const {
+  return find_in(users, email);
+}
+const FindingState* ProgramState::finding(const std::string& id) const {
+  return find_in(findings, id);
+}
+const ControlState* ProgramState::control(const std::string& id) const {
+  return find_in(controls, id);
+}
 const EvidenceState* ProgramState::evidence_item(const std::string& id) const {
   return find_in(evidence, id);
 }

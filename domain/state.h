@@ -33,7 +33,9 @@ struct UserState {
   Micros added_at = 0;
   std::optional<Micros> deactivated_at;
   // Active at instant t (business time): added by then and not deactivated by then.
-  bool active_at(Micros t) const { return added_at <= t && (!deactivated_at || t < *deactivated_at); }
+  bool active_at(Micros t) const {
+    return added_at <= t && (!deactivated_at || t < *deactivated_at);
+  }
 };
 
 struct TokenState {
@@ -63,7 +65,7 @@ struct FindingState {
   std::vector<std::string> criteria;
   std::string control, owner;  // "" = none
   std::optional<Date> due_date;
-  std::string recommendation;            // "" = none
+  std::string recommendation;  // "" = none
   FindingSource source = FindingSource::kOther;
   std::optional<RiskAcceptanceState> risk_acceptance;
   Date recorded_on;
@@ -88,15 +90,15 @@ struct ProgramState {
   std::string name;
   std::vector<Category> scope{Category::kSecurity};
   uint32_t program_version = 0;
-  std::map<std::string, UserState> users;        // by normalized e-mail
-  std::map<std::string, TokenState> tokens;      // by token id
+  std::map<std::string, UserState> users;                // by normalized e-mail
+  std::map<std::string, TokenState> tokens;              // by token id
   std::map<std::string, std::string> token_ids_by_hash;  // SHA-256 of a token -> token id
-  std::map<std::string, ControlState> controls;  // by control id
-  std::map<std::string, FindingState> findings;  // by id "F-n"
-  std::map<std::string, EvidenceState> evidence; // by id "E-n"
+  std::map<std::string, ControlState> controls;          // by control id
+  std::map<std::string, FindingState> findings;          // by id "F-n"
+  std::map<std::string, EvidenceState> evidence;         // by id "E-n"
   // Evidence ids linked to each finding id (maintained by link and unlink events only).
   std::map<std::string, std::set<std::string>> evidence_by_finding;
-  uint64_t findings_recorded = 0;                // the next finding is F-(this + 1)
+  uint64_t findings_recorded = 0;  // the next finding is F-(this + 1)
   uint64_t evidence_uploaded = 0;
   uint64_t last_seq = 0;
 

@@ -15,18 +15,18 @@ namespace gaplog {
 
 enum class Code {
   kOk,
-  kInvalidArgument,    // malformed input: bad date, wrong type, over-long text (HTTP 400)
-  kUnauthenticated,    // no or bad credentials (401)
-  kPermissionDenied,   // the role does not allow it (403)
-  kNotFound,           // no such entity (404)
-  kAlreadyExists,      // duplicate id or e-mail (409)
-  kVersionConflict,    // expected stream version did not match: a failed test-and-set (409/412)
-  kTooLarge,           // a size limit was exceeded (413)
-  kRuleViolation,      // well-formed, but breaks a rule of the spec (422)
-  kUnavailable,        // the log refuses writes after a failed write or sync; reopen to recover
-  kIoError,            // the file system failed
-  kCorruption,         // stored data does not match its hash or does not decode
-  kInternal,           // a bug
+  kInvalidArgument,   // malformed input: bad date, wrong type, over-long text (HTTP 400)
+  kUnauthenticated,   // no or bad credentials (401)
+  kPermissionDenied,  // the role does not allow it (403)
+  kNotFound,          // no such entity (404)
+  kAlreadyExists,     // duplicate id or e-mail (409)
+  kVersionConflict,   // expected stream version did not match: a failed test-and-set (409/412)
+  kTooLarge,          // a size limit was exceeded (413)
+  kRuleViolation,     // well-formed, but breaks a rule of the spec (422)
+  kUnavailable,       // the log refuses writes after a failed write or sync; reopen to recover
+  kIoError,           // the file system failed
+  kCorruption,        // stored data does not match its hash or does not decode
+  kInternal,          // a bug
 };
 
 // A stable snake_case name for the code, used as the default error code in JSON.
@@ -72,7 +72,7 @@ inline Status internal_error(std::string m) { return {Code::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).is_ok());
   }
@@ -99,17 +99,19 @@ class [[nodiscard]] Result {
 }  // namespace gaplog
 
 // Returns early from the enclosing function when `expr` is not ok.
-#define GAPLOG_RETURN_IF_ERROR(expr)           \
-  do {                                         \
-    ::gaplog::Status gaplog_status_ = (expr);  \
+#define GAPLOG_RETURN_IF_ERROR(expr)                    \
+  do {                                                  \
+    ::gaplog::Status gaplog_status_ = (expr);           \
     if (!gaplog_status_.is_ok()) return gaplog_status_; \
   } while (0)
 
 #define GAPLOG_CONCAT_INNER_(a, b) a##b
 #define GAPLOG_CONCAT_(a, b) GAPLOG_CONCAT_INNER_(a, b)
 // GAPLOG_ASSIGN_OR_RETURN(auto x, f()) — declares x from a Result or returns its Status.
-#define GAPLOG_ASSIGN_OR_RETURN(decl, expr)                                 \
-  auto GAPLOG_CONCAT_(gaplog_result_, __LINE__) = (expr);                   \
-  if (!GAPLOG_CONCAT_(gaplog_result_, __LINE__).is_ok())                    \
-    return GAPLOG_CONCAT_(gaplog_result_, __LINE__).status();               \
-  decl = std::move(GAPLOG_CONCAT_(gaplog_result_, __LINE__)).value()  // NOLINT(bugprone-macro-parentheses): `decl` is a declaration ("auto x"), which cannot be parenthesised
+#define GAPLOG_ASSIGN_OR_RETURN(decl, expr)                   \
+  auto GAPLOG_CONCAT_(gaplog_result_, __LINE__) = (expr);     \
+  if (!GAPLOG_CONCAT_(gaplog_result_, __LINE__).is_ok())      \
+    return GAPLOG_CONCAT_(gaplog_result_, __LINE__).status(); \
+  decl = std::move(GAPLOG_CONCAT_(gaplog_result_, __LINE__))  \
+             .value()  // NOLINT(bugprone-macro-parentheses): `decl` is a declaration ("auto x"),
+                       // which cannot be parenthesised

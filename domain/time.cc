@@ -70,7 +70,8 @@ Date date_from_ymd(int year, unsigned month, unsigned day) {
 Date add_years(Date date, int years) {
   const Civil c = civil_from_days(date.days);
   const int64_t year = c.year + years;
-  return Date{static_cast<int32_t>(days_from_civil(year, c.month, std::min(c.day, days_in_month(year, c.month))))};
+  return Date{static_cast<int32_t>(
+      days_from_civil(year, c.month, std::min(c.day, days_in_month(year, c.month))))};
 }
 
 Result<Date> parse_date(std::string_view text) {
@@ -79,8 +80,8 @@ Result<Date> parse_date(std::string_view text) {
     return invalid_argument(fmt::format("'{}' is not a valid date; use YYYY-MM-DD, e.g. 2026-03-31",
                                         text.substr(0, 40)));
   }
-  return Date{static_cast<int32_t>(days_from_civil(y, static_cast<unsigned>(m),
-                                                   static_cast<unsigned>(d)))};
+  return Date{
+      static_cast<int32_t>(days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)))};
 }
 
 std::optional<Date> optional_date(std::string_view text) {
@@ -89,7 +90,9 @@ std::optional<Date> optional_date(std::string_view text) {
   return d ? std::optional<Date>(*d) : std::nullopt;
 }
 
-std::string format_optional_date(const std::optional<Date>& date) { return date ? format_date(*date) : ""; }
+std::string format_optional_date(const std::optional<Date>& date) {
+  return date ? format_date(*date) : "";
+}
 
 std::string format_date(Date date) {
   const Civil c = civil_from_days(date.days);
@@ -98,9 +101,9 @@ std::string format_date(Date date) {
 
 Result<Micros> parse_timestamp(std::string_view text) {
   auto bad = [&] {
-    return invalid_argument(fmt::format(
-        "'{}' is not a valid timestamp; use RFC 3339 in UTC, e.g. 2026-03-31T14:00:00Z",
-        text.substr(0, 40)));
+    return invalid_argument(
+        fmt::format("'{}' is not a valid timestamp; use RFC 3339 in UTC, e.g. 2026-03-31T14:00:00Z",
+                    text.substr(0, 40)));
   };
   int64_t y, mo, d, h, mi, s;
   if (text.size() < 20 || !parse_ymd(text, y, mo, d)) return bad();

@@ -24,8 +24,8 @@ constexpr Micros kMicrosPerSecond = 1'000'000;
 constexpr Micros kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
 // Dates outside [0001-01-01, 9999-12-31] are rejected.
-Result<Date> parse_date(std::string_view text);     // "YYYY-MM-DD"
-std::string format_date(Date date);                 // "YYYY-MM-DD"
+Result<Date> parse_date(std::string_view text);  // "YYYY-MM-DD"
+std::string format_date(Date date);              // "YYYY-MM-DD"
 Date date_from_ymd(int year, unsigned month, unsigned day);
 // The same month and day `years` later (earlier when negative); 29 February becomes 28
 // February in a common year.

@@ -41,20 +41,28 @@ std::vector<FindingStatus> transition_targets(FindingStatus from) {
 bool may_move(Mover who, const UserState& actor, const FindingState& f) {
   const bool is_owner = !f.owner.empty() && f.owner == actor.email;
   switch (who) {
-    case Mover::kOwnerOrEditor: return is_owner || is_editor_or_admin(actor.role);
-    case Mover::kEditorNotOwner: return is_editor_or_admin(actor.role) && !is_owner;
-    case Mover::kEditor: return is_editor_or_admin(actor.role);
-    case Mover::kAdmin: return actor.role == Role::kAdmin;
+    case Mover::kOwnerOrEditor:
+      return is_owner || is_editor_or_admin(actor.role);
+    case Mover::kEditorNotOwner:
+      return is_editor_or_admin(actor.role) && !is_owner;
+    case Mover::kEditor:
+      return is_editor_or_admin(actor.role);
+    case Mover::kAdmin:
+      return actor.role == Role::kAdmin;
   }
   return false;
 }
 
 std::string_view describe(Mover who) {
   switch (who) {
-    case Mover::kOwnerOrEditor: return "its owner, an editor or an admin";
-    case Mover::kEditorNotOwner: return "an editor or admin other than its owner (segregation of duties)";
-    case Mover::kEditor: return "an editor or an admin";
-    case Mover::kAdmin: return "an admin";
+    case Mover::kOwnerOrEditor:
+      return "its owner, an editor or an admin";
+    case Mover::kEditorNotOwner:
+      return "an editor or admin other than its owner (segregation of duties)";
+    case Mover::kEditor:
+      return "an editor or an admin";
+    case Mover::kAdmin:
+      return "an admin";
   }
   return "";
 }
@@ -64,8 +72,9 @@ std::vector<FindingTransition> transitions_open_to(const UserState& actor, const
   if (!actor.active || actor.role == Role::kAuditor) return out;
   for (const FindingTransition& t : kTable) {
     if (t.from != f.status || !may_move(t.who, actor, f)) continue;
-    if (t.verifies && (f.remediated_by == actor.email ||
-                       (!f.owner_when_remediated.empty() && f.owner_when_remediated == actor.email))) {
+    if (t.verifies &&
+        (f.remediated_by == actor.email ||
+         (!f.owner_when_remediated.empty() && f.owner_when_remediated == actor.email))) {
       continue;
     }
     out.push_back(t);

@@ -2,25 +2,26 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/uuid.hpp>
-
-#include <algorithm>
 
 #include "domain/hex.h"
 
 namespace gaplog {
 
 std::string to_string(const Uuid& id) {
-  const std::string h = to_hex(std::string_view(reinterpret_cast<const char*>(id.bytes.data()), 16));
+  const std::string h =
+      to_hex(std::string_view(reinterpret_cast<const char*>(id.bytes.data()), 16));
   return h.substr(0, 8) + '-' + h.substr(8, 4) + '-' + h.substr(12, 4) + '-' + h.substr(16, 4) +
          '-' + h.substr(20);
 }
 
 Result<Uuid> parse_uuid(std::string_view text) {
   auto bad = [&] {
-    return invalid_argument(fmt::format(
-        "'{}' is not a UUID; use the form 123e4567-e89b-12d3-a456-426614174000", text.substr(0, 40)));
+    return invalid_argument(
+        fmt::format("'{}' is not a UUID; use the form 123e4567-e89b-12d3-a456-426614174000",
+                    text.substr(0, 40)));
   };
   if (text.size() != 36) return bad();
   std::string compact;

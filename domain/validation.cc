@@ -90,8 +90,8 @@ char32_t code_point_at(std::string_view s, size_t pos, size_t length) {
 // word joiner, BOM): a name of nothing else shows as blank.
 bool is_blank_character(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+         (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x2060 || c == 0x3000 || c == 0xFEFF;
 }
 
 // Unicode's bidirectional formatting characters (UAX #9): marks, embeddings, overrides and
@@ -409,9 +409,9 @@ Status check_filename(std::string_view filename) {
     pos += length;
     blank = blank && is_blank_character(c);
     if (c >= 0x80 && c <= 0x9F) {
-      return invalid_argument(fmt::format(
-          "filename contains the control character U+{:04X} at character {}; remove it",
-          static_cast<uint32_t>(c), position + 1));
+      return invalid_argument(
+          fmt::format("filename contains the control character U+{:04X} at character {}; remove it",
+                      static_cast<uint32_t>(c), position + 1));
     }
     if (is_bidi_control(c)) {
       return invalid_argument(fmt::format(

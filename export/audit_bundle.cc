@@ -8,16 +8,16 @@
 #include <map>
 #include <set>
 
+#include "codec/json.h"
+#include "codec/tar.h"
 #include "domain/event_codec.h"
 #include "domain/hex.h"
 #include "domain/readiness.h"
 #include "domain/state.h"
 #include "export/bundle_files.h"  // generated: kEventsCapnpSchema, kVerifyGuide
-#include "codec/json.h"
-#include "views/json_views.h"
-#include "codec/tar.h"
 #include "store/merkle.h"
 #include "store/sha256.h"
+#include "views/json_views.h"
 
 namespace gaplog {
 namespace {
@@ -46,8 +46,9 @@ std::string event_line(const Event& e, std::string_view stored) {
 std::vector<const EvidenceState*> evidence_in_order(const ProgramState& state) {
   std::vector<const EvidenceState*> items;
   for (const auto& [id, e] : state.evidence) items.push_back(&e);
-  std::sort(items.begin(), items.end(),
-            [](const EvidenceState* a, const EvidenceState* b) { return natural_less(a->id, b->id); });
+  std::sort(items.begin(), items.end(), [](const EvidenceState* a, const EvidenceState* b) {
+    return natural_less(a->id, b->id);
+  });
   return items;
 }
 
@@ -94,7 +95,11 @@ class BundleBody final : public BodySource {
  public:
   BundleBody(const EventLog& log, BlobStore& blobs, std::vector<Member> members, uint64_t tree_size,
              int64_t mtime)
-      : log_(log), blobs_(blobs), members_(std::move(members)), tree_size_(tree_size), mtime_(mtime) {}
+      : log_(log),
+        blobs_(blobs),
+        members_(std::move(members)),
+        tree_size_(tree_size),
+        mtime_(mtime) {}
 
   Result<std::string> next(size_t max) override {
     while (pending_.size() - pos_ < max && !done_) {
@@ -164,15 +169,16 @@ class BundleBody final : public BodySource {
       case Member::Kind::kEventsJsonl: {
         std::string out;
         const uint64_t last = std::min(tree_size_, next_seq_ + kEventBatch - 1);
-        GAPLOG_RETURN_IF_ERROR(log_.scan(next_seq_, last, [&](uint64_t, std::string_view bytes) -> Status {
-          if (m.kind == Member::Kind::kEventsBin) {
-            out += framed(bytes);
-          } else {
-            GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
-            out += event_line(e, bytes);
-          }
-          return Status::ok();
-        }));
+        GAPLOG_RETURN_IF_ERROR(
+            log_.scan(next_seq_, last, [&](uint64_t, std::string_view bytes) -> Status {
+              if (m.kind == Member::Kind::kEventsBin) {
+                out += framed(bytes);
+              } else {
+                GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
+                out += event_line(e, bytes);
+              }
+              return Status::ok();
+            }));
         next_seq_ = last + 1;
         return out;
       }
@@ -186,26 +192,28 @@ class BundleBody final : public BodySource {
   const uint64_t tree_size_;
   const int64_t mtime_;
 
-  size_t index_ = 0;        // the member being written
-  bool started_ = false;    // its header is out
-  uint64_t produced_ = 0;   // content bytes of it written so far
-  uint64_t next_seq_ = 1;   // for the event members
+  size_t index_ = 0;       // the member being written
+  bool started_ = false;   // its header is out
+  uint64_t produced_ = 0;  // content bytes of it written so far
+  uint64_t next_seq_ = 1;  // for the event members
   std::unique_ptr<BlobStore::Reader> blob_;
-  std::string pending_;     // bytes produced and not yet handed out, from pos_
+  std::string pending_;  // bytes produced and not yet handed out, from pos_
   size_t pos_ = 0;
   bool done_ = false;
 };
 
 }  // namespace
 
-Result<PreparedBundle> prepare_audit_bundle(EventLog& log, BlobStore& blobs, const TreeHeadSigner& signer,
-                                            Clock& clock, std::optional<Date> as_of) {
+Result<PreparedBundle> prepare_audit_bundle(EventLog& log, BlobStore& blobs,
+                                            const TreeHeadSigner& signer, Clock& clock,
+                                            std::optional<Date> as_of) {
   const Date today = date_of(clock.now());
   const Date date = as_of.value_or(today);
   if (date > today) {
-    return invalid_argument(fmt::format("as_of {} is after today ({}): a bundle shows the past; leave as_of out "
-                                        "for today's bundle",
-                                        format_date(date), format_date(today)));
+    return invalid_argument(
+        fmt::format("as_of {} is after today ({}): a bundle shows the past; leave as_of out "
+                    "for today's bundle",
+                    format_date(date), format_date(today)));
   }
   // Every event up to the current head, whatever the date: the date only chooses the day of
   // readiness.json. (Cutting the log at what was recorded by D left a back-filled program
@@ -245,8 +253,9 @@ Result<PreparedBundle> prepare_audit_bundle(EventLog& log, BlobStore& blobs, con
     // Check every file now, so that a missing one is an error response, not a cut-off archive.
     GAPLOG_ASSIGN_OR_RETURN(auto reader, blobs.open_blob(sha));
     if (reader->size() != size) {
-      return corruption(fmt::format("evidence file {} has {} bytes in the blob store but {} were recorded", sha,
-                                    reader->size(), size));
+      return corruption(
+          fmt::format("evidence file {} has {} bytes in the blob store but {} were recorded", sha,
+                      reader->size(), size));
     }
     members.push_back(Member{evidence_member(sha), Member::Kind::kBlob, size, sha});
   }
@@ -267,7 +276,8 @@ Result<PreparedBundle> prepare_audit_bundle(EventLog& log, BlobStore& blobs, con
 namespace {
 
 // The first place where two JSON values differ, as "path: found X, expected Y".
-std::optional<std::string> first_difference(const Value& expected, const Value& found, const std::string& path) {
+std::optional<std::string> first_difference(const Value& expected, const Value& found,
+                                            const std::string& path) {
   auto shown = [](const Value& v) {
     std::string s = json::write(v);
     return s.size() > 80 ? s.substr(0, 77) + "..." : s;
@@ -284,7 +294,9 @@ std::optional<std::string> first_difference(const Value& expected, const Value& 
       if (auto d = first_difference(value, *other, sub)) return d;
     }
     for (const auto& [key, value] : found.members()) {
-      if (!expected.find(key)) return fmt::format("{} is not expected", path.empty() ? key : fmt::format("{}.{}", path, key));
+      if (!expected.find(key))
+        return fmt::format("{} is not expected",
+                           path.empty() ? key : fmt::format("{}.{}", path, key));
     }
     return std::nullopt;
   }
@@ -302,7 +314,8 @@ std::optional<std::string> first_difference(const Value& expected, const Value& 
     }
     return std::nullopt;
   }
-  if (!(expected == found)) return fmt::format("{} is {} but the events give {}", here, shown(found), shown(expected));
+  if (!(expected == found))
+    return fmt::format("{} is {} but the events give {}", here, shown(found), shown(expected));
   return std::nullopt;
 }
 
@@ -324,11 +337,13 @@ class ArchiveReader {
     return it == members_.end() ? nullptr : &it->second;
   }
   Result<std::string> read_whole(const TarMember& m) {
-    if (m.size > kMaxSmallMember) return too_large(fmt::format("{} is over {} bytes", m.name, kMaxSmallMember));
+    if (m.size > kMaxSmallMember)
+      return too_large(fmt::format("{} is over {} bytes", m.name, kMaxSmallMember));
     std::string content(m.size, '\0');
     in_.clear();
     in_.seekg(static_cast<std::streamoff>(m.offset));
-    if (!in_.read(content.data(), static_cast<std::streamsize>(m.size))) return io_error("cannot read " + m.name);
+    if (!in_.read(content.data(), static_cast<std::streamsize>(m.size)))
+      return io_error("cannot read " + m.name);
     return content;
   }
 
@@ -340,7 +355,8 @@ class ArchiveReader {
 // Sequential reads of one member, from its own file handle.
 class MemberStream {
  public:
-  MemberStream(const std::string& path, const TarMember& m) : in_(path, std::ios::binary), left_(m.size) {
+  MemberStream(const std::string& path, const TarMember& m)
+      : in_(path, std::ios::binary), left_(m.size) {
     in_.seekg(static_cast<std::streamoff>(m.offset));
   }
   uint64_t left() const { return left_; }
@@ -379,14 +395,18 @@ struct HeadFields {
 
 Result<HeadFields> parse_tree_head_json(std::string_view text) {
   GAPLOG_ASSIGN_OR_RETURN(Value v, json::parse(text));
-  auto field = [&](const char* name) -> const Value* { return v.is_object() ? v.find(name) : nullptr; };
+  auto field = [&](const char* name) -> const Value* {
+    return v.is_object() ? v.find(name) : nullptr;
+  };
   const Value* size = field("tree_size");
   const Value* root = field("root_hash");
   const Value* timestamp = field("timestamp");
   const Value* signature = field("signature");
   const Value* key = field("public_key");
-  if (!size || !size->is_integer() || size->as_integer() < 0) return invalid_argument("tree_size is not a count");
-  if (!root || !root->is_string() || !parse_hash_hex(root->as_string())) return invalid_argument("root_hash is not 64 hex digits");
+  if (!size || !size->is_integer() || size->as_integer() < 0)
+    return invalid_argument("tree_size is not a count");
+  if (!root || !root->is_string() || !parse_hash_hex(root->as_string()))
+    return invalid_argument("root_hash is not 64 hex digits");
   if (!timestamp || !timestamp->is_string() || !parse_timestamp(timestamp->as_string())) {
     return invalid_argument("timestamp is not an RFC 3339 instant");
   }
@@ -435,13 +455,14 @@ class BundleChecker {
 
   // Which members there must be, and nothing else; reads the small ones.
   void check_members() {
-    static const std::array<std::string_view, 8> kRequired = {"VERIFY.md",      "events.capnp",   "public-key.pem",
-                                                              "tree-head.json", "readiness.json", "evidence/manifest.json",
-                                                              "events.bin",     "events.jsonl"};
+    static const std::array<std::string_view, 8> kRequired = {
+        "VERIFY.md",      "events.capnp",           "public-key.pem", "tree-head.json",
+        "readiness.json", "evidence/manifest.json", "events.bin",     "events.jsonl"};
     for (const auto& [name, m] : archive_.members()) {
       const bool known = std::find(kRequired.begin(), kRequired.end(), name) != kRequired.end();
       const std::string_view sha = std::string_view(name).substr(std::min<size_t>(name.size(), 9));
-      if (name.starts_with("evidence/") && parse_hash_hex(sha) && hash_hex(*parse_hash_hex(sha)) == sha) {
+      if (name.starts_with("evidence/") && parse_hash_hex(sha) &&
+          hash_hex(*parse_hash_hex(sha)) == sha) {
         evidence_files_.insert(std::string(sha));
       } else if (!known) {
         problem(fmt::format("{}: not a member of a gaplog audit bundle", name));
@@ -477,7 +498,9 @@ class BundleChecker {
     if (options_.expected_public_key_pem) {
       auto expected = public_key_fingerprint(*options_.expected_public_key_pem);
       if (!expected || *expected != *fingerprint) {
-        problem(fmt::format("public-key.pem: the bundle is signed with key {}, not the key you gave", *fingerprint));
+        problem(
+            fmt::format("public-key.pem: the bundle is signed with key {}, not the key you gave",
+                        *fingerprint));
       }
     }
   }
@@ -495,10 +518,13 @@ class BundleChecker {
     check_.root_hash = hash_hex(head_->root);
     check_.timestamp = format_timestamp(head_->timestamp);
     if (!key_pem_.empty()) {
-      if (parsed->public_key != key_pem_) problem("tree-head.json: its public_key is not the one in public-key.pem");
+      if (parsed->public_key != key_pem_)
+        problem("tree-head.json: its public_key is not the one in public-key.pem");
       if (!verify_tree_head_signature(key_pem_, *head_)) {
-        problem("tree-head.json: the signature does not verify with public-key.pem: the tree head was changed "
-                "after it was signed");
+        problem(
+            "tree-head.json: the signature does not verify with public-key.pem: the tree head was "
+            "changed "
+            "after it was signed");
       }
     }
   }
@@ -559,14 +585,16 @@ class BundleChecker {
       tree.append(leaf);
       if (earlier_ && tree.size() == earlier_->tree_size) earlier_root = tree.root();
       if (e.recorded_at < last_recorded) {
-        problem(fmt::format("events.bin: event seq {} was recorded before the event before it", seq));
+        problem(
+            fmt::format("events.bin: event seq {} was recorded before the event before it", seq));
       }
       last_recorded = e.recorded_at;
       states.fold(e);
       ++count_;
     }
     check_.events_checked = count_;
-    if (events_ok_ && !jsonl_reported && lines.line()) problem("events.jsonl: has more lines than events.bin has events");
+    if (events_ok_ && !jsonl_reported && lines.line())
+      problem("events.jsonl: has more lines than events.bin has events");
     if (events_ok_) check_roots(tree, earlier_root);
   }
 
@@ -574,7 +602,8 @@ class BundleChecker {
   std::optional<BundleEvent> read_event(MemberStream& events, uint64_t seq) {
     auto frame = events.read(8);
     if (!frame || frame->substr(0, 4) != std::string(4, '\0')) {
-      problem(fmt::format("events.bin: the message for seq {} is not a single-segment Cap'n Proto message", seq));
+      problem(fmt::format(
+          "events.bin: the message for seq {} is not a single-segment Cap'n Proto message", seq));
       return std::nullopt;
     }
     uint64_t words = 0;
@@ -586,11 +615,14 @@ class BundleChecker {
     }
     auto e = decode_event(*bytes);
     if (!e) {
-      problem(fmt::format("events.bin: event seq {} does not decode: {}", seq, e.status().message()));
+      problem(
+          fmt::format("events.bin: event seq {} does not decode: {}", seq, e.status().message()));
       return std::nullopt;
     }
     if (e->seq != seq) {
-      problem(fmt::format("events.bin: message {} says it is seq {}: events were removed or reordered", seq, e->seq));
+      problem(
+          fmt::format("events.bin: message {} says it is seq {}: events were removed or reordered",
+                      seq, e->seq));
       return std::nullopt;
     }
     return BundleEvent{std::move(*e), std::move(*bytes)};
@@ -609,11 +641,13 @@ class BundleChecker {
     auto listed = json::parse(*line);
     const Value* listed_leaf = listed && listed->is_object() ? listed->find("leaf_hash") : nullptr;
     if (listed_leaf && listed_leaf->is_string() && listed_leaf->as_string() != hash_hex(leaf)) {
-      problem(fmt::format("event seq {}: its bytes in events.bin hash to leaf {} but events.jsonl lists {}: "
-                          "one of them was changed",
-                          seq, hash_hex(leaf), listed_leaf->as_string()));
+      problem(fmt::format(
+          "event seq {}: its bytes in events.bin hash to leaf {} but events.jsonl lists {}: "
+          "one of them was changed",
+          seq, hash_hex(leaf), listed_leaf->as_string()));
     } else {
-      problem(fmt::format("events.jsonl: line {} does not match event seq {} in events.bin", seq, seq));
+      problem(
+          fmt::format("events.jsonl: line {} does not match event seq {} in events.bin", seq, seq));
     }
     return true;
   }
@@ -622,21 +656,25 @@ class BundleChecker {
   void check_roots(const MerkleFrontier& tree, const std::optional<Hash>& earlier_root) {
     if (head_) {
       if (count_ != head_->tree_size) {
-        problem(fmt::format("events.bin: holds {} events but the signed tree head covers {}", count_, head_->tree_size));
+        problem(fmt::format("events.bin: holds {} events but the signed tree head covers {}",
+                            count_, head_->tree_size));
       } else if (tree.root() != head_->root) {
-        problem(fmt::format("events.bin: the Merkle root of its events is {} but the signed root is {}: an event "
-                            "was changed, removed or added",
-                            hash_hex(tree.root()), hash_hex(head_->root)));
+        problem(fmt::format(
+            "events.bin: the Merkle root of its events is {} but the signed root is {}: an event "
+            "was changed, removed or added",
+            hash_hex(tree.root()), hash_hex(head_->root)));
       }
     }
     if (earlier_) {
       if (earlier_->tree_size > count_) {
-        problem(fmt::format("the earlier tree head covers {} events but this bundle holds only {}: the log shrank",
-                            earlier_->tree_size, count_));
+        problem(fmt::format(
+            "the earlier tree head covers {} events but this bundle holds only {}: the log shrank",
+            earlier_->tree_size, count_));
       } else if (!earlier_root || *earlier_root != earlier_->root) {
-        problem(fmt::format("the first {} events of this bundle do not have the earlier tree head's root: the log "
-                            "was rewritten since that head",
-                            earlier_->tree_size));
+        problem(fmt::format(
+            "the first {} events of this bundle do not have the earlier tree head's root: the log "
+            "was rewritten since that head",
+            earlier_->tree_size));
       }
     }
   }
@@ -663,8 +701,10 @@ class BundleChecker {
       auto want = json::parse(expected);
       auto found = json::parse(found_text);
       std::optional<std::string> diff;
-      if (!found) diff = found.status().message();
-      else if (want) diff = first_difference(*want, *found, "");
+      if (!found)
+        diff = found.status().message();
+      else if (want)
+        diff = first_difference(*want, *found, "");
       problem("evidence/manifest.json: does not match the evidence recorded by the events: " +
               diff.value_or("the bytes differ"));
     }
@@ -684,14 +724,17 @@ class BundleChecker {
       }
       const std::string actual = content_hash(*m);
       if (actual != sha) {
-        problem(fmt::format("{}: its content hashes to {}: the file was changed", who, actual.empty() ? "nothing readable" : actual));
+        problem(fmt::format("{}: its content hashes to {}: the file was changed", who,
+                            actual.empty() ? "nothing readable" : actual));
       } else if (m->size != state.evidence.at(ids.front()).size) {
-        problem(fmt::format("{}: has {} bytes but {} were recorded", who, m->size, state.evidence.at(ids.front()).size));
+        problem(fmt::format("{}: has {} bytes but {} were recorded", who, m->size,
+                            state.evidence.at(ids.front()).size));
       }
       ++check_.evidence_files;
     }
     for (const std::string& sha : evidence_files_) {
-      if (!ids_by_sha.count(sha)) problem(evidence_member(sha) + ": no event records this evidence file");
+      if (!ids_by_sha.count(sha))
+        problem(evidence_member(sha) + ": no event records this evidence file");
     }
   }
 
@@ -711,7 +754,7 @@ class BundleChecker {
   const BundleCheckOptions& options_;
   ArchiveReader& archive_;
   BundleCheck check_;
-  std::set<std::string> evidence_files_;     // the sha256 of each evidence/ member
+  std::set<std::string> evidence_files_;      // the sha256 of each evidence/ member
   std::map<std::string, std::string> small_;  // the required members but events.*, by name
   std::string key_pem_;                       // "" when missing or unusable
   std::optional<StoredTreeHead> head_;

@@ -18,18 +18,18 @@
 #include <string>
 #include <string_view>
 
+#include "codec/json.h"
 #include "domain/state.h"
 #include "domain/time.h"
 #include "domain/uuid.h"
-#include "codec/json.h"
 
 namespace gaplog {
 
 struct PoamContext {
   Date as_of;
-  Micros last_modified = 0;        // metadata.last-modified: when the last event was recorded
-  uint64_t tree_size = 0;          // how many events the state folds, for metadata.version
-  std::string program_identity;    // stable and unique per program: its public key (PEM)
+  Micros last_modified = 0;      // metadata.last-modified: when the last event was recorded
+  uint64_t tree_size = 0;        // how many events the state folds, for metadata.version
+  std::string program_identity;  // stable and unique per program: its public key (PEM)
 };
 
 // The POA&M document ({"plan-of-action-and-milestones": {...}}).

@@ -665,14 +665,13 @@ asio::awaitable<After> HttpServer::Impl::serve_whole(Connection& c, beast::flat_
   }
   if (ec == http::error::body_limit) {
     co_return co_await send(
-        c, refusal(too_large(fmt::format("the body is over the {} bytes accepted", limit))),
-        x, /*keep_alive=*/false);
+        c, refusal(too_large(fmt::format("the body is over the {} bytes accepted", limit))), x,
+        /*keep_alive=*/false);
   }
   if (is_malformed(ec)) {
     co_return co_await send(
-        c,
-        refusal(invalid_argument(fmt::format("the body is malformed ({})", ec.message()))),
-        x, /*keep_alive=*/false);
+        c, refusal(invalid_argument(fmt::format("the body is malformed ({})", ec.message()))), x,
+        /*keep_alive=*/false);
   }
   if (ec) {
     log(x, status_of_cut_short(ec), "");

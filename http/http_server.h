@@ -50,8 +50,8 @@
 #include <memory>
 #include <string>
 
-#include "domain/status.h"
 #include "api/request_handler.h"
+#include "domain/status.h"
 
 namespace gaplog {
 

@@ -28,11 +28,16 @@ std::string_view path_of(std::string_view target) {
 
 // The media types of the files the UI is built from, by extension.
 constexpr std::pair<std::string_view, std::string_view> kContentTypes[] = {
-    {".html", "text/html; charset=utf-8"},       {".js", "text/javascript; charset=utf-8"},
-    {".mjs", "text/javascript; charset=utf-8"},  {".css", "text/css; charset=utf-8"},
-    {".json", "application/json"},               {".map", "application/json"},
-    {".svg", "image/svg+xml"},                   {".png", "image/png"},
-    {".ico", "image/x-icon"},                    {".woff2", "font/woff2"},
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".map", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
     {".txt", "text/plain; charset=utf-8"},
 };
 
@@ -60,7 +65,8 @@ std::optional<std::vector<std::string>> safe_segments(std::string_view path) {
     if (!segment) return std::nullopt;
     for (const char c : *segment) {
       // An encoded slash would hide a segment boundary.
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\' || c == '/') return std::nullopt;
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\' || c == '/')
+        return std::nullopt;
     }
     if (!segment->empty()) {
       if (segment->front() == '.') return std::nullopt;
@@ -109,7 +115,8 @@ std::optional<std::string> read_file(const fs::path& file) {
 
 }  // namespace
 
-WebUi::WebUi(RequestHandler& api, fs::path asset_dir) : api_(api), asset_dir_(std::move(asset_dir)) {}
+WebUi::WebUi(RequestHandler& api, fs::path asset_dir)
+    : api_(api), asset_dir_(std::move(asset_dir)) {}
 
 bool WebUi::is_ui_request(const ApiRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
@@ -146,13 +153,15 @@ void WebUi::start(const ApiRequest& request, StartDone done) {
 
 ApiResponse WebUi::serve_asset(const ApiRequest& request) const {
   const std::string_view path = path_of(request.target);
-  if (path.empty() || path.front() != '/') return plain(400, "bad request: the path must start with /\n");
+  if (path.empty() || path.front() != '/')
+    return plain(400, "bad request: the path must start with /\n");
   auto segments = safe_segments(path);
   if (!segments) return plain(404, "not found\n");
 
   std::error_code ec;
   const fs::path root = fs::canonical(asset_dir_, ec);
-  const std::optional<fs::path> index = ec ? std::nullopt : contained_file(root, root / "index.html");
+  const std::optional<fs::path> index =
+      ec ? std::nullopt : contained_file(root, root / "index.html");
 
   std::optional<fs::path> file;
   if (!ec && !segments->empty()) {
@@ -165,8 +174,8 @@ ApiResponse WebUi::serve_asset(const ApiRequest& request) const {
     // A missing asset (anything under /assets/, or a file type the UI is built from) is a
     // plain 404, so that a broken build shows as such; any other path is a client-side route
     // (`/findings/F-3`, `/criteria/CC6.1`) and gets the page.
-    const bool route = segments->empty() ||
-                       ((*segments)[0] != "assets" && !known_content_type(segments->back()).has_value());
+    const bool route = segments->empty() || ((*segments)[0] != "assets" &&
+                                             !known_content_type(segments->back()).has_value());
     if (!route) return plain(404, "not found\n");
     if (!index) return plain(404, kNotBuilt);
     file = index;
@@ -179,7 +188,8 @@ ApiResponse WebUi::serve_asset(const ApiRequest& request) const {
   r.status = 200;
   r.headers.emplace_back("Content-Type", std::string(content_type_for(*file)));
   const bool immutable = !is_index && segments->size() > 1 && (*segments)[0] == "assets";
-  r.headers.emplace_back("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  r.headers.emplace_back("Cache-Control",
+                         immutable ? "public, max-age=31536000, immutable" : "no-cache");
   add_ui_headers(r);
   r.body = std::move(*bytes);
   return r;

@@ -46,7 +46,8 @@ class WebUi final : public RequestHandler {
 
   ApiResponse handle(const ApiRequest& request) override;
   bool streams_body(const ApiRequest& head) const override;
-  std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest& head) override;
+  std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(
+      const ApiRequest& head) override;
   uint64_t max_body_bytes() const override;
   std::optional<ApiResponse> try_quick(const ApiRequest& request) override;
   void start(const ApiRequest& request, StartDone done) override;

@@ -17,10 +17,8 @@ namespace gaplog {
 class ByteWriter {
  public:
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  void pod(const T& v) {
-    out_.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
+  requires std::is_trivially_copyable_v<T>
+  void pod(const T& v) { out_.append(reinterpret_cast<const char*>(&v), sizeof v); }
   void flag(bool b) { pod(static_cast<uint8_t>(b ? 1 : 0)); }
   void str(std::string_view s) {
     pod(static_cast<uint32_t>(s.size()));
@@ -41,8 +39,7 @@ class ByteReader {
   explicit ByteReader(std::string_view in) : in_(in) {}
 
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  Status pod(T& v) {
+  requires std::is_trivially_copyable_v<T> Status pod(T& v) {
     if (in_.size() < sizeof v) return truncated();
     std::memcpy(&v, in_.data(), sizeof v);
     in_.remove_prefix(sizeof v);
@@ -79,7 +76,9 @@ class ByteReader {
   bool done() const { return in_.empty(); }
 
  private:
-  static Status truncated() { return corruption("the projection checkpoint is truncated or damaged"); }
+  static Status truncated() {
+    return corruption("the projection checkpoint is truncated or damaged");
+  }
   std::string_view in_;
 };
 

@@ -10,10 +10,7 @@
 #include "projections/state_codec.h"
 
 namespace gaplog {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 namespace {
 constexpr std::string_view kCheckpointMagic = "gaplog-projections-v3";
@@ -68,7 +65,8 @@ Status ProgramHistory::load_checkpoint() {
 }
 
 Status ProgramHistory::save_checkpoint() {
-  if (!fs_ || checkpoint_path_.empty()) return internal_error("no checkpoint path was given at open");
+  if (!fs_ || checkpoint_path_.empty())
+    return internal_error("no checkpoint path was given at open");
   MutexLock lock(mu_);
   GAPLOG_RETURN_IF_ERROR(catch_up_locked());
   GAPLOG_ASSIGN_OR_RETURN(Hash root, log_.root(indexed_seq_));
@@ -98,19 +96,19 @@ Status ProgramHistory::catch_up_locked() {
   fresh.reserve(last - indexed_seq_);
   auto decode_batch = [&](uint64_t from, std::vector<Event>& out) -> Status {
     out.clear();
-    return log_.scan(from, std::min(last, from + kBatch - 1), [&](uint64_t seq, std::string_view bytes) -> Status {
-      GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
-      fresh.push_back(Entry{e.occurred_at, seq, e.recorded_at});
-      out.push_back(std::move(e));
-      return Status::ok();
-    });
+    return log_.scan(from, std::min(last, from + kBatch - 1),
+                     [&](uint64_t seq, std::string_view bytes) -> Status {
+                       GAPLOG_ASSIGN_OR_RETURN(Event e, decode_stored_event(bytes));
+                       fresh.push_back(Entry{e.occurred_at, seq, e.recorded_at});
+                       out.push_back(std::move(e));
+                       return Status::ok();
+                     });
   };
   // The helper thread folds under the lock this thread holds (and does not release before
   // folding.wait()): the analysis cannot see a lock held on the thread's behalf, hence the
   // exemption of this one lambda.
-  auto fold_batch = [this](const std::vector<Event>& events) GAPLOG_NO_THREAD_SAFETY_ANALYSIS {
-    fold_into_current(events);
-  };
+  auto fold_batch = [this](const std::vector<Event>& events)
+                        GAPLOG_NO_THREAD_SAFETY_ANALYSIS { fold_into_current(events); };
   std::vector<Event> current_batch, next_batch;
   GAPLOG_RETURN_IF_ERROR(decode_batch(indexed_seq_ + 1, current_batch));  // nothing folded yet
   for (uint64_t next = indexed_seq_ + 1 + kBatch;; next += kBatch) {
@@ -223,25 +221,29 @@ int64_t timeline_point_count(Date from, Date to, int step) {
   return span / step + 1 + (span % step != 0 ? 1 : 0);
 }
 
-Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step, std::optional<Micros> known_at) {
+Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step,
+                                          std::optional<Micros> known_at) {
   if (step < 1) return invalid_argument("step must be a whole number of days, at least 1");
   if (to < from) {
-    return invalid_argument(fmt::format("'from' ({}) is after 'to' ({}); swap them", format_date(from),
-                                        format_date(to)));
+    return invalid_argument(fmt::format("'from' ({}) is after 'to' ({}); swap them",
+                                        format_date(from), format_date(to)));
   }
   if (timeline_point_count(from, to, step) > kMaxTimelinePoints) {
-    return invalid_argument(fmt::format("that timeline has more than {} points; use a larger step or a shorter range",
-                                        kMaxTimelinePoints));
+    return invalid_argument(
+        fmt::format("that timeline has more than {} points; use a larger step or a shorter range",
+                    kMaxTimelinePoints));
   }
   Timeline t{from, to, step, {}, std::nullopt, std::nullopt};
   std::vector<Date> point_dates;
-  for (int64_t d = from.days; d <= to.days; d += step) point_dates.push_back(Date{static_cast<int32_t>(d)});
+  for (int64_t d = from.days; d <= to.days; d += step)
+    point_dates.push_back(Date{static_cast<int32_t>(d)});
   if (point_dates.back() != to) point_dates.push_back(to);
 
   MutexLock lock(mu_);
   GAPLOG_RETURN_IF_ERROR(catch_up_locked());
   for (Date d : point_dates) {
-    t.points.push_back(TimelinePoint{d, index_.readiness(d, known_at).overall, index_.unresolved(d, known_at)});
+    t.points.push_back(
+        TimelinePoint{d, index_.readiness(d, known_at).overall, index_.unresolved(d, known_at)});
   }
   t.projected_ready_on = index_.projected_ready_on(to, known_at);
   t.ready_since = index_.ready_since(to, known_at);

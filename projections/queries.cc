@@ -12,11 +12,14 @@ template <typename Item, typename Keep>
 Page<Item> paginate(const std::map<std::string, Item>& items, const PageRequest& page, Keep keep) {
   std::vector<std::pair<const std::string*, const Item*>> sorted;
   for (const auto& [id, item] : items) {
-    if (keep(item) && (page.after.empty() || natural_less(page.after, id))) sorted.emplace_back(&id, &item);
+    if (keep(item) && (page.after.empty() || natural_less(page.after, id)))
+      sorted.emplace_back(&id, &item);
   }
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return natural_less(*a.first, *b.first); });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return natural_less(*a.first, *b.first); });
   Page<Item> out;
-  for (size_t i = 0; i < sorted.size() && i < page.limit; ++i) out.items.push_back(sorted[i].second);
+  for (size_t i = 0; i < sorted.size() && i < page.limit; ++i)
+    out.items.push_back(sorted[i].second);
   if (sorted.size() > page.limit) out.next_after = *sorted[page.limit - 1].first;
   return out;
 }
@@ -36,7 +39,8 @@ Result<Page<FindingState>> list_findings(const ProgramState& s, Date d, const Fi
   return paginate(s.findings, page, [&](const FindingState& x) {
     return (!f.status || x.status == *f.status) && (!f.owner || x.owner == *f.owner) &&
            (!f.severity || x.severity == *f.severity) &&
-           (!f.criterion || std::find(x.criteria.begin(), x.criteria.end(), *f.criterion) != x.criteria.end()) &&
+           (!f.criterion ||
+            std::find(x.criteria.begin(), x.criteria.end(), *f.criterion) != x.criteria.end()) &&
            (!f.overdue_only || is_overdue(x, d));
   });
 }

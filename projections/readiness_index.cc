@@ -44,13 +44,15 @@ bool unresolved_on(FindingStatus status, int32_t expires, int32_t d) {
 }
 
 bool overdue_on(FindingStatus status, int32_t due, int32_t d) {
-  return (status == FindingStatus::kOpen || status == FindingStatus::kInProgress) && due != kNoDate && due < d;
+  return (status == FindingStatus::kOpen || status == FindingStatus::kInProgress) &&
+         due != kNoDate && due < d;
 }
 
 }  // namespace
 
 template <typename Version>
-const Version* ReadinessIndex::History<Version>::at(Micros end, std::optional<Micros> known_at) const {
+const Version* ReadinessIndex::History<Version>::at(Micros end,
+                                                    std::optional<Micros> known_at) const {
   auto n = static_cast<size_t>(
       std::lower_bound(versions.begin(), versions.end(), end,
                        [](const Version& v, Micros t) { return v.occurred < t; }) -
@@ -100,14 +102,19 @@ void ReadinessIndex::apply(const Event& e) {
           for (Category c : p.categories) mask |= category_bit(c);
           scope_.versions.push_back(ScopeVersion{occ, rec, mask});
         } else if constexpr (std::is_same_v<P, ControlDefined>) {
-          controls_.add(p.control_id).versions.push_back(ControlVersion{occ, rec, criteria_mask(p.criteria), p.status});
+          controls_.add(p.control_id)
+              .versions.push_back(ControlVersion{occ, rec, criteria_mask(p.criteria), p.status});
         } else if constexpr (std::is_same_v<P, ControlUpdated>) {
-          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) next(*h).criteria = criteria_mask(p.criteria);
+          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty())
+            next(*h).criteria = criteria_mask(p.criteria);
         } else if constexpr (std::is_same_v<P, ControlStatusSet>) {
-          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) next(*h).status = p.status;
+          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty())
+            next(*h).status = p.status;
         } else if constexpr (std::is_same_v<P, FindingRecorded>) {
-          findings_.add(p.finding_id).versions.push_back(FindingVersion{
-              occ, rec, criteria_mask(p.criteria), day_number(p.due_date), kNoDate, FindingStatus::kOpen, p.severity});
+          findings_.add(p.finding_id)
+              .versions.push_back(FindingVersion{occ, rec, criteria_mask(p.criteria),
+                                                 day_number(p.due_date), kNoDate,
+                                                 FindingStatus::kOpen, p.severity});
         } else if constexpr (std::is_same_v<P, FindingUpdated>) {
           if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty()) {
             FindingVersion& v = next(*h);
@@ -115,7 +122,8 @@ void ReadinessIndex::apply(const Event& e) {
             v.severity = p.severity;
           }
         } else if constexpr (std::is_same_v<P, FindingDueDateSet>) {
-          if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty()) next(*h).due = day_number(p.due_date);
+          if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty())
+            next(*h).due = day_number(p.due_date);
         } else if constexpr (std::is_same_v<P, FindingStatusChanged>) {
           if (auto* h = findings_.find(p.finding_id); h && !h->versions.empty()) {
             FindingVersion& v = next(*h);
@@ -134,7 +142,8 @@ void ReadinessIndex::apply(const Event& e) {
           if (v.collected != kNoDate) change_days_.push_back(v.collected);
           if (v.valid_until != kNoDate) change_days_.push_back(v.valid_until + 1);
           evidence_.add(p.evidence_id).versions.push_back(std::move(v));
-        } else if constexpr (std::is_same_v<P, EvidenceLinked> || std::is_same_v<P, EvidenceUnlinked>) {
+        } else if constexpr (std::is_same_v<P, EvidenceLinked> ||
+                             std::is_same_v<P, EvidenceUnlinked>) {
           if (p.control_id.empty()) return;  // links to findings do not affect readiness
           auto* h = evidence_.find(p.evidence_id);
           const auto it = controls_.index.find(p.control_id);
@@ -172,14 +181,16 @@ ReadinessIndex::Snapshot ReadinessIndex::snapshot(Date d, std::optional<Micros> 
   const ScopeVersion* scope = scope_.at(end, known_at);
   s.categories = scope ? scope->categories : category_bit(Category::kSecurity);
   for (const auto& h : findings_.histories) {
-    if (const FindingVersion* v = h.at(end, known_at); v && unresolved_on(v->status, v->expires, d.days)) {
+    if (const FindingVersion* v = h.at(end, known_at);
+        v && unresolved_on(v->status, v->expires, d.days)) {
       s.unresolved |= v->criteria;
     }
   }
   std::vector<const ControlVersion*> controls(controls_.histories.size());
   for (size_t i = 0; i < controls.size(); ++i) {
     controls[i] = controls_.histories[i].at(end, known_at);
-    if (controls[i] && controls[i]->status == ControlStatus::kImplemented) s.implemented |= controls[i]->criteria;
+    if (controls[i] && controls[i]->status == ControlStatus::kImplemented)
+      s.implemented |= controls[i]->criteria;
   }
   for (const auto& h : evidence_.histories) {
     const EvidenceVersion* v = h.at(end, known_at);
@@ -188,7 +199,8 @@ ReadinessIndex::Snapshot ReadinessIndex::snapshot(Date d, std::optional<Micros> 
       continue;
     }
     for (uint32_t c : v->controls) {
-      if (controls[c] && controls[c]->status == ControlStatus::kImplemented) s.evidenced |= controls[c]->criteria;
+      if (controls[c] && controls[c]->status == ControlStatus::kImplemented)
+        s.evidenced |= controls[c]->criteria;
     }
   }
   return s;
@@ -228,10 +240,14 @@ Readiness ReadinessIndex::readiness(Date d, std::optional<Micros> known_at) cons
       cr.status = CriterionStatus::kOutOfScope;
       continue;
     }
-    if (s.unresolved & bit) cr.status = CriterionStatus::kGap;
-    else if (!(s.implemented & bit)) cr.status = CriterionStatus::kNoControl;
-    else if (!(s.evidenced & bit)) cr.status = CriterionStatus::kNoEvidence;
-    else cr.status = CriterionStatus::kReady;
+    if (s.unresolved & bit)
+      cr.status = CriterionStatus::kGap;
+    else if (!(s.implemented & bit))
+      cr.status = CriterionStatus::kNoControl;
+    else if (!(s.evidenced & bit))
+      cr.status = CriterionStatus::kNoEvidence;
+    else
+      cr.status = CriterionStatus::kReady;
     ReadinessCount& cat = r.categories[cr.category];
     ++cat.in_scope;
     ++r.overall.in_scope;
@@ -257,7 +273,8 @@ UnresolvedCounts ReadinessIndex::unresolved(Date d, std::optional<Micros> known_
   return u;
 }
 
-std::optional<Date> ReadinessIndex::projected_ready_on(Date to, std::optional<Micros> known_at) const {
+std::optional<Date> ReadinessIndex::projected_ready_on(Date to,
+                                                       std::optional<Micros> known_at) const {
   const Snapshot s = snapshot(to, known_at);
   const uint64_t scope = in_scope_mask(s.categories);
   if ((scope & s.evidenced) != scope) return std::nullopt;
@@ -290,13 +307,16 @@ std::optional<Date> ReadinessIndex::ready_since(Date to, std::optional<Micros> k
 }
 
 size_t ReadinessIndex::memory_bytes() const {
-  size_t n = scope_.versions.capacity() * sizeof(ScopeVersion) + change_days_.capacity() * sizeof(int32_t);
+  size_t n =
+      scope_.versions.capacity() * sizeof(ScopeVersion) + change_days_.capacity() * sizeof(int32_t);
   for (const auto& h : findings_.histories) n += h.versions.capacity() * sizeof(FindingVersion);
   for (const auto& h : controls_.histories) n += h.versions.capacity() * sizeof(ControlVersion);
   for (const auto& h : evidence_.histories) {
-    for (const auto& v : h.versions) n += sizeof(EvidenceVersion) + v.controls.capacity() * sizeof(uint32_t);
+    for (const auto& v : h.versions)
+      n += sizeof(EvidenceVersion) + v.controls.capacity() * sizeof(uint32_t);
   }
-  n += (findings_.ids.size() + controls_.ids.size() + evidence_.ids.size()) * 64;  // ids and their index
+  n += (findings_.ids.size() + controls_.ids.size() + evidence_.ids.size()) *
+       64;  // ids and their index
   return n;
 }
 
@@ -304,8 +324,8 @@ namespace {
 
 // Field by field (no padding bytes in checkpoints).
 template <typename V, typename WriteFields>
-void write_histories(ByteWriter& w, const std::vector<std::string>& ids, const std::vector<V>& histories,
-                     WriteFields fields) {
+void write_histories(ByteWriter& w, const std::vector<std::string>& ids,
+                     const std::vector<V>& histories, WriteFields fields) {
   w.strs(ids);
   for (const auto& h : histories) {
     w.pod(static_cast<uint32_t>(h.versions.size()));
@@ -396,7 +416,8 @@ Status ReadinessIndex::read_from(ByteReader& r) {
     v.controls.resize(links);
     for (uint32_t& c : v.controls) {
       GAPLOG_RETURN_IF_ERROR(r.pod(c));
-      if (c >= control_count) return corruption("the projection checkpoint links evidence to an unknown control");
+      if (c >= control_count)
+        return corruption("the projection checkpoint links evidence to an unknown control");
     }
     return Status::ok();
   }));

@@ -217,11 +217,16 @@ Status read_state(ByteReader& r, ProgramState& s) {
   GAPLOG_RETURN_IF_ERROR(r.pod(s.program_version));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.users, [&](UserState& u) { return read_user(r, u); }));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.tokens, [&](TokenState& t) { return read_token(r, t); }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.token_ids_by_hash, [&](std::string& id) { return r.str(id); }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.controls, [&](ControlState& c) { return read_control(r, c); }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.findings, [&](FindingState& f) { return read_finding(r, f); }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence, [&](EvidenceState& e) { return read_evidence(r, e); }));
-  GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence_by_finding, [&](std::set<std::string>& ids) { return read_set(r, ids); }));
+  GAPLOG_RETURN_IF_ERROR(
+      read_map(r, s.token_ids_by_hash, [&](std::string& id) { return r.str(id); }));
+  GAPLOG_RETURN_IF_ERROR(
+      read_map(r, s.controls, [&](ControlState& c) { return read_control(r, c); }));
+  GAPLOG_RETURN_IF_ERROR(
+      read_map(r, s.findings, [&](FindingState& f) { return read_finding(r, f); }));
+  GAPLOG_RETURN_IF_ERROR(
+      read_map(r, s.evidence, [&](EvidenceState& e) { return read_evidence(r, e); }));
+  GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence_by_finding,
+                                  [&](std::set<std::string>& ids) { return read_set(r, ids); }));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.findings_recorded));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.evidence_uploaded));
   return r.pod(s.last_seq);

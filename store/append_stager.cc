@@ -31,17 +31,21 @@ Status check_append_shape(const AppendRequest& req, size_t max_events) {
   std::set<Uuid> ids;
   for (const NewEvent& e : req.events) {
     if (e.stream.empty() || e.stream.size() > kMaxStreamBytes) {
-      return invalid_argument(fmt::format("a stream name must have 1 to {} bytes", kMaxStreamBytes));
+      return invalid_argument(
+          fmt::format("a stream name must have 1 to {} bytes", kMaxStreamBytes));
     }
     for (unsigned char c : e.stream) {
-      if (c < 0x20 || c == 0x7f) return invalid_argument("a stream name must not hold control characters");
+      if (c < 0x20 || c == 0x7f)
+        return invalid_argument("a stream name must not hold control characters");
     }
     if (e.actor.size() > kMaxActorBytes) {
       return invalid_argument(fmt::format("an actor must have at most {} bytes", kMaxActorBytes));
     }
     if (!e.id.is_nil() && !ids.insert(e.id).second) {
-      return invalid_argument(fmt::format("event id {} appears twice in one append; give each event "
-                                          "its own id", to_string(e.id)));
+      return invalid_argument(
+          fmt::format("event id {} appears twice in one append; give each event "
+                      "its own id",
+                      to_string(e.id)));
     }
   }
   return Status::ok();
@@ -57,12 +61,15 @@ struct AppendStager::GroupWrites {
   // group is committed instead of written in its batch.
   StreamIndexEntries stream_entries;
   bool indexes_ids = false;  // writes 'I' keys
-  void put(std::string key, std::string value) { kvs.emplace_back(std::move(key), std::move(value)); }
+  void put(std::string key, std::string value) {
+    kvs.emplace_back(std::move(key), std::move(value));
+  }
   void append(GroupWrites&& other) {
     kvs.insert(kvs.end(), std::make_move_iterator(other.kvs.begin()),
                std::make_move_iterator(other.kvs.end()));
     backfilled.insert(backfilled.end(), other.backfilled.begin(), other.backfilled.end());
-    stream_entries.insert(stream_entries.end(), std::make_move_iterator(other.stream_entries.begin()),
+    stream_entries.insert(stream_entries.end(),
+                          std::make_move_iterator(other.stream_entries.begin()),
                           std::make_move_iterator(other.stream_entries.end()));
     indexes_ids = indexes_ids || other.indexes_ids;
   }
@@ -71,7 +78,11 @@ struct AppendStager::GroupWrites {
 AppendStager::AppendStager(rocksdb::DB& log, const LogReader& reader,
                            const StreamIndexer& stream_index, WriteRefusal& refusal, Clock& clock,
                            std::function<void(uint8_t*, size_t)> random_bytes_for_ids)
-    : db_(log), reader_(reader), stream_index_(stream_index), refusal_(refusal), clock_(clock),
+    : db_(log),
+      reader_(reader),
+      stream_index_(stream_index),
+      refusal_(refusal),
+      clock_(clock),
       id_generator_(std::move(random_bytes_for_ids)) {}
 
 void AppendStager::restore(const LogHead& head, MerkleFrontier frontier) {
@@ -203,8 +214,10 @@ Status AppendStager::replay_if_known(const AppendRequest& req, const Staging& st
   for (const NewEvent& e : req.events) {
     if (e.id.is_nil()) continue;  // generated later, once its seq is known
     if (staging.ids.contains(e.id)) {
-      return version_conflict(fmt::format("event id {} is being committed by a concurrent "
-                                          "append; retry to get its result", to_string(e.id)));
+      return version_conflict(
+          fmt::format("event id {} is being committed by a concurrent "
+                      "append; retry to get its result",
+                      to_string(e.id)));
     }
     GAPLOG_ASSIGN_OR_RETURN(auto seq, reader_.seq_of_id(e.id, last_seq_));
     if (seq) {
@@ -214,8 +227,9 @@ Status AppendStager::replay_if_known(const AppendRequest& req, const Staging& st
   }
   if (known == 0) return Status::ok();
   if (known != req.events.size()) {
-    return invalid_argument("some event ids of this append are already in the log and others "
-                            "are not; a retry must resend exactly the original events");
+    return invalid_argument(
+        "some event ids of this append are already in the log and others "
+        "are not; a retry must resend exactly the original events");
   }
   for (uint64_t seq : known_seqs) {
     GAPLOG_ASSIGN_OR_RETURN(Event e, reader_.read(seq));
@@ -229,22 +243,25 @@ Status AppendStager::replay_if_known(const AppendRequest& req, const Staging& st
 // state.
 Status AppendStager::check_expectations(const AppendRequest& req, const Staging& staging) {
   if (req.expected_last_seq && *req.expected_last_seq != staging.last_seq) {
-    return version_conflict(fmt::format("the log is at seq {}, not {}: it changed since this "
-                                        "batch was decided; decide it again",
-                                        staging.last_seq, *req.expected_last_seq));
+    return version_conflict(
+        fmt::format("the log is at seq {}, not {}: it changed since this "
+                    "batch was decided; decide it again",
+                    staging.last_seq, *req.expected_last_seq));
   }
   if (req.follows_batch && *req.follows_batch != staging.last_batch) {
-    return version_conflict("the batch this one was decided after did not commit just before it; "
-                            "decide it again");
+    return version_conflict(
+        "the batch this one was decided after did not commit just before it; "
+        "decide it again");
   }
   ++request_serial_;  // the request heads of earlier requests are no longer current
   for (const auto& [stream, expected] : req.expected_versions) {
     GAPLOG_ASSIGN_OR_RETURN(HeadEntry * entry, head_entry(stream));
     const StreamHead head = group_head(*entry);
     if (head.version != expected) {
-      return version_conflict(fmt::format("{} is at version {}, not {}: it changed since you read "
-                                          "it; read it again and retry", stream, head.version,
-                                          expected));
+      return version_conflict(
+          fmt::format("{} is at version {}, not {}: it changed since you read "
+                      "it; read it again and retry",
+                      stream, head.version, expected));
     }
   }
   return Status::ok();
@@ -258,15 +275,16 @@ Result<Event> AppendStager::stage_event(NewEvent& ne, const Staging& staging, St
   const StreamHead head = request_head(*entry);
   const Micros occurred = ne.occurred_at.value_or(now);
   if (occurred > now) {
-    return rule_violation(fmt::format("occurred_at {} is later than the time of recording {}; "
-                                      "an event cannot have happened in the future",
-                                      format_timestamp(occurred), format_timestamp(now)));
+    return rule_violation(
+        fmt::format("occurred_at {} is later than the time of recording {}; "
+                    "an event cannot have happened in the future",
+                    format_timestamp(occurred), format_timestamp(now)));
   }
   if (head.version > 0 && occurred < head.last_occurred_at) {
     return rule_violation(fmt::format(
         "occurred_at {} is earlier than the previous event of {} ({}); back-fill a stream in "
-        "the order its events happened", format_timestamp(occurred), ne.stream,
-        format_timestamp(head.last_occurred_at)));
+        "the order its events happened",
+        format_timestamp(occurred), ne.stream, format_timestamp(head.last_occurred_at)));
   }
   if (head.version == UINT32_MAX) return rule_violation(fmt::format("{} is full", ne.stream));
   const uint64_t seq = ++local.last_seq;

@@ -12,7 +12,10 @@ class BlobUpload final : public BlobStore::Upload {
  public:
   BlobUpload(FileSystem& fs, std::string dir, std::string tmp, std::unique_ptr<WritableFile> file,
              uint64_t max_bytes)
-      : fs_(fs), dir_(std::move(dir)), tmp_(std::move(tmp)), file_(std::move(file)),
+      : fs_(fs),
+        dir_(std::move(dir)),
+        tmp_(std::move(tmp)),
+        file_(std::move(file)),
         max_bytes_(max_bytes) {}
   ~BlobUpload() override {
     if (file_) file_->close().ignore();
@@ -23,8 +26,10 @@ class BlobUpload final : public BlobStore::Upload {
     if (dead_) return internal_error("append to an upload that already failed");
     if (bytes.size() > max_bytes_ - size_) {
       dead_ = true;
-      return too_large(fmt::format("evidence is larger than the limit of {} bytes; split it or ask "
-                                   "an admin to raise --max-evidence-bytes", max_bytes_));
+      return too_large(
+          fmt::format("evidence is larger than the limit of {} bytes; split it or ask "
+                      "an admin to raise --max-evidence-bytes",
+                      max_bytes_));
     }
     size_ += bytes.size();
     hasher_.update(bytes);
@@ -78,8 +83,10 @@ class BlobReader final : public BlobStore::Reader {
       return chunk;
     }
     if (hash_hex(hasher_.finish()) != expected_) {
-      return corruption(fmt::format("evidence blob {} no longer matches its SHA-256: it was changed "
-                                    "on disk; restore it from a backup", expected_));
+      return corruption(
+          fmt::format("evidence blob {} no longer matches its SHA-256: it was changed "
+                      "on disk; restore it from a backup",
+                      expected_));
     }
     return chunk;
   }

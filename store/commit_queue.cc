@@ -55,7 +55,8 @@ std::unique_ptr<EventLog::QueuedAppend> CommitQueue::queue(AppendRequest request
   return ticket;
 }
 
-void CommitQueue::queue_async(AppendRequest request, EventLog::AppendCallback done, Status refused) {
+void CommitQueue::queue_async(AppendRequest request, EventLog::AppendCallback done,
+                              Status refused) {
   auto w = std::make_unique<Writer>();
   w->request = std::move(request);
   w->callback = std::move(done);
@@ -125,7 +126,8 @@ void CommitQueue::wake_next_leader(bool answered) {
     if (answered || stopping_) commit_thread_woken_.notify_one();
     return;
   }
-  auto waiting = std::find_if(writers_.begin(), writers_.end(), [](Writer* x) { return !x->callback; });
+  auto waiting =
+      std::find_if(writers_.begin(), writers_.end(), [](Writer* x) { return !x->callback; });
   if (waiting != writers_.end()) {
     (*waiting)->woken.notify_one();
     if (answered) commit_thread_woken_.notify_one();
@@ -135,7 +137,8 @@ void CommitQueue::wake_next_leader(bool answered) {
 }
 
 bool CommitQueue::commit_thread_has_work() const {
-  return !answered_.empty() || (!leader_active_ && !writers_.empty()) || (stopping_ && writers_.empty());
+  return !answered_.empty() || (!leader_active_ && !writers_.empty()) ||
+         (stopping_ && writers_.empty());
 }
 
 void CommitQueue::commit_loop() {
@@ -172,7 +175,8 @@ void CommitQueue::answer(std::deque<Writer*>& answered) {
     } catch (const std::exception& e) {
       report_problem(fmt::format("an append callback threw; its answer is lost: {}", e.what()));
     } catch (...) {
-      report_problem("an append callback threw something other than a std::exception; its answer is lost");
+      report_problem(
+          "an append callback threw something other than a std::exception; its answer is lost");
     }
   }
 }

@@ -37,9 +37,9 @@ class CommitQueue {
 
    private:
     friend class CommitQueue;
-    bool done = false;                   // a waiting appender's result is set; under mu_
-    CondVar woken;                       // a waiting appender: done, or asked to lead
-    EventLog::AppendCallback callback;   // an async batch: answered by the commit thread
+    bool done = false;                  // a waiting appender's result is set; under mu_
+    CondVar woken;                      // a waiting appender: done, or asked to lead
+    EventLog::AppendCallback callback;  // an async batch: answered by the commit thread
   };
   // Commits a group (in queue order): sets the result of every member. It must answer every
   // member even when it fails; an exception it lets escape reaches the leader's caller.
@@ -82,8 +82,8 @@ class CommitQueue {
   const CommitGroup commit_;
 
   Mutex mu_;
-  std::deque<Writer*> writers_ GAPLOG_GUARDED_BY(mu_);  // queued, in order
-  bool leader_active_ GAPLOG_GUARDED_BY(mu_) = false;   // a group is being committed
+  std::deque<Writer*> writers_ GAPLOG_GUARDED_BY(mu_);   // queued, in order
+  bool leader_active_ GAPLOG_GUARDED_BY(mu_) = false;    // a group is being committed
   std::deque<Writer*> answered_ GAPLOG_GUARDED_BY(mu_);  // async batches whose callbacks are due
   bool stopping_ GAPLOG_GUARDED_BY(mu_) = false;
   size_t async_pending_ GAPLOG_GUARDED_BY(mu_) = 0;  // queue_async calls not answered yet

@@ -8,8 +8,10 @@ Status init_data_dir(FileSystem& fs, Clock& clock, const std::string& dir) {
   const DataDirPaths paths{dir};
   GAPLOG_ASSIGN_OR_RETURN(bool has_log, fs.exists(paths.events()));
   if (has_log) {
-    return already_exists(fmt::format("{} already holds a gaplog program; use it as it is, or pick "
-                                      "another --data directory", dir));
+    return already_exists(
+        fmt::format("{} already holds a gaplog program; use it as it is, or pick "
+                    "another --data directory",
+                    dir));
   }
   GAPLOG_RETURN_IF_ERROR(fs.create_dirs(paths.keys()));
   GAPLOG_RETURN_IF_ERROR(fs.create_dirs(paths.evidence()));
@@ -24,8 +26,10 @@ Result<Store> open_data_dir(FileSystem& fs, Clock& clock, const std::string& dir
   const DataDirPaths paths{dir};
   GAPLOG_ASSIGN_OR_RETURN(bool has_log, fs.exists(paths.events()));
   if (!has_log) {
-    return not_found(fmt::format("{} holds no gaplog program; create one with: gaplog init --data {} "
-                                 "--admin you@example.com", dir, dir));
+    return not_found(
+        fmt::format("{} holds no gaplog program; create one with: gaplog init --data {} "
+                    "--admin you@example.com",
+                    dir, dir));
   }
   Store store;
   EventLogOptions options{paths.events(), &fs, &clock, /*create_if_missing=*/false};

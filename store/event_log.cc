@@ -115,7 +115,9 @@ class EventLogImpl final : public EventLog {
     return merkle_.consistency_proof(from_size, to_size);
   }
   Result<Hash> leaf_hash(uint64_t seq) const override { return merkle_.leaf_hash(seq); }
-  Status store_tree_head(const StoredTreeHead& head) override { return merkle_.store_tree_head(head); }
+  Status store_tree_head(const StoredTreeHead& head) override {
+    return merkle_.store_tree_head(head);
+  }
   Result<std::optional<StoredTreeHead>> latest_tree_head() const override {
     return merkle_.latest_tree_head();
   }

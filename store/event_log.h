@@ -81,9 +81,9 @@ struct AppendResult {
 };
 
 struct EventLogOptions {
-  std::string path;            // the RocksDB directory
-  FileSystem* fs = nullptr;    // borrowed; must outlive the log
-  Clock* clock = nullptr;      // borrowed; must outlive the log
+  std::string path;          // the RocksDB directory
+  FileSystem* fs = nullptr;  // borrowed; must outlive the log
+  Clock* clock = nullptr;    // borrowed; must outlive the log
   bool create_if_missing = false;
   size_t max_events_per_append = 10'000;
   // The most committed events whose stream index entries are still only in memory: beyond it,
@@ -130,7 +130,7 @@ class EventLog {
   // waiting for the sync outside that lock. append(r) is append_queued(r)->wait().
   class QueuedAppend {
    public:
-    virtual ~QueuedAppend() = default;  // waits, if wait() was not called
+    virtual ~QueuedAppend() = default;        // waits, if wait() was not called
     virtual Result<AppendResult> wait() = 0;  // call at most once
   };
   virtual std::unique_ptr<QueuedAppend> append_queued(AppendRequest request) = 0;

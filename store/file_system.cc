@@ -197,7 +197,8 @@ class FaultyRocksFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
 class FaultyRocksFileSystem final : public rocksdb::FileSystemWrapper {
  public:
-  FaultyRocksFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base, std::shared_ptr<Faults> faults)
+  FaultyRocksFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base,
+                        std::shared_ptr<Faults> faults)
       : FileSystemWrapper(base), faults_(std::move(faults)) {}
   const char* Name() const override { return "GaplogFaultInjecting"; }
 
@@ -217,6 +218,7 @@ class FaultyRocksFileSystem final : public rocksdb::FileSystemWrapper {
                                       rocksdb::IODebugContext* d) override {
     return wrap(target()->ReuseWritableFile(f, old, o, r, d), r);
   }
+
  private:
   rocksdb::IOStatus wrap(rocksdb::IOStatus s, std::unique_ptr<rocksdb::FSWritableFile>* r) {
     if (s.ok()) *r = std::make_unique<FaultyRocksFile>(std::move(*r), faults_);

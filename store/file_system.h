@@ -87,7 +87,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   uint64_t syncs() const { return faults_->syncs.load(); }
 
   Status create_dirs(const std::string& path) override;
-  Result<std::unique_ptr<WritableFile>> create_file(const std::string& path, unsigned mode) override;
+  Result<std::unique_ptr<WritableFile>> create_file(const std::string& path,
+                                                    unsigned mode) override;
   Result<std::unique_ptr<ReadableFile>> open_file(const std::string& path) override;
   Status rename(const std::string& from, const std::string& to) override;
   Status sync_dir(const std::string& path) override;

@@ -3,10 +3,9 @@
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid.hpp>
-
-#include <algorithm>
 #include <cassert>
 #include <span>
 #include <stdexcept>
@@ -18,7 +17,8 @@ Uuid random_uuid() {
   try {
     drawn = boost::uuids::random_generator()();
   } catch (const boost::uuids::entropy_error& e) {
-    throw std::runtime_error(fmt::format("no randomness available for a random UUID: {}", e.what()));
+    throw std::runtime_error(
+        fmt::format("no randomness available for a random UUID: {}", e.what()));
   }
   Uuid id;
   std::copy(drawn.begin(), drawn.end(), id.bytes.begin());

@@ -37,7 +37,8 @@ class TimeOrderedIds {
  public:
   TimeOrderedIds() = default;
   // Tests only: the random bytes come from `source` instead of OpenSSL.
-  explicit TimeOrderedIds(std::function<void(uint8_t*, size_t)> source) : source_(std::move(source)) {}
+  explicit TimeOrderedIds(std::function<void(uint8_t*, size_t)> source)
+      : source_(std::move(source)) {}
 
   Uuid next(Micros now);
   // The same, with the last 48 bits replaced by `seq` (≤ kMaxSeqInGeneratedId), which

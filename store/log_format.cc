@@ -44,8 +44,10 @@ std::string event_value(std::string bytes, const Hash& leaf) {
 
 Result<StoredEvent> split_event_value(uint64_t seq, std::string_view value) {
   if (value.size() < keys::kLeafHashBytes + 8) {
-    return corruption(fmt::format("the stored value of event seq {} is too short ({} bytes); run "
-                                  "verify", seq, value.size()));
+    return corruption(
+        fmt::format("the stored value of event seq {} is too short ({} bytes); run "
+                    "verify",
+                    seq, value.size()));
   }
   const size_t n = value.size() - keys::kLeafHashBytes;
   return StoredEvent{value.substr(0, n), hash_from(value.substr(n))};
@@ -54,12 +56,12 @@ Result<StoredEvent> split_event_value(uint64_t seq, std::string_view value) {
 Result<Event> decode_stored(uint64_t seq, std::string_view bytes) {
   auto e = decode_stored_event(bytes);
   if (!e) {
-    return corruption(fmt::format("event seq {} does not decode ({}); run verify", seq,
-                                  e.status().message()));
+    return corruption(
+        fmt::format("event seq {} does not decode ({}); run verify", seq, e.status().message()));
   }
   if (e->seq != seq) {
-    return corruption(fmt::format("the event stored at seq {} says it is seq {}; run verify", seq,
-                                  e->seq));
+    return corruption(
+        fmt::format("the event stored at seq {} says it is seq {}; run verify", seq, e->seq));
   }
   return e;
 }
@@ -84,7 +86,8 @@ Result<StoredTreeHead> parse_tree_head(std::string_view key, std::string_view va
 
 Status check_stream_entry(std::string_view key, std::string_view value, size_t prefix_size) {
   if (key.size() != prefix_size + 4 || value.size() != 8) {
-    return corruption("a stream index entry is damaged; reopen the log to rebuild the index, and run verify");
+    return corruption(
+        "a stream index entry is damaged; reopen the log to rebuild the index, and run verify");
   }
   return Status::ok();
 }
@@ -94,7 +97,7 @@ Status check_stream_entry(std::string_view key, std::string_view value, size_t p
 rocksdb::WriteBatch sorted_batch(std::vector<std::pair<std::string, std::string>>& kvs,
                                  size_t extra_bytes) {
   std::sort(kvs.begin(), kvs.end());
-  size_t bytes = 12 + extra_bytes;  // the batch header
+  size_t bytes = 12 + extra_bytes;                                   // the batch header
   for (const auto& [k, v] : kvs) bytes += k.size() + v.size() + 11;  // type and two lengths
   rocksdb::WriteBatch batch(bytes);
   for (const auto& [k, v] : kvs) batch.Put(k, v);
@@ -152,10 +155,12 @@ rocksdb::Options log_options(const rocksdb::Options& common, bool create_if_miss
 
 Status open_error(const rocksdb::Status& s, const std::string& path) {
   const std::string text = s.ToString();
-  if (text.find("lock") != std::string::npos || text.find("Resource temporarily") != std::string::npos) {
-    return unavailable(fmt::format("the data directory {} is in use by another gaplog process (a "
-                                   "running server?); stop it, or talk to it with --server",
-                                   path));
+  if (text.find("lock") != std::string::npos ||
+      text.find("Resource temporarily") != std::string::npos) {
+    return unavailable(
+        fmt::format("the data directory {} is in use by another gaplog process (a "
+                    "running server?); stop it, or talk to it with --server",
+                    path));
   }
   if (s.IsInvalidArgument() && text.find("does not exist") != std::string::npos) {
     return not_found(fmt::format("there is no event log at {}; create one with gaplog init", path));
@@ -180,10 +185,13 @@ Status check_format(rocksdb::DB& db, bool empty, const std::string& path) {
     return from_rocks(db.Write(wo, &batch), "cannot write the log format");
   }
   if (s.IsNotFound() || version != keys::kFormatVersion) {
-    return corruption(fmt::format(
-        "the event log at {} was written in another format ({}) than this build reads ({}); gaplog has no "
-        "migration for it: keep that directory for the build that wrote it, or start a new one with gaplog init",
-        path, s.IsNotFound() ? "gaplog-log-1, before format versions" : version, keys::kFormatVersion));
+    return corruption(
+        fmt::format("the event log at {} was written in another format ({}) than this build reads "
+                    "({}); gaplog has no "
+                    "migration for it: keep that directory for the build that wrote it, or start a "
+                    "new one with gaplog init",
+                    path, s.IsNotFound() ? "gaplog-log-1, before format versions" : version,
+                    keys::kFormatVersion));
   }
   return Status::ok();
 }
@@ -214,7 +222,8 @@ Result<LogDatabases> open_log_databases(const EventLogOptions& options) {
   s = rocksdb::DB::Open(io, stream_index_path(options.path), &raw);
   if (!s.ok()) {
     return from_rocks(s, fmt::format("cannot open the stream index at {} (it is rebuilt from the "
-                                     "log if you remove it)", stream_index_path(options.path)));
+                                     "log if you remove it)",
+                                     stream_index_path(options.path)));
   }
   dbs.env = std::move(env);
   dbs.log = std::move(log);

@@ -23,9 +23,10 @@ Status LogReader::scan(uint64_t from_seq, uint64_t to_seq,
     // The length first: a key of another length in the event range (a damaged or tampered
     // database) has no seq to read.
     if (key.size() != 9) {
-      return corruption(fmt::format("a damaged key of {} bytes lies among the events where seq {} should "
-                                    "be; run verify",
-                                    key.size(), expected));
+      return corruption(
+          fmt::format("a damaged key of {} bytes lies among the events where seq {} should "
+                      "be; run verify",
+                      key.size(), expected));
     }
     const uint64_t seq = keys::get_be64(key.substr(1));
     if (seq != expected) {
@@ -62,7 +63,8 @@ Result<Event> LogReader::read(uint64_t seq) const {
   }
   std::string value;
   const auto s = db_.Get(rocksdb::ReadOptions(), keys::event(seq), &value);
-  if (s.IsNotFound()) return corruption(fmt::format("event seq {} is missing from the log; run verify", seq));
+  if (s.IsNotFound())
+    return corruption(fmt::format("event seq {} is missing from the log; run verify", seq));
   GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read the log"));
   GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(seq, value));
   return decode_stored(seq, e.bytes);

@@ -34,18 +34,21 @@ Hash merkle_empty_root() { return sha256(""); }
 // complete subtrees for the set bits of end - begin, largest first. Folding from the right
 // visits them smallest (rightmost) first.
 Result<Hash> merkle_range_hash(const SubtreeHashSource& source, uint64_t begin, uint64_t end) {
-  if (end < begin) return invalid_argument(fmt::format("leaf range [{}, {}) ends before it begins", begin, end));
+  if (end < begin)
+    return invalid_argument(fmt::format("leaf range [{}, {}) ends before it begins", begin, end));
   if (begin == end) return merkle_empty_root();
   const uint64_t largest_part = std::bit_floor(end - begin);
   if (begin % largest_part != 0) {
-    return invalid_argument(fmt::format(
-        "leaf range [{}, {}) is not part of any Merkle tree; a range of {} leaves must start at a multiple of {}",
-        begin, end, end - begin, largest_part));
+    return invalid_argument(
+        fmt::format("leaf range [{}, {}) is not part of any Merkle tree; a range of {} leaves must "
+                    "start at a multiple of {}",
+                    begin, end, end - begin, largest_part));
   }
   uint64_t remaining = end - begin;
   uint64_t part_end = end;
   const unsigned last_level = static_cast<unsigned>(std::countr_zero(remaining));
-  GAPLOG_ASSIGN_OR_RETURN(Hash hash, source.complete_subtree(last_level, (part_end - 1) >> last_level));
+  GAPLOG_ASSIGN_OR_RETURN(Hash hash,
+                          source.complete_subtree(last_level, (part_end - 1) >> last_level));
   remaining &= remaining - 1;
   part_end -= uint64_t{1} << last_level;
   while (remaining != 0) {
@@ -66,8 +69,8 @@ Result<Hash> merkle_root(const SubtreeHashSource& source, uint64_t tree_size) {
 // reversed into leaf-first order at the end. Only the first step to the left can have a sibling
 // made of several complete subtrees: after it the walk is inside a complete subtree, whose
 // siblings are single lookups. Hence O(log n) reads.
-Result<std::vector<Hash>> merkle_inclusion_proof(const SubtreeHashSource& source, uint64_t leaf_index,
-                                                 uint64_t tree_size) {
+Result<std::vector<Hash>> merkle_inclusion_proof(const SubtreeHashSource& source,
+                                                 uint64_t leaf_index, uint64_t tree_size) {
   if (leaf_index >= tree_size) {
     return invalid_argument(
         fmt::format("seq {} (leaf {}) is beyond tree size {}; ask for a tree size of at least {}",
@@ -96,12 +99,12 @@ Result<std::vector<Hash>> merkle_inclusion_proof(const SubtreeHashSource& source
 // tree always ends at old_size in absolute terms; the walk stops at the subtree that ends exactly
 // there. `old_tree_is_whole_subtree` is RFC 6962's b: still true while only left turns were
 // taken, i.e. the old tree is itself the subtree reached and its root is known to the verifier.
-Result<std::vector<Hash>> merkle_consistency_proof(const SubtreeHashSource& source, uint64_t old_size,
-                                                   uint64_t new_size) {
+Result<std::vector<Hash>> merkle_consistency_proof(const SubtreeHashSource& source,
+                                                   uint64_t old_size, uint64_t new_size) {
   if (old_size > new_size) {
-    return invalid_argument(
-        fmt::format("old tree size {} is beyond new tree size {}; ask for a new tree size of at least {}",
-                    old_size, new_size, old_size));
+    return invalid_argument(fmt::format(
+        "old tree size {} is beyond new tree size {}; ask for a new tree size of at least {}",
+        old_size, new_size, old_size));
   }
   std::vector<Hash> proof;
   if (old_size == 0) return proof;
@@ -133,10 +136,11 @@ Result<std::vector<Hash>> merkle_consistency_proof(const SubtreeHashSource& sour
 // Leaf i completes its parent exactly when it is a right child (i odd); that parent completes
 // the grandparent when it is a right child too, and so on up the trailing one bits of i.
 Result<std::vector<SubtreeNode>> merkle_nodes_completed_by_append(const SubtreeHashSource& source,
-                                                                  uint64_t leaf_index, const Hash& leaf_hash) {
+                                                                  uint64_t leaf_index,
+                                                                  const Hash& leaf_hash) {
   if (leaf_index == std::numeric_limits<uint64_t>::max()) {
-    return invalid_argument(fmt::format("leaf {} would make the tree larger than {} leaves", leaf_index,
-                                        std::numeric_limits<uint64_t>::max()));
+    return invalid_argument(fmt::format("leaf {} would make the tree larger than {} leaves",
+                                        leaf_index, std::numeric_limits<uint64_t>::max()));
   }
   std::vector<SubtreeNode> completed;
   completed.reserve(static_cast<size_t>(std::countr_one(leaf_index)) + 1);
@@ -183,7 +187,8 @@ bool merkle_verify_consistency(uint64_t old_size, uint64_t new_size, const Hash&
                                const Hash& new_root, const std::vector<Hash>& proof) {
   if (old_size > new_size) return false;
   if (old_size == 0) {
-    return proof.empty() && old_root == merkle_empty_root() && (new_size != 0 || new_root == old_root);
+    return proof.empty() && old_root == merkle_empty_root() &&
+           (new_size != 0 || new_root == old_root);
   }
   if (old_size == new_size) return proof.empty() && old_root == new_root;
   if (proof.empty()) return false;
@@ -223,7 +228,8 @@ bool merkle_verify_consistency(uint64_t old_size, uint64_t new_size, const Hash&
 
 void MemoryMerkleTree::append(const Hash& leaf_hash) {
   // Every complete subtree of the current leaves is here, so the append cannot fail.
-  Result<std::vector<SubtreeNode>> completed = merkle_nodes_completed_by_append(*this, size(), leaf_hash);
+  Result<std::vector<SubtreeNode>> completed =
+      merkle_nodes_completed_by_append(*this, size(), leaf_hash);
   assert(completed.is_ok());
   for (const SubtreeNode& node : completed.value()) {
     if (node.level == complete_.size()) complete_.emplace_back();
@@ -241,10 +247,11 @@ Hash MemoryMerkleTree::root() const {
 
 Result<Hash> MemoryMerkleTree::complete_subtree(unsigned level, uint64_t index) const {
   if (level >= complete_.size() || index >= complete_[level].size()) {
-    return invalid_argument(fmt::format(
-        "a tree of {} leaves has no complete subtree at level {}, index {} (leaves [index * 2^level, "
-        "(index + 1) * 2^level))",
-        size(), level, index));
+    return invalid_argument(
+        fmt::format("a tree of {} leaves has no complete subtree at level {}, index {} (leaves "
+                    "[index * 2^level, "
+                    "(index + 1) * 2^level))",
+                    size(), level, index));
   }
   return complete_[level][index];
 }
@@ -272,9 +279,12 @@ Hash MerkleFrontier::root() const {
 }
 
 Result<Hash> MerkleFrontier::complete_subtree(unsigned level, uint64_t index) const {
-  if (level < 64 && (size_ >> level & 1) == 1 && edge_[level].index == index) return edge_[level].hash;
-  return invalid_argument(fmt::format("subtree (level {}, index {}) is not on the right edge of a "
-                                      "tree of {} leaves", level, index, size_));
+  if (level < 64 && (size_ >> level & 1) == 1 && edge_[level].index == index)
+    return edge_[level].hash;
+  return invalid_argument(
+      fmt::format("subtree (level {}, index {}) is not on the right edge of a "
+                  "tree of {} leaves",
+                  level, index, size_));
 }
 
 }  // namespace gaplog

@@ -48,13 +48,13 @@ Result<Hash> merkle_root(const SubtreeHashSource& source, uint64_t tree_size);
 
 // RFC 6962 §2.1.1 audit path PATH(leaf_index, D[tree_size]), sibling of the leaf first, sibling
 // just below the root last. Requires leaf_index < tree_size.
-Result<std::vector<Hash>> merkle_inclusion_proof(const SubtreeHashSource& source, uint64_t leaf_index,
-                                                 uint64_t tree_size);
+Result<std::vector<Hash>> merkle_inclusion_proof(const SubtreeHashSource& source,
+                                                 uint64_t leaf_index, uint64_t tree_size);
 
 // RFC 6962 §2.1.2 consistency proof PROOF(old_size, D[new_size]). Requires old_size <= new_size;
 // the proof is empty when old_size is 0 or equals new_size.
-Result<std::vector<Hash>> merkle_consistency_proof(const SubtreeHashSource& source, uint64_t old_size,
-                                                   uint64_t new_size);
+Result<std::vector<Hash>> merkle_consistency_proof(const SubtreeHashSource& source,
+                                                   uint64_t old_size, uint64_t new_size);
 
 // A complete subtree and its hash, as the log persists it.
 struct SubtreeNode {
@@ -70,7 +70,8 @@ struct SubtreeNode {
 // every complete subtree of the first leaf_index leaves; it is asked only for the left siblings
 // along the way (at most log2(leaf_index + 1) lookups).
 Result<std::vector<SubtreeNode>> merkle_nodes_completed_by_append(const SubtreeHashSource& source,
-                                                                  uint64_t leaf_index, const Hash& leaf_hash);
+                                                                  uint64_t leaf_index,
+                                                                  const Hash& leaf_hash);
 
 // Verifiers as an auditor runs them, needing nothing but the arguments (RFC 9162 §2.1.3.2 and
 // §2.1.4.2). True only if the proof is exactly the one for these sizes and hashes.
@@ -109,7 +110,8 @@ class MerkleFrontier final : public SubtreeHashSource {
     SubtreeNode node{0, size_, leaf_hash};
     on_complete(static_cast<const SubtreeNode&>(node));
     while (node.index % 2 == 1) {
-      node = SubtreeNode{node.level + 1, node.index / 2, merkle_node_hash(edge_[node.level].hash, node.hash)};
+      node = SubtreeNode{node.level + 1, node.index / 2,
+                         merkle_node_hash(edge_[node.level].hash, node.hash)};
       on_complete(static_cast<const SubtreeNode&>(node));
     }
     edge_[node.level] = node;

@@ -16,8 +16,10 @@ Result<Hash> StoredNodes::complete_subtree(unsigned level, uint64_t index) const
   std::string value;
   const auto s = db_.Get(rocksdb::ReadOptions(), keys::node(level, index), &value);
   if (s.IsNotFound() || (s.ok() && value.size() != 32)) {
-    return corruption(fmt::format("Merkle node (level {}, index {}) is missing or damaged; run "
-                                  "verify to find the first bad seq", level, index));
+    return corruption(
+        fmt::format("Merkle node (level {}, index {}) is missing or damaged; run "
+                    "verify to find the first bad seq",
+                    level, index));
   }
   GAPLOG_RETURN_IF_ERROR(from_rocks(s, "cannot read Merkle node"));
   return hash_from(value);
@@ -26,8 +28,10 @@ Result<Hash> StoredNodes::complete_subtree(unsigned level, uint64_t index) const
 namespace {
 
 Status missing_subtree(unsigned level, uint64_t index) {
-  return corruption(fmt::format("Merkle node (level {}, index {}) is missing or damaged; run "
-                                "verify to find the first bad seq", level, index));
+  return corruption(
+      fmt::format("Merkle node (level {}, index {}) is missing or damaged; run "
+                  "verify to find the first bad seq",
+                  level, index));
 }
 
 }  // namespace
@@ -49,7 +53,8 @@ Result<Hash> StoredSubtrees::complete_subtree(unsigned level, uint64_t index) co
   for (; it->Valid(); it->Next()) {
     const std::string_view key = view(it->key());
     const uint64_t seq = first_seq + subtree.size();
-    if (key.size() != 9 || keys::get_be64(key.substr(1)) != seq) return missing_subtree(level, index);
+    if (key.size() != 9 || keys::get_be64(key.substr(1)) != seq)
+      return missing_subtree(level, index);
     GAPLOG_ASSIGN_OR_RETURN(StoredEvent e, split_event_value(seq, view(it->value())));
     subtree.append(e.leaf);
   }
@@ -64,9 +69,10 @@ Result<MerkleFrontier> MerkleStore::restore_frontier(uint64_t size) const {
 
 Status MerkleStore::check_size(uint64_t tree_size) const {
   if (tree_size > published_.get()) {
-    return invalid_argument(fmt::format("tree size {} is larger than the log ({} events); ask for "
-                                        "a size of at most {}", tree_size, published_.get(),
-                                        published_.get()));
+    return invalid_argument(
+        fmt::format("tree size {} is larger than the log ({} events); ask for "
+                    "a size of at most {}",
+                    tree_size, published_.get(), published_.get()));
   }
   return Status::ok();
 }
@@ -79,17 +85,22 @@ Result<Hash> MerkleStore::root(uint64_t tree_size) const {
 Result<std::vector<Hash>> MerkleStore::inclusion_proof(uint64_t seq, uint64_t tree_size) const {
   GAPLOG_RETURN_IF_ERROR(check_size(tree_size));
   if (seq == 0 || seq > tree_size) {
-    return invalid_argument(fmt::format("seq {} is not in a tree of size {}; seq must be between 1 "
-                                        "and the tree size", seq, tree_size));
+    return invalid_argument(
+        fmt::format("seq {} is not in a tree of size {}; seq must be between 1 "
+                    "and the tree size",
+                    seq, tree_size));
   }
   return merkle_inclusion_proof(subtrees_, seq - 1, tree_size);
 }
 
-Result<std::vector<Hash>> MerkleStore::consistency_proof(uint64_t from_size, uint64_t to_size) const {
+Result<std::vector<Hash>> MerkleStore::consistency_proof(uint64_t from_size,
+                                                         uint64_t to_size) const {
   GAPLOG_RETURN_IF_ERROR(check_size(to_size));
   if (from_size > to_size) {
-    return invalid_argument(fmt::format("cannot prove consistency from size {} to the smaller size "
-                                        "{}; 'from' must not exceed 'to'", from_size, to_size));
+    return invalid_argument(
+        fmt::format("cannot prove consistency from size {} to the smaller size "
+                    "{}; 'from' must not exceed 'to'",
+                    from_size, to_size));
   }
   return merkle_consistency_proof(subtrees_, from_size, to_size);
 }
@@ -184,7 +195,8 @@ class Verification {
           return fail(expected <= size_ ? expected : size_ + 1,
                       expected <= size_ ? fmt::format("event seq {} is missing", expected)
                                         : fmt::format("an event was inserted after the last "
-                                                      "committed seq {}", size_));
+                                                      "committed seq {}",
+                                                      size_));
         }
         return fail(expected, fmt::format("event seq {} is missing", expected));
       }
@@ -192,7 +204,8 @@ class Verification {
       ++expected;
     }
     GAPLOG_RETURN_IF_ERROR(from_rocks(it->status(), "cannot read the log"));
-    if (expected != size_ + 1) return fail(expected, fmt::format("event seq {} is missing", expected));
+    if (expected != size_ + 1)
+      return fail(expected, fmt::format("event seq {} is missing", expected));
     report_.root = recomputed_.root();
     return report_;
   }
@@ -213,8 +226,10 @@ class Verification {
     auto decoded = decode_envelope(bytes);
     if (!decoded) return "stored bytes do not decode: " + decoded.status().message();
     if (decoded->seq != seq) {
-      return fmt::format("the event stored at seq {} says it is seq {}: events were moved or "
-                         "reordered", seq, decoded->seq);
+      return fmt::format(
+          "the event stored at seq {} says it is seq {}: events were moved or "
+          "reordered",
+          seq, decoded->seq);
     }
     const Hash leaf = merkle_leaf_hash(bytes);
     std::optional<SubtreeNode> mismatch;
@@ -226,9 +241,10 @@ class Verification {
     });
     if (mismatch) {
       return mismatch->level == 0 ? "the event's bytes do not match its leaf hash: it was changed"
-                                  : fmt::format("Merkle node (level {}, index {}) does not match "
-                                                "the events below it", mismatch->level,
-                                                mismatch->index);
+                                  : fmt::format(
+                                        "Merkle node (level {}, index {}) does not match "
+                                        "the events below it",
+                                        mismatch->level, mismatch->index);
     }
     if (auto h = heads_.find(seq); h != heads_.end() && recomputed_.root() != h->second.root) {
       return fmt::format("the signed tree head of size {} does not match the events", seq);

@@ -23,14 +23,17 @@
 #define GAPLOG_SCOPED_CAPABILITY GAPLOG_THREAD_ANNOTATION(scoped_lockable)
 #define GAPLOG_GUARDED_BY(x) GAPLOG_THREAD_ANNOTATION(guarded_by(x))
 #define GAPLOG_REQUIRES(...) GAPLOG_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
-#define GAPLOG_REQUIRES_SHARED(...) GAPLOG_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
+#define GAPLOG_REQUIRES_SHARED(...) \
+  GAPLOG_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
 #define GAPLOG_ACQUIRE(...) GAPLOG_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define GAPLOG_ACQUIRE_SHARED(...) GAPLOG_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
 #define GAPLOG_RELEASE(...) GAPLOG_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define GAPLOG_RELEASE_SHARED(...) GAPLOG_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
-#define GAPLOG_RELEASE_GENERIC(...) GAPLOG_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
+#define GAPLOG_RELEASE_GENERIC(...) \
+  GAPLOG_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
 #define GAPLOG_TRY_ACQUIRE(...) GAPLOG_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
-#define GAPLOG_TRY_ACQUIRE_SHARED(...) GAPLOG_THREAD_ANNOTATION(try_acquire_shared_capability(__VA_ARGS__))
+#define GAPLOG_TRY_ACQUIRE_SHARED(...) \
+  GAPLOG_THREAD_ANNOTATION(try_acquire_shared_capability(__VA_ARGS__))
 #define GAPLOG_EXCLUDES(...) GAPLOG_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 // For the rare read the analysis cannot follow; say why next to it.
 #define GAPLOG_NO_THREAD_SAFETY_ANALYSIS GAPLOG_THREAD_ANNOTATION(no_thread_safety_analysis)

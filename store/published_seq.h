@@ -28,7 +28,8 @@ class PublishedSeq {
   }
 
   // Blocks until get() > after or the timeout passes; returns get().
-  uint64_t wait_after(uint64_t after, std::chrono::milliseconds timeout) const GAPLOG_EXCLUDES(mu_) {
+  uint64_t wait_after(uint64_t after, std::chrono::milliseconds timeout) const
+      GAPLOG_EXCLUDES(mu_) {
     MutexLock lock(mu_);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (get() <= after) {

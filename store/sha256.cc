@@ -30,7 +30,8 @@ void Sha256::ContextDeleter::operator()(evp_md_ctx_st* context) const { EVP_MD_C
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
   if (!context_) throw std::bad_alloc();
-  check_openssl(EVP_DigestInit_ex(context_.get(), sha256_algorithm(), nullptr), "EVP_DigestInit_ex");
+  check_openssl(EVP_DigestInit_ex(context_.get(), sha256_algorithm(), nullptr),
+                "EVP_DigestInit_ex");
 }
 
 Sha256::~Sha256() = default;
@@ -45,8 +46,10 @@ Hash Sha256::finish() {
   Hash hash;
   unsigned int length = 0;
   check_openssl(EVP_DigestFinal_ex(context_.get(), hash.data(), &length), "EVP_DigestFinal_ex");
-  if (length != hash.size()) throw std::runtime_error("OpenSSL SHA256 returned a digest of the wrong size");
-  check_openssl(EVP_DigestInit_ex(context_.get(), sha256_algorithm(), nullptr), "EVP_DigestInit_ex");
+  if (length != hash.size())
+    throw std::runtime_error("OpenSSL SHA256 returned a digest of the wrong size");
+  check_openssl(EVP_DigestInit_ex(context_.get(), sha256_algorithm(), nullptr),
+                "EVP_DigestInit_ex");
   return hash;
 }
 
@@ -76,7 +79,8 @@ Hash sha256_of(std::initializer_list<std::string_view> parts) {
   Hash hash;
   unsigned int length = 0;
   check_openssl(EVP_DigestFinal_ex(ctx, hash.data(), &length), "EVP_DigestFinal_ex");
-  if (length != hash.size()) throw std::runtime_error("OpenSSL SHA256 returned a digest of the wrong size");
+  if (length != hash.size())
+    throw std::runtime_error("OpenSSL SHA256 returned a digest of the wrong size");
   return hash;
 }
 

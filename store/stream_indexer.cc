@@ -40,7 +40,9 @@ void StreamIndexer::hand(StreamIndexEntries entries, uint64_t through) {
   unindexed_through_ = through;
   if (!thread_.joinable()) thread_ = std::thread([this] { index_loop(); });
   if (was_empty || unindexed_count_ - indexing_count_ >= kIndexWakeEvents) wake_.notify_one();
-  const auto over_bound = [&] { return unindexed_count_ > options_.max_unindexed_events && !failed_; };
+  const auto over_bound = [&] {
+    return unindexed_count_ > options_.max_unindexed_events && !failed_;
+  };
   if (over_bound() && options_.on_append_waits_for_index) options_.on_append_waits_for_index();
   while (over_bound()) written_.wait(mu_);
 }
@@ -99,7 +101,8 @@ void StreamIndexer::index_loop() {
   }
 }
 
-Status StreamIndexer::write(std::vector<std::pair<std::string, std::string>> kvs, uint64_t through) {
+Status StreamIndexer::write(std::vector<std::pair<std::string, std::string>> kvs,
+                            uint64_t through) {
   rocksdb::WriteBatch batch = sorted_batch(kvs, 32);
   batch.Put(keys::indexed_through(), keys::seq_value(through));
   return from_rocks(db_.Write(rocksdb::WriteOptions(), &batch), "cannot write the stream index");
@@ -114,21 +117,23 @@ Status StreamIndexer::catch_up(const LogReader& log, uint64_t last_seq) {
     rocksdb::WriteBatch batch;
     batch.DeleteRange(keys::streams_begin(), keys::streams_end());
     batch.Put(keys::indexed_through(), keys::seq_value(0));
-    GAPLOG_RETURN_IF_ERROR(from_rocks(db_.Write(rocksdb::WriteOptions(), &batch),
-                                      "cannot reset the stream index"));
+    GAPLOG_RETURN_IF_ERROR(
+        from_rocks(db_.Write(rocksdb::WriteOptions(), &batch), "cannot reset the stream index"));
     through = 0;
   }
   while (through < last_seq) {
     const uint64_t to = std::min<uint64_t>(last_seq, through + kIndexBatchEvents);
     std::vector<std::pair<std::string, std::string>> kvs;
-    GAPLOG_RETURN_IF_ERROR(log.scan(through + 1, to, [&](uint64_t seq, std::string_view bytes) -> Status {
-      auto e = decode_envelope(bytes);  // the stream and version are all it needs
-      if (!e || e->seq != seq) {
-        return corruption(fmt::format("event seq {} does not decode as itself; run verify", seq));
-      }
-      kvs.emplace_back(keys::stream(e->stream, e->version), keys::seq_value(seq));
-      return Status::ok();
-    }));
+    GAPLOG_RETURN_IF_ERROR(
+        log.scan(through + 1, to, [&](uint64_t seq, std::string_view bytes) -> Status {
+          auto e = decode_envelope(bytes);  // the stream and version are all it needs
+          if (!e || e->seq != seq) {
+            return corruption(
+                fmt::format("event seq {} does not decode as itself; run verify", seq));
+          }
+          kvs.emplace_back(keys::stream(e->stream, e->version), keys::seq_value(seq));
+          return Status::ok();
+        }));
     GAPLOG_RETURN_IF_ERROR(write(std::move(kvs), to));
     through = to;
   }
@@ -158,14 +163,15 @@ Result<std::optional<std::pair<uint32_t, uint64_t>>> StreamIndexer::last_in_stre
 // The 'S' keys, then the entries the indexer has not written yet (taken first: an entry the
 // indexer writes meanwhile is then found in one place or the other).
 Result<std::vector<uint64_t>> StreamIndexer::stream_seqs(std::string_view stream,
-                                                        uint32_t from_version, uint64_t last) const {
+                                                         uint32_t from_version,
+                                                         uint64_t last) const {
   const StreamEntries recent = unwritten_entries(stream);
   const std::string prefix = keys::stream_prefix(stream);
   std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions()));
   std::vector<uint64_t> seqs;
   uint32_t next_version = std::max<uint32_t>(from_version, 1);
-  for (it->Seek(keys::stream(stream, next_version));
-       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(keys::stream(stream, next_version)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
     GAPLOG_RETURN_IF_ERROR(check_stream_entry(view(it->key()), view(it->value()), prefix.size()));
     const uint64_t seq = keys::get_be64(view(it->value()));
     if (seq > last) break;  // committed by a batch readers may not see yet

@@ -59,7 +59,7 @@ class StreamIndexer {
 
   // (version, seq) of the last event of `stream` with seq ≤ bound.
   Result<std::optional<std::pair<uint32_t, uint64_t>>> last_in_stream(std::string_view stream,
-                                                                     uint64_t bound) const;
+                                                                      uint64_t bound) const;
   // The seqs ≤ last of the events of `stream` with version ≥ from_version, in version order.
   Result<std::vector<uint64_t>> stream_seqs(std::string_view stream, uint32_t from_version,
                                             uint64_t last) const;
@@ -92,8 +92,8 @@ class StreamIndexer {
   CondVar written_;  // wakes a leader waiting for the indexer to catch up
   EntriesByStream unindexed_ GAPLOG_GUARDED_BY(mu_);
   EntriesByStream indexing_ GAPLOG_GUARDED_BY(mu_);
-  size_t unindexed_count_ GAPLOG_GUARDED_BY(mu_) = 0;    // entries in both maps
-  size_t indexing_count_ GAPLOG_GUARDED_BY(mu_) = 0;     // entries in indexing_
+  size_t unindexed_count_ GAPLOG_GUARDED_BY(mu_) = 0;      // entries in both maps
+  size_t indexing_count_ GAPLOG_GUARDED_BY(mu_) = 0;       // entries in indexing_
   uint64_t unindexed_through_ GAPLOG_GUARDED_BY(mu_) = 0;  // the last seq handed over
   bool stopping_ GAPLOG_GUARDED_BY(mu_) = false;
   bool failed_ GAPLOG_GUARDED_BY(mu_) = false;

@@ -15,7 +15,8 @@ class Subscribers::Handle final : public EventLog::Subscription {
   uint64_t token_;
 };
 
-std::unique_ptr<EventLog::Subscription> Subscribers::subscribe(std::function<void(uint64_t)> on_commit) {
+std::unique_ptr<EventLog::Subscription> Subscribers::subscribe(
+    std::function<void(uint64_t)> on_commit) {
   MutexLock lock(mu_);
   const uint64_t token = ++next_token_;
   subscribers_.emplace(token, std::make_shared<const OnCommit>(std::move(on_commit)));

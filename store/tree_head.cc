@@ -31,7 +31,8 @@ std::string bio_contents(BIO* bio) {
 
 Result<std::string> public_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1) return internal_error("cannot encode the public key");
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1)
+    return internal_error("cannot encode the public key");
   return bio_contents(bio.get());
 }
 
@@ -51,12 +52,14 @@ Status TreeHeadSigner::generate(FileSystem& fs, const std::string& private_path,
                                 const std::string& public_path) {
   for (const std::string& p : {private_path, public_path}) {
     GAPLOG_ASSIGN_OR_RETURN(bool exists, fs.exists(p));
-    if (exists) return already_exists(fmt::format("{} already exists; refusing to replace a signing key", p));
+    if (exists)
+      return already_exists(fmt::format("{} already exists; refusing to replace a signing key", p));
   }
   PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (!key) return internal_error("OpenSSL could not generate an Ed25519 key");
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return internal_error("cannot encode the private key");
   }
   GAPLOG_RETURN_IF_ERROR(write_file_atomically(fs, private_path, bio_contents(bio.get()), 0600));
@@ -80,7 +83,8 @@ std::string TreeHeadSigner::sign(std::string_view message) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 64;
   std::string sig(len, '\0');
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, static_cast<EVP_PKEY*>(key_)) != 1 ||
+  if (!ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, static_cast<EVP_PKEY*>(key_)) != 1 ||
       EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     throw std::runtime_error("OpenSSL failed to sign with a valid Ed25519 key");
@@ -107,7 +111,8 @@ Result<std::string> public_key_fingerprint(std::string_view public_key_pem) {
   unsigned char* der = nullptr;
   const int length = i2d_PUBKEY(key.get(), &der);
   if (length <= 0) return invalid_argument("the public key cannot be encoded");
-  const Hash digest = sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(length)));
+  const Hash digest =
+      sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(length)));
   OPENSSL_free(der);
   return hash_hex(digest);
 }
@@ -120,10 +125,12 @@ bool verify_tree_head_signature(std::string_view public_key_pem, const StoredTre
   return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
          EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(head.signature.data()),
                           head.signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+                          reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
 }
 
-Result<StoredTreeHead> current_tree_head(EventLog& log, const TreeHeadSigner& signer, Clock& clock) {
+Result<StoredTreeHead> current_tree_head(EventLog& log, const TreeHeadSigner& signer,
+                                         Clock& clock) {
   return tree_head_for_size(log, signer, clock, log.last_seq());
 }
 
@@ -131,7 +138,8 @@ Result<StoredTreeHead> tree_head_for_size(EventLog& log, const TreeHeadSigner& s
                                           uint64_t tree_size) {
   const uint64_t last = log.last_seq();
   if (tree_size > last) {
-    return invalid_argument(fmt::format("the log holds {} events; there is no tree of size {}", last, tree_size));
+    return invalid_argument(
+        fmt::format("the log holds {} events; there is no tree of size {}", last, tree_size));
   }
   GAPLOG_ASSIGN_OR_RETURN(auto stored, log.tree_head_at(tree_size));
   if (stored) return *stored;

@@ -19,7 +19,8 @@ Status WriteRefusal::status() const {
   return unavailable(fmt::format(
       "the event log stopped accepting writes after a failed write or sync ({}); whether the "
       "last write reached the disk is unknown, so restart gaplog and retry the same request "
-      "(it is idempotent)", reason_));
+      "(it is idempotent)",
+      reason_));
 }
 
 }  // namespace gaplog

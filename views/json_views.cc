@@ -31,7 +31,8 @@ Value set_json(const Set& items) {
   return a;
 }
 
-Value link_json(const std::string& evidence, const std::string& finding, const std::string& control) {
+Value link_json(const std::string& evidence, const std::string& finding,
+                const std::string& control) {
   return Value::object()
       .set("evidence_id", Value::string(evidence))
       .set("finding", finding.empty() ? Value::null() : Value::string(finding))
@@ -47,7 +48,9 @@ static Value allowed_transitions_json(const UserState* caller, const FindingStat
   Value out = Value::array();
   if (caller == nullptr) return out;
   for (const FindingTransition& t : transitions_open_to(*caller, f)) {
-    out.push(Value::object().set("to", str(name(t.to))).set("reason_required", Value::boolean(t.reason_required)));
+    out.push(Value::object()
+                 .set("to", str(name(t.to)))
+                 .set("reason_required", Value::boolean(t.reason_required)));
   }
   return out;
 }
@@ -118,7 +121,8 @@ Value user_json(const ProgramState& s, const UserState& u) {
   Value tokens = Value::array();
   for (const auto& [id, t] : s.tokens) {
     if (t.email == u.email) {
-      tokens.push(Value::object().set("token_id", str(id)).set("revoked", Value::boolean(t.revoked)));
+      tokens.push(
+          Value::object().set("token_id", str(id)).set("revoked", Value::boolean(t.revoked)));
     }
   }
   return Value::object()
@@ -194,7 +198,9 @@ Value timeline_json(const Timeline& t) {
                                            .set("low", count(p.unresolved.low)))
                     .set("overdue", count(p.unresolved.overdue)));
   }
-  auto optional_date = [](const std::optional<Date>& d) { return d ? date_json(*d) : Value::null(); };
+  auto optional_date = [](const std::optional<Date>& d) {
+    return d ? date_json(*d) : Value::null();
+  };
   return Value::object()
       .set("from", date_json(t.from))
       .set("to", date_json(t.to))
@@ -219,7 +225,8 @@ Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months) {
                         .set("overdue", Value::boolean(f.overdue))
                         .set("acceptance_expired", Value::boolean(f.acceptance_expired)));
     }
-    out.push(Value::object().set("month", string_or_null(m.month)).set("findings", std::move(findings)));
+    out.push(
+        Value::object().set("month", string_or_null(m.month)).set("findings", std::move(findings)));
   }
   return Value::object().set("as_of", date_json(as_of)).set("months", std::move(out));
 }
@@ -229,16 +236,17 @@ namespace {
 // The data of each type of event, one overload per type (the payload's alternatives).
 
 // The program, its users and their tokens.
-Value payload_fields(const ProgramNamed& p) {
-  return Value::object().set("name", str(p.name));
-}
+Value payload_fields(const ProgramNamed& p) { return Value::object().set("name", str(p.name)); }
 Value payload_fields(const ScopeSet& p) {
   Value c = Value::array();
   for (Category x : p.categories) c.push(str(name(x)));
   return Value::object().set("categories", std::move(c));
 }
 Value payload_fields(const UserAdded& p) {
-  return Value::object().set("email", str(p.email)).set("name", str(p.name)).set("role", str(name(p.role)));
+  return Value::object()
+      .set("email", str(p.email))
+      .set("name", str(p.name))
+      .set("role", str(name(p.role)));
 }
 Value payload_fields(const UserRoleChanged& p) {
   return Value::object()

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "codec/json.h"
 #include "domain/event.h"
 #include "domain/readiness.h"
 #include "domain/state.h"
 #include "domain/transitions.h"
 #include "projections/program_history.h"
-#include "codec/json.h"
 #include "store/event_log.h"
 
 namespace gaplog {

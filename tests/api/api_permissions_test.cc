@@ -4,10 +4,9 @@
 // valid in every other respect, so the role (or the token) alone decides the answer.
 #include <gtest/gtest.h>
 
-#include <functional>
-
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -685,15 +684,17 @@ class ReadPermissions : public ApiFixture {
 
   // GET `target` as every role: 200 for admins and auditors (then `check_ok`), 403 with the
   // error shape for the other roles, 401 without a token.
-  void for_admins_and_auditors_only(const std::string& target, const std::function<void(const Reply&)>& check_ok) {
+  void for_admins_and_auditors_only(const std::string& target,
+                                    const std::function<void(const Reply&)>& check_ok) {
     struct Case {
       const char* as;
       int status;
     };
-    for (const Case& c : {Case{kAdmin, 200}, Case{kAuditor, 200}, Case{kEditor, 403}, Case{kOwner, 403},
-                          Case{kOther, 403}, Case{"", 401}}) {
+    for (const Case& c : {Case{kAdmin, 200}, Case{kAuditor, 200}, Case{kEditor, 403},
+                          Case{kOwner, 403}, Case{kOther, 403}, Case{"", 401}}) {
       Reply r = call(c.as, "GET", target);
-      EXPECT_EQ(r.status, c.status) << (*c.as ? c.as : "no token") << " " << target << "\n" << r.body;
+      EXPECT_EQ(r.status, c.status) << (*c.as ? c.as : "no token") << " " << target << "\n"
+                                    << r.body;
       if (c.status == 200) {
         check_ok(r);
       } else if (c.status == 403) {
@@ -761,7 +762,9 @@ TEST_F(ReadPermissions, VerifyIsForAdminsAndAuditors) {
 TEST_F(ReadPermissions, TheAuditBundleIsForAdminsAndAuditors) {
   for_admins_and_auditors_only("/api/v1/export/audit-bundle", [](const Reply& r) {
     EXPECT_EQ(r.header("Content-Type").value_or(""), "application/x-tar");
-    EXPECT_NE(r.header("Content-Disposition").value_or("").find("attachment; filename=\"gaplog-audit-bundle-"),
+    EXPECT_NE(r.header("Content-Disposition")
+                  .value_or("")
+                  .find("attachment; filename=\"gaplog-audit-bundle-"),
               std::string::npos);
     EXPECT_EQ(r.body.substr(257, 5), "ustar") << "a tar archive";
   });

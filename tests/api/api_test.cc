@@ -2,17 +2,17 @@
 // If-Match, idempotency and back-fill. (Over real HTTP: tests/http/http_e2e_test.cc.)
 #include "api/api.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <future>
 
 #include "../support/api_test_support.h"
 #include "domain/hex.h"
 #include "store/merkle.h"
 #include "store/sha256.h"
-#include <fmt/format.h>
 #include "store/tree_head.h"
-
-#include <future>
 
 namespace gaplog {
 namespace {
@@ -32,7 +32,8 @@ TEST_F(Api, HealthzIsOpenAndReportsTheTreeSize) {
 }
 
 TEST_F(Api, EveryApiRouteNeedsAToken) {
-  for (const char* target : {"/api/v1/criteria", "/api/v1/findings", "/api/v1/nope", "/api/v1/readiness"}) {
+  for (const char* target :
+       {"/api/v1/criteria", "/api/v1/findings", "/api/v1/nope", "/api/v1/readiness"}) {
     Reply r = call("", "GET", target);
     EXPECT_EQ(r.status, 401) << target;
     EXPECT_EQ(r.error_code(), "unauthenticated");
@@ -171,7 +172,8 @@ std::optional<ApiResponse> started(gaplog::Api& api, const ApiRequest& request) 
 
 TEST_F(Api, StartServesAPlainWriteLikeHandleAndLeavesTheRestToHandle) {
   auto& api = program_->api();
-  const HeaderList editor{{"Authorization", "Bearer " + token(kEditor)}, {"Content-Type", "application/json"}};
+  const HeaderList editor{{"Authorization", "Bearer " + token(kEditor)},
+                          {"Content-Type", "application/json"}};
   const std::string body = R"({"title":"No MFA","severity":"high","criteria":["CC6.1"]})";
   auto r = started(api, ApiRequest{"POST", "/api/v1/findings", editor, body});
   ASSERT_TRUE(r.has_value());
@@ -204,18 +206,22 @@ TEST_F(Api, StartServesAPlainWriteLikeHandleAndLeavesTheRestToHandle) {
   // Left to handle(), unchanged: reads, replays, auditors, tokens, bad tokens, token issue.
   HeaderList keyed = editor;
   keyed.emplace_back("Idempotency-Key", "k-1");
-  const HeaderList auditor{{"Authorization", "Bearer " + token(kAuditor)}, {"Content-Type", "application/json"}};
-  const HeaderList nobody{{"Authorization", "Bearer gaplog_0000"}, {"Content-Type", "application/json"}};
-  const HeaderList admin{{"Authorization", "Bearer " + token(kAdmin)}, {"Content-Type", "application/json"}};
-  for (const ApiRequest& req : {ApiRequest{"GET", "/api/v1/findings", editor, ""},
-                                ApiRequest{"POST", "/api/v1/findings", keyed, body},
-                                ApiRequest{"POST", "/api/v1/findings", auditor, body},
-                                ApiRequest{"POST", "/api/v1/findings", nobody, body},
-                                ApiRequest{"POST", "/api/v1/findings", {}, body},
-                                ApiRequest{"POST", "/api/v1/users/ed@example.com/tokens", admin, "{}"},
-                                ApiRequest{"DELETE", "/api/v1/tokens/tok_1", admin, ""},
-                                ApiRequest{"POST", "/api/v1/findings/import", admin, "title\n"},
-                                ApiRequest{"POST", "/api/v1/nowhere", admin, "{}"}}) {
+  const HeaderList auditor{{"Authorization", "Bearer " + token(kAuditor)},
+                           {"Content-Type", "application/json"}};
+  const HeaderList nobody{{"Authorization", "Bearer gaplog_0000"},
+                          {"Content-Type", "application/json"}};
+  const HeaderList admin{{"Authorization", "Bearer " + token(kAdmin)},
+                         {"Content-Type", "application/json"}};
+  for (const ApiRequest& req :
+       {ApiRequest{"GET", "/api/v1/findings", editor, ""},
+        ApiRequest{"POST", "/api/v1/findings", keyed, body},
+        ApiRequest{"POST", "/api/v1/findings", auditor, body},
+        ApiRequest{"POST", "/api/v1/findings", nobody, body},
+        ApiRequest{"POST", "/api/v1/findings", {}, body},
+        ApiRequest{"POST", "/api/v1/users/ed@example.com/tokens", admin, "{}"},
+        ApiRequest{"DELETE", "/api/v1/tokens/tok_1", admin, ""},
+        ApiRequest{"POST", "/api/v1/findings/import", admin, "title\n"},
+        ApiRequest{"POST", "/api/v1/nowhere", admin, "{}"}}) {
     EXPECT_FALSE(started(api, req).has_value()) << req.method << " " << req.target;
   }
   EXPECT_EQ(tree_size(), size) << "declining changes nothing";
@@ -224,10 +230,15 @@ TEST_F(Api, StartServesAPlainWriteLikeHandleAndLeavesTheRestToHandle) {
 TEST_F(Api, TimelineDefaultsStayWithinThePointLimitAfterTheOldestBackFill) {
   // SPEC §2: a back-fill goes back 5 years at most.
   const std::string body = R"({"title":"Ancient","severity":"low","criteria":["CC1.1"]})";
-  Reply ancient = call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "0001-01-01T00:00:00Z"}});
+  Reply ancient =
+      call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "0001-01-01T00:00:00Z"}});
   EXPECT_EQ(ancient.status, 422) << ancient.body;
-  EXPECT_EQ(call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "2020-12-31T23:59:59Z"}}).status, 422);
-  Reply old = call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "2021-01-01T00:00:00Z"}});
+  EXPECT_EQ(
+      call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "2020-12-31T23:59:59Z"}})
+          .status,
+      422);
+  Reply old =
+      call(kAdmin, "POST", "/api/v1/findings", body, {{"X-Occurred-At", "2021-01-01T00:00:00Z"}});
   ASSERT_EQ(old.status, 201) << old.body;
   Reply t = call(kAuditor, "GET", "/api/v1/timeline");
   ASSERT_EQ(t.status, 200) << t.body;
@@ -250,10 +261,11 @@ using testing::str;
 class ApiRoundTrip : public ApiFixture {};
 
 TEST_F(ApiRoundTrip, FindingLifecycleAnswersWithTheEntityAsStored) {
-  Reply created = call(kEditor, "POST", "/api/v1/findings",
-                       R"({"title":"No MFA","description":"VPN has none","severity":"high",)"
-                       R"("criteria":["CC6.1","CC6.6"],"source":"interview","owner":"Oli@Example.com",)"
-                       R"("due_date":"2026-03-01"})");
+  Reply created =
+      call(kEditor, "POST", "/api/v1/findings",
+           R"({"title":"No MFA","description":"VPN has none","severity":"high",)"
+           R"("criteria":["CC6.1","CC6.6"],"source":"interview","owner":"Oli@Example.com",)"
+           R"("due_date":"2026-03-01"})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(str(created["id"]), "F-1");
   EXPECT_EQ(created.header("Location").value_or(""), "/api/v1/findings/F-1");
@@ -277,13 +289,19 @@ TEST_F(ApiRoundTrip, FindingLifecycleAnswersWithTheEntityAsStored) {
   EXPECT_EQ(str(moved["status"]), "in_progress");
   EXPECT_EQ(num(moved["version"]), 2);
 
-  Reply patched = call(kEditor, "PATCH", "/api/v1/findings/F-1", R"({"severity":"critical","title":"No MFA anywhere"})");
+  Reply patched = call(kEditor, "PATCH", "/api/v1/findings/F-1",
+                       R"({"severity":"critical","title":"No MFA anywhere"})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(str(patched["severity"]), "critical");
   EXPECT_EQ(str(patched["description"]), "VPN has none");  // unchanged fields stay
 
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/F-1/due-date", R"({"due_date":"2026-02-01","reason":"sooner"})").status, 200);
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/F-1/assign", R"({"owner":"cora@example.com"})").status, 200);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/F-1/due-date",
+                 R"({"due_date":"2026-02-01","reason":"sooner"})")
+                .status,
+            200);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/F-1/assign", R"({"owner":"cora@example.com"})")
+                .status,
+            200);
   Reply unassigned = call(kEditor, "POST", "/api/v1/findings/F-1/assign", R"({"owner":null})");
   ASSERT_EQ(unassigned.status, 200) << unassigned.body;
   EXPECT_TRUE(unassigned["owner"].is_null());
@@ -294,27 +312,34 @@ TEST_F(ApiRoundTrip, FindingLifecycleAnswersWithTheEntityAsStored) {
   ASSERT_EQ(history.status, 200);
   std::vector<std::string> types;
   for (const auto& e : history["events"].items()) types.push_back(str(*e.find("type")));
-  EXPECT_EQ(types, (std::vector<std::string>{"finding_recorded", "finding_status_changed", "finding_updated",
-                                             "finding_due_date_set", "finding_assigned", "finding_assigned",
-                                             "comment_added"}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"finding_recorded", "finding_status_changed",
+                                      "finding_updated", "finding_due_date_set", "finding_assigned",
+                                      "finding_assigned", "comment_added"}));
   EXPECT_EQ(str(*history["events"].items().back().find("actor")), kOther);
 }
 
 TEST_F(ApiRoundTrip, StaleIfMatchIs412AndAppendsNothing) {
   const std::string id = record_finding();
-  Reply first = call(kEditor, "PATCH", "/api/v1/findings/" + id, R"({"title":"A"})", {{"If-Match", "\"1\""}});
+  Reply first =
+      call(kEditor, "PATCH", "/api/v1/findings/" + id, R"({"title":"A"})", {{"If-Match", "\"1\""}});
   ASSERT_EQ(first.status, 200) << first.body;
   const uint64_t size = tree_size();
-  Reply second = call(kAdmin, "PATCH", "/api/v1/findings/" + id, R"({"title":"B"})", {{"If-Match", "\"1\""}});
+  Reply second =
+      call(kAdmin, "PATCH", "/api/v1/findings/" + id, R"({"title":"B"})", {{"If-Match", "\"1\""}});
   EXPECT_EQ(second.status, 412);
   EXPECT_EQ(second.error_code(), "version_conflict");
   EXPECT_EQ(tree_size(), size);
-  EXPECT_EQ(call(kAdmin, "PATCH", "/api/v1/findings/" + id, R"({"title":"B"})", {{"If-Match", "\"2\""}}).status, 200);
+  EXPECT_EQ(
+      call(kAdmin, "PATCH", "/api/v1/findings/" + id, R"({"title":"B"})", {{"If-Match", "\"2\""}})
+          .status,
+      200);
 }
 
 TEST_F(ApiRoundTrip, IdempotencyKeyRepeatsTheFirstResponseAndAppendsNothing) {
   const HeaderList key{{"Idempotency-Key", "0b8e2f7c-4d0e-4c7a-9a55-1c2d3e4f5a6b"}};
-  const std::string body = R"({"title":"Backups untested","severity":"medium","criteria":["A1.2"]})";
+  const std::string body =
+      R"({"title":"Backups untested","severity":"medium","criteria":["A1.2"]})";
   Reply first = call(kEditor, "POST", "/api/v1/findings", body, key);
   ASSERT_EQ(first.status, 201);
   const uint64_t size = tree_size();
@@ -333,7 +358,8 @@ TEST_F(ApiRoundTrip, IdempotencyKeyOfAnotherRequestDoesNotRevokeAToken) {
   const HeaderList key{{"Idempotency-Key", "k-reused"}};
   Reply token = call(kAdmin, "POST", "/api/v1/users/" + std::string(kOwner) + "/tokens");
   ASSERT_EQ(token.status, 201) << token.body;
-  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", R"({"title":"A","severity":"low","criteria":["CC6.1"]})", key)
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings",
+                 R"({"title":"A","severity":"low","criteria":["CC6.1"]})", key)
                 .status,
             201);
   const uint64_t size = tree_size();
@@ -359,25 +385,31 @@ TEST_F(ApiRoundTrip, AdminsBackFillAndTheLogKeepsStreamOrder) {
 
   // Earlier than the stream's previous event: refused.
   const uint64_t size = tree_size();
-  Reply early = call(kAdmin, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"in_progress"})",
-                     {{"X-Occurred-At", "2026-01-05T00:00:00Z"}});
+  Reply early = call(kAdmin, "POST", "/api/v1/findings/" + id + "/status",
+                     R"({"status":"in_progress"})", {{"X-Occurred-At", "2026-01-05T00:00:00Z"}});
   EXPECT_EQ(early.status, 422) << early.body;
   // Editors may not back-fill.
-  Reply editor = call(kEditor, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"in_progress"})",
-                      {{"X-Occurred-At", "2026-01-12T00:00:00Z"}});
+  Reply editor = call(kEditor, "POST", "/api/v1/findings/" + id + "/status",
+                      R"({"status":"in_progress"})", {{"X-Occurred-At", "2026-01-12T00:00:00Z"}});
   EXPECT_EQ(editor.status, 403) << editor.body;
   EXPECT_EQ(tree_size(), size);
   // The finding was open on Jan 11 and in progress from Jan 12, as of those dates.
-  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"in_progress"})",
-                 {{"X-Occurred-At", "2026-01-12T00:00:00Z"}}).status, 200);
-  EXPECT_EQ(str(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-11")["status"]), "open");
-  EXPECT_EQ(str(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-12")["status"]), "in_progress");
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings/" + id + "/status",
+                 R"({"status":"in_progress"})", {{"X-Occurred-At", "2026-01-12T00:00:00Z"}})
+                .status,
+            200);
+  EXPECT_EQ(str(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-11")["status"]),
+            "open");
+  EXPECT_EQ(str(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-12")["status"]),
+            "in_progress");
   EXPECT_EQ(call(kAuditor, "GET", "/api/v1/findings/" + id + "?as_of=2026-01-09").status, 404);
 }
 
 TEST_F(ApiRoundTrip, EvidenceUploadDownloadLinkAndClose) {
   const std::string id = record_finding();
-  ASSERT_EQ(call(kOwner, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"remediated"})").status, 200);
+  ASSERT_EQ(call(kOwner, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"remediated"})")
+                .status,
+            200);
   std::string bytes = "%PDF-1.7\n";
   for (int i = 0; i < 5000; ++i) bytes += static_cast<char>(i * 7);
   Reply up = call(kOwner, "POST",
@@ -395,16 +427,24 @@ TEST_F(ApiRoundTrip, EvidenceUploadDownloadLinkAndClose) {
   ASSERT_EQ(down.status, 200);
   EXPECT_EQ(down.body, bytes);
   EXPECT_EQ(down.header("Content-Type").value_or(""), "application/pdf");
-  EXPECT_THAT(down.header("Content-Disposition").value_or(""),
-              ::testing::Eq("attachment; filename=\"MFA report _.pdf\"; filename*=UTF-8''MFA%20report%20%C3%A9.pdf"));
+  EXPECT_THAT(
+      down.header("Content-Disposition").value_or(""),
+      ::testing::Eq(
+          "attachment; filename=\"MFA report _.pdf\"; filename*=UTF-8''MFA%20report%20%C3%A9.pdf"));
 
   // The owner may not close its own finding; an editor may, now that evidence is linked.
-  EXPECT_EQ(call(kOwner, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"closed"})").status, 403);
-  Reply closed = call(kEditor, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"closed"})");
+  EXPECT_EQ(
+      call(kOwner, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"closed"})").status,
+      403);
+  Reply closed =
+      call(kEditor, "POST", "/api/v1/findings/" + id + "/status", R"({"status":"closed"})");
   ASSERT_EQ(closed.status, 200) << closed.body;
   EXPECT_EQ(closed["evidence"].items().size(), 1u);
 
-  ASSERT_EQ(call(kEditor, "POST", "/api/v1/controls", R"({"id":"AC-01","title":"MFA","criteria":["CC6.1"]})").status, 201);
+  ASSERT_EQ(call(kEditor, "POST", "/api/v1/controls",
+                 R"({"id":"AC-01","title":"MFA","criteria":["CC6.1"]})")
+                .status,
+            201);
   Reply linked = call(kEditor, "POST", "/api/v1/evidence/E-1/links", R"({"control":"AC-01"})");
   ASSERT_EQ(linked.status, 200) << linked.body;
   EXPECT_EQ(str(linked["controls"].items()[0]), "AC-01");
@@ -420,26 +460,37 @@ TEST_F(ApiRoundTrip, EvidenceOverTheLimitIs413AndStoresNothing) {
   open_program();
   const std::string id = record_finding();
   const uint64_t size = tree_size();
-  Reply big = call(kEditor, "POST", "/api/v1/evidence?filename=big.bin&finding=" + id, std::string(1001, 'x'),
-                   {{"Content-Type", "application/octet-stream"}});
+  Reply big = call(kEditor, "POST", "/api/v1/evidence?filename=big.bin&finding=" + id,
+                   std::string(1001, 'x'), {{"Content-Type", "application/octet-stream"}});
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(big.error_code(), "too_large");
   EXPECT_EQ(tree_size(), size);
   Reply declared = call(kEditor, "POST", "/api/v1/evidence?filename=big.bin", "",
                         {{"Content-Length", "1001"}, {"Content-Type", "application/octet-stream"}});
   EXPECT_EQ(declared.status, 413);
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/evidence?filename=ok.bin&finding=" + id, std::string(1000, 'x'),
-                 {{"Content-Type", "application/octet-stream"}}).status, 201);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/evidence?filename=ok.bin&finding=" + id,
+                 std::string(1000, 'x'), {{"Content-Type", "application/octet-stream"}})
+                .status,
+            201);
 }
 
 TEST_F(ApiRoundTrip, ControlsUsersScopeAndTokens) {
-  Reply c = call(kEditor, "POST", "/api/v1/controls",
-                 R"({"id":"AC-01","title":"MFA","description":"everywhere","criteria":["CC6.1"],"status":"partially_implemented"})");
+  Reply c = call(
+      kEditor, "POST", "/api/v1/controls",
+      R"({"id":"AC-01","title":"MFA","description":"everywhere","criteria":["CC6.1"],"status":"partially_implemented"})");
   ASSERT_EQ(c.status, 201) << c.body;
   EXPECT_EQ(str(c["status"]), "partially_implemented");
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/controls", R"({"id":"AC-01","title":"again","criteria":["CC6.1"]})").status, 409);
-  EXPECT_EQ(str(call(kEditor, "PATCH", "/api/v1/controls/AC-01", R"({"criteria":["CC6.1","CC6.2"]})")["criteria"].items()[1]), "CC6.2");
-  EXPECT_EQ(str(call(kEditor, "POST", "/api/v1/controls/AC-01/status", R"({"status":"implemented"})")["status"]), "implemented");
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/controls",
+                 R"({"id":"AC-01","title":"again","criteria":["CC6.1"]})")
+                .status,
+            409);
+  EXPECT_EQ(str(call(kEditor, "PATCH", "/api/v1/controls/AC-01",
+                     R"({"criteria":["CC6.1","CC6.2"]})")["criteria"]
+                    .items()[1]),
+            "CC6.2");
+  EXPECT_EQ(str(call(kEditor, "POST", "/api/v1/controls/AC-01/status",
+                     R"({"status":"implemented"})")["status"]),
+            "implemented");
   EXPECT_EQ(call(kAuditor, "GET", "/api/v1/controls")["items"].items().size(), 1u);
 
   Reply scope = call(kAdmin, "PUT", "/api/v1/scope", R"({"categories":["availability"]})");
@@ -448,11 +499,17 @@ TEST_F(ApiRoundTrip, ControlsUsersScopeAndTokens) {
   ASSERT_EQ(got_scope["categories"].items().size(), 2u);
   EXPECT_EQ(str(got_scope["categories"].items()[0]), "security");
 
-  Reply user = call(kAdmin, "POST", "/api/v1/users", R"({"email":"Nia@Example.com","name":"Nia","role":"editor"})");
+  Reply user = call(kAdmin, "POST", "/api/v1/users",
+                    R"({"email":"Nia@Example.com","name":"Nia","role":"editor"})");
   ASSERT_EQ(user.status, 201) << user.body;
   EXPECT_EQ(str(user["email"]), "nia@example.com");
-  EXPECT_EQ(call(kAdmin, "POST", "/api/v1/users", R"({"email":"nia@example.com","name":"Nia","role":"editor"})").status, 409);
-  EXPECT_EQ(str(call(kAdmin, "POST", "/api/v1/users/nia@example.com/role", R"({"role":"auditor"})")["role"]), "auditor");
+  EXPECT_EQ(call(kAdmin, "POST", "/api/v1/users",
+                 R"({"email":"nia@example.com","name":"Nia","role":"editor"})")
+                .status,
+            409);
+  EXPECT_EQ(str(call(kAdmin, "POST", "/api/v1/users/nia@example.com/role",
+                     R"({"role":"auditor"})")["role"]),
+            "auditor");
 
   Reply token = call(kAdmin, "POST", "/api/v1/users/nia%40example.com/tokens");
   ASSERT_EQ(token.status, 201) << token.body;
@@ -465,7 +522,8 @@ TEST_F(ApiRoundTrip, ControlsUsersScopeAndTokens) {
   EXPECT_EQ(call(kAdmin, "DELETE", "/api/v1/tokens/" + str(token["token_id"])).status, 200);
   EXPECT_EQ(call(nia, "GET", "/api/v1/me").status, 401);
 
-  Reply deactivated = call(kAdmin, "POST", "/api/v1/users/cora@example.com/deactivate", R"({"reason":"left"})");
+  Reply deactivated =
+      call(kAdmin, "POST", "/api/v1/users/cora@example.com/deactivate", R"({"reason":"left"})");
   ASSERT_EQ(deactivated.status, 200) << deactivated.body;
   EXPECT_FALSE(deactivated["active"].as_bool());
   EXPECT_EQ(call(kOther, "GET", "/api/v1/me").status, 401);  // tokens stop at once
@@ -484,7 +542,8 @@ TEST_F(ApiRoundTrip, ReadinessAsKnownAtCarriesTheTreeSizeOfThatTime) {
   Reply known = call(kAuditor, "GET", "/api/v1/readiness?as_known_at=" + then);
   ASSERT_EQ(known.status, 200) << known.body;
   EXPECT_EQ(num(known["tree_size"]), static_cast<int64_t>(then_size));
-  EXPECT_EQ(num(call(kAuditor, "GET", "/api/v1/readiness")["tree_size"]), static_cast<int64_t>(tree_size()));
+  EXPECT_EQ(num(call(kAuditor, "GET", "/api/v1/readiness")["tree_size"]),
+            static_cast<int64_t>(tree_size()));
 }
 
 TEST_F(ApiRoundTrip, ProjectionsAnswerInTheirShapes) {
@@ -534,7 +593,8 @@ TEST_F(ApiRoundTrip, ProjectionsAnswerInTheirShapes) {
   EXPECT_EQ(str(*m["months"].items()[0].find("month")), "2026-01");
   EXPECT_TRUE(m["months"].items()[0].find("findings")->items()[0].find("overdue")->as_bool());
 
-  Reply list = call(kAuditor, "GET", "/api/v1/findings?overdue=true&owner=OLI@example.com&criterion=CC6.1");
+  Reply list =
+      call(kAuditor, "GET", "/api/v1/findings?overdue=true&owner=OLI@example.com&criterion=CC6.1");
   EXPECT_EQ(list["items"].items().size(), 1u);
   EXPECT_TRUE(list["next_after"].is_null());
   EXPECT_TRUE(call(kAuditor, "GET", "/api/v1/findings?status=closed")["items"].items().empty());
@@ -563,7 +623,8 @@ TEST_F(ApiRoundTrip, AnExpiredRiskAcceptanceIsShownAsExpiredEverywhere) {
   Reply list = call(kAuditor, "GET", "/api/v1/findings?as_of=2026-02-02");
   ASSERT_EQ(list["items"].items().size(), 2u) << list.body;
   for (const auto& f : list["items"].items()) {
-    EXPECT_EQ(f.find("acceptance_expired")->as_bool(), str(*f.find("id")) == id) << str(*f.find("id"));
+    EXPECT_EQ(f.find("acceptance_expired")->as_bool(), str(*f.find("id")) == id)
+        << str(*f.find("id"));
   }
 
   // The owner's row counts it again once expired (the open finding is on it throughout).
@@ -621,17 +682,20 @@ TEST_F(ApiRoundTrip, AuditTrailProofsVerifyAgainstTheSignedHead) {
   EXPECT_EQ(h.tree_size, tree_size());
 
   for (uint64_t seq = 1; seq <= h.tree_size; ++seq) {
-    Reply p = call(kAuditor, "GET", fmt::format("/api/v1/audit/inclusion?seq={}&tree_size={}", seq, h.tree_size));
+    Reply p = call(kAuditor, "GET",
+                   fmt::format("/api/v1/audit/inclusion?seq={}&tree_size={}", seq, h.tree_size));
     ASSERT_EQ(p.status, 200) << p.body;
     std::vector<Hash> path;
     for (const auto& x : p["audit_path"].items()) path.push_back(*parse_hash_hex(str(x)));
-    EXPECT_TRUE(merkle_verify_inclusion(*parse_hash_hex(str(p["leaf_hash"])), seq - 1, h.tree_size, path, h.root))
+    EXPECT_TRUE(merkle_verify_inclusion(*parse_hash_hex(str(p["leaf_hash"])), seq - 1, h.tree_size,
+                                        path, h.root))
         << "seq " << seq;
   }
   const uint64_t old_size = 3;
   auto old_root = program_->log().root(old_size);
   ASSERT_TRUE(old_root.is_ok());
-  Reply c = call(kAuditor, "GET", fmt::format("/api/v1/audit/consistency?from={}&to={}", old_size, h.tree_size));
+  Reply c = call(kAuditor, "GET",
+                 fmt::format("/api/v1/audit/consistency?from={}&to={}", old_size, h.tree_size));
   ASSERT_EQ(c.status, 200) << c.body;
   std::vector<Hash> proof;
   for (const auto& x : c["proof"].items()) proof.push_back(*parse_hash_hex(str(x)));
@@ -669,10 +733,12 @@ TEST_F(ApiRoundTrip, EventsPageWithFiltersAndLeafHashes) {
 // column of notes to skip and a recommendation kept with each finding.
 TEST_F(ApiRoundTrip, ImportTakesAConsultantsSheetWithAliasesIgnoredColumnsAndRecommendations) {
   const HeaderList csv{{"Content-Type", "text/csv"}};
-  Reply unknown = call(kEditor, "POST", "/api/v1/findings/import", "Title,Severity,Criteria,Notes,Colour\nA,low,CC1.1,x,y\n", csv);
+  Reply unknown = call(kEditor, "POST", "/api/v1/findings/import",
+                       "Title,Severity,Criteria,Notes,Colour\nA,low,CC1.1,x,y\n", csv);
   EXPECT_EQ(unknown.status, 400);
   const std::string message = unknown.error_message();
-  EXPECT_NE(message.find("'Notes'"), std::string::npos) << "every unknown column at once: " << message;
+  EXPECT_NE(message.find("'Notes'"), std::string::npos)
+      << "every unknown column at once: " << message;
   EXPECT_NE(message.find("'Colour'"), std::string::npos) << message;
 
   const std::string sheet =
@@ -680,7 +746,8 @@ TEST_F(ApiRoundTrip, ImportTakesAConsultantsSheetWithAliasesIgnoredColumnsAndRec
       "GAP-01,No MFA on the VPN,\"CC6.1, CC6.6\",High,Enforce MFA on every VPN login,ask Bob\n"
       "GAP-02,Backups never restored,A1.2,Medium,,\n";
   const uint64_t size = tree_size();
-  Reply dry = call(kEditor, "POST", "/api/v1/findings/import?dry_run=true&ignore_column=Notes", sheet, csv);
+  Reply dry =
+      call(kEditor, "POST", "/api/v1/findings/import?dry_run=true&ignore_column=Notes", sheet, csv);
   ASSERT_EQ(dry.status, 200) << dry.body;
   EXPECT_EQ(tree_size(), size);
   ASSERT_EQ(dry["findings"].items().size(), 2u) << dry.body;
@@ -689,9 +756,12 @@ TEST_F(ApiRoundTrip, ImportTakesAConsultantsSheetWithAliasesIgnoredColumnsAndRec
   EXPECT_EQ(str(*first.find("reference")), "GAP-01");
   EXPECT_EQ(str(*first.find("id")), "F-1");
   EXPECT_EQ(num(*first.find("line")), 2);
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import?ignore_column=Nope", sheet, csv).status, 400);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import?ignore_column=Nope", sheet, csv).status,
+            400);
 
-  Reply done = call(kEditor, "POST", "/api/v1/findings/import?ignore_column=notes&ignore_column=Gap%20ID", sheet, csv);
+  Reply done =
+      call(kEditor, "POST", "/api/v1/findings/import?ignore_column=notes&ignore_column=Gap%20ID",
+           sheet, csv);
   ASSERT_EQ(done.status, 201) << done.body;
   Reply f1 = call(kAuditor, "GET", "/api/v1/findings/F-1");
   EXPECT_EQ(str(f1["severity"]), "high");
@@ -699,31 +769,36 @@ TEST_F(ApiRoundTrip, ImportTakesAConsultantsSheetWithAliasesIgnoredColumnsAndRec
   EXPECT_EQ(f1["criteria"].items().size(), 2u);
   EXPECT_TRUE(call(kAuditor, "GET", "/api/v1/findings/F-2")["recommendation"].is_null());
   Reply history = call(kAuditor, "GET", "/api/v1/events?type=finding_recorded");
-  EXPECT_EQ(str(*history["events"].items()[0].find("data")->find("recommendation")), "Enforce MFA on every VPN login");
+  EXPECT_EQ(str(*history["events"].items()[0].find("data")->find("recommendation")),
+            "Enforce MFA on every VPN login");
 }
 
 TEST_F(ApiRoundTrip, AFindingKeepsItsRecommendation) {
-  Reply created = call(kEditor, "POST", "/api/v1/findings",
-                       R"({"title":"No DR plan","severity":"medium","criteria":["A1.3"],"recommendation":"Write one"})");
+  Reply created = call(
+      kEditor, "POST", "/api/v1/findings",
+      R"({"title":"No DR plan","severity":"medium","criteria":["A1.3"],"recommendation":"Write one"})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(str(created["recommendation"]), "Write one");
   const std::string id = str(created["id"]);
-  Reply patched = call(kEditor, "PATCH", "/api/v1/findings/" + id, R"({"recommendation":"Write and test one"})");
+  Reply patched = call(kEditor, "PATCH", "/api/v1/findings/" + id,
+                       R"({"recommendation":"Write and test one"})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(str(patched["recommendation"]), "Write and test one");
   EXPECT_EQ(str(patched["title"]), "No DR plan");
   Reply cleared = call(kEditor, "PATCH", "/api/v1/findings/" + id, R"({"recommendation":null})");
   ASSERT_EQ(cleared.status, 200) << cleared.body;
   EXPECT_TRUE(cleared["recommendation"].is_null());
-  const std::string too_long = R"({"title":"t","severity":"low","criteria":["CC1.1"],"recommendation":")" +
-                               std::string(10'001, 'x') + "\"}";
+  const std::string too_long =
+      R"({"title":"t","severity":"low","criteria":["CC1.1"],"recommendation":")" +
+      std::string(10'001, 'x') + "\"}";
   EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings", too_long).status, 400);
 }
 
 TEST_F(ApiRoundTrip, ImportRecordsEveryRowAtomicallyOrNothingWithEveryBadRowNamed) {
   const std::string good =
       "\xEF\xBB\xBFTitle,Description,Severity,Criteria,Control,Source,Owner,Due Date\n"
-      "\"Firewall rules, unreviewed\",\"Rules \"\"allow any\"\"\non two hosts\",high,\"CC6.6; CC6.1\",,control_evaluation,"
+      "\"Firewall rules, unreviewed\",\"Rules \"\"allow any\"\"\non two hosts\",high,\"CC6.6; "
+      "CC6.1\",,control_evaluation,"
       "oli@example.com,2026-03-01\n"
       "No DLP,,medium,C1.1,,,,\n";
   const HeaderList csv{{"Content-Type", "text/csv"}};
@@ -756,11 +831,19 @@ TEST_F(ApiRoundTrip, ImportRecordsEveryRowAtomicallyOrNothingWithEveryBadRowName
   EXPECT_EQ(refused.status, 422) << refused.body;
   EXPECT_EQ(tree_size(), before) << "nothing is written unless every row is valid";
   std::vector<int64_t> lines;
-  for (const auto& row : refused["error"].find("rows")->items()) lines.push_back(row.find("line")->as_integer());
+  for (const auto& row : refused["error"].find("rows")->items())
+    lines.push_back(row.find("line")->as_integer());
   EXPECT_EQ(lines, (std::vector<int64_t>{3, 4, 5, 6, 7, 8}));
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", "title,severity\nA,low\n", csv).status, 400);  // no criteria column
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", "title,severity,criteria,colour\n", csv).status, 400);
-  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", "title,severity,criteria\n\"open,low,CC1.1\n", csv).status, 400);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", "title,severity\nA,low\n", csv).status,
+            400);  // no criteria column
+  EXPECT_EQ(
+      call(kEditor, "POST", "/api/v1/findings/import", "title,severity,criteria,colour\n", csv)
+          .status,
+      400);
+  EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import",
+                 "title,severity,criteria\n\"open,low,CC1.1\n", csv)
+                .status,
+            400);
   EXPECT_EQ(call(kOwner, "POST", "/api/v1/findings/import", good, csv).status, 403);
   EXPECT_EQ(call(kAuditor, "POST", "/api/v1/findings/import", good, csv).status, 403);
   EXPECT_EQ(tree_size(), before);
@@ -770,17 +853,21 @@ TEST_F(ApiRoundTrip, ImportHonoursOccurredAtAndIdempotencyKey) {
   // A past assessment imported as it happened: every finding dated by X-Occurred-At, so later
   // back-filled actions on them are accepted (they used to be dated today and then refused).
   clock_.advance(30 * kMicrosPerDay);
-  const std::string file = "title,severity,criteria\nOld gap one,low,CC1.1\nOld gap two,high,CC6.1\n";
+  const std::string file =
+      "title,severity,criteria\nOld gap one,low,CC1.1\nOld gap two,high,CC6.1\n";
   const HeaderList headers{{"Content-Type", "text/csv"},
                            {"X-Occurred-At", "2026-01-10T09:00:00Z"},
                            {"Idempotency-Key", "import-2026-01-10"}};
   Reply done = call(kAdmin, "POST", "/api/v1/findings/import", file, headers);
   ASSERT_EQ(done.status, 201) << done.body;
   for (const char* id : {"F-1", "F-2"}) {
-    EXPECT_EQ(str(call(kAuditor, "GET", std::string("/api/v1/findings/") + id)["recorded_on"]), "2026-01-10") << id;
+    EXPECT_EQ(str(call(kAuditor, "GET", std::string("/api/v1/findings/") + id)["recorded_on"]),
+              "2026-01-10")
+        << id;
   }
   Reply events = call(kAuditor, "GET", "/api/v1/events?type=finding_recorded");
-  for (const auto& e : events["events"].items()) EXPECT_EQ(str(*e.find("occurred_at")), "2026-01-10T09:00:00Z");
+  for (const auto& e : events["events"].items())
+    EXPECT_EQ(str(*e.find("occurred_at")), "2026-01-10T09:00:00Z");
   Reply later = call(kAdmin, "POST", "/api/v1/findings/F-1/status", R"({"status":"in_progress"})",
                      {{"X-Occurred-At", "2026-01-12T00:00:00Z"}});
   EXPECT_EQ(later.status, 200) << later.body;
@@ -791,7 +878,9 @@ TEST_F(ApiRoundTrip, ImportHonoursOccurredAtAndIdempotencyKey) {
   EXPECT_EQ(tree_size(), size);
   // A non-admin may not back-fill an import either.
   EXPECT_EQ(call(kEditor, "POST", "/api/v1/findings/import", file,
-                 {{"Content-Type", "text/csv"}, {"X-Occurred-At", "2026-01-10T09:00:00Z"}}).status, 403);
+                 {{"Content-Type", "text/csv"}, {"X-Occurred-At", "2026-01-10T09:00:00Z"}})
+                .status,
+            403);
   EXPECT_EQ(tree_size(), size);
 }
 

@@ -8,8 +8,8 @@
 #include <barrier>
 #include <thread>
 
-#include "../support/replay_check.h"
 #include "../support/api_test_support.h"
+#include "../support/replay_check.h"
 
 namespace gaplog {
 namespace {
@@ -60,8 +60,14 @@ class Serializability : public testing::ApiFixture {
   static std::pair<int, int> race(const std::function<int()>& a, const std::function<int()>& b) {
     std::barrier start(2);
     int ra = 0, rb = 0;
-    std::thread ta([&] { start.arrive_and_wait(); ra = a(); });
-    std::thread tb([&] { start.arrive_and_wait(); rb = b(); });
+    std::thread ta([&] {
+      start.arrive_and_wait();
+      ra = a();
+    });
+    std::thread tb([&] {
+      start.arrive_and_wait();
+      rb = b();
+    });
     ta.join();
     tb.join();
     return {ra, rb};
@@ -75,23 +81,29 @@ TEST_F(Serializability, AdminsDemotingEachOtherAtOnceLeaveOneAdmin) {
   // The fixture's admin hands over to a pair of admins, who then race to demote each other.
   std::string survivor = kAdmin;
   for (int round = 0; round < kRounds; ++round) {
-    const std::string a = fmt::format("a{}@example.com", round), b = fmt::format("b{}@example.com", round);
+    const std::string a = fmt::format("a{}@example.com", round),
+                      b = fmt::format("b{}@example.com", round);
     for (const std::string& email : {a, b}) {
-      ASSERT_EQ(post(survivor, "/api/v1/users", fmt::format(R"({{"email":"{}","name":"A","role":"admin"}})", email)), 201);
+      ASSERT_EQ(post(survivor, "/api/v1/users",
+                     fmt::format(R"({{"email":"{}","name":"A","role":"admin"}})", email)),
+                201);
       auto t = program_->service().issue_token(survivor, email);
       ASSERT_TRUE(t.is_ok()) << t.status().to_string();
       tokens_[email] = t->token;
     }
-    ASSERT_EQ(post(a, "/api/v1/users/" + survivor + "/role", R"({"role":"editor"})"), 200) << "round " << round;
-    auto [ra, rb] = race([&] { return post(a, "/api/v1/users/" + b + "/role", R"({"role":"editor"})"); },
-                         [&] { return post(b, "/api/v1/users/" + a + "/role", R"({"role":"editor"})"); });
+    ASSERT_EQ(post(a, "/api/v1/users/" + survivor + "/role", R"({"role":"editor"})"), 200)
+        << "round " << round;
+    auto [ra, rb] =
+        race([&] { return post(a, "/api/v1/users/" + b + "/role", R"({"role":"editor"})"); },
+             [&] { return post(b, "/api/v1/users/" + a + "/role", R"({"role":"editor"})"); });
     // In any serial order the first demotion passes and the second is refused: its actor is no
     // longer an admin (403), or it would demote the last admin (422).
     ASSERT_TRUE((ra == 200) != (rb == 200)) << "round " << round << ": " << ra << " and " << rb;
     ASSERT_TRUE(ra == 403 || ra == 422 || rb == 403 || rb == 422) << ra << " and " << rb;
     survivor = ra == 200 ? a : b;
   }
-  const size_t admins = *program_->service().read([](const ProgramState& s) { return s.active_admins(); });
+  const size_t admins =
+      *program_->service().read([](const ProgramState& s) { return s.active_admins(); });
   EXPECT_EQ(admins, 1u);
   expect_replay_accepts_the_log();
 }
@@ -110,7 +122,9 @@ TEST_F(Serializability, NoWriteCommitsAfterItsWriterWasDeactivated) {
   for (const std::string& w : writers) {
     threads.emplace_back([&, w] {
       start.arrive_and_wait();
-      while (post(w, "/api/v1/findings", R"({"title":"t","severity":"low","criteria":["CC6.1"]})") == 201) ++written;
+      while (post(w, "/api/v1/findings",
+                  R"({"title":"t","severity":"low","criteria":["CC6.1"]})") == 201)
+        ++written;
     });
   }
   start.arrive_and_wait();
@@ -135,9 +149,11 @@ TEST_F(Serializability, NoEditorWriteCommitsAfterTheRoleWasTakenAway) {
         },
         [&] {
           int r = 0;
-          for (int i = 0; i < 50 && (r = post(e, "/api/v1/controls",
-                                               fmt::format(R"({{"id":"C-{}-{}","title":"t","criteria":["CC6.1"]}})",
-                                                           round, i))) == 201;
+          for (int i = 0;
+               i < 50 &&
+               (r = post(e, "/api/v1/controls",
+                         fmt::format(R"({{"id":"C-{}-{}","title":"t","criteria":["CC6.1"]}})",
+                                     round, i))) == 201;
                ++i) {
           }
           return r;
@@ -157,15 +173,20 @@ TEST_F(Serializability, ClosingRacesReassigningToTheCloser) {
   int both = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string id = record_finding(fmt::format("Finding {}", round));
-    ASSERT_EQ(post(kOwner, "/api/v1/findings/" + id + "/status", R"({"status":"remediated"})"), 200);
+    ASSERT_EQ(post(kOwner, "/api/v1/findings/" + id + "/status", R"({"status":"remediated"})"),
+              200);
     auto& svc = program_->service();
     auto up = svc.execute(kOwner, UploadEvidence{fmt::format("r{}.pdf", round), "application/pdf",
                                                  std::string(64, 'a'), 1, "", "", id, ""});
     ASSERT_TRUE(up.is_ok()) << up.status().to_string();
     auto [closed, assigned] = race(
-        [&] { return post("closer@example.com", "/api/v1/findings/" + id + "/status", R"({"status":"closed"})"); },
         [&] {
-          return post("assigner@example.com", "/api/v1/findings/" + id + "/assign", R"({"owner":"closer@example.com"})");
+          return post("closer@example.com", "/api/v1/findings/" + id + "/status",
+                      R"({"status":"closed"})");
+        },
+        [&] {
+          return post("assigner@example.com", "/api/v1/findings/" + id + "/assign",
+                      R"({"owner":"closer@example.com"})");
         });
     ASSERT_EQ(assigned, 200) << "round " << round;
     both += closed == 200;

@@ -10,10 +10,10 @@
 #include <random>
 #include <set>
 
-#include "app/command_service.h"
 #include "../store/store_test_support.h"
 #include "../support/invariants.h"
 #include "../support/random_commands.h"
+#include "app/command_service.h"
 
 namespace gaplog {
 namespace {
@@ -35,9 +35,12 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
     int accepted = 0;
     for (int i = 0; i < kCommands; ++i) {
       clock.advance(static_cast<Micros>(gen.coin(2) ? 3600 : 60) * kMicrosPerSecond);
-      const Command cmd = *svc.read([&](const ProgramState& s) { return gen.command(s, clock.now()); });
+      const Command cmd =
+          *svc.read([&](const ProgramState& s) { return gen.command(s, clock.now()); });
       CommandOptions options;
-      if (gen.coin(5)) options.occurred_at = clock.now() - static_cast<Micros>(gen.coin(2) ? 1 : 40) * kMicrosPerDay;
+      if (gen.coin(5))
+        options.occurred_at =
+            clock.now() - static_cast<Micros>(gen.coin(2) ? 1 : 40) * kMicrosPerDay;
       const uint64_t before = (*log)->last_seq();
       auto r = svc.execute(gen.user(), cmd, options);
       if (r.is_ok()) {
@@ -45,7 +48,8 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
       } else {
         ASSERT_NE(r.status().code(), Code::kInternal) << r.status().to_string();
         ASSERT_NE(r.status().code(), Code::kIoError) << r.status().to_string();
-        ASSERT_EQ((*log)->last_seq(), before) << "a refused command left events: " << r.status().to_string();
+        ASSERT_EQ((*log)->last_seq(), before)
+            << "a refused command left events: " << r.status().to_string();
       }
     }
     EXPECT_GT(accepted, kCommands / 10) << "the generator should produce enough valid commands";
@@ -55,13 +59,13 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
     // Replaying the log gives the live state.
     ProgramState replayed;
     for (const Event& e : *events) evolve(replayed, e);
-    EXPECT_EQ(testing::dump(replayed), *svc.read([](const ProgramState& s) { return testing::dump(s); }));
+    EXPECT_EQ(testing::dump(replayed),
+              *svc.read([](const ProgramState& s) { return testing::dump(s); }));
     // Folding in (occurred_at, seq) order — how projections fold "as of" a date — gives the
     // same state: evolve() depends only on the order within each stream.
     std::vector<Event> by_time = *events;
-    std::stable_sort(by_time.begin(), by_time.end(), [](const Event& a, const Event& b) {
-      return a.occurred_at < b.occurred_at;
-    });
+    std::stable_sort(by_time.begin(), by_time.end(),
+                     [](const Event& a, const Event& b) { return a.occurred_at < b.occurred_at; });
     // (Back-fills can no longer go before the users were added, at the start of the log, since
     // what a command names must exist at its occurred_at; they still move events earlier.)
     ASSERT_TRUE(std::any_of(by_time.begin(), by_time.end(),
@@ -72,7 +76,8 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
     EXPECT_EQ(testing::dump(by_time_state), testing::dump(replayed));
     // And so does a service opened afresh on the same log.
     auto reopened = CommandService::open(**log, clock);
-    EXPECT_EQ(testing::dump(replayed), *(*reopened)->read([](const ProgramState& s) { return testing::dump(s); }));
+    EXPECT_EQ(testing::dump(replayed),
+              *(*reopened)->read([](const ProgramState& s) { return testing::dump(s); }));
     const bool closed_something = std::any_of(events->begin(), events->end(), [](const Event& e) {
       auto* p = std::get_if<FindingStatusChanged>(&e.payload);
       return p && p->to == FindingStatus::kClosed;

@@ -40,7 +40,9 @@ class CommandServiceTest : public ::testing::Test {
     EXPECT_TRUE(r.is_ok()) << r.status().to_string();
     return r.is_ok() ? std::move(r).value() : CommandOutcome{};
   }
-  RecordFinding finding() { return RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", kOwner, ""}; }
+  RecordFinding finding() {
+    return RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", kOwner, ""};
+  }
 
   // Holds the log's commit thread in the callback of an append of its own (to "misc") until
   // `released` is ready, so that what is queued meanwhile stays queued; the service has folded
@@ -56,7 +58,8 @@ class CommandServiceTest : public ::testing::Test {
     ASSERT_TRUE(svc_->read([](const ProgramState&) { return 0; }));  // catch up with "misc"
   }
 
-  const std::string kAdmin = "admin@example.com", kEditor = "ed@example.com", kOwner = "oli@example.com";
+  const std::string kAdmin = "admin@example.com", kEditor = "ed@example.com",
+                    kOwner = "oli@example.com";
   testing::TempDir dir_;
   std::unique_ptr<FileSystem> fs_ = make_posix_file_system();
   ManualClock clock_{kT0};
@@ -176,7 +179,8 @@ TEST_F(CommandServiceTest, ExecuteAsyncCommitsFoldsAndAnswersOnTheCommitThread) 
   std::optional<bool> folded_when_answered;
   svc_->execute_async(kEditor, finding(), {}, [&](std::optional<Result<CommandOutcome>> r) {
     // The service may be read from the callback: no lock of it is held, and it is caught up.
-    folded_when_answered = *svc_->read([](const ProgramState& s) { return s.finding("F-1") != nullptr; });
+    folded_when_answered =
+        *svc_->read([](const ProgramState& s) { return s.finding("F-1") != nullptr; });
     a.thread = std::this_thread::get_id();
     a.promise.set_value(std::move(r));
   });
@@ -291,11 +295,13 @@ TEST_F(CommandServiceTest, ABackFillGetsItsTurnAmongSteadyLiveWriters) {
   while (written < 20) std::this_thread::yield();
   CommandOptions past;
   past.occurred_at = clock_.now() - kMicrosPerDay / 24;
-  auto backfill = std::async(std::launch::async, [&] { return svc_->execute(kAdmin, NameProgram{"Acme"}, past); });
+  auto backfill = std::async(std::launch::async,
+                             [&] { return svc_->execute(kAdmin, NameProgram{"Acme"}, past); });
   const auto decided = backfill.wait_for(std::chrono::seconds(60));
   stop = true;
   for (auto& t : writers) t.join();
-  ASSERT_EQ(decided, std::future_status::ready) << "the back-fill waited behind live writers for a minute";
+  ASSERT_EQ(decided, std::future_status::ready)
+      << "the back-fill waited behind live writers for a minute";
   auto r = backfill.get();
   EXPECT_TRUE(r.is_ok()) << r.status().to_string();
 }
@@ -337,8 +343,13 @@ TEST_F(CommandServiceTest, AsyncAndBlockingWritersTogetherGetDistinctGapFreeFind
 TEST_F(CommandServiceTest, StateFollowsWritesMadeDirectlyToTheLog) {
   // Another component appending to the log (e.g. an import) is seen by the next command.
   AppendRequest r;
-  r.events.push_back(NewEvent{"finding/F-1", {}, std::nullopt, kEditor,
-                              FindingRecorded{"F-1", "t", "", Severity::kLow, {"CC1.1"}, "", FindingSource::kOther, "", ""}});
+  r.events.push_back(
+      NewEvent{"finding/F-1",
+               {},
+               std::nullopt,
+               kEditor,
+               FindingRecorded{
+                   "F-1", "t", "", Severity::kLow, {"CC1.1"}, "", FindingSource::kOther, "", ""}});
   ASSERT_TRUE(log_->append(std::move(r)).is_ok());
   CommandOutcome next = must(kEditor, finding());
   EXPECT_EQ(next.subject, "finding/F-2");

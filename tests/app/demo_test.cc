@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include "../store/store_test_support.h"
-#include "domain/catalog.h"
-#include "app/program.h"
-
 #include <map>
 #include <set>
+
+#include "../store/store_test_support.h"
+#include "app/program.h"
+#include "domain/catalog.h"
 
 namespace gaplog {
 namespace {

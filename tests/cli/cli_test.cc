@@ -1,10 +1,10 @@
 // The gaplog binary end to end: commands in embedded mode, the same commands against a running
 // server, --json equal to the API's JSON, exit codes and messages.
+#include <gtest/gtest.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -50,7 +50,9 @@ class Cli : public ::testing::Test {
     ASSERT_TRUE(std::regex_search(init.out, m, std::regex("(gaplog_[0-9a-f]{64})")));
     token_ = m[1];
   }
-  Outcome run(const std::string& args) { return gaplog("--data " + data_ + " " + args, dir_.path()); }
+  Outcome run(const std::string& args) {
+    return gaplog("--data " + data_ + " " + args, dir_.path());
+  }
 
   testing::TempDir dir_;
   std::string data_, token_;
@@ -60,8 +62,9 @@ TEST_F(Cli, EmbeddedCommandsWorkAndSayWhatWentWrong) {
   EXPECT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
   EXPECT_EQ(run("user add oli@example.com --name Oli --role contributor").status, 0);
   EXPECT_EQ(run("control add AC-01 --title 'MFA everywhere' --criteria CC6.1,CC6.6").status, 0);
-  Outcome added = run("finding add --title 'No MFA on the VPN' --severity high --criteria CC6.1 --control AC-01 "
-                  "--owner oli@example.com --due 2020-01-01");
+  Outcome added = run(
+      "finding add --title 'No MFA on the VPN' --severity high --criteria CC6.1 --control AC-01 "
+      "--owner oli@example.com --due 2020-01-01");
   ASSERT_EQ(added.status, 0) << added.err;
   EXPECT_NE(added.out.find("F-1"), std::string::npos);
 
@@ -76,7 +79,8 @@ TEST_F(Cli, EmbeddedCommandsWorkAndSayWhatWentWrong) {
   FILE* f = std::fopen(file.c_str(), "w");
   std::fputs("scan clean\n", f);
   std::fclose(f);
-  Outcome ev = run("--as oli@example.com evidence add " + file + " --finding F-1 --type text/plain");
+  Outcome ev =
+      run("--as oli@example.com evidence add " + file + " --finding F-1 --type text/plain");
   ASSERT_EQ(ev.status, 0) << ev.err;
   Outcome own_close = run("--as oli@example.com finding status F-1 closed");
   EXPECT_EQ(own_close.status, 1);
@@ -135,7 +139,9 @@ TEST_F(Cli, ListsAndEnumValuesTakeTheSpellingsPeopleType) {
   Outcome control = run("--json control add AC-01 --title MFA --criteria 'CC6.1, CC6.6'");
   ASSERT_EQ(control.status, 0) << control.err;
   EXPECT_EQ(json::parse(control.out)->find("criteria")->items().size(), 2u) << control.out;
-  Outcome finding = run("--json finding add --title Gap --severity High --criteria 'CC6.1, CC6.2' --source 'Document Review'");
+  Outcome finding =
+      run("--json finding add --title Gap --severity High --criteria 'CC6.1, CC6.2' --source "
+          "'Document Review'");
   ASSERT_EQ(finding.status, 0) << finding.err;
   auto f = json::parse(finding.out);
   EXPECT_EQ(f->find("severity")->as_string(), "high");
@@ -152,15 +158,18 @@ TEST_F(Cli, ListsAndEnumValuesTakeTheSpellingsPeopleType) {
 TEST_F(Cli, OccurredAtBackFillsAWrite) {
   SystemClock clock;
   const std::string day = format_date(Date{date_of(clock.now()).days - 10});
-  Outcome added = run("--json --occurred-at " + day + "T09:00:00Z finding add --title Old --severity low --criteria CC1.1");
+  Outcome added = run("--json --occurred-at " + day +
+                      "T09:00:00Z finding add --title Old --severity low --criteria CC1.1");
   ASSERT_EQ(added.status, 0) << added.err;
   EXPECT_EQ(json::parse(added.out)->find("recorded_on")->as_string(), day) << added.out;
   Outcome log = run("log");
   EXPECT_NE(log.out.find("(back-filled)"), std::string::npos) << log.out;
-  EXPECT_EQ(run("--occurred-at " + day + "T09:00:00Z readiness").status, 2) << "a read has nothing to back-fill";
+  EXPECT_EQ(run("--occurred-at " + day + "T09:00:00Z readiness").status, 2)
+      << "a read has nothing to back-fill";
   EXPECT_EQ(run("--occurred-at yesterday finding comment F-1 x").status, 2);
   ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
-  Outcome editor = run("--as ed@example.com --occurred-at " + day + "T10:00:00Z finding comment F-1 late");
+  Outcome editor =
+      run("--as ed@example.com --occurred-at " + day + "T10:00:00Z finding comment F-1 late");
   EXPECT_EQ(editor.status, 1) << "only admins back-fill";
 }
 
@@ -168,8 +177,9 @@ TEST_F(Cli, InitRefusesABackFillOutOfBoundsAndLeavesNothingBehind) {
   // More than 5 years back: refused before anything is created (it used to write the admin, fail
   // on the token and leave a directory that `init` then refused as already initialised).
   const std::string fresh = dir_.sub("fresh");
-  Outcome ancient = gaplog("--data " + fresh + " --occurred-at 2015-01-01T00:00:00Z init --admin ann@example.com",
-                           dir_.path());
+  Outcome ancient =
+      gaplog("--data " + fresh + " --occurred-at 2015-01-01T00:00:00Z init --admin ann@example.com",
+             dir_.path());
   EXPECT_EQ(ancient.status, 1) << ancient.err;
   EXPECT_NE(ancient.err.find("5 years"), std::string::npos) << ancient.err;
   Outcome again = gaplog("--data " + fresh + " init --admin ann@example.com", dir_.path());
@@ -182,8 +192,9 @@ TEST_F(Cli, FindingShowPrintsAnExpiredAcceptanceAsExpired) {
   SystemClock clock;
   const Date today = date_of(clock.now());
   ASSERT_EQ(run("finding add --title Gap --severity low --criteria CC1.1").status, 0);
-  Outcome accepted = run("finding accept-risk F-1 --justification 'compensating control' --expires " +
-                         format_date(Date{today.days + 1}));
+  Outcome accepted =
+      run("finding accept-risk F-1 --justification 'compensating control' --expires " +
+          format_date(Date{today.days + 1}));
   ASSERT_EQ(accepted.status, 0) << accepted.err;
   Outcome current = run("finding show F-1");
   EXPECT_NE(current.out.find("risk_accepted"), std::string::npos) << current.out;
@@ -198,9 +209,13 @@ TEST_F(Cli, FindingShowPrintsAnExpiredAcceptanceAsExpired) {
 TEST_F(Cli, TablesPrintAnExpiredAcceptanceAsExpired) {
   SystemClock clock;
   const Date today = date_of(clock.now());
-  ASSERT_EQ(run("finding add --title Gap --severity low --criteria CC1.1 --due " + format_date(Date{today.days + 40})).status, 0);
-  Outcome accepted = run("finding accept-risk F-1 --justification 'compensating control' --expires " +
-                         format_date(Date{today.days + 1}));
+  ASSERT_EQ(run("finding add --title Gap --severity low --criteria CC1.1 --due " +
+                format_date(Date{today.days + 40}))
+                .status,
+            0);
+  Outcome accepted =
+      run("finding accept-risk F-1 --justification 'compensating control' --expires " +
+          format_date(Date{today.days + 1}));
   ASSERT_EQ(accepted.status, 0) << accepted.err;
   const std::string later = " --as-of " + format_date(Date{today.days + 2});
   for (const std::string command : {"finding list", "roadmap"}) {
@@ -209,10 +224,13 @@ TEST_F(Cli, TablesPrintAnExpiredAcceptanceAsExpired) {
     if (command == "finding list") {
       EXPECT_NE(current.out.find("risk_accepted"), std::string::npos) << current.out;
     }
-    EXPECT_EQ(current.out.find("(acceptance expired)"), std::string::npos) << command << ":\n" << current.out;
+    EXPECT_EQ(current.out.find("(acceptance expired)"), std::string::npos) << command << ":\n"
+                                                                           << current.out;
     Outcome expired = run(command + later);
     ASSERT_EQ(expired.status, 0) << command << ": " << expired.err;
-    EXPECT_NE(expired.out.find("risk_accepted (acceptance expired)"), std::string::npos) << command << ":\n" << expired.out;
+    EXPECT_NE(expired.out.find("risk_accepted (acceptance expired)"), std::string::npos)
+        << command << ":\n"
+        << expired.out;
   }
 }
 
@@ -221,7 +239,8 @@ TEST_F(Cli, EveryApiCommandWorksAgainstAServer) {
   testing::ChildProcess server = testing::start_child(
       {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)")))
+      << server.output;
   const std::string remote = "--server " + std::string(m[1]) + " --token " + token_ + " ";
   SystemClock clock;
   const std::string day = format_date(Date{date_of(clock.now()).days - 3});
@@ -229,7 +248,9 @@ TEST_F(Cli, EveryApiCommandWorksAgainstAServer) {
       {"token issue --for ed@example.com", "gaplog_"},
       {"program name 'Acme SOC 2'", "Acme SOC 2"},
       {"program show", "Acme SOC 2"},
-      {"--occurred-at " + day + "T08:00:00Z finding add --title Remote --severity Medium --criteria 'CC1.1, CC1.2'", day},
+      {"--occurred-at " + day +
+           "T08:00:00Z finding add --title Remote --severity Medium --criteria 'CC1.1, CC1.2'",
+       day},
       {"verify", "ok"},
       {"tree-head", "root_hash"},
       {"log", "(back-filled)"},
@@ -240,19 +261,24 @@ TEST_F(Cli, EveryApiCommandWorksAgainstAServer) {
     EXPECT_NE(r.out.find(expect), std::string::npos) << args << " printed:\n" << r.out;
     EXPECT_EQ(r.err.find("gaplog-data"), std::string::npos) << args << ": " << r.err;
   }
-  EXPECT_EQ(gaplog(remote + "--as ed@example.com readiness", dir_.path()).status, 2) << "--as is for embedded mode";
+  EXPECT_EQ(gaplog(remote + "--as ed@example.com readiness", dir_.path()).status, 2)
+      << "--as is for embedded mode";
   EXPECT_EQ(gaplog(remote + "init --admin x@example.com", dir_.path()).status, 2);
   testing::stop_child(server, SIGTERM);
 }
 
 TEST_F(Cli, ServeCapsConnectionsPerClientAddressAsAsked) {
   EXPECT_EQ(gaplog("--data " + data_ + " serve --max-connections 0", dir_.path()).status, 2);
-  EXPECT_EQ(gaplog("--data " + data_ + " serve --max-connections-per-address lots", dir_.path()).status, 2);
-  testing::ChildProcess server = testing::start_child(
-      {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0", "--max-connections-per-address", "2"},
-      dir_.sub("serve.log"));
+  EXPECT_EQ(
+      gaplog("--data " + data_ + " serve --max-connections-per-address lots", dir_.path()).status,
+      2);
+  testing::ChildProcess server =
+      testing::start_child({GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0",
+                            "--max-connections-per-address", "2"},
+                           dir_.sub("serve.log"));
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)"))) << server.output;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)")))
+      << server.output;
   const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
   // Two idle connections from 127.0.0.1 are the cap: a third from the same address is closed at
   // once, while another address is still answered.
@@ -275,7 +301,9 @@ TEST_F(Cli, ServeCapsConnectionsPerClientAddressAsAsked) {
   other.open(asio::ip::tcp::v4());
   other.bind({asio::ip::make_address("127.0.0.2"), 0});
   other.connect({asio::ip::make_address("127.0.0.1"), port});
-  asio::write(other, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  asio::write(
+      other,
+      asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
   std::string answer;
   char buf[512];
   for (size_t n; (n = other.read_some(asio::buffer(buf), ec)) > 0 && !ec;) answer.append(buf, n);
@@ -286,21 +314,25 @@ TEST_F(Cli, ServeCapsConnectionsPerClientAddressAsAsked) {
 TEST_F(Cli, ImportsAConsultantsSheet) {
   const std::string sheet = dir_.sub("sheet.csv");
   {
-    std::ofstream(sheet) << "Gap ID,Finding,TSC,Risk,Recommendation,Notes,Colour\n"
-                            "GAP-01,No MFA on the VPN,\"CC6.1, CC6.6\",High,Enforce MFA on the VPN,ask Bob,red\n"
-                            "GAP-02,Backups never restored,A1.2,Medium,,,\n";
+    std::ofstream(sheet)
+        << "Gap ID,Finding,TSC,Risk,Recommendation,Notes,Colour\n"
+           "GAP-01,No MFA on the VPN,\"CC6.1, CC6.6\",High,Enforce MFA on the VPN,ask Bob,red\n"
+           "GAP-02,Backups never restored,A1.2,Medium,,,\n";
   }
   Outcome unknown = run("import findings " + sheet);
   EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.err.find("'Notes'"), std::string::npos) << unknown.err;
-  EXPECT_NE(unknown.err.find("'Colour'"), std::string::npos) << "every unknown column at once: " << unknown.err;
-  Outcome dry = run("import findings " + sheet + " --dry-run --ignore-column Notes --ignore-column colour");
+  EXPECT_NE(unknown.err.find("'Colour'"), std::string::npos)
+      << "every unknown column at once: " << unknown.err;
+  Outcome dry =
+      run("import findings " + sheet + " --dry-run --ignore-column Notes --ignore-column colour");
   ASSERT_EQ(dry.status, 0) << dry.err;
   EXPECT_NE(dry.out.find("No MFA on the VPN"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("GAP-01"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("F-2"), std::string::npos) << dry.out;
   EXPECT_EQ(run("finding show F-1").status, 1) << "a dry run writes nothing";
-  ASSERT_EQ(run("import findings " + sheet + " --ignore-column Notes --ignore-column colour").status, 0);
+  ASSERT_EQ(
+      run("import findings " + sheet + " --ignore-column Notes --ignore-column colour").status, 0);
   Outcome f1 = run("finding show F-1");
   EXPECT_NE(f1.out.find("Enforce MFA on the VPN"), std::string::npos) << f1.out;
   EXPECT_NE(f1.out.find("high"), std::string::npos) << f1.out;
@@ -308,12 +340,14 @@ TEST_F(Cli, ImportsAConsultantsSheet) {
 
 TEST_F(Cli, NamesTheProgramAndTheAdmin) {
   const std::string data = dir_.sub("maya");
-  ASSERT_EQ(gaplog("--data " + data + " init --admin maya.chen@acme.example", dir_.path()).status, 0);
+  ASSERT_EQ(gaplog("--data " + data + " init --admin maya.chen@acme.example", dir_.path()).status,
+            0);
   Outcome maya = gaplog("--data " + data + " user show maya.chen@acme.example", dir_.path());
   EXPECT_NE(maya.out.find("Maya Chen"), std::string::npos) << maya.out;
   Outcome named = gaplog("--data " + data + " program name 'Acme SOC 2'", dir_.path());
   ASSERT_EQ(named.status, 0) << named.err;
-  EXPECT_NE(gaplog("--data " + data + " program show", dir_.path()).out.find("Acme SOC 2"), std::string::npos);
+  EXPECT_NE(gaplog("--data " + data + " program show", dir_.path()).out.find("Acme SOC 2"),
+            std::string::npos);
   ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
   EXPECT_EQ(run("--as ed@example.com program name Mine").status, 1) << "admins name the program";
 }
@@ -342,14 +376,17 @@ TEST_F(Cli, EveryCommandRunsInEmbeddedMode) {
       {"control status AC-01 implemented --reason rolled-out", "implemented"},
       {"control show AC-01", "MFA"},
       {"control list", "AC-01"},
-      {"finding add --title Gap --severity high --criteria CC6.1 --owner oli@example.com --due 2020-01-01", "F-1"},
+      {"finding add --title Gap --severity high --criteria CC6.1 --owner oli@example.com --due "
+       "2020-01-01",
+       "F-1"},
       {"finding update F-1 --title Bigger-gap --control AC-01", "Bigger-gap"},
       {"finding assign F-1 ed@example.com", "ed@example.com"},
       {"finding due F-1 2030-01-01 --reason later", "2030-01-01"},
       {"finding status F-1 in_progress", "in_progress"},
       {"finding comment F-1 looking", "F-1"},
       {"finding add --title Other --severity low --criteria CC1.1", "F-2"},
-      {"finding accept-risk F-2 --justification compensating-control --expires " + in_100_days, "risk_accepted"},
+      {"finding accept-risk F-2 --justification compensating-control --expires " + in_100_days,
+       "risk_accepted"},
       {"finding history F-1", "finding_recorded"},
       {"finding show F-1", "Bigger-gap"},
       {"finding list --status in_progress", "F-1"},
@@ -393,12 +430,14 @@ TEST_F(Cli, JsonIsTheApisJsonInBothModes) {
   testing::ChildProcess server = testing::start_child(
       {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)")))
+      << server.output;
   const std::string url = m[1];
   Outcome busy = run("finding show F-1");
   EXPECT_EQ(busy.status, 3);
   EXPECT_NE(busy.err.find("--server"), std::string::npos) << busy.err;
-  Outcome remote = gaplog("--server " + url + " --token " + token_ + " --json finding show F-1", dir_.path());
+  Outcome remote =
+      gaplog("--server " + url + " --token " + token_ + " --json finding show F-1", dir_.path());
   ASSERT_EQ(remote.status, 0) << remote.err;
   auto over_http = json::parse(remote.out);
   ASSERT_TRUE(over_http.is_ok());
@@ -431,7 +470,8 @@ TEST_F(Cli, VerifyAndLogPrintTheApisJsonInEmbeddedMode) {
   testing::ChildProcess server = testing::start_child(
       {GAPLOG_BINARY, "--data", data_, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  ASSERT_TRUE(std::regex_search(server.output, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)")))
+      << server.output;
   const std::string remote = "--server " + std::string(m[1]) + " --token " + token_ + " --json ";
   Outcome remote_verify = gaplog(remote + "verify", dir_.path());
   ASSERT_EQ(remote_verify.status, 0) << remote_verify.err;
@@ -450,9 +490,10 @@ TEST_F(Cli, ImportsAGapAssessmentSpreadsheetOrReportsEveryBadRow) {
     std::fclose(f);
     return path;
   };
-  const std::string good = write("good.csv",
-                                 "Title,Severity,Criteria,Due Date\n\"Backups, untested\",high,A1.2,2027-01-01\n"
-                                 "No DLP,medium,\"C1.1;C1.2\",\n");
+  const std::string good =
+      write("good.csv",
+            "Title,Severity,Criteria,Due Date\n\"Backups, untested\",high,A1.2,2027-01-01\n"
+            "No DLP,medium,\"C1.1;C1.2\",\n");
   Outcome dry = run("import findings " + good + " --dry-run");
   EXPECT_EQ(dry.status, 0) << dry.err;
   EXPECT_NE(dry.out.find("would import 2"), std::string::npos) << dry.out;
@@ -461,7 +502,8 @@ TEST_F(Cli, ImportsAGapAssessmentSpreadsheetOrReportsEveryBadRow) {
   EXPECT_EQ(done.status, 0) << done.err;
   EXPECT_EQ(run("finding show F-2").status, 0);
 
-  const std::string bad = write("bad.csv", "title,severity,criteria\nOk,low,CC1.1\nNope,urgent,CC1.1\nAlso,low,XX9\n");
+  const std::string bad =
+      write("bad.csv", "title,severity,criteria\nOk,low,CC1.1\nNope,urgent,CC1.1\nAlso,low,XX9\n");
   Outcome refused = run("import findings " + bad);
   EXPECT_EQ(refused.status, 1);
   EXPECT_NE(refused.err.find("line 3"), std::string::npos) << refused.err;
@@ -492,10 +534,15 @@ TEST_F(Cli, AnAuditBundleChecksWithGaplogAndWithStandardTools) {
   const std::string bundle = dir_.sub("bundle.tar");
   Outcome exported = gaplog("--data " + demo + " export bundle " + bundle, dir_.path());
   ASSERT_EQ(exported.status, 0) << exported.err;
-  Outcome refused = gaplog("--data " + demo + " --as maya.chen@acme.example export bundle " + dir_.sub("no.tar"), dir_.path());
+  Outcome refused =
+      gaplog("--data " + demo + " --as maya.chen@acme.example export bundle " + dir_.sub("no.tar"),
+             dir_.path());
   EXPECT_EQ(refused.status, 1) << "editors may not export the bundle";
   EXPECT_NE(refused.err.find("admins and auditors"), std::string::npos) << refused.err;
-  EXPECT_NE(std::system(("test -e " + dir_.sub("no.tar") + " || test -e " + dir_.sub("no.tar.partial")).c_str()), 0)
+  EXPECT_NE(
+      std::system(
+          ("test -e " + dir_.sub("no.tar") + " || test -e " + dir_.sub("no.tar.partial")).c_str()),
+      0)
       << "a refused download leaves no file behind";
 
   Outcome verified = gaplog("bundle verify " + bundle, dir_.path());
@@ -504,37 +551,61 @@ TEST_F(Cli, AnAuditBundleChecksWithGaplogAndWithStandardTools) {
   // The head kept on day one proves, against a later bundle, that the log only grew.
   Outcome head = gaplog("--data " + demo + " --json tree-head", dir_.path());
   ASSERT_EQ(head.status, 0) << head.err;
-  {
-    std::ofstream(dir_.sub("day-one.json")) << head.out;
-  }
-  ASSERT_EQ(gaplog("--data " + demo + " finding add --title 'Late gap' --severity low --criteria CC1.1", dir_.path()).status, 0);
-  ASSERT_EQ(gaplog("--data " + demo + " export bundle " + dir_.sub("later.tar"), dir_.path()).status, 0);
-  Outcome since = gaplog("bundle verify " + dir_.sub("later.tar") + " --since " + dir_.sub("day-one.json"), dir_.path());
+  { std::ofstream(dir_.sub("day-one.json")) << head.out; }
+  ASSERT_EQ(
+      gaplog("--data " + demo + " finding add --title 'Late gap' --severity low --criteria CC1.1",
+             dir_.path())
+          .status,
+      0);
+  ASSERT_EQ(
+      gaplog("--data " + demo + " export bundle " + dir_.sub("later.tar"), dir_.path()).status, 0);
+  Outcome since =
+      gaplog("bundle verify " + dir_.sub("later.tar") + " --since " + dir_.sub("day-one.json"),
+             dir_.path());
   EXPECT_EQ(since.status, 0) << since.out << since.err;
   EXPECT_NE(since.out.find("extends the earlier tree head"), std::string::npos) << since.out;
 
   // By hand, as VERIFY.md says.
   const std::string x = dir_.sub("x");
   auto sh = [&](const std::string& script) {
-    return std::system(("cd " + x + " && (" + script + ") >>" + dir_.sub("tools.log") + " 2>&1").c_str());
+    return std::system(
+        ("cd " + x + " && (" + script + ") >>" + dir_.sub("tools.log") + " 2>&1").c_str());
   };
   ASSERT_EQ(std::system(("mkdir -p " + x + " && tar -xf " + bundle + " -C " + x).c_str()), 0);
-  ASSERT_EQ(sh("awk '/^```python/{f=1;next} /^```/{f=0} f' VERIFY.md > verify_root.py && test -s verify_root.py"), 0);
+  ASSERT_EQ(sh("awk '/^```python/{f=1;next} /^```/{f=0} f' VERIFY.md > verify_root.py && test -s "
+               "verify_root.py"),
+            0);
   EXPECT_EQ(sh("python3 verify_root.py"), 0);
-  EXPECT_EQ(sh("openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in tree-head.msg -sigfile tree-head.sig"), 0);
-  EXPECT_EQ(sh("capnp decode events.capnp Event < events.bin | grep -c 'seq = ' | grep -qx \"$(wc -l < events.jsonl)\""), 0);
-  EXPECT_EQ(sh("ls evidence | grep -E '^[0-9a-f]{64}$' | while read f; do echo \"$f  evidence/$f\"; done | sha256sum -c --quiet"), 0);
+  EXPECT_EQ(sh("openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in tree-head.msg "
+               "-sigfile tree-head.sig"),
+            0);
+  EXPECT_EQ(sh("capnp decode events.capnp Event < events.bin | grep -c 'seq = ' | grep -qx \"$(wc "
+               "-l < events.jsonl)\""),
+            0);
+  EXPECT_EQ(sh("ls evidence | grep -E '^[0-9a-f]{64}$' | while read f; do echo \"$f  "
+               "evidence/$f\"; done | sha256sum -c --quiet"),
+            0);
 
   // A changed event or a changed signature fails those same steps.
-  ASSERT_EQ(sh("cp events.bin good.bin && python3 -c \"import sys; b=bytearray(open('events.bin','rb').read()); "
-               "i=b.index(b'acme.example', 4000); b[i]=ord('x'); open('events.bin','wb').write(b)\""), 0);
+  ASSERT_EQ(
+      sh("cp events.bin good.bin && python3 -c \"import sys; "
+         "b=bytearray(open('events.bin','rb').read()); "
+         "i=b.index(b'acme.example', 4000); b[i]=ord('x'); open('events.bin','wb').write(b)\""),
+      0);
   EXPECT_NE(sh("python3 verify_root.py"), 0);
-  ASSERT_EQ(sh("cp good.bin events.bin && python3 verify_root.py && printf x | dd of=tree-head.sig bs=1 seek=5 conv=notrunc"), 0);
-  EXPECT_NE(sh("openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in tree-head.msg -sigfile tree-head.sig"), 0);
+  ASSERT_EQ(sh("cp good.bin events.bin && python3 verify_root.py && printf x | dd of=tree-head.sig "
+               "bs=1 seek=5 conv=notrunc"),
+            0);
+  EXPECT_NE(sh("openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in tree-head.msg "
+               "-sigfile tree-head.sig"),
+            0);
 
   // And gaplog names a tampered member in a repacked archive.
-  ASSERT_EQ(sh("cp good.bin events.bin && printf 'x' | dd of=readiness.json bs=1 seek=3 conv=notrunc && "
-               "tar --format=ustar -cf ../repacked.tar VERIFY.md events.capnp public-key.pem tree-head.json readiness.json evidence events.bin events.jsonl"), 0);
+  ASSERT_EQ(
+      sh("cp good.bin events.bin && printf 'x' | dd of=readiness.json bs=1 seek=3 conv=notrunc && "
+         "tar --format=ustar -cf ../repacked.tar VERIFY.md events.capnp public-key.pem "
+         "tree-head.json readiness.json evidence events.bin events.jsonl"),
+      0);
   Outcome tampered = gaplog("bundle verify " + dir_.sub("repacked.tar"), dir_.path());
   EXPECT_EQ(tampered.status, 1);
   EXPECT_NE(tampered.out.find("readiness.json"), std::string::npos) << tampered.out;
@@ -548,17 +619,22 @@ TEST_F(Cli, ExportsOverHttpAreStreamedToTheFile) {
   Outcome token = gaplog("--data " + demo + " token issue --for dana.fox@cpa.example", dir_.path());
   std::smatch m;
   const std::string issued = token.out;
-  ASSERT_TRUE(std::regex_search(issued, m, std::regex("(gaplog_[0-9a-f]{64})"))) << token.out << token.err;
+  ASSERT_TRUE(std::regex_search(issued, m, std::regex("(gaplog_[0-9a-f]{64})")))
+      << token.out << token.err;
   const std::string auditor = m[1];
-  Outcome embedded = gaplog("--data " + demo + " --as dana.fox@cpa.example export bundle " + dir_.sub("local.tar"), dir_.path());
+  Outcome embedded =
+      gaplog("--data " + demo + " --as dana.fox@cpa.example export bundle " + dir_.sub("local.tar"),
+             dir_.path());
   ASSERT_EQ(embedded.status, 0) << embedded.err;
-  Outcome poam_local = gaplog("--data " + demo + " export poam -o " + dir_.sub("local.json"), dir_.path());
+  Outcome poam_local =
+      gaplog("--data " + demo + " export poam -o " + dir_.sub("local.json"), dir_.path());
   ASSERT_EQ(poam_local.status, 0) << poam_local.err;
 
   testing::ChildProcess server = testing::start_child(
       {GAPLOG_BINARY, "--data", demo, "serve", "--listen", "127.0.0.1:0"}, dir_.sub("serve.log"));
   std::smatch u;
-  ASSERT_TRUE(std::regex_search(server.output, u, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) << server.output;
+  ASSERT_TRUE(std::regex_search(server.output, u, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)")))
+      << server.output;
   const std::string remote = "--server " + std::string(u[1]) + " --token " + auditor + " ";
   Outcome over_http = gaplog(remote + "export bundle " + dir_.sub("remote.tar"), dir_.path());
   ASSERT_EQ(over_http.status, 0) << over_http.err;
@@ -566,8 +642,10 @@ TEST_F(Cli, ExportsOverHttpAreStreamedToTheFile) {
   ASSERT_EQ(poam_remote.status, 0) << poam_remote.err;
   testing::stop_child(server, SIGTERM);
   // The same log and date: byte-identical bundles, whichever way they were fetched.
-  EXPECT_EQ(std::system(("cmp " + dir_.sub("local.tar") + " " + dir_.sub("remote.tar")).c_str()), 0);
-  EXPECT_EQ(std::system(("cmp " + dir_.sub("local.json") + " " + dir_.sub("remote.json")).c_str()), 0);
+  EXPECT_EQ(std::system(("cmp " + dir_.sub("local.tar") + " " + dir_.sub("remote.tar")).c_str()),
+            0);
+  EXPECT_EQ(std::system(("cmp " + dir_.sub("local.json") + " " + dir_.sub("remote.json")).c_str()),
+            0);
   EXPECT_EQ(gaplog("bundle verify " + dir_.sub("remote.tar"), dir_.path()).status, 0);
 }
 
@@ -580,7 +658,8 @@ TEST_F(Cli, ABundleAsOfAPastDayOfABackFilledProgramHoldsEveryEvent) {
   SystemClock clock;
   const std::string day = format_date(Date{date_of(clock.now()).days - 60});
   const std::string bundle = dir_.sub("past.tar");
-  Outcome exported = gaplog("--data " + demo + " export bundle " + bundle + " --as-of " + day, dir_.path());
+  Outcome exported =
+      gaplog("--data " + demo + " export bundle " + bundle + " --as-of " + day, dir_.path());
   ASSERT_EQ(exported.status, 0) << exported.err;
   Outcome head = gaplog("--data " + demo + " --json tree-head", dir_.path());
   auto h = json::parse(head.out);
@@ -599,7 +678,8 @@ TEST_F(Cli, ABundleAsOfAPastDayOfABackFilledProgramHoldsEveryEvent) {
   EXPECT_EQ(v->find("events_checked")->as_integer(), events);
   Outcome said = gaplog("bundle verify " + bundle, dir_.path());
   EXPECT_EQ(said.status, 0) << said.out << said.err;
-  EXPECT_NE(said.out.find("events      " + std::to_string(events) + " checked"), std::string::npos) << said.out;
+  EXPECT_NE(said.out.find("events      " + std::to_string(events) + " checked"), std::string::npos)
+      << said.out;
 
   // readiness.json is the readiness every other view shows for that day.
   const std::string x = dir_.sub("x");

@@ -14,8 +14,9 @@ std::vector<std::vector<std::string>> fields(const std::vector<CsvRecord>& recor
 TEST(Csv, QuotedFieldsHoldCommasQuotesAndLineBreaks) {
   auto r = parse_csv("a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\nplain,,end\n");
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(fields(*r), (std::vector<std::vector<std::string>>{
-                            {"a", "b", "c"}, {"x, y", "say \"hi\"", "two\nlines"}, {"plain", "", "end"}}));
+  EXPECT_EQ(fields(*r),
+            (std::vector<std::vector<std::string>>{
+                {"a", "b", "c"}, {"x, y", "say \"hi\"", "two\nlines"}, {"plain", "", "end"}}));
   // Records remember the line they start on, past the line break inside a field.
   EXPECT_EQ((*r)[1].line, 2u);
   EXPECT_EQ((*r)[2].line, 4u);
@@ -24,7 +25,8 @@ TEST(Csv, QuotedFieldsHoldCommasQuotesAndLineBreaks) {
 TEST(Csv, SkipsAByteOrderMarkBlankLinesAndAcceptsCrlf) {
   auto r = parse_csv("\xEF\xBB\xBFtitle,severity\r\n\r\nA,high\r\nB,low");
   ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(fields(*r), (std::vector<std::vector<std::string>>{{"title", "severity"}, {"A", "high"}, {"B", "low"}}));
+  EXPECT_EQ(fields(*r), (std::vector<std::vector<std::string>>{
+                            {"title", "severity"}, {"A", "high"}, {"B", "low"}}));
   EXPECT_EQ((*r)[1].line, 3u);
 }
 
@@ -49,15 +51,22 @@ TEST(Csv, RefusesMalformedQuotingAndNamesTheLine) {
 // Issue 16: a consultant's own column names, in any letter case, and every problem of the header
 // named at once instead of one per attempt.
 TEST(ImportHeader, MatchesAliasesInAnyLetterCase) {
-  CsvRecord header{1, {"Gap ID", "Finding", "TSC", "RISK", "Recommendation", "Target Date", "Assignee"}};
+  CsvRecord header{
+      1, {"Gap ID", "Finding", "TSC", "RISK", "Recommendation", "Target Date", "Assignee"}};
   auto columns = match_import_header(header, {});
   ASSERT_TRUE(columns.is_ok()) << columns.status().to_string();
-  EXPECT_EQ(*columns, (std::map<std::string, size_t>{{"reference", 0}, {"title", 1}, {"criteria", 2}, {"severity", 3},
-                                                     {"recommendation", 4}, {"due_date", 5}, {"owner", 6}}));
+  EXPECT_EQ(*columns, (std::map<std::string, size_t>{{"reference", 0},
+                                                     {"title", 1},
+                                                     {"criteria", 2},
+                                                     {"severity", 3},
+                                                     {"recommendation", 4},
+                                                     {"due_date", 5},
+                                                     {"owner", 6}}));
 }
 
 TEST(ImportHeader, NamesEveryUnknownColumnAtOnce) {
-  auto columns = match_import_header(CsvRecord{1, {"Title", "Notes", "Severity", "Criteria", "Colour"}}, {});
+  auto columns =
+      match_import_header(CsvRecord{1, {"Title", "Notes", "Severity", "Criteria", "Colour"}}, {});
   ASSERT_FALSE(columns.is_ok());
   const std::string& m = columns.status().message();
   EXPECT_NE(m.find("'Notes'"), std::string::npos) << m;
@@ -73,7 +82,8 @@ TEST(ImportHeader, SkipsIgnoredColumnsAndRefusesIgnoringAnAbsentOne) {
   EXPECT_EQ(columns->size(), 3u);
   auto absent = match_import_header(header, {"Notes", "Comments"});
   ASSERT_FALSE(absent.is_ok());
-  EXPECT_NE(absent.status().message().find("'Comments'"), std::string::npos) << absent.status().message();
+  EXPECT_NE(absent.status().message().find("'Comments'"), std::string::npos)
+      << absent.status().message();
 }
 
 TEST(ImportHeader, ReportsRepeatedAndMissingColumnsTogether) {

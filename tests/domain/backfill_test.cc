@@ -21,8 +21,13 @@ class Backfill : public ::testing::Test {
  protected:
   void SetUp() override {
     p.now = testing::kT0 + 100 * kDay;
-    ASSERT_TRUE(p.run(kAdmin, RecordFinding{"Old gap", "", "high", {"CC6.1"}, "", "", "", ""}, at(50)).is_ok());
-    ASSERT_TRUE(p.run(kAdmin, UploadEvidence{"a.pdf", "application/pdf", kSha, 3, "", "", "F-1", ""}, at(60)).is_ok());
+    ASSERT_TRUE(
+        p.run(kAdmin, RecordFinding{"Old gap", "", "high", {"CC6.1"}, "", "", "", ""}, at(50))
+            .is_ok());
+    ASSERT_TRUE(p.run(kAdmin,
+                      UploadEvidence{"a.pdf", "application/pdf", kSha, 3, "", "", "F-1", ""},
+                      at(60))
+                    .is_ok());
     p.must(kEditor, DefineControl{"AC-LIVE", "MFA", "", {"CC6.1"}, ""});
     p.must(kEditor, RecordFinding{"New gap", "", "low", {"CC6.1"}, "", "", "", ""});
   }
@@ -42,10 +47,14 @@ TEST_F(Backfill, StateRemembersWhenEachEntityBegan) {
 }
 
 TEST_F(Backfill, TheControlOfAFindingMustExistThen) {
-  EXPECT_EQ(backfilled(RecordFinding{"t", "", "low", {"CC6.1"}, "AC-LIVE", "", "", ""}, 70), Code::kRuleViolation);
-  EXPECT_EQ(backfilled(UpdateFinding{"F-1", {}, {}, {}, {}, std::string("AC-LIVE")}, 70), Code::kRuleViolation);
+  EXPECT_EQ(backfilled(RecordFinding{"t", "", "low", {"CC6.1"}, "AC-LIVE", "", "", ""}, 70),
+            Code::kRuleViolation);
+  EXPECT_EQ(backfilled(UpdateFinding{"F-1", {}, {}, {}, {}, std::string("AC-LIVE")}, 70),
+            Code::kRuleViolation);
   EXPECT_EQ(p.state.findings_recorded, 2u);
-  EXPECT_EQ(p.run(kAdmin, UpdateFinding{"F-1", {}, {}, {}, {}, std::string("AC-LIVE")}).status().code(), Code::kOk);
+  EXPECT_EQ(
+      p.run(kAdmin, UpdateFinding{"F-1", {}, {}, {}, {}, std::string("AC-LIVE")}).status().code(),
+      Code::kOk);
 }
 
 TEST_F(Backfill, TheFindingOfEveryFindingCommandMustExistThen) {
@@ -62,7 +71,8 @@ TEST_F(Backfill, TheFindingOfEveryFindingCommandMustExistThen) {
     SCOPED_TRACE(c.index());
     auto r = p.run(kAdmin, c, at(80));
     EXPECT_EQ(r.status().code(), Code::kRuleViolation) << r.status().to_string();
-    EXPECT_NE(r.status().message().find("F-2 did not exist yet"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("F-2 did not exist yet"), std::string::npos)
+        << r.status().message();
   }
   EXPECT_EQ(backfilled(AddComment{"F-1", "before it was recorded"}, 40), Code::kRuleViolation);
   EXPECT_EQ(backfilled(AddComment{"F-1", "after it was recorded"}, 55), Code::kOk);
@@ -70,8 +80,11 @@ TEST_F(Backfill, TheFindingOfEveryFindingCommandMustExistThen) {
 
 TEST_F(Backfill, WhatEvidenceIsLinkedToMustExistThen) {
   // E-1 is from day 60: it cannot be linked before; F-2 and AC-LIVE are from day 100.
-  EXPECT_EQ(backfilled(UploadEvidence{"b.pdf", "application/pdf", kSha, 3, "", "", "F-2", ""}, 80), Code::kRuleViolation);
-  EXPECT_EQ(backfilled(UploadEvidence{"b.pdf", "application/pdf", kSha, 3, "", "", "", "AC-LIVE"}, 80), Code::kRuleViolation);
+  EXPECT_EQ(backfilled(UploadEvidence{"b.pdf", "application/pdf", kSha, 3, "", "", "F-2", ""}, 80),
+            Code::kRuleViolation);
+  EXPECT_EQ(
+      backfilled(UploadEvidence{"b.pdf", "application/pdf", kSha, 3, "", "", "", "AC-LIVE"}, 80),
+      Code::kRuleViolation);
   EXPECT_EQ(p.state.evidence_uploaded, 1u);
   EXPECT_EQ(backfilled(LinkEvidence{"E-1", "F-2", ""}, 80), Code::kRuleViolation);
   EXPECT_EQ(backfilled(LinkEvidence{"E-1", "", "AC-LIVE"}, 80), Code::kRuleViolation);
@@ -82,16 +95,20 @@ TEST_F(Backfill, WhatEvidenceIsLinkedToMustExistThen) {
 
 TEST_F(Backfill, ControlCommandsNeedTheControlThen) {
   EXPECT_EQ(backfilled(SetControlStatus{"AC-LIVE", "implemented", ""}, 90), Code::kRuleViolation);
-  EXPECT_EQ(backfilled(UpdateControl{"AC-LIVE", std::string("MFA everywhere"), {}, {}}, 90), Code::kRuleViolation);
+  EXPECT_EQ(backfilled(UpdateControl{"AC-LIVE", std::string("MFA everywhere"), {}, {}}, 90),
+            Code::kRuleViolation);
 }
 
 TEST_F(Backfill, AnOwnerMustBeAnActiveUserThen) {
   p.must(kAdmin, AddUser{"late@example.com", "Late Joiner", "editor"});  // day 100, live
-  auto r = p.run(kAdmin, RecordFinding{"t", "", "low", {"CC1.1"}, "", "", "late@example.com", ""}, at(70));
+  auto r = p.run(kAdmin, RecordFinding{"t", "", "low", {"CC1.1"}, "", "", "late@example.com", ""},
+                 at(70));
   EXPECT_EQ(r.status().code(), Code::kRuleViolation);
-  EXPECT_NE(r.status().message().find("was not an active user"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("was not an active user"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(backfilled(AssignFinding{"F-1", "late@example.com"}, 70), Code::kRuleViolation);
-  EXPECT_EQ(backfilled(ChangeUserRole{"late@example.com", "contributor"}, 70), Code::kRuleViolation);
+  EXPECT_EQ(backfilled(ChangeUserRole{"late@example.com", "contributor"}, 70),
+            Code::kRuleViolation);
   EXPECT_EQ(backfilled(AssignFinding{"F-1", kEditor}, 70), Code::kOk);
   EXPECT_EQ(p.run(kAdmin, AssignFinding{"F-1", "late@example.com"}).status().code(), Code::kOk);
 }
@@ -111,7 +128,8 @@ TEST(BackfillLimit, AtMostFiveYearsBack) {
   const Micros five_years = *parse_timestamp("2021-01-01T00:00:00Z");
   auto too_old = p.run(kAdmin, NameProgram{"Acme"}, five_years - kMicrosPerSecond);
   EXPECT_EQ(too_old.status().code(), Code::kRuleViolation);
-  EXPECT_NE(too_old.status().message().find("more than 5 years"), std::string::npos) << too_old.status().message();
+  EXPECT_NE(too_old.status().message().find("more than 5 years"), std::string::npos)
+      << too_old.status().message();
   EXPECT_TRUE(p.run(kAdmin, NameProgram{"Acme"}, five_years).is_ok());
   EXPECT_EQ(p.run(kEditor, NameProgram{"Acme"}, five_years - kMicrosPerSecond).status().code(),
             Code::kPermissionDenied);

@@ -114,7 +114,8 @@ TEST_F(CommandValidation, ControlIdsAreCheckedAndUnique) {
   EXPECT_TRUE(p.run(kEditor, DefineControl{"AC-01", "MFA", "", {"CC6.1"}, ""}).is_ok());
   refused(kEditor, DefineControl{"AC-01", "again", "", {"CC6.1"}, ""}, Code::kAlreadyExists);
   refused(kEditor, DefineControl{"-bad", "x", "", {"CC6.1"}, ""}, Code::kInvalidArgument);
-  refused(kEditor, DefineControl{std::string(33, 'a'), "x", "", {"CC6.1"}, ""}, Code::kInvalidArgument);
+  refused(kEditor, DefineControl{std::string(33, 'a'), "x", "", {"CC6.1"}, ""},
+          Code::kInvalidArgument);
   EXPECT_TRUE(p.run(kEditor, DefineControl{std::string(32, 'a'), "x", "", {"CC6.1"}, ""}).is_ok());
   refused(kEditor, SetControlStatus{"AC-01", "not_implemented", ""}, Code::kRuleViolation);
   refused(kEditor, SetControlStatus{"AC-99", "implemented", ""}, Code::kNotFound);
@@ -125,14 +126,18 @@ TEST_F(CommandValidation, ControlIdsAreCheckedAndUnique) {
 
 TEST_F(CommandValidation, EvidenceValidity) {
   const std::string id = p.finding();
-  refused(kEditor, UploadEvidence{"../etc/passwd", "text/plain", std::string(64, 'a'), 1, "", "", id, ""},
+  refused(kEditor,
+          UploadEvidence{"../etc/passwd", "text/plain", std::string(64, 'a'), 1, "", "", id, ""},
           Code::kInvalidArgument);
   refused(kEditor, UploadEvidence{"a.txt", "not a type", std::string(64, 'a'), 1, "", "", id, ""},
           Code::kInvalidArgument);
-  refused(kEditor, UploadEvidence{"a.txt", "text/plain", std::string(64, 'a'), 1, "2026-02-01", "2026-01-31", id, ""},
+  refused(kEditor,
+          UploadEvidence{"a.txt", "text/plain", std::string(64, 'a'), 1, "2026-02-01", "2026-01-31",
+                         id, ""},
           Code::kRuleViolation);
-  EXPECT_TRUE(p.run(kEditor, UploadEvidence{"a.txt", "text/plain", std::string(64, 'a'), 1, "2026-01-31",
-                                            "2026-01-31", id, ""}).is_ok());
+  EXPECT_TRUE(p.run(kEditor, UploadEvidence{"a.txt", "text/plain", std::string(64, 'a'), 1,
+                                            "2026-01-31", "2026-01-31", id, ""})
+                  .is_ok());
   refused(kEditor, LinkEvidence{"E-1", id, ""}, Code::kRuleViolation);  // already linked
   refused(kEditor, LinkEvidence{"E-1", id, "AC-01"}, Code::kInvalidArgument);
   refused(kEditor, LinkEvidence{"E-9", id, ""}, Code::kNotFound);
@@ -140,7 +145,8 @@ TEST_F(CommandValidation, EvidenceValidity) {
 
 TEST_F(CommandValidation, UpdatesKeepWhatTheyDoNotName) {
   const std::string id = p.finding();
-  p.must(kEditor, UpdateFinding{id, std::nullopt, "more detail", "critical", std::nullopt, std::nullopt});
+  p.must(kEditor,
+         UpdateFinding{id, std::nullopt, "more detail", "critical", std::nullopt, std::nullopt});
   const FindingState* f = p.state.finding(id);
   EXPECT_EQ(f->title, "MFA missing on the VPN");
   EXPECT_EQ(f->description, "more detail");

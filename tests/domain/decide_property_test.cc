@@ -36,7 +36,8 @@ TEST(DecideProperty, ThousandsOfRandomSequencesKeepEveryInvariant) {
     }
     // The in-memory harness does not enforce the log's per-stream occurred_at order, so only
     // the rules of the domain are checked here; the service-level property test covers both.
-    ASSERT_NO_FATAL_FAILURE(testing::check_invariants(p.log, /*check_log_order=*/false)) << "sequence " << seq;
+    ASSERT_NO_FATAL_FAILURE(testing::check_invariants(p.log, /*check_log_order=*/false))
+        << "sequence " << seq;
     ProgramState replayed;
     for (const Event& e : p.log) evolve(replayed, e);
     ASSERT_EQ(testing::dump(replayed), testing::dump(p.state)) << "sequence " << seq;

@@ -2,19 +2,17 @@
 // evolve(), with versions and seqs assigned as the log would.
 #pragma once
 
-#include "../support/dates.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "../support/dates.h"
 #include "domain/catalog.h"
 #include "domain/commands.h"
 #include "domain/state.h"
 
 namespace gaplog::testing {
-
 
 inline const std::string kAdmin = "admin@example.com";
 inline const std::string kAdmin2 = "admin2@example.com";
@@ -49,7 +47,8 @@ class Program {
                        std::optional<Micros> occurred_at = std::nullopt) {
     auto d = decide(state, CommandContext{actor, now, occurred_at}, cmd);
     if (d) {
-      for (const DraftEvent& draft : d->events) apply(draft.stream, draft.payload, actor, occurred_at.value_or(now));
+      for (const DraftEvent& draft : d->events)
+        apply(draft.stream, draft.payload, actor, occurred_at.value_or(now));
     }
     return d;
   }
@@ -77,7 +76,8 @@ class Program {
 
   // A finding recorded by the editor, owned by `owner`.
   std::string finding(const std::string& owner = "") {
-    must(kEditor, RecordFinding{"MFA missing on the VPN", "", "high", {"CC6.1"}, "", "", owner, ""});
+    must(kEditor,
+         RecordFinding{"MFA missing on the VPN", "", "high", {"CC6.1"}, "", "", owner, ""});
     return "F-" + std::to_string(state.findings_recorded);
   }
 

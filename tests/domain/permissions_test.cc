@@ -26,8 +26,10 @@ Program world() {
   p.must(kEditor, DefineControl{"AC-01", "MFA on production", "", {"CC6.1"}, ""});
   p.finding(kContributor);
   p.finding(kOther);
-  p.must(kEditor, UploadEvidence{"a.pdf", "application/pdf", std::string(64, 'a'), 3, "", "", "", ""});
-  p.must(kEditor, UploadEvidence{"b.pdf", "application/pdf", std::string(64, 'b'), 3, "", "", "F-1", "AC-01"});
+  p.must(kEditor,
+         UploadEvidence{"a.pdf", "application/pdf", std::string(64, 'a'), 3, "", "", "", ""});
+  p.must(kEditor, UploadEvidence{"b.pdf", "application/pdf", std::string(64, 'b'), 3, "", "", "F-1",
+                                 "AC-01"});
   p.must(kAdmin, IssueToken{kEditor, "tok-1", std::string(32, 'h')});
   return p;
 }
@@ -52,7 +54,8 @@ std::vector<Case> cases() {
       {"issue token", IssueToken{kOther, "tok-2", std::string(32, 'g')}, admin, false},
       {"revoke token", RevokeToken{"tok-1"}, admin, false},
       {"define control", DefineControl{"AC-02", "Backups", "", {"A1.2"}, ""}, editors, false},
-      {"update control", UpdateControl{"AC-01", "MFA everywhere", std::nullopt, std::nullopt}, editors, false},
+      {"update control", UpdateControl{"AC-01", "MFA everywhere", std::nullopt, std::nullopt},
+       editors, false},
       {"set control status", SetControlStatus{"AC-01", "implemented", ""}, editors, false},
       {"record finding", RecordFinding{"t", "", "low", {"CC1.1"}, "", "", "", ""}, editors, false},
       {"update finding", UpdateFinding{"F-1", "new title", {}, {}, {}, {}}, editors, false},
@@ -63,10 +66,18 @@ std::vector<Case> cases() {
       {"accept risk", AcceptRisk{"F-1", "compensating control", "2026-06-01"}, admin, false},
       {"comment on own finding", AddComment{"F-1", "done"}, writers, true},
       {"comment on another's finding", AddComment{"F-2", "looks fine"}, writers, false},
-      {"upload to own finding", UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "F-1", ""}, editors, true},
-      {"upload to another's finding", UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "F-2", ""}, editors, false},
-      {"upload unlinked", UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "", ""}, editors, false},
-      {"upload to a control", UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "", "AC-01"}, editors, false},
+      {"upload to own finding",
+       UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "F-1", ""},
+       editors, true},
+      {"upload to another's finding",
+       UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "F-2", ""},
+       editors, false},
+      {"upload unlinked",
+       UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "", ""}, editors,
+       false},
+      {"upload to a control",
+       UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "", "AC-01"},
+       editors, false},
       {"link to own finding", LinkEvidence{"E-1", "F-1", ""}, editors, true},
       {"link to another's finding", LinkEvidence{"E-1", "F-2", ""}, editors, false},
       {"link to a control", LinkEvidence{"E-1", "", "AC-01"}, editors, false},
@@ -76,7 +87,8 @@ std::vector<Case> cases() {
 }
 
 const std::string& user_with(Role role) {
-  static const std::map<Role, std::string> users{{Role::kAdmin, kAdmin}, {Role::kEditor, kEditor},
+  static const std::map<Role, std::string> users{{Role::kAdmin, kAdmin},
+                                                 {Role::kEditor, kEditor},
                                                  {Role::kContributor, kContributor},
                                                  {Role::kAuditor, kAuditor}};
   return users.at(role);
@@ -89,7 +101,8 @@ TEST(Permissions, EveryRoleAgainstEveryCommand) {
       Program p = world();
       const uint64_t seq_before = p.seq;
       auto r = p.run(user_with(role), c.command);
-      const bool allowed = c.roles.contains(role) || (role == Role::kContributor && c.contributor_as_owner);
+      const bool allowed =
+          c.roles.contains(role) || (role == Role::kContributor && c.contributor_as_owner);
       if (allowed) {
         EXPECT_TRUE(r.is_ok()) << r.status().to_string();
       } else {
@@ -120,7 +133,8 @@ TEST(Permissions, OnlyAdminsBackfill) {
   Program p = world();
   p.now += 60 * kMicrosPerDay;  // F-1 was recorded 60 days ago
   const Micros earlier = p.now - 30 * kMicrosPerDay;
-  EXPECT_EQ(p.run(kEditor, AddComment{"F-1", "old"}, earlier).status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(p.run(kEditor, AddComment{"F-1", "old"}, earlier).status().code(),
+            Code::kPermissionDenied);
   EXPECT_TRUE(p.run(kAdmin, AddComment{"F-1", "old"}, earlier).is_ok());
   EXPECT_EQ(p.run(kAdmin, AddComment{"F-1", "future"}, p.now + kMicrosPerSecond).status().code(),
             Code::kRuleViolation);
@@ -128,23 +142,27 @@ TEST(Permissions, OnlyAdminsBackfill) {
 
 // SPEC §2: "a non-admin who sends X-Occurred-At gets 403, whatever the time".
 TEST(Permissions, NonAdminSettingOccurredAtIsForbiddenWhateverTheTime) {
-  for (Micros delta : {Micros{0}, kMicrosPerSecond, -kMicrosPerSecond, 400 * 24 * 3600 * kMicrosPerSecond,
-                       -10 * 365 * kMicrosPerDay}) {
+  for (Micros delta : {Micros{0}, kMicrosPerSecond, -kMicrosPerSecond,
+                       400 * 24 * 3600 * kMicrosPerSecond, -10 * 365 * kMicrosPerDay}) {
     SCOPED_TRACE(delta);
     Program p = world();
     for (const std::string& who : {kEditor, kContributor, kOther}) {
       auto r = p.run(who, AddComment{"F-1", "x"}, p.now + delta);
-      EXPECT_EQ(r.status().code(), Code::kPermissionDenied) << who << ": " << r.status().to_string();
+      EXPECT_EQ(r.status().code(), Code::kPermissionDenied)
+          << who << ": " << r.status().to_string();
     }
-    EXPECT_EQ(p.run(kAuditor, AddComment{"F-1", "x"}, p.now + delta).status().code(), Code::kPermissionDenied);
+    EXPECT_EQ(p.run(kAuditor, AddComment{"F-1", "x"}, p.now + delta).status().code(),
+              Code::kPermissionDenied);
   }
 }
 
 TEST(Permissions, FirstUserBootstrapsAsAdmin) {
   ProgramState empty;
   const CommandContext ctx{"root@example.com", testing::kT0, std::nullopt};
-  EXPECT_EQ(decide(empty, ctx, AddUser{"root@example.com", "Root", "editor"}).status().code(), Code::kRuleViolation);
-  EXPECT_EQ(decide(empty, ctx, AddUser{"x@example.com", "X", "admin"}).status().code(), Code::kRuleViolation);
+  EXPECT_EQ(decide(empty, ctx, AddUser{"root@example.com", "Root", "editor"}).status().code(),
+            Code::kRuleViolation);
+  EXPECT_EQ(decide(empty, ctx, AddUser{"x@example.com", "X", "admin"}).status().code(),
+            Code::kRuleViolation);
   EXPECT_TRUE(decide(empty, ctx, AddUser{"root@example.com", "Root", "admin"}).is_ok());
   EXPECT_EQ(decide(empty, ctx, NameProgram{"x"}).status().code(), Code::kPermissionDenied);
 }

@@ -52,7 +52,8 @@ TEST(Readiness, StatusPrecedenceGapThenNoControlThenNoEvidenceThenReady) {
   EXPECT_EQ(criterion(readiness_at(p.state, d), "CC6.1").status, CriterionStatus::kNoControl);
   p.must(kEditor, SetControlStatus{"AC-01", "implemented", ""});
   EXPECT_EQ(criterion(readiness_at(p.state, d), "CC6.1").status, CriterionStatus::kNoEvidence);
-  p.must(kEditor, UploadEvidence{"mfa.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-01"});
+  p.must(kEditor,
+         UploadEvidence{"mfa.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-01"});
   Readiness r = readiness_at(p.state, d);
   EXPECT_EQ(criterion(r, "CC6.1").status, CriterionStatus::kReady);
   EXPECT_EQ(criterion(r, "CC6.2").status, CriterionStatus::kReady);
@@ -73,7 +74,8 @@ TEST(Readiness, ControlWithoutEvidenceDoesNotCountEvenIfAnotherHasIt) {
   p.must(kEditor, DefineControl{"AC-01", "MFA", "", {"CC6.1"}, "implemented"});
   p.must(kEditor, DefineControl{"AC-02", "SSO", "", {"CC6.1"}, "partially_implemented"});
   // Evidence on a control that is only partially implemented does not make the criterion ready.
-  p.must(kEditor, UploadEvidence{"sso.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-02"});
+  p.must(kEditor,
+         UploadEvidence{"sso.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-02"});
   EXPECT_EQ(criterion(readiness_at(p.state, d), "CC6.1").status, CriterionStatus::kNoEvidence);
 }
 
@@ -82,13 +84,18 @@ TEST(Readiness, EvidenceIsCurrentFromCollectedOnThroughValidUntil) {
   p.must(kEditor, DefineControl{"AC-01", "MFA", "", {"CC6.1"}, "implemented"});
   p.must(kEditor, UploadEvidence{"q1.pdf", "application/pdf", std::string(64, 'a'), 1, "2026-02-01",
                                  "2026-03-31", "", "AC-01"});
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-01-31")), "CC6.1").status, CriterionStatus::kNoEvidence);
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-02-01")), "CC6.1").status, CriterionStatus::kReady);
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-03-31")), "CC6.1").status, CriterionStatus::kReady);
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-04-01")), "CC6.1").status, CriterionStatus::kNoEvidence);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-01-31")), "CC6.1").status,
+            CriterionStatus::kNoEvidence);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-02-01")), "CC6.1").status,
+            CriterionStatus::kReady);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-03-31")), "CC6.1").status,
+            CriterionStatus::kReady);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-04-01")), "CC6.1").status,
+            CriterionStatus::kNoEvidence);
   // Unlinking removes it.
   p.must(kEditor, UnlinkEvidence{"E-1", "", "AC-01"});
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-02-15")), "CC6.1").status, CriterionStatus::kNoEvidence);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-02-15")), "CC6.1").status,
+            CriterionStatus::kNoEvidence);
 }
 
 TEST(Readiness, ExpiredRiskAcceptanceIsAGapAgain) {
@@ -96,8 +103,10 @@ TEST(Readiness, ExpiredRiskAcceptanceIsAGapAgain) {
   p.must(kEditor, finding_on("CC7.2", kContributor));
   p.must(kAdmin, AcceptRisk{"F-1", "compensating monitoring", "2026-06-30"});
   EXPECT_TRUE(criterion(readiness_at(p.state, day("2026-06-30")), "CC7.2").findings.empty());
-  EXPECT_NE(criterion(readiness_at(p.state, day("2026-06-30")), "CC7.2").status, CriterionStatus::kGap);
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-07-01")), "CC7.2").status, CriterionStatus::kGap);
+  EXPECT_NE(criterion(readiness_at(p.state, day("2026-06-30")), "CC7.2").status,
+            CriterionStatus::kGap);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-07-01")), "CC7.2").status,
+            CriterionStatus::kGap);
   EXPECT_FALSE(is_unresolved(*p.state.finding("F-1"), day("2026-06-30")));
   EXPECT_TRUE(is_unresolved(*p.state.finding("F-1"), day("2026-07-01")));
 }
@@ -105,11 +114,14 @@ TEST(Readiness, ExpiredRiskAcceptanceIsAGapAgain) {
 TEST(Readiness, ClosedFindingsAreResolved) {
   Program p;
   p.must(kEditor, finding_on("CC7.2", kContributor));
-  p.must(kContributor, UploadEvidence{"fix.txt", "text/plain", std::string(64, 'a'), 1, "", "", "F-1", ""});
+  p.must(kContributor,
+         UploadEvidence{"fix.txt", "text/plain", std::string(64, 'a'), 1, "", "", "F-1", ""});
   p.must(kContributor, ChangeFindingStatus{"F-1", "remediated", ""});
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-01-01")), "CC7.2").status, CriterionStatus::kGap);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-01-01")), "CC7.2").status,
+            CriterionStatus::kGap);
   p.must(kEditor, ChangeFindingStatus{"F-1", "closed", ""});
-  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-01-01")), "CC7.2").status, CriterionStatus::kNoControl);
+  EXPECT_EQ(criterion(readiness_at(p.state, day("2026-01-01")), "CC7.2").status,
+            CriterionStatus::kNoControl);
 }
 
 TEST(Readiness, ScopeDecidesWhichCategoriesCount) {
@@ -126,13 +138,13 @@ TEST(Readiness, ScopeDecidesWhichCategoriesCount) {
 
 TEST(Readiness, PercentIsRoundedHalfUpToOneDecimal) {
   EXPECT_EQ((ReadinessCount{0, 0}).percent_tenths(), 0);
-  EXPECT_EQ((ReadinessCount{1, 3}).percent_tenths(), 333);   // 33.33
-  EXPECT_EQ((ReadinessCount{2, 3}).percent_tenths(), 667);   // 66.67
-  EXPECT_EQ((ReadinessCount{1, 16}).percent_tenths(), 63);   // 6.25 -> 6.3
-  EXPECT_EQ((ReadinessCount{1, 32}).percent_tenths(), 31);   // 3.125 -> 3.1
-  EXPECT_EQ((ReadinessCount{5, 8}).percent_tenths(), 625);   // 62.5
-  EXPECT_EQ((ReadinessCount{1, 33}).percent_tenths(), 30);   // 3.03
-  EXPECT_EQ((ReadinessCount{32, 33}).percent_tenths(), 970); // 96.97
+  EXPECT_EQ((ReadinessCount{1, 3}).percent_tenths(), 333);    // 33.33
+  EXPECT_EQ((ReadinessCount{2, 3}).percent_tenths(), 667);    // 66.67
+  EXPECT_EQ((ReadinessCount{1, 16}).percent_tenths(), 63);    // 6.25 -> 6.3
+  EXPECT_EQ((ReadinessCount{1, 32}).percent_tenths(), 31);    // 3.125 -> 3.1
+  EXPECT_EQ((ReadinessCount{5, 8}).percent_tenths(), 625);    // 62.5
+  EXPECT_EQ((ReadinessCount{1, 33}).percent_tenths(), 30);    // 3.03
+  EXPECT_EQ((ReadinessCount{32, 33}).percent_tenths(), 970);  // 96.97
   EXPECT_EQ((ReadinessCount{33, 33}).percent_tenths(), 1000);
 }
 
@@ -142,12 +154,12 @@ TEST(Workloads, CountsSortsAndAges) {
   // con: 2 open (one overdue), other: 3 (none overdue), unassigned: 1; ed: an expired acceptance.
   p.must(kEditor, finding_on("CC1.1", kContributor, "2026-02-20", "critical"));  // F-1 overdue at d
   p.must(kEditor, finding_on("CC1.2", kContributor, "2026-03-10", "low"));       // F-2 due soon
-  p.now += 10 * kMicrosPerDay;                                                   // recorded 2026-01-11
-  p.must(kEditor, finding_on("CC1.3", kOther, "2026-03-15", "medium"));          // F-3 due soon (edge)
-  p.must(kEditor, finding_on("CC1.4", kOther, "2026-03-16", "medium"));          // F-4 not soon
-  p.must(kEditor, finding_on("CC1.5", kOther, "", "high"));                      // F-5 no due date
-  p.must(kEditor, finding_on("CC2.1", "", "2026-01-01", "high"));                // F-6 unassigned, overdue
-  p.must(kEditor, finding_on("CC2.2", kEditor, "2026-01-01"));                   // F-7 accepted below
+  p.now += 10 * kMicrosPerDay;                                           // recorded 2026-01-11
+  p.must(kEditor, finding_on("CC1.3", kOther, "2026-03-15", "medium"));  // F-3 due soon (edge)
+  p.must(kEditor, finding_on("CC1.4", kOther, "2026-03-16", "medium"));  // F-4 not soon
+  p.must(kEditor, finding_on("CC1.5", kOther, "", "high"));              // F-5 no due date
+  p.must(kEditor, finding_on("CC2.1", "", "2026-01-01", "high"));        // F-6 unassigned, overdue
+  p.must(kEditor, finding_on("CC2.2", kEditor, "2026-01-01"));           // F-7 accepted below
   p.must(kAdmin, AcceptRisk{"F-7", "ok", "2026-02-01"});  // expired at d: back on ed's list (§5.2)
   p.must(kOther, ChangeFindingStatus{"F-5", "remediated", ""});
   const std::vector<OwnerWorkload> w = workloads_at(p.state, d);
@@ -219,7 +231,8 @@ TEST(Roadmap, GroupsByMonthSortsWithinAndPutsUndatedLast) {
   p.must(kEditor, finding_on("CC1.3", kContributor, "2026-03-05", "critical"));  // F-3
   p.must(kEditor, finding_on("CC1.4", kContributor, "", "high"));                // F-4
   p.must(kEditor, finding_on("CC1.5", kContributor, "2026-03-01", "low"));       // F-5
-  for (int i = 0; i < 6; ++i) p.must(kEditor, finding_on("CC2.1", kContributor, "2026-03-05", "critical"));  // F-6..F-11
+  for (int i = 0; i < 6; ++i)
+    p.must(kEditor, finding_on("CC2.1", kContributor, "2026-03-05", "critical"));  // F-6..F-11
   const auto months = roadmap_at(p.state, d);
   ASSERT_EQ(months.size(), 3u);
   EXPECT_EQ(months[0].month, "2026-02");
@@ -229,7 +242,8 @@ TEST(Roadmap, GroupsByMonthSortsWithinAndPutsUndatedLast) {
   std::vector<std::string> ids;
   for (const auto& f : months[1].findings) ids.push_back(f.id);
   // by due date, then severity (critical first), then id in natural order (F-10 after F-9).
-  EXPECT_EQ(ids, (std::vector<std::string>{"F-5", "F-3", "F-6", "F-7", "F-8", "F-9", "F-10", "F-11", "F-1"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"F-5", "F-3", "F-6", "F-7", "F-8", "F-9", "F-10", "F-11",
+                                           "F-1"}));
   EXPECT_EQ(months[2].month, "");
   EXPECT_EQ(months[2].findings[0].id, "F-4");
 }
@@ -241,7 +255,8 @@ TEST(ProjectedReadyOn, NullUntilEveryCriterionHasEvidenceAndEveryGapADueDate) {
   // One control with evidence covering all 33 security criteria.
   const std::vector<std::string> security = testing::security_criteria();
   p.must(kEditor, DefineControl{"ISMS", "Security program", "", security, "implemented"});
-  p.must(kEditor, UploadEvidence{"isms.pdf", "application/pdf", std::string(64, 'a'), 1, "", "", "", "ISMS"});
+  p.must(kEditor, UploadEvidence{"isms.pdf", "application/pdf", std::string(64, 'a'), 1, "", "", "",
+                                 "ISMS"});
   EXPECT_EQ(projected_ready_on(p.state, to), to);  // ready now: the later of `to` and nothing
   EXPECT_EQ(readiness_at(p.state, to).overall.percent_tenths(), 1000);
   p.must(kEditor, finding_on("CC6.1", kContributor, "2026-03-31"));
@@ -249,13 +264,15 @@ TEST(ProjectedReadyOn, NullUntilEveryCriterionHasEvidenceAndEveryGapADueDate) {
   EXPECT_EQ(projected_ready_on(p.state, to), day("2026-03-31"));
   p.must(kEditor, finding_on("CC8.1", kContributor));  // no due date
   EXPECT_FALSE(projected_ready_on(p.state, to).has_value());
-  p.must(kEditor, SetFindingDueDate{"F-3", "2026-01-10", ""});  // overdue: still at most `to`... and F-1 later
+  p.must(kEditor, SetFindingDueDate{"F-3", "2026-01-10",
+                                    ""});  // overdue: still at most `to`... and F-1 later
   EXPECT_EQ(projected_ready_on(p.state, to), day("2026-03-31"));
   // Findings only on out-of-scope criteria do not count.
   p.must(kEditor, finding_on("A1.1", kContributor));
   EXPECT_EQ(projected_ready_on(p.state, to), day("2026-03-31"));
   // Expired evidence makes it null whatever the findings.
-  p.must(kEditor, UploadEvidence{"x.pdf", "application/pdf", std::string(64, 'b'), 1, "", "2026-01-01", "", ""});
+  p.must(kEditor, UploadEvidence{"x.pdf", "application/pdf", std::string(64, 'b'), 1, "",
+                                 "2026-01-01", "", ""});
   p.must(kEditor, UnlinkEvidence{"E-1", "", "ISMS"});
   p.must(kEditor, LinkEvidence{"E-2", "", "ISMS"});
   EXPECT_FALSE(projected_ready_on(p.state, to).has_value());

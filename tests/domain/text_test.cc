@@ -18,17 +18,18 @@ TEST(EditDistance, AgainstTheEmptyWordIsTheLength) {
 }
 
 TEST(EditDistance, CountsTheTyposPeopleMake) {
-  EXPECT_EQ(edit_distance("readines", "readiness"), 1u);     // a letter left out
-  EXPECT_EQ(edit_distance("--asof", "--as-of"), 1u);         // a dash left out
+  EXPECT_EQ(edit_distance("readines", "readiness"), 1u);  // a letter left out
+  EXPECT_EQ(edit_distance("--asof", "--as-of"), 1u);      // a dash left out
   EXPECT_EQ(edit_distance("lst", "list"), 1u);
-  EXPECT_EQ(edit_distance("severiti", "severity"), 1u);      // a letter changed
-  EXPECT_EQ(edit_distance("--as-off", "--as-of"), 1u);       // a letter added
-  EXPECT_EQ(edit_distance("owenr", "owner"), 2u);            // two letters swapped: two edits
+  EXPECT_EQ(edit_distance("severiti", "severity"), 1u);  // a letter changed
+  EXPECT_EQ(edit_distance("--as-off", "--as-of"), 1u);   // a letter added
+  EXPECT_EQ(edit_distance("owenr", "owner"), 2u);        // two letters swapped: two edits
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
 }
 
 TEST(EditDistance, IsSymmetric) {
-  for (const auto& [a, b] : {std::pair{"owner", "owners"}, std::pair{"due_date", "due"}, std::pair{"abc", "xyz"}}) {
+  for (const auto& [a, b] :
+       {std::pair{"owner", "owners"}, std::pair{"due_date", "due"}, std::pair{"abc", "xyz"}}) {
     EXPECT_EQ(edit_distance(a, b), edit_distance(b, a)) << a << " / " << b;
   }
 }

@@ -352,14 +352,18 @@ TEST(CheckFilename, RejectsBlankNames) {
 
 TEST(CheckFilename, RejectsBidirectionalFormattingAndC1ControlCharacters) {
   for (const std::string& name :
-       {"\xE2\x80\xAE" "fdp.exe"s /* U+202E */, "a\xE2\x80\xAA.pdf"s /* U+202A */,
-        "a\xE2\x80\xAD.pdf"s /* U+202D */, "a\xE2\x81\xA6.pdf"s /* U+2066 */,
-        "a\xE2\x81\xA9.pdf"s /* U+2069 */, "a\xE2\x80\x8E.pdf"s /* U+200E */,
-        "a\xE2\x80\x8F.pdf"s /* U+200F */, "a\xD8\x9C.pdf"s /* U+061C */,
-        "a\xC2\x85.pdf"s /* U+0085 */, "a\xC2\x9B.pdf"s /* U+009B */}) {
+       {"\xE2\x80\xAE"
+        "fdp.exe"s /* U+202E */,
+        "a\xE2\x80\xAA.pdf"s /* U+202A */, "a\xE2\x80\xAD.pdf"s /* U+202D */,
+        "a\xE2\x81\xA6.pdf"s /* U+2066 */, "a\xE2\x81\xA9.pdf"s /* U+2069 */,
+        "a\xE2\x80\x8E.pdf"s /* U+200E */, "a\xE2\x80\x8F.pdf"s /* U+200F */,
+        "a\xD8\x9C.pdf"s /* U+061C */, "a\xC2\x85.pdf"s /* U+0085 */,
+        "a\xC2\x9B.pdf"s /* U+009B */}) {
     expect_rejected(check_filename(name), "filename", name);
   }
-  const Status s = check_filename("invoice\xE2\x80\xAE" "fdp.exe");
+  const Status s = check_filename(
+      "invoice\xE2\x80\xAE"
+      "fdp.exe");
   EXPECT_THAT(s.message(), HasSubstr("U+202E at character 8"));
   EXPECT_THAT(s.message(), HasSubstr("remove it"));
   EXPECT_THAT(check_filename("a\xC2\x85").message(), HasSubstr("U+0085"));
@@ -367,7 +371,9 @@ TEST(CheckFilename, RejectsBidirectionalFormattingAndC1ControlCharacters) {
 
 TEST(CheckFilename, AcceptsSpacesAndJoinersAmongVisibleCharacters) {
   for (std::string_view name :
-       {" a.pdf", "two  spaces.pdf", "a\xC2\xA0" "b.pdf",
+       {" a.pdf", "two  spaces.pdf",
+        "a\xC2\xA0"
+        "b.pdf",
         "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB.png" /* U+200D joins the emoji */,
         "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A.pdf" /* Arabic, right to left by itself */}) {
     EXPECT_TRUE(check_filename(name).is_ok()) << name;

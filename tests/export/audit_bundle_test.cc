@@ -8,13 +8,13 @@
 #include <sstream>
 
 #include "../store/store_test_support.h"
-#include "domain/event_codec.h"
+#include "api/served_program.h"
 #include "app/demo.h"
 #include "codec/json.h"
-#include "views/json_views.h"
-#include "api/served_program.h"
 #include "codec/tar.h"
+#include "domain/event_codec.h"
 #include "store/merkle.h"
+#include "views/json_views.h"
 
 namespace gaplog {
 namespace {
@@ -58,7 +58,8 @@ std::string pack(const std::vector<std::pair<std::string, std::string>>& members
   return out + tar_end();
 }
 
-std::string& member(std::vector<std::pair<std::string, std::string>>& members, const std::string& name) {
+std::string& member(std::vector<std::pair<std::string, std::string>>& members,
+                    const std::string& name) {
   for (auto& [n, content] : members) {
     if (n == name) return content;
   }
@@ -72,7 +73,8 @@ std::vector<std::pair<size_t, size_t>> frames(const std::string& events_bin) {
   std::vector<std::pair<size_t, size_t>> out;
   for (size_t at = 0; at + 8 <= events_bin.size();) {
     uint32_t words = 0;
-    for (int i = 3; i >= 0; --i) words = (words << 8) | static_cast<unsigned char>(events_bin[at + 4 + i]);
+    for (int i = 3; i >= 0; --i)
+      words = (words << 8) | static_cast<unsigned char>(events_bin[at + 4 + i]);
     out.emplace_back(at + 8, at + 8 + 8 * size_t{words});
     at += 8 + 8 * size_t{words};
   }
@@ -118,7 +120,8 @@ class AuditBundleTest : public ::testing::Test {
   }
 
   // Exports the bundle as `as` into a file and returns its path.
-  std::string export_bundle(const std::string& name, const std::string& query = "", const std::string& as = kAuditor) {
+  std::string export_bundle(const std::string& name, const std::string& query = "",
+                            const std::string& as = kAuditor) {
     ApiResponse r = get(as, "/api/v1/export/audit-bundle" + query);
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_TRUE(r.stream) << "the bundle is streamed, not built in memory";
@@ -174,8 +177,9 @@ TEST_F(AuditBundleTest, ExportedBundleVerifies) {
   auto members = unpack(path);
   std::vector<std::string> names;
   for (const auto& [n, content] : members) names.push_back(n);
-  const std::vector<std::string> first = {"VERIFY.md",      "events.capnp",           "public-key.pem", "tree-head.json",
-                                          "readiness.json", "evidence/manifest.json", "events.bin",     "events.jsonl"};
+  const std::vector<std::string> first = {
+      "VERIFY.md",      "events.capnp",           "public-key.pem", "tree-head.json",
+      "readiness.json", "evidence/manifest.json", "events.bin",     "events.jsonl"};
   ASSERT_GE(names.size(), first.size());
   EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 8), first);
   EXPECT_EQ(names.size() - 8, c.evidence_files);
@@ -249,10 +253,12 @@ TEST_F(AuditBundleTest, APastDateOfABackFilledProgramHoldsEveryEventAndThatDaysR
   EXPECT_EQ(member(members, "readiness.json"), served.body + "\n");
   auto findings = json::parse(get(kAuditor, "/api/v1/findings?as_of=" + day).body);
   ASSERT_TRUE(findings.is_ok());
-  EXPECT_FALSE(findings->find("items")->items().empty()) << "the demo's gap assessment is months old";
+  EXPECT_FALSE(findings->find("items")->items().empty())
+      << "the demo's gap assessment is months old";
   auto readiness = json::parse(member(members, "readiness.json"));
   ASSERT_TRUE(readiness.is_ok());
-  EXPECT_GT(readiness->find("overall")->find("in_scope")->as_integer(), 0) << member(members, "readiness.json");
+  EXPECT_GT(readiness->find("overall")->find("in_scope")->as_integer(), 0)
+      << member(members, "readiness.json");
   // That day's readiness is not today's: the events that occurred since are left out of it.
   auto today_members = unpack(export_bundle("today.tar"));
   auto today = json::parse(member(today_members, "readiness.json"));
@@ -265,13 +271,14 @@ TEST_F(AuditBundleTest, ReadinessFoldedFromEveryEventInsteadOfThoseOfItsDayIsCau
   const std::string today = export_bundle("today.tar");
   auto today_members = unpack(today);
   const std::string all_events = member(today_members, "readiness.json");
-  const BundleCheck c = tampered(export_bundle("past.tar", "?as_of=" + day), "readiness.json", [&](std::string& r) {
-    // Today's readiness, dated that day: what the events would give if none were left out.
-    auto v = json::parse(all_events);
-    ASSERT_TRUE(v.is_ok());
-    v->set("as_of", Value::string(day));
-    r = json::write(*v) + "\n";
-  });
+  const BundleCheck c =
+      tampered(export_bundle("past.tar", "?as_of=" + day), "readiness.json", [&](std::string& r) {
+        // Today's readiness, dated that day: what the events would give if none were left out.
+        auto v = json::parse(all_events);
+        ASSERT_TRUE(v.is_ok());
+        v->set("as_of", Value::string(day));
+        r = json::write(*v) + "\n";
+      });
   EXPECT_FALSE(c.ok());
   EXPECT_TRUE(mentions(c, "readiness.json", "but the events give")) << problems_of(c);
 }
@@ -283,8 +290,12 @@ TEST_F(AuditBundleTest, APastDateStaysReproducibleUntilTheLogGrows) {
   EXPECT_EQ(read_file(a), read_file(export_bundle("past-b.tar", "?as_of=" + day)));
 
   // An event recorded later is in every later bundle, whatever its date: the log only grew.
-  ASSERT_TRUE(program_->service().execute(kEditor, RecordFinding{"Backups never restored in a test", "", "high",
-                                                                 {"A1.2"}, "", "", "", ""}).is_ok());
+  ASSERT_TRUE(
+      program_->service()
+          .execute(kEditor,
+                   RecordFinding{
+                       "Backups never restored in a test", "", "high", {"A1.2"}, "", "", "", ""})
+          .is_ok());
   BundleCheckOptions since;
   auto a_members = unpack(a);
   since.earlier_tree_head_json = member(a_members, "tree-head.json");
@@ -364,7 +375,8 @@ TEST_F(AuditBundleTest, ATamperedEvidenceFileIsCaughtAndNamed) {
     if (name.starts_with("evidence/") && name != "evidence/manifest.json") evidence = name;
   }
   ASSERT_FALSE(evidence.empty());
-  const BundleCheck c = tampered(path, evidence, [](std::string& bytes) { bytes[bytes.size() / 2] ^= 1; });
+  const BundleCheck c =
+      tampered(path, evidence, [](std::string& bytes) { bytes[bytes.size() / 2] ^= 1; });
   EXPECT_TRUE(mentions(c, evidence, "the file was changed")) << problems_of(c);
   EXPECT_EQ(c.problems.size(), 1u) << problems_of(c);
 }
@@ -393,16 +405,16 @@ TEST_F(AuditBundleTest, AMissingEvidenceFileAndAnEditedManifestAreCaught) {
 
 TEST_F(AuditBundleTest, ATamperedSignatureIsCaught) {
   const std::string path = export_bundle("bundle.tar");
-  const BundleCheck c =
-      tampered(path, "tree-head.json", [](std::string& head) { flip_first_hex_digit(head, "signature"); });
+  const BundleCheck c = tampered(
+      path, "tree-head.json", [](std::string& head) { flip_first_hex_digit(head, "signature"); });
   ASSERT_EQ(c.problems.size(), 1u) << problems_of(c);
   EXPECT_TRUE(mentions(c, "tree-head.json", "signature does not verify")) << problems_of(c);
 }
 
 TEST_F(AuditBundleTest, ATamperedTreeHeadIsCaught) {
   const std::string path = export_bundle("bundle.tar");
-  const BundleCheck c =
-      tampered(path, "tree-head.json", [](std::string& head) { flip_first_hex_digit(head, "root_hash"); });
+  const BundleCheck c = tampered(
+      path, "tree-head.json", [](std::string& head) { flip_first_hex_digit(head, "root_hash"); });
   EXPECT_TRUE(mentions(c, "tree-head.json", "signature does not verify")) << problems_of(c);
   EXPECT_TRUE(mentions(c, "the signed root")) << problems_of(c);
 
@@ -433,7 +445,10 @@ TEST_F(AuditBundleTest, ALaterBundleProvesTheLogOnlyGrewSinceAnEarlierHead) {
   auto first_members = unpack(first);
   const std::string day_one = member(first_members, "tree-head.json");
   clock_.advance(kMicrosPerDay);
-  ASSERT_TRUE(program_->service().execute(kEditor, RecordFinding{"No DR plan", "", "medium", {"A1.3"}, "", "", "", ""}).is_ok());
+  ASSERT_TRUE(
+      program_->service()
+          .execute(kEditor, RecordFinding{"No DR plan", "", "medium", {"A1.3"}, "", "", "", ""})
+          .is_ok());
   const std::string later = export_bundle("later.tar");
   BundleCheckOptions since;
   since.earlier_tree_head_json = day_one;

@@ -11,8 +11,8 @@
 #include <set>
 
 #include "../store/store_test_support.h"
-#include "app/demo.h"
 #include "api/served_program.h"
+#include "app/demo.h"
 
 namespace gaplog {
 namespace {
@@ -37,7 +37,8 @@ TEST(PoamStatus, IsMappedAsTheSpecSays) {
 TEST(PoamStatus, AnExpiredRiskAcceptanceIsOpen) {
   FindingState f;
   f.status = FindingStatus::kRiskAccepted;
-  f.risk_acceptance = RiskAcceptanceState{"compensating control", optional_date("2026-06-30"), "admin@example.com"};
+  f.risk_acceptance =
+      RiskAcceptanceState{"compensating control", optional_date("2026-06-30"), "admin@example.com"};
   EXPECT_EQ(oscal_risk_status(f, *parse_date("2026-06-30")), "deviation-approved");
   EXPECT_EQ(oscal_risk_status(f, *parse_date("2026-07-01")), "open");
   f.status = FindingStatus::kInProgress;
@@ -77,7 +78,8 @@ class PoamTest : public ::testing::Test {
     ASSERT_TRUE(s.is_ok()) << s.to_string();
   }
   Value poam(const std::string& as = "dana.fox@cpa.example", const std::string& query = "") {
-    ApiResponse r = program_->api().handle_as(ApiRequest{"GET", "/api/v1/export/poam" + query, {}, ""}, as);
+    ApiResponse r =
+        program_->api().handle_as(ApiRequest{"GET", "/api/v1/export/poam" + query, {}, ""}, as);
     EXPECT_EQ(r.status, 200) << r.body;
     auto v = json::parse(r.body);
     EXPECT_TRUE(v.is_ok()) << r.body;
@@ -94,10 +96,14 @@ class PoamTest : public ::testing::Test {
 // SPEC §3 and §7: once expired, a risk acceptance is exported as open and planned as a
 // remediation again, never as an approved deviation.
 TEST_F(PoamTest, AnExpiredRiskAcceptanceIsExportedAsOpen) {
-  ASSERT_TRUE(program_->service().execute(kAdmin, RecordFinding{"No DR plan", "", "medium", {"A1.3"}, "", "", "", ""}).is_ok());
+  ASSERT_TRUE(
+      program_->service()
+          .execute(kAdmin, RecordFinding{"No DR plan", "", "medium", {"A1.3"}, "", "", "", ""})
+          .is_ok());
   const Date today = date_of(clock_.now());
   ASSERT_TRUE(program_->service()
-                  .execute(kAdmin, AcceptRisk{"F-1", "compensating control", format_date(Date{today.days + 30})})
+                  .execute(kAdmin, AcceptRisk{"F-1", "compensating control",
+                                              format_date(Date{today.days + 30})})
                   .is_ok());
   auto risk = [&] {
     const Value doc = poam(kAdmin);
@@ -152,7 +158,8 @@ TEST_F(PoamTest, OneItemAndOneRiskPerFindingWithStatusDeadlineAndOwner) {
     ASSERT_TRUE(state.findings.count(id)) << id;
     const FindingState& f = state.findings.at(id);
     EXPECT_EQ(at(item, "title").as_string(), f.title);
-    const Value& risk = *risks.at(at(at(item, "related-risks").items()[0], "risk-uuid").as_string());
+    const Value& risk =
+        *risks.at(at(at(item, "related-risks").items()[0], "risk-uuid").as_string());
     EXPECT_EQ(at(risk, "status").as_string(), oscal_risk_status(f, date_of(clock_.now()))) << id;
     if (!f.due_date) {
       EXPECT_TRUE(at(risk, "deadline").is_null()) << id;
@@ -162,8 +169,9 @@ TEST_F(PoamTest, OneItemAndOneRiskPerFindingWithStatusDeadlineAndOwner) {
     }
     const Value& task = at(at(risk, "remediations").items()[0], "tasks").items()[0];
     std::string owner;
-    for (const Value& role : at(task, "responsible-roles").is_array() ? at(task, "responsible-roles").items()
-                                                                        : std::vector<Value>{}) {
+    for (const Value& role : at(task, "responsible-roles").is_array()
+                                 ? at(task, "responsible-roles").items()
+                                 : std::vector<Value>{}) {
       if (at(role, "role-id").as_string() == "finding-owner") {
         owner = party_email.at(at(role, "party-uuids").items()[0].as_string());
       }
@@ -180,7 +188,8 @@ TEST_F(PoamTest, EveryReferenceResolvesInsideTheDocument) {
   const Value doc = poam();
   std::set<std::string> defined_uuids, roles;
   std::vector<std::pair<std::string, std::string>> references;  // key, uuid
-  const std::regex v4_or_v5("^[0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  const std::regex v4_or_v5(
+      "^[0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   walk(doc, [&](const std::string& key, const Value& v) {
     if (key == "uuid") {
       EXPECT_TRUE(std::regex_match(v.as_string(), v4_or_v5)) << v.as_string();
@@ -193,7 +202,8 @@ TEST_F(PoamTest, EveryReferenceResolvesInsideTheDocument) {
       references.emplace_back(key, v.as_string());
     }
   });
-  for (const Value& r : at(at(at(doc, "plan-of-action-and-milestones"), "metadata"), "roles").items()) {
+  for (const Value& r :
+       at(at(at(doc, "plan-of-action-and-milestones"), "metadata"), "roles").items()) {
     roles.insert(at(r, "id").as_string());
   }
   ASSERT_FALSE(references.empty());
@@ -217,10 +227,13 @@ TEST_F(PoamTest, UuidsAreStableAcrossExportsAndDistinctAcrossPrograms) {
   };
   const auto first = uuids(poam());
   clock_.advance(kMicrosPerDay);
-  ASSERT_TRUE(program_->service().execute(kAdmin, RecordFinding{"New gap", "", "low", {"CC1.1"}, "", "", "", ""}).is_ok());
+  ASSERT_TRUE(program_->service()
+                  .execute(kAdmin, RecordFinding{"New gap", "", "low", {"CC1.1"}, "", "", "", ""})
+                  .is_ok());
   const auto second = uuids(poam(kAdmin));
   // The same objects keep their UUIDs; the new finding adds its own.
-  for (const std::string& u : first) EXPECT_NE(std::find(second.begin(), second.end(), u), second.end()) << u;
+  for (const std::string& u : first)
+    EXPECT_NE(std::find(second.begin(), second.end(), u), second.end()) << u;
   EXPECT_GT(second.size(), first.size());
 
   testing::TempDir other_dir;
@@ -231,7 +244,8 @@ TEST_F(PoamTest, UuidsAreStableAcrossExportsAndDistinctAcrossPrograms) {
   auto r = (*other)->api().handle_as(ApiRequest{"GET", "/api/v1/export/poam", {}, ""}, kAdmin);
   auto doc = json::parse(r.body);
   ASSERT_TRUE(doc.is_ok());
-  for (const std::string& u : uuids(*doc)) EXPECT_EQ(std::find(first.begin(), first.end(), u), first.end()) << u;
+  for (const std::string& u : uuids(*doc))
+    EXPECT_EQ(std::find(first.begin(), first.end(), u), first.end()) << u;
 }
 
 TEST_F(PoamTest, AsOfAPastDateShowsTheFindingsOfThatDay) {
@@ -244,14 +258,19 @@ TEST_F(PoamTest, AsOfAPastDateShowsTheFindingsOfThatDay) {
   ASSERT_TRUE(then.is_ok());
   ASSERT_LT(then->findings.size(), state.findings.size());
   const Value doc = poam("sofia.garcia@acme.example", "?as_of=" + format_date(early));
-  EXPECT_EQ(at(at(doc, "plan-of-action-and-milestones"), "poam-items").items().size(), then->findings.size());
-  EXPECT_EQ(program_->api().handle_as(ApiRequest{"GET", "/api/v1/export/poam?as_of=soon", {}, ""}, kAdmin).status, 400);
+  EXPECT_EQ(at(at(doc, "plan-of-action-and-milestones"), "poam-items").items().size(),
+            then->findings.size());
+  EXPECT_EQ(program_->api()
+                .handle_as(ApiRequest{"GET", "/api/v1/export/poam?as_of=soon", {}, ""}, kAdmin)
+                .status,
+            400);
 }
 
 TEST_F(PoamTest, AnEmptyProgramGivesAValidEmptyPlan) {
   const Value doc = poam(kAdmin);
   const Value& plan = at(doc, "plan-of-action-and-milestones");
-  ASSERT_EQ(at(plan, "poam-items").items().size(), 1u) << "OSCAL requires one item: a marked placeholder";
+  ASSERT_EQ(at(plan, "poam-items").items().size(), 1u)
+      << "OSCAL requires one item: a marked placeholder";
   const Value& placeholder = at(plan, "poam-items").items()[0];
   EXPECT_EQ(at(at(placeholder, "props").items()[0], "name").as_string(), "placeholder");
   EXPECT_TRUE(at(placeholder, "related-risks").is_null());

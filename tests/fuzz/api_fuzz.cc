@@ -3,6 +3,8 @@
 // the body; a header value "$TOKEN" is replaced by an admin's token, so that the fuzzer gets
 // past authentication. Every answer must be a well-formed response: never a 500 (bad input is
 // the client's fault), a JSON error body with a code and a message for every 4xx.
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,10 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include <unistd.h>
-
-#include "codec/json.h"
 #include "api/served_program.h"
+#include "codec/json.h"
 
 namespace {
 
@@ -39,14 +39,17 @@ struct Fixture {
     if (!p.is_ok()) std::abort();
     program = std::move(p).value();
     auto& svc = program->service();
-    if (!svc.execute("admin@example.com", AddUser{"admin@example.com", "Ada", "admin"}).is_ok()) std::abort();
-    if (!svc.execute("admin@example.com", AddUser{"oli@example.com", "Oli", "contributor"}).is_ok()) std::abort();
+    if (!svc.execute("admin@example.com", AddUser{"admin@example.com", "Ada", "admin"}).is_ok())
+      std::abort();
+    if (!svc.execute("admin@example.com", AddUser{"oli@example.com", "Oli", "contributor"}).is_ok())
+      std::abort();
     auto t = svc.issue_token("admin@example.com", "admin@example.com");
     if (!t.is_ok()) std::abort();
     token = t->token;
     // Something to read and act on.
     if (!svc.execute("admin@example.com",
-                     RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", "oli@example.com", "2026-01-01"})
+                     RecordFinding{
+                         "No MFA", "", "high", {"CC6.1"}, "", "", "oli@example.com", "2026-01-01"})
              .is_ok()) {
       std::abort();
     }
@@ -104,11 +107,12 @@ ApiResponse serve(gaplog::Api& api, const ApiRequest& req) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Fixture& f = fixture();
-  const ApiRequest req = parse_input(std::string_view(reinterpret_cast<const char*>(data), size), f.token);
+  const ApiRequest req =
+      parse_input(std::string_view(reinterpret_cast<const char*>(data), size), f.token);
   ApiResponse r = serve(f.program->api(), req);
   if (r.status < 200 || r.status >= 500) {
-    std::fprintf(stderr, "status %d for %s %s: %s\n", r.status, req.method.c_str(), req.target.c_str(),
-                 r.body.c_str());
+    std::fprintf(stderr, "status %d for %s %s: %s\n", r.status, req.method.c_str(),
+                 req.target.c_str(), r.body.c_str());
     std::abort();
   }
   if (r.stream) {

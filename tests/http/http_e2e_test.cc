@@ -2,13 +2,13 @@
 // evidence limit (declared and streamed), If-Match races between concurrent writers, and an
 // evidence round trip of a large file. (Every endpoint and role: api_test, api_permissions_test
 // and api_bad_input_test, which also run over HTTP.)
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,7 +17,6 @@
 #include "../support/api_test_support.h"
 #include "http/web_ui.h"
 #include "store/sha256.h"
-#include <fmt/format.h>
 
 namespace gaplog {
 namespace {
@@ -39,8 +38,9 @@ class HttpEndToEnd : public testing::ApiFixture {
   }
   void TearDown() override { http_.reset(); }
 
-  testing::HttpReply over_http(const std::string& as, const std::string& method, const std::string& target,
-                               const std::string& body, HeaderList headers = {}) {
+  testing::HttpReply over_http(const std::string& as, const std::string& method,
+                               const std::string& target, const std::string& body,
+                               HeaderList headers = {}) {
     ApiRequest r{method, target, std::move(headers), body};
     r.headers.emplace_back("Authorization", "Bearer " + token(as));
     if (!r.header("Content-Type")) r.headers.emplace_back("Content-Type", "application/json");
@@ -80,7 +80,8 @@ class HttpEndToEnd : public testing::ApiFixture {
 
   size_t blob_files() {
     size_t n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/data/evidence")) {
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(dir_.path() + "/data/evidence")) {
       if (e.is_regular_file()) ++n;
     }
     return n;
@@ -92,10 +93,11 @@ class HttpEndToEnd : public testing::ApiFixture {
 TEST_F(HttpEndToEnd, DeclaredUploadOfOneByteOverOneHundredMebibytesIs413BeforeTheBody) {
   const std::string id = record_finding();
   const uint64_t size = tree_size();
-  auto [status, text] = raw(fmt::format(
-      "POST /api/v1/evidence?filename=big.bin&finding={} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n"
-      "Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
-      id, token(kEditor), 100ull * 1024 * 1024 + 1));
+  auto [status, text] =
+      raw(fmt::format("POST /api/v1/evidence?filename=big.bin&finding={} HTTP/1.1\r\nHost: "
+                      "x\r\nAuthorization: Bearer {}\r\n"
+                      "Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+                      id, token(kEditor), 100ull * 1024 * 1024 + 1));
   EXPECT_EQ(status, 413) << text;
   EXPECT_NE(text.find("\"too_large\""), std::string::npos) << text;
   EXPECT_EQ(tree_size(), size);
@@ -105,12 +107,12 @@ TEST_F(HttpEndToEnd, StreamedUploadOfOneByteOverOneHundredMebibytesIs413AndKeeps
   const std::string id = record_finding();
   const uint64_t size = tree_size();
   const size_t blobs = blob_files();
-  auto [status, text] = raw(fmt::format(
-                                "POST /api/v1/evidence?filename=big.bin&finding={} HTTP/1.1\r\nHost: x\r\n"
-                                "Authorization: Bearer {}\r\nContent-Type: application/octet-stream\r\n"
-                                "Transfer-Encoding: chunked\r\n\r\n",
-                                id, token(kEditor)),
-                            100ull * 1024 * 1024 + 1);
+  auto [status, text] =
+      raw(fmt::format("POST /api/v1/evidence?filename=big.bin&finding={} HTTP/1.1\r\nHost: x\r\n"
+                      "Authorization: Bearer {}\r\nContent-Type: application/octet-stream\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n",
+                      id, token(kEditor)),
+          100ull * 1024 * 1024 + 1);
   EXPECT_EQ(status, 413) << text.substr(0, 400);
   EXPECT_EQ(tree_size(), size);
   EXPECT_EQ(blob_files(), blobs);
@@ -129,7 +131,8 @@ TEST_F(HttpEndToEnd, LargeEvidenceRoundTripKeepsBytesAndHash) {
   auto meta = json::parse(up.body);
   ASSERT_TRUE(meta.is_ok());
   EXPECT_EQ(meta->find("sha256")->as_string(), hash_hex(sha256(bytes)));
-  auto down = over_http(kAuditor, "GET", "/api/v1/evidence/" + meta->find("id")->as_string() + "/content", "");
+  auto down = over_http(kAuditor, "GET",
+                        "/api/v1/evidence/" + meta->find("id")->as_string() + "/content", "");
   ASSERT_EQ(down.status, 200);
   EXPECT_EQ(down.body.size(), bytes.size());
   EXPECT_TRUE(down.body == bytes);
@@ -143,8 +146,8 @@ TEST_F(HttpEndToEnd, TwoWritersWithTheSameIfMatchOneWinsTheOtherGets412) {
     std::vector<std::thread> writers;
     for (const char* as : {kEditor, kAdmin}) {
       writers.emplace_back([&, as] {
-        auto r = over_http(as, "PATCH", "/api/v1/findings/" + id, std::string(R"({"title":"by )") + as + "\"}",
-                           {{"If-Match", "\"1\""}});
+        auto r = over_http(as, "PATCH", "/api/v1/findings/" + id,
+                           std::string(R"({"title":"by )") + as + "\"}", {{"If-Match", "\"1\""}});
         (r.status == 200 ? ok : r.status == 412 ? stale : other)++;
       });
     }
@@ -163,8 +166,9 @@ TEST_F(HttpEndToEnd, ConcurrentCreationsGetDistinctIdsInLogOrder) {
   for (int t = 0; t < 8; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
-        auto r = over_http(kEditor, "POST", "/api/v1/findings",
-                           fmt::format(R"({{"title":"t{} i{}","severity":"low","criteria":["CC7.1"]}})", t, i));
+        auto r = over_http(
+            kEditor, "POST", "/api/v1/findings",
+            fmt::format(R"({{"title":"t{} i{}","severity":"low","criteria":["CC7.1"]}})", t, i));
         ASSERT_EQ(r.status, 201) << r.body;
         auto body = json::parse(r.body);
         std::lock_guard lock(mu);

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <future>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,6 +17,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
+#include <future>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -888,7 +888,8 @@ TEST(HttpServer, ShutdownClosesIdleKeptAliveConnectionsAtOnce) {
   // The grace is for requests in flight: with an hour of it, shutdown returns only because the
   // idle connection is closed at once (the future's wait only bounds a hang).
   auto stopped = std::async(std::launch::async, [&] { server->shutdown(std::chrono::hours(1)); });
-  ASSERT_EQ(stopped.wait_for(60s), std::future_status::ready) << "shutdown waited for an idle connection";
+  ASSERT_EQ(stopped.wait_for(60s), std::future_status::ready)
+      << "shutdown waited for an idle connection";
   EXPECT_TRUE(client.closed_by_server(1s));
 }
 
@@ -899,7 +900,8 @@ TEST(HttpServer, ShutdownCanBeAskedFromAnotherThreadWhileWaiting) {
   std::thread stopper([&] { server->shutdown(); });
   stopper.join();
   // A broken shutdown can only show as wait() never returning: bound it instead of hanging.
-  ASSERT_EQ(waited.wait_for(60s), std::future_status::ready) << "wait() did not return after shutdown()";
+  ASSERT_EQ(waited.wait_for(60s), std::future_status::ready)
+      << "wait() did not return after shutdown()";
   server->shutdown();  // idempotent
 }
 

@@ -37,8 +37,8 @@ struct Server {
 // goes next to the data directory (thousands of lines).
 Server start_server(const std::string& data) {
   Server s;
-  s.process = testing::start_child({GAPLOG_BINARY, "--data", data, "serve", "--listen", "127.0.0.1:0"},
-                                   data + ".serve.log");
+  s.process = testing::start_child(
+      {GAPLOG_BINARY, "--data", data, "serve", "--listen", "127.0.0.1:0"}, data + ".serve.log");
   std::smatch m;
   if (std::regex_search(s.process.output, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/"))) {
     s.port = static_cast<uint16_t>(std::stoi(m[1]));
@@ -56,11 +56,13 @@ void stop(Server& s, int signal) {
   }
 }
 
-ApiRequest post_finding(const std::string& token, const std::string& title, const std::string& key) {
+ApiRequest post_finding(const std::string& token, const std::string& title,
+                        const std::string& key) {
   ApiRequest r;
   r.method = "POST";
   r.target = "/api/v1/findings";
-  r.headers = {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"},
+  r.headers = {{"Authorization", "Bearer " + token},
+               {"Content-Type", "application/json"},
                {"Idempotency-Key", key}};
   r.body = R"({"title":")" + title + R"(","severity":"medium","criteria":["CC7.1"]})";
   return r;
@@ -85,8 +87,10 @@ TEST(ServeCrash, AnsweredWritesSurviveSigkillAndVerifyPasses) {
     for (int c = 0; c < 6; ++c) {
       clients.emplace_back([&, c] {
         for (int i = 0; go; ++i) {
-          const std::string title = "r" + std::to_string(round) + "c" + std::to_string(c) + "i" + std::to_string(i);
-          testing::HttpReply r = testing::http_request(server.port, post_finding(token, title, title));
+          const std::string title =
+              "r" + std::to_string(round) + "c" + std::to_string(c) + "i" + std::to_string(i);
+          testing::HttpReply r =
+              testing::http_request(server.port, post_finding(token, title, title));
           if (r.status == 0) return;  // the server is gone
           if (r.status != 201) continue;
           auto body = json::parse(r.body);
@@ -109,13 +113,16 @@ TEST(ServeCrash, AnsweredWritesSurviveSigkillAndVerifyPasses) {
   std::map<std::string, std::string> stored;
   std::string after;
   while (true) {
-    ApiRequest list{"GET", "/api/v1/findings?limit=1000" + (after.empty() ? "" : "&after=" + after),
-                    {{"Authorization", "Bearer " + token}}, ""};
+    ApiRequest list{"GET",
+                    "/api/v1/findings?limit=1000" + (after.empty() ? "" : "&after=" + after),
+                    {{"Authorization", "Bearer " + token}},
+                    ""};
     testing::HttpReply r = testing::http_request(server.port, list);
     ASSERT_EQ(r.status, 200) << r.body;
     auto body = json::parse(r.body);
     ASSERT_TRUE(body.is_ok());
-    for (const auto& f : body->find("items")->items()) stored[f.find("id")->as_string()] = f.find("title")->as_string();
+    for (const auto& f : body->find("items")->items())
+      stored[f.find("id")->as_string()] = f.find("title")->as_string();
     if (body->find("next_after")->is_null()) break;
     after = body->find("next_after")->as_string();
   }

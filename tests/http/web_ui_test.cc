@@ -28,7 +28,9 @@ class FakeApi final : public RequestHandler {
     r.body = "api";
     return r;
   }
-  bool streams_body(const ApiRequest& head) const override { return head.target == "/api/v1/evidence"; }
+  bool streams_body(const ApiRequest& head) const override {
+    return head.target == "/api/v1/evidence";
+  }
   std::variant<ApiResponse, std::unique_ptr<UploadSink>> begin_upload(const ApiRequest&) override {
     ++uploads;
     ApiResponse r;
@@ -55,8 +57,9 @@ void write_file(const fs::path& path, const std::string& bytes) {
 class WebUiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("web_ui_test." + std::to_string(::getpid()) + "." +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    base_ = fs::temp_directory_path() /
+            ("web_ui_test." + std::to_string(::getpid()) + "." +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(base_);
     root_ = base_ / "web";
     write_file(root_ / "index.html", "<!doctype html><title>gaplog</title>");
@@ -84,8 +87,8 @@ class WebUiTest : public ::testing::Test {
 };
 
 TEST_F(WebUiTest, RootAndClientRoutesServeIndexWithoutCaching) {
-  for (const char* target :
-       {"/", "/findings", "/findings/F-3", "/audit?after=10", "/owners/", "/criteria/CC6.1", "/criteria/PI1.5"}) {
+  for (const char* target : {"/", "/findings", "/findings/F-3", "/audit?after=10", "/owners/",
+                             "/criteria/CC6.1", "/criteria/PI1.5"}) {
     ApiResponse r = get(target);
     EXPECT_EQ(r.status, 200) << target;
     EXPECT_EQ(r.body, "<!doctype html><title>gaplog</title>") << target;
@@ -108,7 +111,8 @@ TEST_F(WebUiTest, AssetsHaveTheirContentTypeAndALongCache) {
 }
 
 TEST_F(WebUiTest, EveryUiResponseCarriesTheSecurityHeaders) {
-  for (const char* target : {"/", "/assets/0123abcd/app.js", "/missing.js", "/../outside.txt", "/.stamp"}) {
+  for (const char* target :
+       {"/", "/assets/0123abcd/app.js", "/missing.js", "/../outside.txt", "/.stamp"}) {
     ApiResponse r = get(target);
     EXPECT_EQ(r.header("Content-Security-Policy"), kWebUiContentSecurityPolicy) << target;
     EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff") << target;
@@ -121,10 +125,10 @@ TEST_F(WebUiTest, EveryUiResponseCarriesTheSecurityHeaders) {
 
 TEST_F(WebUiTest, PathTraversalIsRefused) {
   for (const char* target :
-       {"/../outside.txt", "/assets/../../outside.txt", "/%2e%2e/outside.txt", "/%2E%2E/outside.html",
-        "/assets/%2e%2e/%2e%2e/outside.txt", "/..%2foutside.txt", "/assets%2f..%2f..%2foutside.txt",
-        "/..\\outside.txt", "/%5c..%5coutside.txt", "/./index.html", "/assets/0123abcd/app.js%00.html",
-        "/%zz", "/%2"}) {
+       {"/../outside.txt", "/assets/../../outside.txt", "/%2e%2e/outside.txt",
+        "/%2E%2E/outside.html", "/assets/%2e%2e/%2e%2e/outside.txt", "/..%2foutside.txt",
+        "/assets%2f..%2f..%2foutside.txt", "/..\\outside.txt", "/%5c..%5coutside.txt",
+        "/./index.html", "/assets/0123abcd/app.js%00.html", "/%zz", "/%2"}) {
     ApiResponse r = get(target);
     EXPECT_NE(r.status, 200) << target;
     EXPECT_THAT(r.body, Not(HasSubstr("outside the web root"))) << target;
@@ -154,7 +158,7 @@ TEST_F(WebUiTest, MissingAssetIsA404NotThePage) {
   EXPECT_EQ(get("/missing.js").status, 404);
   EXPECT_EQ(get("/style.css").status, 404);
   EXPECT_EQ(get("/assets/0123abcd/view").status, 404);  // under /assets/ nothing is a route
-  EXPECT_EQ(get("/assets").status, 404);  // a directory is not a file
+  EXPECT_EQ(get("/assets").status, 404);                // a directory is not a file
 }
 
 TEST_F(WebUiTest, WithoutBuiltAssetsTheRootSaysHowToBuildThem) {
@@ -184,8 +188,9 @@ TEST_F(WebUiTest, ApiAndHealthAndOtherMethodsPassThroughUnchanged) {
   EXPECT_EQ(get("/api/v1/findings", "POST").status, 299);
   EXPECT_EQ(get("/", "POST").status, 299);
   EXPECT_EQ(get("/anything", "DELETE").status, 299);
-  EXPECT_THAT(api_.seen, ::testing::ElementsAre("GET /api/v1/readiness?as_of=2026-01-01", "GET /api", "GET /healthz",
-                                                "POST /api/v1/findings", "POST /", "DELETE /anything"));
+  EXPECT_THAT(api_.seen, ::testing::ElementsAre("GET /api/v1/readiness?as_of=2026-01-01",
+                                                "GET /api", "GET /healthz", "POST /api/v1/findings",
+                                                "POST /", "DELETE /anything"));
   ApiResponse api = get("/api/v1/readiness");
   EXPECT_FALSE(api.header("Content-Security-Policy").has_value());  // API responses are untouched
 }

@@ -9,8 +9,8 @@
 #include "../store/store_test_support.h"
 #include "../support/invariants.h"
 #include "../support/random_commands.h"
-#include "projections/program_history.h"
 #include "app/command_service.h"
+#include "projections/program_history.h"
 
 namespace gaplog {
 namespace {
@@ -31,7 +31,8 @@ class CheckpointTest : public ::testing::Test {
     std::mt19937 rng(seed);
     for (int i = 0; i < commands; ++i) {
       clock_.advance(static_cast<Micros>(rng() % 7200) * kMicrosPerSecond);
-      const Command cmd = *svc->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
+      const Command cmd =
+          *svc->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
       CommandOptions o;
       const bool backfill = rng() % 2 == 0;
       if (backfill) o.occurred_at = clock_.now() - static_cast<Micros>(rng() % 90) * kMicrosPerDay;
@@ -44,7 +45,8 @@ class CheckpointTest : public ::testing::Test {
     const Date today = date_of(clock_.now());
     for (int back : {0, 7, 30, 61, 90}) {
       const Date d{today.days - back};
-      for (std::optional<Micros> t : {std::optional<Micros>(), std::optional<Micros>(clock_.now() - 3 * kMicrosPerDay)}) {
+      for (std::optional<Micros> t :
+           {std::optional<Micros>(), std::optional<Micros>(clock_.now() - 3 * kMicrosPerDay)}) {
         ASSERT_EQ(*a.readiness(AsOf{d, t}), *b.readiness(AsOf{d, t}));
         ASSERT_EQ(*a.workloads(AsOf{d, t}), *b.workloads(AsOf{d, t}));
         ASSERT_EQ(*a.roadmap(AsOf{d, t}), *b.roadmap(AsOf{d, t}));
@@ -87,7 +89,10 @@ TEST_F(CheckpointTest, RestartFromCheckpointEqualsRebuild) {
 TEST_F(CheckpointTest, CheckpointOfAnotherLogIsDiscarded) {
   auto a = open_log("a");
   grow(*a, 200, 3);
-  ASSERT_TRUE(std::move(ProgramHistory::open(*a, fs_.get(), checkpoint_)).value()->save_checkpoint().is_ok());
+  ASSERT_TRUE(std::move(ProgramHistory::open(*a, fs_.get(), checkpoint_))
+                  .value()
+                  ->save_checkpoint()
+                  .is_ok());
   auto b = open_log("b");
   grow(*b, 250, 4);
   auto h = std::move(ProgramHistory::open(*b, fs_.get(), checkpoint_)).value();
@@ -98,7 +103,10 @@ TEST_F(CheckpointTest, CheckpointOfAnotherLogIsDiscarded) {
 TEST_F(CheckpointTest, CheckpointAheadOfTheLogIsDiscarded) {
   auto a = open_log("a");
   grow(*a, 200, 5);
-  ASSERT_TRUE(std::move(ProgramHistory::open(*a, fs_.get(), checkpoint_)).value()->save_checkpoint().is_ok());
+  ASSERT_TRUE(std::move(ProgramHistory::open(*a, fs_.get(), checkpoint_))
+                  .value()
+                  ->save_checkpoint()
+                  .is_ok());
   auto empty = open_log("restored-empty");
   auto h = std::move(ProgramHistory::open(*empty, fs_.get(), checkpoint_)).value();
   EXPECT_EQ(h->loaded_checkpoint_seq(), 0u);
@@ -108,7 +116,10 @@ TEST_F(CheckpointTest, CheckpointAheadOfTheLogIsDiscarded) {
 TEST_F(CheckpointTest, DamagedCheckpointIsDiscarded) {
   auto log = open_log("events");
   grow(*log, 200, 6);
-  ASSERT_TRUE(std::move(ProgramHistory::open(*log, fs_.get(), checkpoint_)).value()->save_checkpoint().is_ok());
+  ASSERT_TRUE(std::move(ProgramHistory::open(*log, fs_.get(), checkpoint_))
+                  .value()
+                  ->save_checkpoint()
+                  .is_ok());
   const auto size = std::filesystem::file_size(checkpoint_);
   for (uintmax_t cut : {size - 1, size / 2, uintmax_t{10}}) {
     SCOPED_TRACE(cut);

@@ -50,13 +50,15 @@ class HistoryTest : public ::testing::Test {
 };
 
 TEST_F(HistoryTest, AsOfIncludesEventsBackfilledLongAfterTheDate) {
-  at("2026-02-01", RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", "con@example.com", "2026-03-01"});
+  at("2026-02-01",
+     RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", "con@example.com", "2026-03-01"});
   at("2026-02-10", DefineControl{"AC-01", "MFA", "", {"CC6.2"}, "implemented"});
   const Micros before_backfill = clock_.now();
   clock_.advance(kMicrosPerDay);
   // Recorded today, but it happened on 2026-02-05: it belongs to every view from that day on.
   at("2026-02-05", AddComment{"F-1", "started"}, "admin@example.com");
-  at("2026-02-20", UploadEvidence{"mfa.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-01"});
+  at("2026-02-20",
+     UploadEvidence{"mfa.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-01"});
 
   auto jan = history_->readiness(AsOf{day("2026-01-31"), std::nullopt});
   ASSERT_TRUE(jan.is_ok());
@@ -71,7 +73,8 @@ TEST_F(HistoryTest, AsOfIncludesEventsBackfilledLongAfterTheDate) {
             CriterionStatus::kReady);
   // The comment bumped F-1's version as of 2026-02-05, but only as known after it was recorded.
   EXPECT_EQ(history_->state_at(AsOf{day("2026-02-06"), std::nullopt})->finding("F-1")->version, 2u);
-  EXPECT_EQ(history_->state_at(AsOf{day("2026-02-06"), before_backfill})->finding("F-1")->version, 1u);
+  EXPECT_EQ(history_->state_at(AsOf{day("2026-02-06"), before_backfill})->finding("F-1")->version,
+            1u);
   // As known before the back-fill, the evidence did not exist either.
   EXPECT_EQ((*history_->readiness(AsOf{day("2026-02-20"), before_backfill})).criteria[18].status,
             CriterionStatus::kNoEvidence);
@@ -88,7 +91,8 @@ TEST_F(HistoryTest, ATimelineHasAtMostTheLimitOfPointsCountingTo) {
   // One day further is off the step: `to` would be point kMaxTimelinePoints + 1.
   const Date one_more{last_step.days + 1};
   EXPECT_EQ(timeline_point_count(from, one_more, 2), kMaxTimelinePoints + 1);
-  EXPECT_EQ(history_->timeline(from, one_more, 2, std::nullopt).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(history_->timeline(from, one_more, 2, std::nullopt).status().code(),
+            Code::kInvalidArgument);
 }
 
 TEST_F(HistoryTest, TimelinePointsEndOnToEvenOffTheStep) {
@@ -98,7 +102,8 @@ TEST_F(HistoryTest, TimelinePointsEndOnToEvenOffTheStep) {
   ASSERT_TRUE(t.is_ok()) << t.status().to_string();
   std::vector<std::string> dates;
   for (const auto& p : t->points) dates.push_back(format_date(p.date));
-  EXPECT_EQ(dates, (std::vector<std::string>{"2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22", "2026-01-23"}));
+  EXPECT_EQ(dates, (std::vector<std::string>{"2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22",
+                                             "2026-01-23"}));
   EXPECT_EQ(t->points[0].unresolved, (UnresolvedCounts{0, 0, 0, 0, 0}));
   EXPECT_EQ(t->points[1].unresolved, (UnresolvedCounts{1, 0, 0, 0, 0}));
   EXPECT_EQ(t->points[2].unresolved, (UnresolvedCounts{1, 0, 0, 1, 0}));
@@ -109,26 +114,30 @@ TEST_F(HistoryTest, TimelinePointsEndOnToEvenOffTheStep) {
   // A step that lands exactly on `to` does not repeat it.
   auto exact = history_->timeline(day("2026-01-01"), day("2026-01-15"), 7, std::nullopt);
   EXPECT_EQ(exact->points.size(), 3u);
-  EXPECT_EQ(history_->timeline(day("2026-01-15"), day("2026-01-01"), 7, std::nullopt).status().code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(history_->timeline(day("2026-01-01"), day("2026-01-15"), 0, std::nullopt).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      history_->timeline(day("2026-01-15"), day("2026-01-01"), 7, std::nullopt).status().code(),
+      Code::kInvalidArgument);
+  EXPECT_EQ(
+      history_->timeline(day("2026-01-01"), day("2026-01-15"), 0, std::nullopt).status().code(),
+      Code::kInvalidArgument);
 }
 
 TEST_F(HistoryTest, ReadySinceIsTheStartOfTheCurrentFullStreak) {
   const std::vector<std::string> security = testing::security_criteria();
   at("2026-01-10", DefineControl{"ISMS", "Security program", "", security, "implemented"});
   // Evidence valid through 2026-03-31, collected 2026-02-01: 100% from Feb 1 to Mar 31.
-  at("2026-01-20", UploadEvidence{"q1.pdf", "application/pdf", std::string(64, 'a'), 1, "2026-02-01",
-                                  "2026-03-31", "", "ISMS"});
+  at("2026-01-20", UploadEvidence{"q1.pdf", "application/pdf", std::string(64, 'a'), 1,
+                                  "2026-02-01", "2026-03-31", "", "ISMS"});
   auto t = history_->timeline(day("2026-01-01"), day("2026-03-15"), 30, std::nullopt);
   ASSERT_TRUE(t.is_ok());
   EXPECT_EQ(t->ready_since, day("2026-02-01"));
   EXPECT_EQ(t->projected_ready_on, day("2026-03-15"));
   // A gap recorded on 2026-03-01 and closed on 2026-03-05 (as of the end of that day it is
   // closed) restarts the streak on 2026-03-05.
-  at("2026-03-01", RecordFinding{"lapse", "", "medium", {"CC7.2"}, "", "", "con@example.com", "2026-03-05"});
-  at("2026-03-05", UploadEvidence{"fix.txt", "text/plain", std::string(64, 'b'), 1, "", "", "F-1", ""});
+  at("2026-03-01",
+     RecordFinding{"lapse", "", "medium", {"CC7.2"}, "", "", "con@example.com", "2026-03-05"});
+  at("2026-03-05",
+     UploadEvidence{"fix.txt", "text/plain", std::string(64, 'b'), 1, "", "", "F-1", ""});
   at("2026-03-05", ChangeFindingStatus{"F-1", "remediated", ""}, "admin@example.com");
   at("2026-03-05", ChangeFindingStatus{"F-1", "closed", ""}, "admin2@example.com");
   t = history_->timeline(day("2026-01-01"), day("2026-03-15"), 30, std::nullopt);
@@ -146,14 +155,16 @@ TEST_F(HistoryTest, ReadySinceIsTheStartOfTheCurrentFullStreak) {
 ProgramState naive_state(const std::vector<Event>& log, Date d, std::optional<Micros> t) {
   ProgramState s;
   for (const Event& e : log) {
-    if (e.occurred_at < (static_cast<Micros>(d.days) + 1) * kMicrosPerDay && (!t || e.recorded_at <= *t)) {
+    if (e.occurred_at < (static_cast<Micros>(d.days) + 1) * kMicrosPerDay &&
+        (!t || e.recorded_at <= *t)) {
       evolve(s, e);
     }
   }
   return s;
 }
 
-std::optional<Date> naive_ready_since(const std::vector<Event>& log, Date to, std::optional<Micros> t) {
+std::optional<Date> naive_ready_since(const std::vector<Event>& log, Date to,
+                                      std::optional<Micros> t) {
   std::optional<Date> since;
   for (int32_t d = to.days; d >= to.days - 400; --d) {
     const Readiness r = readiness_at(naive_state(log, Date{d}, t), Date{d});
@@ -169,22 +180,27 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
   const Micros start = clock_.now();
   for (int i = 0; i < 1500; ++i) {
     clock_.advance(static_cast<Micros>(rng() % 7200) * kMicrosPerSecond);
-    const Command cmd = *svc_->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
+    const Command cmd =
+        *svc_->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
     const bool backfill = rng() % 2 == 0;  // admins back-fill up to 120 days
     CommandOptions o;
     if (backfill) o.occurred_at = clock_.now() - static_cast<Micros>(rng() % 120) * kMicrosPerDay;
     svc_->execute(backfill ? "admin@example.com" : gen.user(), cmd, o).status().ignore();
   }
   // Make some criteria ready so that ready_since has something to find.
-  svc_->execute("ed@example.com", DefineControl{"ALL", "x", "", {"CC1.1", "CC6.1"}, "implemented"}).status().ignore();
+  svc_->execute("ed@example.com", DefineControl{"ALL", "x", "", {"CC1.1", "CC6.1"}, "implemented"})
+      .status()
+      .ignore();
   const std::vector<Event> log = *log_->read_range(1, log_->last_seq());
   ASSERT_GT(log.size(), 300u);
   const Date today = date_of(clock_.now());
   for (int probe = 0; probe < 60; ++probe) {
     const Date d{today.days - static_cast<int32_t>(rng() % 160)};
     std::optional<Micros> t;
-    if (probe % 3 == 1) t = start + static_cast<Micros>(rng() % static_cast<uint64_t>(clock_.now() - start));
-    SCOPED_TRACE(fmt::format("as of {} known at {}", format_date(d), t ? format_timestamp(*t) : "now"));
+    if (probe % 3 == 1)
+      t = start + static_cast<Micros>(rng() % static_cast<uint64_t>(clock_.now() - start));
+    SCOPED_TRACE(
+        fmt::format("as of {} known at {}", format_date(d), t ? format_timestamp(*t) : "now"));
     const ProgramState expected = naive_state(log, d, t);
     ASSERT_EQ(*history_->readiness(AsOf{d, t}), readiness_at(expected, d));
     ASSERT_EQ(*history_->workloads(AsOf{d, t}), workloads_at(expected, d));

@@ -21,8 +21,13 @@ class Queries : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int i = 1; i <= 12; ++i) {
-      p.must(kEditor, RecordFinding{"f" + std::to_string(i), "", i % 2 ? "high" : "low",
-                                    {i % 3 ? "CC6.1" : "CC7.2"}, "", "", i % 4 ? kContributor : kOther,
+      p.must(kEditor, RecordFinding{"f" + std::to_string(i),
+                                    "",
+                                    i % 2 ? "high" : "low",
+                                    {i % 3 ? "CC6.1" : "CC7.2"},
+                                    "",
+                                    "",
+                                    i % 4 ? kContributor : kOther,
                                     i <= 3 ? "2026-01-15" : ""});
     }
   }
@@ -42,22 +47,27 @@ TEST_F(Queries, NaturalOrderAndPages) {
   EXPECT_FALSE(last->next_after.has_value());
   // Exactly a full last page: no next page.
   EXPECT_FALSE(list_findings(p.state, d, {}, PageRequest{12, ""})->next_after.has_value());
-  EXPECT_EQ(list_findings(p.state, d, {}, PageRequest{0, ""}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(list_findings(p.state, d, {}, PageRequest{1001, ""}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(list_findings(p.state, d, {}, PageRequest{0, ""}).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(list_findings(p.state, d, {}, PageRequest{1001, ""}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_TRUE(list_findings(p.state, d, {}, PageRequest{1000, ""}).is_ok());
 }
 
 TEST_F(Queries, Filters) {
   FindingFilter by_owner;
   by_owner.owner = kOther;
-  EXPECT_EQ(ids(*list_findings(p.state, d, by_owner, {})), (std::vector<std::string>{"F-4", "F-8", "F-12"}));
+  EXPECT_EQ(ids(*list_findings(p.state, d, by_owner, {})),
+            (std::vector<std::string>{"F-4", "F-8", "F-12"}));
   FindingFilter by_criterion;
   by_criterion.criterion = "CC7.2";
   by_criterion.severity = Severity::kLow;
-  EXPECT_EQ(ids(*list_findings(p.state, d, by_criterion, {})), (std::vector<std::string>{"F-6", "F-12"}));
+  EXPECT_EQ(ids(*list_findings(p.state, d, by_criterion, {})),
+            (std::vector<std::string>{"F-6", "F-12"}));
   FindingFilter overdue;
   overdue.overdue_only = true;
-  EXPECT_EQ(ids(*list_findings(p.state, d, overdue, {})), (std::vector<std::string>{"F-1", "F-2", "F-3"}));
+  EXPECT_EQ(ids(*list_findings(p.state, d, overdue, {})),
+            (std::vector<std::string>{"F-1", "F-2", "F-3"}));
   EXPECT_TRUE(list_findings(p.state, *parse_date("2026-01-15"), overdue, {})->items.empty());
   p.must(kContributor, ChangeFindingStatus{"F-1", "in_progress", ""});
   FindingFilter in_progress;

@@ -149,7 +149,8 @@ TEST_F(AsyncAppendTest, ABlockedCallbackDoesNotHoldUpSynchronousAppends) {
   log_->append_async(one(comment("a", "second")), [&](Result<AppendResult> r) {
     second.set_value(r.is_ok() ? r->events[0].seq : 0);
   });
-  auto sync = std::async(std::launch::async, [&] { return log_->append(one(comment("a", "third"))); });
+  auto sync =
+      std::async(std::launch::async, [&] { return log_->append(one(comment("a", "third"))); });
   const bool finished = sync.wait_for(20s) == std::future_status::ready;
   release.set_value();
   ASSERT_TRUE(finished) << "the synchronous append waited for a blocked callback";
@@ -164,13 +165,14 @@ TEST_F(AsyncAppendTest, ABlockedCallbackDoesNotHoldUpSynchronousAppends) {
 TEST_F(AsyncAppendTest, CallbacksMayQueueFurtherAppends) {
   std::promise<uint64_t> last;
   std::function<void(int)> chain = [&](int left) {
-    log_->append_async(one(comment("chain", std::to_string(left))), [&, left](Result<AppendResult> r) {
-      if (!r.is_ok() || left == 0) {
-        last.set_value(r.is_ok() ? r->events[0].seq : 0);
-        return;
-      }
-      chain(left - 1);
-    });
+    log_->append_async(one(comment("chain", std::to_string(left))),
+                       [&, left](Result<AppendResult> r) {
+                         if (!r.is_ok() || left == 0) {
+                           last.set_value(r.is_ok() ? r->events[0].seq : 0);
+                           return;
+                         }
+                         chain(left - 1);
+                       });
   };
   chain(4);
   auto f = last.get_future();

@@ -87,7 +87,8 @@ TEST_F(BlobStoreTest, AbandonedUploadLeavesNothing) {
 TEST_F(BlobStoreTest, ChangedBytesOnDiskAreDetected) {
   auto info = blobs_->put("evidence of MFA");
   const std::string path = dir_.sub("evidence/" + info->sha256.substr(0, 2) + "/" + info->sha256);
-  std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
   {
     std::FILE* f = std::fopen(path.c_str(), "r+b");
     ASSERT_NE(f, nullptr);

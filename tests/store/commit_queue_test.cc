@@ -90,9 +90,12 @@ TEST(CommitQueue, ABatchRefusedBeforeQueueingIsAnsweredWithoutACommit) {
   EXPECT_EQ(r.status().message(), "bad shape");
 
   std::promise<std::pair<Status, std::thread::id>> answered;
-  queue.queue_async(named("b"), [&](Result<AppendResult> r) {
-    answered.set_value({r.status(), std::this_thread::get_id()});
-  }, invalid_argument("bad shape too"));
+  queue.queue_async(
+      named("b"),
+      [&](Result<AppendResult> r) {
+        answered.set_value({r.status(), std::this_thread::get_id()});
+      },
+      invalid_argument("bad shape too"));
   auto [status, thread] = answered.get_future().get();
   EXPECT_EQ(status.message(), "bad shape too");
   EXPECT_NE(thread, std::this_thread::get_id());  // on the commit thread, even refused
@@ -107,11 +110,14 @@ TEST(CommitQueue, AsyncBatchesAreCommittedAndAnsweredOnTheCommitThreadInOrder) {
   std::vector<std::string> answers;
   std::vector<std::thread::id> threads;
   for (const char* name : {"a", "b", "c", "d"}) {
-    queue.queue_async(named(name), [&](Result<AppendResult> r) {
-      std::lock_guard lock(mu);
-      answers.push_back(stream_of(r));
-      threads.push_back(std::this_thread::get_id());
-    }, Status::ok());
+    queue.queue_async(
+        named(name),
+        [&](Result<AppendResult> r) {
+          std::lock_guard lock(mu);
+          answers.push_back(stream_of(r));
+          threads.push_back(std::this_thread::get_id());
+        },
+        Status::ok());
   }
   queue.wait_for_async();
   std::lock_guard lock(mu);
@@ -123,10 +129,13 @@ TEST(CommitQueue, AWaitingAppenderLeadsWhileTheCommitThreadIsHeldByACallback) {
   RecordingCommit commit;
   CommitQueue queue(10, commit.function());
   std::promise<void> entered, release;
-  queue.queue_async(named("held"), [&](Result<AppendResult>) {
-    entered.set_value();
-    release.get_future().wait();
-  }, Status::ok());
+  queue.queue_async(
+      named("held"),
+      [&](Result<AppendResult>) {
+        entered.set_value();
+        release.get_future().wait();
+      },
+      Status::ok());
   entered.get_future().wait();
   EXPECT_EQ(stream_of(queue.queue(named("a"), Status::ok())->wait()), "a");
   release.set_value();
@@ -139,11 +148,12 @@ TEST(CommitQueue, DestroyingTheQueueCommitsAndAnswersWhatIsQueued) {
   {
     CommitQueue queue(10, commit.function());
     for (int i = 0; i < 20; ++i) {
-      queue.queue_async(named("s" + std::to_string(i)),
-                        [answered](Result<AppendResult> r) {
-                          if (r.is_ok()) ++*answered;
-                        },
-                        Status::ok());
+      queue.queue_async(
+          named("s" + std::to_string(i)),
+          [answered](Result<AppendResult> r) {
+            if (r.is_ok()) ++*answered;
+          },
+          Status::ok());
     }
   }
   EXPECT_EQ(*answered, 20);

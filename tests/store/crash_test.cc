@@ -29,7 +29,8 @@ std::map<uint64_t, std::string> run_and_kill(const std::string& events_dir,
   std::string out = std::move(writer.output);
   std::map<uint64_t, std::string> reported;
   out = out.substr(std::min<size_t>(out.size(), 6));  // "ready\n"
-  std::istringstream in(out.substr(0, out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1));
+  std::istringstream in(
+      out.substr(0, out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1));
   uint64_t seq;
   std::string id;
   while (in >> seq >> id) reported[seq] = id;

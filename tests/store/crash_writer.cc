@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
           std::_Exit(3);
         }
         std::string lines;
-        for (const Event& e : res->events) lines += std::to_string(e.seq) + " " + to_string(e.id) + "\n";
+        for (const Event& e : res->events)
+          lines += std::to_string(e.seq) + " " + to_string(e.id) + "\n";
         std::lock_guard lock(out_mu);
         const char* p = lines.data();
         size_t left = lines.size();

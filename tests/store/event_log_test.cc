@@ -25,7 +25,8 @@ TEST_F(EventLogTest, AssignsGapFreeSeqsAndPerStreamVersions) {
   must_append(one(comment("finding/F-1", "a")));
   must_append(one(comment("finding/F-2", "b")));
   AppendRequest batch;
-  batch.events = {comment("finding/F-1", "c"), comment("finding/F-1", "d"), comment("program", "e")};
+  batch.events = {comment("finding/F-1", "c"), comment("finding/F-1", "d"),
+                  comment("program", "e")};
   AppendResult r = must_append(std::move(batch));
   ASSERT_EQ(r.events.size(), 3u);
   EXPECT_EQ(r.events[0].seq, 3u);
@@ -145,7 +146,8 @@ TEST_F(EventLogTest, BatchIsAtomicWhenOneEventBreaksARule) {
 TEST_F(EventLogTest, ReplayOfTheSameIdsReturnsTheOriginalAndWritesNothing) {
   const Uuid a = random_uuid(), b = random_uuid();
   AppendRequest first;
-  first.events = {comment("finding/F-1", "a", std::nullopt, a), comment("finding/F-1", "b", std::nullopt, b)};
+  first.events = {comment("finding/F-1", "a", std::nullopt, a),
+                  comment("finding/F-1", "b", std::nullopt, b)};
   AppendResult original = must_append(first);
   must_append(one(comment("finding/F-1", "c")));
   clock_.advance(kMicrosPerSecond);
@@ -212,7 +214,8 @@ TEST_F(EventLogTest, GeneratedIdsNameTheirSeqAndAreFoundAfterReopen) {
   }
   // Resending the events with the ids the log gave them is a replay.
   AppendRequest again;
-  for (const Event& e : res.events) again.events.push_back(comment(e.stream, "x", std::nullopt, e.id));
+  for (const Event& e : res.events)
+    again.events.push_back(comment(e.stream, "x", std::nullopt, e.id));
   AppendResult replay = must_append(std::move(again));
   EXPECT_TRUE(replay.replayed);
   ASSERT_EQ(replay.events.size(), 3u);
@@ -281,7 +284,10 @@ TEST_F(EventLogTest, OccurredAtIndexMatchesASortOfTheLog) {
   // (occurred_at, seq) order.
   const Micros minute = 60 * kMicrosPerSecond;
   uint64_t state = 7;
-  auto next = [&] { state = state * 6364136223846793005ull + 1442695040888963407ull; return state >> 33; };
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
   std::map<std::string, Micros> last_occurred;
   for (int group = 0; group < 40; ++group) {
     if (next() % 3 != 0) clock_.set(clock_.now() + static_cast<Micros>(next() % 5) * minute);
@@ -291,7 +297,8 @@ TEST_F(EventLogTest, OccurredAtIndexMatchesASortOfTheLog) {
       const std::string stream = "finding/F-" + std::to_string(next() % 50);
       std::optional<Micros> occurred;
       if (next() % 3 == 0) {
-        const Micros floor = last_occurred.count(stream) ? last_occurred[stream] : kT0 - 1000 * minute;
+        const Micros floor =
+            last_occurred.count(stream) ? last_occurred[stream] : kT0 - 1000 * minute;
         occurred = std::min(clock_.now(), floor + static_cast<Micros>(next() % 30) * minute);
       }
       last_occurred[stream] = occurred.value_or(clock_.now());
@@ -306,7 +313,8 @@ TEST_F(EventLogTest, OccurredAtIndexMatchesASortOfTheLog) {
   for (const Event& e : *all) sorted.emplace_back(e.occurred_at, e.seq);
   std::sort(sorted.begin(), sorted.end());
   std::vector<Micros> bounds{kT0 - 2000 * minute, clock_.now() + 1};
-  for (int i = 0; i < 20; ++i) bounds.push_back(sorted[next() % sorted.size()].first + static_cast<Micros>(next() % 2));
+  for (int i = 0; i < 20; ++i)
+    bounds.push_back(sorted[next() % sorted.size()].first + static_cast<Micros>(next() % 2));
   for (Micros from : bounds) {
     for (Micros to : bounds) {
       std::vector<uint64_t> expected;
@@ -357,7 +365,8 @@ TEST_F(EventLogTest, OccurredAtMustNotPrecedeThePreviousEventOfItsStream) {
   must_append(one(comment("finding/F-2", "d", kT0 - 30 * day)));
   // Within one batch, events of a stream must also be in order.
   AppendRequest batch;
-  batch.events = {comment("finding/F-3", "x", kT0 - day), comment("finding/F-3", "y", kT0 - 2 * day)};
+  batch.events = {comment("finding/F-3", "x", kT0 - day),
+                  comment("finding/F-3", "y", kT0 - 2 * day)};
   EXPECT_EQ(log_->append(std::move(batch)).status().code(), Code::kRuleViolation);
   EXPECT_EQ(log_->last_seq(), 3u);
   // And the rule survives a restart (the stream head is reloaded from disk).
@@ -394,7 +403,8 @@ TEST_F(EventLogTest, ReadsByStreamAndByOccurredAt) {
   auto by_time = log_->seqs_by_occurred_at(kT0 - 10 * day, kT0);
   ASSERT_TRUE(by_time.is_ok());
   EXPECT_EQ(*by_time, (std::vector<uint64_t>{2, 4, 1, 3}));
-  EXPECT_EQ(*log_->seqs_by_occurred_at(kT0 - 4 * day, kT0 - 1 * day), (std::vector<uint64_t>{4, 1}));
+  EXPECT_EQ(*log_->seqs_by_occurred_at(kT0 - 4 * day, kT0 - 1 * day),
+            (std::vector<uint64_t>{4, 1}));
 
   auto range = log_->read_range(2, 2);
   ASSERT_EQ(range->size(), 2u);
@@ -467,7 +477,8 @@ TEST_F(EventLogTest, ConcurrentAppendersShareSyncs) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < kPerThread; ++i) ASSERT_TRUE(log_->append(one(comment("s", "x"))).is_ok());
+      for (int i = 0; i < kPerThread; ++i)
+        ASSERT_TRUE(log_->append(one(comment("s", "x"))).is_ok());
     });
   }
   for (auto& t : threads) t.join();
@@ -512,14 +523,17 @@ TEST_F(EventLogTest, MerkleRootAndProofsMatchAnIndependentTree) {
   std::vector<Hash> roots{expected.root()};
   for (int i = 0; i < 37; ++i) {
     AppendRequest r;
-    for (int k = 0; k <= i % 3; ++k) r.events.push_back(comment("s" + std::to_string(k), std::to_string(i)));
+    for (int k = 0; k <= i % 3; ++k)
+      r.events.push_back(comment("s" + std::to_string(k), std::to_string(i)));
     must_append(std::move(r));
   }
-  ASSERT_TRUE(log_->scan(1, log_->last_seq(), [&](uint64_t, std::string_view bytes) {
-    expected.append(merkle_leaf_hash(bytes));
-    roots.push_back(expected.root());
-    return Status::ok();
-  }).is_ok());
+  ASSERT_TRUE(log_->scan(1, log_->last_seq(),
+                         [&](uint64_t, std::string_view bytes) {
+                           expected.append(merkle_leaf_hash(bytes));
+                           roots.push_back(expected.root());
+                           return Status::ok();
+                         })
+                  .is_ok());
   reopen();  // proofs come from the persisted nodes
   const uint64_t n = log_->last_seq();
   for (uint64_t size = 0; size <= n; ++size) EXPECT_EQ(*log_->root(size), roots[size]) << size;
@@ -527,7 +541,8 @@ TEST_F(EventLogTest, MerkleRootAndProofsMatchAnIndependentTree) {
     for (uint64_t size = seq; size <= n; size += 7) {
       auto proof = log_->inclusion_proof(seq, size);
       ASSERT_TRUE(proof.is_ok());
-      EXPECT_TRUE(merkle_verify_inclusion(*log_->leaf_hash(seq), seq - 1, size, *proof, roots[size]));
+      EXPECT_TRUE(
+          merkle_verify_inclusion(*log_->leaf_hash(seq), seq - 1, size, *proof, roots[size]));
     }
   }
   for (uint64_t m = 1; m <= n; m += 3) {

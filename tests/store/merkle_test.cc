@@ -102,7 +102,8 @@ std::vector<Hash> proof(size_t m, Leaves d) { return subproof(m, d, true); }
 // Distinct leaves of varied lengths, so that no two subtrees share a hash.
 std::vector<std::string> numbered_leaves(size_t count) {
   std::vector<std::string> leaves;
-  for (size_t i = 0; i < count; ++i) leaves.push_back("event " + std::to_string(i) + std::string(i % 7, '*'));
+  for (size_t i = 0; i < count; ++i)
+    leaves.push_back("event " + std::to_string(i) + std::string(i % 7, '*'));
   return leaves;
 }
 
@@ -115,9 +116,14 @@ MemoryMerkleTree tree_of(std::span<const std::string> leaves) {
 // The published RFC 6962 test vectors (certificate-transparency and trillian test suites).
 const std::vector<std::string>& reference_leaves() {
   static const std::vector<std::string> leaves = {
-      bytes_from_hex(""),         bytes_from_hex("00"),       bytes_from_hex("10"),
-      bytes_from_hex("2021"),     bytes_from_hex("3031"),     bytes_from_hex("40414243"),
-      bytes_from_hex("5051525354555657"), bytes_from_hex("606162636465666768696a6b6c6d6e6f"),
+      bytes_from_hex(""),
+      bytes_from_hex("00"),
+      bytes_from_hex("10"),
+      bytes_from_hex("2021"),
+      bytes_from_hex("3031"),
+      bytes_from_hex("40414243"),
+      bytes_from_hex("5051525354555657"),
+      bytes_from_hex("606162636465666768696a6b6c6d6e6f"),
   };
   return leaves;
 }
@@ -140,7 +146,9 @@ const std::vector<Hash>& reference_roots() {  // index = tree size, 0..8
 // A source that fails, as a store with a broken disk would.
 class FailingSource : public SubtreeHashSource {
  public:
-  Result<Hash> complete_subtree(unsigned, uint64_t) const override { return io_error("disk on fire"); }
+  Result<Hash> complete_subtree(unsigned, uint64_t) const override {
+    return io_error("disk on fire");
+  }
 };
 
 // Any (level, index) has a made-up hash; counts the reads to check the O(log n) bound on trees
@@ -160,7 +168,8 @@ class MapSource : public SubtreeHashSource {
  public:
   Result<Hash> complete_subtree(unsigned level, uint64_t index) const override {
     auto it = nodes.find({level, index});
-    if (it == nodes.end()) return not_found("no subtree " + std::to_string(level) + "/" + std::to_string(index));
+    if (it == nodes.end())
+      return not_found("no subtree " + std::to_string(level) + "/" + std::to_string(index));
     return it->second;
   }
   std::map<std::pair<unsigned, uint64_t>, Hash> nodes;
@@ -169,8 +178,10 @@ class MapSource : public SubtreeHashSource {
 // ---------------------------------------------------------------------------------------------
 
 TEST(Sha256, KnownAnswers) {
-  EXPECT_EQ(hash_hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(hash_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hash_hex(sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hash_hex(sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(hash_hex(sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   EXPECT_EQ(hash_hex(sha256(std::string(1000000, 'a'))),
@@ -180,7 +191,8 @@ TEST(Sha256, KnownAnswers) {
 TEST(Sha256, StreamingEqualsOneShotAndResetsAfterFinish) {
   const std::string message(1000, 'x');
   Sha256 hasher;
-  for (size_t i = 0; i < message.size(); i += 37) hasher.update(std::string_view(message).substr(i, 37));
+  for (size_t i = 0; i < message.size(); i += 37)
+    hasher.update(std::string_view(message).substr(i, 37));
   EXPECT_EQ(hasher.finish(), sha256(message));
   EXPECT_EQ(hasher.finish(), sha256(""));
   hasher.update("ab");
@@ -228,7 +240,8 @@ TEST(MerkleTree, ReferenceRootsForSizesZeroToEight) {
     tree.append(merkle_leaf_hash(leaves[size - 1]));
     EXPECT_EQ(tree.size(), size);
     EXPECT_EQ(tree.root(), reference_roots()[size]) << "size " << size;
-    EXPECT_EQ(rfc6962::mth(std::span(leaves).first(size)), reference_roots()[size]) << "size " << size;
+    EXPECT_EQ(rfc6962::mth(std::span(leaves).first(size)), reference_roots()[size])
+        << "size " << size;
   }
   for (size_t size = 0; size <= leaves.size(); ++size) {
     Result<Hash> root = merkle_root(tree, size);
@@ -264,8 +277,9 @@ TEST(MerkleTree, ReferenceInclusionProofs) {
     Result<std::vector<Hash>> path = merkle_inclusion_proof(tree, c.leaf_index, c.tree_size);
     ASSERT_TRUE(path.is_ok()) << path.status().to_string();
     EXPECT_EQ(*path, c.path);
-    EXPECT_TRUE(merkle_verify_inclusion(merkle_leaf_hash(reference_leaves()[c.leaf_index]), c.leaf_index,
-                                        c.tree_size, c.path, reference_roots()[c.tree_size]));
+    EXPECT_TRUE(merkle_verify_inclusion(merkle_leaf_hash(reference_leaves()[c.leaf_index]),
+                                        c.leaf_index, c.tree_size, c.path,
+                                        reference_roots()[c.tree_size]));
   }
 }
 
@@ -300,16 +314,20 @@ TEST(MerkleTree, ReferenceConsistencyProofs) {
 }
 
 // Every way of lying about an inclusion proof that must be caught.
-void expect_inclusion_tampering_rejected(const Hash& leaf_hash, uint64_t leaf_index, uint64_t tree_size,
-                                         const std::vector<Hash>& path, const Hash& root, const Hash& other_leaf) {
+void expect_inclusion_tampering_rejected(const Hash& leaf_hash, uint64_t leaf_index,
+                                         uint64_t tree_size, const std::vector<Hash>& path,
+                                         const Hash& root, const Hash& other_leaf) {
   for (size_t i = 0; i < path.size(); ++i) {
     std::vector<Hash> tampered = path;
     tampered[i] = with_bit_flipped(tampered[i], i * 13);
-    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, tampered, root)) << "flipped " << i;
+    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, tampered, root))
+        << "flipped " << i;
   }
   if (!path.empty()) {
-    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, {path.begin(), path.end() - 1}, root));
-    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, {path.begin() + 1, path.end()}, root));
+    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size,
+                                         {path.begin(), path.end() - 1}, root));
+    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size,
+                                         {path.begin() + 1, path.end()}, root));
   }
   std::vector<Hash> extended = path;
   extended.push_back(root);
@@ -320,14 +338,17 @@ void expect_inclusion_tampering_rejected(const Hash& leaf_hash, uint64_t leaf_in
 
   for (uint64_t wrong_index = 0; wrong_index <= tree_size; ++wrong_index) {
     if (wrong_index == leaf_index) continue;
-    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, wrong_index, tree_size, path, root)) << "index " << wrong_index;
+    EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, wrong_index, tree_size, path, root))
+        << "index " << wrong_index;
   }
   EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size * 2, path, root));
   EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size / 2, path, root));
   EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, 0, path, root));
   EXPECT_FALSE(merkle_verify_inclusion(other_leaf, leaf_index, tree_size, path, root));
-  EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, path, with_bit_flipped(root, 255)));
-  EXPECT_FALSE(merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, path, merkle_empty_root()));
+  EXPECT_FALSE(
+      merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, path, with_bit_flipped(root, 255)));
+  EXPECT_FALSE(
+      merkle_verify_inclusion(leaf_hash, leaf_index, tree_size, path, merkle_empty_root()));
 }
 
 TEST(MerkleTree, EveryInclusionProofUpTo64LeavesMatchesRfcPathAndVerifies) {
@@ -351,16 +372,20 @@ TEST(MerkleTree, EveryInclusionProofUpTo64LeavesMatchesRfcPathAndVerifies) {
 }
 
 // Every way of lying about a consistency proof that must be caught.
-void expect_consistency_tampering_rejected(uint64_t old_size, uint64_t new_size, const Hash& old_root,
-                                           const Hash& new_root, const std::vector<Hash>& proof) {
+void expect_consistency_tampering_rejected(uint64_t old_size, uint64_t new_size,
+                                           const Hash& old_root, const Hash& new_root,
+                                           const std::vector<Hash>& proof) {
   for (size_t i = 0; i < proof.size(); ++i) {
     std::vector<Hash> tampered = proof;
     tampered[i] = with_bit_flipped(tampered[i], i * 29);
-    EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, new_root, tampered)) << "flipped " << i;
+    EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, new_root, tampered))
+        << "flipped " << i;
   }
   if (!proof.empty()) {
-    EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, new_root, {proof.begin(), proof.end() - 1}));
-    EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, new_root, {proof.begin() + 1, proof.end()}));
+    EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, new_root,
+                                           {proof.begin(), proof.end() - 1}));
+    EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, new_root,
+                                           {proof.begin() + 1, proof.end()}));
     EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, new_root, {}));
   }
   std::vector<Hash> extended = proof;
@@ -375,8 +400,10 @@ void expect_consistency_tampering_rejected(uint64_t old_size, uint64_t new_size,
   EXPECT_FALSE(merkle_verify_consistency(old_size ^ 2, new_size, old_root, new_root, proof));
   EXPECT_FALSE(merkle_verify_consistency(old_size, new_size * 2, old_root, new_root, proof));
   EXPECT_FALSE(merkle_verify_consistency(old_size, new_size / 2, old_root, new_root, proof));
-  EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, with_bit_flipped(old_root, 7), new_root, proof));
-  EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root, with_bit_flipped(new_root, 7), proof));
+  EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, with_bit_flipped(old_root, 7),
+                                         new_root, proof));
+  EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, old_root,
+                                         with_bit_flipped(new_root, 7), proof));
   if (old_size != new_size) {
     EXPECT_FALSE(merkle_verify_consistency(old_size, new_size, new_root, old_root, proof));
     EXPECT_FALSE(merkle_verify_consistency(new_size, old_size, new_root, old_root, proof));
@@ -388,15 +415,18 @@ TEST(MerkleTree, EveryConsistencyProofUpTo64LeavesMatchesRfcProofAndVerifies) {
   const std::vector<std::string> leaves = numbered_leaves(kMaxSize);
   const MemoryMerkleTree tree = tree_of(leaves);
   std::vector<Hash> roots;
-  for (size_t size = 0; size <= kMaxSize; ++size) roots.push_back(rfc6962::mth(std::span(leaves).first(size)));
+  for (size_t size = 0; size <= kMaxSize; ++size)
+    roots.push_back(rfc6962::mth(std::span(leaves).first(size)));
   for (size_t new_size = 1; new_size <= kMaxSize; ++new_size) {
     for (size_t old_size = 1; old_size <= new_size; ++old_size) {
       SCOPED_TRACE("from " + std::to_string(old_size) + " to " + std::to_string(new_size));
       Result<std::vector<Hash>> proof = merkle_consistency_proof(tree, old_size, new_size);
       ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
       ASSERT_EQ(*proof, rfc6962::proof(old_size, std::span(leaves).first(new_size)));
-      ASSERT_TRUE(merkle_verify_consistency(old_size, new_size, roots[old_size], roots[new_size], *proof));
-      expect_consistency_tampering_rejected(old_size, new_size, roots[old_size], roots[new_size], *proof);
+      ASSERT_TRUE(
+          merkle_verify_consistency(old_size, new_size, roots[old_size], roots[new_size], *proof));
+      expect_consistency_tampering_rejected(old_size, new_size, roots[old_size], roots[new_size],
+                                            *proof);
     }
   }
 }
@@ -409,7 +439,8 @@ TEST(MerkleTree, AppendingThroughASubtreeStoreMatchesMemoryTreeAndRfc) {
   for (uint64_t index = 0; index < kMaxSize; ++index) {
     SCOPED_TRACE("leaf " + std::to_string(index));
     const Hash leaf_hash = merkle_leaf_hash(leaves[index]);
-    Result<std::vector<SubtreeNode>> completed = merkle_nodes_completed_by_append(store, index, leaf_hash);
+    Result<std::vector<SubtreeNode>> completed =
+        merkle_nodes_completed_by_append(store, index, leaf_hash);
     ASSERT_TRUE(completed.is_ok()) << completed.status().to_string();
     ASSERT_EQ(completed->size(), static_cast<size_t>(std::countr_one(index)) + 1);
     EXPECT_EQ(completed->front(), (SubtreeNode{0, index, leaf_hash}));
@@ -446,7 +477,8 @@ TEST(MerkleFrontier, AppendsLikeTheFullTreeAndRestoresFromStoredSubtrees) {
     const Hash leaf_hash = merkle_leaf_hash(leaves[index]);
     std::vector<SubtreeNode> reported;
     frontier.append(leaf_hash, [&](const SubtreeNode& node) { reported.push_back(node); });
-    Result<std::vector<SubtreeNode>> expected = merkle_nodes_completed_by_append(tree, index, leaf_hash);
+    Result<std::vector<SubtreeNode>> expected =
+        merkle_nodes_completed_by_append(tree, index, leaf_hash);
     ASSERT_TRUE(expected.is_ok());
     EXPECT_EQ(reported, *expected);
     tree.append(leaf_hash);
@@ -555,7 +587,8 @@ TEST(MerkleTree, SourceFailuresPropagate) {
   EXPECT_EQ(merkle_root(broken, 5).status().code(), Code::kIoError);
   EXPECT_EQ(merkle_inclusion_proof(broken, 2, 5).status().code(), Code::kIoError);
   EXPECT_EQ(merkle_consistency_proof(broken, 2, 5).status().code(), Code::kIoError);
-  EXPECT_EQ(merkle_nodes_completed_by_append(broken, 3, sha256("x")).status().code(), Code::kIoError);
+  EXPECT_EQ(merkle_nodes_completed_by_append(broken, 3, sha256("x")).status().code(),
+            Code::kIoError);
   // Appending an even leaf needs no lookup at all.
   EXPECT_TRUE(merkle_nodes_completed_by_append(broken, 4, sha256("x")).is_ok());
 }

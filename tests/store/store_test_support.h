@@ -1,8 +1,6 @@
 // Shared fixtures for store tests: a temporary directory and small event builders.
 #pragma once
 
-#include "../support/dates.h"
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -13,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/dates.h"
 #include "store/clock.h"
 #include "store/event_log.h"
 #include "store/file_system.h"

@@ -6,12 +6,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <future>
-#include <thread>
-#include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "store/event_log.h"
 #include "store/keys.h"
@@ -60,7 +60,9 @@ class StreamIndexTest : public testing::LogFixture {
   std::string index_path() const { return dir_.sub("events") + "/stream-index"; }
 
   void open_with_gate() {
-    reopen([this](EventLogOptions& options) { options.before_stream_index_write = [this] { gate_.pass(); }; });
+    reopen([this](EventLogOptions& options) {
+      options.before_stream_index_write = [this] { gate_.pass(); };
+    });
   }
 
   // Appends `n` events spread over `streams` streams, in groups of 7.
@@ -68,7 +70,8 @@ class StreamIndexTest : public testing::LogFixture {
     for (int i = 0; i < n;) {
       AppendRequest r;
       for (int k = 0; k < 7 && i < n; ++k, ++i) {
-        r.events.push_back(comment("finding/F-" + std::to_string(i % streams), "e" + std::to_string(i)));
+        r.events.push_back(
+            comment("finding/F-" + std::to_string(i % streams), "e" + std::to_string(i)));
       }
       must_append(std::move(r));
     }
@@ -149,7 +152,8 @@ TEST_F(StreamIndexTest, AnAppendWaitsWhileTooManyEventsAreUnindexed) {
   std::atomic<bool> answered{false};
   std::thread appender([&] {
     AppendRequest r;
-    for (int i = 0; i < 7; ++i) r.events.push_back(comment("finding/F-9", "over " + std::to_string(i)));
+    for (int i = 0; i < 7; ++i)
+      r.events.push_back(comment("finding/F-9", "over " + std::to_string(i)));
     must_append(std::move(r));
     answered = true;
   });
@@ -184,7 +188,8 @@ TEST_F(StreamIndexTest, OpenReindexesWhatTheIndexLost) {
     // Half the keys lost: a watermark in the middle.
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
     rocksdb::WriteBatch batch;
-    for (it->Seek(keys::streams_begin()); it->Valid() && it->key()[0] == keys::kStream; it->Next()) {
+    for (it->Seek(keys::streams_begin()); it->Valid() && it->key()[0] == keys::kStream;
+         it->Next()) {
       if (keys::get_be64(it->value().ToStringView()) > 100) batch.Delete(it->key());
     }
     batch.Put(keys::indexed_through(), keys::seq_value(100));
@@ -209,8 +214,10 @@ TEST_F(StreamIndexTest, AnIndexAheadOfTheLogIsRebuilt) {
   // An index from a later state than the log (a log restored from an older backup): its
   // entries name seqs the log does not hold, and one claims a version F-1 never reached.
   edit_index([&](rocksdb::DB& db) {
-    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-1", 40), keys::seq_value(70)).ok());
-    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::indexed_through(), keys::seq_value(999)).ok());
+    ASSERT_TRUE(
+        db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-1", 40), keys::seq_value(70)).ok());
+    ASSERT_TRUE(
+        db.Put(rocksdb::WriteOptions(), keys::indexed_through(), keys::seq_value(999)).ok());
   });
   reopen();
   EXPECT_EQ(*log_->stream_version("finding/F-1"), 10u);
@@ -225,8 +232,11 @@ TEST_F(StreamIndexTest, ADamagedIndexEntryIsCorruptionNotAnOutOfBoundsRead) {
   // them used to take 8 bytes from a shorter value (an out-of-bounds read under ASan).
   edit_index([&](rocksdb::DB& db) {
     ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-1", 3), "abc").ok());
-    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-2", 4) + "xy", keys::seq_value(17)).ok());
-    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-3", 10), "abc").ok());  // its last
+    ASSERT_TRUE(
+        db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-2", 4) + "xy", keys::seq_value(17))
+            .ok());
+    ASSERT_TRUE(
+        db.Put(rocksdb::WriteOptions(), keys::stream("finding/F-3", 10), "abc").ok());  // its last
   });
   reopen();
   for (const char* stream : {"finding/F-1", "finding/F-2"}) {
@@ -257,7 +267,8 @@ TEST_F(StreamIndexTest, OpensALogOfThePreviousFormatAndMovesItsIndex) {
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), events_path(), &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     rocksdb::WriteBatch batch;
-    for (const Event& e : *all) batch.Put(keys::stream(e.stream, e.version), keys::seq_value(e.seq));
+    for (const Event& e : *all)
+      batch.Put(keys::stream(e.stream, e.version), keys::seq_value(e.seq));
     batch.Put(keys::format(), std::string(keys::kPreviousFormatVersion));
     ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
   }

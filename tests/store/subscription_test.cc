@@ -30,7 +30,8 @@ class SubscriptionTest : public LogFixture {
   // Runs `work` on a thread of its own and expects it to return within `limit`. A thread that
   // deadlocked can be neither joined nor left running under a fixture being destroyed, so a
   // deadlock ends the test process with a message instead of hanging until the ctest timeout.
-  static void expect_returns_within(std::chrono::seconds limit, const char* what, std::function<void()> work) {
+  static void expect_returns_within(std::chrono::seconds limit, const char* what,
+                                    std::function<void()> work) {
     auto done = std::make_shared<std::promise<void>>();
     std::future<void> returned = done->get_future();
     std::thread([done, work = std::move(work)] {
@@ -121,7 +122,8 @@ TEST_F(SubscriptionTest, AThrowingAppendCallbackIsReportedWithItsMessage) {
 }
 
 TEST_F(SubscriptionTest, AThrowingSubscriberIsReportedWithItsMessage) {
-  auto subscription = log_->subscribe([](uint64_t) { throw std::runtime_error("the subscriber's own bug 815"); });
+  auto subscription =
+      log_->subscribe([](uint64_t) { throw std::runtime_error("the subscriber's own bug 815"); });
   ::testing::internal::CaptureStderr();
   auto refused = log_->append(one(comment("s", "1")));
   const std::string err = ::testing::internal::GetCapturedStderr();

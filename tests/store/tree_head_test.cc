@@ -89,9 +89,9 @@ TEST_F(TreeHeadTest, SameSizeGivesTheSameHeadAndGrowthANewOne) {
 TEST_F(TreeHeadTest, MessageIsTheDocumentedText) {
   Hash root{};
   root[0] = 0xab;
-  EXPECT_EQ(tree_head_message(3, root, kT0),
-            "gaplog-tree-head-v1\ntree_size=3\nroot_hash=ab" + std::string(62, '0') +
-                "\ntimestamp=2026-01-01T00:00:00Z\n");
+  EXPECT_EQ(tree_head_message(3, root, kT0), "gaplog-tree-head-v1\ntree_size=3\nroot_hash=ab" +
+                                                 std::string(62, '0') +
+                                                 "\ntimestamp=2026-01-01T00:00:00Z\n");
 }
 
 TEST(DataDir, InitThenOpen) {

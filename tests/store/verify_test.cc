@@ -19,7 +19,8 @@ class VerifyTest : public LogFixture {
  protected:
   void SetUp() override {
     LogFixture::SetUp();
-    for (int i = 1; i <= 10; ++i) must_append(one(comment("finding/F-" + std::to_string(i % 3), std::to_string(i))));
+    for (int i = 1; i <= 10; ++i)
+      must_append(one(comment("finding/F-" + std::to_string(i % 3), std::to_string(i))));
     ASSERT_TRUE(log_->verify()->ok);
   }
 
@@ -49,7 +50,9 @@ class VerifyTest : public LogFixture {
     EXPECT_TRUE(db.Put(rocksdb::WriteOptions(), key, v).ok());
   }
   // An 'E' value is the event's bytes followed by their leaf hash.
-  static size_t event_bytes(const std::string& value) { return value.size() - keys::kLeafHashBytes; }
+  static size_t event_bytes(const std::string& value) {
+    return value.size() - keys::kLeafHashBytes;
+  }
   // A careful forger: changes a byte of the event's text and rewrites its stored leaf hash.
   static std::string forge_with_leaf_hash(const std::string& value) {
     std::string bytes = value.substr(0, event_bytes(value));
@@ -125,9 +128,8 @@ TEST_F(VerifyTest, SwappedEventsAreNamed) {
 }
 
 TEST_F(VerifyTest, EventInsertedOutOfBandIsNamed) {
-  auto report = tamper_and_verify([](rocksdb::DB& db) {
-    put(db, keys::event(11), get(db, keys::event(10)));
-  });
+  auto report = tamper_and_verify(
+      [](rocksdb::DB& db) { put(db, keys::event(11), get(db, keys::event(10))); });
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, 11u);
 }
@@ -152,7 +154,8 @@ class VerifyOneBigAppendTest : public VerifyTest {
   void SetUp() override {
     LogFixture::SetUp();
     AppendRequest r;
-    for (int i = 1; i <= 40; ++i) r.events.push_back(comment("finding/F-" + std::to_string(i % 3), std::to_string(i)));
+    for (int i = 1; i <= 40; ++i)
+      r.events.push_back(comment("finding/F-" + std::to_string(i % 3), std::to_string(i)));
     must_append(std::move(r));
     ASSERT_TRUE(log_->verify()->ok);
   }
@@ -205,7 +208,8 @@ TEST_F(VerifyTest, AShortKeyAmongTheEventsIsCorruptionNotACrash) {
     return Status::ok();
   });
   EXPECT_EQ(scanned.code(), Code::kCorruption) << scanned.to_string();
-  EXPECT_NE(scanned.message().find("damaged key of 8 bytes"), std::string::npos) << scanned.to_string();
+  EXPECT_NE(scanned.message().find("damaged key of 8 bytes"), std::string::npos)
+      << scanned.to_string();
   EXPECT_NE(scanned.message().find("seq 256"), std::string::npos) << scanned.to_string();
   EXPECT_EQ(visited, 255);
   EXPECT_EQ(log_->read_range(250, 10).status().code(), Code::kCorruption);
@@ -244,9 +248,11 @@ TEST_F(VerifyTest, ALogInAnotherFormatIsRefusedNotMisread) {
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), keys::format()).ok());
     ASSERT_TRUE(db->Close().ok());
   }
-  auto old = EventLog::open(EventLogOptions{dir_.sub("events"), &faulty_, &clock_, /*create_if_missing=*/true});
+  auto old = EventLog::open(
+      EventLogOptions{dir_.sub("events"), &faulty_, &clock_, /*create_if_missing=*/true});
   ASSERT_FALSE(old.is_ok());
-  EXPECT_NE(old.status().message().find("another format"), std::string::npos) << old.status().to_string();
+  EXPECT_NE(old.status().message().find("another format"), std::string::npos)
+      << old.status().to_string();
   EXPECT_NE(old.status().message().find("gaplog init"), std::string::npos);
 }
 

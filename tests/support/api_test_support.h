@@ -11,19 +11,19 @@
 #include <string>
 
 #include "../store/store_test_support.h"
-#include "http_test_client.h"
 #include "api/api.h"
-#include "http/http_server.h"
-#include "codec/json.h"
 #include "api/served_program.h"
+#include "codec/json.h"
+#include "http/http_server.h"
+#include "http_test_client.h"
 #include "store/data_dir.h"
 
 namespace gaplog::testing {
 
 struct Reply {
   int status = 0;
-  json::Value json;   // the parsed body (null when it is not JSON)
-  std::string body;   // the raw body (streamed bodies read to the end)
+  json::Value json;  // the parsed body (null when it is not JSON)
+  std::string body;  // the raw body (streamed bodies read to the end)
   HeaderList headers;
 
   std::optional<std::string> header(std::string_view name) const {
@@ -48,7 +48,6 @@ struct Reply {
     const json::Value* v = json.find(key);
     return v ? *v : kNull;
   }
-
 };
 
 inline std::string str(const json::Value& v) { return v.is_string() ? v.as_string() : ""; }
@@ -60,8 +59,8 @@ class ApiFixture : public ::testing::Test {
  protected:
   static constexpr const char* kAdmin = "admin@example.com";
   static constexpr const char* kEditor = "ed@example.com";
-  static constexpr const char* kOwner = "oli@example.com";    // a contributor
-  static constexpr const char* kOther = "cora@example.com";   // another contributor
+  static constexpr const char* kOwner = "oli@example.com";   // a contributor
+  static constexpr const char* kOther = "cora@example.com";  // another contributor
   static constexpr const char* kAuditor = "audrey@cpa.example";
 
   void SetUp() override {
@@ -69,9 +68,12 @@ class ApiFixture : public ::testing::Test {
     open_program();
     auto& svc = program_->service();
     ASSERT_TRUE(svc.execute(kAdmin, AddUser{kAdmin, "Ada Admin", "admin"}).is_ok());
-    for (auto [email, role] : {std::pair{kEditor, "editor"}, {kOwner, "contributor"},
-                               {kOther, "contributor"}, {kAuditor, "auditor"}}) {
-      ASSERT_TRUE(svc.execute(kAdmin, AddUser{email, std::string(email).substr(0, 3), role}).is_ok());
+    for (auto [email, role] : {std::pair{kEditor, "editor"},
+                               {kOwner, "contributor"},
+                               {kOther, "contributor"},
+                               {kAuditor, "auditor"}}) {
+      ASSERT_TRUE(
+          svc.execute(kAdmin, AddUser{email, std::string(email).substr(0, 3), role}).is_ok());
     }
     for (const char* email : {kAdmin, kEditor, kOwner, kOther, kAuditor}) {
       auto t = svc.issue_token(kAdmin, email);
@@ -121,7 +123,8 @@ class ApiFixture : public ::testing::Test {
     req.body = body;
     req.headers = std::move(headers);
     if (!as.empty()) req.headers.emplace_back("Authorization", "Bearer " + token(as));
-    if (!body.empty() && !req.header("Content-Type")) req.headers.emplace_back("Content-Type", "application/json");
+    if (!body.empty() && !req.header("Content-Type"))
+      req.headers.emplace_back("Content-Type", "application/json");
     return send(req);
   }
 
@@ -171,10 +174,12 @@ class ApiFixture : public ::testing::Test {
   uint64_t tree_size() { return program_->log().last_seq(); }
 
   // POST /findings as the editor; returns the new id.
-  std::string record_finding(const std::string& title = "No MFA on the VPN", const std::string& extra = "") {
-    Reply r = call(kEditor, "POST", "/api/v1/findings",
-                   R"({"title":")" + title + R"(","severity":"high","criteria":["CC6.1"],"owner":")" +
-                       kOwner + "\"" + extra + "}");
+  std::string record_finding(const std::string& title = "No MFA on the VPN",
+                             const std::string& extra = "") {
+    Reply r =
+        call(kEditor, "POST", "/api/v1/findings",
+             R"({"title":")" + title + R"(","severity":"high","criteria":["CC6.1"],"owner":")" +
+                 kOwner + "\"" + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     return str(r["id"]);
   }

@@ -21,7 +21,8 @@ struct ChildProcess {
 
 // Starts argv[0] with `argv`; its stderr goes to `stderr_path` when given. Returns once the
 // child has printed a whole line (or closed its stdout).
-inline ChildProcess start_child(const std::vector<std::string>& argv, const std::string& stderr_path = "") {
+inline ChildProcess start_child(const std::vector<std::string>& argv,
+                                const std::string& stderr_path = "") {
   int fds[2];
   if (::pipe(fds) != 0) std::abort();
   ChildProcess c;
@@ -58,7 +59,8 @@ inline int stop_child(ChildProcess& c, int signal) {
   int status = 0;
   ::waitpid(c.pid, &status, 0);
   char buf[65536];
-  for (ssize_t n; (n = ::read(c.out_fd, buf, sizeof buf)) > 0;) c.output.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = ::read(c.out_fd, buf, sizeof buf)) > 0;)
+    c.output.append(buf, static_cast<size_t>(n));
   ::close(c.out_fd);
   return status;
 }

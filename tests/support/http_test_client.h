@@ -6,7 +6,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <string>
 
 #include "api/request_handler.h"
@@ -38,7 +37,8 @@ inline HttpReply http_request(uint16_t port, const ApiRequest& req) {
       if (boost::beast::iequals(k, "Content-Length")) has_length = true;
     }
     r.body() = req.body;
-    if (!has_length && (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH")) {
+    if (!has_length && (!req.body.empty() || req.method == "POST" || req.method == "PUT" ||
+                        req.method == "PATCH")) {
       r.prepare_payload();
     }
     http::write(socket, r);
@@ -49,7 +49,8 @@ inline HttpReply http_request(uint16_t port, const ApiRequest& req) {
     http::read(socket, buffer, parser);
     const auto& res = parser.get();
     out.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : res)
+      out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     out.body = res.body();
     boost::system::error_code ec;
     socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);

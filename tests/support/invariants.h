@@ -18,16 +18,20 @@ namespace gaplog::testing {
 inline std::string dump(const ProgramState& s) {
   std::string out = fmt::format("name={} scope={} seq={} f={} e={}\n", s.name, s.scope.size(),
                                 s.last_seq, s.findings_recorded, s.evidence_uploaded);
-  for (const auto& [k, u] : s.users) out += fmt::format("user {} {} {} {} v{}\n", k, u.name, name(u.role), u.active, u.version);
+  for (const auto& [k, u] : s.users)
+    out += fmt::format("user {} {} {} {} v{}\n", k, u.name, name(u.role), u.active, u.version);
   for (const auto& [k, t] : s.tokens) out += fmt::format("token {} {} {}\n", k, t.email, t.revoked);
   for (const auto& [k, c] : s.controls) {
-    out += fmt::format("control {} {} {} {} v{}\n", k, c.title, fmt::join(c.criteria, ","), name(c.status), c.version);
+    out += fmt::format("control {} {} {} {} v{}\n", k, c.title, fmt::join(c.criteria, ","),
+                       name(c.status), c.version);
   }
   for (const auto& [k, f] : s.findings) {
-    out += fmt::format("finding {} {} {} {} {} [{}] {} {} {} [{}] {} v{}\n", k, f.title, name(f.severity),
-                       name(f.status), f.owner, fmt::join(f.criteria, ","), f.control, format_optional_date(f.due_date),
-                       f.risk_acceptance ? format_optional_date(f.risk_acceptance->expires_on) : "-", fmt::join(s.evidence_of(k), ","),
-                       f.recorded_on.days, f.version);
+    out +=
+        fmt::format("finding {} {} {} {} {} [{}] {} {} {} [{}] {} v{}\n", k, f.title,
+                    name(f.severity), name(f.status), f.owner, fmt::join(f.criteria, ","),
+                    f.control, format_optional_date(f.due_date),
+                    f.risk_acceptance ? format_optional_date(f.risk_acceptance->expires_on) : "-",
+                    fmt::join(s.evidence_of(k), ","), f.recorded_on.days, f.version);
   }
   for (const auto& [k, e] : s.evidence) {
     out += fmt::format("evidence {} {} {} [{}] [{}] v{}\n", k, e.filename, e.sha256,
@@ -92,10 +96,12 @@ inline void check_invariants(const std::vector<Event>& events, bool check_log_or
     }
     if (auto* p = std::get_if<EvidenceLinked>(&e.payload)) {
       if (!p->finding_id.empty()) {
-        ASSERT_TRUE(existed("finding/" + p->finding_id, e.occurred_at)) << "finding not yet recorded";
+        ASSERT_TRUE(existed("finding/" + p->finding_id, e.occurred_at))
+            << "finding not yet recorded";
       }
       if (!p->control_id.empty()) {
-        ASSERT_TRUE(existed("control/" + p->control_id, e.occurred_at)) << "control not yet defined";
+        ASSERT_TRUE(existed("control/" + p->control_id, e.occurred_at))
+            << "control not yet defined";
       }
     }
     if (auto* p = std::get_if<UserAdded>(&e.payload)) roles[p->email] = p->role;
@@ -114,14 +120,17 @@ inline void check_invariants(const std::vector<Event>& events, bool check_log_or
     if (auto* p = std::get_if<EvidenceUnlinked>(&e.payload); p && !p->finding_id.empty()) {
       evidence_of[p->finding_id].erase(p->evidence_id);
     }
-    if (auto* p = std::get_if<FindingStatusChanged>(&e.payload); p && p->to == FindingStatus::kRemediated) {
+    if (auto* p = std::get_if<FindingStatusChanged>(&e.payload);
+        p && p->to == FindingStatus::kRemediated) {
       remediated[p->finding_id] = {e.actor, owners[p->finding_id]};
     }
-    if (auto* p = std::get_if<FindingStatusChanged>(&e.payload); p && p->to == FindingStatus::kClosed) {
+    if (auto* p = std::get_if<FindingStatusChanged>(&e.payload);
+        p && p->to == FindingStatus::kClosed) {
       ASSERT_FALSE(evidence_of[p->finding_id].empty()) << "closed without evidence";
       ASSERT_NE(owners[p->finding_id], e.actor) << "closed by its owner";
       ASSERT_NE(remediated[p->finding_id].first, e.actor) << "closed by who moved it to remediated";
-      ASSERT_NE(remediated[p->finding_id].second, e.actor) << "closed by who owned it when remediated";
+      ASSERT_NE(remediated[p->finding_id].second, e.actor)
+          << "closed by who owned it when remediated";
       ASSERT_TRUE(role == Role::kAdmin || role == Role::kEditor);
     }
     if (auto* p = std::get_if<RiskAccepted>(&e.payload)) {

@@ -14,15 +14,17 @@
 
 namespace gaplog::testing {
 
-inline const std::vector<std::string> kUsers = {"admin@example.com", "admin2@example.com", "ed@example.com",
-                                                "con@example.com",   "other@example.com",  "aud@example.com"};
+inline const std::vector<std::string> kUsers = {"admin@example.com", "admin2@example.com",
+                                                "ed@example.com",    "con@example.com",
+                                                "other@example.com", "aud@example.com"};
 
 // Adds the cast through a command service (admin@example.com bootstraps itself).
 template <typename Service>
 void add_users(Service& svc) {
   const std::vector<std::pair<std::string, std::string>> roles{
-      {"admin@example.com", "admin"}, {"admin2@example.com", "admin"}, {"ed@example.com", "editor"},
-      {"con@example.com", "contributor"}, {"other@example.com", "contributor"}, {"aud@example.com", "auditor"}};
+      {"admin@example.com", "admin"},       {"admin2@example.com", "admin"},
+      {"ed@example.com", "editor"},         {"con@example.com", "contributor"},
+      {"other@example.com", "contributor"}, {"aud@example.com", "auditor"}};
   for (const auto& [email, role] : roles) {
     auto r = svc.execute("admin@example.com", AddUser{email, "U", role});
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
@@ -35,7 +37,8 @@ class CommandGenerator {
 
   std::string user() { return pick(kUsers); }
   std::string finding(const ProgramState& s) {
-    return s.findings_recorded == 0 ? "F-1" : fmt::format("F-{}", 1 + rng_() % (s.findings_recorded + 1));
+    return s.findings_recorded == 0 ? "F-1"
+                                    : fmt::format("F-{}", 1 + rng_() % (s.findings_recorded + 1));
   }
   std::string evidence(const ProgramState& s) {
     return fmt::format("E-{}", 1 + rng_() % (s.evidence_uploaded + 1));
@@ -50,43 +53,66 @@ class CommandGenerator {
     switch (rng_() % 14) {
       case 0:
       case 1:
-        return RecordFinding{"Finding " + std::to_string(rng_() % 1000), "", pick(severities()),
+        return RecordFinding{"Finding " + std::to_string(rng_() % 1000),
+                             "",
+                             pick(severities()),
                              {pick(std::vector<std::string>{"CC6.1", "CC7.2", "A1.2", "CC9.9"})},
-                             coin(3) ? control() : "", "", coin(4) ? "" : user(), coin(3) ? "" : date(now)};
-      case 2: return AssignFinding{finding(s), coin(6) ? "" : user()};
-      case 3: return SetFindingDueDate{finding(s), coin(5) ? "" : date(now), coin(2) ? "slipped" : ""};
+                             coin(3) ? control() : "",
+                             "",
+                             coin(4) ? "" : user(),
+                             coin(3) ? "" : date(now)};
+      case 2:
+        return AssignFinding{finding(s), coin(6) ? "" : user()};
+      case 3:
+        return SetFindingDueDate{finding(s), coin(5) ? "" : date(now), coin(2) ? "slipped" : ""};
       case 4:
       case 5:
       case 6:
         return ChangeFindingStatus{finding(s), pick(statuses()), coin(2) ? "verified" : ""};
-      case 7: return AcceptRisk{finding(s), coin(8) ? "" : "compensating control", date(now)};
-      case 8: return AddComment{finding(s), "note"};
+      case 7:
+        return AcceptRisk{finding(s), coin(8) ? "" : "compensating control", date(now)};
+      case 8:
+        return AddComment{finding(s), "note"};
       case 9:
-        return UploadEvidence{"proof.pdf", "application/pdf", fmt::format("{:064x}", rng_() % 5), 10, "",
-                              coin(3) ? date(now) : "", coin(4) ? "" : finding(s), coin(4) ? control() : ""};
-      case 10: return LinkEvidence{evidence(s), coin(4) ? "" : finding(s), ""};
-      case 11: return UnlinkEvidence{evidence(s), finding(s), ""};
-      case 12: return DefineControl{control(), "Control", "", {"CC6.1"}, coin(2) ? "implemented" : ""};
+        return UploadEvidence{"proof.pdf",
+                              "application/pdf",
+                              fmt::format("{:064x}", rng_() % 5),
+                              10,
+                              "",
+                              coin(3) ? date(now) : "",
+                              coin(4) ? "" : finding(s),
+                              coin(4) ? control() : ""};
+      case 10:
+        return LinkEvidence{evidence(s), coin(4) ? "" : finding(s), ""};
+      case 11:
+        return UnlinkEvidence{evidence(s), finding(s), ""};
+      case 12:
+        return DefineControl{control(), "Control", "", {"CC6.1"}, coin(2) ? "implemented" : ""};
       default:
-        if (coin(10)) return ChangeUserRole{pick(std::vector<std::string>{"con@example.com", "other@example.com"}),
-                                             pick(std::vector<std::string>{"contributor", "editor"})};
-        return SetControlStatus{control(), pick(std::vector<std::string>{"implemented", "not_implemented"}), ""};
+        if (coin(10))
+          return ChangeUserRole{
+              pick(std::vector<std::string>{"con@example.com", "other@example.com"}),
+              pick(std::vector<std::string>{"contributor", "editor"})};
+        return SetControlStatus{
+            control(), pick(std::vector<std::string>{"implemented", "not_implemented"}), ""};
     }
   }
 
  private:
   template <typename T>
-  const T& pick(const std::vector<T>& v) { return v[rng_() % v.size()]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[rng_() % v.size()];
+  }
   static const std::vector<std::string>& severities() {
     static const std::vector<std::string> v{"critical", "high", "medium", "low"};
     return v;
   }
   static const std::vector<std::string>& statuses() {
-    static const std::vector<std::string> v{"open", "in_progress", "remediated", "closed", "risk_accepted"};
+    static const std::vector<std::string> v{"open", "in_progress", "remediated", "closed",
+                                            "risk_accepted"};
     return v;
   }
   std::mt19937 rng_;
 };
-
 
 }  // namespace gaplog::testing

@@ -40,7 +40,8 @@ inline std::string replay_check(const std::vector<Event>& events) {
     return n;
   };
   for (const Event& e : events) {
-    const std::string where = fmt::format("seq {} ({} by {})", e.seq, event_type_name(e.payload), e.actor);
+    const std::string where =
+        fmt::format("seq {} ({} by {})", e.seq, event_type_name(e.payload), e.actor);
     const bool bootstrap = users.empty() && std::holds_alternative<UserAdded>(e.payload);
     if (!bootstrap) {
       auto actor = users.find(e.actor);
@@ -64,7 +65,8 @@ inline std::string replay_check(const std::vector<Event>& events) {
                                      std::holds_alternative<EvidenceLinked>(e.payload) ||
                                      std::holds_alternative<EvidenceUnlinked>(e.payload);
         if (!contributor_may) return where + ": a contributor may not write it";
-        if (auto* p = std::get_if<FindingStatusChanged>(&e.payload); p && findings[p->finding_id].owner != e.actor) {
+        if (auto* p = std::get_if<FindingStatusChanged>(&e.payload);
+            p && findings[p->finding_id].owner != e.actor) {
           return where + ": a contributor changed the status of a finding it does not own";
         }
       }
@@ -75,12 +77,15 @@ inline std::string replay_check(const std::vector<Event>& events) {
     if (auto* p = std::get_if<UserAdded>(&e.payload)) users[p->email] = {p->role, true};
     if (auto* p = std::get_if<UserRoleChanged>(&e.payload)) users[p->email].role = p->role;
     if (auto* p = std::get_if<UserDeactivated>(&e.payload)) users[p->email].active = false;
-    if ((std::holds_alternative<UserRoleChanged>(e.payload) || std::holds_alternative<UserDeactivated>(e.payload)) &&
+    if ((std::holds_alternative<UserRoleChanged>(e.payload) ||
+         std::holds_alternative<UserDeactivated>(e.payload)) &&
         active_admins() == 0) {
       return where + ": it left the program without an active admin";
     }
-    if (auto* p = std::get_if<FindingRecorded>(&e.payload)) findings[p->finding_id].owner = p->owner;
-    if (auto* p = std::get_if<FindingAssigned>(&e.payload)) findings[p->finding_id].owner = p->owner;
+    if (auto* p = std::get_if<FindingRecorded>(&e.payload))
+      findings[p->finding_id].owner = p->owner;
+    if (auto* p = std::get_if<FindingAssigned>(&e.payload))
+      findings[p->finding_id].owner = p->owner;
     if (auto* p = std::get_if<EvidenceLinked>(&e.payload); p && !p->finding_id.empty()) {
       evidence_of[p->finding_id].insert(p->evidence_id);
     }
@@ -89,15 +94,18 @@ inline std::string replay_check(const std::vector<Event>& events) {
     }
     if (auto* p = std::get_if<FindingStatusChanged>(&e.payload)) {
       ReplayFinding& f = findings[p->finding_id];
-      if (p->from != f.status) return where + ": its 'from' status is not the finding's status then";
+      if (p->from != f.status)
+        return where + ": its 'from' status is not the finding's status then";
       if (p->to == FindingStatus::kRemediated) {
         f.remediated_by = e.actor;
         f.owner_when_remediated = f.owner;
       }
       if (p->to == FindingStatus::kClosed) {
         if (e.actor == f.owner) return where + ": closed by its owner";
-        if (e.actor == f.remediated_by) return where + ": closed by the user who moved it to remediated";
-        if (e.actor == f.owner_when_remediated) return where + ": closed by its owner when it was remediated";
+        if (e.actor == f.remediated_by)
+          return where + ": closed by the user who moved it to remediated";
+        if (e.actor == f.owner_when_remediated)
+          return where + ": closed by its owner when it was remediated";
         if (evidence_of[p->finding_id].empty()) return where + ": closed without evidence";
       }
       f.status = p->to;
