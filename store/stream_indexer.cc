@@ -40,11 +40,13 @@ void StreamIndexer::hand(StreamIndexEntries entries, uint64_t through) {
   unindexed_through_ = through;
   if (!thread_.joinable()) thread_ = std::thread([this] { index_loop(); });
   if (was_empty || unindexed_count_ - indexing_count_ >= kIndexWakeEvents) wake_.notify_one();
-  const auto over_bound = [&] {
-    return unindexed_count_ > options_.max_unindexed_events && !failed_;
-  };
-  if (over_bound() && options_.on_append_waits_for_index) options_.on_append_waits_for_index();
-  while (over_bound()) written_.wait(mu_);
+  if (too_many_unindexed() && options_.on_append_waits_for_index)
+    options_.on_append_waits_for_index();
+  while (too_many_unindexed()) written_.wait(mu_);
+}
+
+bool StreamIndexer::too_many_unindexed() const {
+  return unindexed_count_ > options_.max_unindexed_events && !failed_;
 }
 
 StreamEntries StreamIndexer::unwritten_entries(std::string_view stream) const {

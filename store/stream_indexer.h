@@ -72,6 +72,9 @@ class StreamIndexer {
   void index_loop() GAPLOG_EXCLUDES(mu_);
   // Waits until there is something to write (false: stopping, and everything is written).
   bool wait_for_work() GAPLOG_REQUIRES(mu_);
+  // More entries wait in memory than options.max_unindexed_events (and writing has not failed):
+  // an append must wait for the indexer.
+  bool too_many_unindexed() const GAPLOG_REQUIRES(mu_);
   // indexing_ as the indexer thread reads it while writing, without mu_: it is the only thread
   // that changes indexing_ (always under mu_), so its own reads need no lock; every other
   // thread reads it under mu_.
