@@ -81,6 +81,8 @@ class RequestHandler {
   // before start() returns; nullopt means the request must go to handle() instead, and nothing
   // was changed by trying. Transports call it on their I/O threads.
   using StartDone = std::function<void(std::optional<ApiResponse>)>;
+  // By value: implementations keep `done` to call it later, from another thread.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual void start(const ApiRequest&, StartDone done) { done(std::nullopt); }
 };
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "domain/hex.h"
+#include "domain/uuid.h"
 #include "domain/validation.h"
 #include "store/sha256.h"
 
@@ -38,11 +39,7 @@ Uuid CommandService::idempotent_event_id(const std::string& actor, const std::st
   const Hash h =
       sha256_of({"gaplog-idempotency-v1", std::string_view("\0", 1), actor,
                  std::string_view("\0", 1), key, std::string_view("\0", 1), std::to_string(index)});
-  Uuid id;
-  std::copy_n(h.begin(), 16, id.bytes.begin());
-  id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x80);  // RFC 9562 version 8
-  id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);
-  return id;
+  return uuid_v8(h);
 }
 
 Status CommandService::catch_up() {

@@ -108,10 +108,11 @@ class [[nodiscard]] Result {
 #define GAPLOG_CONCAT_INNER_(a, b) a##b
 #define GAPLOG_CONCAT_(a, b) GAPLOG_CONCAT_INNER_(a, b)
 // GAPLOG_ASSIGN_OR_RETURN(auto x, f()) — declares x from a Result or returns its Status.
+// `decl` is a declaration ("auto x"), which cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define GAPLOG_ASSIGN_OR_RETURN(decl, expr)                   \
   auto GAPLOG_CONCAT_(gaplog_result_, __LINE__) = (expr);     \
   if (!GAPLOG_CONCAT_(gaplog_result_, __LINE__).is_ok())      \
     return GAPLOG_CONCAT_(gaplog_result_, __LINE__).status(); \
-  decl = std::move(GAPLOG_CONCAT_(gaplog_result_, __LINE__))  \
-             .value()  // NOLINT(bugprone-macro-parentheses): `decl` is a declaration ("auto x"),
-                       // which cannot be parenthesised
+  decl = std::move(GAPLOG_CONCAT_(gaplog_result_, __LINE__)).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -38,4 +38,14 @@ inline Uuid uuid_v7(uint64_t unix_ms, std::span<const uint8_t, 10> random) {
   return id;
 }
 
+// A custom (version 8) UUID (RFC 9562 §5.8) carrying the first 16 bytes of `bits`, less the
+// version and variant bits: ids derived from a hash (the events of an idempotent write).
+inline Uuid uuid_v8(std::span<const uint8_t> bits) {
+  Uuid id;
+  for (size_t i = 0; i < id.bytes.size() && i < bits.size(); ++i) id.bytes[i] = bits[i];
+  id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x80);
+  id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);
+  return id;
+}
+
 }  // namespace gaplog
