@@ -1,0 +1,583 @@
+// The API commands: each one's words, options and operands, and the request it stands for.
+#include "cli/command_registry.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <filesystem>
+#include <utility>
+
+#include "codec/json.h"
+
+namespace gaplog {
+namespace {
+
+using json::Value;
+
+std::string percent_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+Value string_list_of(const std::string& text) {
+  Value list = Value::array();
+  for (std::string& item : split_list(text)) list.push(Value::string(std::move(item)));
+  return list;
+}
+
+Built get_request(std::string target, std::vector<std::string> columns = {}) {
+  return Built{ApiRequest{"GET", std::move(target), {}, ""}, "", std::move(columns)};
+}
+
+Built send_json(std::string method, std::string target, const Value& body) {
+  return Built{ApiRequest{std::move(method),
+                          std::move(target),
+                          {{"Content-Type", "application/json"}},
+                          json::write(body)},
+               "",
+               {}};
+}
+
+// A query string from the options that were given: {"as-of", "as_of"} maps --as-of to as_of.
+std::string query(const ApiCommands::Command& c,
+                  const std::vector<std::pair<std::string, std::string>>& names) {
+  std::string q;
+  for (const auto& [option, param] : names) {
+    if (auto v = c.opt(option)) q += (q.empty() ? "?" : "&") + param + "=" + percent_encode(*v);
+  }
+  return q;
+}
+
+std::string append_query(const std::string& q, const std::string& param) {
+  return q + (q.empty() ? "?" : "&") + param;
+}
+
+Value null_or(const std::string& v) { return v == "none" ? Value::null() : Value::string(v); }
+
+const std::string kV1 = "/api/v1/";
+
+// The path of the finding or evidence file a command names by its ID operand.
+std::string finding_path(const ApiCommands::Command& c) {
+  return kV1 + "findings/" + percent_encode(c.get("ID"));
+}
+std::string evidence_path(const ApiCommands::Command& c) {
+  return kV1 + "evidence/" + percent_encode(c.get("ID"));
+}
+
+// Registers the API commands as subcommands of the command line, a group at a time, in the
+// order `--help` lists them.
+class CommandRegistry {
+ public:
+  using Command = ApiCommands::Command;
+
+  explicit CommandRegistry(std::vector<std::unique_ptr<Command>>& commands) : commands_(commands) {}
+
+  void add_projection_commands(CLI::App& root);
+  void add_program_commands(CLI::App& root);
+  void add_user_commands(CLI::App& root);
+  void add_token_commands(CLI::App& root);
+  void add_scope_commands(CLI::App& root);
+  void add_control_commands(CLI::App& root);
+  void add_finding_commands(CLI::App& root);
+  void add_evidence_commands(CLI::App& root);
+  void add_import_commands(CLI::App& root);
+  void add_export_commands(CLI::App& root);
+
+ private:
+  void add_finding_queries(CLI::App& finding);
+  void add_finding_edits(CLI::App& finding);
+  void add_finding_workflow(CLI::App& finding);
+
+  static CLI::App& group(CLI::App& parent, const std::string& name,
+                         const std::string& description) {
+    CLI::App* g = parent.add_subcommand(name, description);
+    configure_app(*g);
+    return *g;
+  }
+  Command& command(CLI::App& parent, const std::string& name, const std::string& description,
+                   const std::string& example, Builder build) {
+    auto c = std::make_unique<Command>();
+    c->app = parent.add_subcommand(name, description);
+    configure_app(*c->app);
+    c->app->footer("example: " + example);
+    c->top = parent.get_parent() == nullptr ? name : parent.get_name();
+    c->build = std::move(build);
+    commands_.push_back(std::move(c));
+    return *commands_.back();
+  }
+  static Command& as_of(Command& c) {
+    return c.option("--as-of", "as-of", "DATE",
+                    "as the program stood at the end of DATE (YYYY-MM-DD)");
+  }
+  static Command& as_known_at(Command& c) {
+    return c.option("--as-known-at", "as-known-at", "TIMESTAMP",
+                    "as the log knew it at TIMESTAMP (only events recorded by then)");
+  }
+
+  std::vector<std::unique_ptr<Command>>& commands_;
+};
+
+// readiness, workload, roadmap, timeline, events: the projections and the log.
+void CommandRegistry::add_projection_commands(CLI::App& root) {
+  as_known_at(as_of(command(root, "readiness", "readiness per TSC criterion",
+                            "gaplog readiness --as-of 2026-06-30", [](const Command& c) {
+                              return get_request(
+                                  kV1 + "readiness" +
+                                  query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
+                            })));
+  as_of(
+      command(root, "workload", "open findings per owner", "gaplog workload", [](const Command& c) {
+        return get_request(kV1 + "workloads" + query(c, {{"as-of", "as_of"}}));
+      }));
+  as_of(command(root, "roadmap", "open findings by month due", "gaplog roadmap",
+                [](const Command& c) {
+                  return get_request(kV1 + "roadmap" + query(c, {{"as-of", "as_of"}}));
+                }));
+  as_known_at(command(root, "timeline", "readiness and open findings over time",
+                      "gaplog timeline --step 30",
+                      [](const Command& c) {
+                        return get_request(kV1 + "timeline" +
+                                           query(c, {{"from", "from"},
+                                                     {"to", "to"},
+                                                     {"step", "step"},
+                                                     {"as-known-at", "as_known_at"}}));
+                      })
+                  .option("--from", "from", "DATE", "first day")
+                  .option("--to", "to", "DATE", "last day")
+                  .option("--step", "step", "DAYS", "days between points"));
+  command(root, "events", "the events of the log", "gaplog events --stream finding/F-3",
+          [](const Command& c) {
+            return get_request(kV1 + "events" +
+                               query(c, {{"after", "after"},
+                                         {"limit", "limit"},
+                                         {"stream", "stream"},
+                                         {"actor", "actor"},
+                                         {"type", "type"}}));
+          })
+      .option("--after", "after", "SEQ", "events after this seq")
+      .option("--limit", "limit", "N", "at most N events")
+      .option("--stream", "stream", "STREAM", "only this stream, e.g. finding/F-3")
+      .option("--actor", "actor", "EMAIL", "only events by this user")
+      .option("--type", "type", "TYPE", "only events of this type, e.g. finding_recorded");
+}
+
+void CommandRegistry::add_program_commands(CLI::App& root) {
+  CLI::App& program = group(root, "program", "the program's name and scope");
+  command(program, "show", "the program's name and scope", "gaplog program show",
+          [](const Command& c) {
+            return get_request(kV1 + "program" + query(c, {{"as-of", "as_of"}}));
+          });
+  command(program, "name", "name the program (admins)", "gaplog program name \"Acme SOC 2\"",
+          [](const Command& c) {
+            return send_json("PUT", kV1 + "program",
+                             Value::object().set("name", Value::string(c.get("NAME"))));
+          })
+      .operand("NAME", "the program's display name");
+}
+
+void CommandRegistry::add_user_commands(CLI::App& root) {
+  CLI::App& user = group(root, "user", "the program's users");
+  command(user, "list", "every user", "gaplog user list", [](const Command&) {
+    return get_request(kV1 + "users?limit=1000", {"email", "name", "role", "active"});
+  });
+  command(user, "show", "one user", "gaplog user show ann@example.com", [](const Command& c) {
+    return get_request(kV1 + "users/" + percent_encode(c.get("EMAIL")));
+  }).operand("EMAIL", "the user's e-mail");
+  command(user, "add", "add a user",
+          "gaplog user add ann@example.com --name 'Ann Lee' --role editor",
+          [](const Command& c) {
+            return send_json("POST", kV1 + "users",
+                             Value::object()
+                                 .set("email", Value::string(c.get("EMAIL")))
+                                 .set("name", Value::string(c.get("name")))
+                                 .set("role", Value::string(enum_value(c.get("role")))));
+          })
+      .operand("EMAIL", "the new user's e-mail")
+      .option("--name", "name", "NAME", "the user's name", true)
+      .option("--role", "role", "ROLE", "admin, editor, contributor or auditor", true);
+  command(user, "role", "change a user's role", "gaplog user role ann@example.com auditor",
+          [](const Command& c) {
+            return send_json("POST", kV1 + "users/" + percent_encode(c.get("EMAIL")) + "/role",
+                             Value::object().set("role", Value::string(enum_value(c.get("ROLE")))));
+          })
+      .operand("EMAIL", "the user's e-mail")
+      .operand("ROLE", "admin, editor, contributor or auditor");
+  command(user, "deactivate", "deactivate a user (their tokens stop working)",
+          "gaplog user deactivate ann@example.com --reason left",
+          [](const Command& c) {
+            Value body = Value::object();
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST",
+                             kV1 + "users/" + percent_encode(c.get("EMAIL")) + "/deactivate", body);
+          })
+      .operand("EMAIL", "the user's e-mail")
+      .option("--reason", "reason", "TEXT", "why");
+}
+
+void CommandRegistry::add_token_commands(CLI::App& root) {
+  CLI::App& token = group(root, "token", "API tokens");
+  command(token, "issue", "issue an API token for a user; printed once",
+          "gaplog token issue --for ann@example.com",
+          [](const Command& c) {
+            return send_json("POST", kV1 + "users/" + percent_encode(c.get("for")) + "/tokens",
+                             Value::object());
+          })
+      .option("--for", "for", "EMAIL", "the user the token is for", true);
+  command(token, "revoke", "revoke an API token", "gaplog token revoke tok_0123456789abcdef",
+          [](const Command& c) {
+            return Built{
+                ApiRequest{"DELETE", kV1 + "tokens/" + percent_encode(c.get("TOKEN_ID")), {}, ""},
+                "",
+                {}};
+          })
+      .operand("TOKEN_ID", "the token's id (gaplog user show EMAIL lists them)");
+}
+
+void CommandRegistry::add_scope_commands(CLI::App& root) {
+  CLI::App& scope = group(root, "scope", "the trust services categories in scope");
+  command(scope, "show", "the categories in scope", "gaplog scope show",
+          [](const Command&) { return get_request(kV1 + "scope"); });
+  Command& scope_set =
+      command(scope, "set", "set the categories in scope (security always is)",
+              "gaplog scope set security availability", [](const Command& c) {
+                Value categories = Value::array();
+                for (const std::string& w : c.words) {
+                  for (const std::string& item : split_list(w))
+                    categories.push(Value::string(enum_value(item)));
+                }
+                return send_json("PUT", kV1 + "scope",
+                                 Value::object().set("categories", std::move(categories)));
+              });
+  scope_set.app
+      ->add_option("CATEGORY", scope_set.words,
+                   "security, availability, processing_integrity, confidentiality, privacy")
+      ->required();
+}
+
+void CommandRegistry::add_control_commands(CLI::App& root) {
+  CLI::App& control = group(root, "control", "controls");
+  command(control, "list", "every control", "gaplog control list", [](const Command&) {
+    return get_request(kV1 + "controls?limit=1000", {"id", "status", "title", "criteria"});
+  });
+  as_of(command(control, "show", "one control", "gaplog control show AC-01", [](const Command& c) {
+          return get_request(kV1 + "controls/" + percent_encode(c.get("ID")) +
+                             query(c, {{"as-of", "as_of"}}));
+        }).operand("ID", "the control's id"));
+  command(control, "add", "define a control",
+          "gaplog control add AC-01 --title 'MFA everywhere' --criteria 'CC6.1, CC6.6'",
+          [](const Command& c) {
+            Value body = Value::object()
+                             .set("id", Value::string(c.get("ID")))
+                             .set("title", Value::string(c.get("title")))
+                             .set("criteria", string_list_of(c.get("criteria")));
+            if (auto d = c.opt("description")) body.set("description", Value::string(*d));
+            if (auto s = c.opt("status")) body.set("status", Value::string(enum_value(*s)));
+            return send_json("POST", kV1 + "controls", body);
+          })
+      .operand("ID", "the control's id, e.g. AC-01")
+      .option("--title", "title", "TEXT", "what the control is", true)
+      .option("--criteria", "criteria", "C1,C2", "the TSC criteria it addresses", true)
+      .option("--description", "description", "TEXT", "more detail")
+      .option("--status", "status", "STATUS", "its status");
+  command(control, "update", "change a control's title, description or criteria",
+          "gaplog control update AC-01 --criteria CC6.1,CC6.6",
+          [](const Command& c) {
+            Value body = Value::object();
+            if (auto t = c.opt("title")) body.set("title", Value::string(*t));
+            if (auto d = c.opt("description")) body.set("description", Value::string(*d));
+            if (auto cr = c.opt("criteria")) body.set("criteria", string_list_of(*cr));
+            return send_json("PATCH", kV1 + "controls/" + percent_encode(c.get("ID")), body);
+          })
+      .operand("ID", "the control's id")
+      .option("--title", "title", "TEXT", "the new title")
+      .option("--description", "description", "TEXT", "the new description")
+      .option("--criteria", "criteria", "C1,C2", "the new criteria");
+  command(control, "status", "set a control's status", "gaplog control status AC-01 implemented",
+          [](const Command& c) {
+            Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST", kV1 + "controls/" + percent_encode(c.get("ID")) + "/status",
+                             body);
+          })
+      .operand("ID", "the control's id")
+      .operand("STATUS", "the new status")
+      .option("--reason", "reason", "TEXT", "why");
+}
+
+void CommandRegistry::add_finding_commands(CLI::App& root) {
+  CLI::App& finding = group(root, "finding", "findings");
+  add_finding_queries(finding);
+  add_finding_edits(finding);
+  add_finding_workflow(finding);
+}
+
+// finding list, show, history.
+void CommandRegistry::add_finding_queries(CLI::App& finding) {
+  Command& finding_list = command(
+      finding, "list", "findings, filtered", "gaplog finding list --overdue", [](const Command& c) {
+        std::string q =
+            query(c, {{"owner", "owner"}, {"criterion", "criterion"}, {"as-of", "as_of"}});
+        if (auto s = c.opt("status"))
+          q = append_query(q, "status=" + percent_encode(enum_value(*s)));
+        if (auto s = c.opt("severity"))
+          q = append_query(q, "severity=" + percent_encode(enum_value(*s)));
+        if (c.overdue) q = append_query(q, "overdue=true");
+        return get_request(kV1 + "findings" + append_query(q, "limit=1000"),
+                           {"id", "severity", "status", "owner", "due_date", "overdue", "title"});
+      });
+  as_of(finding_list)
+      .option("--status", "status", "STATUS", "only this status")
+      .option("--owner", "owner", "EMAIL", "only this owner's")
+      .option("--severity", "severity", "SEVERITY", "only this severity")
+      .option("--criterion", "criterion", "ID", "only findings against this criterion");
+  finding_list.app->add_flag("--overdue", finding_list.overdue, "only overdue findings");
+  as_of(command(finding, "show", "one finding", "gaplog finding show F-3", [](const Command& c) {
+          return get_request(finding_path(c) + query(c, {{"as-of", "as_of"}}));
+        }).operand("ID", "the finding's id"));
+  command(finding, "history", "a finding's events", "gaplog finding history F-3",
+          [](const Command& c) { return get_request(finding_path(c) + "/history"); })
+      .operand("ID", "the finding's id");
+}
+
+// finding add, update: a finding's fields.
+void CommandRegistry::add_finding_edits(CLI::App& finding) {
+  command(
+      finding, "add", "record a finding",
+      "gaplog finding add --title 'No MFA on the VPN' --severity high --criteria 'CC6.1, CC6.6'",
+      [](const Command& c) {
+        Value body = Value::object()
+                         .set("title", Value::string(c.get("title")))
+                         .set("severity", Value::string(enum_value(c.get("severity"))))
+                         .set("criteria", string_list_of(c.get("criteria")));
+        for (const auto& [option, field] :
+             std::vector<std::pair<std::string, std::string>>{{"description", "description"},
+                                                              {"recommendation", "recommendation"},
+                                                              {"control", "control"},
+                                                              {"owner", "owner"},
+                                                              {"due", "due_date"}}) {
+          if (auto v = c.opt(option)) body.set(field, Value::string(*v));
+        }
+        if (auto s = c.opt("source")) body.set("source", Value::string(enum_value(*s)));
+        return send_json("POST", kV1 + "findings", body);
+      })
+      .option("--title", "title", "TEXT", "what is missing", true)
+      .option("--severity", "severity", "SEVERITY", "critical, high, medium or low", true)
+      .option("--criteria", "criteria", "C1,C2", "the TSC criteria it is against", true)
+      .option("--description", "description", "TEXT", "more detail")
+      .option("--recommendation", "recommendation", "TEXT", "what the assessor recommends")
+      .option("--control", "control", "ID", "the related control")
+      .option("--source", "source", "SOURCE",
+              "document_review, control_evaluation, interview or other")
+      .option("--owner", "owner", "EMAIL", "who remediates it")
+      .option("--due", "due", "DATE", "when it is due");
+  command(finding, "update", "change a finding's fields",
+          "gaplog finding update F-3 --severity medium",
+          [](const Command& c) {
+            Value body = Value::object();
+            for (const char* f : {"title", "description", "recommendation"}) {
+              if (auto v = c.opt(f)) body.set(f, Value::string(*v));
+            }
+            if (auto s = c.opt("severity")) body.set("severity", Value::string(enum_value(*s)));
+            if (auto cr = c.opt("criteria")) body.set("criteria", string_list_of(*cr));
+            if (auto ctl = c.opt("control")) body.set("control", null_or(*ctl));
+            return send_json("PATCH", finding_path(c), body);
+          })
+      .operand("ID", "the finding's id")
+      .option("--title", "title", "TEXT", "the new title")
+      .option("--description", "description", "TEXT", "the new description")
+      .option("--recommendation", "recommendation", "TEXT", "the new recommendation")
+      .option("--severity", "severity", "SEVERITY", "the new severity")
+      .option("--criteria", "criteria", "C1,C2", "the new criteria")
+      .option("--control", "control", "ID|none", "the related control, or none");
+}
+
+// finding assign, due, status, accept-risk, comment: its owner, due date and workflow.
+void CommandRegistry::add_finding_workflow(CLI::App& finding) {
+  command(finding, "assign", "assign a finding (none unassigns)",
+          "gaplog finding assign F-3 oli@example.com",
+          [](const Command& c) {
+            return send_json("POST", finding_path(c) + "/assign",
+                             Value::object().set("owner", null_or(c.get("OWNER"))));
+          })
+      .operand("ID", "the finding's id")
+      .operand("OWNER", "the owner's e-mail, or none");
+  command(finding, "due", "set a finding's due date (none clears it)",
+          "gaplog finding due F-3 2027-01-31 --reason 'vendor delay'",
+          [](const Command& c) {
+            Value body = Value::object().set("due_date", null_or(c.get("DATE")));
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST", finding_path(c) + "/due-date", body);
+          })
+      .operand("ID", "the finding's id")
+      .operand("DATE", "YYYY-MM-DD, or none")
+      .option("--reason", "reason", "TEXT", "why");
+  command(finding, "status", "move a finding through the workflow",
+          "gaplog finding status F-3 remediated",
+          [](const Command& c) {
+            Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
+            if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
+            return send_json("POST", finding_path(c) + "/status", body);
+          })
+      .operand("ID", "the finding's id")
+      .operand("STATUS", "open, in_progress, remediated, closed, …")
+      .option("--reason", "reason", "TEXT", "why");
+  command(
+      finding, "accept-risk", "accept a finding's risk until a date",
+      "gaplog finding accept-risk F-3 --justification 'compensating control' --expires 2027-06-30",
+      [](const Command& c) {
+        return send_json("POST", finding_path(c) + "/risk-acceptance",
+                         Value::object()
+                             .set("justification", Value::string(c.get("justification")))
+                             .set("expires_on", Value::string(c.get("expires"))));
+      })
+      .operand("ID", "the finding's id")
+      .option("--justification", "justification", "TEXT", "why the risk is acceptable", true)
+      .option("--expires", "expires", "DATE", "when the acceptance ends", true);
+  command(finding, "comment", "comment on a finding",
+          "gaplog finding comment F-3 'waiting for the vendor'",
+          [](const Command& c) {
+            return send_json("POST", finding_path(c) + "/comments",
+                             Value::object().set("text", Value::string(c.get("TEXT"))));
+          })
+      .operand("ID", "the finding's id")
+      .operand("TEXT", "the comment");
+}
+
+void CommandRegistry::add_evidence_commands(CLI::App& root) {
+  CLI::App& evidence = group(root, "evidence", "evidence files");
+  command(evidence, "list", "every evidence file", "gaplog evidence list", [](const Command&) {
+    return get_request(kV1 + "evidence?limit=1000",
+                       {"id", "filename", "size", "valid_until", "findings", "controls"});
+  });
+  command(evidence, "show", "one evidence file's record", "gaplog evidence show E-1",
+          [](const Command& c) { return get_request(evidence_path(c)); })
+      .operand("ID", "the evidence id");
+  command(evidence, "add", "upload an evidence file",
+          "gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30",
+          [](const Command& c) -> std::variant<Built, Failure> {
+            const std::string& file = c.get("FILE");
+            auto bytes = read_local_file(file);
+            if (!bytes) return Failure{bytes.status().message(), kExitIo};
+            const std::string name = std::filesystem::path(file).filename().string();
+            std::string q = "?filename=" + percent_encode(name);
+            const std::string more = query(c, {{"finding", "finding"},
+                                               {"control", "control"},
+                                               {"collected-on", "collected_on"},
+                                               {"valid-until", "valid_until"}});
+            if (!more.empty()) q += "&" + more.substr(1);
+            return Built{
+                ApiRequest{"POST",
+                           kV1 + "evidence" + q,
+                           {{"Content-Type", c.opt("type").value_or("application/octet-stream")}},
+                           std::move(*bytes)},
+                "",
+                {}};
+          })
+      .operand("FILE", "the file to upload")
+      .option("--finding", "finding", "ID", "link it to this finding")
+      .option("--control", "control", "ID", "link it to this control")
+      .option("--collected-on", "collected-on", "DATE", "when it was collected")
+      .option("--valid-until", "valid-until", "DATE", "when it stops being valid")
+      .option("--type", "type", "MEDIA_TYPE", "its media type (default application/octet-stream)");
+  command(evidence, "get", "download an evidence file", "gaplog evidence get E-1 -o mfa-report.pdf",
+          [](const Command& c) {
+            Built b = get_request(evidence_path(c) + "/content");
+            b.output_file = c.get("output");
+            return b;
+          })
+      .operand("ID", "the evidence id")
+      .option("-o,--output", "output", "FILE", "where to write it", true);
+  for (const char* verb : {"link", "unlink"}) {
+    const std::string v = verb;
+    command(evidence, v, v + " evidence and a finding or control",
+            "gaplog evidence " + v + " E-1 --control AC-01",
+            [v](const Command& c) {
+              Value body = Value::object();
+              if (auto f = c.opt("finding")) body.set("finding", Value::string(*f));
+              if (auto ctl = c.opt("control")) body.set("control", Value::string(*ctl));
+              return send_json("POST", evidence_path(c) + (v == "link" ? "/links" : "/unlinks"),
+                               body);
+            })
+        .operand("ID", "the evidence id")
+        .option("--finding", "finding", "ID", "the finding")
+        .option("--control", "control", "ID", "the control");
+  }
+}
+
+void CommandRegistry::add_import_commands(CLI::App& root) {
+  CLI::App& import = group(root, "import", "import a gap assessment");
+  Command& import_findings =
+      command(import, "findings",
+              "import a gap-assessment spreadsheet (CSV): every row or none (docs/import.md)",
+              "gaplog import findings gap-assessment.csv --dry-run --ignore-column Notes",
+              [](const Command& c) -> std::variant<Built, Failure> {
+                auto bytes = read_local_file(c.get("FILE"));
+                if (!bytes) return Failure{bytes.status().message(), kExitIo};
+                std::string q = c.dry_run ? "?dry_run=true" : "";
+                for (const std::string& column : c.ignore_columns)
+                  q = append_query(q, "ignore_column=" + percent_encode(column));
+                return Built{ApiRequest{"POST",
+                                        kV1 + "findings/import" + q,
+                                        {{"Content-Type", "text/csv"}},
+                                        std::move(*bytes)},
+                             "",
+                             {}};
+              });
+  import_findings.operand("FILE", "the spreadsheet, saved as CSV");
+  import_findings.app->add_flag("--dry-run", import_findings.dry_run,
+                                "check every row and write nothing");
+  import_findings.app
+      ->add_option("--ignore-column", import_findings.ignore_columns,
+                   "skip this column of the sheet (repeatable)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+}
+
+void CommandRegistry::add_export_commands(CLI::App& root) {
+  CLI::App& export_ = group(root, "export", "exports");
+  as_known_at(as_of(command(export_, "poam", "the OSCAL POA&M, printed or written to FILE",
+                            "gaplog export poam -o poam.json --as-of 2026-11-30",
+                            [](const Command& c) {
+                              Built b = get_request(
+                                  kV1 + "export/poam" +
+                                  query(c, {{"as-of", "as_of"}, {"as-known-at", "as_known_at"}}));
+                              if (auto o = c.opt("output")) b.output_file = *o;
+                              return b;
+                            })
+                        .option("-o,--output", "output", "FILE", "write it to FILE")));
+  as_of(
+      command(export_, "bundle", "the audit bundle (admins and auditors)",
+              "gaplog export bundle audit-2026-11-30.tar --as-of 2026-11-30",
+              [](const Command& c) {
+                Built b = get_request(kV1 + "export/audit-bundle" + query(c, {{"as-of", "as_of"}}));
+                b.output_file = c.get("FILE");
+                return b;
+              })
+          .operand("FILE", "the file to write"));
+}
+
+}  // namespace
+
+void add_api_commands(CLI::App& root,
+                      std::vector<std::unique_ptr<ApiCommands::Command>>& commands) {
+  CommandRegistry registry(commands);
+  registry.add_projection_commands(root);
+  registry.add_program_commands(root);
+  registry.add_user_commands(root);
+  registry.add_token_commands(root);
+  registry.add_scope_commands(root);
+  registry.add_control_commands(root);
+  registry.add_finding_commands(root);
+  registry.add_evidence_commands(root);
+  registry.add_import_commands(root);
+  registry.add_export_commands(root);
+}
+
+}  // namespace gaplog

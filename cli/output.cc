@@ -1,0 +1,222 @@
+#include "cli/output.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace gaplog {
+
+using json::Value;
+
+std::string cell(const Value* v) {
+  if (v == nullptr || v->is_null()) return "-";
+  if (v->is_string()) return v->as_string();
+  if (v->is_bool()) return v->as_bool() ? "yes" : "no";
+  if (v->is_array()) {
+    std::string s;
+    for (const Value& x : v->items()) s += (s.empty() ? "" : ",") + cell(&x);
+    return s.empty() ? "-" : s;
+  }
+  return json::write(*v);
+}
+
+namespace {
+
+// A finding's status as the CLI prints it: an expired risk acceptance is never shown as
+// approved (SPEC §3), whichever command prints the finding.
+std::string status_cell(const Value& finding) {
+  const Value* expired = finding.find("acceptance_expired");
+  const bool marked = expired != nullptr && expired->is_bool() && expired->as_bool();
+  return cell(finding.find("status")) + (marked ? " (acceptance expired)" : "");
+}
+
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i)
+      width[i] = std::max(width[i], std::min<size_t>(r[i].size(), 60));
+  }
+  const bool tty = ::isatty(1) != 0;
+  auto line = [&](const std::vector<std::string>& r, bool bold) {
+    std::string s;
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::string c = r[i].size() > 60 ? r[i].substr(0, 59) + "…" : r[i];
+      s += i + 1 == r.size() ? c : fmt::format("{:<{}}  ", c, width[i]);
+    }
+    std::printf("%s%s%s\n", bold && tty ? "\033[1m" : "", s.c_str(), bold && tty ? "\033[0m" : "");
+  };
+  line(header, true);
+  for (const auto& r : rows) line(r, false);
+}
+
+// A list answer ({"items": [...]}) as a table of `columns`.
+void print_items(const std::vector<std::string>& columns, const Value& items) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& item : items.items()) {
+    std::vector<std::string> row;
+    row.reserve(columns.size());
+    for (const auto& c : columns)
+      row.push_back(c == "status" ? status_cell(item) : cell(item.find(c)));
+    rows.push_back(std::move(row));
+  }
+  print_table(columns, rows);
+}
+
+void print_readiness(const Value& v) {
+  const Value* o = v.find("overall");
+  std::printf("readiness as of %s: %s of %s criteria ready (%s%%)\n", cell(v.find("as_of")).c_str(),
+              cell(o->find("ready")).c_str(), cell(o->find("in_scope")).c_str(),
+              cell(o->find("percent")).c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& c : v.find("criteria")->items()) {
+    if (cell(c.find("status")) == "out_of_scope") continue;
+    rows.push_back({cell(c.find("id")), cell(c.find("category")), cell(c.find("status")),
+                    cell(c.find("findings")), cell(c.find("controls"))});
+  }
+  print_table({"criterion", "category", "status", "open findings", "controls"}, rows);
+}
+
+void print_workload(const Value& v) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& o : v.find("owners")->items()) {
+    rows.push_back({cell(o.find("owner")), cell(o.find("overdue")), cell(o.find("total")),
+                    cell(o.find("critical")), cell(o.find("high")), cell(o.find("medium")),
+                    cell(o.find("low")), cell(o.find("due_soon")), cell(o.find("oldest_days"))});
+  }
+  print_table({"owner", "overdue", "total", "critical", "high", "medium", "low", "due soon",
+               "oldest (days)"},
+              rows);
+}
+
+void print_timeline(const Value& v) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& p : v.find("points")->items()) {
+    const Value* u = p.find("unresolved");
+    rows.push_back({cell(p.find("date")), cell(p.find("percent")) + "%",
+                    cell(p.find("ready")) + "/" + cell(p.find("in_scope")),
+                    cell(u->find("critical")), cell(u->find("high")), cell(u->find("medium")),
+                    cell(u->find("low")), cell(p.find("overdue"))});
+  }
+  print_table({"date", "ready", "criteria", "critical", "high", "medium", "low", "overdue"}, rows);
+  std::printf("projected ready on: %s   ready since: %s\n",
+              cell(v.find("projected_ready_on")).c_str(), cell(v.find("ready_since")).c_str());
+}
+
+void print_roadmap(const Value& v) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& m : v.find("months")->items()) {
+    for (const Value& f : m.find("findings")->items()) {
+      rows.push_back({cell(m.find("month")), cell(f.find("id")), cell(f.find("severity")),
+                      status_cell(f), cell(f.find("owner")), cell(f.find("due_date")),
+                      f.find("overdue")->as_bool() ? "OVERDUE" : "", cell(f.find("title"))});
+    }
+  }
+  print_table({"month", "id", "severity", "status", "owner", "due", "", "title"}, rows);
+}
+
+void print_event_table(const Value& events) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Value& e : events.items()) {
+    rows.push_back({cell(e.find("seq")),
+                    cell(e.find("occurred_at")) + (e.find("backfilled")->as_bool() ? "*" : ""),
+                    cell(e.find("actor")), cell(e.find("type")), cell(e.find("stream"))});
+  }
+  print_table({"seq", "occurred at (* back-filled)", "actor", "type", "stream"}, rows);
+}
+
+void print_import(const Value& v) {
+  const bool dry = v.find("dry_run")->as_bool();
+  std::printf("%s %s findings\n", dry ? "would import" : "imported", cell(v.find("count")).c_str());
+  if (const Value* findings = v.find("findings"); findings && findings->is_array()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const Value& f : findings->items()) {
+      rows.push_back({cell(f.find("line")), cell(f.find("id")), cell(f.find("reference")),
+                      cell(f.find("severity")), cell(f.find("title"))});
+    }
+    print_table({"line", "id", "gap id", "severity", "title"}, rows);
+  } else {
+    std::printf("%s\n", cell(v.find("ids")).c_str());
+  }
+  if (dry) std::printf("(dry run: nothing was written; run again without --dry-run to import)\n");
+}
+
+void print_issued_token(const Value& v) {
+  std::printf("API token for %s (shown once; keep it safe): %s\n", cell(v.find("email")).c_str(),
+              cell(v.find("token")).c_str());
+  std::printf("token id %s (gaplog token revoke %s revokes it)\n", cell(v.find("token_id")).c_str(),
+              cell(v.find("token_id")).c_str());
+}
+
+void print_verification(const Value& v) {
+  if (v.find("ok")->as_bool()) {
+    std::printf("ok: %s events, root %s\n", cell(v.find("tree_size")).c_str(),
+                cell(v.find("root_hash")).c_str());
+  } else {
+    std::printf("FAILED at seq %s: %s\n", cell(v.find("first_bad_seq")).c_str(),
+                cell(v.find("problem")).c_str());
+  }
+}
+
+void print_tree_head(const Value& v) {
+  for (const char* field : {"tree_size", "root_hash", "timestamp", "signature"}) {
+    std::printf("%-10s %s\n", field, cell(v.find(field)).c_str());
+  }
+}
+
+void print_log(const Value& v) {
+  for (const Value& e : v.find("events")->items()) {
+    std::printf("%8s  %-24s %-28s %s%s\n", cell(e.find("seq")).c_str(),
+                cell(e.find("type")).c_str(), cell(e.find("stream")).c_str(),
+                cell(e.find("occurred_at")).c_str(),
+                e.find("backfilled")->as_bool() ? "  (back-filled)" : "");
+  }
+}
+
+// An entity as aligned "field  value" lines.
+void print_fields(const Value& v) {
+  size_t width = 0;
+  for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
+  for (const auto& [k, x] : v.members()) {
+    std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(),
+                (k == "status" ? status_cell(v) : cell(&x)).c_str());
+  }
+}
+
+}  // namespace
+
+void print_human(const std::vector<std::string>& columns, const Value& v,
+                 const std::string& command) {
+  const Value* items = v.find("items");
+  const Value* events = v.find("events");
+  if (items && items->is_array() && !columns.empty()) {
+    print_items(columns, *items);
+  } else if (command == "readiness") {
+    print_readiness(v);
+  } else if (command == "workload") {
+    print_workload(v);
+  } else if (command == "timeline") {
+    print_timeline(v);
+  } else if (command == "roadmap") {
+    print_roadmap(v);
+  } else if (events && events->is_array() && command != "log") {
+    print_event_table(*events);
+  } else if (command == "import") {
+    print_import(v);
+  } else if (command == "token" && v.find("token")) {
+    print_issued_token(v);
+  } else if (command == "verify") {
+    print_verification(v);
+  } else if (command == "tree-head") {
+    print_tree_head(v);
+  } else if (command == "log") {
+    print_log(v);
+  } else if (v.is_object()) {
+    print_fields(v);
+  }
+}
+
+}  // namespace gaplog
