@@ -79,7 +79,7 @@ Status HttpServer::Impl::listen() {
 
 void HttpServer::Impl::run() {
   running_ = true;
-  asio::co_spawn(control_, accept_loop(), [](std::exception_ptr) {});
+  asio::co_spawn(control_, accept_loop(), [](const std::exception_ptr&) {});
   for (int i = 0; i < options_.io_threads; ++i) {
     io_threads_.emplace_back([this] {
       for (;;) {
@@ -112,7 +112,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       // Refused connections close when `connection` goes: a client over the limit is not kept
       // waiting in a queue.
       if (!admit(connection)) continue;
-      asio::co_spawn(connection->strand, serve(connection), [](std::exception_ptr) {});
+      asio::co_spawn(connection->strand, serve(connection), [](const std::exception_ptr&) {});
     }
   } catch (...) {
     // Only an exhausted environment gets here (bad_alloc); the server stops accepting.
