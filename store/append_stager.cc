@@ -138,7 +138,7 @@ rocksdb::Status AppendStager::write(GroupWrites& writes, const Staging& staging,
   batch.Put(keys::head(), head);
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  const auto s = db_.Write(wo, &batch);
+  auto s = db_.Write(wo, &batch);
   // The group's own ids were checked in memory; later groups must see them in 'I'.
   if (writes.indexes_ids) checked_ms_.reset();
   return s;
