@@ -12,12 +12,12 @@ namespace gaplog {
 using json::Value;
 
 std::optional<ApiResponse> Backend::cached_readiness(bool wait) {
-  std::unique_lock lock(readiness_mu_, std::defer_lock);
   if (wait) {
-    lock.lock();
-  } else if (!lock.try_lock()) {
+    readiness_mu_.lock();
+  } else if (!readiness_mu_.try_lock()) {
     return std::nullopt;
   }
+  MutexLock lock(readiness_mu_, std::adopt_lock);
   if (readiness_seq_ != store.log->last_seq() || readiness_day_ != today()) return std::nullopt;
   ApiResponse r;
   r.body = readiness_body_;
@@ -26,7 +26,7 @@ std::optional<ApiResponse> Backend::cached_readiness(bool wait) {
 }
 
 void Backend::keep_readiness(uint64_t seq, Date day, std::string body) {
-  std::lock_guard lock(readiness_mu_);
+  MutexLock lock(readiness_mu_);
   readiness_seq_ = seq;
   readiness_day_ = day;
   readiness_body_ = std::move(body);
@@ -148,7 +148,7 @@ Result<ApiResponse> run(Call& call, const Command& command, int status) {
 }
 
 const UserState* caller_now(const Call& call, const ProgramState& s) {
-  if (call.query.has("as_of") || call.query.has("as_known_at")) return nullptr;
+  if (call.query.asks_as_of()) return nullptr;
   return s.user(call.actor);
 }
 

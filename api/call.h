@@ -19,6 +19,7 @@
 #include "api/request_handler.h"
 #include "api/responses.h"
 #include "codec/json.h"
+#include "store/mutex.h"
 
 namespace gaplog {
 
@@ -46,10 +47,12 @@ class Backend {
   void keep_readiness(uint64_t seq, Date day, std::string body);
 
  private:
-  std::mutex readiness_mu_;  // guards the three fields below
-  uint64_t readiness_seq_ = UINT64_MAX;
-  Date readiness_day_;
-  std::string readiness_body_;
+  // The last current readiness answer, for the quick path: valid while the log is at
+  // readiness_seq_ and the day is readiness_day_.
+  Mutex readiness_mu_;
+  uint64_t readiness_seq_ GAPLOG_GUARDED_BY(readiness_mu_) = UINT64_MAX;
+  Date readiness_day_ GAPLOG_GUARDED_BY(readiness_mu_);
+  std::string readiness_body_ GAPLOG_GUARDED_BY(readiness_mu_);
 };
 
 // One request on its way through a handler.

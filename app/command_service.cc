@@ -17,6 +17,12 @@
 namespace gaplog {
 namespace {
 
+// An Idempotency-Key, when given, is one line of text, not blank, of at most 200 characters.
+Status check_idempotency_key(const CommandOptions& options) {
+  if (!options.idempotency_key) return Status::ok();
+  return check_text("Idempotency-Key", *options.idempotency_key, 200, true, false);
+}
+
 // How often a decision is retried when concurrent writers keep changing its streams.
 constexpr int kMaxAttempts = 16;
 
@@ -206,10 +212,7 @@ Result<CommandOutcome> CommandService::execute_batch(
     const std::string& raw_actor, const std::vector<Command>& commands, bool dry_run,
     std::vector<std::pair<size_t, Status>>* refusals, const CommandOptions& options) {
   const std::string actor = normalize_email(raw_actor);
-  if (options.idempotency_key) {
-    GAPLOG_RETURN_IF_ERROR(
-        check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
-  }
+  GAPLOG_RETURN_IF_ERROR(check_idempotency_key(options));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     WriterLock lock(mu_);
     GAPLOG_RETURN_IF_ERROR(catch_up_locked());
@@ -380,10 +383,7 @@ Result<CommandService::Prepared> CommandService::prepare_locked(const std::strin
 Result<CommandOutcome> CommandService::execute(const std::string& raw_actor, const Command& command,
                                                const CommandOptions& options) {
   const std::string actor = normalize_email(raw_actor);
-  if (options.idempotency_key) {
-    GAPLOG_RETURN_IF_ERROR(
-        check_text("Idempotency-Key", *options.idempotency_key, 200, true, false));
-  }
+  GAPLOG_RETURN_IF_ERROR(check_idempotency_key(options));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     // Decided and queued under the lock, so batches enter the log in the order they were
     // decided, each against the effects of all queued before it; the sync is waited for outside

@@ -178,14 +178,19 @@ Result<Readiness> ProgramHistory::readiness(const AsOf& as_of) {
 }
 
 Result<ProgramHistory::ReadinessAnswer> ProgramHistory::readiness_answer(const AsOf& as_of) {
-  MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-  uint64_t tree_size = indexed_seq_;
-  if (as_of.known_at) {
-    GAPLOG_ASSIGN_OR_RETURN(tree_size, count_recorded_before(log_, *as_of.known_at + 1));
-    tree_size = std::min(tree_size, indexed_seq_);
+  ReadinessAnswer answer;
+  {
+    MutexLock lock(mu_);
+    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+    answer = ReadinessAnswer{index_.readiness(as_of.date, as_of.known_at), indexed_seq_};
   }
-  return ReadinessAnswer{index_.readiness(as_of.date, as_of.known_at), tree_size};
+  if (as_of.known_at) {
+    // Read from the log outside the lock: events recorded by T, within what was folded.
+    GAPLOG_ASSIGN_OR_RETURN(const uint64_t recorded,
+                            count_recorded_before(log_, *as_of.known_at + 1));
+    answer.tree_size = std::min(recorded, answer.tree_size);
+  }
+  return answer;
 }
 
 Result<std::pair<ProgramState, uint64_t>> ProgramHistory::current() {

@@ -44,6 +44,7 @@ namespace gaplog {
 class GAPLOG_CAPABILITY("mutex") Mutex {
  public:
   void lock() GAPLOG_ACQUIRE() { mu_.lock(); }
+  bool try_lock() GAPLOG_TRY_ACQUIRE(true) { return mu_.try_lock(); }
   void unlock() GAPLOG_RELEASE() { mu_.unlock(); }
 
  private:
@@ -51,16 +52,19 @@ class GAPLOG_CAPABILITY("mutex") Mutex {
   std::mutex mu_;
 };
 
-// Holds a Mutex for its scope. unlock() ends the hold early (around a sync, a callback); lock()
-// takes it again.
-class GAPLOG_SCOPED_CAPABILITY MutexLock {
+// Holds a Mutex or a SharedMutex exclusively for its scope (MutexLock, WriterLock). unlock()
+// ends the hold early (around a sync, a callback); lock() takes it again.
+template <typename M>
+class GAPLOG_SCOPED_CAPABILITY ExclusiveLock {
  public:
-  explicit MutexLock(Mutex& mu) GAPLOG_ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
-  ~MutexLock() GAPLOG_RELEASE() {
+  explicit ExclusiveLock(M& mu) GAPLOG_ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  // Takes over a hold the caller already has (after SharedMutex::try_lock_for).
+  ExclusiveLock(M& mu, std::adopt_lock_t) GAPLOG_REQUIRES(mu) : mu_(mu) {}
+  ~ExclusiveLock() GAPLOG_RELEASE() {
     if (held_) mu_.unlock();
   }
-  MutexLock(const MutexLock&) = delete;
-  MutexLock& operator=(const MutexLock&) = delete;
+  ExclusiveLock(const ExclusiveLock&) = delete;
+  ExclusiveLock& operator=(const ExclusiveLock&) = delete;
 
   void lock() GAPLOG_ACQUIRE() {
     mu_.lock();
@@ -72,9 +76,10 @@ class GAPLOG_SCOPED_CAPABILITY MutexLock {
   }
 
  private:
-  Mutex& mu_;
+  M& mu_;
   bool held_ = true;
 };
+using MutexLock = ExclusiveLock<Mutex>;
 
 // A condition variable for a Mutex (std::condition_variable underneath). The waits take no
 // predicate: callers loop on their condition in the open, where the analysis sees that the
@@ -132,32 +137,9 @@ class GAPLOG_CAPABILITY("mutex") SharedMutex {
   std::shared_mutex mu_;
 };
 
-// Holds a SharedMutex exclusively for its scope. unlock() ends the hold early; lock() takes it
-// again (both also let a std::condition_variable_any wait on it).
-class GAPLOG_SCOPED_CAPABILITY WriterLock {
- public:
-  explicit WriterLock(SharedMutex& mu) GAPLOG_ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
-  // Takes over a hold the caller already has (after try_lock_for).
-  WriterLock(SharedMutex& mu, std::adopt_lock_t) GAPLOG_REQUIRES(mu) : mu_(mu) {}
-  ~WriterLock() GAPLOG_RELEASE() {
-    if (held_) mu_.unlock();
-  }
-  WriterLock(const WriterLock&) = delete;
-  WriterLock& operator=(const WriterLock&) = delete;
-
-  void lock() GAPLOG_ACQUIRE() {
-    mu_.lock();
-    held_ = true;
-  }
-  void unlock() GAPLOG_RELEASE() {
-    held_ = false;
-    mu_.unlock();
-  }
-
- private:
-  SharedMutex& mu_;
-  bool held_ = true;
-};
+// Holds a SharedMutex exclusively (ExclusiveLock above; a std::condition_variable_any may wait
+// on it).
+using WriterLock = ExclusiveLock<SharedMutex>;
 
 // Holds a SharedMutex shared for its scope.
 class GAPLOG_SCOPED_CAPABILITY ReaderLock {
