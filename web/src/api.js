@@ -1,16 +1,93 @@
-// The HTTP API of SPEC §6, and the session: the API token lives in sessionStorage (gone when
-// the tab closes; no cookie, so no CSRF surface) and travels only in the Authorization header,
-// never in a URL.
+// The HTTP API of SPEC §6, and how the dashboard is signed in (SPEC §10). Two ways:
+// - a session: the person signed in with the company's identity provider; the server holds the
+//   session behind an HttpOnly cookie the page never sees. Every write carries the session's CSRF
+//   token (X-CSRF-Token), kept in this module's memory only (a reload asks /auth/session again).
+// - an API token (scripts, admins, a server without OIDC): kept in sessionStorage (gone when the
+//   tab closes) and sent only in the Authorization header, never in a URL.
+// Nothing secret is written to storage in session mode.
 const TOKEN_KEY = 'gaplog.token';
+
+let mode = null; // 'session' | 'token' | null
+let csrfToken = null; // session mode only
 
 export function getToken() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 export function setToken(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
+  mode = 'token';
+  csrfToken = null;
 }
 export function clearToken() {
   sessionStorage.removeItem(TOKEN_KEY);
+  if (mode === 'token') mode = null;
+}
+export function useSession(csrf) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  mode = 'session';
+  csrfToken = csrf;
+}
+export function clearSession() {
+  if (mode === 'session') mode = null;
+  csrfToken = null;
+}
+export const authMode = () => mode;
+
+// GET /auth/… answering JSON, or null: another status, not JSON (a server without sign-in
+// answers those paths with the page), or no answer at all.
+async function authJson(path) {
+  try {
+    const res = await fetch(path, { cache: 'no-store', credentials: 'same-origin' });
+    if (!res.ok || !/^application\/json\b/.test(res.headers.get('Content-Type') ?? '')) return null;
+    return await res.json();
+  } catch {
+    return null;
+  }
+}
+
+// {name, login_url} when people can sign in with an identity provider, else null.
+export async function oidcConfig() {
+  const config = await authJson('/auth/config');
+  const oidc = config?.oidc;
+  return oidc && typeof oidc.name === 'string' && typeof oidc.login_url === 'string' ? oidc : null;
+}
+
+// The session behind the cookie ({email, name, role, csrf_token, expires_at}), or null.
+export async function currentSession() {
+  const s = await authJson('/auth/session');
+  return s && typeof s.email === 'string' && typeof s.csrf_token === 'string' ? s : null;
+}
+
+// Ends the session on the server (the cookie is cleared by its answer). Rejects with ApiError.
+export async function signOutSession() {
+  let res;
+  try {
+    res = await fetch('/auth/logout', {
+      method: 'POST',
+      headers: { 'X-CSRF-Token': csrfToken ?? '' },
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', `Could not reach the gaplog server (${e.message}).`);
+  } finally {
+    clearSession();
+  }
+  // 401: the session had already ended, which is what was asked.
+  if (!res.ok && res.status !== 401) throw await errorOf(res);
+}
+
+async function errorOf(res) {
+  let code = '';
+  let msg = `${res.status} ${res.statusText}`;
+  try {
+    const err = (await res.json()).error;
+    code = err.code;
+    msg = err.message;
+  } catch {
+    // not the JSON error shape (a proxy, a missing endpoint): keep the status line
+  }
+  return new ApiError(res.status, code, msg);
 }
 
 export class ApiError extends Error {
@@ -79,11 +156,17 @@ function describeRequest(method, u, payload) {
   return `${method} ${u.pathname}${u.search}\n${body}`;
 }
 
-// fetch with the token. `body` is sent as JSON unless `raw` (a Blob/File, sent as is). A write
+// fetch with the token or the session's cookie. `body` is sent as JSON unless `raw` (a Blob/File, sent as is). A write
 // carries the Idempotency-Key of `action` (a UserAction; a new one by default).
 // Resolves to the parsed JSON (or the Response with `response: true`); rejects with ApiError.
 export async function request(path, { method = 'GET', query, body, raw, headers = {}, response = false, action } = {}) {
-  const h = { Authorization: `Bearer ${getToken() ?? ''}`, ...headers };
+  const write = method !== 'GET' && method !== 'HEAD';
+  const h = { ...headers };
+  if (mode === 'session') {
+    if (write) h['X-CSRF-Token'] = csrfToken ?? '';
+  } else {
+    h.Authorization = `Bearer ${getToken() ?? ''}`;
+  }
   let payload;
   if (raw !== undefined) {
     payload = raw;
@@ -92,13 +175,12 @@ export async function request(path, { method = 'GET', query, body, raw, headers 
     h['Content-Type'] = 'application/json';
   }
   const u = url(path, query);
-  const write = method !== 'GET' && method !== 'HEAD';
   const act = action ?? new UserAction();
   if (write && !h['Idempotency-Key']) h['Idempotency-Key'] = act.keyFor(describeRequest(method, u, payload));
   let res;
   for (let attempt = 0; ; attempt++) {
     try {
-      res = await fetch(u, { method, headers: h, body: payload, cache: 'no-store' });
+      res = await fetch(u, { method, headers: h, body: payload, cache: 'no-store', credentials: 'same-origin' });
       break;
     } catch (e) {
       if (!write || attempt >= WRITE_RETRY_PAUSES.length) {
@@ -110,17 +192,9 @@ export async function request(path, { method = 'GET', query, body, raw, headers 
   }
   act.answered();
   if (!res.ok) {
-    let code = '';
-    let msg = `${res.status} ${res.statusText}`;
-    try {
-      const err = (await res.json()).error;
-      code = err.code;
-      msg = err.message;
-    } catch {
-      // not the JSON error shape (a proxy, a missing endpoint): keep the status line
-    }
-    if (res.status === 401) window.dispatchEvent(new CustomEvent('gaplog:unauthenticated', { detail: msg }));
-    throw new ApiError(res.status, code, msg);
+    const err = await errorOf(res);
+    if (res.status === 401) window.dispatchEvent(new CustomEvent('gaplog:unauthenticated', { detail: err.message }));
+    throw err;
   }
   return response ? res : res.json();
 }
@@ -139,8 +213,8 @@ export async function getAll(path, query = {}) {
   }
 }
 
-// A download that needs the token: fetched with the header, handed to the browser as a blob
-// URL, which is revoked once the click has started the download.
+// A download that needs the token or the session: fetched by the page, handed to the browser
+// as a blob URL, which is revoked once the click has started the download.
 export async function download(path, fallbackName, query) {
   const res = await request(path, { query, response: true });
   const blob = await res.blob();

@@ -1,6 +1,8 @@
 // The gaplog dashboard: the shell (sign-in, navigation, the as-of picker) and a small router.
 // Views are functions (ctx) => Promise<Node>; they read the API of SPEC §6 and nothing else.
-import { ApiError, clearToken, get, getToken, setToken } from './api.js';
+import {
+  ApiError, clearSession, clearToken, currentSession, get, getToken, oidcConfig, setToken, signOutSession, useSession,
+} from './api.js';
 import { append, clear, field, h, message } from './dom.js';
 import { overviewView, criterionView } from './views/overview.js';
 import { findingsView } from './views/findings.js';
@@ -8,6 +10,7 @@ import { findingView } from './views/finding.js';
 import { ownersView } from './views/owners.js';
 import { roadmapView } from './views/roadmap.js';
 import { auditView } from './views/audit.js';
+import { usersView, userView } from './views/users.js';
 
 const routes = [
   [/^\/$/, overviewView, 'Overview'],
@@ -17,6 +20,8 @@ const routes = [
   [/^\/owners$/, ownersView, 'Owners'],
   [/^\/roadmap$/, roadmapView, 'Roadmap'],
   [/^\/audit$/, auditView, 'Audit'],
+  [/^\/users$/, usersView, 'Users'],
+  [/^\/users\/([^/]+)$/, userView, 'User'],
 ];
 const nav = [
   ['/', 'Overview'],
@@ -24,12 +29,13 @@ const nav = [
   ['/owners', 'Owners'],
   ['/roadmap', 'Roadmap'],
   ['/audit', 'Audit'],
+  ['/users', 'Users', 'admin'], // admins only
 ];
 // Query parameters that stay with every link: the day every view shows.
 const TIME_PARAMS = ['as_of', 'as_known_at'];
 
 const app = document.getElementById('app');
-let session = null; // {me, program}
+let session = null; // {me, program, name, auth: 'session' | 'token'}
 let generation = 0; // the latest render; older ones that finish late are dropped
 
 function timeTravel() {
@@ -62,7 +68,8 @@ document.addEventListener('click', (e) => {
   if (!a || a.target || a.hasAttribute('download') || e.defaultPrevented) return;
   if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const u = new URL(a.href, window.location.href);
-  if (u.origin !== window.location.origin || u.pathname.startsWith('/api/')) return;
+  // /auth/… (sign-in with the identity provider) is the server's, not a view.
+  if (u.origin !== window.location.origin || u.pathname.startsWith('/api/') || u.pathname.startsWith('/auth/')) return;
   if (u.hash && u.pathname === window.location.pathname) return;
   e.preventDefault();
   navigate(u.pathname + u.search);
@@ -70,18 +77,47 @@ document.addEventListener('click', (e) => {
 window.addEventListener('popstate', () => render({ focus: true }));
 window.addEventListener('gaplog:unauthenticated', (e) => {
   if (!session) return;
-  signOut(`Signed out: the server no longer accepts this token (${e.detail}). Sign in again.`);
+  const note = session.auth === 'session'
+    ? `Your sign-in has ended (${e.detail}). Sign in again to carry on.`
+    : `Signed out: the server no longer accepts this token (${e.detail}). Sign in again.`;
+  forget();
+  showSignIn(message('info', note));
 });
 
-function signOut(note) {
+// Drops what this tab knows about the user (the session's CSRF token, or the API token).
+function forget() {
   clearToken();
+  clearSession();
   session = null;
-  showSignIn(note ? message('info', note) : null);
 }
 
-function showSignIn(notice) {
-  generation++;
+// The Sign out button: a session ends on the server too (its cookie is cleared there).
+async function signOut() {
+  const wasSession = session?.auth === 'session';
+  forget();
+  if (!wasSession) {
+    showSignIn(message('info', 'Signed out.'));
+    return;
+  }
+  try {
+    await signOutSession();
+    showSignIn(message('info', 'Signed out.'));
+  } catch (err) {
+    showSignIn(message('error', `gaplog could not confirm the sign-out (${err.describe()}). Close this browser window to be sure.`));
+  }
+}
+
+// Where to come back to after signing in with the identity provider: this page.
+function hereForReturn() {
+  const { pathname, search, hash } = window.location;
+  return `${pathname}${search}${hash}`;
+}
+
+async function showSignIn(notice) {
+  const mine = ++generation;
   document.title = 'Sign in · gaplog';
+  const oidc = await oidcConfig();
+  if (mine !== generation) return;
   const input = h('input', {
     type: 'password',
     name: 'token',
@@ -90,28 +126,28 @@ function showSignIn(notice) {
     required: true,
   });
   const status = h('div', { class: 'form-status' });
-  const form = h(
+  const tokenForm = h(
     'form',
-    { class: 'signin card', 'aria-labelledby': 'signin-title' },
-    h('h1', { id: 'signin-title', tabindex: '-1' }, 'Sign in to gaplog'),
-    h('p', {}, 'Paste the API token you were given for gaplog. ',
-      'If you do not have one, or yours has stopped working, ask your gaplog admin for a token.'),
+    { class: 'signin', id: 'token-form', 'aria-label': 'Sign in with an API token' },
+    oidc
+      ? h('p', {}, 'For scripts and admins: paste an API token your gaplog admin gave you.')
+      : h('p', {}, 'Paste the API token you were given for gaplog. ',
+        'If you do not have one, or yours has stopped working, ask your gaplog admin for a token.'),
     field('API token', input, 'It stays in this browser tab only and is forgotten when you close the tab or sign out.'),
-    h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
+    h('button', { type: 'submit', class: oidc ? null : 'primary' }, oidc ? 'Sign in with the token' : 'Sign in'),
     status,
   );
-  form.addEventListener('submit', async (e) => {
+  tokenForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const token = input.value.trim();
     if (!token) return;
     clear(status).append(message('info', 'Checking the token…'));
     setToken(token);
     try {
-      await startSession();
+      await startSession('token');
       render({ focus: true });
     } catch (err) {
-      clearToken();
-      session = null;
+      forget();
       const text = err instanceof ApiError && err.status === 401
         ? `That token was not accepted: ${err.message}`
         : `Could not sign in: ${err instanceof ApiError ? err.describe() : err.message}`;
@@ -119,13 +155,33 @@ function showSignIn(notice) {
       input.focus();
     }
   });
-  clear(app).append(h('main', { id: 'main', class: 'signin-page' }, notice, form));
-  input.focus();
+
+  let card;
+  if (oidc) {
+    const login = `${oidc.login_url}?${new URLSearchParams({ return_to: hereForReturn() })}`;
+    card = h('section', { class: 'signin card', 'aria-labelledby': 'signin-title' },
+      h('h1', { id: 'signin-title', tabindex: '-1' }, 'Sign in to gaplog'),
+      h('p', {}, `Use your ${oidc.name} account, the one you use for work.`),
+      h('p', {}, h('a', { href: login, class: 'button primary', id: 'sign-in-oidc' }, `Sign in with ${oidc.name}`)),
+      h('p', { class: 'hint' }, `If ${oidc.name} lets you in but gaplog does not, ask your gaplog admin to add you; `,
+        'they decide who can use gaplog and what each person may do.'),
+      h('details', { class: 'token-sign-in', id: 'token-sign-in' },
+        h('summary', {}, 'Sign in with an API token'),
+        tokenForm));
+  } else {
+    card = h('section', { class: 'signin card', 'aria-labelledby': 'signin-title' },
+      h('h1', { id: 'signin-title', tabindex: '-1' }, 'Sign in to gaplog'),
+      tokenForm);
+  }
+  clear(app).append(h('main', { id: 'main', class: 'signin-page' }, notice, card));
+  if (oidc) card.querySelector('#sign-in-oidc').focus();
+  else input.focus();
 }
 
-async function startSession() {
+// Reads who is signed in; `auth` says how (the API module already sends the right credentials).
+async function startSession(auth, name = null) {
   const [me, program] = await Promise.all([get('/me'), get('/program')]);
-  session = { me, program };
+  session = { me, program, auth, name: name ?? me.name ?? null };
 }
 
 function header(route) {
@@ -185,7 +241,7 @@ function header(route) {
       h('span', { class: 'program', id: 'program-name' }, program.name || 'SOC 2 program')),
     toggle,
     h('nav', { 'aria-label': 'Main' },
-      h('ul', {}, nav.map(([path, label]) =>
+      h('ul', {}, nav.filter(([, , role]) => !role || role === me.role).map(([path, label]) =>
         h('li', {}, h('a', { href: link(path), 'aria-current': route && route.nav === path ? 'page' : null }, label))))),
     h('form', { class: 'time-travel', id: 'time-travel', 'aria-label': 'Time travel', onsubmit: (e) => { e.preventDefault(); apply(); } },
       field('As of', asOf),
@@ -193,10 +249,11 @@ function header(route) {
       h('label', { for: 'as-known-at', class: 'visually-hidden' }, 'As known at (your local time)'),
       knownAt,
       tt.asOf || tt.knownAt ? todayButton : null),
-    h('div', { class: 'user' },
+    h('div', { class: 'user', 'aria-label': 'Signed in' },
+      session.name && session.name !== me.email ? h('span', { id: 'user-name' }, session.name) : null,
       h('span', { id: 'user-email' }, me.email),
-      h('span', { class: `role role-${me.role}`, id: 'user-role' }, me.role),
-      h('button', { type: 'button', id: 'sign-out', onclick: () => signOut('Signed out.') }, 'Sign out')),
+      h('span', { class: `role role-${me.role}`, id: 'user-role', title: 'Your role in gaplog' }, me.role),
+      h('button', { type: 'button', id: 'sign-out', onclick: () => signOut() }, 'Sign out')),
   ]);
 }
 
@@ -279,15 +336,31 @@ async function render({ focus = false } = {}) {
   }
 }
 
+// A session (the cookie, after signing in with the identity provider) first; else the API
+// token this tab was given; else the sign-in page.
 async function boot() {
+  const current = await currentSession();
+  if (current) {
+    useSession(current.csrf_token);
+    try {
+      await startSession('session', current.name);
+      render();
+      return;
+    } catch (err) {
+      forget();
+      showSignIn(message('error', `Please sign in again: ${err instanceof ApiError ? err.describe() : err.message}`));
+      return;
+    }
+  }
   if (!getToken()) {
     showSignIn();
     return;
   }
+  setToken(getToken());
   try {
-    await startSession();
+    await startSession('token');
   } catch (err) {
-    clearToken();
+    forget();
     showSignIn(message('error', `Please sign in again: ${err instanceof ApiError ? err.describe() : err.message}`));
     return;
   }

@@ -7,7 +7,8 @@ import { can } from '../roles.js';
 
 const PAGE = 50;
 const EVENT_TYPES = [
-  'program_named', 'scope_set', 'user_added', 'user_role_changed', 'user_deactivated', 'token_issued',
+  'program_named', 'scope_set', 'user_added', 'user_role_changed', 'user_deactivated', 'user_signed_in',
+  'user_signed_out', 'token_issued',
   'token_revoked', 'control_defined', 'control_updated', 'control_status_set', 'finding_recorded',
   'finding_updated', 'finding_assigned', 'finding_due_date_set', 'finding_status_changed', 'risk_accepted',
   'comment_added', 'evidence_uploaded', 'evidence_linked', 'evidence_unlinked',
@@ -135,7 +136,10 @@ function when(t) {
 
 function streamLink(ctx, stream) {
   const m = /^finding\/(.+)$/.exec(stream);
-  return m ? h('a', { href: ctx.link(`/findings/${encodeURIComponent(m[1])}`) }, stream) : stream;
+  if (m) return h('a', { href: ctx.link(`/findings/${encodeURIComponent(m[1])}`) }, stream);
+  const u = /^user\/(.+)$/.exec(stream);
+  if (u && ctx.me.role === 'admin') return h('a', { href: ctx.link(`/users/${encodeURIComponent(u[1])}`) }, stream);
+  return stream;
 }
 
 // An event's data in one line (cut to the cell's width), every field in full on demand: shown
