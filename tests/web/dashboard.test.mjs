@@ -9,124 +9,51 @@
 // CHROMIUM (default /usr/bin/chromium), GAPLOG_WEB_ARTIFACTS (default build/test-artifacts/web,
 // where the screenshots go).
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { chromium } = createRequire(join(root, 'web', 'package.json'))('playwright-core');
-const binary = resolve(root, process.env.GAPLOG_BINARY ?? 'build/gaplog');
-const webDir = resolve(root, process.env.GAPLOG_WEB_DIR ?? 'build/web');
-const artifacts = resolve(root, process.env.GAPLOG_WEB_ARTIFACTS ?? 'build/test-artifacts/web');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import {
+  DESKTOP, PHONE, apiWith, artifacts, demoData, launchBrowser, openPage as openCheckedPage, settled, shot, startGaplog, tokenIn,
+} from './harness.mjs';
 
 const ADMIN = 'admin@acme.example';
 const EDITOR = 'maya.chen@acme.example';
 const AUDITOR = 'dana.fox@cpa.example';
 const XSS_TITLE = '<img src=x onerror=alert(1)>';
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 
-let data;
+let demo;
 let server;
-let serverLog = '';
 let base;
 let browser;
 const tokens = {};
+let serverLog = '';
 
 const pct = (p) => `${Number(p).toFixed(1)}%`;
-
-async function api(token, path, { method = 'GET', body } = {}) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-function gaplog(...args) {
-  return execFileSync(binary, ['--data', data, ...args], { encoding: 'utf8' });
-}
-const tokenIn = (text) => /gaplog_[0-9a-f]{64}/.exec(text)[0];
+const api = (token, path, options) => apiWith(base, token, path, options);
 
 before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'gaplog-web-test-'));
-  tokens.admin = tokenIn(gaplog('demo', '--admin', ADMIN));
+  demo = demoData(ADMIN);
+  tokens.admin = demo.adminToken;
   for (const email of [EDITOR, AUDITOR, 'sofia.garcia@acme.example', 'liam.oconnor@acme.example', 'ava.novak@acme.example',
     'noah.kim@acme.example', 'emma.rossi@acme.example', 'raj.patel@acme.example']) {
-    tokens[email] = tokenIn(gaplog('token', 'issue', '--for', email));
+    tokens[email] = tokenIn(demo.gaplog('token', 'issue', '--for', email));
   }
-  server = spawn(binary, ['--data', data, 'serve', '--listen', '127.0.0.1:0', '--web', webDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  base = await new Promise((resolvePort, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`gaplog serve did not start: ${out}${serverLog}`)), 20000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      serverLog += d;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolvePort(m[1]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`gaplog serve exited with ${code}: ${out}${serverLog}`)));
-  });
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+  server = await startGaplog({ data: demo.dir });
+  base = server.base;
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.on('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (data) rmSync(data, { recursive: true, force: true });
+  serverLog = server?.log() ?? serverLog;
+  await server?.stop();
+  demo?.remove();
 });
 
-// A fresh tab (its own sessionStorage) that records what must never happen.
-async function openPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, timezoneId: 'UTC', acceptDownloads: true });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', async (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    await d.dismiss();
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on('request', (r) => {
-    for (const t of Object.values(tokens)) if (r.url().includes(t)) problems.push(`token in a URL: ${r.url()}`);
-  });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const check = async () => {
-    const csp = await page.evaluate(() => window.__csp).catch(() => []);
-    // A stray null or undefined rendered as text is a bug in a view.
-    const stray = await page.evaluate(() => {
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      const found = [];
-      while (walker.nextNode()) if (/^\s*(null|undefined|NaN|\[object Object\])\s*$/.test(walker.currentNode.data)) found.push(walker.currentNode.data);
-      return found;
-    }).catch(() => []);
-    assert.deepEqual([...problems, ...csp.map((v) => `CSP violation: ${v}`), ...stray.map((t) => `stray text: ${t}`)], []);
-  };
-  return { context, page, check };
-}
+// A fresh tab (its own sessionStorage) that records what must never happen (harness.mjs), a
+// token in a URL among them.
+const openPage = (viewport = DESKTOP) => openCheckedPage(browser, { viewport, secrets: () => Object.values(tokens) });
 
 async function signIn(page, token) {
   await page.goto(`${base}/`);
@@ -135,20 +62,12 @@ async function signIn(page, token) {
   await page.locator('#user-role').waitFor();
 }
 
-async function settled(page) {
-  await page.locator('main#main:not([aria-busy])').waitFor();
-}
-
 // Form controls without an accessible name (a <label>, aria-label(ledby), or a button's text).
 async function unlabelled(page) {
   return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
     .filter((c) => c.type !== 'hidden' && !c.labels?.length && !c.getAttribute('aria-label') &&
       !c.getAttribute('aria-labelledby') && !(c.tagName === 'BUTTON' && c.textContent.trim()))
     .map((c) => c.outerHTML.slice(0, 80)));
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
 describe('web dashboard', () => {
@@ -540,6 +459,7 @@ describe('web dashboard', () => {
   });
 
   test('no token appears in the server log', () => {
+    serverLog = server.log();
     assert.ok(serverLog.includes('GET /api/v1/readiness'), 'the access log was captured');
     for (const t of Object.values(tokens)) assert.ok(!serverLog.includes(t), 'a token leaked into the log');
   });

@@ -84,7 +84,7 @@ export async function usersView(ctx) {
         { key: 'last', label: 'Last sign-in', cell: lastSignIn, sort: (u) => u.last_signed_in_at ?? '' },
       ],
     }),
-    addUserForm(ctx));
+    ctx.me.role === 'admin' ? addUserForm(ctx) : h('p', { class: 'hint', id: 'admins-only' }, 'Only gaplog admins add people and change what they may do.'));
 }
 
 function addUserForm(ctx) {
@@ -113,9 +113,10 @@ function addUserForm(ctx) {
 
 export async function userView(ctx) {
   const email = ctx.params[0];
+  const admin = ctx.me.role === 'admin';
   const [user, tokens, events] = await Promise.all([
     get(userPath(email)),
-    getAll('/tokens', { user: email }),
+    admin ? getAll('/tokens', { user: email }) : null,
     userEvents(email),
   ]);
   const active = user.active !== false;
@@ -131,8 +132,8 @@ export async function userView(ctx) {
         h('dt', {}, 'Role'), h('dd', { id: 'user-facts-role' }, user.role),
         h('dt', {}, 'Active'), h('dd', { id: 'user-facts-active' }, active ? 'yes' : 'no: deactivated'),
         h('dt', {}, 'Last sign-in'), h('dd', { id: 'user-facts-last' }, lastSignIn(user)))),
-    active ? h('div', { class: 'actions' }, h('div', { class: 'action-grid' }, roleForm(ctx, user), deactivateCard(ctx, user))) : null,
-    tokensSection(ctx, user, tokens, active),
+    admin && active ? h('div', { class: 'actions' }, h('div', { class: 'action-grid' }, roleForm(ctx, user), deactivateCard(ctx, user))) : null,
+    admin ? tokensSection(ctx, user, tokens, active) : null,
     eventsSection(events));
 }
 
