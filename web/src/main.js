@@ -128,7 +128,8 @@ async function showSignIn(notice) {
   const status = h('div', { class: 'form-status' });
   const tokenForm = h(
     'form',
-    { class: 'signin', id: 'token-form', 'aria-label': 'Sign in with an API token' },
+    // Labelled by the page's title, or (with a provider) by its fold's summary around it.
+    { class: 'signin', id: 'token-form', 'aria-labelledby': oidc ? null : 'signin-title' },
     oidc
       ? h('p', {}, 'For scripts and admins: paste an API token your gaplog admin gave you.')
       : h('p', {}, 'Paste the API token you were given for gaplog. ',
