@@ -116,7 +116,8 @@ export async function userView(ctx) {
   const admin = ctx.me.role === 'admin';
   const [user, tokens, events] = await Promise.all([
     get(userPath(email)),
-    admin ? getAll('/tokens', { user: email }) : null,
+    // the page still shows (and says why) when only the tokens cannot be read
+    admin ? getAll('/tokens', { user: email }).catch((err) => err) : null,
     userEvents(email),
   ]);
   const active = user.active !== false;
@@ -234,7 +235,8 @@ function tokensSection(ctx, user, tokens, active) {
       h('td', {}, t.last_used_at ? timestamp(t.last_used_at) : 'never'),
       h('td', {}, revoke));
   };
-  draw(tokens);
+  if (tokens instanceof Error) listStatus.append(message('error', `Could not list the tokens: ${describe(tokens)}`));
+  else draw(tokens);
   return h('section', { class: 'card wide', 'aria-labelledby': 'tokens-title' },
     h('h2', { id: 'tokens-title' }, 'API tokens'),
     h('p', { class: 'hint' }, 'For scripts and the command line. A token acts as this person, with their role.'),
