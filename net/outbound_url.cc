@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "net/https_client.h"
 
