@@ -15,6 +15,8 @@
 #include "api/handlers.h"
 #include "api/responses.h"
 #include "api/routes.h"
+#include "api/sign_in.h"
+#include "domain/text.h"
 #include "domain/validation.h"
 
 namespace gaplog {
@@ -25,6 +27,7 @@ namespace {
 
 constexpr std::string_view kHealthPath = "/healthz";
 constexpr std::string_view kApiPrefix = "/api/v1/";
+constexpr std::string_view kAuthPrefix = "/auth/";
 
 // A request's target as sent: its path and the query string after '?'.
 struct Target {
@@ -38,17 +41,10 @@ Target split_target(std::string_view target) {
           qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1)};
 }
 
-bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // The role rules the Api owns (the domain's decide() owns the rest), checked before the handler
 // runs and before the body is looked at.
 Status check_access(const Route& route, const ApiRequest& request, Role role) {
-  if (route.method != "GET") {
+  if (route.method != "GET" && !route.own_account) {
     // Auditors are strictly read-only.
     if (role == Role::kAuditor) {
       return permission_denied(
@@ -72,8 +68,8 @@ Status check_access(const Route& route, const ApiRequest& request, Role role) {
 class Api::Impl {
  public:
   Impl(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-       const ApiOptions& options)
-      : backend_(store, service, history, clock, options) {}
+       SignInParts sign_in, const ApiOptions& options)
+      : backend_(store, service, history, clock, sign_in, options) {}
 
   // With `acting_as` (in-process callers only), acts as that user without a token.
   ApiResponse handle(const ApiRequest& request, const std::string& acting_as);
@@ -111,6 +107,11 @@ class Api::Impl {
 ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acting_as) {
   const Target target = split_target(request.target);
   if (target.path == kHealthPath) return answer(health(request.method, target.path), "");
+  if (target.path.starts_with(kAuthPrefix)) {
+    Result<ApiResponse> r = serve_auth(backend_, request, target.path, target.query);
+    const std::string user = r ? r->user : "";
+    return answer(std::move(r), user);
+  }
   Principal caller;
   if (target.path.starts_with("/api/")) {
     Result<Principal> authenticated = authenticate(request, Wait::kBlock, acting_as);
@@ -232,7 +233,7 @@ Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait,
                     fmt::format("{} is not an active user of this program; pass --as with one",
                                 quoted_excerpt(email)));
     }
-    return Principal{email, *role};
+    return Principal{email, *role, ""};
   }
   const size_t authorizations = static_cast<size_t>(std::count_if(
       request.headers.begin(), request.headers.end(),
@@ -246,8 +247,13 @@ Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait,
   }
   auto header = request.header("Authorization");
   if (!header) {
+    // A person signed in to the dashboard: the session cookie, with CSRF rules for writes. Its
+    // user's state is read caught up with the log, which may wait: not on the quick paths.
+    if (wait == Wait::kNever) return Status(Code::kUnavailable, "busy");
+    if (std::optional<Result<Principal>> by_session = session_principal(backend_, request))
+      return std::move(*by_session);
     return Status(Code::kUnauthenticated,
-                  "send your API token in the header 'Authorization: Bearer <token>'");
+                  "sign in, or send your API token in the header 'Authorization: Bearer <token>'");
   }
   std::string_view v = *header;
   constexpr std::string_view kBearer = "bearer ";
@@ -260,10 +266,15 @@ Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait,
   v.remove_prefix(kBearer.size());
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  if (wait == Wait::kBlock) return backend_.commands.authenticate(v);
-  std::optional<Result<Principal>> principal = backend_.commands.try_authenticate(v);
-  if (!principal) return Status(Code::kUnavailable, "busy");  // the caller retries the slow way
-  return std::move(*principal);
+  Result<Principal> principal = Status(Code::kUnavailable, "busy");
+  if (wait == Wait::kBlock) {
+    principal = backend_.commands.authenticate(v);
+  } else if (std::optional<Result<Principal>> quick = backend_.commands.try_authenticate(v)) {
+    principal = std::move(*quick);
+  }
+  // kUnavailable: the caller retries the slow way.
+  if (principal) backend_.sessions.token_used(principal->token_id);
+  return principal;
 }
 
 Result<Api::Impl::Routed> Api::Impl::route(const ApiRequest& request, Target target,
@@ -311,9 +322,9 @@ ApiResponse Api::Impl::health(std::string_view method, std::string_view path) co
 // ---- Api ----
 
 Api::Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-         ApiOptions options)
-    : options_(options) {
-  impl_ = std::make_unique<Impl>(store, service, history, clock, options_);
+         SignInParts sign_in, ApiOptions options)
+    : options_(std::move(options)) {
+  impl_ = std::make_unique<Impl>(store, service, history, clock, sign_in, options_);
 }
 
 Api::~Api() = default;

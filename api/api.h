@@ -2,8 +2,10 @@
 // response comes out. The Beast transport (http/http_server.h) only moves bytes; the CLI, the
 // tests and the fuzzer call the same Api in-process.
 //
-// - Auth: every /api/v1 request carries `Authorization: Bearer <token>` (401 otherwise);
-//   GET /healthz is open. Role rules live in the domain (decide()); the Api adds only the
+// - Auth: every /api/v1 request carries `Authorization: Bearer <token>` or the session cookie
+//   of a person signed in (SPEC §10; 401 otherwise); a write with the cookie also carries
+//   X-CSRF-Token and a same-origin Origin (403 otherwise). GET /healthz is open; /auth/* is
+//   sign-in itself (api/sign_in.h). Role rules live in the domain (decide()); the Api adds only the
 //   read-side ones (verify and the audit bundle are for admins and auditors).
 // - Errors: {"error":{"code","message"}} with the status of the Code (400, 401, 403, 404, 409,
 //   412, 413, 422; 503 when the log refuses writes; 500 only for a broken environment).
@@ -25,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +38,9 @@
 
 #include "api/request_handler.h"
 #include "app/command_service.h"
+#include "auth/oidc_client.h"
+#include "auth/pending_logins.h"
+#include "auth/session_store.h"
 #include "domain/status.h"
 #include "projections/program_history.h"
 #include "store/clock.h"
@@ -45,13 +51,33 @@ namespace gaplog {
 struct ApiOptions {
   uint64_t max_json_bytes = 1 << 20;  // SPEC §9: JSON body ≤ 1 MiB
   uint64_t max_evidence_bytes = kDefaultMaxEvidenceBytes;
+
+  // Sign-in for people (SPEC §10, api/sign_in.h). `public_url` is where people reach the server
+  // (scheme, host and port, no path): cookie-authenticated writes must come from its origin, the
+  // session cookie is Secure when it is https, and the identity provider sends people back to
+  // {public_url}/auth/callback.
+  std::string public_url = "http://127.0.0.1:8080";
+  std::optional<OidcConfig> oidc;  // none: token sign-in only
+  SessionPolicy sessions;
+  HttpsClientOptions https;
+  // The server log (failed sign-ins with their reason; never a token, code or cookie). Null:
+  // standard error. Called from many threads.
+  std::function<void(const std::string&)> log;
+};
+
+// The parts of sign-in the Api borrows from its owner (api/served_program.h); `oidc` is null
+// when no identity provider is configured.
+struct SignInParts {
+  SessionStore* sessions = nullptr;
+  PendingLogins* pending = nullptr;
+  OidcClient* oidc = nullptr;
 };
 
 class Api final : public RequestHandler {
  public:
   // Everything is borrowed and must outlive the Api.
   Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-      ApiOptions options = {});
+      SignInParts sign_in, ApiOptions options = {});
   ~Api();
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;

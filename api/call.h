@@ -29,13 +29,23 @@ namespace gaplog {
 class Backend {
  public:
   Backend(Store& store, CommandService& commands, ProgramHistory& history, Clock& clock,
-          const ApiOptions& options)
-      : store(store), commands(commands), history(history), clock(clock), options(options) {}
+          SignInParts sign_in, const ApiOptions& options)
+      : store(store),
+        commands(commands),
+        history(history),
+        clock(clock),
+        sessions(*sign_in.sessions),
+        pending(*sign_in.pending),
+        oidc(sign_in.oidc),
+        options(options) {}
 
   Store& store;
   CommandService& commands;
   ProgramHistory& history;
   Clock& clock;
+  SessionStore& sessions;
+  PendingLogins& pending;
+  OidcClient* oidc;  // null: no identity provider configured
   const ApiOptions& options;
 
   Date today() const { return date_of(clock.now()); }

@@ -26,6 +26,10 @@ Result<ApiResponse> get_roadmap(Call& call);
 
 // api/users.cc: users and their API tokens.
 Result<ApiResponse> get_me(Call& call);
+// Tokens (SPEC §10): a user's own (me/tokens), everyone's for admins (tokens?user=).
+Result<ApiResponse> post_my_token(Call& call);
+Result<ApiResponse> list_my_tokens(Call& call);
+Result<ApiResponse> list_tokens(Call& call);
 Result<ApiResponse> post_user(Call& call);
 Result<ApiResponse> list_users(Call& call);
 Result<ApiResponse> get_user(Call& call);

@@ -1,16 +1,15 @@
 #include "api/request_handler.h"
 
-#include <strings.h>
-
 #include "api/responses.h"
 #include "codec/json.h"
+#include "domain/text.h"
 
 namespace gaplog {
 namespace {
 
 std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), name.size()) == 0) return v;
+    if (equals_ignoring_ascii_case(k, name)) return v;
   }
   return std::nullopt;
 }

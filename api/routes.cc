@@ -10,6 +10,7 @@ using Params = std::vector<std::string_view>;
 const Params kNone;
 const Params kAsOf{"as_of", "as_known_at"};
 const Params kPage{"limit", "after", "as_of", "as_known_at"};
+const Params kUser{"user"};
 
 // The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
 // a 405's Allow.
@@ -29,7 +30,10 @@ std::vector<Route> api_routes() {
       {"POST", "users/{}/role", kNone, kCommand, post_user_role},
       {"POST", "users/{}/deactivate", kNone, kCommand, post_user_deactivate},
       {"POST", "users/{}/tokens", kNone, kWrite, post_user_token},
-      {"DELETE", "tokens/{}", kNone, kWrite, delete_token},
+      {"GET", "me/tokens", kNone, kRead, list_my_tokens},
+      {"POST", "me/tokens", kNone, kWrite, post_my_token, {}, nullptr, /*own_account=*/true},
+      {"GET", "tokens", kUser, kRead, list_tokens},
+      {"DELETE", "tokens/{}", kNone, kWrite, delete_token, {}, nullptr, /*own_account=*/true},
       {"POST", "controls", kNone, kCommand, post_control},
       {"GET", "controls", kPage, kRead, list_controls},
       {"GET", "controls/{}", kAsOf, kRead, get_control},

@@ -35,6 +35,9 @@ struct Route {
   // Set for the routes try_quick() may serve: the answer to GET of the bare path from memory,
   // without blocking, or nullopt when there is none at hand.
   std::optional<ApiResponse> (*quick)(Backend&) = nullptr;
+  // A write about the caller's own account (its personal tokens) that auditors, who otherwise
+  // write nothing, may send too; the domain still decides whose account it is.
+  bool own_account = false;
 };
 
 class RouteTable {

@@ -1,14 +1,43 @@
 #include "api/served_program.h"
 
+#include <fmt/format.h>
+
+#include "domain/validation.h"
+
 namespace gaplog {
+
+std::string session_dir(const std::string& dir) { return dir + "/sessions"; }
+
+Status check_public_url(std::string_view url) {
+  if (!(url.starts_with("https://") || url.starts_with("http://")) || url.ends_with("/") ||
+      url.find('/', url.find("://") + 3) != std::string_view::npos) {
+    return invalid_argument(fmt::format(
+        "--public-url {} must be the scheme, host and port people use to reach gaplog, with "
+        "no path, like https://gaplog.acme.example",
+        quoted_excerpt(url)));
+  }
+  return Status::ok();
+}
 
 Result<std::unique_ptr<ServedProgram>> ServedProgram::open(FileSystem& fs, Clock& clock,
                                                            const std::string& dir,
                                                            ApiOptions options) {
   std::unique_ptr<ServedProgram> p(new ServedProgram());
+  if (options.oidc) {
+    GAPLOG_RETURN_IF_ERROR(check_outbound_url(options.oidc->issuer));
+    GAPLOG_RETURN_IF_ERROR(check_public_url(options.public_url));
+  }
   GAPLOG_ASSIGN_OR_RETURN(p->program_, Program::open(fs, clock, dir, options.max_evidence_bytes));
-  p->api_ = std::make_unique<Api>(p->program_->store(), p->program_->service(),
-                                  p->program_->history(), clock, options);
+  GAPLOG_ASSIGN_OR_RETURN(p->sessions_,
+                          SessionStore::open(session_dir(dir), clock, options.sessions));
+  p->pending_ = std::make_unique<PendingLogins>(clock);
+  if (options.oidc) {
+    p->https_ = make_https_client(options.https);
+    p->oidc_ = std::make_unique<OidcClient>(*options.oidc, *p->https_, clock);
+  }
+  p->api_ = std::make_unique<Api>(
+      p->program_->store(), p->program_->service(), p->program_->history(), clock,
+      SignInParts{p->sessions_.get(), p->pending_.get(), p->oidc_.get()}, std::move(options));
   return p;
 }
 

@@ -1,6 +1,6 @@
 // A program opened from its data directory with the Api in front of it: what `gaplog serve` and
-// the embedded CLI run. The Program (app/program.h) knows nothing of the API; this is where the
-// two are put together.
+// the embedded CLI run, with the sign-in parts the Api borrows (sessions in <dir>/sessions/). The
+// Program (app/program.h) knows nothing of the API; this is where the two are put together.
 //
 // Not copyable; members are safe to use from many threads as their own headers say.
 #pragma once
@@ -29,11 +29,23 @@ class ServedProgram {
   CommandService& service() { return program_->service(); }
   ProgramHistory& history() { return program_->history(); }
   Api& api() { return *api_; }
+  SessionStore& sessions() { return *sessions_; }
 
  private:
   ServedProgram() = default;
   std::unique_ptr<Program> program_;
+  // Sign-in (SPEC §10): the sessions (<dir>/sessions), the sign-ins under way, and the identity
+  // provider when one is configured (options.oidc).
+  std::unique_ptr<SessionStore> sessions_;
+  std::unique_ptr<PendingLogins> pending_;
+  std::unique_ptr<HttpsClient> https_;
+  std::unique_ptr<OidcClient> oidc_;
   std::unique_ptr<Api> api_;
 };
+
+// <dir>/sessions: the session database (auth/session_store.h).
+std::string session_dir(const std::string& dir);
+// OK for an http(s) origin without a path (--public-url); a message saying what to fix otherwise.
+Status check_public_url(std::string_view url);
 
 }  // namespace gaplog

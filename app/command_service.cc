@@ -269,6 +269,7 @@ Result<CommandOutcome> CommandService::execute_batch(
 }
 
 Result<IssuedToken> CommandService::issue_token(const std::string& actor, const std::string& email,
+                                                const std::string& expires_on,
                                                 const CommandOptions& options) {
   IssuedToken issued;
   issued.token_id = "tok_" + random_hex(8);
@@ -276,7 +277,8 @@ Result<IssuedToken> CommandService::issue_token(const std::string& actor, const 
   const Hash hash = sha256(issued.token);
   GAPLOG_ASSIGN_OR_RETURN(
       issued.outcome,
-      execute(actor, IssueToken{email, issued.token_id, std::string(hash_bytes(hash))}, options));
+      execute(actor, IssueToken{email, issued.token_id, std::string(hash_bytes(hash)), expires_on},
+              options));
   if (issued.outcome.replayed) {
     // The token of the first request cannot be shown again: it was never stored.
     return already_exists(
@@ -312,7 +314,24 @@ Result<Principal> CommandService::principal_locked(std::string_view key) const {
   }
   const UserState* u = state_.user(t.email);
   if (u == nullptr || !u->active) return token_refused();
-  return Principal{u->email, u->role};
+  if (t.expired_on(date_of(clock_.now()))) {
+    return Status(Code::kUnauthenticated,
+                  fmt::format("this token expired: {} was its last day; issue a new one (POST "
+                              "/api/v1/me/tokens, or ask an admin)",
+                              format_date(*t.expires_on)));
+  }
+  return Principal{u->email, u->role, t.token_id};
+}
+
+Result<Principal> CommandService::user_principal(const std::string& email) {
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
+  const UserState* u = state_.user(email);
+  if (u == nullptr || !u->active) {
+    return Status(Code::kUnauthenticated,
+                  "your session ended: your account was deactivated; ask an admin");
+  }
+  return Principal{u->email, u->role, ""};
 }
 
 Result<Principal> CommandService::authenticate(std::string_view token) {

@@ -67,6 +67,7 @@ struct CommandOutcome {
 struct Principal {
   std::string email;  // normalized
   Role role = Role::kAuditor;
+  std::string token_id;  // the bearer token it authenticated with; "" for a session or in-process
 };
 
 struct IssuedToken {
@@ -137,15 +138,21 @@ class CommandService {
                                        const CommandOptions& options = {});
 
   // Issues an API token for `email`: 256 random bits, returned once, stored only as SHA-256.
+  // `expires_on` (YYYY-MM-DD, "" = never) is its last day; see IssueToken for who may issue what.
   Result<IssuedToken> issue_token(const std::string& actor, const std::string& email,
+                                  const std::string& expires_on = "",
                                   const CommandOptions& options = {});
 
-  // The active user a bearer token belongs to; kUnauthenticated for an unknown, revoked or
-  // malformed token or a deactivated user (their tokens stop working at once).
+  // The active user a bearer token belongs to; kUnauthenticated for an unknown, revoked,
+  // expired (past its last day, by the clock) or malformed token or a deactivated user (their
+  // tokens stop working at once).
   Result<Principal> authenticate(std::string_view token);
   // The same without blocking: nullopt when the answer would have to wait (the state is behind
   // the log, or its lock is not free within kQuickWait). For callers on I/O threads.
   std::optional<Result<Principal>> try_authenticate(std::string_view token);
+  // The principal of a signed-in person: `email` if it is an active user, with its current role
+  // (a role change or a deactivation counts from the next request); kUnauthenticated otherwise.
+  Result<Principal> user_principal(const std::string& email);
 
   // Calls fn(state) with the committed state caught up with the log, under a shared lock, and
   // returns what fn returns (a Result or Status as it is, anything else wrapped in a Result).

@@ -63,8 +63,12 @@ class OidcClient {
 
  private:
   struct Discovery;
-  Result<Discovery> discovery();
-  Result<json::Value> verify(const std::string& id_token);
+  Result<Discovery> discovery() GAPLOG_EXCLUDES(mu_);
+  Result<json::Value> verify(const std::string& id_token) GAPLOG_EXCLUDES(mu_);
+  // The cached key set, loaded or refreshed (for an unknown `kid`) when needed.
+  Result<std::shared_ptr<const JwkSet>> key_set_for(const std::optional<std::string>& kid)
+      GAPLOG_EXCLUDES(mu_);
+  Result<std::shared_ptr<const JwkSet>> fetch_key_set(const std::string& jwks_uri);
 
   const OidcConfig config_;
   HttpsClient& http_;
@@ -72,7 +76,9 @@ class OidcClient {
   Mutex mu_;
   std::unique_ptr<Discovery> discovery_ GAPLOG_GUARDED_BY(mu_);
   std::shared_ptr<const JwkSet> keys_ GAPLOG_GUARDED_BY(mu_);
-  int64_t keys_fetched_at_ GAPLOG_GUARDED_BY(mu_) = 0;  // Micros
+  // When an unknown kid last caused a refresh (Micros); the first load does not count, so a key
+  // rotated just after start-up is picked up at once.
+  std::optional<int64_t> keys_refreshed_at_ GAPLOG_GUARDED_BY(mu_);
 };
 
 }  // namespace gaplog

@@ -223,13 +223,35 @@ void CommandRegistry::add_user_commands(CLI::App& root) {
 
 void CommandRegistry::add_token_commands(CLI::App& root) {
   CLI::App& token = group(root, "token", "API tokens");
-  command(token, "issue", "issue an API token for a user; printed once",
-          "gaplog token issue --for ann@example.com",
-          [](const Command& c) {
+  command(token, "issue", "issue an API token for a user (admins), or --mine; printed once",
+          "gaplog token issue --for ann@example.com --expires 2027-06-30",
+          [](const Command& c) -> std::variant<Built, Failure> {
+            Value body = Value::object();
+            if (auto d = c.opt("expires")) body.set("expires_on", Value::string(*d));
+            if (c.is_set("mine")) return send_json("POST", kV1 + "me/tokens", body);
+            if (!c.opt("for")) {
+              return Failure{"token issue needs --for EMAIL (or --mine for your own token)",
+                             kExitUsage};
+            }
             return send_json("POST", kV1 + "users/" + percent_encode(c.get("for")) + "/tokens",
-                             Value::object());
+                             body);
           })
-      .option("--for", "for", "EMAIL", "the user the token is for", true);
+      .option("--for", "for", "EMAIL", "the user the token is for (admins)")
+      .option("--expires", "expires", "DATE",
+              "its last day (YYYY-MM-DD); default: never for --for, 90 days for --mine")
+      .flag("--mine", "mine", "your own personal token (any user; expires within a year)");
+  command(token, "list", "API tokens: id, owner, issued, expiry, last use (never the secret)",
+          "gaplog token list --for ann@example.com",
+          [](const Command& c) {
+            const std::vector<std::string> columns = {"token_id",   "email",   "issued_at",
+                                                      "expires_on", "expired", "last_used_at"};
+            if (c.is_set("mine")) return get_request(kV1 + "me/tokens", columns);
+            std::string target = kV1 + "tokens";
+            if (auto e = c.opt("for")) target += "?user=" + percent_encode(*e);
+            return get_request(target, columns);
+          })
+      .option("--for", "for", "EMAIL", "only this user's tokens (admins list everyone's)")
+      .flag("--mine", "mine", "only your own tokens (any user)");
   command(token, "revoke", "revoke an API token", "gaplog token revoke tok_0123456789abcdef",
           [](const Command& c) {
             return Built{

@@ -38,6 +38,7 @@ struct ApiCommands::Command {
   std::vector<std::string> words;           // a variadic operand (scope set CATEGORY...)
   std::vector<std::string> ignore_columns;  // import findings --ignore-column
   bool overdue = false, dry_run = false;
+  std::map<std::string, bool> flags;  // flag() values by name
   Builder build;
 
   // `spec` as CLI11 takes it ("--as-of", "-o,--output", "ID"); `key` names the value.
@@ -47,6 +48,14 @@ struct ApiCommands::Command {
     if (required) o->required();
     options[key] = o;
     return *this;
+  }
+  Command& flag(const std::string& spec, const std::string& key, const std::string& help) {
+    app->add_flag(spec, flags[key], help);
+    return *this;
+  }
+  bool is_set(const std::string& key) const {
+    auto it = flags.find(key);
+    return it != flags.end() && it->second;
   }
   Command& operand(const std::string& name, const std::string& help, bool required = true) {
     return option(name, name, "", help, required);

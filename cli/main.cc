@@ -106,7 +106,74 @@ struct ServeOptions {
   std::string web;                 // "" = `web` next to the binary
   size_t max_connections = HttpServerOptions{}.max_connections;
   size_t max_connections_per_address = HttpServerOptions{}.max_connections_per_address;
+  // Sign-in (SPEC §10, docs/sign-in.md).
+  std::string public_url;  // "" = http://<listen>
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
+  std::string session_idle = "8h", session_max = "7d";
 };
+
+// "90s", "30m", "8h", "7d" as microseconds.
+Result<Micros> parse_duration(std::string_view flag, std::string_view text) {
+  Micros unit = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's':
+        unit = kMicrosPerSecond;
+        break;
+      case 'm':
+        unit = 60 * kMicrosPerSecond;
+        break;
+      case 'h':
+        unit = 3600 * kMicrosPerSecond;
+        break;
+      case 'd':
+        unit = kMicrosPerDay;
+        break;
+      default:
+        break;
+    }
+  }
+  const std::string_view digits = text.substr(0, text.empty() ? 0 : text.size() - 1);
+  if (unit == 0 || digits.empty() || digits.size() > 6 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoll(std::string(digits)) == 0) {
+    return invalid_argument(fmt::format("{} takes a duration like 90s, 30m, 8h or 7d; got {}", flag,
+                                        quoted_excerpt(text)));
+  }
+  return std::stoll(std::string(digits)) * unit;
+}
+
+// The sign-in options of serve, into the Api's: the public URL, the identity provider (all of
+// --oidc-issuer, --oidc-client-id and --oidc-client-secret-file, or none) and session lengths.
+Status apply_sign_in_options(const ServeOptions& o, const std::string& listen, ApiOptions& api) {
+  api.public_url = o.public_url.empty() ? "http://" + listen : o.public_url;
+  GAPLOG_ASSIGN_OR_RETURN(api.sessions.idle, parse_duration("--session-idle", o.session_idle));
+  GAPLOG_ASSIGN_OR_RETURN(api.sessions.max, parse_duration("--session-max", o.session_max));
+  const int given =
+      !o.oidc_issuer.empty() + !o.oidc_client_id.empty() + !o.oidc_client_secret_file.empty();
+  if (given == 0) return Status::ok();
+  if (given != 3 || o.public_url.empty()) {
+    return invalid_argument(
+        "sign-in with an identity provider needs --public-url, --oidc-issuer, --oidc-client-id "
+        "and --oidc-client-secret-file together (docs/sign-in.md)");
+  }
+  std::ifstream in(o.oidc_client_secret_file, std::ios::binary);
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    return invalid_argument(
+        fmt::format("--oidc-client-secret-file {} cannot be read", o.oidc_client_secret_file));
+  }
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) {
+    return invalid_argument(fmt::format(
+        "--oidc-client-secret-file {} is empty; put the client secret of gaplog's registration "
+        "at the identity provider in it",
+        o.oidc_client_secret_file));
+  }
+  api.oidc = OidcConfig{o.oidc_issuer, o.oidc_client_id, secret, api.public_url + "/auth/callback",
+                        o.oidc_name.empty() ? "single sign-on" : o.oidc_name};
+  return Status::ok();
+}
 
 // Every connection holds a descriptor, and RocksDB keeps files open too: the soft limit is
 // raised to the hard one, and a limit too low for --max-connections is said at start, not found
@@ -143,6 +210,13 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
     }
     api_options.max_evidence_bytes = std::stoull(v);
   }
+  if (Status s = apply_sign_in_options(options, options.listen, api_options); !s.is_ok())
+    return usage_error(s.message(), "gaplog serve");
+  std::mutex log_mu;
+  api_options.log = [&log_mu](const std::string& line) {
+    std::lock_guard lock(log_mu);
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
   auto program = ServedProgram::open(fs, clock, data, api_options);
   if (!program) return fail_open(program.status(), data);
   HttpServerOptions server_options;
@@ -151,7 +225,6 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   server_options.max_connections = options.max_connections;
   server_options.max_connections_per_address = options.max_connections_per_address;
   raise_open_files_limit(options.max_connections);
-  std::mutex log_mu;
   server_options.access_log = [&log_mu](const AccessLogEntry& e) {
     const std::string line = format_access_log(e) + "\n";
     std::lock_guard lock(log_mu);
@@ -355,7 +428,7 @@ int init(const std::string& data, const InitOptions& options, std::optional<Micr
       !added) {
     return fail(added.status());
   }
-  auto token = (*service)->issue_token(admin, admin, command_options);
+  auto token = (*service)->issue_token(admin, admin, "", command_options);
   if (!token) return fail(token.status());
   std::printf("initialised %s with admin %s (%s)\n", data.c_str(), normalize_email(admin).c_str(),
               name.c_str());
@@ -489,6 +562,37 @@ void add_init_and_demo_commands(CLI::App& app, LocalCommands& local) {
   local.demo_command = demo_command;
 }
 
+void add_sign_in_options(CLI::App& serve_command, ServeOptions& o) {
+  serve_command
+      .add_option("--public-url", o.public_url,
+                  "the URL people open gaplog at, without a path (default http://LISTEN); needed "
+                  "for sign-in with an identity provider")
+      ->type_name("URL");
+  serve_command
+      .add_option(
+          "--oidc-issuer", o.oidc_issuer,
+          "the OpenID Connect issuer people sign in with (https://accounts.google.com, ...)")
+      ->type_name("URL");
+  serve_command.add_option("--oidc-client-id", o.oidc_client_id, "gaplog's client id there")
+      ->type_name("ID");
+  serve_command
+      .add_option("--oidc-client-secret-file", o.oidc_client_secret_file,
+                  "a file holding gaplog's client secret there (keep it mode 0600)")
+      ->type_name("FILE");
+  serve_command
+      .add_option("--oidc-name", o.oidc_name,
+                  "the provider's name on the sign-in button: \"Sign in with NAME\"")
+      ->type_name("NAME");
+  serve_command
+      .add_option("--session-idle", o.session_idle,
+                  "a session ends after this long without a request (default 8h)")
+      ->type_name("DURATION");
+  serve_command
+      .add_option("--session-max", o.session_max,
+                  "a session ends this long after sign-in whatever happens (default 7d)")
+      ->type_name("DURATION");
+}
+
 void add_serve_command(CLI::App& app, LocalCommands& local) {
   ServeOptions& serve_options = local.serve_options;
   CLI::App* serve_command =
@@ -516,6 +620,7 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
                    "office behind one NAT)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
+  add_sign_in_options(*serve_command, serve_options);
   local.serve_command = serve_command;
 }
 

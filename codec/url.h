@@ -16,4 +16,9 @@ enum class PlusSign { kLiteral, kSpace };
 // (UTF-8, control characters, '/').
 std::optional<std::string> percent_decode(std::string_view in, PlusSign plus);
 
+// Encodes every byte but the unreserved characters of RFC 3986 §2.3 (A-Z a-z 0-9 - . _ ~) as %XX
+// (uppercase hex), a space too: the result is safe in a path segment, a query string and an
+// application/x-www-form-urlencoded body.
+std::string percent_encode(std::string_view in);
+
 }  // namespace gaplog

@@ -34,12 +34,21 @@ struct DeactivateUser {
   std::string email, reason;
 };
 // The service generates the token; the domain sees only its id and SHA-256.
+// An admin issues tokens for anyone, with or without an expiry; any other user issues only its
+// own (a personal token, for the CLI), which must expire within a year (SPEC §10).
 struct IssueToken {
   std::string email, token_id, token_hash;
+  std::string expires_on;  // YYYY-MM-DD, the last day it works; "" = never (admins only)
 };
+// By an admin, or by the user the token belongs to.
 struct RevokeToken {
   std::string token_id;
 };
+// A person signed in to the dashboard (the actor) through the identity provider, or out.
+struct SignIn {
+  std::string subject, issuer;
+};
+struct SignOut {};
 struct DefineControl {
   std::string id, title, description;
   std::vector<std::string> criteria;
@@ -98,7 +107,7 @@ using Command =
     std::variant<NameProgram, SetScope, AddUser, ChangeUserRole, DeactivateUser, IssueToken,
                  RevokeToken, DefineControl, UpdateControl, SetControlStatus, RecordFinding,
                  UpdateFinding, AssignFinding, SetFindingDueDate, ChangeFindingStatus, AcceptRisk,
-                 AddComment, UploadEvidence, LinkEvidence, UnlinkEvidence>;
+                 AddComment, UploadEvidence, LinkEvidence, UnlinkEvidence, SignIn, SignOut>;
 
 struct CommandContext {
   std::string actor;  // e-mail of the user acting (normalized)

@@ -125,18 +125,45 @@ class Decider {
   }
 
   Result<Decision> operator()(const IssueToken& c) {
-    GAPLOG_RETURN_IF_ERROR(require_admin("issuing tokens"));
+    const bool personal = actor_ && actor_->email == normalize_email(c.email);
+    if (!personal) GAPLOG_RETURN_IF_ERROR(require_admin("issuing tokens for other users"));
     GAPLOG_ASSIGN_OR_RETURN(const UserState* u, active_user(c.email));
     if (c.token_hash.size() != 32 || c.token_id.empty() || s_.tokens.contains(c.token_id)) {
       return internal_error("a token needs a fresh id and a 32-byte hash");
     }
-    return one(user_stream(u->email), u->version, TokenIssued{c.token_id, u->email, c.token_hash},
+    GAPLOG_RETURN_IF_ERROR(check_token_expiry(c.expires_on, actor_->role == Role::kAdmin));
+    return one(user_stream(u->email), u->version,
+               TokenIssued{c.token_id, u->email, c.token_hash, c.expires_on},
                user_stream(u->email));
   }
 
+  // expires_on is the token's last day: after the command's date; for a non-admin's own token
+  // required and at most 365 days after it.
+  Status check_token_expiry(const std::string& expires_on, bool admin) const {
+    const Date today = command_date();
+    if (expires_on.empty()) {
+      if (admin) return Status::ok();
+      return invalid_argument(
+          fmt::format("a personal token needs expires_on, at most {} (365 days from today)",
+                      format_date(Date{today.days + 365})));
+    }
+    GAPLOG_ASSIGN_OR_RETURN(const Date expires, parse_field_date("expires_on", expires_on));
+    if (expires.days <= today.days) {
+      return rule_violation(fmt::format("expires_on {} is not after today ({}); choose a later day",
+                                        expires_on, format_date(today)));
+    }
+    if (!admin && expires.days > today.days + 365) {
+      return rule_violation(
+          fmt::format("a personal token may last at most 365 days; choose an expires_on up to {}",
+                      format_date(Date{today.days + 365})));
+    }
+    return Status::ok();
+  }
+
   Result<Decision> operator()(const RevokeToken& c) {
-    GAPLOG_RETURN_IF_ERROR(require_admin("revoking tokens"));
     auto it = s_.tokens.find(c.token_id);
+    const bool own = it != s_.tokens.end() && actor_ && it->second.email == actor_->email;
+    if (!own) GAPLOG_RETURN_IF_ERROR(require_admin("revoking other users' tokens"));
     if (it == s_.tokens.end()) {
       return not_found(fmt::format("there is no token {}; list a user's tokens to find its id",
                                    std::string_view(c.token_id).substr(0, 40)));
@@ -402,6 +429,17 @@ class Decider {
   }
   Result<Decision> operator()(const UnlinkEvidence& c) {
     return link(c.id, c.finding, c.control, false);
+  }
+
+  Result<Decision> operator()(const SignIn& c) {
+    GAPLOG_RETURN_IF_ERROR(check_text("subject", c.subject, 255, true, false));
+    GAPLOG_RETURN_IF_ERROR(check_text("issuer", c.issuer, 2000, true, false));
+    return one(user_stream(actor_->email), actor_->version,
+               UserSignedIn{actor_->email, c.subject, c.issuer}, user_stream(actor_->email));
+  }
+  Result<Decision> operator()(const SignOut&) {
+    return one(user_stream(actor_->email), actor_->version, UserSignedOut{actor_->email},
+               user_stream(actor_->email));
   }
 
   // Who is acting, and may they act at all (and back-fill)?

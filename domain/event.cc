@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 4> kFindingSourceNames = {
     "document_review", "control_evaluation", "interview", "other"};
 
 // Indexed by the Payload alternative.
-constexpr std::array<std::string_view, 20> kEventTypeNames = {
+constexpr std::array<std::string_view, 22> kEventTypeNames = {
     "program_named",
     "scope_set",
     "user_added",
@@ -41,6 +41,8 @@ constexpr std::array<std::string_view, 20> kEventTypeNames = {
     "evidence_uploaded",
     "evidence_linked",
     "evidence_unlinked",
+    "user_signed_in",
+    "user_signed_out",
 };
 
 // A table that is one entry short (or long) of its enum would shift every name after it.

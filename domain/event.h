@@ -77,6 +77,7 @@ struct TokenIssued {
   std::string token_id;
   std::string email;
   std::string token_hash;
+  std::string expires_on;  // YYYY-MM-DD, the last day it works; "" = never
   bool operator==(const TokenIssued&) const = default;
 };
 struct TokenRevoked {
@@ -162,12 +163,22 @@ struct EvidenceUnlinked {
   std::string evidence_id, finding_id, control_id;
   bool operator==(const EvidenceUnlinked&) const = default;
 };
+// Sign-in to the dashboard through the identity provider (SPEC §10): `subject` is its `sub`.
+struct UserSignedIn {
+  std::string email, subject, issuer;
+  bool operator==(const UserSignedIn&) const = default;
+};
+struct UserSignedOut {
+  std::string email;
+  bool operator==(const UserSignedOut&) const = default;
+};
 
 using Payload =
     std::variant<ProgramNamed, ScopeSet, UserAdded, UserRoleChanged, UserDeactivated, TokenIssued,
                  TokenRevoked, ControlDefined, ControlUpdated, ControlStatusSet, FindingRecorded,
                  FindingUpdated, FindingAssigned, FindingDueDateSet, FindingStatusChanged,
-                 RiskAccepted, CommentAdded, EvidenceUploaded, EvidenceLinked, EvidenceUnlinked>;
+                 RiskAccepted, CommentAdded, EvidenceUploaded, EvidenceLinked, EvidenceUnlinked,
+                 UserSignedIn, UserSignedOut>;
 
 // The contract's `type` string: "program_named", "finding_status_changed", ...
 std::string_view event_type_name(const Payload& payload);

@@ -165,12 +165,15 @@ void write(PayloadBuilder u, const TokenIssued& p) {
   b.setTokenId(to_wire(p.token_id));
   b.setEmail(to_wire(p.email));
   b.setTokenHash(as_data(p.token_hash));
+  // Only when there is one, so that tokens issued before expiry existed keep their bytes.
+  if (!p.expires_on.empty()) b.setExpiresOn(to_wire(p.expires_on));
 }
 void read(PayloadReader u, TokenIssued& p) {
   auto r = u.getTokenIssued();
   from_wire(r.getTokenId(), p.token_id);
   from_wire(r.getEmail(), p.email);
   from_data(r.getTokenHash(), p.token_hash);
+  from_wire(r.getExpiresOn(), p.expires_on);
 }
 
 void write(PayloadBuilder u, const TokenRevoked& p) {
@@ -396,11 +399,31 @@ void read(PayloadReader u, EvidenceUnlinked& p) {
   from_wire(r.getControlId(), p.control_id);
 }
 
+void write(PayloadBuilder u, const UserSignedIn& p) {
+  auto b = u.initUserSignedIn();
+  b.setEmail(to_wire(p.email));
+  b.setSubject(to_wire(p.subject));
+  b.setIssuer(to_wire(p.issuer));
+}
+void read(PayloadReader u, UserSignedIn& p) {
+  auto r = u.getUserSignedIn();
+  from_wire(r.getEmail(), p.email);
+  from_wire(r.getSubject(), p.subject);
+  from_wire(r.getIssuer(), p.issuer);
+}
+
+void write(PayloadBuilder u, const UserSignedOut& p) {
+  u.initUserSignedOut().setEmail(to_wire(p.email));
+}
+void read(PayloadReader u, UserSignedOut& p) {
+  from_wire(u.getUserSignedOut().getEmail(), p.email);
+}
+
 // ---- Payload dispatch -----------------------------------------------------------------------
 // The union members of Event.payload are declared in the order of the Payload alternatives, so
 // the union discriminant is the variant index (the round-trip tests check every alternative).
 
-static_assert(static_cast<size_t>(schema::Event::Payload::EVIDENCE_UNLINKED) + 1 ==
+static_assert(static_cast<size_t>(schema::Event::Payload::USER_SIGNED_OUT) + 1 ==
                   std::variant_size_v<Payload>,
               "events.capnp and the Payload variant must list the same event types");
 

@@ -113,6 +113,8 @@ struct Event {
     evidenceUploaded @24 :EvidenceUploaded;
     evidenceLinked @25 :EvidenceLinked;
     evidenceUnlinked @26 :EvidenceUnlinked;
+    userSignedIn @27 :UserSignedIn;
+    userSignedOut @28 :UserSignedOut;
   }
 }
 
@@ -147,6 +149,7 @@ struct TokenIssued {
   tokenId @0 :Text;               # public identifier of the token
   email @1 :Text;                 # the user the token acts as
   tokenHash @2 :Data;             # SHA-256 of the token (32 bytes); the token is never stored
+  expiresOn @3 :Text;             # "YYYY-MM-DD": the last day it works; "" (unset) = never
 }
 
 struct TokenRevoked {
@@ -257,4 +260,17 @@ struct EvidenceUnlinked {
   evidenceId @0 :Text;
   findingId @1 :Text;
   controlId @2 :Text;
+}
+
+# A person signed in to the dashboard through the company's identity provider (SPEC §10). Who had
+# access when is audit evidence (CC6.1-CC6.3); the session itself is not an event.
+struct UserSignedIn {
+  email @0 :Text;
+  subject @1 :Text;               # the identity provider's `sub` for this person
+  issuer @2 :Text;                # the identity provider (`iss`)
+}
+
+# A person signed out of the dashboard.
+struct UserSignedOut {
+  email @0 :Text;
 }

@@ -57,12 +57,23 @@ struct Evolver {
     u->version = e.version;
   }
   void operator()(const TokenIssued& p) {
-    s.tokens[p.token_id] = TokenState{p.token_id, p.email, p.token_hash, false};
+    s.tokens[p.token_id] =
+        TokenState{p.token_id, p.email,      p.token_hash, false, optional_date(p.expires_on),
+                   e.actor,    e.occurred_at};
     s.token_ids_by_hash[p.token_hash] = p.token_id;
     if (UserState* u = existing(s.users, p.email)) u->version = e.version;
   }
   void operator()(const TokenRevoked& p) {
     if (TokenState* t = existing(s.tokens, p.token_id)) t->revoked = true;
+    if (UserState* u = existing(s.users, p.email)) u->version = e.version;
+  }
+  void operator()(const UserSignedIn& p) {
+    if (UserState* u = existing(s.users, p.email)) {
+      u->last_signed_in_at = e.occurred_at;
+      u->version = e.version;
+    }
+  }
+  void operator()(const UserSignedOut& p) {
     if (UserState* u = existing(s.users, p.email)) u->version = e.version;
   }
   void operator()(const ControlDefined& p) {

@@ -32,6 +32,7 @@ struct UserState {
   // may name the user only as it was then.
   Micros added_at = 0;
   std::optional<Micros> deactivated_at;
+  std::optional<Micros> last_signed_in_at;  // occurred_at of its latest user_signed_in
   // Active at instant t (business time): added by then and not deactivated by then.
   bool active_at(Micros t) const {
     return added_at <= t && (!deactivated_at || t < *deactivated_at);
@@ -42,6 +43,11 @@ struct TokenState {
   std::string token_id, email;
   std::string token_hash;  // SHA-256 of the token, 32 raw bytes
   bool revoked = false;
+  std::optional<Date> expires_on;  // the last day it works; none = never
+  std::string issued_by;           // the actor of its token_issued
+  Micros issued_at = 0;            // occurred_at of its token_issued
+  // Expired on date D: D is after its last day.
+  bool expired_on(Date d) const { return expires_on && d.days > expires_on->days; }
 };
 
 struct ControlState {

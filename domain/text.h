@@ -11,4 +11,7 @@ namespace gaplog {
 // counts as its UTF-8 length. O(|a|·|b|) time, O(|b|) memory: callers bound long inputs.
 size_t edit_distance(std::string_view a, std::string_view b);
 
+// Equal when ASCII letters are compared without case (header and cookie names, schemes).
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
+
 }  // namespace gaplog

@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "net/https_client.h"
 

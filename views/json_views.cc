@@ -130,6 +130,8 @@ Value user_json(const ProgramState& s, const UserState& u) {
       .set("name", str(u.name))
       .set("role", str(name(u.role)))
       .set("active", Value::boolean(u.active))
+      .set("last_signed_in_at",
+           u.last_signed_in_at ? str(format_timestamp(*u.last_signed_in_at)) : Value::null())
       .set("tokens", std::move(tokens))
       .set("version", count(u.version));
 }
@@ -261,11 +263,20 @@ Value payload_fields(const TokenIssued& p) {
   return Value::object()
       .set("token_id", str(p.token_id))
       .set("email", str(p.email))
-      .set("token_sha256", str(to_hex(p.token_hash)));
+      .set("token_sha256", str(to_hex(p.token_hash)))
+      .set("expires_on", string_or_null(p.expires_on));
 }
 Value payload_fields(const TokenRevoked& p) {
   return Value::object().set("token_id", str(p.token_id)).set("email", str(p.email));
 }
+
+Value payload_fields(const UserSignedIn& p) {
+  return Value::object()
+      .set("email", str(p.email))
+      .set("subject", str(p.subject))
+      .set("issuer", str(p.issuer));
+}
+Value payload_fields(const UserSignedOut& p) { return Value::object().set("email", str(p.email)); }
 
 // Controls.
 Value payload_fields(const ControlDefined& p) {

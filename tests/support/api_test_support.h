@@ -55,6 +55,9 @@ inline int64_t num(const json::Value& v) { return v.is_integer() ? v.as_integer(
 
 // With GAPLOG_TEST_OVER_HTTP=1 in the environment, every call goes through the real HTTP server
 // on a loopback port instead of in-process: the same tables then test the transport too.
+// With GAPLOG_TEST_AUTH=session, every user's calls are signed in with a session cookie (SPEC
+// §10) instead of a bearer token, writes carrying X-CSRF-Token and Origin as a browser's do: the
+// same tables then test session authentication.
 class ApiFixture : public ::testing::Test {
  protected:
   static constexpr const char* kAdmin = "admin@example.com";
@@ -79,7 +82,32 @@ class ApiFixture : public ::testing::Test {
       auto t = svc.issue_token(kAdmin, email);
       ASSERT_TRUE(t.is_ok()) << t.status().to_string();
       tokens_[email] = t->token;
+      if (with_sessions()) {
+        auto cookie = program_->sessions().create(email, std::string("sub-") + email);
+        ASSERT_TRUE(cookie.is_ok()) << cookie.status().to_string();
+        std::optional<Session> s = program_->sessions().find(*cookie);
+        ASSERT_TRUE(s.has_value());
+        sessions_[email] = {*cookie, s->csrf_token};
+      }
     }
+  }
+
+  static bool with_sessions() {
+    const char* v = std::getenv("GAPLOG_TEST_AUTH");
+    return v != nullptr && std::string(v) == "session";
+  }
+
+  // The headers a browser signed in as `as` sends: the cookie, and for a write the CSRF token
+  // and the Origin. False when `as` has no session (then the caller sends a bearer token).
+  bool add_session_headers(const std::string& as, const std::string& method, HeaderList& headers) {
+    auto it = sessions_.find(as);
+    if (it == sessions_.end()) return false;
+    headers.emplace_back("Cookie", std::string(kSessionCookie) + "=" + it->second.first);
+    if (method != "GET" && method != "HEAD") {
+      headers.emplace_back("X-CSRF-Token", it->second.second);
+      headers.emplace_back("Origin", options_.public_url);
+    }
+    return true;
   }
 
   void TearDown() override { server_.reset(); }
@@ -122,7 +150,8 @@ class ApiFixture : public ::testing::Test {
     req.target = target;
     req.body = body;
     req.headers = std::move(headers);
-    if (!as.empty()) req.headers.emplace_back("Authorization", "Bearer " + token(as));
+    if (!as.empty() && !add_session_headers(as, method, req.headers))
+      req.headers.emplace_back("Authorization", "Bearer " + token(as));
     if (!body.empty() && !req.header("Content-Type"))
       req.headers.emplace_back("Content-Type", "application/json");
     return send(req);
@@ -187,10 +216,16 @@ class ApiFixture : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<FileSystem> fs_ = make_posix_file_system();
   ManualClock clock_{kT0};
-  ApiOptions options_;
+  // Sessions that outlast the days the tests move the clock by.
+  ApiOptions options_ = [] {
+    ApiOptions o;
+    o.sessions.idle = o.sessions.max = static_cast<Micros>(100) * 365 * kMicrosPerDay;
+    return o;
+  }();
   std::unique_ptr<ServedProgram> program_;
   std::unique_ptr<HttpServer> server_;  // over HTTP only
   std::map<std::string, std::string> tokens_;
+  std::map<std::string, std::pair<std::string, std::string>> sessions_;  // cookie, csrf token
 };
 
 }  // namespace gaplog::testing

@@ -48,6 +48,22 @@ inline std::string replay_check(const std::vector<Event>& events) {
       if (actor == users.end()) return where + ": the actor is not a user";
       if (!actor->second.active) return where + ": the actor was deactivated before it";
       const Role role = actor->second.role;
+      // A user's own things, whatever its role (SPEC §10): signing in and out, its personal
+      // tokens (expiring within a year) and revoking its own tokens.
+      if (auto* p = std::get_if<UserSignedIn>(&e.payload)) {
+        if (p->email != e.actor) return where + ": signed in as someone else";
+        continue;
+      }
+      if (auto* p = std::get_if<UserSignedOut>(&e.payload)) {
+        if (p->email != e.actor) return where + ": signed out someone else";
+        continue;
+      }
+      if (auto* p = std::get_if<TokenIssued>(&e.payload); p && p->email == e.actor) {
+        if (role != Role::kAdmin && p->expires_on.empty())
+          return where + ": a personal token without an expiry";
+        continue;
+      }
+      if (auto* p = std::get_if<TokenRevoked>(&e.payload); p && p->email == e.actor) continue;
       const bool admin_only = std::holds_alternative<UserAdded>(e.payload) ||
                               std::holds_alternative<UserRoleChanged>(e.payload) ||
                               std::holds_alternative<UserDeactivated>(e.payload) ||

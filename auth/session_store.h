@@ -1,0 +1,107 @@
+// Server-side sessions of people signed in to the dashboard (SPEC §10), and the last time each
+// API token was used. Both are state, not events: they live in their own RocksDB database,
+// <data>/sessions/, beside the event log (docs/sign-in.md). A session survives a restart of the
+// server; losing the database signs everyone out and forgets "last used", nothing more.
+//
+// - The cookie value is 256 random bits (hex); the store keeps only its SHA-256, so a copy of
+//   the database does not let anyone in.
+// - A session ends after `idle` without a request, or `max` after sign-in, whichever is first
+//   (by the injected clock), when signed out (remove) and when its user is deactivated (the Api
+//   removes it on the first request it refuses).
+// - Creation and removal are written with sync (an answered sign-out stays signed out after a
+//   crash); the idle clock ("last seen") and tokens' "last used" are written without sync, at
+//   most once a minute per session or token: after a crash they may be a minute behind.
+//
+// Thread-safe: every member may be called from many threads at once. mu_ guards the maps and
+// every write to the database (so that a late "last seen" write can never bring back a session
+// that was removed); the database is not touched without it after open().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/status.h"
+#include "domain/time.h"
+#include "store/clock.h"
+#include "store/mutex.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace gaplog {
+
+struct SessionPolicy {
+  Micros idle = static_cast<Micros>(8) * 3600 * kMicrosPerSecond;      // --session-idle
+  Micros max = static_cast<Micros>(7) * 24 * 3600 * kMicrosPerSecond;  // --session-max
+};
+
+struct Session {
+  std::string email;       // the user signed in (normalized)
+  std::string csrf_token;  // 256 random bits, hex: writes with the cookie must send it
+  std::string subject;     // the identity provider's `sub`
+  Micros created_at = 0;
+  Micros last_seen_at = 0;
+};
+
+class SessionStore {
+ public:
+  // Opens (creating when missing) the database at `dir`. `clock` is borrowed.
+  static Result<std::unique_ptr<SessionStore>> open(const std::string& dir, Clock& clock,
+                                                    SessionPolicy policy = {});
+  ~SessionStore();
+  SessionStore(const SessionStore&) = delete;
+  SessionStore& operator=(const SessionStore&) = delete;
+
+  // A new session for `email`; returns the cookie value (shown once, never stored).
+  Result<std::string> create(const std::string& email, const std::string& subject);
+  // The live session of a cookie value, its idle clock restarted; nullopt when there is none or
+  // it expired (an expired one is removed).
+  std::optional<Session> find(std::string_view cookie_value);
+  // Ends the session of a cookie value (no error when there is none).
+  Status remove(std::string_view cookie_value);
+  // Ends every session of `email` (deactivation); returns how many there were.
+  size_t remove_user(const std::string& email);
+  // When `s` ends if no request comes: the earlier of idle and absolute expiry.
+  Micros expires_at(const Session& s) const;
+  const SessionPolicy& policy() const { return policy_; }
+
+  // API tokens: note a use now, and read the last one.
+  void token_used(const std::string& token_id);
+  std::optional<Micros> token_last_used(const std::string& token_id);
+
+ private:
+  struct Entry {
+    Session session;
+    Micros persisted_last_seen = 0;
+  };
+  struct TokenUse {
+    Micros last = 0;
+    Micros persisted = 0;
+  };
+  SessionStore(std::unique_ptr<rocksdb::DB> db, Clock& clock, SessionPolicy policy);
+  Status load() GAPLOG_REQUIRES(mu_);
+  bool expired(const Session& s, Micros now) const;
+  Status put(const std::string& key, const std::string& value, bool sync) GAPLOG_REQUIRES(mu_);
+  Status erase(const std::string& key) GAPLOG_REQUIRES(mu_);
+
+  Clock& clock_;
+  const SessionPolicy policy_;
+  Mutex mu_;
+  std::unique_ptr<rocksdb::DB> db_ GAPLOG_GUARDED_BY(mu_);
+  std::map<std::string, Entry> sessions_ GAPLOG_GUARDED_BY(mu_);  // by SHA-256 of the cookie (hex)
+  std::map<std::string, TokenUse> token_uses_ GAPLOG_GUARDED_BY(mu_);  // by token id
+};
+
+// The cookie's value in a Cookie header ("a=1; gaplog_session=..."), if there is one.
+std::optional<std::string_view> session_cookie(std::string_view cookie_header);
+constexpr std::string_view kSessionCookie = "gaplog_session";
+
+// 32 random bytes from OpenSSL, as 64 lowercase hex characters.
+std::string random_secret_hex();
+
+}  // namespace gaplog
