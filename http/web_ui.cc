@@ -122,6 +122,8 @@ bool WebUi::is_ui_request(const ApiRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
   const std::string_view path = path_of(request.target);
   if (path == "/healthz" || path == "/api" || path.starts_with("/api/")) return false;
+  // Sign-in (SPEC §10) is the API's too: /auth/config, login, callback, session.
+  if (path == "/auth" || path.starts_with("/auth/")) return false;
   return true;
 }
 

@@ -1,7 +1,8 @@
 // The web dashboard's static files, served in front of the API (docs/web.md).
 //
-// WebUi is a RequestHandler decorator: GET and HEAD requests for any path other than `/api/…`
-// and `/healthz` are answered from an asset directory (the output of the build in web/);
+// WebUi is a RequestHandler decorator: GET and HEAD requests for any path other than `/api/…`,
+// `/auth/…` (sign-in) and `/healthz` are answered from an asset directory (the output of the
+// build in web/);
 // everything else goes to the wrapped handler unchanged, including streamed uploads, the body
 // limit and the quick path.
 //
@@ -52,7 +53,8 @@ class WebUi final : public RequestHandler {
   std::optional<ApiResponse> try_quick(const ApiRequest& request) override;
   void start(const ApiRequest& request, StartDone done) override;
 
-  // True when the request is one the UI answers (GET or HEAD, not the API, not /healthz).
+  // True when the request is one the UI answers (GET or HEAD, not the API or /auth/…, not
+  // /healthz).
   static bool is_ui_request(const ApiRequest& request);
 
  private:

@@ -188,9 +188,15 @@ TEST_F(WebUiTest, ApiAndHealthAndOtherMethodsPassThroughUnchanged) {
   EXPECT_EQ(get("/api/v1/findings", "POST").status, 299);
   EXPECT_EQ(get("/", "POST").status, 299);
   EXPECT_EQ(get("/anything", "DELETE").status, 299);
-  EXPECT_THAT(api_.seen, ::testing::ElementsAre("GET /api/v1/readiness?as_of=2026-01-01",
-                                                "GET /api", "GET /healthz", "POST /api/v1/findings",
-                                                "POST /", "DELETE /anything"));
+  // Sign-in's GETs are the API's, not client-side routes answered with index.html.
+  EXPECT_EQ(get("/auth/config").status, 299);
+  EXPECT_EQ(get("/auth/callback?code=c&state=s").status, 299);
+  EXPECT_EQ(get("/auth/session", "HEAD").status, 299);
+  EXPECT_THAT(api_.seen,
+              ::testing::ElementsAre("GET /api/v1/readiness?as_of=2026-01-01", "GET /api",
+                                     "GET /healthz", "POST /api/v1/findings", "POST /",
+                                     "DELETE /anything", "GET /auth/config",
+                                     "GET /auth/callback?code=c&state=s", "HEAD /auth/session"));
   ApiResponse api = get("/api/v1/readiness");
   EXPECT_FALSE(api.header("Content-Security-Policy").has_value());  // API responses are untouched
 }
