@@ -1,6 +1,8 @@
 // Builds the web UI into an output directory (default ../build/web), with no bundler:
 //   OUT/index.html                      the page, pointing at the assets below
 //   OUT/assets/<hash>/...               web/src (ES modules, CSS) and the chart library
+//   OUT/style.css                       the stylesheet again at a fixed URL, for the server's own
+//                                       pages (the sign-in refusal page of api/sign_in.cc)
 //   OUT/.build-hash                     the hash of every input, to skip an unchanged build
 // <hash> covers every input, so the server can let browsers cache /assets/ for a year
 // (http/web_ui.h) while index.html is always revalidated.
@@ -56,5 +58,6 @@ for (const [name, path] of inputs) {
 }
 const page = readFileSync(join(src, 'index.html'), 'utf8').replaceAll('%ASSETS%', `/assets/${hash}`);
 writeFileSync(join(out, 'index.html'), page);
+cpSync(join(src, 'style.css'), join(out, 'style.css'));
 writeFileSync(stamp, hash);
 console.log(`web build: ${inputs.length} files into ${out} (assets/${hash})`);

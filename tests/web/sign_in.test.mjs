@@ -119,6 +119,40 @@ function recordCallbacks(page) {
   return urls;
 }
 
+// A login started at gaplog and carried through the provider's test-only login page by Node's
+// fetch (its own cookie jar, so a fresh provider session): the callback URL, not delivered.
+async function callbackFromProvider(account) {
+  const jar = new Map();
+  const cookies = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const step = async (url, init = {}) => {
+    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...init.headers, Cookie: cookies() } });
+    for (const c of res.headers.getSetCookie()) {
+      const [kv] = c.split(';');
+      const i = kv.indexOf('=');
+      jar.set(kv.slice(0, i), kv.slice(i + 1));
+    }
+    return res;
+  };
+  let res = await step(`${base}/auth/login?return_to=%2F`);
+  assert.equal(res.status, 302);
+  let url = new URL(res.headers.get('location'));
+  for (let hops = 0; hops < 10; hops++) {
+    if (url.href.startsWith(`${base}/auth/callback`)) return url.href;
+    if (/^\/interaction\/[^/]+$/.test(url.pathname)) {
+      res = await step(`${url.href}/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ account }).toString(),
+      });
+    } else {
+      res = await step(url.href);
+    }
+    assert.ok([302, 303].includes(res.status), `${url}: ${res.status} ${await res.text()}`);
+    url = new URL(res.headers.get('location'), url);
+  }
+  throw new Error('the provider never sent the browser back to gaplog');
+}
+
 const streamEvents = async (email) => (await api(tokens.admin, `/events?stream=${encodeURIComponent(`user/${email}`)}&limit=1000`)).events;
 
 describe('sign-in with the identity provider', () => {
@@ -320,38 +354,25 @@ describe('sign-in refused, with the reason', () => {
   });
 
   test('an authorization code used twice (the first login\'s code with the second login\'s state)', async () => {
-    const { page, context, check } = await openPage();
-    // Hold both callbacks back from gaplog.
-    const held = [];
-    await page.route(`${base}/auth/callback**`, (route) => {
-      held.push(route.request().url());
-      return route.fulfill({ status: 200, contentType: 'text/plain', body: 'held by the test' });
-    });
-    await page.goto(`${base}/`);
-    await page.getByRole('link', { name: `Sign in with ${IDP_NAME}` }).click();
-    await page.locator('#account').fill('maya');
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByText('held by the test').waitFor();
-    await page.goto(`${base}/auth/login?return_to=%2F`); // the provider remembers maya: straight back
-    await page.waitForFunction(() => document.body.innerText.includes('held by the test'));
-    await page.unroute(`${base}/auth/callback**`);
-    assert.equal(held.length, 2);
-    const [first, second] = held.map((u) => new URL(u));
+    // Two logins, started at gaplog and carried through the provider outside the browser (page
+    // routes do not see redirects), held back before their callbacks.
+    const first = new URL(await callbackFromProvider('maya'));
+    const second = new URL(await callbackFromProvider('maya'));
     assert.notEqual(first.searchParams.get('state'), second.searchParams.get('state'));
+    const { page, context, check } = await openPage();
 
-    // The first login completes: its code is now used.
-    let res = await page.goto(first.href);
-    assert.equal(new URL(page.url()).origin, base);
+    // The first login completes in the browser: its code is now used.
+    await page.goto(first.href);
     await page.locator('#user-role').waitFor();
-    assert.equal(res.ok(), true);
+    assert.equal(await page.locator('#user-email').textContent(), EDITOR);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: `Sign in with ${IDP_NAME}` }).waitFor();
 
     // The same code again, with a state gaplog did issue and has not used: refused.
     const forged = new URL(second.href);
     forged.searchParams.set('code', first.searchParams.get('code'));
-    res = await page.goto(forged.href);
-    await assertRefused(page, res, 403, /sign(ing)? in|again|provider/i, context);
+    const res = await page.goto(forged.href);
+    await assertRefused(page, res, 403, /not signed in|could not verify/i, context);
     await check();
     await context.close();
   });

@@ -93,18 +93,20 @@ function forget() {
 
 // The Sign out button: a session ends on the server too (its cookie is cleared there).
 async function signOut() {
-  const wasSession = session?.auth === 'session';
-  forget();
-  if (!wasSession) {
+  if (session?.auth !== 'session') {
+    forget();
     showSignIn(message('info', 'Signed out.'));
     return;
   }
+  session = null; // a 401 meanwhile must not show a second sign-in page
+  let note = message('info', 'Signed out.');
   try {
-    await signOutSession();
-    showSignIn(message('info', 'Signed out.'));
+    await signOutSession(); // with the CSRF token, which it then forgets
   } catch (err) {
-    showSignIn(message('error', `gaplog could not confirm the sign-out (${err.describe()}). Close this browser window to be sure.`));
+    note = message('error', `gaplog could not confirm the sign-out (${err.describe()}). Close this browser window to be sure.`);
   }
+  forget();
+  showSignIn(note);
 }
 
 // Where to come back to after signing in with the identity provider: this page.
