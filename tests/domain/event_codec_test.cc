@@ -60,7 +60,8 @@ std::vector<Event> sample_events() {
   add("user/zoë@example.com", UserAdded{"zoë@example.com", "Zoë Ångström", Role::kContributor});
   add("user/bob@example.com", UserRoleChanged{"bob@example.com", Role::kAuditor, Role::kEditor});
   add("user/bob@example.com", UserDeactivated{"bob@example.com", ""});
-  add("user/ann@example.com", TokenIssued{"tok_7Hq2", "ann@example.com", "\x00\xff\x10\x80 hash"s});
+  add("user/ann@example.com",
+      TokenIssued{"tok_7Hq2", "ann@example.com", "\x00\xff\x10\x80 hash"s, "2027-03-31"});
   add("user/ann@example.com", TokenRevoked{"tok_7Hq2", "ann@example.com"});
   add("control/AC-01", ControlDefined{"AC-01",
                                       "MFA on all production access",
@@ -93,6 +94,9 @@ std::vector<Event> sample_events() {
                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                        std::numeric_limits<uint64_t>::max(), "2026-03-31", ""});
   add("evidence/E-1", EvidenceLinked{"E-1", "F-1", ""});
+  add("user/ann@example.com",
+      UserSignedIn{"ann@example.com", "00u1a2b3c4", "https://acme.okta.com/oauth2/default"});
+  add("user/ann@example.com", UserSignedOut{"ann@example.com"});
   add("evidence/E-1", EvidenceUnlinked{"E-1", "", "AC-01"});
   events.back().seq = std::numeric_limits<uint64_t>::max();
   events.back().version = std::numeric_limits<uint32_t>::max();
@@ -500,6 +504,8 @@ TEST(EventTypeName, EveryAlternativeHasItsContractName) {
       "evidence_uploaded",
       "evidence_linked",
       "evidence_unlinked",
+      "user_signed_in",
+      "user_signed_out",
   };
   const std::vector<Payload> payloads =
       one_of_each(std::make_index_sequence<std::variant_size_v<Payload>>());
@@ -555,6 +561,21 @@ TEST(ContractNames, Severity) {
 TEST(ContractNames, FindingSource) {
   expect_contract_names<FindingSource>(
       {"document_review", "control_evaluation", "interview", "other"}, &parse_finding_source);
+}
+
+// A token issued before tokens could expire has no expiresOn: its stored bytes must stay those
+// the Merkle tree hashed, so an unset expiry is not written at all.
+TEST(EventCodec, ATokenWithoutExpiryKeepsTheBytesOfTheSchemaBeforeExpiry) {
+  const Event with =
+      envelope(3, "user/a@example.com",
+               TokenIssued{"tok_1", "a@example.com", std::string(32, 'h'), "2027-01-31"});
+  const Event without = envelope(3, "user/a@example.com",
+                                 TokenIssued{"tok_1", "a@example.com", std::string(32, 'h'), ""});
+  EXPECT_LT(encode_event(without).size(), encode_event(with).size());
+  // Canonical form drops a null pointer at the end of a struct: nothing of the field is left.
+  Result<Event> decoded = decode_event(encode_event(without));
+  ASSERT_TRUE(decoded.is_ok());
+  EXPECT_EQ(std::get<TokenIssued>(decoded->payload).expires_on, "");
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ Program world() {
          UploadEvidence{"a.pdf", "application/pdf", std::string(64, 'a'), 3, "", "", "", ""});
   p.must(kEditor, UploadEvidence{"b.pdf", "application/pdf", std::string(64, 'b'), 3, "", "", "F-1",
                                  "AC-01"});
-  p.must(kAdmin, IssueToken{kEditor, "tok-1", std::string(32, 'h')});
+  p.must(kAdmin, IssueToken{kOther, "tok-1", std::string(32, 'h'), ""});
   return p;
 }
 
@@ -45,13 +45,14 @@ std::vector<Case> cases() {
   const std::set<Role> admin{Role::kAdmin};
   const std::set<Role> editors{Role::kAdmin, Role::kEditor};
   const std::set<Role> writers{Role::kAdmin, Role::kEditor, Role::kContributor};
+  const std::set<Role> everyone{Role::kAdmin, Role::kEditor, Role::kContributor, Role::kAuditor};
   return {
       {"name program", NameProgram{"Acme SOC 2"}, admin, false},
       {"set scope", SetScope{{"security", "availability"}}, admin, false},
       {"add user", AddUser{"new@example.com", "New", "editor"}, admin, false},
       {"change role", ChangeUserRole{kOther, "editor"}, admin, false},
       {"deactivate user", DeactivateUser{kOther, ""}, admin, false},
-      {"issue token", IssueToken{kOther, "tok-2", std::string(32, 'g')}, admin, false},
+      {"issue token", IssueToken{kOther, "tok-2", std::string(32, 'g'), ""}, admin, false},
       {"revoke token", RevokeToken{"tok-1"}, admin, false},
       {"define control", DefineControl{"AC-02", "Backups", "", {"A1.2"}, ""}, editors, false},
       {"update control", UpdateControl{"AC-01", "MFA everywhere", std::nullopt, std::nullopt},
@@ -83,6 +84,9 @@ std::vector<Case> cases() {
       {"link to a control", LinkEvidence{"E-1", "", "AC-01"}, editors, false},
       {"unlink from own finding", UnlinkEvidence{"E-2", "F-1", ""}, editors, true},
       {"unlink from a control", UnlinkEvidence{"E-2", "", "AC-01"}, editors, false},
+      // SPEC §10: a person signs in and out whatever the role (auditors included).
+      {"sign in", SignIn{"sub-1", "https://idp.example.com"}, everyone, false},
+      {"sign out", SignOut{}, everyone, false},
   };
 }
 
@@ -172,6 +176,59 @@ TEST(Permissions, LastAdminStays) {
   p.must(kAdmin, DeactivateUser{testing::kAdmin2, ""});
   EXPECT_EQ(p.run(kAdmin, ChangeUserRole{kAdmin, "editor"}).status().code(), Code::kRuleViolation);
   EXPECT_EQ(p.run(kAdmin, DeactivateUser{kAdmin, ""}).status().code(), Code::kRuleViolation);
+}
+
+// SPEC §10: any user issues its own personal token, which must expire within a year; only
+// admins issue tokens for others, and tokens that never expire.
+TEST(Permissions, EveryRoleIssuesItsOwnPersonalTokenWithinAYear) {
+  const std::string in_90_days = format_date(Date{date_of(testing::kT0).days + 90});
+  const std::string in_366_days = format_date(Date{date_of(testing::kT0).days + 366});
+  for (Role role : {Role::kAdmin, Role::kEditor, Role::kContributor, Role::kAuditor}) {
+    SCOPED_TRACE(name(role));
+    Program p = world();
+    const std::string& me = user_with(role);
+    EXPECT_TRUE(p.run(me, IssueToken{me, "tok-mine", std::string(32, 'm'), in_90_days}).is_ok());
+    auto forever = p.run(me, IssueToken{me, "tok-forever", std::string(32, 'f'), ""});
+    auto long_lived = p.run(me, IssueToken{me, "tok-long", std::string(32, 'l'), in_366_days});
+    auto for_other = p.run(me, IssueToken{kOther, "tok-other", std::string(32, 'o'), in_90_days});
+    if (role == Role::kAdmin) {
+      EXPECT_TRUE(forever.is_ok()) << forever.status().to_string();
+      EXPECT_TRUE(long_lived.is_ok()) << long_lived.status().to_string();
+      EXPECT_TRUE(for_other.is_ok()) << for_other.status().to_string();
+    } else {
+      EXPECT_EQ(forever.status().code(), Code::kInvalidArgument) << forever.status().to_string();
+      EXPECT_EQ(long_lived.status().code(), Code::kRuleViolation);
+      EXPECT_EQ(for_other.status().code(), Code::kPermissionDenied);
+    }
+  }
+}
+
+TEST(Permissions, ATokenExpiresAfterTodayOrIsRefused) {
+  Program p = world();
+  const std::string today = format_date(date_of(testing::kT0));
+  auto r = p.run(kAdmin, IssueToken{kEditor, "tok-x", std::string(32, 'x'), today});
+  EXPECT_EQ(r.status().code(), Code::kRuleViolation) << r.status().to_string();
+  r = p.run(kAdmin, IssueToken{kEditor, "tok-x", std::string(32, 'x'), "2026-02-30"});
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().to_string();
+}
+
+TEST(Permissions, TheOwnerOfATokenRevokesItAndNoOneElseButAnAdmin) {
+  Program p = world();
+  const std::string later = format_date(Date{date_of(testing::kT0).days + 30});
+  p.must(kContributor, IssueToken{kContributor, "tok-c", std::string(32, 'c'), later});
+  EXPECT_EQ(p.run(kEditor, RevokeToken{"tok-c"}).status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(p.run(kAuditor, RevokeToken{"tok-c"}).status().code(), Code::kPermissionDenied);
+  EXPECT_TRUE(p.run(kContributor, RevokeToken{"tok-c"}).is_ok());
+}
+
+TEST(Permissions, SignInNeedsAnActiveUserAndASubject) {
+  Program p = world();
+  EXPECT_EQ(p.run(kAuditor, SignIn{"", "https://idp.example.com"}).status().code(),
+            Code::kInvalidArgument);
+  p.must(kAdmin, DeactivateUser{kEditor, "left"});
+  EXPECT_EQ(p.run(kEditor, SignIn{"sub-e", "https://idp.example.com"}).status().code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(p.run(kEditor, SignOut{}).status().code(), Code::kPermissionDenied);
 }
 
 }  // namespace
