@@ -249,7 +249,7 @@ Result<Principal> Api::Impl::authenticate(const ApiRequest& request, Wait wait,
   if (!header) {
     // A person signed in to the dashboard: the session cookie, with CSRF rules for writes. Its
     // user's state is read caught up with the log, which may wait: not on the quick paths.
-    if (wait == Wait::kNever) return Status(Code::kUnavailable, "busy");
+    if (wait == Wait::kNever && request.header("Cookie")) return Status(Code::kUnavailable, "busy");
     if (std::optional<Result<Principal>> by_session = session_principal(backend_, request))
       return std::move(*by_session);
     return Status(Code::kUnauthenticated,

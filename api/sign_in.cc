@@ -62,12 +62,22 @@ std::string cookie_header(const Backend& b, std::string_view value, int64_t max_
 
 std::string clear_cookie(const Backend& b) { return cookie_header(b, "", 0); }
 
-std::optional<std::string_view> cookie_value(const ApiRequest& request) {
+// The cookie that ties a sign-in to the browser that started it: only sent to the callback.
+constexpr std::string_view kSignInCookie = "gaplog_signin";
+
+std::optional<std::string_view> cookie_value(const ApiRequest& request,
+                                             std::string_view cookie = kSessionCookie) {
   for (const auto& [name, value] : request.headers) {
     if (!equals_ignoring_ascii_case(name, "Cookie")) continue;
-    if (auto v = session_cookie(value)) return v;
+    if (auto v = cookie_in(value, cookie)) return v;
   }
   return std::nullopt;
+}
+
+std::string sign_in_cookie(const Backend& b, std::string_view value, int64_t max_age_seconds) {
+  return fmt::format("{}={}; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age={}{}",
+                     kSignInCookie, value, max_age_seconds,
+                     is_https(b.options.public_url) ? "; Secure" : "");
 }
 
 // The active admins, "Ann Admin (ann@acme.example)", for "ask an admin".
@@ -84,17 +94,24 @@ std::string admins_to_ask(Backend& b) {
   return names && !names->empty() ? *names : "your gaplog administrator";
 }
 
+// Whom to ask on a refusal page. The admins are named only to someone the identity provider
+// vouched for (`named`): a made-up callback URL must not hand out a list of addresses.
+enum class Ask { kAdmins, kNamedAdmins };
+
 // A page for a person whose sign-in did not work: what happened, what to do, whom to ask.
 ApiResponse refusal_page(Backend& b, int status, std::string_view title, std::string_view what,
-                         std::string_view next) {
+                         std::string_view next, Ask ask = Ask::kAdmins) {
   const std::string body = fmt::format(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>{0} · gaplog</title><link rel=\"stylesheet\" href=\"/style.css\"></head>"
       "<body><main class=\"signin-refused\"><h1>{0}</h1><p>{1}</p><p>{2}</p>"
-      "<p>gaplog administrators: {3}</p><p><a href=\"/\">Back to the sign-in page</a></p>"
+      "<p>{3}</p><p><a href=\"/\">Back to the sign-in page</a></p>"
       "</main></body></html>\n",
-      html_escape(title), html_escape(what), html_escape(next), html_escape(admins_to_ask(b)));
+      html_escape(title), html_escape(what), html_escape(next),
+      html_escape(ask == Ask::kNamedAdmins
+                      ? "gaplog administrators: " + admins_to_ask(b)
+                      : std::string("If it keeps happening, ask your gaplog administrator.")));
   ApiResponse r;
   r.status = status;
   r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
@@ -145,9 +162,13 @@ Result<ApiResponse> login(Backend& b, const Query& query) {
         fmt::format("gaplog could not reach {} to sign you in.", b.oidc->config().display_name),
         "Try again in a minute. If it keeps happening, tell an administrator.");
   }
-  b.pending.add(started->state, PendingLogin{started->nonce, started->code_verifier,
+  const std::string browser = random_secret_hex();
+  b.pending.add(started->state, PendingLogin{started->nonce, started->code_verifier, browser,
                                              safe_return_to(query.get("return_to")), 0});
-  return redirect(started->url);
+  ApiResponse r = redirect(started->url);
+  r.headers.emplace_back("Set-Cookie",
+                         sign_in_cookie(b, browser, PendingLogins::kDefaultTtl / kMicrosPerSecond));
+  return r;
 }
 
 // The person behind verified claims: an active user whose e-mail is the verified `email`.
@@ -176,17 +197,36 @@ Result<std::string> person_of(Backend& b, const IdTokenClaims& claims, std::stri
   return email;
 }
 
-Result<ApiResponse> callback(Backend& b, const Query& query) {
+// The pending sign-in of the callback's state, if it was started by this browser.
+std::optional<PendingLogin> pending_of(Backend& b, const ApiRequest& request, const Query& query) {
+  const std::string state = query.get("state");
+  if (state.empty()) {
+    log_line(b, "gaplog: sign-in refused: the callback has no state");
+    return std::nullopt;
+  }
+  std::optional<PendingLogin> pending = b.pending.take(state);
+  if (!pending) {
+    log_line(b, "gaplog: sign-in refused: unknown, already used or expired state");
+    return std::nullopt;
+  }
+  const std::optional<std::string_view> browser = cookie_value(request, kSignInCookie);
+  if (!browser || browser->size() != pending->browser.size() ||
+      CRYPTO_memcmp(browser->data(), pending->browser.data(), browser->size()) != 0) {
+    log_line(b, "gaplog: sign-in refused: the callback came from another browser than the one "
+                "that started the sign-in");
+    return std::nullopt;
+  }
+  return pending;
+}
+
+Result<ApiResponse> callback(Backend& b, const ApiRequest& request, const Query& query) {
   if (b.oidc == nullptr) return not_found("sign-in with an identity provider is not set up");
   const std::string& idp = b.oidc->config().display_name;
-  const std::string state = query.get("state");
-  std::optional<PendingLogin> pending;
-  if (!state.empty()) pending = b.pending.take(state);
+  std::optional<PendingLogin> pending = pending_of(b, request, query);
   if (!pending) {
-    log_line(b, fmt::format("gaplog: sign-in refused: {} state",
-                            state.empty() ? "missing" : "unknown, already used or expired"));
     return refusal_page(b, 400, "This sign-in link no longer works",
-                        "It was already used, it expired, or it did not come from gaplog.",
+                        "It was already used, it expired, it was opened in another browser than "
+                        "the one you started in, or it did not come from gaplog.",
                         "Go back to gaplog and choose “Sign in” again.");
   }
   if (query.has("error") || !query.has("code")) {
@@ -213,7 +253,8 @@ Result<ApiResponse> callback(Backend& b, const Query& query) {
         b, fmt::format("gaplog: sign-in refused for {} (sub {}): {}", quoted_excerpt(claims->email),
                        quoted_excerpt(claims->subject), email.status().message()));
     return refusal_page(b, 403, "You cannot use gaplog yet", refusal,
-                        "Ask a gaplog administrator to add you, or to reactivate your account.");
+                        "Ask a gaplog administrator to add you, or to reactivate your account.",
+                        Ask::kNamedAdmins);
   }
   GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome signed_in,
                           b.commands.execute(*email, SignIn{claims->subject, claims->issuer}));
@@ -222,6 +263,7 @@ Result<ApiResponse> callback(Backend& b, const Query& query) {
   ApiResponse r = redirect(pending->return_to);
   r.headers.emplace_back("Set-Cookie",
                          cookie_header(b, cookie, b.sessions.policy().max / kMicrosPerSecond));
+  r.headers.emplace_back("Set-Cookie", sign_in_cookie(b, "", 0));
   r.user = *email;
   return r;
 }
@@ -332,7 +374,7 @@ Result<ApiResponse> serve_auth(Backend& b, const ApiRequest& request, std::strin
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (path == "/auth/config" && get) return auth_config(b);
   if (path == "/auth/login" && get) return login(b, query);
-  if (path == "/auth/callback" && get) return callback(b, query);
+  if (path == "/auth/callback" && get) return callback(b, request, query);
   if (path == "/auth/session" && get) return session_info(b, request);
   if (path == "/auth/logout" && request.method == "POST") return logout(b, request);
   if (path == "/auth/config" || path == "/auth/login" || path == "/auth/callback" ||

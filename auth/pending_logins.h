@@ -24,6 +24,9 @@ namespace gaplog {
 struct PendingLogin {
   std::string nonce;
   std::string code_verifier;
+  // 256 random bits also set as a cookie on the browser that started the sign-in: the callback
+  // must come from that browser (no signing someone else in with your callback URL).
+  std::string browser;
   std::string return_to;  // a path on this server, "/" by default
   Micros started_at = 0;
 };

@@ -71,7 +71,7 @@ std::string random_secret_hex() {
   return to_hex(bytes);
 }
 
-std::optional<std::string_view> session_cookie(std::string_view header) {
+std::optional<std::string_view> cookie_in(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const size_t semi = header.find(';');
     std::string_view pair = header.substr(0, semi);
@@ -79,7 +79,7 @@ std::optional<std::string_view> session_cookie(std::string_view header) {
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
     while (!pair.empty() && pair.back() == ' ') pair.remove_suffix(1);
     const size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || pair.substr(0, eq) != kSessionCookie) continue;
+    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
     return pair.substr(eq + 1);
   }
   return std::nullopt;

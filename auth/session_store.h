@@ -97,9 +97,12 @@ class SessionStore {
   std::map<std::string, TokenUse> token_uses_ GAPLOG_GUARDED_BY(mu_);  // by token id
 };
 
-// The cookie's value in a Cookie header ("a=1; gaplog_session=..."), if there is one.
-std::optional<std::string_view> session_cookie(std::string_view cookie_header);
+// The value of the cookie `name` in a Cookie header ("a=1; gaplog_session=..."), if there is one.
+std::optional<std::string_view> cookie_in(std::string_view cookie_header, std::string_view name);
 constexpr std::string_view kSessionCookie = "gaplog_session";
+inline std::optional<std::string_view> session_cookie(std::string_view cookie_header) {
+  return cookie_in(cookie_header, kSessionCookie);
+}
 
 // 32 random bytes from OpenSSL, as 64 lowercase hex characters.
 std::string random_secret_hex();

@@ -62,7 +62,7 @@ TEST_F(SignIn, AWriteWithTheCookieNeedsTheCsrfTokenAndTheOrigin) {
     SCOPED_TRACE(c.what);
     Reply r = browse(b, "POST", "/api/v1/findings", kFinding, c.headers);
     EXPECT_EQ(r.status, 403) << r.body;
-    EXPECT_EQ(r.error_code(), "permission_denied");
+    EXPECT_EQ(r.error_code(), "forbidden");
   }
   EXPECT_EQ(tree_size(), before) << "a refused write wrote something";
   Reply ok = browse(b, "POST", "/api/v1/findings", kFinding, writes_from_the_page(b));
@@ -170,7 +170,9 @@ TEST_F(SignIn, ACallbackWithAMissingOrUnknownStateIsRefusedAndWritesNothing) {
     Reply r = call("", "GET", target);
     EXPECT_EQ(r.status, 400);
     EXPECT_NE(r.body.find("no longer works"), std::string::npos) << r.body;
-    EXPECT_NE(r.body.find("admin@example.com"), std::string::npos) << "names whom to ask";
+    EXPECT_NE(r.body.find("administrator"), std::string::npos) << "says whom to ask";
+    EXPECT_EQ(r.body.find("admin@example.com"), std::string::npos)
+        << "a made-up callback URL must not hand out the admins' addresses";
     EXPECT_FALSE(r.header("Set-Cookie").has_value());
   }
   EXPECT_EQ(tree_size(), before);

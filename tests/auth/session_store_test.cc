@@ -159,8 +159,8 @@ TEST(SessionCookie, IsFoundAmongOtherCookies) {
 TEST(PendingSignIns, AStateIsTakenOnceAndOnlyWhileFresh) {
   ManualClock clock(kT0);
   PendingLogins pending(clock, 3, 10 * 60 * kMicrosPerSecond);
-  pending.add("s1", PendingLogin{"n1", "v1", "/findings", 0});
-  pending.add("s2", PendingLogin{"n2", "v2", "/", 0});
+  pending.add("s1", PendingLogin{"n1", "v1", "b1", "/findings", 0});
+  pending.add("s2", PendingLogin{"n2", "v2", "b2", "/", 0});
   std::optional<PendingLogin> got = pending.take("s1");
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->nonce, "n1");
@@ -176,7 +176,7 @@ TEST(PendingSignIns, AFloodDropsTheOldestFirst) {
   ManualClock clock(kT0);
   PendingLogins pending(clock, 3);
   for (int i = 0; i < 5; ++i) {
-    pending.add("s" + std::to_string(i), PendingLogin{"n", "v", "/", 0});
+    pending.add("s" + std::to_string(i), PendingLogin{"n", "v", "b", "/", 0});
     clock.advance(kMicrosPerSecond);
   }
   EXPECT_EQ(pending.size(), 3u);

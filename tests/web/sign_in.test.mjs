@@ -120,7 +120,8 @@ function recordCallbacks(page) {
 }
 
 // A login started at gaplog and carried through the provider's test-only login page by Node's
-// fetch (its own cookie jar, so a fresh provider session): the callback URL, not delivered.
+// fetch (its own cookie jar, so a fresh provider session): the callback URL, not delivered, and
+// the gaplog_signin cookie gaplog gave the "browser" that started it.
 async function callbackFromProvider(account) {
   const jar = new Map();
   const cookies = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -137,7 +138,7 @@ async function callbackFromProvider(account) {
   assert.equal(res.status, 302);
   let url = new URL(res.headers.get('location'));
   for (let hops = 0; hops < 10; hops++) {
-    if (url.href.startsWith(`${base}/auth/callback`)) return url.href;
+    if (url.href.startsWith(`${base}/auth/callback`)) return { href: url.href, browser: jar.get('gaplog_signin') };
     if (/^\/interaction\/[^/]+$/.test(url.pathname)) {
       res = await step(`${url.href}/login`, {
         method: 'POST',
@@ -353,15 +354,33 @@ describe('sign-in refused, with the reason', () => {
     await context.close();
   });
 
+  // The callback carries the gaplog_signin cookie of the browser that started the sign-in; the
+  // tests below hand the browser the cookie of a login carried through the provider by fetch.
+  const adoptSignIn = (context, login) => context.addCookies([
+    { name: 'gaplog_signin', value: login.browser, domain: new URL(base).hostname, path: '/auth/callback' }]);
+
+  test('a callback URL opened in a browser that did not start the sign-in', async () => {
+    const login = await callbackFromProvider('maya');
+    assert.ok(login.browser, 'gaplog set the gaplog_signin cookie at /auth/login');
+    const { page, context, check } = await openPage();
+    const res = await page.goto(login.href);
+    await assertRefused(page, res, 400, /another browser|again/i, context);
+    await check();
+    await context.close();
+  });
+
   test('an authorization code used twice (the first login\'s code with the second login\'s state)', async () => {
     // Two logins, started at gaplog and carried through the provider outside the browser (page
     // routes do not see redirects), held back before their callbacks.
-    const first = new URL(await callbackFromProvider('maya'));
-    const second = new URL(await callbackFromProvider('maya'));
+    const firstLogin = await callbackFromProvider('maya');
+    const secondLogin = await callbackFromProvider('maya');
+    const first = new URL(firstLogin.href);
+    const second = new URL(secondLogin.href);
     assert.notEqual(first.searchParams.get('state'), second.searchParams.get('state'));
     const { page, context, check } = await openPage();
 
     // The first login completes in the browser: its code is now used.
+    await adoptSignIn(context, firstLogin);
     await page.goto(first.href);
     await page.locator('#user-role').waitFor();
     assert.equal(await page.locator('#user-email').textContent(), EDITOR);
@@ -371,6 +390,7 @@ describe('sign-in refused, with the reason', () => {
     // The same code again, with a state gaplog did issue and has not used: refused.
     const forged = new URL(second.href);
     forged.searchParams.set('code', first.searchParams.get('code'));
+    await adoptSignIn(context, secondLogin);
     const res = await page.goto(forged.href);
     await assertRefused(page, res, 403, /not signed in|could not verify/i, context);
     await check();
