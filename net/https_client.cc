@@ -219,7 +219,12 @@ Result<OutboundResponse> CurlHttpsClient::perform(const std::string& url, const 
   set_common_options(handle.get(), url, sink, error_buffer);
 
   HeaderList header_list;
-  for (const auto& [name, value] : headers) header_list.append(name + ": " + value);
+  for (const auto& [name, value] : headers) {
+    std::string line = name;
+    line += ": ";
+    line += value;
+    header_list.append(line);
+  }
   std::string body;
   if (form != nullptr) {
     body = form_body(handle.get(), *form);

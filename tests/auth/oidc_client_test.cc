@@ -229,7 +229,12 @@ class FakeProvider {
       return ServedReply{
           state_.token_status,
           "application/json",
-          json::write(json::Value::object().set("error", json::Value::string(state_.token_error))),
+          // Some providers repeat the code in their description; gaplog must not.
+          json::write(
+              json::Value::object()
+                  .set("error", json::Value::string(state_.token_error))
+                  .set("error_description",
+                       json::Value::string("code " + last_token_form_["code"] + " has expired"))),
           {},
           false,
           false};
