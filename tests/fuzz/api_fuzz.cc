@@ -1,7 +1,8 @@
 // libFuzzer target: the API's request -> response function, on a real program in a temporary
 // data directory. Input: "METHOD TARGET\n", header lines "Name: value\n", a blank line, then
-// the body; a header value "$TOKEN" is replaced by an admin's token, so that the fuzzer gets
-// past authentication. Every answer must be a well-formed response: never a 500 (bad input is
+// the body; a header value "$TOKEN" is replaced by an admin's token, "$SESSION" by the Cookie of
+// an admin's dashboard session and "$CSRF" by that session's CSRF token (SPEC §10), so that the
+// fuzzer gets past authentication both ways. Every answer must be a well-formed response: never a 500 (bad input is
 // the client's fault), a JSON error body with a code and a message for every 4xx.
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ struct Fixture {
   SystemClock clock;
   std::unique_ptr<ServedProgram> program;
   std::string token;
+  std::string cookie, csrf;  // an admin's session
 
   Fixture() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "gaplog-fuzz-XXXXXX").string();
@@ -46,6 +48,10 @@ struct Fixture {
     auto t = svc.issue_token("admin@example.com", "admin@example.com");
     if (!t.is_ok()) std::abort();
     token = t->token;
+    auto c = program->sessions().create("admin@example.com", "sub-admin");
+    if (!c.is_ok()) std::abort();
+    cookie = *c;
+    csrf = program->sessions().find(cookie)->csrf_token;
     // Something to read and act on.
     if (!svc.execute("admin@example.com",
                      RecordFinding{
@@ -66,7 +72,7 @@ Fixture& fixture() {
   return f;
 }
 
-ApiRequest parse_input(std::string_view in, const std::string& token) {
+ApiRequest parse_input(std::string_view in, const Fixture& f) {
   ApiRequest req;
   auto line = [&]() {
     const size_t nl = in.find('\n');
@@ -85,7 +91,9 @@ ApiRequest parse_input(std::string_view in, const std::string& token) {
     if (colon == std::string_view::npos) continue;
     std::string value(h.substr(colon + 1));
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    if (value == "$TOKEN") value = "Bearer " + token;
+    if (value == "$TOKEN") value = "Bearer " + f.token;
+    if (value == "$SESSION") value = std::string(kSessionCookie) + "=" + f.cookie;
+    if (value == "$CSRF") value = f.csrf;
     req.headers.emplace_back(std::string(h.substr(0, colon)), std::move(value));
   }
   req.body = std::string(in);
@@ -108,7 +116,7 @@ ApiResponse serve(gaplog::Api& api, const ApiRequest& req) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Fixture& f = fixture();
   const ApiRequest req =
-      parse_input(std::string_view(reinterpret_cast<const char*>(data), size), f.token);
+      parse_input(std::string_view(reinterpret_cast<const char*>(data), size), f);
   ApiResponse r = serve(f.program->api(), req);
   if (r.status < 200 || r.status >= 500) {
     std::fprintf(stderr, "status %d for %s %s: %s\n", r.status, req.method.c_str(),
