@@ -53,7 +53,7 @@ struct ClearOpensslErrors {
 
 // Limits on input from the network. ID tokens are a few kilobytes and key sets a handful of
 // keys; these only bound the work a hostile or broken issuer can cause.
-constexpr size_t kMaxTokenBytes = 64 * 1024;
+constexpr size_t kMaxTokenBytes = size_t{64} * 1024;
 constexpr size_t kMaxKeys = 64;
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 16384;  // OpenSSL's own limit for RSA verification

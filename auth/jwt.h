@@ -7,7 +7,11 @@
 //   the key (kty, crv, and the key's own `alg` when it has one); `crit` is refused.
 // - ES* signatures are the raw R||S form of RFC 7518 §3.4, converted to DER for OpenSSL.
 // - Keys are chosen by `kid`; a token without `kid` is tried against the one key of the set
-//   that fits its `alg` only when there is exactly one.
+//   that fits its `alg` only when there is exactly one. Several keys may share a kid when they
+//   are of different types (RFC 7517 §4.5); the one that fits the alg is used.
+// - Every refusal of the key set, the token or its claims is kUnauthenticated with the reason;
+//   messages may quote short values (alg, kid, iss, aud) escaped and cut to 40 characters, never
+//   the token, a signature or the nonce.
 //
 // Values; JwkSet is immutable after parse() and safe to share between threads.
 #pragma once
@@ -24,7 +28,9 @@
 
 namespace gaplog {
 
-// base64url without padding (RFC 7515 §2); decode refuses padding, '+', '/' and bad lengths.
+// base64url without padding (RFC 7515 §2). decode refuses, with kInvalidArgument, padding, '+',
+// '/', whitespace, impossible lengths and a last character with bits set after the data (so
+// every byte string has one spelling).
 std::string base64url_encode(std::string_view bytes);
 Result<std::string> base64url_decode(std::string_view text);
 
@@ -35,8 +41,11 @@ class JwkSet {
   JwkSet(JwkSet&&) noexcept;
   JwkSet& operator=(JwkSet&&) noexcept;
   // Parses {"keys":[...]}. Keys that are not signature keys (use != "sig") or of a kind gaplog
-  // does not verify are skipped; an entry that claims to be RSA or EC but is malformed fails the
-  // whole set.
+  // does not verify (kty other than RSA and EC, crv other than P-256 and P-384) are skipped; an
+  // entry that claims to be RSA or EC but is malformed fails the whole set, and so does one that
+  // carries a private key (`d`) or a set of more than 64 keys. An RSA key under 2048 bits (or
+  // over 16384) is kept but never used: a token naming it is refused with that reason, and
+  // has_key() and size() count it.
   static Result<JwkSet> parse(std::string_view json);
   bool has_key(std::string_view kid) const;
   size_t size() const;
@@ -56,8 +65,9 @@ struct JwsHeader {
 Result<JwsHeader> peek_jws_header(std::string_view token);
 
 // Verifies the signature of a compact JWS against `keys` and returns its payload (a JSON
-// object). kUnauthenticated with the reason when anything is wrong (malformed, unknown kid,
-// refused alg, bad signature, payload not a JSON object).
+// object). kUnauthenticated with the reason when anything is wrong (malformed, over 64 KiB,
+// unknown kid, refused alg, `crit`, bad signature, payload not a JSON object). The payload is
+// decoded only once the signature has verified.
 Result<json::Value> verify_jws(std::string_view token, const JwkSet& keys);
 
 // What an ID token must say (OpenID Connect Core §3.1.3.7).
@@ -70,13 +80,16 @@ struct IdTokenExpectations {
 };
 
 struct IdTokenClaims {
+  // email and name: empty when absent or null.
   std::string issuer, subject, email, name;
   bool email_verified = false;  // true only for a JSON true (or the string "true")
   int64_t expires_at = 0, issued_at = 0;
 };
 
 // Checks the claims of a verified payload: iss, aud (string or array), azp, exp > now - skew,
-// iat <= now + skew, nonce, a non-empty sub. kUnauthenticated with the claim that failed.
+// iat <= now + skew, nonce, a non-empty sub; exp and iat are whole numbers (1.7e9 is one),
+// email and name strings when present. kUnauthenticated with the claim that failed. An email
+// that is not verified is not refused here: email_verified says so, and the caller decides.
 Result<IdTokenClaims> check_id_token(const json::Value& payload, const IdTokenExpectations& want);
 
 }  // namespace gaplog
