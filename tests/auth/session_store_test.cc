@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "../store/store_test_support.h"
 #include "auth/pending_logins.h"
@@ -145,6 +148,38 @@ TEST_F(Sessions, TokensLastUseIsKeptAcrossARestart) {
   EXPECT_EQ(store_->token_last_used("tok_1"), kT0 + 30 * kMicrosPerSecond);
   open();
   EXPECT_EQ(store_->token_last_used("tok_1"), kT0);
+}
+
+// Many browsers at once: every thread signs in, makes requests, signs out, while others do the
+// same and tokens are used (run under ThreadSanitizer by scripts/test). Each sees its own session
+// until it signs out, and none after.
+TEST_F(Sessions, ManyBrowsersAtOnceEachSeeTheirOwnSession) {
+  constexpr int kThreads = 8, kRounds = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string email = "user" + std::to_string(t) + "@example.com";
+      for (int i = 0; i < kRounds; ++i) {
+        auto cookie = store_->create(email, "sub");
+        if (!cookie.is_ok()) {
+          ++failures;
+          continue;
+        }
+        for (int r = 0; r < 5; ++r) {
+          std::optional<Session> s = store_->find(*cookie);
+          if (!s || s->email != email) ++failures;
+          store_->token_used("tok_" + std::to_string(t % 3));
+          clock_.advance(kMicrosPerSecond);
+        }
+        if (!store_->remove(*cookie).is_ok() || store_->find(*cookie).has_value()) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  open();  // every sign-out stayed one
+  for (int t = 0; t < 3; ++t) EXPECT_TRUE(store_->token_last_used("tok_" + std::to_string(t)));
 }
 
 TEST(SessionCookie, IsFoundAmongOtherCookies) {

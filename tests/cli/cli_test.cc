@@ -102,6 +102,31 @@ TEST_F(Cli, EmbeddedCommandsWorkAndSayWhatWentWrong) {
   EXPECT_EQ(run("finding --help").status, 0);
 }
 
+// SPEC §10 and §8: tokens with an expiry, issued for a user or for oneself, and listed without
+// their secret.
+TEST_F(Cli, TokensAreIssuedWithAnExpiryAndListedWithoutTheirSecret) {
+  ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
+  Outcome issued = run("token issue --for ed@example.com --expires 2099-12-31");
+  ASSERT_EQ(issued.status, 0) << issued.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(issued.out, m, std::regex("(gaplog_[0-9a-f]{64})"))) << issued.out;
+  const std::string secret = m[1];
+  Outcome mine = run("--as ed@example.com --json token issue --mine");
+  ASSERT_EQ(mine.status, 0) << mine.err;
+  EXPECT_NE(mine.out.find("\"expires_on\":\""), std::string::npos) << mine.out;
+
+  Outcome list = run("token list --for ed@example.com");
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("2099-12-31"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find(secret), std::string::npos) << "a list never shows the secret";
+  EXPECT_EQ(run("--as ed@example.com token list").status, 1) << "only admins list everyone's";
+  EXPECT_EQ(run("--as ed@example.com token list --mine").status, 0);
+  EXPECT_EQ(run("token issue").status, 2) << "neither --for nor --mine";
+  Outcome past = run("token issue --for ed@example.com --expires 2001-01-01");
+  EXPECT_EQ(past.status, 1);
+  EXPECT_NE(past.err.find("expires_on"), std::string::npos) << past.err;
+}
+
 // Issue 16: a mistyped command or option used to be ignored (`export bundle x.tar --asof D` wrote
 // today's bundle and exited 0); now it is a usage error naming the word and the closest spelling.
 TEST_F(Cli, UnknownCommandsAndOptionsAreUsageErrorsWithTheClosestSpelling) {

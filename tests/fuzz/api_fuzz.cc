@@ -2,8 +2,8 @@
 // data directory. Input: "METHOD TARGET\n", header lines "Name: value\n", a blank line, then
 // the body; a header value "$TOKEN" is replaced by an admin's token, "$SESSION" by the Cookie of
 // an admin's dashboard session and "$CSRF" by that session's CSRF token (SPEC §10), so that the
-// fuzzer gets past authentication both ways. Every answer must be a well-formed response: never a 500 (bad input is
-// the client's fault), a JSON error body with a code and a message for every 4xx.
+// fuzzer gets past authentication both ways. Every answer must be a well-formed response: never a
+// 500 (bad input is the client's fault), a JSON error body with a code and a message for every 4xx.
 #include <unistd.h>
 
 #include <cstdint>
