@@ -708,6 +708,13 @@ Result<IdTokenClaims> check_id_token(const json::Value& payload, const IdTokenEx
   claims.email_verified =
       verified != nullptr && ((verified->is_bool() && verified->as_bool()) ||
                               (verified->is_string() && verified->as_string() == "true"));
+  // Microsoft Entra ID sends no email_verified; its optional claim xms_edov (the tenant owns and
+  // verified the address's domain) says the same thing for the addresses of an organisation. Only
+  // when email_verified is absent: a provider that says false is believed.
+  const json::Value* edov = payload.find("xms_edov");
+  if (verified == nullptr && edov != nullptr && edov->is_bool() && edov->as_bool()) {
+    claims.email_verified = true;
+  }
   return claims;
 }
 

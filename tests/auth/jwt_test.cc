@@ -776,6 +776,22 @@ TEST(IdTokenClaimsCheck, EmailIsVerifiedOnlyForTrueOrTheStringTrue) {
   EXPECT_FALSE(missing->email_verified);
 }
 
+// Microsoft Entra ID: no email_verified, and xms_edov true when the tenant verified the domain.
+TEST(IdTokenClaimsCheck, EntrasDomainVerifiedClaimStandsInOnlyWhenEmailVerifiedIsAbsent) {
+  const json::Value entra = without(good_claims(), "email_verified");
+  auto edov = sign_in(rs256_token(with(entra, "xms_edov", json::Value::boolean(true))));
+  ASSERT_TRUE(edov.is_ok()) << edov.status().to_string();
+  EXPECT_TRUE(edov->email_verified);
+  auto not_owned = sign_in(rs256_token(with(entra, "xms_edov", json::Value::boolean(false))));
+  ASSERT_TRUE(not_owned.is_ok());
+  EXPECT_FALSE(not_owned->email_verified);
+  auto said_false =
+      sign_in(rs256_token(with(with(good_claims(), "email_verified", json::Value::boolean(false)),
+                               "xms_edov", json::Value::boolean(true))));
+  ASSERT_TRUE(said_false.is_ok());
+  EXPECT_FALSE(said_false->email_verified) << "a provider that says false is believed";
+}
+
 TEST(IdTokenClaimsCheck, ReadsEmailAndNameAsOptionalStrings) {
   json::Value claims = without(without(good_claims(), "email"), "name");
   auto absent = sign_in(rs256_token(claims));
