@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <memory>
@@ -180,6 +183,45 @@ TEST_F(Sessions, ManyBrowsersAtOnceEachSeeTheirOwnSession) {
   EXPECT_EQ(failures.load(), 0);
   open();  // every sign-out stayed one
   for (int t = 0; t < 3; ++t) EXPECT_TRUE(store_->token_last_used("tok_" + std::to_string(t)));
+}
+
+// Committed means durable: a sign-in and a sign-out answered by a process killed with SIGKILL
+// right after are both there when the database is opened again.
+TEST_F(Sessions, AnAnsweredSignInAndSignOutSurviveKill9) {
+  store_.reset();  // the child owns the database until it dies
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto s = SessionStore::open(dir_.path() + "/sessions", clock_, policy_);
+    if (!s.is_ok()) std::_Exit(2);
+    auto kept = (*s)->create("ann@example.com", "sub-a");
+    auto ended = (*s)->create("bob@example.com", "sub-b");
+    if (!kept.is_ok() || !ended.is_ok() || !(*s)->remove(*ended).is_ok()) std::_Exit(3);
+    const std::string line = *kept + " " + *ended + "\n";
+    if (::write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      std::_Exit(4);
+    for (;;) ::pause();  // answered; now wait to be killed
+  }
+  ::close(fds[1]);
+  std::string line;
+  char buf[256];
+  for (ssize_t n;
+       line.find('\n') == std::string::npos && (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    line.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child failed before it answered: " << status;
+  const size_t space = line.find(' ');
+  ASSERT_NE(space, std::string::npos) << line;
+  const std::string kept = line.substr(0, space);
+  const std::string ended = line.substr(space + 1, line.size() - space - 2);
+  open();
+  EXPECT_TRUE(store_->find(kept).has_value());
+  EXPECT_FALSE(store_->find(ended).has_value());
 }
 
 TEST(SessionCookie, IsFoundAmongOtherCookies) {
