@@ -80,22 +80,24 @@ std::string sign_in_cookie(const Backend& b, std::string_view value, int64_t max
                      is_https(b.options.public_url) ? "; Secure" : "");
 }
 
-// The active admins, "Ann Admin (ann@acme.example)", for "ask an admin".
-std::string admins_to_ask(Backend& b) {
+// The names of the active admins ("Ann Lee, Raj Patel"), never their addresses; "" when they
+// have none.
+std::string admin_names(Backend& b) {
   Result<std::string> names = b.commands.read([](const ProgramState& s) {
     std::string out;
     for (const auto& [email, u] : s.users) {
-      if (!u.active || u.role != Role::kAdmin) continue;
+      if (!u.active || u.role != Role::kAdmin || u.name.empty()) continue;
       if (!out.empty()) out += ", ";
-      out += u.name.empty() ? email : fmt::format("{} ({})", u.name, email);
+      out += u.name;
     }
     return out;
   });
-  return names && !names->empty() ? *names : "your gaplog administrator";
+  return names ? *names : "";
 }
 
-// Whom to ask on a refusal page. The admins are named only to someone the identity provider
-// vouched for (`named`): a made-up callback URL must not hand out a list of addresses.
+// Whom to ask on a refusal page. The admins are named (names only, never addresses) only to a
+// person the identity provider vouched for with a verified e-mail: a made-up callback URL, or an
+// account of a public provider with an unverified address, learns nothing about the program.
 enum class Ask { kAdmins, kNamedAdmins };
 
 // A page for a person whose sign-in did not work: what happened, what to do, whom to ask.
@@ -109,8 +111,8 @@ ApiResponse refusal_page(Backend& b, int status, std::string_view title, std::st
       "<p>{3}</p><p><a href=\"/\">Back to the sign-in page</a></p>"
       "</main></body></html>\n",
       html_escape(title), html_escape(what), html_escape(next),
-      html_escape(ask == Ask::kNamedAdmins
-                      ? "gaplog administrators: " + admins_to_ask(b)
+      html_escape(ask == Ask::kNamedAdmins && !admin_names(b).empty()
+                      ? "Your gaplog administrators: " + admin_names(b) + "."
                       : std::string("If it keeps happening, ask your gaplog administrator.")));
   ApiResponse r;
   r.status = status;
@@ -212,11 +214,41 @@ std::optional<PendingLogin> pending_of(Backend& b, const ApiRequest& request, co
   const std::optional<std::string_view> browser = cookie_value(request, kSignInCookie);
   if (!browser || browser->size() != pending->browser.size() ||
       CRYPTO_memcmp(browser->data(), pending->browser.data(), browser->size()) != 0) {
-    log_line(b, "gaplog: sign-in refused: the callback came from another browser than the one "
-                "that started the sign-in");
+    log_line(b,
+             "gaplog: sign-in refused: the callback came from another browser than the one "
+             "that started the sign-in");
     return std::nullopt;
   }
   return pending;
+}
+
+// The person is who they say: record the sign-in, replace the browser's previous session (if it
+// sent one) with a new one, and send the browser back where it was going.
+ApiResponse start_session(Backend& b, const ApiRequest& request, const PendingLogin& pending,
+                          const IdTokenClaims& claims, const std::string& email) {
+  const auto failed = [&](const Status& s) {
+    log_line(b, fmt::format("gaplog: sign-in of {} failed after the provider's answer: {}",
+                            quoted_excerpt(email), s.message()));
+    return refusal_page(b, s.code() == Code::kUnavailable ? 503 : 403, "You were not signed in",
+                        "gaplog could not record your sign-in.",
+                        "Try again in a minute. If it keeps happening, tell an administrator the "
+                        "time it happened.");
+  };
+  if (Result<CommandOutcome> in = b.commands.execute(email, SignIn{claims.subject, claims.issuer});
+      !in) {
+    return failed(in.status());
+  }
+  if (const std::optional<std::string_view> old = cookie_value(request)) {
+    if (Status s = b.sessions.remove(*old); !s.is_ok()) return failed(s);
+  }
+  Result<std::string> cookie = b.sessions.create(email, claims.subject);
+  if (!cookie) return failed(cookie.status());
+  ApiResponse r = redirect(pending.return_to);
+  r.headers.emplace_back("Set-Cookie",
+                         cookie_header(b, *cookie, b.sessions.policy().max / kMicrosPerSecond));
+  r.headers.emplace_back("Set-Cookie", sign_in_cookie(b, "", 0));
+  r.user = email;
+  return r;
 }
 
 Result<ApiResponse> callback(Backend& b, const ApiRequest& request, const Query& query) {
@@ -254,18 +286,9 @@ Result<ApiResponse> callback(Backend& b, const ApiRequest& request, const Query&
                        quoted_excerpt(claims->subject), email.status().message()));
     return refusal_page(b, 403, "You cannot use gaplog yet", refusal,
                         "Ask a gaplog administrator to add you, or to reactivate your account.",
-                        Ask::kNamedAdmins);
+                        claims->email_verified ? Ask::kNamedAdmins : Ask::kAdmins);
   }
-  GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome signed_in,
-                          b.commands.execute(*email, SignIn{claims->subject, claims->issuer}));
-  (void)signed_in;
-  GAPLOG_ASSIGN_OR_RETURN(const std::string cookie, b.sessions.create(*email, claims->subject));
-  ApiResponse r = redirect(pending->return_to);
-  r.headers.emplace_back("Set-Cookie",
-                         cookie_header(b, cookie, b.sessions.policy().max / kMicrosPerSecond));
-  r.headers.emplace_back("Set-Cookie", sign_in_cookie(b, "", 0));
-  r.user = *email;
-  return r;
+  return start_session(b, request, *pending, *claims, *email);
 }
 
 Status check_csrf(const Backend& b, const ApiRequest& request, const Session& s) {
@@ -302,11 +325,15 @@ Result<ApiResponse> logout(Backend& b, const ApiRequest& request) {
   if (cookie) s = b.sessions.find(*cookie);
   if (!s) return Status(Code::kUnauthenticated, "you are not signed in");
   GAPLOG_RETURN_IF_ERROR(check_csrf(b, request, *s));
-  if (b.commands.user_principal(s->email)) {
-    GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome out, b.commands.execute(s->email, SignOut{}));
-    (void)out;
-  }
+  // The session ends first: a sign-out must work even when the log refuses writes. The event
+  // follows; when it cannot be written, the server log says so.
   GAPLOG_RETURN_IF_ERROR(b.sessions.remove(*cookie));
+  if (b.commands.user_principal(s->email)) {
+    if (Result<CommandOutcome> out = b.commands.execute(s->email, SignOut{}); !out) {
+      log_line(b, fmt::format("gaplog: the sign-out of {} could not be recorded: {}",
+                              quoted_excerpt(s->email), out.status().message()));
+    }
+  }
   ApiResponse r = json_response(200, Value::object().set("signed_out", Value::boolean(true)));
   r.headers.emplace_back("Set-Cookie", clear_cookie(b));
   r.user = s->email;
@@ -320,7 +347,9 @@ Result<ApiResponse> session_info(Backend& b, const ApiRequest& request) {
   if (!s) return Status(Code::kUnauthenticated, "you are not signed in; sign in first");
   Result<Principal> p = b.commands.user_principal(s->email);
   if (!p) {
-    b.sessions.remove_user(s->email);
+    // Only when the user is no longer active: a passing error (the log unreadable for a
+    // moment) must not sign the person out everywhere.
+    if (p.status().code() == Code::kUnauthenticated) b.sessions.remove_user(s->email);
     return p.status();
   }
   GAPLOG_ASSIGN_OR_RETURN(const std::string name, b.commands.read([&](const ProgramState& st) {
@@ -346,6 +375,9 @@ std::string origin_of(std::string_view url) {
   const size_t path = url.find('/', scheme_end + 3);
   std::string out(url.substr(0, path));
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // A browser leaves the scheme's default port out of Origin.
+  if (out.starts_with("https://") && out.ends_with(":443")) out.resize(out.size() - 4);
+  if (out.starts_with("http://") && out.ends_with(":80")) out.resize(out.size() - 3);
   return out;
 }
 
@@ -359,7 +391,7 @@ std::optional<Result<Principal>> session_principal(Backend& b, const ApiRequest&
   }
   Result<Principal> p = b.commands.user_principal(s->email);
   if (!p) {
-    b.sessions.remove_user(s->email);
+    if (p.status().code() == Code::kUnauthenticated) b.sessions.remove_user(s->email);
     return p;
   }
   if (request.method != "GET" && request.method != "HEAD") {

@@ -181,10 +181,26 @@ OidcClient::OidcClient(OidcConfig config, HttpsClient& http, Clock& clock)
 OidcClient::~OidcClient() = default;
 
 Result<OidcClient::Discovery> OidcClient::discovery() {
+  const Micros now = clock_.now();
   {
     MutexLock lock(mu_);
     if (discovery_) return *discovery_;
+    if (discovery_failed_at_ && now - *discovery_failed_at_ < kDiscoveryRetryAfter)
+      return unavailable(discovery_failure_);
   }
+  Result<Discovery> fetched = fetch_discovery();
+  MutexLock lock(mu_);
+  if (!fetched) {
+    discovery_failed_at_ = now;
+    discovery_failure_ = fetched.status().message();
+    return fetched.status();
+  }
+  discovery_failed_at_.reset();
+  if (!discovery_) discovery_ = std::make_unique<Discovery>(std::move(*fetched));
+  return *discovery_;
+}
+
+Result<OidcClient::Discovery> OidcClient::fetch_discovery() {
   GAPLOG_RETURN_IF_ERROR(check_outbound_url(config_.issuer));
   const std::string url = discovery_url(config_.issuer);
   GAPLOG_ASSIGN_OR_RETURN(OutboundResponse res, http_.get(url, kAcceptJson));
@@ -202,9 +218,7 @@ Result<OidcClient::Discovery> OidcClient::discovery() {
     return unavailable(fmt::format("sign-in with {} is not possible: {}", config_.issuer,
                                    metadata.status().message()));
   }
-  MutexLock lock(mu_);
-  if (!discovery_) discovery_ = std::make_unique<Discovery>(Discovery{std::move(*metadata)});
-  return *discovery_;
+  return Discovery{std::move(*metadata)};
 }
 
 Result<AuthorizationRequest> OidcClient::begin() {

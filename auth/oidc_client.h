@@ -64,6 +64,8 @@ class OidcClient {
  private:
   struct Discovery;
   Result<Discovery> discovery() GAPLOG_EXCLUDES(mu_);
+  Result<Discovery> fetch_discovery() GAPLOG_EXCLUDES(mu_);
+  static constexpr int64_t kDiscoveryRetryAfter = 30'000'000;  // 30 s, in Micros
   Result<json::Value> verify(const std::string& id_token) GAPLOG_EXCLUDES(mu_);
   // The cached key set, loaded or refreshed (for an unknown `kid`) when needed.
   Result<std::shared_ptr<const JwkSet>> key_set_for(const std::optional<std::string>& kid)
@@ -75,6 +77,10 @@ class OidcClient {
   Clock& clock_;
   Mutex mu_;
   std::unique_ptr<Discovery> discovery_ GAPLOG_GUARDED_BY(mu_);
+  // The last failure to read the discovery document, answered again for kDiscoveryRetryAfter so
+  // that a burst of sign-ins while the provider is down does not hold a worker thread each.
+  std::optional<int64_t> discovery_failed_at_ GAPLOG_GUARDED_BY(mu_);  // Micros
+  std::string discovery_failure_ GAPLOG_GUARDED_BY(mu_);
   std::shared_ptr<const JwkSet> keys_ GAPLOG_GUARDED_BY(mu_);
   // When an unknown kid last caused a refresh (Micros); the first load does not count, so a key
   // rotated just after start-up is picked up at once.

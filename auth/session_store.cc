@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <openssl/rand.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -115,13 +117,14 @@ Status SessionStore::load() {
       std::optional<Session> s = decode(value);
       // A record this version cannot read, or an expired session, is dropped (signed out).
       if (!s || expired(*s, now)) {
-        GAPLOG_RETURN_IF_ERROR(erase(key));
+        GAPLOG_RETURN_IF_ERROR(erase({key}, /*sync=*/false));
         continue;
       }
       sessions_[key] = Entry{*s, s->last_seen_at};
     } else if (key.starts_with(kTokenPrefix)) {
       Micros last = 0;
       if (std::from_chars(value.data(), value.data() + value.size(), last).ec == std::errc()) {
+        MutexLock uses(uses_mu_);
         token_uses_[key.substr(kTokenPrefix.size())] = TokenUse{last, last};
       }
     }
@@ -143,10 +146,38 @@ Status SessionStore::put(const std::string& key, const std::string& value, bool 
   return from_rocksdb(db_->Put(wo, key, value), "be written");
 }
 
-Status SessionStore::erase(const std::string& key) {
+Status SessionStore::erase(const std::vector<std::string>& keys, bool sync) {
+  if (keys.empty()) return Status::ok();
+  rocksdb::WriteBatch batch;
+  for (const std::string& key : keys) {
+    GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Delete(key), "be written"));
+  }
   rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return from_rocksdb(db_->Delete(wo, key), "be written");
+  wo.sync = sync;
+  return from_rocksdb(db_->Write(wo, &batch), "be written");
+}
+
+std::vector<std::string> SessionStore::sweep_locked(Micros now, const std::string& email) {
+  std::vector<std::string> gone;
+  std::vector<std::pair<Micros, std::string>> of_user;  // created_at, key
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (expired(it->second.session, now)) {
+      gone.push_back(it->first);
+      it = sessions_.erase(it);
+      continue;
+    }
+    if (it->second.session.email == email)
+      of_user.emplace_back(it->second.session.created_at, it->first);
+    ++it;
+  }
+  if (of_user.size() >= kMaxSessionsPerUser) {
+    std::sort(of_user.begin(), of_user.end());
+    for (size_t i = 0; i + kMaxSessionsPerUser <= of_user.size(); ++i) {
+      sessions_.erase(of_user[i].second);
+      gone.push_back(of_user[i].second);
+    }
+  }
+  return gone;
 }
 
 Result<std::string> SessionStore::create(const std::string& email, const std::string& subject) {
@@ -154,8 +185,21 @@ Result<std::string> SessionStore::create(const std::string& email, const std::st
   const Micros now = clock_.now();
   Session s{email, random_secret_hex(), subject, now, now};
   const std::string key = session_key(cookie);
+  std::vector<std::string> gone;
+  {
+    MutexLock lock(mu_);
+    gone = sweep_locked(now, email);
+  }
+  // Out of the map first, off the disk next: a record left behind by a failed delete is dropped
+  // by the next load() (expired) or never presented again (ended).
+  rocksdb::WriteBatch batch;
+  for (const std::string& k : gone)
+    GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Delete(k), "be written"));
+  GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Put(key, encode(s)), "be written"));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  GAPLOG_RETURN_IF_ERROR(from_rocksdb(db_->Write(wo, &batch), "be written"));
   MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(put(key, encode(s), /*sync=*/true));
   sessions_[key] = Entry{std::move(s), now};
   return cookie;
 }
@@ -164,59 +208,76 @@ std::optional<Session> SessionStore::find(std::string_view cookie_value) {
   if (cookie_value.empty() || cookie_value.size() > 128) return std::nullopt;
   const std::string key = session_key(cookie_value);
   const Micros now = clock_.now();
-  MutexLock lock(mu_);
-  auto it = sessions_.find(key);
-  if (it == sessions_.end()) return std::nullopt;
-  Entry& e = it->second;
-  if (expired(e.session, now)) {
+  {
+    MutexLock lock(mu_);
+    auto it = sessions_.find(key);
+    if (it == sessions_.end()) return std::nullopt;
+    Entry& e = it->second;
+    if (!expired(e.session, now)) {
+      e.session.last_seen_at = std::max(e.session.last_seen_at, now);
+      // Under mu_ (see the header): never after the session left the map.
+      if (e.session.last_seen_at - e.persisted_last_seen >= kPersistEvery &&
+          put(key, encode(e.session), /*sync=*/false).is_ok()) {
+        e.persisted_last_seen = e.session.last_seen_at;
+      }
+      return e.session;
+    }
     sessions_.erase(it);
-    // Best effort: an expired record left behind is dropped by the next load() anyway.
-    (void)erase(key).is_ok();
-    return std::nullopt;
   }
-  e.session.last_seen_at = std::max(e.session.last_seen_at, now);
-  if (e.session.last_seen_at - e.persisted_last_seen >= kPersistEvery &&
-      put(key, encode(e.session), /*sync=*/false).is_ok()) {
-    e.persisted_last_seen = e.session.last_seen_at;
-  }
-  return e.session;
+  // Best effort: an expired record left behind is dropped by the next load() anyway.
+  if (Status s = erase({key}, /*sync=*/false); !s.is_ok()) return std::nullopt;
+  return std::nullopt;
 }
 
 Status SessionStore::remove(std::string_view cookie_value) {
   const std::string key = session_key(cookie_value);
-  MutexLock lock(mu_);
-  if (sessions_.erase(key) == 0) return Status::ok();
-  return erase(key);
+  {
+    MutexLock lock(mu_);
+    if (sessions_.erase(key) == 0) return Status::ok();
+  }
+  return erase({key}, /*sync=*/true);
 }
 
 size_t SessionStore::remove_user(const std::string& email) {
-  MutexLock lock(mu_);
-  size_t n = 0;
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.session.email != email) {
-      ++it;
-      continue;
+  std::vector<std::string> gone;
+  {
+    MutexLock lock(mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second.session.email != email) {
+        ++it;
+        continue;
+      }
+      gone.push_back(it->first);
+      it = sessions_.erase(it);
     }
-    (void)erase(it->first).is_ok();  // a record left behind fails find() once its user is gone
-    it = sessions_.erase(it);
-    ++n;
   }
-  return n;
+  // A record left behind by a failed delete is refused at once when presented: its user is not
+  // active (the reason this is called), and the next load() drops it when it expires.
+  if (Status s = erase(gone, /*sync=*/true); !s.is_ok()) return gone.size();
+  return gone.size();
 }
 
 void SessionStore::token_used(const std::string& token_id) {
+  if (token_id.empty()) return;
   const Micros now = clock_.now();
-  MutexLock lock(mu_);
-  TokenUse& use = token_uses_[token_id];
-  use.last = std::max(use.last, now);
-  if (use.last - use.persisted >= kPersistEvery &&
-      put(std::string(kTokenPrefix) + token_id, std::to_string(use.last), /*sync=*/false).is_ok()) {
-    use.persisted = use.last;
+  Micros to_write = 0;
+  {
+    MutexLock lock(uses_mu_);
+    TokenUse& use = token_uses_[token_id];
+    use.last = std::max(use.last, now);
+    if (use.last - use.persisted < kPersistEvery) return;
+    use.persisted = use.last;  // claimed: other threads do not write it too
+    to_write = use.last;
+  }
+  // Without sync and outside the lock: "last used" may be a minute behind after a crash.
+  if (Status s = put(std::string(kTokenPrefix) + token_id, std::to_string(to_write), false);
+      !s.is_ok()) {
+    return;  // the next use a minute on tries again
   }
 }
 
 std::optional<Micros> SessionStore::token_last_used(const std::string& token_id) {
-  MutexLock lock(mu_);
+  MutexLock lock(uses_mu_);
   auto it = token_uses_.find(token_id);
   if (it == token_uses_.end()) return std::nullopt;
   return it->second.last;

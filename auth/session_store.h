@@ -12,9 +12,18 @@
 //   crash); the idle clock ("last seen") and tokens' "last used" are written without sync, at
 //   most once a minute per session or token: after a crash they may be a minute behind.
 //
-// Thread-safe: every member may be called from many threads at once. mu_ guards the maps and
-// every write to the database (so that a late "last seen" write can never bring back a session
-// that was removed); the database is not touched without it after open().
+// - At most kMaxSessionsPerUser sessions per user (signing in again past that ends the oldest);
+//   expired sessions are swept from memory and disk at every sign-in, not only when presented.
+//
+// Thread-safe: every member may be called from many threads at once.
+// - mu_ guards the session map. The database (RocksDB, itself thread-safe) is written outside
+//   mu_, except for one ordering rule: a session's non-synced "last seen" write happens under
+//   mu_ while the session is in the map, and its delete after it left the map, so no late
+//   write can bring back a session that was removed. Synced writes (sign-in, sign-out,
+//   deactivation) never hold mu_: a sign-in does not stall other people's requests.
+// - uses_mu_ guards the tokens' last uses, in memory only; token_used() never waits for disk
+//   under it (the once-a-minute write is made after it is released). The two are never held
+//   together.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/status.h"
 #include "domain/time.h"
@@ -84,18 +94,25 @@ class SessionStore {
     Micros persisted = 0;
   };
   SessionStore(std::unique_ptr<rocksdb::DB> db, Clock& clock, SessionPolicy policy);
-  Status load() GAPLOG_REQUIRES(mu_);
+  Status load() GAPLOG_REQUIRES(mu_) GAPLOG_EXCLUDES(uses_mu_);
   bool expired(const Session& s, Micros now) const;
-  Status put(const std::string& key, const std::string& value, bool sync) GAPLOG_REQUIRES(mu_);
-  Status erase(const std::string& key) GAPLOG_REQUIRES(mu_);
+  Status put(const std::string& key, const std::string& value, bool sync);
+  // Deletes `keys` in one write.
+  Status erase(const std::vector<std::string>& keys, bool sync);
+  // Takes out of the map the sessions that expired by `now`, and the oldest of `email`'s beyond
+  // kMaxSessionsPerUser - 1; returns their keys.
+  std::vector<std::string> sweep_locked(Micros now, const std::string& email) GAPLOG_REQUIRES(mu_);
 
   Clock& clock_;
   const SessionPolicy policy_;
+  const std::unique_ptr<rocksdb::DB> db_;
   Mutex mu_;
-  std::unique_ptr<rocksdb::DB> db_ GAPLOG_GUARDED_BY(mu_);
   std::map<std::string, Entry> sessions_ GAPLOG_GUARDED_BY(mu_);  // by SHA-256 of the cookie (hex)
-  std::map<std::string, TokenUse> token_uses_ GAPLOG_GUARDED_BY(mu_);  // by token id
+  Mutex uses_mu_;
+  std::map<std::string, TokenUse> token_uses_ GAPLOG_GUARDED_BY(uses_mu_);  // by token id
 };
+
+constexpr size_t kMaxSessionsPerUser = 20;
 
 // The value of the cookie `name` in a Cookie header ("a=1; gaplog_session=..."), if there is one.
 std::optional<std::string_view> cookie_in(std::string_view cookie_header, std::string_view name);

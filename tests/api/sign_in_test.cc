@@ -144,6 +144,19 @@ TEST_F(SignIn, TheCookieIsSecureExactlyWhenThePublicUrlIsHttps) {
   }
 }
 
+// A browser leaves the default port out of Origin: https://x:443 and https://x are one origin.
+TEST_F(SignIn, ThePublicUrlsDefaultPortIsTheOriginWithoutIt) {
+  options_.public_url = "https://gaplog.acme.example:443";
+  open_program();
+  const Browser b = sign_in(kEditor);
+  Reply r = browse(b, "POST", "/api/v1/findings", kFinding,
+                   {{"X-CSRF-Token", b.csrf}, {"Origin", "https://gaplog.acme.example"}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  r = browse(b, "POST", "/api/v1/findings", kFinding,
+             {{"X-CSRF-Token", b.csrf}, {"Origin", "https://gaplog.acme.example:8443"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+}
+
 TEST_F(SignIn, SessionsSurviveARestartOfTheServer) {
   const Browser b = sign_in(kOwner);
   open_program();

@@ -115,6 +115,31 @@ TEST_F(Sessions, SignOutAndDeactivationEndSessions) {
   EXPECT_TRUE(store_->remove(*a).is_ok());  // twice: nothing to do, no error
 }
 
+TEST_F(Sessions, ASignInSweepsExpiredSessionsAndKeepsAtMostTwentyPerUser) {
+  std::vector<std::string> cookies;
+  for (int i = 0; i < 25; ++i) {
+    auto c = store_->create("ann@example.com", "sub-a");
+    ASSERT_TRUE(c.is_ok());
+    cookies.push_back(*c);
+    clock_.advance(kMicrosPerSecond);
+  }
+  for (int i = 0; i < 25; ++i)
+    EXPECT_EQ(store_->find(cookies[i]).has_value(), i >= 25 - 20) << "session " << i;
+  auto bob = store_->create("bob@example.com", "sub-b");
+  ASSERT_TRUE(bob.is_ok());
+  clock_.advance(7 * 24 * kHour);  // every session so far is past the absolute limit
+  ASSERT_TRUE(store_->create("cy@example.com", "sub-c").is_ok());
+  store_.reset();
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_.path() + "/sessions", &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  int records = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++records;
+  EXPECT_EQ(records, 1) << "the expired sessions are gone from the disk too";
+}
+
 TEST_F(Sessions, SurviveARestartAndSignOutStaysSignedOut) {
   auto kept = store_->create("ann@example.com", "sub-a");
   auto ended = store_->create("bob@example.com", "sub-b");

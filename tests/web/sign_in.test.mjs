@@ -296,7 +296,12 @@ describe('sign-in refused, with the reason', () => {
     await page.goto(`${base}/`);
     const res = await signInWithIdp(page, 'stranger', { expect: 'refused' });
     await assertRefused(page, res, 403, /not (a )?(gaplog )?user|no (gaplog )?account|not (been )?added|does not know|unknown/i, context);
-    assert.ok((await page.locator('body').innerText()).includes(ACCOUNTS.stranger.email), 'says which e-mail');
+    const text = await page.locator('body').innerText();
+    assert.ok(text.includes(ACCOUNTS.stranger.email), 'says which e-mail');
+    // A verified person is told the admins' names, never their addresses.
+    const admins = (await api(tokens.admin, '/users?limit=1000')).items.filter((u) => u.role === 'admin' && u.active);
+    assert.ok(admins.some((u) => u.name && text.includes(u.name)), `names an admin: ${text}`);
+    for (const a of admins) assert.ok(!text.includes(a.email), `no admin address on the page: ${a.email}`);
     const users = (await api(tokens.admin, '/users?limit=1000')).items;
     assert.equal(users.some((u) => u.email === ACCOUNTS.stranger.email), false, 'no account is created');
     await shot(page, 'signin-refused-unknown');
@@ -309,6 +314,11 @@ describe('sign-in refused, with the reason', () => {
     await page.goto(`${base}/`);
     const res = await signInWithIdp(page, 'unverified', { expect: 'refused' });
     await assertRefused(page, res, 403, /verif/i, context);
+    // Not vouched for: no names of the program's admins either.
+    const text = await page.locator('body').innerText();
+    for (const a of (await api(tokens.admin, '/users?limit=1000')).items.filter((u) => u.role === 'admin')) {
+      assert.ok(!text.includes(a.email) && !(a.name && text.includes(a.name)), `nothing about ${a.email}`);
+    }
     await check();
     await context.close();
   });
