@@ -4,18 +4,21 @@
 // the role's actions, a write with the CSRF token, sign-out and back), every refusal with a page
 // that says why (unknown, unverified, deactivated, a replayed callback, a missing state, an
 // authorization code used twice), deactivation during a session, CSRF from the browser and from
-// another origin, and the admins' Users view (add, role, tokens shown once, revoke, deactivate).
+// another origin, everyone's own API tokens (/account: issue with the default or a chosen expiry,
+// copy, use, last use, revoke), and the admins' Users view (add, role, tokens shown once,
+// revoke, deactivate).
 //
 //   node --test tests/web/sign_in.test.mjs        (scripts/test runs it; see docs/web.md)
 //
 // Environment: as tests/web/harness.mjs.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  apiWith, demoData, freePort, launchBrowser, openPage as openCheckedPage, settled, shot, startGaplog, tokenIn,
+  apiWith, binary, demoData, freePort, launchBrowser, openPage as openCheckedPage, settled, shot, startGaplog, tokenIn,
 } from './harness.mjs';
 import { ACCOUNTS, startProvider } from './oidc_provider.mjs';
 
@@ -452,6 +455,120 @@ describe('sessions end when gaplog says so, and writes need the CSRF token', () 
     assert.equal(logout.status, 403, 'sign-out needs the CSRF token too');
     const probes = (await api(tokens.admin, `/findings/${target.id}/history`)).events.filter((e) => e.type === 'comment_added' && /probe/.test(e.data.text));
     assert.deepEqual(probes.map((e) => e.data.text), ['csrf probe', 'cross-origin probe'], 'only the allowed writes were recorded');
+    await check();
+    await context.close();
+  });
+});
+
+describe('your API tokens (everyone, for the command line)', () => {
+  const dayFromToday = (days) => new Date(Date.now() + days * 86400e3).toISOString().slice(0, 10);
+  const meWith = (token) => fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+
+  test('an auditor issues a token (90 days by default), copies it, uses it, sees its last use, revokes it', async () => {
+    const { page, context, check } = await openPage();
+    await page.goto(`${base}/`);
+    await page.locator('#token-sign-in summary').click();
+    await page.getByLabel('API token').fill(tokens[AUDITOR]);
+    await page.getByRole('button', { name: 'Sign in with the token' }).click();
+    await page.locator('#user-role').waitFor();
+    await settled(page);
+    assert.equal(await page.locator('#user-role').textContent(), 'auditor');
+
+    // From the header (name, e-mail and role are the link) to the page.
+    await page.locator('#account-link').click();
+    await settled(page);
+    assert.equal(new URL(page.url()).pathname, '/account');
+    assert.equal(await page.locator('h1').textContent(), 'Your API tokens');
+    assert.equal(await page.locator('#account-link').getAttribute('aria-current'), 'page');
+    const explained = await page.locator('#tokens-explained').textContent();
+    assert.match(explained, /command line/);
+    assert.match(explained, /shown once/);
+    assert.match(explained, /90 days/);
+    assert.match(explained, /at most a year/);
+    const before = (await api(tokens[AUDITOR], '/me/tokens')).items.map((t) => t.token_id);
+
+    // The example command, copied, with the server's own address and a real command.
+    const example = `gaplog --server ${base} --token YOUR_TOKEN readiness`;
+    assert.equal(await page.locator('#cli-example').textContent(), example);
+    await page.getByRole('button', { name: 'Copy the example command' }).click();
+    await page.locator('.cli-example').getByText('Copied.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), example);
+
+    // Issue with the default expiry: today + 90 days, shown once with a warning.
+    const expires = dayFromToday(90);
+    await page.getByRole('button', { name: 'Issue a token' }).click();
+    await page.locator('#new-token').waitFor();
+    const token = await page.locator('#new-token').textContent();
+    assert.match(token, /^gaplog_[0-9a-f]{64}$/);
+    secrets.push(token);
+    assert.equal(await page.locator('#new-token-expires').textContent(), expires);
+    assert.match(await page.locator('#new-token-warning').textContent(), /will not be shown again/);
+    const tokenId = /New token (\S+) for/.exec(await page.locator('#new-token-facts').textContent())[1];
+    assert.ok(!before.includes(tokenId));
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.locator('#new-token-box').getByText('Copied.').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, token);
+    const row = page.locator(`#tokens-table tr[data-token-id="${tokenId}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('td').nth(3).textContent(), expires);
+    assert.equal(await row.locator('td').nth(4).textContent(), 'never');
+
+    // The copied token works: Node's fetch, and the example command with the real CLI.
+    const me = await meWith(copied);
+    assert.equal(me.status, 200);
+    assert.equal((await me.json()).email, AUDITOR);
+    const out = execFileSync(binary, example.replace('YOUR_TOKEN', copied).split(' ').slice(1), { encoding: 'utf8' });
+    assert.match(out, /CC6\.1/, 'the example command prints readiness');
+    const listed = (await api(tokens[AUDITOR], '/me/tokens')).items;
+    assert.equal(JSON.stringify(listed).includes(token), false, 'the list never holds the secret');
+    assert.equal(listed.find((t) => t.token_id === tokenId).expires_on, expires);
+
+    // Drawn again: the token is not shown, and its last use is.
+    await page.reload();
+    await settled(page);
+    assert.equal(await page.locator('#new-token').count(), 0);
+    assert.equal((await page.locator('body').innerText()).includes(token), false);
+    await row.waitFor();
+    assert.notEqual(await row.locator('td').nth(4).textContent(), 'never', 'last used after the use');
+    assert.match(await row.locator('td').nth(4).textContent(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    await shot(page, 'account-tokens');
+
+    // Revoke, confirmed in the page (Cancel first: nothing happens); then the token gets 401.
+    await row.getByRole('button', { name: `Revoke token ${tokenId}` }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal((await meWith(token)).status, 200);
+    await row.getByRole('button', { name: `Revoke token ${tokenId}` }).click();
+    await page.getByRole('button', { name: 'Yes, revoke' }).click();
+    await page.locator('#tokens-status .message.success').waitFor();
+    assert.equal(await row.count(), 0);
+    assert.equal((await meWith(token)).status, 401);
+    // The auditor's own sign-in token was not touched.
+    assert.equal(await page.locator('#user-role').textContent(), 'auditor');
+    assert.equal((await meWith(tokens[AUDITOR])).status, 200);
+    await check();
+    await context.close();
+  });
+
+  test('signed in with the provider, an editor picks the last day; the page is about now, not the past', async () => {
+    const { page, context, check } = await openPage();
+    await page.goto(`${base}/`);
+    await signInWithIdp(page, 'maya');
+    await page.goto(`${base}/account?as_of=${dayFromToday(-30)}`);
+    await settled(page);
+    assert.equal(await page.locator('#time-banner').count(), 0, 'no "as of" banner on a page about now');
+    assert.equal(await page.getByLabel('Expires on (optional)').getAttribute('max'), dayFromToday(365));
+    const expires = dayFromToday(200);
+    await page.getByLabel('Expires on (optional)').fill(expires);
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/me/tokens'));
+    await page.getByRole('button', { name: 'Issue a token' }).click();
+    assert.ok((await sent).headers()['x-csrf-token'], 'written with the session\'s CSRF token');
+    await page.locator('#new-token').waitFor();
+    const token = await page.locator('#new-token').textContent();
+    secrets.push(token);
+    assert.equal(await page.locator('#new-token-expires').textContent(), expires);
+    const me = await meWith(token);
+    assert.equal((await me.json()).email, EDITOR);
     await check();
     await context.close();
   });

@@ -11,6 +11,7 @@ import { ownersView } from './views/owners.js';
 import { roadmapView } from './views/roadmap.js';
 import { auditView } from './views/audit.js';
 import { usersView, userView } from './views/users.js';
+import { accountView } from './views/account.js';
 
 const routes = [
   [/^\/$/, overviewView, 'Overview'],
@@ -22,6 +23,8 @@ const routes = [
   [/^\/audit$/, auditView, 'Audit'],
   [/^\/users$/, usersView, 'Users'],
   [/^\/users\/([^/]+)$/, userView, 'User'],
+  // everyone's own API tokens, reached from the header's name and e-mail; not in the past
+  [/^\/account$/, accountView, 'Your API tokens', { now: true }],
 ];
 const nav = [
   ['/', 'Overview'],
@@ -253,9 +256,18 @@ function header(route) {
       knownAt,
       tt.asOf || tt.knownAt ? todayButton : null),
     h('div', { class: 'user', 'aria-label': 'Signed in' },
+      // Who you are, and the way to your own API tokens (for the command line).
+      h('a', {
+        href: link('/account'),
+        id: 'account-link',
+        class: 'account-link',
+        title: 'Your API tokens',
+        'aria-current': route?.path === '/account' ? 'page' : null,
+      },
       session.name && session.name !== me.email ? h('span', { id: 'user-name' }, session.name) : null,
       h('span', { id: 'user-email' }, me.email),
-      h('span', { class: `role role-${me.role}`, id: 'user-role', title: 'Your role in gaplog' }, me.role),
+      h('span', { class: `role role-${me.role}`, id: 'user-role' }, me.role),
+      h('span', { class: 'visually-hidden' }, ': your API tokens')),
       h('button', { type: 'button', id: 'sign-out', onclick: () => signOut() }, 'Sign out')),
   ]);
 }
@@ -273,11 +285,11 @@ function toLocalInput(utc) {
 
 function matchRoute() {
   const path = window.location.pathname;
-  for (const [re, view, title] of routes) {
+  for (const [re, view, title, options = {}] of routes) {
     const m = re.exec(path);
     if (m) {
       const navPath = nav.map(([p]) => p).filter((p) => p === '/' ? path === '/' || path.startsWith('/criteria') : path.startsWith(p));
-      return { view, title, params: m.slice(1).map(decodeURIComponent), nav: navPath[0] };
+      return { view, title, params: m.slice(1).map(decodeURIComponent), nav: navPath[0], now: Boolean(options.now), path };
     }
   }
   return null;
@@ -289,7 +301,8 @@ async function render({ focus = false } = {}) {
   const route = matchRoute();
   const tt = timeTravel();
   const main = h('main', { id: 'main', tabindex: '-1' });
-  const banner = tt.asOf || tt.knownAt
+  // A page about now (your tokens) keeps the chosen date for the other links but shows no banner.
+  const banner = (tt.asOf || tt.knownAt) && !route?.now
     ? h('p', { class: 'banner', role: 'note', id: 'time-banner' },
       `Showing the program as of ${tt.asOf || 'today'}${tt.knownAt ? `, as gaplog knew it at ${tt.knownAt}` : ''}. `,
       'Actions are hidden while you look at the past.')

@@ -1,12 +1,14 @@
 // Users (admins; SPEC §4 and §10): who can use gaplog, with which role, and when they last
 // signed in; add a person. A user's page: change the role, deactivate, issue API tokens (shown
 // once), list and revoke them, and the user's events (sign-ins and sign-outs among them).
-// Destructive actions ask for confirmation in the page (a window.confirm dialog is blocked by
-// the browser tests, and is easy to click through).
+// Destructive actions ask for confirmation in the page (web/src/forms.js); the token box is
+// web/src/tokens.js, shared with everyone's own page (web/src/views/account.js).
 import { UserAction, get, getAll, request } from '../api.js';
 import { clear, field, h, humanize, message, select } from '../dom.js';
 import { timestamp } from '../format.js';
+import { confirmInPage, refused, submitting } from '../forms.js';
 import { sortableTable } from '../table.js';
+import { tokenBox } from '../tokens.js';
 
 const ROLES = [
   ['admin', 'admin: everything, including users and tokens'],
@@ -23,8 +25,6 @@ function takeFlash() {
   return f ? message('success', f) : null;
 }
 
-const describe = (err) => (err.describe ? err.describe() : err.message);
-const refused = (err) => (err.status === 0 ? `Not confirmed: ${describe(err)}` : `Refused: ${describe(err)}`);
 const userPath = (email) => `/users/${encodeURIComponent(email)}`;
 // GET /tokens answers every token at once (it takes no limit or after).
 const tokensOf = async (email) => (await get('/tokens', { user: email })).items;
@@ -32,38 +32,6 @@ const tokensOf = async (email) => (await get('/tokens', { user: email })).items;
 function lastSignIn(u) {
   if (u.last_signed_in_at === undefined) return '—';
   return u.last_signed_in_at ? timestamp(u.last_signed_in_at) : 'never';
-}
-
-// Runs `fn` with the form's controls disabled, showing progress and the server's refusal.
-async function submitting(form, statusEl, doing, fn) {
-  const controls = [...form.querySelectorAll('button, input, select, textarea')];
-  controls.forEach((c) => { c.dataset.wasDisabled = c.disabled; c.disabled = true; });
-  clear(statusEl).append(message('info', doing));
-  try {
-    await fn();
-    return true;
-  } catch (err) {
-    clear(statusEl).append(message('error', refused(err)));
-    return false;
-  } finally {
-    controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === 'true'; });
-  }
-}
-
-// A question and two buttons in place of `trigger`, until answered.
-function confirmInPage(trigger, { question, yes, onYes }) {
-  const box = h('div', { class: 'confirm', role: 'group', 'aria-label': 'Please confirm' });
-  const no = h('button', { type: 'button' }, 'Cancel');
-  const ok = h('button', { type: 'button', class: 'danger' }, yes);
-  no.addEventListener('click', () => {
-    box.replaceWith(trigger);
-    trigger.focus();
-  });
-  ok.addEventListener('click', () => onYes(box, ok, no));
-  box.append(h('p', {}, question), h('div', { class: 'buttons' }, ok, no));
-  trigger.replaceWith(box);
-  ok.focus();
-  return box;
 }
 
 export async function usersView(ctx) {
@@ -136,7 +104,7 @@ export async function userView(ctx) {
         h('dt', {}, 'Active'), h('dd', { id: 'user-facts-active' }, active ? 'yes' : 'no: deactivated'),
         h('dt', {}, 'Last sign-in'), h('dd', { id: 'user-facts-last' }, lastSignIn(user)))),
     admin && active ? h('div', { class: 'actions' }, h('div', { class: 'action-grid' }, roleForm(ctx, user), deactivateCard(ctx, user))) : null,
-    admin ? tokensSection(ctx, user, tokens, active) : null,
+    admin ? tokensSection(user, tokens, active) : null,
     eventsSection(events));
 }
 
@@ -193,109 +161,15 @@ function deactivateCard(ctx, user) {
     trigger, status);
 }
 
-function tokensSection(ctx, user, tokens, active) {
-  const list = h('div', { id: 'tokens-list' });
-  const listStatus = h('div', { class: 'form-status', id: 'tokens-status' });
-  const draw = (items) => {
-    clear(list).append(items.length
-      ? h('div', { class: 'table-wrap' }, h('table', { id: 'tokens-table' },
-        h('thead', {}, h('tr', {}, ['Token', 'Issued', 'Issued by', 'Expires', 'Last used', ''].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, items.map((t) => tokenRow(t)))))
-      : h('p', { id: 'no-tokens' }, 'No API tokens.'));
-  };
-  const reload = async () => {
-    try {
-      draw(await tokensOf(user.email));
-    } catch (err) {
-      clear(listStatus).append(message('error', `Could not list the tokens: ${describe(err)}`));
-    }
-  };
-  const tokenRow = (t) => {
-    const revoke = h('button', { type: 'button', class: 'revoke', 'aria-label': `Revoke token ${t.token_id}` }, 'Revoke…');
-    revoke.addEventListener('click', () => confirmInPage(revoke, {
-      question: `Revoke ${t.token_id}? Whatever uses it stops working at once.`,
-      yes: 'Yes, revoke',
-      onYes: async (box, ok, no) => {
-        ok.disabled = true;
-        no.disabled = true;
-        try {
-          await request(`/tokens/${encodeURIComponent(t.token_id)}`, { method: 'DELETE' });
-          clear(listStatus).append(message('success', `Revoked ${t.token_id}.`));
-          await reload();
-        } catch (err) {
-          clear(listStatus).append(message('error', refused(err)));
-          ok.disabled = false;
-          no.disabled = false;
-        }
-      },
-    }));
-    return h('tr', { 'data-token-id': t.token_id },
-      h('td', { class: 'mono' }, t.token_id),
-      h('td', {}, timestamp(t.issued_at)),
-      h('td', {}, t.issued_by ?? '—'),
-      h('td', {}, t.expires_on ? [t.expires_on, t.expired ? [' ', h('span', { class: 'pill st-expired' }, 'expired')] : null] : 'never'),
-      h('td', {}, t.last_used_at ? timestamp(t.last_used_at) : 'never'),
-      h('td', {}, revoke));
-  };
-  if (tokens instanceof Error) listStatus.append(message('error', `Could not list the tokens: ${describe(tokens)}`));
-  else draw(tokens);
-  return h('section', { class: 'card wide', 'aria-labelledby': 'tokens-title' },
-    h('h2', { id: 'tokens-title' }, 'API tokens'),
-    h('p', { class: 'hint' }, 'For scripts and the command line. A token acts as this person, with their role.'),
-    active ? issueForm(user, reload) : null,
-    listStatus,
-    list);
-}
-
-function issueForm(user, reload) {
-  const expires = h('input', { type: 'date', name: 'expires_on' });
-  const status = h('div', { class: 'form-status' });
-  const shown = h('div', { id: 'new-token-box' });
-  const action = new UserAction();
-  const form = h('form', { id: 'issue-token-form', 'aria-label': 'Issue an API token' },
-    h('div', { class: 'filters' },
-      field('Expires on (optional)', expires, 'Leave empty for a token that does not expire.'),
-      h('button', { type: 'submit' }, 'Issue a token')),
-    status);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clear(shown);
-    const body = expires.value ? { expires_on: expires.value } : {};
-    let issued = null;
-    const ok = await submitting(form, status, 'Issuing a token…', async () => {
-      issued = await request(`${userPath(user.email)}/tokens`, { method: 'POST', action, body });
-    });
-    if (!ok) return;
-    clear(status);
-    shown.append(newTokenBox(issued));
-    reload();
+function tokensSection(user, tokens, active) {
+  return tokenBox({
+    list: () => tokensOf(user.email),
+    initial: tokens,
+    issue: (body, action) => request(`${userPath(user.email)}/tokens`, { method: 'POST', action, body }),
+    canIssue: active,
+    intro: h('p', { class: 'hint' }, 'For scripts and the command line. A token acts as this person, with their role.'),
+    handOver: 'Give it to its owner privately (not by e-mail or chat in the clear).',
   });
-  return h('div', {}, form, shown);
-}
-
-// The token, this once: the server keeps only its hash.
-function newTokenBox(issued) {
-  const value = h('code', { id: 'new-token', class: 'token-value' }, issued.token);
-  const copyStatus = h('span', { class: 'copy-status', role: 'status' });
-  const copy = h('button', { type: 'button', id: 'copy-token' }, 'Copy');
-  copy.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(issued.token);
-      copyStatus.textContent = 'Copied.';
-    } catch {
-      // no clipboard (plain http off localhost, or refused): select it for a manual copy
-      const range = document.createRange();
-      range.selectNodeContents(value);
-      window.getSelection().removeAllRanges();
-      window.getSelection().addRange(range);
-      copyStatus.textContent = 'Copying was not allowed here: the token is selected, press Ctrl+C (⌘C on a Mac).';
-    }
-  });
-  return h('div', { class: 'message success new-token', role: 'status' },
-    h('p', {}, `New token ${issued.token_id} for ${issued.email}`, issued.expires_on ? `, valid until ${issued.expires_on}` : ', with no expiry', ':'),
-    h('p', {}, value, ' ', copy, ' ', copyStatus),
-    h('p', { class: 'warning', id: 'new-token-warning' }, h('strong', {}, 'Copy it now: it will not be shown again. '),
-      'Give it to its owner privately (not by e-mail or chat in the clear).'));
 }
 
 // Every event of the user's stream (added, role changes, tokens, sign-ins and sign-outs),
