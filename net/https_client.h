@@ -6,7 +6,8 @@
 //   [::1], localhost), which tests use; anything else is refused before a byte is sent.
 // - Every request has a connect timeout and a total timeout, follows no redirects, and reads at
 //   most `max_response_bytes` of body (a longer answer is an error, not a truncated body).
-// - Certificates are verified against the system's CA store, or `ca_file` when given.
+// - Certificates are verified against the system's CA store, or `ca_file` when given, and so is
+//   the host name; TLS older than 1.2 is refused.
 //
 // Thread-safe: one HttpsClient may be used by many threads at once (each request has its own
 // curl handle). Errors are Status values: kUnavailable when the peer cannot be reached or times

@@ -1,22 +1,31 @@
 // The outbound HTTP(S) client against a loopback server: what it sends, what it returns, and
-// what it refuses (URLs, redirects, oversized and slow answers).
+// what it refuses (URLs, redirects, oversized and slow answers); and over real TLS handshakes
+// with certificates made at test time: a trusted CA, the system store, a wrong name, TLS 1.1.
 #include "net/https_client.h"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
+#include <fstream>
 #include <string>
 
 #include "tests/support/loopback_http_server.h"
+#include "tests/support/loopback_https_server.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_certificates.h"
 
 namespace gaplog {
 namespace {
 
 using testing::LoopbackHttpServer;
+using testing::LoopbackHttpsServer;
 using testing::ServedReply;
 using testing::ServedRequest;
+using testing::ServedTls;
 
 // A loopback port nobody listens on: bound once to get a free number, then released.
 uint16_t unused_loopback_port() {
@@ -198,6 +207,104 @@ TEST(OutboundHttps, ErrorsDoNotEchoFormValues) {
   ASSERT_FALSE(res.is_ok());
   EXPECT_EQ(res.status().message().find("s3cr3t-value"), std::string::npos);
   EXPECT_EQ(res.status().message().find("the-code"), std::string::npos);
+}
+
+// --- Over TLS ---------------------------------------------------------------------------------
+
+ServedReply hello_reply(const ServedRequest& r) {
+  ServedReply reply;
+  reply.content_type = "text/plain";
+  reply.body = "hello over TLS from " + r.target;
+  return reply;
+}
+
+// The TLS version (TLS1_1_VERSION, ...) that a client accepting anything (any version, security
+// level 0, no certificate check) negotiates with 127.0.0.1:`port`; 0 when the handshake fails.
+int negotiated_tls_version(uint16_t port) {
+  namespace ssl = boost::asio::ssl;
+  boost::asio::io_context ioc;
+  ssl::context ctx(ssl::context::tls_client);
+  SSL_CTX_set_security_level(ctx.native_handle(), 0);
+  if (SSL_CTX_set_cipher_list(ctx.native_handle(), "DEFAULT:@SECLEVEL=0") != 1) return 0;
+  ctx.set_verify_mode(ssl::verify_none);
+  ssl::stream<boost::asio::ip::tcp::socket> stream(ioc, ctx);
+  boost::system::error_code ec;
+  stream.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (!ec) stream.handshake(ssl::stream_base::client, ec);
+  return ec ? 0 : SSL_version(stream.native_handle());
+}
+
+// A CA made for the test, its certificate in a PEM file that the client may be given.
+class OutboundTls : public ::testing::Test {
+ protected:
+  OutboundTls() : ca_file_(dir_.sub("ca.pem")) { std::ofstream(ca_file_) << ca_.certificate_pem(); }
+
+  HttpsClientOptions trusting_the_ca() const {
+    HttpsClientOptions options;
+    options.ca_file = ca_file_;
+    return options;
+  }
+
+  testing::TempDir dir_;
+  testing::TestCertificateAuthority ca_;
+  std::string ca_file_;
+};
+
+TEST_F(OutboundTls, CertificateSignedByTheGivenCaIsAccepted) {
+  LoopbackHttpsServer server(ca_.issue("IP:127.0.0.1"), hello_reply);
+  Result<OutboundResponse> res = make_https_client(trusting_the_ca())->get(server.url("/x"), {});
+  ASSERT_TRUE(res.is_ok()) << res.status().to_string();
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->content_type, "text/plain");
+  EXPECT_EQ(res->body, "hello over TLS from /x");
+  EXPECT_EQ(server.count("/x"), 1);
+}
+
+TEST_F(OutboundTls, WithoutTheCaTheSystemStoreRefusesTheCertificateAndHidesThePath) {
+  LoopbackHttpsServer server(ca_.issue("IP:127.0.0.1"), hello_reply);
+  Result<OutboundResponse> res =
+      make_https_client()->get(server.url("/private-path?token=t0p-s3cret"), {});
+  ASSERT_FALSE(res.is_ok());
+  EXPECT_EQ(res.status().code(), Code::kUnavailable);
+  const std::string& message = res.status().message();
+  EXPECT_NE(message.find("certificate"), std::string::npos) << message;
+  EXPECT_NE(message.find("127.0.0.1:" + std::to_string(server.port())), std::string::npos)
+      << message;
+  // Only the host and port are named (https_client.cc, host_of).
+  EXPECT_EQ(message.find("private-path"), std::string::npos) << message;
+  EXPECT_EQ(message.find("t0p-s3cret"), std::string::npos) << message;
+  EXPECT_EQ(server.count("/private-path"), 0);
+}
+
+TEST_F(OutboundTls, CertificateForAnotherNameIsRefused) {
+  LoopbackHttpsServer server(ca_.issue("DNS:other.example"), hello_reply);
+  Result<OutboundResponse> res = make_https_client(trusting_the_ca())->get(server.url("/x"), {});
+  ASSERT_FALSE(res.is_ok());
+  EXPECT_EQ(res.status().code(), Code::kUnavailable);
+  // libcurl: "no alternative certificate subject name matches target host name '127.0.0.1'".
+  EXPECT_NE(res.status().message().find("subject name"), std::string::npos)
+      << res.status().message();
+  EXPECT_EQ(server.count("/x"), 0);
+}
+
+TEST_F(OutboundTls, ServerOfferingOnlyTls11IsRefused) {
+  LoopbackHttpsServer server(ca_.issue("IP:127.0.0.1"), hello_reply, ServedTls::kOnlyTls1_1);
+  // The control: the server really completes a TLS 1.1 handshake with a client that allows it.
+  const int version = negotiated_tls_version(server.port());
+  if (version != TLS1_1_VERSION) {
+    GTEST_SKIP() << "this OpenSSL does not complete a TLS 1.1 handshake even at security level "
+                    "0 (negotiated version "
+                 << version << "), so there is no TLS 1.1 server to refuse";
+  }
+  Result<OutboundResponse> res = make_https_client(trusting_the_ca())->get(server.url("/x"), {});
+  ASSERT_FALSE(res.is_ok());
+  EXPECT_EQ(res.status().code(), Code::kUnavailable);
+  EXPECT_EQ(server.count("/x"), 0);
+  // The client asks for TLS 1.2 at least (CURLOPT_SSLVERSION) and the server answers with a
+  // protocol_version alert; without that minimum, OpenSSL would go on with TLS 1.1 and fail
+  // later, on the legacy signature algorithm.
+  EXPECT_NE(res.status().message().find("protocol version"), std::string::npos)
+      << res.status().message();
 }
 
 }  // namespace

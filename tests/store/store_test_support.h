@@ -2,7 +2,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <functional>
@@ -12,32 +11,12 @@
 #include <vector>
 
 #include "../support/dates.h"
+#include "../support/temp_dir.h"
 #include "store/clock.h"
 #include "store/event_log.h"
 #include "store/file_system.h"
 
 namespace gaplog::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "gaplog-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() { remove(); }
-  // Removes the directory and everything in it now (for a process that exits without running
-  // destructors); the destructor does the same.
-  void remove() const {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline NewEvent comment(const std::string& stream, const std::string& text,
                         std::optional<Micros> occurred_at = std::nullopt, Uuid id = {}) {

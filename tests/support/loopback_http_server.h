@@ -46,6 +46,64 @@ struct ServedReply {
   bool silent = false;   // read the request, then never answer (until the server stops)
 };
 
+// The request as a handler sees it (header names in lowercase).
+inline ServedRequest served_request_of(
+    const boost::beast::http::request<boost::beast::http::string_body>& request) {
+  ServedRequest served;
+  served.method = std::string(request.method_string());
+  served.target = std::string(request.target());
+  for (const auto& field : request) {
+    std::string name(field.name_string());
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    served.headers[name] = std::string(field.value());
+  }
+  served.body = request.body();
+  return served;
+}
+
+// The HTTP/1.1 response for `reply` (all but `silent`), closing the connection.
+inline void fill_response(const ServedReply& reply,
+                          boost::beast::http::response<boost::beast::http::string_body>& response) {
+  namespace http = boost::beast::http;
+  response.version(11);
+  response.result(static_cast<unsigned>(reply.status));
+  if (!reply.content_type.empty()) response.set(http::field::content_type, reply.content_type);
+  for (const auto& [name, value] : reply.headers) response.set(name, value);
+  response.keep_alive(false);
+  response.body() = reply.body;
+  if (reply.chunked) {
+    response.chunked(true);
+  } else {
+    response.prepare_payload();
+  }
+}
+
+// The requests a server has received, for the test to read from any thread.
+class ServedRequestLog {
+ public:
+  void add(const ServedRequest& request) {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.push_back(request);
+  }
+  std::vector<ServedRequest> all() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+  // Requests whose path (the target without its query) is `path`.
+  int count(std::string_view path) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    int n = 0;
+    for (const ServedRequest& r : requests_) {
+      if (std::string_view(r.target).substr(0, r.target.find('?')) == path) ++n;
+    }
+    return n;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<ServedRequest> requests_;
+};
+
 class LoopbackHttpServer {
  public:
   using Handler = std::function<ServedReply(const ServedRequest&)>;
@@ -67,19 +125,9 @@ class LoopbackHttpServer {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
   std::string url(std::string_view path) const { return base_url() + std::string(path); }
 
-  std::vector<ServedRequest> requests() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
+  std::vector<ServedRequest> requests() const { return log_.all(); }
   // Requests whose path (the target without its query) is `path`.
-  int count(std::string_view path) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    int n = 0;
-    for (const ServedRequest& r : requests_) {
-      if (std::string_view(r.target).substr(0, r.target.find('?')) == path) ++n;
-    }
-    return n;
-  }
+  int count(std::string_view path) const { return log_.count(path); }
 
  private:
   struct Connection {
@@ -107,37 +155,15 @@ class LoopbackHttpServer {
   }
 
   void answer(const std::shared_ptr<Connection>& c) {
-    namespace http = boost::beast::http;
-    ServedRequest served;
-    served.method = std::string(c->request.method_string());
-    served.target = std::string(c->request.target());
-    for (const auto& field : c->request) {
-      std::string name(field.name_string());
-      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      served.headers[name] = std::string(field.value());
-    }
-    served.body = c->request.body();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      requests_.push_back(served);
-    }
+    const ServedRequest served = served_request_of(c->request);
+    log_.add(served);
     const ServedReply reply = handler_(served);
     if (reply.silent) {
       silent_.push_back(c);  // kept open, unanswered, until the server stops
       return;
     }
-    c->response.version(11);
-    c->response.result(static_cast<unsigned>(reply.status));
-    if (!reply.content_type.empty()) c->response.set(http::field::content_type, reply.content_type);
-    for (const auto& [name, value] : reply.headers) c->response.set(name, value);
-    c->response.keep_alive(false);
-    c->response.body() = reply.body;
-    if (reply.chunked) {
-      c->response.chunked(true);
-    } else {
-      c->response.prepare_payload();
-    }
-    http::async_write(c->socket, c->response, [c](boost::system::error_code, size_t) {
+    fill_response(reply, c->response);
+    boost::beast::http::async_write(c->socket, c->response, [c](boost::system::error_code, size_t) {
       boost::system::error_code ignored;
       c->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     });
@@ -147,8 +173,7 @@ class LoopbackHttpServer {
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::shared_ptr<Connection>> silent_;  // the server thread's only
-  mutable std::mutex mu_;
-  std::vector<ServedRequest> requests_;
+  ServedRequestLog log_;
   std::thread thread_;
 };
 
