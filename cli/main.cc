@@ -197,27 +197,32 @@ void raise_open_files_limit(size_t max_connections) {
   }
 }
 
-int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
-  auto listen = parse_listen(options.listen);
-  if (!listen) return usage_error(listen.status().message(), "gaplog serve");
+// The Api's options from serve's: evidence size and sign-in (a usage error says what to fix).
+Result<ApiOptions> serve_api_options(const ServeOptions& options) {
   ApiOptions api_options;
   if (!options.max_evidence_bytes.empty()) {
     const std::string& v = options.max_evidence_bytes;
     if (v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos ||
         std::stoull(v) == 0) {
-      return usage_error("--max-evidence-bytes takes a positive whole number of bytes",
-                         "gaplog serve");
+      return invalid_argument("--max-evidence-bytes takes a positive whole number of bytes");
     }
     api_options.max_evidence_bytes = std::stoull(v);
   }
-  if (Status s = apply_sign_in_options(options, options.listen, api_options); !s.is_ok())
-    return usage_error(s.message(), "gaplog serve");
-  std::mutex log_mu;
-  api_options.log = [&log_mu](const std::string& line) {
+  GAPLOG_RETURN_IF_ERROR(apply_sign_in_options(options, options.listen, api_options));
+  return api_options;
+}
+
+int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
+  auto listen = parse_listen(options.listen);
+  if (!listen) return usage_error(listen.status().message(), "gaplog serve");
+  Result<ApiOptions> api_options = serve_api_options(options);
+  if (!api_options) return usage_error(api_options.status().message(), "gaplog serve");
+  std::mutex log_mu;  // one line at a time on stderr: the access log and the server's own lines
+  api_options->log = [&log_mu](const std::string& line) {
     std::lock_guard lock(log_mu);
     std::fprintf(stderr, "%s\n", line.c_str());
   };
-  auto program = ServedProgram::open(fs, clock, data, api_options);
+  auto program = ServedProgram::open(fs, clock, data, *api_options);
   if (!program) return fail_open(program.status(), data);
   HttpServerOptions server_options;
   server_options.host = listen->first;

@@ -127,6 +127,34 @@ TEST_F(Cli, TokensAreIssuedWithAnExpiryAndListedWithoutTheirSecret) {
   EXPECT_NE(past.err.find("expires_on"), std::string::npos) << past.err;
 }
 
+// SPEC §10: serve's sign-in flags go together, and what is wrong is said before anything starts.
+TEST_F(Cli, ServeRefusesIncompleteOrUnsafeSignInSettings) {
+  const std::string secret = dir_.sub("secret");
+  FILE* f = std::fopen(secret.c_str(), "w");
+  std::fputs("s3cret\n", f);
+  std::fclose(f);
+  Outcome partial = run("serve --listen 127.0.0.1:0 --oidc-issuer https://idp.example");
+  EXPECT_EQ(partial.status, 2);
+  EXPECT_NE(partial.err.find("--oidc-client-id"), std::string::npos) << partial.err;
+  Outcome plain =
+      run("serve --listen 127.0.0.1:0 --public-url https://gaplog.example "
+          "--oidc-issuer http://idp.example --oidc-client-id c --oidc-client-secret-file " +
+          secret);
+  EXPECT_NE(plain.status, 0);
+  EXPECT_NE(plain.err.find("https://"), std::string::npos) << plain.err;
+  Outcome with_path =
+      run("serve --listen 127.0.0.1:0 --public-url https://gaplog.example/app "
+          "--oidc-issuer https://idp.example --oidc-client-id c "
+          "--oidc-client-secret-file " +
+          secret);
+  EXPECT_NE(with_path.status, 0);
+  EXPECT_NE(with_path.err.find("no path"), std::string::npos) << with_path.err;
+  Outcome idle = run("serve --listen 127.0.0.1:0 --session-idle 8x");
+  EXPECT_EQ(idle.status, 2);
+  EXPECT_NE(idle.err.find("8h"), std::string::npos) << idle.err;
+  EXPECT_EQ(plain.err.find("s3cret"), std::string::npos) << "never the secret";
+}
+
 // Issue 16: a mistyped command or option used to be ignored (`export bundle x.tar --asof D` wrote
 // today's bundle and exited 0); now it is a usage error naming the word and the closest spelling.
 TEST_F(Cli, UnknownCommandsAndOptionsAreUsageErrorsWithTheClosestSpelling) {
