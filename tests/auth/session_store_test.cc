@@ -38,6 +38,21 @@ class Sessions : public ::testing::Test {
   ManualClock clock_{kT0};
   SessionPolicy policy_{8 * kHour, 7 * 24 * kHour};
   std::unique_ptr<SessionStore> store_;
+
+  // Every record of the database, read after closing the store: key, value.
+  std::vector<std::pair<std::string, std::string>> records_on_disk() {
+    store_.reset();
+    rocksdb::DB* raw = nullptr;
+    std::vector<std::pair<std::string, std::string>> out;
+    EXPECT_TRUE(
+        rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_.path() + "/sessions", &raw).ok());
+    if (raw == nullptr) return out;
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    return out;
+  }
 };
 
 TEST_F(Sessions, ACookieIs256RandomBitsAndFindsItsSession) {
@@ -59,19 +74,12 @@ TEST_F(Sessions, ACookieIs256RandomBitsAndFindsItsSession) {
 TEST_F(Sessions, TheDatabaseHoldsOnlyTheCookiesHash) {
   auto cookie = store_->create("ann@example.com", "sub-a");
   ASSERT_TRUE(cookie.is_ok());
-  store_.reset();  // closes the database
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_.path() + "/sessions", &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  int records = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ++records;
-    EXPECT_EQ(it->key().ToString().find(*cookie), std::string::npos);
-    EXPECT_EQ(it->value().ToString().find(*cookie), std::string::npos);
+  const auto records = records_on_disk();
+  for (const auto& [key, value] : records) {
+    EXPECT_EQ(key.find(*cookie), std::string::npos);
+    EXPECT_EQ(value.find(*cookie), std::string::npos);
   }
-  EXPECT_EQ(records, 1);
+  EXPECT_EQ(records.size(), 1u);
 }
 
 TEST_F(Sessions, EndsAfterTheIdleTimeoutWithoutARequest) {
@@ -129,15 +137,7 @@ TEST_F(Sessions, ASignInSweepsExpiredSessionsAndKeepsAtMostTwentyPerUser) {
   ASSERT_TRUE(bob.is_ok());
   clock_.advance(7 * 24 * kHour);  // every session so far is past the absolute limit
   ASSERT_TRUE(store_->create("cy@example.com", "sub-c").is_ok());
-  store_.reset();
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_.path() + "/sessions", &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  int records = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++records;
-  EXPECT_EQ(records, 1) << "the expired sessions are gone from the disk too";
+  EXPECT_EQ(records_on_disk().size(), 1u) << "the expired sessions are gone from the disk too";
 }
 
 TEST_F(Sessions, SurviveARestartAndSignOutStaysSignedOut) {
