@@ -13,7 +13,9 @@ namespace gaplog {
 namespace {}  // namespace
 
 namespace {
-constexpr std::string_view kCheckpointMagic = "gaplog-projections-v3";
+// v4: users carry their last sign-in, tokens their expiry and issuer (issue 18). A checkpoint of
+// an earlier version is discarded and the projections rebuilt from the log.
+constexpr std::string_view kCheckpointMagic = "gaplog-projections-v4";
 }  // namespace
 
 Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log, FileSystem* fs,

@@ -60,12 +60,17 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(u.added_at);
     w.flag(u.deactivated_at.has_value());
     w.pod(u.deactivated_at.value_or(0));
+    w.flag(u.last_signed_in_at.has_value());
+    w.pod(u.last_signed_in_at.value_or(0));
   });
   write_map(w, s.tokens, [&](const TokenState& t) {
     w.str(t.token_id);
     w.str(t.email);
     w.str(t.token_hash);
     w.flag(t.revoked);
+    w.str(format_optional_date(t.expires_on));
+    w.str(t.issued_by);
+    w.pod(t.issued_at);
   });
   write_map(w, s.token_ids_by_hash, [&](const std::string& id) { w.str(id); });
   write_map(w, s.controls, [&](const ControlState& c) {
@@ -136,6 +141,11 @@ Status read_user(ByteReader& r, UserState& u) {
   GAPLOG_RETURN_IF_ERROR(r.flag(deactivated));
   GAPLOG_RETURN_IF_ERROR(r.pod(deactivated_at));
   if (deactivated) u.deactivated_at = deactivated_at;
+  bool signed_in = false;
+  Micros signed_in_at = 0;
+  GAPLOG_RETURN_IF_ERROR(r.flag(signed_in));
+  GAPLOG_RETURN_IF_ERROR(r.pod(signed_in_at));
+  if (signed_in) u.last_signed_in_at = signed_in_at;
   return Status::ok();
 }
 
@@ -143,7 +153,10 @@ Status read_token(ByteReader& r, TokenState& t) {
   GAPLOG_RETURN_IF_ERROR(r.str(t.token_id));
   GAPLOG_RETURN_IF_ERROR(r.str(t.email));
   GAPLOG_RETURN_IF_ERROR(r.str(t.token_hash));
-  return r.flag(t.revoked);
+  GAPLOG_RETURN_IF_ERROR(r.flag(t.revoked));
+  GAPLOG_RETURN_IF_ERROR(read_date(r, t.expires_on));
+  GAPLOG_RETURN_IF_ERROR(r.str(t.issued_by));
+  return r.pod(t.issued_at);
 }
 
 Status read_control(ByteReader& r, ControlState& c) {

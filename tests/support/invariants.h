@@ -18,9 +18,14 @@ namespace gaplog::testing {
 inline std::string dump(const ProgramState& s) {
   std::string out = fmt::format("name={} scope={} seq={} f={} e={}\n", s.name, s.scope.size(),
                                 s.last_seq, s.findings_recorded, s.evidence_uploaded);
-  for (const auto& [k, u] : s.users)
-    out += fmt::format("user {} {} {} {} v{}\n", k, u.name, name(u.role), u.active, u.version);
-  for (const auto& [k, t] : s.tokens) out += fmt::format("token {} {} {}\n", k, t.email, t.revoked);
+  for (const auto& [k, u] : s.users) {
+    out += fmt::format("user {} {} {} {} v{} signed-in {}\n", k, u.name, name(u.role), u.active,
+                       u.version, u.last_signed_in_at.value_or(-1));
+  }
+  for (const auto& [k, t] : s.tokens) {
+    out += fmt::format("token {} {} {} expires {} by {} at {}\n", k, t.email, t.revoked,
+                       format_optional_date(t.expires_on), t.issued_by, t.issued_at);
+  }
   for (const auto& [k, c] : s.controls) {
     out += fmt::format("control {} {} {} {} v{}\n", k, c.title, fmt::join(c.criteria, ","),
                        name(c.status), c.version);

@@ -89,6 +89,12 @@ class CommandGenerator {
       case 12:
         return DefineControl{control(), "Control", "", {"CC6.1"}, coin(2) ? "implemented" : ""};
       default:
+        if (coin(8)) return SignIn{"sub-" + std::to_string(rng_() % 100), "https://idp.example"};
+        if (coin(8)) {
+          const std::string email = user();
+          return IssueToken{email, fmt::format("tok-{}-{}", now, rng_()), std::string(32, 't'),
+                            coin(3) ? "" : date(now)};
+        }
         if (coin(10))
           return ChangeUserRole{
               pick(std::vector<std::string>{"con@example.com", "other@example.com"}),
