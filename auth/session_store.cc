@@ -140,10 +140,22 @@ Micros SessionStore::expires_at(const Session& s) const {
   return std::min(s.last_seen_at + policy_.idle, s.created_at + policy_.max);
 }
 
-Status SessionStore::put(const std::string& key, const std::string& value, bool sync) {
+Status SessionStore::write(rocksdb::WriteBatch& batch, bool sync, bool wait) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return from_rocksdb(db_->Put(wo, key, value), "be written");
+  if (wait) {
+    MutexLock lock(write_mu_);
+    return from_rocksdb(db_->Write(wo, &batch), "be written");
+  }
+  if (!write_mu_.try_lock()) return unavailable("another write is under way");
+  MutexLock lock(write_mu_, std::adopt_lock);
+  return from_rocksdb(db_->Write(wo, &batch), "be written");
+}
+
+Status SessionStore::put(const std::string& key, const std::string& value, bool sync, bool wait) {
+  rocksdb::WriteBatch batch;
+  GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Put(key, value), "be written"));
+  return write(batch, sync, wait);
 }
 
 Status SessionStore::erase(const std::vector<std::string>& keys, bool sync) {
@@ -152,9 +164,7 @@ Status SessionStore::erase(const std::vector<std::string>& keys, bool sync) {
   for (const std::string& key : keys) {
     GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Delete(key), "be written"));
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = sync;
-  return from_rocksdb(db_->Write(wo, &batch), "be written");
+  return write(batch, sync);
 }
 
 std::vector<std::string> SessionStore::sweep_locked(Micros now, const std::string& email) {
@@ -196,9 +206,7 @@ Result<std::string> SessionStore::create(const std::string& email, const std::st
   for (const std::string& k : gone)
     GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Delete(k), "be written"));
   GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Put(key, encode(s)), "be written"));
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  GAPLOG_RETURN_IF_ERROR(from_rocksdb(db_->Write(wo, &batch), "be written"));
+  GAPLOG_RETURN_IF_ERROR(write(batch, /*sync=*/true));
   MutexLock lock(mu_);
   sessions_[key] = Entry{std::move(s), now};
   return cookie;
@@ -217,7 +225,7 @@ std::optional<Session> SessionStore::find(std::string_view cookie_value) {
       e.session.last_seen_at = std::max(e.session.last_seen_at, now);
       // Under mu_ (see the header): never after the session left the map.
       if (e.session.last_seen_at - e.persisted_last_seen >= kPersistEvery &&
-          put(key, encode(e.session), /*sync=*/false).is_ok()) {
+          put(key, encode(e.session), /*sync=*/false, /*wait=*/false).is_ok()) {
         e.persisted_last_seen = e.session.last_seen_at;
       }
       return e.session;
@@ -261,19 +269,26 @@ void SessionStore::token_used(const std::string& token_id) {
   if (token_id.empty()) return;
   const Micros now = clock_.now();
   Micros to_write = 0;
+  Micros persisted_before = 0;
   {
     MutexLock lock(uses_mu_);
     TokenUse& use = token_uses_[token_id];
     use.last = std::max(use.last, now);
     if (use.last - use.persisted < kPersistEvery) return;
+    persisted_before = use.persisted;
     use.persisted = use.last;  // claimed: other threads do not write it too
     to_write = use.last;
   }
-  // Without sync and outside the lock: "last used" may be a minute behind after a crash.
-  if (Status s = put(std::string(kTokenPrefix) + token_id, std::to_string(to_write), false);
-      !s.is_ok()) {
-    return;  // the next use a minute on tries again
+  // Without sync, outside uses_mu_, and never waiting for another write (the quick paths call
+  // this): "last used" may be a minute behind after a crash.
+  if (put(std::string(kTokenPrefix) + token_id, std::to_string(to_write), /*sync=*/false,
+          /*wait=*/false)
+          .is_ok()) {
+    return;
   }
+  MutexLock lock(uses_mu_);  // not written: the next use tries again
+  TokenUse& use = token_uses_[token_id];
+  if (use.persisted == to_write) use.persisted = persisted_before;
 }
 
 std::optional<Micros> SessionStore::token_last_used(const std::string& token_id) {

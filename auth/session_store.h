@@ -16,14 +16,19 @@
 //   expired sessions are swept from memory and disk at every sign-in, not only when presented.
 //
 // Thread-safe: every member may be called from many threads at once.
-// - mu_ guards the session map. The database (RocksDB, itself thread-safe) is written outside
-//   mu_, except for one ordering rule: a session's non-synced "last seen" write happens under
-//   mu_ while the session is in the map, and its delete after it left the map, so no late
-//   write can bring back a session that was removed. Synced writes (sign-in, sign-out,
-//   deactivation) never hold mu_: a sign-in does not stall other people's requests.
+// - mu_ guards the session map. The database is written outside mu_, except for one ordering
+//   rule: a session's non-synced "last seen" write happens under mu_ while the session is in
+//   the map, and its delete after it left the map, so no late write can bring back a session
+//   that was removed. Synced writes (sign-in, sign-out, deactivation) never hold mu_: a sign-in
+//   does not stall other people's requests.
 // - uses_mu_ guards the tokens' last uses, in memory only; token_used() never waits for disk
-//   under it (the once-a-minute write is made after it is released). The two are never held
-//   together.
+//   under it (the once-a-minute write is made after it is released).
+// - write_mu_ lets one thread at a time write to the database. RocksDB is thread-safe, but its
+//   group commit copies other writers' batches under atomics that ThreadSanitizer cannot see
+//   (Debian's RocksDB is not instrumented); one writer at a time keeps the TSan run meaningful
+//   and costs nothing at sign-in rates. Only synced writes wait for it; the "last seen" and
+//   "last used" writes try it and, when it is busy, leave the write to the next request.
+// - Order: mu_ before write_mu_ (a try, in find); uses_mu_ is never held with another.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +46,8 @@
 
 namespace rocksdb {
 class DB;
-}
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace gaplog {
 
@@ -96,7 +102,10 @@ class SessionStore {
   SessionStore(std::unique_ptr<rocksdb::DB> db, Clock& clock, SessionPolicy policy);
   Status load() GAPLOG_REQUIRES(mu_) GAPLOG_EXCLUDES(uses_mu_);
   bool expired(const Session& s, Micros now) const;
-  Status put(const std::string& key, const std::string& value, bool sync);
+  // Writes through write_mu_: waits for it, or with `wait` false gives up (kUnavailable) when
+  // another write is under way.
+  Status write(rocksdb::WriteBatch& batch, bool sync, bool wait = true);
+  Status put(const std::string& key, const std::string& value, bool sync, bool wait = true);
   // Deletes `keys` in one write.
   Status erase(const std::vector<std::string>& keys, bool sync);
   // Takes out of the map the sessions that expired by `now`, and the oldest of `email`'s beyond
@@ -110,6 +119,7 @@ class SessionStore {
   std::map<std::string, Entry> sessions_ GAPLOG_GUARDED_BY(mu_);  // by SHA-256 of the cookie (hex)
   Mutex uses_mu_;
   std::map<std::string, TokenUse> token_uses_ GAPLOG_GUARDED_BY(uses_mu_);  // by token id
+  Mutex write_mu_;  // one writer of db_ at a time (see above); guards no field
 };
 
 constexpr size_t kMaxSessionsPerUser = 20;
