@@ -5,13 +5,12 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
-#include <array>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "auth/session_store.h"
 #include "codec/url.h"
 #include "store/sha256.h"
 
@@ -33,14 +32,7 @@ constexpr Micros kKeyRefreshInterval = 60 * kMicrosPerSecond;
 const OutboundHeaders kAcceptJson = {{"Accept", "application/json"}};
 
 // 256 random bits, base64url: 43 characters.
-Result<std::string> random_token() {
-  std::array<unsigned char, 32> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    return internal_error("OpenSSL's random generator failed; sign-in cannot start");
-  }
-  return base64url_encode(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
+Result<std::string> random_token() { return base64url_encode(random_bytes(32)); }
 
 // RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))).
 std::string s256_challenge(const std::string& verifier) {

@@ -64,14 +64,16 @@ Status from_rocksdb(const rocksdb::Status& s, std::string_view what) {
 
 }  // namespace
 
-std::string random_secret_hex() {
-  std::string bytes(32, '\0');
+std::string random_bytes(size_t n) {
+  std::string bytes(n, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) !=
       1) {
     throw std::runtime_error("OpenSSL could not produce random bytes");
   }
-  return to_hex(bytes);
+  return bytes;
 }
+
+std::string random_secret_hex() { return to_hex(random_bytes(32)); }
 
 std::optional<std::string_view> cookie_in(std::string_view header, std::string_view name) {
   while (!header.empty()) {

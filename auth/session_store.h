@@ -131,7 +131,9 @@ inline std::optional<std::string_view> session_cookie(std::string_view cookie_he
   return cookie_in(cookie_header, kSessionCookie);
 }
 
-// 32 random bytes from OpenSSL, as 64 lowercase hex characters.
+// `n` random bytes from OpenSSL; throws when it has no randomness (a broken environment).
+std::string random_bytes(size_t n);
+// 32 random bytes, as 64 lowercase hex characters.
 std::string random_secret_hex();
 
 }  // namespace gaplog
