@@ -103,11 +103,33 @@ struct UnlinkEvidence {
   std::string id, finding, control;
 };
 
+// Reminders (SPEC §11).
+// Recorded by gaplog itself (the actor must be kSystemActor) once a reminder was delivered.
+struct RecordNotification {
+  std::string kind, recipient, subject, day, message_id;
+};
+// The actor's own reminder settings; a field left out keeps its value.
+struct SetMyNotifications {
+  std::optional<bool> email, digest;
+};
+// An admin registers a webhook; the service chooses the id ("wh_" and 16 hex digits) and keeps
+// the signing secret out of the log. `kinds`: contract names of NotificationKind, at least one.
+struct AddWebhook {
+  std::string id, url;
+  std::vector<std::string> kinds;
+};
+struct RemoveWebhook {
+  std::string id;
+};
+// The most webhooks a program has at once.
+inline constexpr size_t kMaxWebhooks = 20;
+
 using Command =
     std::variant<NameProgram, SetScope, AddUser, ChangeUserRole, DeactivateUser, IssueToken,
                  RevokeToken, DefineControl, UpdateControl, SetControlStatus, RecordFinding,
                  UpdateFinding, AssignFinding, SetFindingDueDate, ChangeFindingStatus, AcceptRisk,
-                 AddComment, UploadEvidence, LinkEvidence, UnlinkEvidence, SignIn, SignOut>;
+                 AddComment, UploadEvidence, LinkEvidence, UnlinkEvidence, SignIn, SignOut,
+                 RecordNotification, SetMyNotifications, AddWebhook, RemoveWebhook>;
 
 struct CommandContext {
   std::string actor;  // e-mail of the user acting (normalized)

@@ -36,6 +36,9 @@ constexpr std::string_view kSources = "document_review, control_evaluation, inte
 constexpr std::string_view kControlStatuses = "not_implemented, partially_implemented, implemented";
 constexpr std::string_view kFindingStatuses =
     "open, in_progress, remediated, closed, risk_accepted";
+constexpr std::string_view kNotificationKindList =
+    "assigned, due_soon, overdue, acceptance_expiring, acceptance_expired, evidence_expiring, "
+    "weekly_digest";
 constexpr std::string_view kCategories =
     "security, availability, processing_integrity, confidentiality, privacy";
 
@@ -442,8 +445,75 @@ class Decider {
                user_stream(actor_->email));
   }
 
+  Result<Decision> operator()(const RecordNotification& c) {
+    GAPLOG_ASSIGN_OR_RETURN(NotificationKind kind,
+                            parse_enum<NotificationKind>(parse_notification_kind, "kind", c.kind,
+                                                         kNotificationKindList));
+    GAPLOG_RETURN_IF_ERROR(parse_date(c.day).status());
+    GAPLOG_RETURN_IF_ERROR(check_text("message_id", c.message_id, 255, true, false));
+    GAPLOG_RETURN_IF_ERROR(notification_recipient_exists(c.recipient));
+    GAPLOG_RETURN_IF_ERROR(notification_subject_exists(kind, c.subject));
+    if (s_.notification_keys.contains(notification_key(c.kind, c.subject, c.recipient, c.day))) {
+      return already_exists(fmt::format("{} about {} to {} for {} is already recorded", c.kind,
+                                        c.subject.empty() ? "the program" : c.subject, c.recipient,
+                                        c.day));
+    }
+    return one(notifications_stream(), s_.notifications_version,
+               NotificationSent{c.kind, c.recipient, c.subject, c.day, c.message_id},
+               notifications_stream());
+  }
+
+  Result<Decision> operator()(const SetMyNotifications& c) {
+    return one(user_stream(actor_->email), actor_->version,
+               UserNotificationsSet{actor_->email, c.email.value_or(actor_->email_reminders),
+                                    c.digest.value_or(actor_->digest)},
+               user_stream(actor_->email));
+  }
+
+  Result<Decision> operator()(const AddWebhook& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("adding webhooks"));
+    GAPLOG_RETURN_IF_ERROR(check_webhook_id(c.id));
+    GAPLOG_RETURN_IF_ERROR(check_text("url", c.url, 2000, true, false));
+    if (!c.url.starts_with("https://") && !c.url.starts_with("http://")) {
+      return invalid_argument("url must be an https:// address of the receiver");
+    }
+    if (s_.webhooks.contains(c.id)) {
+      return already_exists(fmt::format("there is already a webhook {}", c.id));
+    }
+    const auto active = std::count_if(s_.webhooks.begin(), s_.webhooks.end(),
+                                      [](const auto& kv) { return !kv.second.removed; });
+    if (static_cast<size_t>(active) >= kMaxWebhooks) {
+      return rule_violation(
+          fmt::format("a program has at most {} webhooks; remove one first", kMaxWebhooks));
+    }
+    GAPLOG_ASSIGN_OR_RETURN(std::vector<std::string> kinds, webhook_kinds(c.kinds));
+    return one(webhook_stream(c.id), 0, WebhookAdded{c.id, c.url, std::move(kinds)},
+               webhook_stream(c.id));
+  }
+
+  Result<Decision> operator()(const RemoveWebhook& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("removing webhooks"));
+    auto it = s_.webhooks.find(c.id);
+    if (it == s_.webhooks.end() || it->second.removed) {
+      return not_found(fmt::format("there is no webhook {}; GET /api/v1/webhooks lists them",
+                                   std::string_view(c.id).substr(0, 40)));
+    }
+    return one(webhook_stream(c.id), it->second.version, WebhookRemoved{c.id},
+               webhook_stream(c.id));
+  }
+
   // Who is acting, and may they act at all (and back-fill)?
   Status resolve_actor(const Command& cmd) {
+    // Reminders are recorded by gaplog itself, and by nobody else (the demo back-fills them).
+    if (std::holds_alternative<RecordNotification>(cmd)) {
+      if (ctx_.actor != kSystemActor) {
+        return permission_denied("reminders are recorded by gaplog itself when it sends them");
+      }
+      return check_occurred_at();
+    }
+    if (ctx_.actor == kSystemActor) {
+      return permission_denied("gaplog itself records only the reminders it sent");
+    }
     // The first admin of a new program (init) may be back-filled too, within the same bounds.
     if (std::holds_alternative<AddUser>(cmd) && s_.users.empty()) return check_occurred_at();
     actor_ = s_.user(normalize_email(ctx_.actor));
@@ -638,6 +708,54 @@ class Decider {
   static bool trimmed_empty(std::string_view s) {
     return std::all_of(s.begin(), s.end(),
                        [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  }
+
+  Status notification_recipient_exists(const std::string& recipient) const {
+    if (recipient.starts_with("webhook:")) {
+      if (s_.webhooks.contains(recipient.substr(8))) return Status::ok();
+      return not_found(fmt::format("there is no webhook {}", recipient.substr(8, 40)));
+    }
+    if (s_.user(recipient)) return Status::ok();
+    return not_found(
+        fmt::format("{} is not a user of this program", std::string_view(recipient).substr(0, 60)));
+  }
+  Status notification_subject_exists(NotificationKind kind, const std::string& subject) const {
+    if (kind == NotificationKind::kWeeklyDigest) {
+      if (subject.empty()) return Status::ok();
+      return invalid_argument("a weekly digest has no subject");
+    }
+    if (s_.finding(subject) || s_.evidence_item(subject) || s_.control(subject)) {
+      return Status::ok();
+    }
+    return not_found(fmt::format("there is no finding, evidence or control {}",
+                                 std::string_view(subject).substr(0, 40)));
+  }
+  static Status check_webhook_id(std::string_view id) {
+    const bool ok = id.size() == 19 && id.starts_with("wh_") &&
+                    std::all_of(id.begin() + 3, id.end(), [](char ch) {
+                      return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+                    });
+    if (ok) return Status::ok();
+    return invalid_argument("a webhook id is wh_ and 16 lowercase hex digits");
+  }
+  // The kinds of a webhook: at least one, each once, in the order of NotificationKind.
+  static Result<std::vector<std::string>> webhook_kinds(const std::vector<std::string>& names) {
+    if (names.empty()) {
+      return invalid_argument(
+          fmt::format("kinds must list at least one of: {}", kNotificationKindList));
+    }
+    std::set<NotificationKind> kinds;
+    for (const std::string& n : names) {
+      GAPLOG_ASSIGN_OR_RETURN(
+          NotificationKind k,
+          parse_enum<NotificationKind>(parse_notification_kind, "kind", n, kNotificationKindList));
+      if (!kinds.insert(k).second) {
+        return invalid_argument(fmt::format("kind {} is listed twice; list each once", n));
+      }
+    }
+    std::vector<std::string> out;
+    for (NotificationKind k : kinds) out.emplace_back(name(k));
+    return out;
   }
 
   Result<Decision> link(const std::string& id, const std::string& finding_id,

@@ -19,8 +19,12 @@ constexpr std::array<std::string_view, 4> kSeverityNames = {"critical", "high", 
 constexpr std::array<std::string_view, 4> kFindingSourceNames = {
     "document_review", "control_evaluation", "interview", "other"};
 
+constexpr std::array<std::string_view, kNotificationKinds> kNotificationKindNames = {
+    "assigned",           "due_soon",          "overdue",      "acceptance_expiring",
+    "acceptance_expired", "evidence_expiring", "weekly_digest"};
+
 // Indexed by the Payload alternative.
-constexpr std::array<std::string_view, 22> kEventTypeNames = {
+constexpr std::array<std::string_view, 26> kEventTypeNames = {
     "program_named",
     "scope_set",
     "user_added",
@@ -43,6 +47,10 @@ constexpr std::array<std::string_view, 22> kEventTypeNames = {
     "evidence_unlinked",
     "user_signed_in",
     "user_signed_out",
+    "notification_sent",
+    "user_notifications_set",
+    "webhook_added",
+    "webhook_removed",
 };
 
 // A table that is one entry short (or long) of its enum would shift every name after it.
@@ -56,6 +64,7 @@ static_assert(covers(kControlStatusNames, ControlStatus::kImplemented));
 static_assert(covers(kFindingStatusNames, FindingStatus::kRiskAccepted));
 static_assert(covers(kSeverityNames, Severity::kLow));
 static_assert(covers(kFindingSourceNames, FindingSource::kOther));
+static_assert(covers(kNotificationKindNames, NotificationKind::kWeeklyDigest));
 static_assert(kEventTypeNames.size() == std::variant_size_v<Payload>);
 
 template <typename E, size_t N>
@@ -82,6 +91,7 @@ std::string_view name(ControlStatus v) { return name_in(kControlStatusNames, v);
 std::string_view name(FindingStatus v) { return name_in(kFindingStatusNames, v); }
 std::string_view name(Severity v) { return name_in(kSeverityNames, v); }
 std::string_view name(FindingSource v) { return name_in(kFindingSourceNames, v); }
+std::string_view name(NotificationKind v) { return name_in(kNotificationKindNames, v); }
 
 std::optional<Category> parse_category(std::string_view s) {
   return parse_in<Category>(kCategoryNames, s);
@@ -95,6 +105,9 @@ std::optional<FindingStatus> parse_finding_status(std::string_view s) {
 }
 std::optional<Severity> parse_severity(std::string_view s) {
   return parse_in<Severity>(kSeverityNames, s);
+}
+std::optional<NotificationKind> parse_notification_kind(std::string_view s) {
+  return parse_in<NotificationKind>(kNotificationKindNames, s);
 }
 std::optional<FindingSource> parse_finding_source(std::string_view s) {
   return parse_in<FindingSource>(kFindingSourceNames, s);

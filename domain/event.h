@@ -32,6 +32,21 @@ enum class ControlStatus : uint8_t { kNotImplemented, kPartiallyImplemented, kIm
 enum class FindingStatus : uint8_t { kOpen, kInProgress, kRemediated, kClosed, kRiskAccepted };
 enum class Severity : uint8_t { kCritical, kHigh, kMedium, kLow };
 enum class FindingSource : uint8_t { kDocumentReview, kControlEvaluation, kInterview, kOther };
+// The reminders of SPEC §11.
+enum class NotificationKind : uint8_t {
+  kAssigned,
+  kDueSoon,
+  kOverdue,
+  kAcceptanceExpiring,
+  kAcceptanceExpired,
+  kEvidenceExpiring,
+  kWeeklyDigest
+};
+inline constexpr size_t kNotificationKinds = 7;
+
+// The actor of the events gaplog writes by itself (notification_sent). Not an e-mail, so no
+// user can ever be it.
+inline constexpr std::string_view kSystemActor = "gaplog";
 
 // Contract names ("processing_integrity", "in_progress", ...) and their inverse.
 std::string_view name(Category v);
@@ -40,12 +55,14 @@ std::string_view name(ControlStatus v);
 std::string_view name(FindingStatus v);
 std::string_view name(Severity v);
 std::string_view name(FindingSource v);
+std::string_view name(NotificationKind v);
 std::optional<Category> parse_category(std::string_view s);
 std::optional<Role> parse_role(std::string_view s);
 std::optional<ControlStatus> parse_control_status(std::string_view s);
 std::optional<FindingStatus> parse_finding_status(std::string_view s);
 std::optional<Severity> parse_severity(std::string_view s);
 std::optional<FindingSource> parse_finding_source(std::string_view s);
+std::optional<NotificationKind> parse_notification_kind(std::string_view s);
 
 struct ProgramNamed {
   std::string name;
@@ -173,12 +190,36 @@ struct UserSignedOut {
   bool operator==(const UserSignedOut&) const = default;
 };
 
+// A reminder was delivered (SPEC §11); written by gaplog itself (kSystemActor). `kind` is the
+// contract name of a NotificationKind, `recipient` an e-mail or "webhook:<id>", `subject` a
+// finding, evidence or control id ("" for a digest), `day` YYYY-MM-DD.
+struct NotificationSent {
+  std::string kind, recipient, subject, day, message_id;
+  bool operator==(const NotificationSent&) const = default;
+};
+// A user's reminder settings, complete.
+struct UserNotificationsSet {
+  std::string email;
+  bool email_enabled = true, digest_enabled = true;
+  bool operator==(const UserNotificationsSet&) const = default;
+};
+struct WebhookAdded {
+  std::string webhook_id, url;
+  std::vector<std::string> kinds;
+  bool operator==(const WebhookAdded&) const = default;
+};
+struct WebhookRemoved {
+  std::string webhook_id;
+  bool operator==(const WebhookRemoved&) const = default;
+};
+
 using Payload =
     std::variant<ProgramNamed, ScopeSet, UserAdded, UserRoleChanged, UserDeactivated, TokenIssued,
                  TokenRevoked, ControlDefined, ControlUpdated, ControlStatusSet, FindingRecorded,
                  FindingUpdated, FindingAssigned, FindingDueDateSet, FindingStatusChanged,
                  RiskAccepted, CommentAdded, EvidenceUploaded, EvidenceLinked, EvidenceUnlinked,
-                 UserSignedIn, UserSignedOut>;
+                 UserSignedIn, UserSignedOut, NotificationSent, UserNotificationsSet, WebhookAdded,
+                 WebhookRemoved>;
 
 // The contract's `type` string: "program_named", "finding_status_changed", ...
 std::string_view event_type_name(const Payload& payload);

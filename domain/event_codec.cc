@@ -419,11 +419,61 @@ void read(PayloadReader u, UserSignedOut& p) {
   from_wire(u.getUserSignedOut().getEmail(), p.email);
 }
 
+void write(PayloadBuilder u, const NotificationSent& p) {
+  auto b = u.initNotificationSent();
+  b.setKind(to_wire(p.kind));
+  b.setRecipient(to_wire(p.recipient));
+  b.setSubject(to_wire(p.subject));
+  b.setDay(to_wire(p.day));
+  b.setMessageId(to_wire(p.message_id));
+}
+void read(PayloadReader u, NotificationSent& p) {
+  auto r = u.getNotificationSent();
+  from_wire(r.getKind(), p.kind);
+  from_wire(r.getRecipient(), p.recipient);
+  from_wire(r.getSubject(), p.subject);
+  from_wire(r.getDay(), p.day);
+  from_wire(r.getMessageId(), p.message_id);
+}
+
+void write(PayloadBuilder u, const UserNotificationsSet& p) {
+  auto b = u.initUserNotificationsSet();
+  b.setEmail(to_wire(p.email));
+  b.setEmailEnabled(p.email_enabled);
+  b.setDigestEnabled(p.digest_enabled);
+}
+void read(PayloadReader u, UserNotificationsSet& p) {
+  auto r = u.getUserNotificationsSet();
+  from_wire(r.getEmail(), p.email);
+  p.email_enabled = r.getEmailEnabled();
+  p.digest_enabled = r.getDigestEnabled();
+}
+
+void write(PayloadBuilder u, const WebhookAdded& p) {
+  auto b = u.initWebhookAdded();
+  b.setWebhookId(to_wire(p.webhook_id));
+  b.setUrl(to_wire(p.url));
+  fill(b.initKinds(p.kinds.size()), p.kinds);
+}
+void read(PayloadReader u, WebhookAdded& p) {
+  auto r = u.getWebhookAdded();
+  from_wire(r.getWebhookId(), p.webhook_id);
+  from_wire(r.getUrl(), p.url);
+  from_wire(r.getKinds(), p.kinds);
+}
+
+void write(PayloadBuilder u, const WebhookRemoved& p) {
+  u.initWebhookRemoved().setWebhookId(to_wire(p.webhook_id));
+}
+void read(PayloadReader u, WebhookRemoved& p) {
+  from_wire(u.getWebhookRemoved().getWebhookId(), p.webhook_id);
+}
+
 // ---- Payload dispatch -----------------------------------------------------------------------
 // The union members of Event.payload are declared in the order of the Payload alternatives, so
 // the union discriminant is the variant index (the round-trip tests check every alternative).
 
-static_assert(static_cast<size_t>(schema::Event::Payload::USER_SIGNED_OUT) + 1 ==
+static_assert(static_cast<size_t>(schema::Event::Payload::WEBHOOK_REMOVED) + 1 ==
                   std::variant_size_v<Payload>,
               "events.capnp and the Payload variant must list the same event types");
 

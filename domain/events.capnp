@@ -115,6 +115,10 @@ struct Event {
     evidenceUnlinked @26 :EvidenceUnlinked;
     userSignedIn @27 :UserSignedIn;
     userSignedOut @28 :UserSignedOut;
+    notificationSent @29 :NotificationSent;
+    userNotificationsSet @30 :UserNotificationsSet;
+    webhookAdded @31 :WebhookAdded;
+    webhookRemoved @32 :WebhookRemoved;
   }
 }
 
@@ -273,4 +277,35 @@ struct UserSignedIn {
 # A person signed out of the dashboard.
 struct UserSignedOut {
   email @0 :Text;
+}
+
+# A reminder was delivered (SPEC §11): written by gaplog itself (actor "gaplog") after the mail
+# server or the webhook receiver accepted it, so the CPA firm sees the follow-up. One per
+# (kind, subject, recipient, day).
+struct NotificationSent {
+  kind @0 :Text;                  # "assigned", "due_soon", "overdue", "acceptance_expiring",
+                                  # "acceptance_expired", "evidence_expiring", "weekly_digest"
+  recipient @1 :Text;             # an e-mail, or "webhook:<id>"
+  subject @2 :Text;               # a finding, evidence or control id; "" for a digest
+  day @3 :Text;                   # YYYY-MM-DD: the day the rule fired for
+  messageId @4 :Text;             # the Message-ID (without <>) or webhook-id it went out with
+}
+
+# A user's own choice of reminders (PUT /api/v1/me/notifications): the complete new settings.
+struct UserNotificationsSet {
+  email @0 :Text;
+  emailEnabled @1 :Bool;          # reminders by e-mail at all
+  digestEnabled @2 :Bool;         # the Monday digest
+}
+
+# An admin registered a webhook. Its signing secret is not an event (the log is exported to
+# auditors): it stays in the data directory (docs/reminders.md).
+struct WebhookAdded {
+  webhookId @0 :Text;             # "wh_" and 16 hex digits
+  url @1 :Text;                   # https:// (http:// to loopback only)
+  kinds @2 :List(Text);           # the notification kinds it receives
+}
+
+struct WebhookRemoved {
+  webhookId @0 :Text;
 }

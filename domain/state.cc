@@ -12,6 +12,20 @@ auto* find_in(const Map& map, const std::string& key) {
   return it == map.end() ? nullptr : &it->second;
 }
 
+bool may_be_overdue(const FindingState& f) {
+  return (f.status == FindingStatus::kOpen || f.status == FindingStatus::kInProgress) &&
+         f.due_date.has_value();
+}
+
+// Before a change of status or due date on day c: the state until now held from changed_on to
+// the end of day c - 1; remember whether it was overdue then, and since when.
+void roll_overdue_run(FindingState& f, Micros occurred_at) {
+  const Date c = date_of(occurred_at);
+  if (c <= f.changed_on) return;
+  f.overdue_run_before = overdue_since(f, Date{c.days - 1});
+  f.changed_on = c;
+}
+
 // One overload per payload: how the event changes the state.
 struct Evolver {
   ProgramState& s;
@@ -76,6 +90,31 @@ struct Evolver {
   void operator()(const UserSignedOut& p) {
     if (UserState* u = existing(s.users, p.email)) u->version = e.version;
   }
+  void operator()(const NotificationSent& p) {
+    std::string key = notification_key(p.kind, p.subject, p.recipient, p.day);
+    if (!s.notification_keys.insert(std::move(key)).second) return;
+    s.notifications_by_subject[p.subject].push_back(s.notifications.size());
+    s.notifications.push_back(SentNotification{p.kind, p.recipient, p.subject, p.day, p.message_id,
+                                               e.seq, e.occurred_at});
+    s.notifications_version = e.version;
+  }
+  void operator()(const UserNotificationsSet& p) {
+    if (UserState* u = existing(s.users, p.email)) {
+      u->email_reminders = p.email_enabled;
+      u->digest = p.digest_enabled;
+      u->version = e.version;
+    }
+  }
+  void operator()(const WebhookAdded& p) {
+    WebhookState& w = s.webhooks[p.webhook_id];
+    w = WebhookState{p.webhook_id, p.url, p.kinds, false, e.actor, e.occurred_at, e.version};
+  }
+  void operator()(const WebhookRemoved& p) {
+    if (WebhookState* w = existing(s.webhooks, p.webhook_id)) {
+      w->removed = true;
+      w->version = e.version;
+    }
+  }
   void operator()(const ControlDefined& p) {
     ControlState& c = s.controls[p.control_id];
     c = ControlState{};
@@ -115,6 +154,7 @@ struct Evolver {
     f.due_date = optional_date(p.due_date);
     f.recommendation = p.recommendation;
     f.recorded_on = date_of(e.occurred_at);
+    f.changed_on = f.recorded_on;
     f.recorded_at = e.occurred_at;
     f.version = e.version;
     s.findings_recorded = std::max(s.findings_recorded, id_number(p.finding_id));
@@ -139,12 +179,14 @@ struct Evolver {
   void operator()(const FindingDueDateSet& p) {
     FindingState* f = existing(s.findings, p.finding_id);
     if (f == nullptr) return;
+    roll_overdue_run(*f, e.occurred_at);
     f->due_date = optional_date(p.due_date);
     f->version = e.version;
   }
   void operator()(const FindingStatusChanged& p) {
     FindingState* f = existing(s.findings, p.finding_id);
     if (f == nullptr) return;
+    roll_overdue_run(*f, e.occurred_at);
     f->status = p.to;
     if (p.to != FindingStatus::kRiskAccepted) f->risk_acceptance.reset();
     if (p.to == FindingStatus::kRemediated) {
@@ -156,6 +198,7 @@ struct Evolver {
   void operator()(const RiskAccepted& p) {
     FindingState* f = existing(s.findings, p.finding_id);
     if (f == nullptr) return;
+    roll_overdue_run(*f, e.occurred_at);
     f->status = FindingStatus::kRiskAccepted;
     f->risk_acceptance = RiskAcceptanceState{p.justification, optional_date(p.expires_on), e.actor};
     f->version = e.version;
@@ -235,6 +278,28 @@ std::string user_stream(const std::string& email) { return "user/" + email; }
 std::string control_stream(const std::string& id) { return "control/" + id; }
 std::string finding_stream(const std::string& id) { return "finding/" + id; }
 std::string evidence_stream(const std::string& id) { return "evidence/" + id; }
+std::string webhook_stream(const std::string& id) { return "webhook/" + id; }
+std::string notifications_stream() { return "notifications"; }
+
+std::string notification_key(std::string_view kind, std::string_view subject,
+                             std::string_view recipient, std::string_view day) {
+  std::string key;
+  key.reserve(kind.size() + subject.size() + recipient.size() + day.size() + 3);
+  for (std::string_view part : {kind, subject, recipient}) {
+    key.append(part);
+    key.push_back('|');
+  }
+  key.append(day);
+  return key;
+}
+
+std::optional<Date> overdue_since(const FindingState& f, Date d) {
+  if (!may_be_overdue(f) || !(*f.due_date < d)) return std::nullopt;
+  // Overdue on the day before the latest change, and still overdue on the day of it: the run
+  // goes on.
+  if (f.overdue_run_before && *f.due_date < f.changed_on) return f.overdue_run_before;
+  return Date{std::max(f.changed_on.days, f.due_date->days + 1)};
+}
 
 uint64_t id_number(std::string_view id) {
   const size_t dash = id.find('-');

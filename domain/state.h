@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "domain/event.h"
+#include "domain/time.h"
 
 namespace gaplog {
 
@@ -33,6 +34,8 @@ struct UserState {
   Micros added_at = 0;
   std::optional<Micros> deactivated_at;
   std::optional<Micros> last_signed_in_at;  // occurred_at of its latest user_signed_in
+  // Its reminder settings (SPEC §11): e-mail at all, and the Monday digest. On by default.
+  bool email_reminders = true, digest = true;
   // Active at instant t (business time): added by then and not deactivated by then.
   bool active_at(Micros t) const {
     return added_at <= t && (!deactivated_at || t < *deactivated_at);
@@ -80,6 +83,32 @@ struct FindingState {
   // Set when it last moved to remediated: who moved it and who owned it then ("" = nobody).
   // Neither may close it (segregation of duties, SPEC §3).
   std::string remediated_by, owner_when_remediated;
+  // For the weekly repeats of the overdue reminder (SPEC §11), which count from the first day
+  // of the current run of overdue days: the day of its latest status or due-date change (or of
+  // its recording), and, when it was overdue on the day before that, the first day of that run.
+  // Maintained by evolve(); read through overdue_since().
+  Date changed_on;
+  std::optional<Date> overdue_run_before;
+};
+
+// The first day of the run of consecutive overdue days (SPEC §3) that includes D, for a state
+// folded as of D; nullopt when it is not overdue at D.
+std::optional<Date> overdue_since(const FindingState& f, Date d);
+
+struct WebhookState {
+  std::string id, url;
+  std::vector<std::string> kinds;  // contract names of the kinds it receives
+  bool removed = false;
+  std::string added_by;
+  Micros added_at = 0;
+  uint32_t version = 0;
+};
+
+// A delivered reminder: a notification_sent event.
+struct SentNotification {
+  std::string kind, recipient, subject, day, message_id;
+  uint64_t seq = 0;
+  Micros sent_at = 0;  // occurred_at of its event
 };
 
 struct EvidenceState {
@@ -104,6 +133,13 @@ struct ProgramState {
   std::map<std::string, EvidenceState> evidence;         // by id "E-n"
   // Evidence ids linked to each finding id (maintained by link and unlink events only).
   std::map<std::string, std::set<std::string>> evidence_by_finding;
+  std::map<std::string, WebhookState> webhooks;  // by id, removed ones too
+  // Every delivered reminder in log order, its keys (notification_key()) and, per subject id,
+  // the positions of those about it.
+  std::vector<SentNotification> notifications;
+  std::set<std::string> notification_keys;
+  std::map<std::string, std::vector<size_t>> notifications_by_subject;
+  uint32_t notifications_version = 0;
   uint64_t findings_recorded = 0;  // the next finding is F-(this + 1)
   uint64_t evidence_uploaded = 0;
   uint64_t last_seq = 0;
@@ -123,6 +159,12 @@ std::string user_stream(const std::string& email);
 std::string control_stream(const std::string& id);
 std::string finding_stream(const std::string& id);
 std::string evidence_stream(const std::string& id);
+std::string webhook_stream(const std::string& id);
+std::string notifications_stream();  // "notifications": every notification_sent
+
+// One firing of a reminder rule (SPEC §11: once per kind, subject, recipient and day).
+std::string notification_key(std::string_view kind, std::string_view subject,
+                             std::string_view recipient, std::string_view day);
 
 // The number of a finding or evidence id: 12 for "F-12" (0 when it has none).
 uint64_t id_number(std::string_view id);

@@ -62,6 +62,8 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(u.deactivated_at.value_or(0));
     w.flag(u.last_signed_in_at.has_value());
     w.pod(u.last_signed_in_at.value_or(0));
+    w.flag(u.email_reminders);
+    w.flag(u.digest);
   });
   write_map(w, s.tokens, [&](const TokenState& t) {
     w.str(t.token_id);
@@ -105,6 +107,8 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(f.recorded_at);
     w.str(f.remediated_by);
     w.str(f.owner_when_remediated);
+    w.pod(f.changed_on);
+    w.str(format_optional_date(f.overdue_run_before));
   });
   write_map(w, s.evidence, [&](const EvidenceState& e) {
     w.str(e.id);
@@ -121,6 +125,22 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(e.version);
   });
   write_map(w, s.evidence_by_finding, [&](const std::set<std::string>& ids) { write_set(w, ids); });
+  write_map(w, s.webhooks, [&](const WebhookState& h) {
+    w.str(h.id);
+    w.str(h.url);
+    w.strs(h.kinds);
+    w.flag(h.removed);
+    w.str(h.added_by);
+    w.pod(h.added_at);
+    w.pod(h.version);
+  });
+  w.pod(static_cast<uint32_t>(s.notifications.size()));
+  for (const SentNotification& n : s.notifications) {
+    w.strs({n.kind, n.recipient, n.subject, n.day, n.message_id});
+    w.pod(n.seq);
+    w.pod(n.sent_at);
+  }
+  w.pod(s.notifications_version);
   w.pod(s.findings_recorded);
   w.pod(s.evidence_uploaded);
   w.pod(s.last_seq);
@@ -146,7 +166,8 @@ Status read_user(ByteReader& r, UserState& u) {
   GAPLOG_RETURN_IF_ERROR(r.flag(signed_in));
   GAPLOG_RETURN_IF_ERROR(r.pod(signed_in_at));
   if (signed_in) u.last_signed_in_at = signed_in_at;
-  return Status::ok();
+  GAPLOG_RETURN_IF_ERROR(r.flag(u.email_reminders));
+  return r.flag(u.digest);
 }
 
 Status read_token(ByteReader& r, TokenState& t) {
@@ -200,7 +221,37 @@ Status read_finding(ByteReader& r, FindingState& f) {
   GAPLOG_RETURN_IF_ERROR(r.pod(f.version));
   GAPLOG_RETURN_IF_ERROR(r.pod(f.recorded_at));
   GAPLOG_RETURN_IF_ERROR(r.str(f.remediated_by));
-  return r.str(f.owner_when_remediated);
+  GAPLOG_RETURN_IF_ERROR(r.str(f.owner_when_remediated));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.changed_on));
+  return read_date(r, f.overdue_run_before);
+}
+
+Status read_webhook(ByteReader& r, WebhookState& h) {
+  GAPLOG_RETURN_IF_ERROR(r.str(h.id));
+  GAPLOG_RETURN_IF_ERROR(r.str(h.url));
+  GAPLOG_RETURN_IF_ERROR(r.strs(h.kinds));
+  GAPLOG_RETURN_IF_ERROR(r.flag(h.removed));
+  GAPLOG_RETURN_IF_ERROR(r.str(h.added_by));
+  GAPLOG_RETURN_IF_ERROR(r.pod(h.added_at));
+  return r.pod(h.version);
+}
+
+// The sent reminders in log order; their keys and the index by subject are derived from them.
+Status read_notifications(ByteReader& r, ProgramState& s) {
+  uint32_t n = 0;
+  GAPLOG_RETURN_IF_ERROR(r.count(n, 4));
+  for (uint32_t i = 0; i < n; ++i) {
+    std::vector<std::string> fields;
+    GAPLOG_RETURN_IF_ERROR(r.strs(fields));
+    if (fields.size() != 5) return corruption("a sent notification has 5 fields");
+    SentNotification sent{fields[0], fields[1], fields[2], fields[3], fields[4]};
+    GAPLOG_RETURN_IF_ERROR(r.pod(sent.seq));
+    GAPLOG_RETURN_IF_ERROR(r.pod(sent.sent_at));
+    s.notification_keys.insert(notification_key(sent.kind, sent.subject, sent.recipient, sent.day));
+    s.notifications_by_subject[sent.subject].push_back(s.notifications.size());
+    s.notifications.push_back(std::move(sent));
+  }
+  return r.pod(s.notifications_version);
 }
 
 Status read_evidence(ByteReader& r, EvidenceState& e) {
@@ -240,6 +291,9 @@ Status read_state(ByteReader& r, ProgramState& s) {
       read_map(r, s.evidence, [&](EvidenceState& e) { return read_evidence(r, e); }));
   GAPLOG_RETURN_IF_ERROR(read_map(r, s.evidence_by_finding,
                                   [&](std::set<std::string>& ids) { return read_set(r, ids); }));
+  GAPLOG_RETURN_IF_ERROR(
+      read_map(r, s.webhooks, [&](WebhookState& h) { return read_webhook(r, h); }));
+  GAPLOG_RETURN_IF_ERROR(read_notifications(r, s));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.findings_recorded));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.evidence_uploaded));
   return r.pod(s.last_seq);

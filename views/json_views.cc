@@ -132,6 +132,9 @@ Value user_json(const ProgramState& s, const UserState& u) {
       .set("active", Value::boolean(u.active))
       .set("last_signed_in_at",
            u.last_signed_in_at ? str(format_timestamp(*u.last_signed_in_at)) : Value::null())
+      .set("notifications", Value::object()
+                                .set("email", Value::boolean(u.email_reminders))
+                                .set("digest", Value::boolean(u.digest)))
       .set("tokens", std::move(tokens))
       .set("version", count(u.version));
 }
@@ -277,6 +280,31 @@ Value payload_fields(const UserSignedIn& p) {
       .set("issuer", str(p.issuer));
 }
 Value payload_fields(const UserSignedOut& p) { return Value::object().set("email", str(p.email)); }
+
+// Reminders.
+Value payload_fields(const NotificationSent& p) {
+  return Value::object()
+      .set("kind", str(p.kind))
+      .set("recipient", str(p.recipient))
+      .set("subject", string_or_null(p.subject))
+      .set("day", str(p.day))
+      .set("message_id", str(p.message_id));
+}
+Value payload_fields(const UserNotificationsSet& p) {
+  return Value::object()
+      .set("email", str(p.email))
+      .set("email_enabled", Value::boolean(p.email_enabled))
+      .set("digest_enabled", Value::boolean(p.digest_enabled));
+}
+Value payload_fields(const WebhookAdded& p) {
+  return Value::object()
+      .set("webhook_id", str(p.webhook_id))
+      .set("url", str(p.url))
+      .set("kinds", string_list(p.kinds));
+}
+Value payload_fields(const WebhookRemoved& p) {
+  return Value::object().set("webhook_id", str(p.webhook_id));
+}
 
 // Controls.
 Value payload_fields(const ControlDefined& p) {
