@@ -125,6 +125,28 @@ Status check_headers(const OutboundHeaders& headers) {
   return Status::ok();
 }
 
+// What a POST sends.
+struct RequestBody {
+  std::string_view content_type;
+  std::string_view data;
+};
+
+// Percent-encodes each name and value (curl_easy_escape keeps only A-Z a-z 0-9 - . _ ~). The
+// handle argument of curl_easy_escape is ignored since libcurl 7.82.
+std::string form_body(const FormFields& fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    const CurlText n(curl_easy_escape(nullptr, name.data(), static_cast<int>(name.size())));
+    const CurlText v(curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size())));
+    if (!n || !v) throw std::bad_alloc();
+    if (!body.empty()) body += '&';
+    body += n.get();
+    body += '=';
+    body += v.get();
+  }
+  return body;
+}
+
 class CurlHttpsClient final : public HttpsClient {
  public:
   explicit CurlHttpsClient(HttpsClientOptions options)
@@ -138,11 +160,23 @@ class CurlHttpsClient final : public HttpsClient {
 
   Result<OutboundResponse> post_form(const std::string& url, const FormFields& fields,
                                      const OutboundHeaders& headers) override {
-    return perform(url, &fields, headers);
+    const std::string body = form_body(fields);
+    const RequestBody request_body{"application/x-www-form-urlencoded", body};
+    return perform(url, &request_body, headers);
+  }
+
+  Result<OutboundResponse> post(const std::string& url, std::string_view content_type,
+                                std::string_view body, const OutboundHeaders& headers) override {
+    if (content_type.find_first_of("\r\n") != std::string_view::npos) {
+      return invalid_argument("the request's content type has a line break");
+    }
+    const RequestBody request_body{content_type, body};
+    return perform(url, &request_body, headers);
   }
 
  private:
-  Result<OutboundResponse> perform(const std::string& url, const FormFields* form,
+  // `body` null: a GET.
+  Result<OutboundResponse> perform(const std::string& url, const RequestBody* body,
                                    const OutboundHeaders& headers) const;
   void set_common_options(CURL* handle, const std::string& url, BodySink& sink,
                           char* error_buffer) const;
@@ -152,21 +186,6 @@ class CurlHttpsClient final : public HttpsClient {
   const HttpsClientOptions options_;
   const std::string no_proxy_;
 };
-
-// Percent-encodes each name and value (curl_easy_escape keeps only A-Z a-z 0-9 - . _ ~).
-std::string form_body(CURL* handle, const FormFields& fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    const CurlText n(curl_easy_escape(handle, name.data(), static_cast<int>(name.size())));
-    const CurlText v(curl_easy_escape(handle, value.data(), static_cast<int>(value.size())));
-    if (!n || !v) throw std::bad_alloc();
-    if (!body.empty()) body += '&';
-    body += n.get();
-    body += '=';
-    body += v.get();
-  }
-  return body;
-}
 
 void CurlHttpsClient::set_common_options(CURL* handle, const std::string& url, BodySink& sink,
                                          char* error_buffer) const {
@@ -210,7 +229,7 @@ Status CurlHttpsClient::failure(const std::string& url, CURLcode code, const Bod
   return unavailable(fmt::format("cannot reach {}: {}", host, detail));
 }
 
-Result<OutboundResponse> CurlHttpsClient::perform(const std::string& url, const FormFields* form,
+Result<OutboundResponse> CurlHttpsClient::perform(const std::string& url, const RequestBody* body,
                                                   const OutboundHeaders& headers) const {
   GAPLOG_RETURN_IF_ERROR(check_outbound_url(url));
   GAPLOG_RETURN_IF_ERROR(check_headers(headers));
@@ -229,15 +248,16 @@ Result<OutboundResponse> CurlHttpsClient::perform(const std::string& url, const 
     line += value;
     header_list.append(line);
   }
-  std::string body;
-  if (form != nullptr) {
-    body = form_body(handle.get(), *form);
-    header_list.append("Content-Type: application/x-www-form-urlencoded");
+  if (body != nullptr) {
+    header_list.append(fmt::format("Content-Type: {}", body->content_type));
     header_list.append("Expect:");  // no 100-continue round trip
     curl_easy_setopt(handle.get(), CURLOPT_POST, 1L);
-    curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDS, body.c_str());
+    // The size is given, so the data need not end with a NUL; never a null pointer, which
+    // would make libcurl read the body from stdin.
     curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(body.size()));
+                     static_cast<curl_off_t>(body->data.size()));
+    curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDS,
+                     body->data.data() != nullptr ? body->data.data() : "");
   }
   curl_easy_setopt(handle.get(), CURLOPT_HTTPHEADER, header_list.get());
 
