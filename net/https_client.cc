@@ -7,62 +7,19 @@
 
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <optional>
-#include <stdexcept>
+
+#include "net/curl_support.h"
 
 namespace gaplog {
 
 namespace {
 
-struct CurlEasyFree {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyFree>;
-
-struct CurlUrlFree {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-
-struct CurlFree {
-  void operator()(char* text) const { curl_free(text); }
-};
-using CurlText = std::unique_ptr<char, CurlFree>;
-
-// A curl_slist of request headers, freed with the request.
-class HeaderList {
- public:
-  HeaderList() = default;
-  HeaderList(const HeaderList&) = delete;
-  HeaderList& operator=(const HeaderList&) = delete;
-  ~HeaderList() { curl_slist_free_all(list_); }
-
-  void append(const std::string& line) {
-    curl_slist* grown = curl_slist_append(list_, line.c_str());
-    if (grown == nullptr) throw std::bad_alloc();
-    list_ = grown;
-  }
-  curl_slist* get() const { return list_; }
-
- private:
-  curl_slist* list_ = nullptr;
-};
-
-// curl_global_init is not thread-safe and must run before any other call; once per process.
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw std::runtime_error("curl_global_init failed");
-    }
-  });
-}
-
 // The host (and port, when given) of a URL that passed check_outbound_url, for messages: never
 // the path or query, which may carry more than a message should show.
 std::string host_of(const std::string& url) {
-  std::unique_ptr<CURLU, CurlUrlFree> parsed(curl_url());
+  const CurlUrl parsed(curl_url());
   if (!parsed) throw std::bad_alloc();
   if (curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "the server";
   char* host = nullptr;
@@ -233,15 +190,14 @@ Result<OutboundResponse> CurlHttpsClient::perform(const std::string& url, const 
                                                   const OutboundHeaders& headers) const {
   GAPLOG_RETURN_IF_ERROR(check_outbound_url(url));
   GAPLOG_RETURN_IF_ERROR(check_headers(headers));
-  CurlEasy handle(curl_easy_init());
-  if (!handle) throw std::bad_alloc();
+  const CurlEasy handle = new_curl_easy();
 
   BodySink sink;
   sink.limit = options_.max_response_bytes;
   char error_buffer[CURL_ERROR_SIZE] = {};
   set_common_options(handle.get(), url, sink, error_buffer);
 
-  HeaderList header_list;
+  CurlSlist header_list;
   for (const auto& [name, value] : headers) {
     std::string line = name;
     line += ": ";

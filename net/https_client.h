@@ -62,4 +62,8 @@ std::unique_ptr<HttpsClient> make_https_client(HttpsClientOptions options = {});
 // kInvalidArgument that says why ("an OpenID issuer must be https:// ...").
 Status check_outbound_url(std::string_view url);
 
+// 127.0.0.0/8, ::1 (bracketed or not) and "localhost", as a URL's host: the addresses tests'
+// servers listen on, which need no TLS.
+bool is_loopback_host(std::string_view host);
+
 }  // namespace gaplog
