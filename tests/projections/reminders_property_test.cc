@@ -131,12 +131,14 @@ std::vector<ModelFiring> model_firings(const Days& days, Date d) {
 // Both sides as text, for readable failures.
 std::vector<std::string> text(const std::vector<ModelFiring>& firings) {
   std::vector<std::string> out;
+  out.reserve(firings.size());
   for (const ModelFiring& f : firings)
     out.push_back(fmt::format("{} {} [{}]", name(f.kind), f.subject, fmt::join(f.people, " ")));
   return out;
 }
 std::vector<std::string> text(const std::vector<RuleFiring>& firings, Date d) {
   std::vector<std::string> out;
+  out.reserve(firings.size());
   for (const RuleFiring& f : firings) {
     EXPECT_EQ(f.day, d);
     out.push_back(fmt::format("{} {} [{}]", name(f.kind), f.subject, fmt::join(f.people, " ")));
