@@ -19,6 +19,7 @@
 #include "api/served_program.h"
 #include "app/command_service.h"
 #include "app/demo.h"
+#include "app/demo_reminders.h"
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/reminder_options.h"
@@ -314,6 +315,11 @@ int demo(const std::string& data, const std::string& admin, FileSystem& fs, Cloc
       !s.is_ok()) {
     return fail(s);
   }
+  if (Status s =
+          backfill_demo_reminders(service, (*program)->history(), (*program)->log(), clock.now());
+      !s.is_ok()) {
+    return fail(s);
+  }
   auto token = service.issue_token(admin, admin);
   if (!token) return fail(token.status());
   if (Status s = (*program)->save_checkpoint(); !s.is_ok()) return fail(s);
@@ -531,7 +537,7 @@ struct LocalCommands {
   BundleVerifyOptions bundle_options;
   std::string notify_as_of;  // "" = today
   bool notify_dry_run = false;
-  MailOptions notify_mail;   // embedded mode: the relay to send through
+  MailOptions notify_mail;  // embedded mode: the relay to send through
 
   CLI::App* init_command = nullptr;
   CLI::App* demo_command = nullptr;
@@ -681,9 +687,10 @@ ApiRequest notify_request(const LocalCommands& local) {
   }
   json::Value body = json::Value::object();
   if (!local.notify_as_of.empty()) body.set("as_of", json::Value::string(local.notify_as_of));
-  return ApiRequest{
-      "POST", "/api/v1/notifications/run", {{"Content-Type", "application/json"}},
-      json::write(body)};
+  return ApiRequest{"POST",
+                    "/api/v1/notifications/run",
+                    {{"Content-Type", "application/json"}},
+                    json::write(body)};
 }
 
 void add_bundle_commands(CLI::App& app, LocalCommands& local) {
@@ -802,6 +809,8 @@ int run_embedded(const GlobalOptions& global, const LocalCommands& local, const 
     Result<ReminderOptions> r = reminder_options(local.notify_mail);
     if (!r) return usage_error(r.status().message(), "gaplog notify");
     reminders = std::move(*r);
+    // The command prints the pass's outcome itself, "reminders are off" included.
+    reminders.log = [](const std::string&) {};
   }
   auto program = ServedProgram::open(fs, clock, global.data, ApiOptions{}, std::move(reminders));
   if (!program) return fail_open(program.status(), global.data);

@@ -710,12 +710,14 @@ class Decider {
                        [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
   }
 
+  // What a recorded reminder names existed when it was sent (a back-filled one: then).
   Status notification_recipient_exists(const std::string& recipient) const {
     if (recipient.starts_with("webhook:")) {
-      if (s_.webhooks.contains(recipient.substr(8))) return Status::ok();
+      auto it = s_.webhooks.find(recipient.substr(8));
+      if (it != s_.webhooks.end()) return existed_then(recipient, it->second.added_at);
       return not_found(fmt::format("there is no webhook {}", recipient.substr(8, 40)));
     }
-    if (s_.user(recipient)) return Status::ok();
+    if (const UserState* u = s_.user(recipient)) return existed_then(u->email, u->added_at);
     return not_found(
         fmt::format("{} is not a user of this program", std::string_view(recipient).substr(0, 60)));
   }
@@ -724,9 +726,11 @@ class Decider {
       if (subject.empty()) return Status::ok();
       return invalid_argument("a weekly digest has no subject");
     }
-    if (s_.finding(subject) || s_.evidence_item(subject) || s_.control(subject)) {
-      return Status::ok();
+    if (const FindingState* f = s_.finding(subject)) return existed_then(f->id, f->recorded_at);
+    if (const EvidenceState* e = s_.evidence_item(subject)) {
+      return existed_then(e->id, e->uploaded_at);
     }
+    if (const ControlState* c = s_.control(subject)) return existed_then(c->id, c->defined_at);
     return not_found(fmt::format("there is no finding, evidence or control {}",
                                  std::string_view(subject).substr(0, 40)));
   }

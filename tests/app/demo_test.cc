@@ -8,6 +8,8 @@
 #include <set>
 
 #include "../store/store_test_support.h"
+#include "../support/replay_check.h"
+#include "app/demo_reminders.h"
 #include "app/program.h"
 #include "domain/catalog.h"
 
@@ -78,6 +80,42 @@ TEST(Demo, IsARealisticProgramWithSixMonthsOfHistory) {
   auto report = p.log().verify();
   ASSERT_TRUE(report.is_ok());
   EXPECT_TRUE(report->ok) << report->problem;
+}
+
+// SPEC §11: the six months include the reminders gaplog would have sent, each once, at the
+// time of its day's pass (or right after an assignment), and the log still replays.
+TEST(Demo, ItsSixMonthsIncludeTheRemindersSentInThem) {
+  testing::TempDir dir;
+  auto fs = make_posix_file_system();
+  const Micros now = testing::kT0 + 200 * kMicrosPerDay + 15 * 3600 * kMicrosPerSecond;
+  ManualClock clock(now);
+  ASSERT_TRUE(init_data_dir(*fs, clock, dir.sub("data")).is_ok());
+  auto program = Program::open(*fs, clock, dir.sub("data"));
+  ASSERT_TRUE(program.is_ok());
+  auto& p = **program;
+  const std::string admin = "admin@acme.example";
+  ASSERT_TRUE(p.service().execute(admin, AddUser{admin, "Alex", "admin"}).is_ok());
+  ASSERT_TRUE(build_demo(p.service(), *p.store().blobs, admin, now).is_ok());
+  Status s = backfill_demo_reminders(p.service(), p.history(), p.log(), now);
+  ASSERT_TRUE(s.is_ok()) << s.to_string();
+
+  auto state = p.history().state_at(AsOf{date_of(now), std::nullopt});
+  ASSERT_TRUE(state.is_ok());
+  std::map<std::string, int> kinds;
+  for (const SentNotification& n : state->notifications) {
+    ++kinds[n.kind];
+    EXPECT_LT(*parse_date(n.day), date_of(now)) << "today's pass belongs to the server";
+    EXPECT_EQ(date_of(n.sent_at), *parse_date(n.day)) << n.kind << " " << n.subject;
+  }
+  for (const char* kind : {"assigned", "due_soon", "overdue", "weekly_digest"}) {
+    EXPECT_GT(kinds[kind], 0) << kind;
+  }
+  EXPECT_EQ(state->notification_keys.size(), state->notifications.size());
+  EXPECT_FALSE(state->notifications_by_subject.at("F-1").empty());
+
+  auto events = p.log().read_range(1, p.log().last_seq());
+  ASSERT_TRUE(events.is_ok());
+  EXPECT_EQ(testing::replay_check(*events), "");
 }
 
 }  // namespace

@@ -68,6 +68,16 @@ TEST(ReminderCommands, ARecordedReminderNamesWhatExists) {
   EXPECT_EQ(p.state.notifications.size(), 1u);
 }
 
+TEST(ReminderCommands, ABackFilledReminderNamesOnlyWhatExistedThen) {
+  Program p;
+  p.finding(kContributor);
+  const Micros before = p.now - kMicrosPerDay;
+  EXPECT_EQ(p.run(kSystem, due_soon_to(kContributor, "2026-03-01"), before).status().code(),
+            Code::kRuleViolation)
+      << "F-1 was recorded after that time";
+  EXPECT_TRUE(p.run(kSystem, due_soon_to(kContributor, "2026-03-01"), p.now).is_ok());
+}
+
 TEST(ReminderCommands, EveryoneSetsTheirOwnSettingsAndAFieldLeftOutKeepsItsValue) {
   Program p;
   const UserState& auditor = p.state.users.at(kAuditor);
