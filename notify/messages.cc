@@ -48,6 +48,13 @@ std::string program_name(const MessageContext& ctx) {
 
 int days_between(Date a, Date b) { return b.days - a.days; }
 
+// "in_progress" -> "in progress": statuses as people write them.
+std::string words(std::string_view contract_name) {
+  std::string out(contract_name);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
 std::string in_days(int n) {
   if (n == 0) return "today";
   if (n == 1) return "tomorrow";
@@ -86,7 +93,7 @@ std::string finding_line(const FindingState& f) {
 }
 
 std::string finding_facts(const FindingState& f) {
-  return fmt::format("Status: {}. Owner: {}. Due: {}.", name(f.status),
+  return fmt::format("Status: {}. Owner: {}. Due: {}.", words(name(f.status)),
                      f.owner.empty() ? "nobody" : f.owner,
                      f.due_date ? format_date(*f.due_date) : "no due date");
 }
@@ -116,10 +123,11 @@ std::pair<std::string, Body> about_finding(const PlannedNotification& n, const F
     case NotificationKind::kOverdue: {
       const int late = f.due_date ? days_between(*f.due_date, n.day) : 0;
       subject = fmt::format("{} is overdue ({} days): {}", f.id, late, f.title);
-      b.lines = {fmt::format("{} was due on {}, {} days ago, and is still {}.", f.id,
-                             f.due_date ? format_date(*f.due_date) : "-", late, name(f.status)),
-                 finding_line(f), finding_facts(f),
-                 "Overdue findings count against the program's readiness for the audit."};
+      b.lines = {
+          fmt::format("{} was due on {}, {} days ago, and is still {}.", f.id,
+                      f.due_date ? format_date(*f.due_date) : "-", late, words(name(f.status))),
+          finding_line(f), finding_facts(f),
+          "Overdue findings count against the program's readiness for the audit."};
       break;
     }
     case NotificationKind::kAcceptanceExpiring:
@@ -200,10 +208,9 @@ std::pair<std::string, Body> digest(const PlannedNotification& n, const MessageC
     b.lines.push_back("");
     b.lines.push_back(fmt::format("Yours ({} unresolved):", mine.size()));
     for (const FindingState* f : mine) {
-      b.lines.push_back(fmt::format("- {}{} due {} [{}]", finding_line(*f),
-                                    is_overdue(*f, n.day) ? " OVERDUE," : ",",
-                                    f->due_date ? format_date(*f->due_date) : "never",
-                                    name(f->status)));
+      b.lines.push_back(fmt::format(
+          "- {}{} due {} [{}]", finding_line(*f), is_overdue(*f, n.day) ? " OVERDUE," : ",",
+          f->due_date ? format_date(*f->due_date) : "never", words(name(f->status))));
     }
     b.action_text = "Your findings";
     b.action_url = link(ctx, "/findings?owner=" + n.recipient);
@@ -215,17 +222,17 @@ std::pair<std::string, Body> digest(const PlannedNotification& n, const MessageC
     b.lines.push_back("The program's week:");
     b.lines.push_back("- Readiness: " + percent(w.readiness) + ", a week ago " +
                       percent(w.readiness_week_before) + ".");
-    b.lines.push_back(fmt::format("- Unresolved findings: {}, overdue: {}.", w.unresolved,
-                                  w.overdue));
+    b.lines.push_back(
+        fmt::format("- Unresolved findings: {}, overdue: {}.", w.unresolved, w.overdue));
     b.lines.push_back(fmt::format(
         "- In the last 7 days: {} recorded, {} remediated, {} closed, {} risk accepted, {} "
         "reopened, {} evidence uploaded.",
         w.recorded, w.remediated, w.closed, w.accepted, w.reopened, w.evidence));
   }
-  const std::string subject =
-      mine.empty() ? fmt::format("Your week in {}", program_name(ctx))
-                   : fmt::format("Your week in {}: {} findings of yours unresolved",
-                                 program_name(ctx), mine.size());
+  const std::string subject = mine.empty()
+                                  ? fmt::format("Your week in {}", program_name(ctx))
+                                  : fmt::format("Your week in {}: {} findings of yours unresolved",
+                                                program_name(ctx), mine.size());
   return {subject, b};
 }
 
