@@ -18,6 +18,7 @@ namespace {
 using json::Value;
 
 constexpr size_t kAssignmentScanBatch = 1000;
+constexpr Micros kKeepDeliveries = 90 * kMicrosPerDay;
 
 std::string field(const Value& v, std::string_view name) {
   const Value* f = v.find(name);
@@ -325,6 +326,10 @@ void Reminders::start() {
         if (Result<PassResult> r = run_pass(day, false); !r) {
           say("gaplog: the reminder pass of " + format_date(day) +
               " failed: " + r.status().to_string());
+        }
+        // The delivery log keeps what was delivered or given up for 90 days.
+        if (Status s = outbox_->prune(clock_.now() - kKeepDeliveries); !s.is_ok()) {
+          say("gaplog: cannot prune the reminders' outbox: " + s.to_string());
         }
       },
       [this] { queue_assignments(); }, ReminderLoopOptions{options_.reminder_hour});
