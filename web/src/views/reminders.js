@@ -85,8 +85,8 @@ function webhooksSection(initial) {
         no.disabled = true;
         try {
           await request(`/webhooks/${encodeURIComponent(w.id)}`, { method: 'DELETE', response: true });
-          clear(listStatus).append(message('success', `Removed ${w.id}.`));
           await reload();
+          clear(listStatus).append(message('success', `Removed ${w.id}.`));
         } catch (err) {
           clear(listStatus).append(message('error', `Refused: ${describe(err)}`));
           ok.disabled = false;
