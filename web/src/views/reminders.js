@@ -85,8 +85,9 @@ function webhooksSection(initial) {
         no.disabled = true;
         try {
           await request(`/webhooks/${encodeURIComponent(w.id)}`, { method: 'DELETE', response: true });
-          await reload();
-          clear(listStatus).append(message('success', `Removed ${w.id}.`));
+          clear(listStatus);
+          await reload(); // (which says so in listStatus when the list cannot be read)
+          listStatus.prepend(message('success', `Removed ${w.id}.`));
         } catch (err) {
           clear(listStatus).append(message('error', `Refused: ${describe(err)}`));
           ok.disabled = false;
