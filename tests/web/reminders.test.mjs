@@ -342,6 +342,14 @@ describe('reminders in the dashboard', () => {
     // gaplog is offered as an actor too.
     const actors = await page.getByLabel('Actor', { exact: true }).locator('option').evaluateAll((os) => os.map((o) => o.textContent));
     assert.ok(actors.includes('gaplog (the server)'));
+    await page.getByLabel('Type', { exact: true }).selectOption('');
+    await page.waitForURL((u) => !u.search.includes('type='));
+    await settled(page);
+    await page.getByLabel('Actor', { exact: true }).selectOption({ label: 'gaplog (the server)' });
+    await page.waitForURL(/actor=gaplog/);
+    await settled(page);
+    const byGaplog = (await api(tokens.admin, '/events?actor=gaplog&limit=50')).events;
+    assert.equal(await rows.count(), byGaplog.length);
     await check();
     await context.close();
   });
