@@ -68,8 +68,8 @@ Status check_access(const Route& route, const ApiRequest& request, Role role) {
 class Api::Impl {
  public:
   Impl(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-       SignInParts sign_in, const ApiOptions& options)
-      : backend_(store, service, history, clock, sign_in, options) {}
+       ApiParts parts, const ApiOptions& options)
+      : backend_(store, service, history, clock, parts, options) {}
 
   // With `acting_as` (in-process callers only), acts as that user without a token.
   ApiResponse handle(const ApiRequest& request, const std::string& acting_as);
@@ -322,9 +322,9 @@ ApiResponse Api::Impl::health(std::string_view method, std::string_view path) co
 // ---- Api ----
 
 Api::Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-         SignInParts sign_in, ApiOptions options)
+         ApiParts parts, ApiOptions options)
     : options_(std::move(options)) {
-  impl_ = std::make_unique<Impl>(store, service, history, clock, sign_in, options_);
+  impl_ = std::make_unique<Impl>(store, service, history, clock, parts, options_);
 }
 
 Api::~Api() = default;

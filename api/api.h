@@ -42,6 +42,7 @@
 #include "auth/pending_logins.h"
 #include "auth/session_store.h"
 #include "domain/status.h"
+#include "notify/reminders.h"
 #include "projections/program_history.h"
 #include "store/clock.h"
 #include "store/data_dir.h"
@@ -65,19 +66,21 @@ struct ApiOptions {
   std::function<void(const std::string&)> log;
 };
 
-// The parts of sign-in the Api borrows from its owner (api/served_program.h); `oidc` is null
-// when no identity provider is configured.
-struct SignInParts {
+// The parts the Api borrows from its owner (api/served_program.h): sign-in's (`oidc` is null
+// when no identity provider is configured) and the reminders' (null: the reminder endpoints
+// answer that reminders are not available in this process).
+struct ApiParts {
   SessionStore* sessions = nullptr;
   PendingLogins* pending = nullptr;
   OidcClient* oidc = nullptr;
+  Reminders* reminders = nullptr;
 };
 
 class Api final : public RequestHandler {
  public:
   // Everything is borrowed and must outlive the Api.
   Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-      SignInParts sign_in, ApiOptions options = {});
+      ApiParts parts, ApiOptions options = {});
   ~Api();
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;

@@ -29,14 +29,15 @@ namespace gaplog {
 class Backend {
  public:
   Backend(Store& store, CommandService& commands, ProgramHistory& history, Clock& clock,
-          SignInParts sign_in, const ApiOptions& options)
+          ApiParts parts, const ApiOptions& options)
       : store(store),
         commands(commands),
         history(history),
         clock(clock),
-        sessions(*sign_in.sessions),
-        pending(*sign_in.pending),
-        oidc(sign_in.oidc),
+        sessions(*parts.sessions),
+        pending(*parts.pending),
+        oidc(parts.oidc),
+        reminders(parts.reminders),
         options(options) {}
 
   Store& store;
@@ -46,6 +47,7 @@ class Backend {
   SessionStore& sessions;
   PendingLogins& pending;
   OidcClient* oidc;  // null: no identity provider configured
+  Reminders* reminders;  // null: not in this process (the reminder endpoints answer 503)
   const ApiOptions& options;
 
   Date today() const { return date_of(clock.now()); }

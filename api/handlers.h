@@ -81,4 +81,15 @@ Result<ApiResponse> get_poam(Call& call);
 Result<ApiResponse> get_audit_bundle(Call& call);
 Result<ApiResponse> post_findings_import(Call& call);
 
+// api/reminders.cc: reminders (SPEC §11).
+Result<ApiResponse> get_my_notifications(Call& call);
+Result<ApiResponse> put_my_notifications(Call& call);
+Result<ApiResponse> list_webhooks(Call& call);
+Result<ApiResponse> post_webhook(Call& call);
+Result<ApiResponse> delete_webhook(Call& call);
+Result<ApiResponse> list_notifications(Call& call);
+Result<ApiResponse> list_deliveries(Call& call);
+Result<ApiResponse> get_due_notifications(Call& call);
+Result<ApiResponse> post_notifications_run(Call& call);
+
 }  // namespace gaplog

@@ -21,7 +21,8 @@ Status check_public_url(std::string_view url) {
 
 Result<std::unique_ptr<ServedProgram>> ServedProgram::open(FileSystem& fs, Clock& clock,
                                                            const std::string& dir,
-                                                           ApiOptions options) {
+                                                           ApiOptions options,
+                                                           ReminderOptions reminders) {
   std::unique_ptr<ServedProgram> p(new ServedProgram());
   if (options.oidc) {
     GAPLOG_RETURN_IF_ERROR(check_outbound_url(options.oidc->issuer));
@@ -31,17 +32,25 @@ Result<std::unique_ptr<ServedProgram>> ServedProgram::open(FileSystem& fs, Clock
   GAPLOG_ASSIGN_OR_RETURN(p->sessions_,
                           SessionStore::open(session_dir(dir), clock, options.sessions));
   p->pending_ = std::make_unique<PendingLogins>(clock);
+  p->https_ = make_https_client(options.https);
   if (options.oidc) {
-    p->https_ = make_https_client(options.https);
     p->oidc_ = std::make_unique<OidcClient>(*options.oidc, *p->https_, clock);
   }
+  reminders.public_url = options.public_url;
+  if (!reminders.log) reminders.log = options.log;
+  GAPLOG_ASSIGN_OR_RETURN(
+      p->reminders_, Reminders::open(dir, fs, clock, p->program_->log(), p->program_->service(),
+                                     p->program_->history(), *p->https_, std::move(reminders)));
   p->api_ = std::make_unique<Api>(
       p->program_->store(), p->program_->service(), p->program_->history(), clock,
-      SignInParts{p->sessions_.get(), p->pending_.get(), p->oidc_.get()}, std::move(options));
+      ApiParts{p->sessions_.get(), p->pending_.get(), p->oidc_.get(), p->reminders_.get()},
+      std::move(options));
   return p;
 }
 
 ServedProgram::~ServedProgram() {
+  // The reminders' thread writes through the command service: it ends first.
+  if (reminders_) reminders_->stop();
   // The log's commit thread may still be answering writes through the Api, which is destroyed
   // before the program.
   if (program_) program_->wait_for_async_appends();

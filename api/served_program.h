@@ -16,9 +16,12 @@ namespace gaplog {
 class ServedProgram {
  public:
   // `fs` and `clock` are borrowed and must outlive the program.
+  // Reminders (SPEC §11) use `reminders` with the public URL of `options`; their thread runs
+  // only after start_reminders() (the server), so the embedded CLI delivers on its own thread.
   static Result<std::unique_ptr<ServedProgram>> open(FileSystem& fs, Clock& clock,
                                                      const std::string& dir,
-                                                     ApiOptions options = {});
+                                                     ApiOptions options = {},
+                                                     ReminderOptions reminders = {});
   ~ServedProgram();
 
   Status save_checkpoint() { return program_->save_checkpoint(); }
@@ -30,6 +33,8 @@ class ServedProgram {
   ProgramHistory& history() { return program_->history(); }
   Api& api() { return *api_; }
   SessionStore& sessions() { return *sessions_; }
+  Reminders& reminders() { return *reminders_; }
+  void start_reminders() { reminders_->start(); }
 
  private:
   ServedProgram() = default;
@@ -40,6 +45,8 @@ class ServedProgram {
   std::unique_ptr<PendingLogins> pending_;
   std::unique_ptr<HttpsClient> https_;
   std::unique_ptr<OidcClient> oidc_;
+  // Reminders: the outbox (<dir>/outbox), webhook secrets, channels and the server's thread.
+  std::unique_ptr<Reminders> reminders_;
   std::unique_ptr<Api> api_;
 };
 

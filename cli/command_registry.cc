@@ -83,6 +83,7 @@ class CommandRegistry {
   void add_program_commands(CLI::App& root);
   void add_user_commands(CLI::App& root);
   void add_token_commands(CLI::App& root);
+  void add_webhook_commands(CLI::App& root);
   void add_scope_commands(CLI::App& root);
   void add_control_commands(CLI::App& root);
   void add_finding_commands(CLI::App& root);
@@ -260,6 +261,36 @@ void CommandRegistry::add_token_commands(CLI::App& root) {
                 {}};
           })
       .operand("TOKEN_ID", "the token's id (gaplog user show EMAIL lists them)");
+}
+
+void CommandRegistry::add_webhook_commands(CLI::App& root) {
+  CLI::App& webhook = group(root, "webhook", "webhooks that receive reminders (admins)");
+  command(webhook, "add", "add a webhook; its signing secret is printed once",
+          "gaplog webhook add https://hooks.acme.example/gaplog --kinds overdue,weekly_digest",
+          [](const Command& c) {
+            Value kinds = Value::array();
+            for (const std::string& k : split_list(c.get("kinds")))
+              kinds.push(Value::string(enum_value(k)));
+            return send_json("POST", kV1 + "webhooks",
+                             Value::object()
+                                 .set("url", Value::string(c.get("URL")))
+                                 .set("kinds", std::move(kinds)));
+          })
+      .operand("URL", "the receiver, https://")
+      .option("--kinds", "kinds", "K1,K2",
+              "assigned, due_soon, overdue, acceptance_expiring, acceptance_expired, "
+              "evidence_expiring, weekly_digest",
+              true);
+  command(webhook, "list", "the webhooks and their last delivery", "gaplog webhook list",
+          [](const Command&) { return get_request(kV1 + "webhooks"); });
+  command(webhook, "remove", "remove a webhook", "gaplog webhook remove wh_0123456789abcdef",
+          [](const Command& c) {
+            return Built{
+                ApiRequest{"DELETE", kV1 + "webhooks/" + percent_encode(c.get("ID")), {}, ""},
+                "",
+                {}};
+          })
+      .operand("ID", "the webhook's id");
 }
 
 void CommandRegistry::add_scope_commands(CLI::App& root) {
@@ -594,6 +625,7 @@ void add_api_commands(CLI::App& root,
   registry.add_program_commands(root);
   registry.add_user_commands(root);
   registry.add_token_commands(root);
+  registry.add_webhook_commands(root);
   registry.add_scope_commands(root);
   registry.add_control_commands(root);
   registry.add_finding_commands(root);

@@ -21,7 +21,9 @@
 #include "app/demo.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/reminder_options.h"
 #include "codec/json.h"
+#include "codec/url.h"
 #include "domain/commands.h"
 #include "domain/hex.h"
 #include "domain/validation.h"
@@ -110,6 +112,7 @@ struct ServeOptions {
   std::string public_url;  // "" = http://<listen>
   std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
   std::string session_idle = "8h", session_max = "7d";
+  MailOptions mail;  // reminders (SPEC §11, docs/reminders.md)
 };
 
 // "90s", "30m", "8h", "7d" as microseconds.
@@ -222,8 +225,11 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
     std::lock_guard lock(log_mu);
     std::fprintf(stderr, "%s\n", line.c_str());
   };
-  auto program = ServedProgram::open(fs, clock, data, *api_options);
+  Result<ReminderOptions> reminders = reminder_options(options.mail);
+  if (!reminders) return usage_error(reminders.status().message(), "gaplog serve");
+  auto program = ServedProgram::open(fs, clock, data, *api_options, std::move(*reminders));
   if (!program) return fail_open(program.status(), data);
+  (*program)->start_reminders();
   HttpServerOptions server_options;
   server_options.host = listen->first;
   server_options.port = listen->second;
@@ -523,6 +529,9 @@ struct LocalCommands {
   uint64_t log_after = 0;
   size_t log_limit = 100;
   BundleVerifyOptions bundle_options;
+  std::string notify_as_of;  // "" = today
+  bool notify_dry_run = false;
+  MailOptions notify_mail;   // embedded mode: the relay to send through
 
   CLI::App* init_command = nullptr;
   CLI::App* demo_command = nullptr;
@@ -531,6 +540,7 @@ struct LocalCommands {
   CLI::App* tree_head_command = nullptr;
   CLI::App* log_command = nullptr;
   CLI::App* bundle_verify = nullptr;
+  CLI::App* notify_command = nullptr;
 };
 
 CLI::App* add_local_command(CLI::App& app, const std::string& name, const std::string& description,
@@ -626,6 +636,7 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
       ->type_name("N")
       ->check(CLI::PositiveNumber);
   add_sign_in_options(*serve_command, serve_options);
+  add_mail_options(*serve_command, serve_options.mail, /*hour=*/true);
   local.serve_command = serve_command;
 }
 
@@ -646,6 +657,33 @@ void add_log_commands(CLI::App& app, LocalCommands& local) {
   log_command->add_option("--limit", local.log_limit, "at most N events (default 100)")
       ->type_name("N");
   local.log_command = log_command;
+}
+
+// notify: the daily reminder pass by hand (SPEC §11).
+void add_notify_command(CLI::App& app, LocalCommands& local) {
+  CLI::App* notify = add_local_command(
+      app, "notify",
+      "run the reminder pass for a day: --dry-run lists what the rules select for it; otherwise "
+      "sends what is due today and not yet sent, and records it",
+      "gaplog notify --as-of 2026-12-07 --dry-run --json");
+  notify->add_option("--as-of", local.notify_as_of, "the day (default today; only today sends)")
+      ->type_name("DATE");
+  notify->add_flag("--dry-run", local.notify_dry_run, "list, send nothing, record nothing");
+  add_mail_options(*notify, local.notify_mail, /*hour=*/false);
+  local.notify_command = notify;
+}
+
+ApiRequest notify_request(const LocalCommands& local) {
+  if (local.notify_dry_run) {
+    std::string target = "/api/v1/notifications/due";
+    if (!local.notify_as_of.empty()) target += "?as_of=" + percent_encode(local.notify_as_of);
+    return ApiRequest{"GET", target, {}, ""};
+  }
+  json::Value body = json::Value::object();
+  if (!local.notify_as_of.empty()) body.set("as_of", json::Value::string(local.notify_as_of));
+  return ApiRequest{
+      "POST", "/api/v1/notifications/run", {{"Content-Type", "application/json"}},
+      json::write(body)};
 }
 
 void add_bundle_commands(CLI::App& app, LocalCommands& local) {
@@ -700,6 +738,12 @@ std::optional<int> check_global_options(const GlobalOptions& global, const CLI::
   }
   const bool local_only =
       local.init_command->parsed() || local.demo_command->parsed() || local.serve_command->parsed();
+  if (remote && local.notify_command->parsed() && mail_options_given(local.notify_mail)) {
+    return usage_error(
+        "against --server, reminders go through the server's own --smtp-url; leave out the mail "
+        "options",
+        command);
+  }
   if (remote && local_only) {
     return usage_error(
         fmt::format("'{}' works on a data directory (--data), not against --server", command),
@@ -730,6 +774,8 @@ int run_against_server(const GlobalOptions& global, const LocalCommands& local,
                        global);
   }
   if (local.log_command->parsed()) return run_request(**client, log_request(local), "log", global);
+  if (local.notify_command->parsed())
+    return run_request(**client, notify_request(local), "notify", global);
   return api.run(**client, global);
 }
 
@@ -751,7 +797,13 @@ int run_embedded(const GlobalOptions& global, const LocalCommands& local, const 
     if (local.tree_head_command->parsed()) return tree_head_local(*store, clock, global.json);
     return log_local(*store, local.log_after, local.log_limit);
   }
-  auto program = ServedProgram::open(fs, clock, global.data);
+  ReminderOptions reminders;
+  if (local.notify_command->parsed()) {
+    Result<ReminderOptions> r = reminder_options(local.notify_mail);
+    if (!r) return usage_error(r.status().message(), "gaplog notify");
+    reminders = std::move(*r);
+  }
+  auto program = ServedProgram::open(fs, clock, global.data, ApiOptions{}, std::move(reminders));
   if (!program) return fail_open(program.status(), global.data);
   std::string actor = global.as;
   if (actor.empty()) {
@@ -763,6 +815,8 @@ int run_embedded(const GlobalOptions& global, const LocalCommands& local, const 
   if (local.verify_command->parsed())
     return run_request(*client, verify_request(), "verify", global);
   if (local.log_command->parsed()) return run_request(*client, log_request(local), "log", global);
+  if (local.notify_command->parsed())
+    return run_request(*client, notify_request(local), "notify", global);
   return api.run(*client, global);
 }
 
@@ -776,6 +830,7 @@ int run(int argc, char** argv) {
   add_serve_command(app, local);
   add_log_commands(app, local);
   add_bundle_commands(app, local);
+  add_notify_command(app, local);
   ApiCommands api(app);
   app.footer(kHelpFooter);  // after the commands, which would inherit it
 

@@ -66,6 +66,27 @@ void print_items(const std::vector<std::string>& columns, const Value& items) {
   print_table(columns, rows);
 }
 
+// The reminder pass: one line per notification, and what was queued.
+void print_notifications(const Value& v) {
+  const Value* list = v.find("notifications");
+  if (list == nullptr || !list->is_array()) return;
+  const std::string day = cell(v.find("as_of"));
+  if (list->items().empty()) {
+    std::printf("no reminders for %s\n", day.c_str());
+  } else {
+    print_items({"kind", "recipient", "subject", "day"}, *list);
+  }
+  if (const Value* queued = v.find("queued")) {
+    const Value* channels = v.find("channels");
+    if (channels && channels->is_bool() && !channels->as_bool()) {
+      std::printf("reminders are off: no --smtp-url and no webhook; nothing sent or recorded\n");
+    } else {
+      std::printf("%s queued for delivery (those sent before are not sent again)\n",
+                  cell(queued).c_str());
+    }
+  }
+}
+
 void print_readiness(const Value& v) {
   const Value* o = v.find("overall");
   std::printf("readiness as of %s: %s of %s criteria ready (%s%%)\n", cell(v.find("as_of")).c_str(),
@@ -194,6 +215,10 @@ void print_human(const std::vector<std::string>& columns, const Value& v,
   const Value* events = v.find("events");
   if (items && items->is_array() && !columns.empty()) {
     print_items(columns, *items);
+  } else if (const Value* hooks = v.find("webhooks"); hooks && hooks->is_array()) {
+    print_items({"id", "url", "kinds", "added_by"}, *hooks);
+  } else if (command == "notify") {
+    print_notifications(v);
   } else if (command == "readiness") {
     print_readiness(v);
   } else if (command == "workload") {

@@ -7,62 +7,19 @@
 
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <optional>
-#include <stdexcept>
+
+#include "net/curl_support.h"
 
 namespace gaplog {
 
 namespace {
 
-struct CurlEasyFree {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyFree>;
-
-struct CurlUrlFree {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-
-struct CurlFree {
-  void operator()(char* text) const { curl_free(text); }
-};
-using CurlText = std::unique_ptr<char, CurlFree>;
-
-// A curl_slist of request headers, freed with the request.
-class HeaderList {
- public:
-  HeaderList() = default;
-  HeaderList(const HeaderList&) = delete;
-  HeaderList& operator=(const HeaderList&) = delete;
-  ~HeaderList() { curl_slist_free_all(list_); }
-
-  void append(const std::string& line) {
-    curl_slist* grown = curl_slist_append(list_, line.c_str());
-    if (grown == nullptr) throw std::bad_alloc();
-    list_ = grown;
-  }
-  curl_slist* get() const { return list_; }
-
- private:
-  curl_slist* list_ = nullptr;
-};
-
-// curl_global_init is not thread-safe and must run before any other call; once per process.
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw std::runtime_error("curl_global_init failed");
-    }
-  });
-}
-
 // The host (and port, when given) of a URL that passed check_outbound_url, for messages: never
 // the path or query, which may carry more than a message should show.
 std::string host_of(const std::string& url) {
-  std::unique_ptr<CURLU, CurlUrlFree> parsed(curl_url());
+  const CurlUrl parsed(curl_url());
   if (!parsed) throw std::bad_alloc();
   if (curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "the server";
   char* host = nullptr;
@@ -125,6 +82,28 @@ Status check_headers(const OutboundHeaders& headers) {
   return Status::ok();
 }
 
+// What a POST sends.
+struct RequestBody {
+  std::string_view content_type;
+  std::string_view data;
+};
+
+// Percent-encodes each name and value (curl_easy_escape keeps only A-Z a-z 0-9 - . _ ~). The
+// handle argument of curl_easy_escape is ignored since libcurl 7.82.
+std::string form_body(const FormFields& fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    const CurlText n(curl_easy_escape(nullptr, name.data(), static_cast<int>(name.size())));
+    const CurlText v(curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size())));
+    if (!n || !v) throw std::bad_alloc();
+    if (!body.empty()) body += '&';
+    body += n.get();
+    body += '=';
+    body += v.get();
+  }
+  return body;
+}
+
 class CurlHttpsClient final : public HttpsClient {
  public:
   explicit CurlHttpsClient(HttpsClientOptions options)
@@ -138,11 +117,23 @@ class CurlHttpsClient final : public HttpsClient {
 
   Result<OutboundResponse> post_form(const std::string& url, const FormFields& fields,
                                      const OutboundHeaders& headers) override {
-    return perform(url, &fields, headers);
+    const std::string body = form_body(fields);
+    const RequestBody request_body{"application/x-www-form-urlencoded", body};
+    return perform(url, &request_body, headers);
+  }
+
+  Result<OutboundResponse> post(const std::string& url, std::string_view content_type,
+                                std::string_view body, const OutboundHeaders& headers) override {
+    if (content_type.find_first_of("\r\n") != std::string_view::npos) {
+      return invalid_argument("the request's content type has a line break");
+    }
+    const RequestBody request_body{content_type, body};
+    return perform(url, &request_body, headers);
   }
 
  private:
-  Result<OutboundResponse> perform(const std::string& url, const FormFields* form,
+  // `body` null: a GET.
+  Result<OutboundResponse> perform(const std::string& url, const RequestBody* body,
                                    const OutboundHeaders& headers) const;
   void set_common_options(CURL* handle, const std::string& url, BodySink& sink,
                           char* error_buffer) const;
@@ -152,21 +143,6 @@ class CurlHttpsClient final : public HttpsClient {
   const HttpsClientOptions options_;
   const std::string no_proxy_;
 };
-
-// Percent-encodes each name and value (curl_easy_escape keeps only A-Z a-z 0-9 - . _ ~).
-std::string form_body(CURL* handle, const FormFields& fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    const CurlText n(curl_easy_escape(handle, name.data(), static_cast<int>(name.size())));
-    const CurlText v(curl_easy_escape(handle, value.data(), static_cast<int>(value.size())));
-    if (!n || !v) throw std::bad_alloc();
-    if (!body.empty()) body += '&';
-    body += n.get();
-    body += '=';
-    body += v.get();
-  }
-  return body;
-}
 
 void CurlHttpsClient::set_common_options(CURL* handle, const std::string& url, BodySink& sink,
                                          char* error_buffer) const {
@@ -210,34 +186,34 @@ Status CurlHttpsClient::failure(const std::string& url, CURLcode code, const Bod
   return unavailable(fmt::format("cannot reach {}: {}", host, detail));
 }
 
-Result<OutboundResponse> CurlHttpsClient::perform(const std::string& url, const FormFields* form,
+Result<OutboundResponse> CurlHttpsClient::perform(const std::string& url, const RequestBody* body,
                                                   const OutboundHeaders& headers) const {
   GAPLOG_RETURN_IF_ERROR(check_outbound_url(url));
   GAPLOG_RETURN_IF_ERROR(check_headers(headers));
-  CurlEasy handle(curl_easy_init());
-  if (!handle) throw std::bad_alloc();
+  const CurlEasy handle = new_curl_easy();
 
   BodySink sink;
   sink.limit = options_.max_response_bytes;
   char error_buffer[CURL_ERROR_SIZE] = {};
   set_common_options(handle.get(), url, sink, error_buffer);
 
-  HeaderList header_list;
+  CurlSlist header_list;
   for (const auto& [name, value] : headers) {
     std::string line = name;
     line += ": ";
     line += value;
     header_list.append(line);
   }
-  std::string body;
-  if (form != nullptr) {
-    body = form_body(handle.get(), *form);
-    header_list.append("Content-Type: application/x-www-form-urlencoded");
+  if (body != nullptr) {
+    header_list.append(fmt::format("Content-Type: {}", body->content_type));
     header_list.append("Expect:");  // no 100-continue round trip
     curl_easy_setopt(handle.get(), CURLOPT_POST, 1L);
-    curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDS, body.c_str());
+    // The size is given, so the data need not end with a NUL; never a null pointer, which
+    // would make libcurl read the body from stdin.
     curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(body.size()));
+                     static_cast<curl_off_t>(body->data.size()));
+    curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDS,
+                     body->data.data() != nullptr ? body->data.data() : "");
   }
   curl_easy_setopt(handle.get(), CURLOPT_HTTPHEADER, header_list.get());
 

@@ -1,5 +1,5 @@
 // Outbound HTTP(S) requests through libcurl: the OpenID Connect discovery, token request and JWKS
-// of sign-in (SPEC §10), and later the webhooks and mail of reminders. gaplog never writes its
+// of sign-in (SPEC §10), and the webhooks of reminders (SPEC §11). gaplog never writes its
 // own TLS or HTTP client code.
 //
 // - Only `https://` URLs are fetched, except `http://` to a loopback address (127.0.0.0/8,
@@ -49,6 +49,10 @@ class HttpsClient {
   // POST application/x-www-form-urlencoded (each name and value percent-encoded).
   virtual Result<OutboundResponse> post_form(const std::string& url, const FormFields& fields,
                                              const OutboundHeaders& headers) = 0;
+  // POST `body` as it is, sent with `Content-Type: <content_type>` (e.g. "application/json").
+  // A content type with a line break is refused (kInvalidArgument) like such a header.
+  virtual Result<OutboundResponse> post(const std::string& url, std::string_view content_type,
+                                        std::string_view body, const OutboundHeaders& headers) = 0;
 };
 
 // The libcurl client. Calls curl_global_init once (thread-safe).
@@ -57,5 +61,9 @@ std::unique_ptr<HttpsClient> make_https_client(HttpsClientOptions options = {});
 // OK when `url` may be fetched: https://host..., or http:// to a loopback host. Otherwise a
 // kInvalidArgument that says why ("an OpenID issuer must be https:// ...").
 Status check_outbound_url(std::string_view url);
+
+// 127.0.0.0/8, ::1 (bracketed or not) and "localhost", as a URL's host: the addresses tests'
+// servers listen on, which need no TLS.
+bool is_loopback_host(std::string_view host);
 
 }  // namespace gaplog

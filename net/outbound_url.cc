@@ -9,28 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "net/curl_support.h"
 #include "net/https_client.h"
 
 namespace gaplog {
 
-namespace {
-
-struct CurlUrlFree {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-struct CurlStringFree {
-  void operator()(char* s) const { curl_free(s); }
-};
-using CurlString = std::unique_ptr<char, CurlStringFree>;
-
-std::optional<std::string> url_part(CURLU* u, CURLUPart part) {
-  char* raw = nullptr;
-  if (curl_url_get(u, part, &raw, 0) != CURLUE_OK || raw == nullptr) return std::nullopt;
-  CurlString owned(raw);
-  return std::string(owned.get());
-}
-
-// 127.0.0.0/8, ::1 and "localhost": the addresses a test's provider listens on.
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost" || host == "[::1]" || host == "::1") return true;
   if (!host.starts_with("127.")) return false;
@@ -45,10 +28,8 @@ bool is_loopback_host(std::string_view host) {
   return dots == 3;
 }
 
-}  // namespace
-
 Status check_outbound_url(std::string_view url) {
-  std::unique_ptr<CURLU, CurlUrlFree> u(curl_url());
+  const CurlUrl u(curl_url());
   if (!u) throw std::bad_alloc();
   const std::string text(url);
   if (curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {

@@ -97,6 +97,14 @@ std::vector<Event> sample_events() {
   add("user/ann@example.com",
       UserSignedIn{"ann@example.com", "00u1a2b3c4", "https://acme.okta.com/oauth2/default"});
   add("user/ann@example.com", UserSignedOut{"ann@example.com"});
+  add("notifications",
+      NotificationSent{"due_soon", "ann@example.com", "F-1", "2026-12-07", "id@gaplog"});
+  add("notifications",
+      NotificationSent{"weekly_digest", "webhook:wh_0123456789abcdef", "", "2026-12-07", "msg_2"});
+  add("user/ann@example.com", UserNotificationsSet{"ann@example.com", false, true});
+  add("webhook/wh_0123456789abcdef",
+      WebhookAdded{"wh_0123456789abcdef", "https://hooks.example/gaplog", {"overdue", "due_soon"}});
+  add("webhook/wh_0123456789abcdef", WebhookRemoved{"wh_0123456789abcdef"});
   add("evidence/E-1", EvidenceUnlinked{"E-1", "", "AC-01"});
   events.back().seq = std::numeric_limits<uint64_t>::max();
   events.back().version = std::numeric_limits<uint32_t>::max();

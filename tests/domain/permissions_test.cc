@@ -87,6 +87,10 @@ std::vector<Case> cases() {
       // SPEC §10: a person signs in and out whatever the role (auditors included).
       {"sign in", SignIn{"sub-1", "https://idp.example.com"}, everyone, false},
       {"sign out", SignOut{}, everyone, false},
+      // SPEC §11: one's own reminder settings, whatever the role; webhooks are the admin's.
+      {"reminder settings", SetMyNotifications{false, std::nullopt}, everyone, false},
+      {"add webhook", AddWebhook{"wh_00000000000000aa", "https://hooks.example/x", {"overdue"}},
+       admin, false},
   };
 }
 

@@ -85,6 +85,39 @@ TEST(OutboundHttps, PostFormPercentEncodesEveryNameAndValue) {
             "&utf8=caf%C3%A9~-._");
 }
 
+TEST(OutboundHttps, PostSendsTheBodyAsItIsWithItsContentType) {
+  LoopbackHttpServer server([](const ServedRequest& r) {
+    ServedReply reply;
+    reply.status = 202;
+    reply.body =
+        r.method + " " + r.header("content-type") + " " + r.header("webhook-id") + " " + r.body;
+    return reply;
+  });
+  auto client = make_https_client();
+  // Only the view's bytes are sent: the string goes on past its end, with no NUL there.
+  const std::string text = R"({"type":"due_soon","data":{"title":"caf\u00e9 & co"}}TRAILING)";
+  const std::string_view body = std::string_view(text).substr(0, text.size() - 8);
+  Result<OutboundResponse> res =
+      client->post(server.url("/hook"), "application/json", body, {{"webhook-id", "msg_1"}});
+  ASSERT_TRUE(res.is_ok()) << res.status().to_string();
+  EXPECT_EQ(res->status, 202);
+  EXPECT_EQ(res->body, "POST application/json msg_1 " + std::string(body));
+  EXPECT_EQ(server.count("/hook"), 1);
+
+  Result<OutboundResponse> empty = client->post(server.url("/hook"), "text/plain", {}, {});
+  ASSERT_TRUE(empty.is_ok()) << empty.status().to_string();
+  EXPECT_EQ(empty->body, "POST text/plain  ");
+}
+
+TEST(OutboundHttps, PostRefusesAContentTypeWithALineBreak) {
+  LoopbackHttpServer server([](const ServedRequest&) { return ServedReply{}; });
+  Result<OutboundResponse> res =
+      make_https_client()->post(server.url("/hook"), "application/json\r\nX-Injected: 1", "{}", {});
+  ASSERT_FALSE(res.is_ok());
+  EXPECT_EQ(res.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(server.count("/hook"), 0);
+}
+
 TEST(OutboundHttps, PlainHttpToAnotherHostIsRefusedBeforeConnecting) {
   HttpsClientOptions options;
   options.connect_timeout = std::chrono::milliseconds(5000);
@@ -100,6 +133,9 @@ TEST(OutboundHttps, PlainHttpToAnotherHostIsRefusedBeforeConnecting) {
 
   Result<OutboundResponse> post = client->post_form("http://idp.example.com/token", {}, {});
   EXPECT_EQ(post.status().code(), Code::kInvalidArgument);
+  Result<OutboundResponse> json =
+      client->post("http://hooks.example.com/in", "application/json", "{}", {});
+  EXPECT_EQ(json.status().code(), Code::kInvalidArgument);
   Result<OutboundResponse> ftp = client->get("ftp://127.0.0.1/x", {});
   EXPECT_EQ(ftp.status().code(), Code::kInvalidArgument);
 }

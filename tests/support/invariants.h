@@ -19,8 +19,9 @@ inline std::string dump(const ProgramState& s) {
   std::string out = fmt::format("name={} scope={} seq={} f={} e={}\n", s.name, s.scope.size(),
                                 s.last_seq, s.findings_recorded, s.evidence_uploaded);
   for (const auto& [k, u] : s.users) {
-    out += fmt::format("user {} {} {} {} v{} signed-in {}\n", k, u.name, name(u.role), u.active,
-                       u.version, u.last_signed_in_at.value_or(-1));
+    out += fmt::format("user {} {} {} {} v{} signed-in {} reminders {}/{}\n", k, u.name,
+                       name(u.role), u.active, u.version, u.last_signed_in_at.value_or(-1),
+                       u.email_reminders, u.digest);
   }
   for (const auto& [k, t] : s.tokens) {
     out += fmt::format("token {} {} {} expires {} by {} at {}\n", k, t.email, t.revoked,
@@ -37,6 +38,16 @@ inline std::string dump(const ProgramState& s) {
                     f.control, format_optional_date(f.due_date),
                     f.risk_acceptance ? format_optional_date(f.risk_acceptance->expires_on) : "-",
                     fmt::join(s.evidence_of(k), ","), f.recorded_on.days, f.version);
+    out += fmt::format("  overdue run: changed {} before {}\n", f.changed_on.days,
+                       format_optional_date(f.overdue_run_before));
+  }
+  for (const auto& [k, h] : s.webhooks) {
+    out += fmt::format("webhook {} {} [{}] removed {} v{}\n", k, h.url, fmt::join(h.kinds, ","),
+                       h.removed, h.version);
+  }
+  for (const SentNotification& n : s.notifications) {
+    out += fmt::format("sent {} {} {} {} {} seq {}\n", n.kind, n.recipient, n.subject, n.day,
+                       n.message_id, n.seq);
   }
   for (const auto& [k, e] : s.evidence) {
     out += fmt::format("evidence {} {} {} [{}] [{}] v{}\n", k, e.filename, e.sha256,
@@ -77,6 +88,14 @@ inline void check_invariants(const std::vector<Event>& events, bool check_log_or
     }
     last_recorded = e.recorded_at;
     last_occurred[e.stream] = e.occurred_at;
+    if (e.actor == kSystemActor) {
+      ASSERT_TRUE(std::holds_alternative<NotificationSent>(e.payload))
+          << "gaplog itself writes only sent reminders";
+      last_recorded = e.recorded_at;
+      last_occurred[e.stream] = e.occurred_at;
+      if (e.version == 1) created[e.stream] = e.occurred_at;
+      continue;
+    }
     const Role role = roles.contains(e.actor) ? roles[e.actor] : Role::kAdmin;  // bootstrap
     // SPEC §10: signing in and out and one's own tokens are the only writes an auditor makes.
     const bool own_account = std::holds_alternative<UserSignedIn>(e.payload) ||
@@ -84,7 +103,9 @@ inline void check_invariants(const std::vector<Event>& events, bool check_log_or
                              (std::holds_alternative<TokenIssued>(e.payload) &&
                               std::get<TokenIssued>(e.payload).email == e.actor) ||
                              (std::holds_alternative<TokenRevoked>(e.payload) &&
-                              std::get<TokenRevoked>(e.payload).email == e.actor);
+                              std::get<TokenRevoked>(e.payload).email == e.actor) ||
+                             (std::holds_alternative<UserNotificationsSet>(e.payload) &&
+                              std::get<UserNotificationsSet>(e.payload).email == e.actor);
     if (!own_account) {
       ASSERT_NE(role, Role::kAuditor) << "auditors write nothing";
     }

@@ -43,6 +43,16 @@ inline std::string replay_check(const std::vector<Event>& events) {
     const std::string where =
         fmt::format("seq {} ({} by {})", e.seq, event_type_name(e.payload), e.actor);
     const bool bootstrap = users.empty() && std::holds_alternative<UserAdded>(e.payload);
+    // SPEC §11: gaplog itself records the reminders it sent, and nothing else.
+    if (e.actor == kSystemActor) {
+      if (!std::holds_alternative<NotificationSent>(e.payload)) {
+        return where + ": gaplog itself wrote something other than a sent reminder";
+      }
+      continue;
+    }
+    if (std::holds_alternative<NotificationSent>(e.payload)) {
+      return where + ": a sent reminder recorded by a user";
+    }
     if (!bootstrap) {
       auto actor = users.find(e.actor);
       if (actor == users.end()) return where + ": the actor is not a user";
@@ -64,6 +74,10 @@ inline std::string replay_check(const std::vector<Event>& events) {
         continue;
       }
       if (auto* p = std::get_if<TokenRevoked>(&e.payload); p && p->email == e.actor) continue;
+      if (auto* p = std::get_if<UserNotificationsSet>(&e.payload)) {
+        if (p->email != e.actor) return where + ": set someone else's reminder settings";
+        continue;
+      }
       const bool admin_only = std::holds_alternative<UserAdded>(e.payload) ||
                               std::holds_alternative<UserRoleChanged>(e.payload) ||
                               std::holds_alternative<UserDeactivated>(e.payload) ||
@@ -71,7 +85,9 @@ inline std::string replay_check(const std::vector<Event>& events) {
                               std::holds_alternative<TokenRevoked>(e.payload) ||
                               std::holds_alternative<ScopeSet>(e.payload) ||
                               std::holds_alternative<ProgramNamed>(e.payload) ||
-                              std::holds_alternative<RiskAccepted>(e.payload);
+                              std::holds_alternative<RiskAccepted>(e.payload) ||
+                              std::holds_alternative<WebhookAdded>(e.payload) ||
+                              std::holds_alternative<WebhookRemoved>(e.payload);
       if (role == Role::kAuditor) return where + ": auditors write nothing";
       if (admin_only && role != Role::kAdmin) return where + ": only an admin may write it";
       if (role == Role::kContributor) {
