@@ -24,8 +24,8 @@
 namespace gaplog {
 
 struct SmtpOptions {
-  std::string
-      url;  // smtp://host[:port] (STARTTLS when offered) or smtps://host[:port] (implicit TLS)
+  // smtp://host[:port] (STARTTLS when offered) or smtps://host[:port] (implicit TLS)
+  std::string url;
   std::string user;      // "" = no authentication
   std::string password;  // never logged, never in an error message
   std::string from;      // the envelope and From: address (--mail-from)

@@ -21,9 +21,8 @@
 //   is still a firing, and still goes to the webhooks that take its kind, since a webhook
 //   follows the program, not a person.
 // - `assigned` is not part of the daily pass: it answers an event, not a date, and is sent at
-//   once when the event commits (assigned_firing). A pass re-run for a past day could not tell
-//   which assignments of that day were already announced, and a back-fill must not announce
-//   assignments of days that are past (SPEC §11).
+//   once when the event commits (assigned_firing); in the pass it would come hours late, and a
+//   back-filled assignment would be announced for a day that is past (SPEC §11 forbids both).
 // - Nobody is told about their own action: assigning a finding to oneself fires nothing, not
 //   even to webhooks (there is nothing to chase).
 // - An overdue run restarts whenever the finding stops being overdue for a day (remediated,

@@ -142,8 +142,9 @@ TEST(EventCodec, EncodingIsDeterministic) {
 
 TEST(EventCodec, DifferentEventsEncodeDifferently) {
   std::set<std::string> encodings;
-  for (const Event& event : sample_events()) encodings.insert(encode_event(event));
-  EXPECT_EQ(encodings.size(), std::variant_size_v<Payload>);
+  const std::vector<Event> samples = sample_events();
+  for (const Event& event : samples) encodings.insert(encode_event(event));
+  EXPECT_EQ(encodings.size(), samples.size());
 }
 
 TEST(EventCodec, DefaultEventRoundTrips) {
@@ -514,6 +515,10 @@ TEST(EventTypeName, EveryAlternativeHasItsContractName) {
       "evidence_unlinked",
       "user_signed_in",
       "user_signed_out",
+      "notification_sent",
+      "user_notifications_set",
+      "webhook_added",
+      "webhook_removed",
   };
   const std::vector<Payload> payloads =
       one_of_each(std::make_index_sequence<std::variant_size_v<Payload>>());
