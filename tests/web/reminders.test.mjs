@@ -3,12 +3,14 @@
 // delivery log's filter, the day's preview), everyone's reminder settings on /account, what a
 // contributor is refused, a finding's reminders (also on a past day), the audit trail's new
 // event types with gaplog as their actor, and the Users view's column. Every expectation is read
-// from the API in the same test; the demo program holds notification_sent events.
+// from the API in the same test. Reminders about findings come from the demo program or, when it
+// has none, from today's pass delivered to a webhook on loopback before the tests (remindersSent).
 //
 //   node --test tests/web/reminders.test.mjs        (scripts/test runs it; see docs/web.md)
 //
 // Environment: as tests/web/harness.mjs.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { PHONE, apiWith, demoData, launchBrowser, openPage as openCheckedPage, settled, shot, startGaplog } from './harness.mjs';
 
@@ -56,6 +58,7 @@ before(async () => {
     tokens[role] = (await api(tokens.admin, `/users/${encodeURIComponent(user.email)}/tokens`, { method: 'POST', body: {} })).token;
     secrets.push(tokens[role]);
   }
+  await remindersSent();
   browser = await launchBrowser();
 });
 
@@ -64,6 +67,42 @@ after(async () => {
   await server?.stop();
   demo?.remove();
 });
+
+// Makes sure the log holds reminders about findings (notification_sent), as a program in use
+// does: when the demo program has none, today's pass is run with a webhook whose receiver (here,
+// on loopback) accepts everything, until gaplog has recorded what it delivered; then the webhook
+// is removed, so the tests start with no channel.
+async function remindersSent() {
+  const aboutFindings = async () => (await api(tokens.admin, '/notifications?limit=1000')).notifications
+    .filter((n) => /^F-\d+$/.test(n.subject ?? ''));
+  if ((await aboutFindings()).length) return;
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  try {
+    const kinds = Object.keys(KIND_WORDS).filter((k) => k !== 'weekly_digest');
+    const hook = await api(tokens.admin, '/webhooks', {
+      method: 'POST',
+      body: { url: `http://127.0.0.1:${receiver.address().port}/gaplog`, kinds },
+    });
+    secrets.push(hook.secret);
+    const pass = await api(tokens.admin, '/notifications/run', { method: 'POST', body: {} });
+    assert.ok(pass.notifications.some((n) => n.recipient === `webhook:${hook.id}`), 'today\'s pass has reminders for the webhook');
+    for (let i = 0; i < 100 && !(await aboutFindings()).length; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok((await aboutFindings()).length, 'gaplog recorded the reminders it delivered');
+    assert.ok(received.every((r) => /^v1,/.test(r.headers['webhook-signature'] ?? '')), 'each delivery is signed');
+    await fetch(`${base}/api/v1/webhooks/${hook.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${tokens.admin}` } });
+  } finally {
+    receiver.close();
+  }
+}
 
 async function signIn(page, token) {
   await page.goto(`${base}/`);
@@ -169,6 +208,16 @@ describe('reminders in the dashboard', () => {
 
     const all = (await api(tokens.admin, '/deliveries?limit=100')).deliveries;
     assert.equal(await rowCount(page.locator('#deliveries-table')), all.length);
+    await page.getByLabel('State', { exact: true }).selectOption('delivered');
+    await page.waitForURL(/state=delivered/);
+    await settled(page);
+    const delivered = (await api(tokens.admin, '/deliveries?limit=100&state=delivered')).deliveries;
+    assert.equal(await rowCount(page.locator('#deliveries-table')), delivered.length);
+    for (const [i, d] of delivered.slice(0, 5).entries()) {
+      const cells = page.locator('#deliveries-table tbody tr').nth(i).locator('td');
+      assert.equal(await cells.nth(0).textContent(), KIND_WORDS[d.kind]);
+      assert.equal(await cells.nth(4).textContent(), 'delivered');
+    }
     await page.getByLabel('State', { exact: true }).selectOption('failed');
     await page.waitForURL(/state=failed/);
     await settled(page);
@@ -293,7 +342,11 @@ describe('reminders in the dashboard', () => {
     assert.equal(await rowCount(table), about.length);
     const first = table.locator('tbody tr').first().locator('td');
     assert.equal(await first.nth(0).textContent(), KIND_WORDS[about[0].kind]);
-    assert.match(await first.nth(1).textContent(), new RegExp(about[0].recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    // a person by name and e-mail, a webhook by its id
+    const to = await first.nth(1).textContent();
+    const hook = /^webhook:(.+)$/.exec(about[0].recipient);
+    if (hook) assert.equal(to, `Webhook ${hook[1]}`);
+    else assert.ok(to.includes(about[0].recipient), to);
     assert.equal(await first.nth(2).textContent(), about[0].day);
     assert.match(await first.nth(3).textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? UTC$/);
     await shot(page, 'reminders-finding');
