@@ -478,7 +478,7 @@ describe('your API tokens (everyone, for the command line)', () => {
     await page.locator('#account-link').click();
     await settled(page);
     assert.equal(new URL(page.url()).pathname, '/account');
-    assert.equal(await page.locator('h1').textContent(), 'Your API tokens');
+    assert.equal(await page.locator('h1').textContent(), 'Your account');
     assert.equal(await page.locator('#account-link').getAttribute('aria-current'), 'page');
     const explained = await page.locator('#tokens-explained').textContent();
     assert.match(explained, /command line/);

@@ -12,6 +12,7 @@ import { roadmapView } from './views/roadmap.js';
 import { auditView } from './views/audit.js';
 import { usersView, userView } from './views/users.js';
 import { accountView } from './views/account.js';
+import { remindersView } from './views/reminders.js';
 
 const routes = [
   [/^\/$/, overviewView, 'Overview'],
@@ -23,8 +24,11 @@ const routes = [
   [/^\/audit$/, auditView, 'Audit'],
   [/^\/users$/, usersView, 'Users'],
   [/^\/users\/([^/]+)$/, userView, 'User'],
-  // everyone's own API tokens, reached from the header's name and e-mail; not in the past
-  [/^\/account$/, accountView, 'Your API tokens', { now: true }],
+  // the channels, webhooks and delivery log are about now
+  [/^\/reminders$/, remindersView, 'Reminders', { now: true }],
+  // everyone's own reminder settings and API tokens, reached from the header's name and e-mail;
+  // not in the past
+  [/^\/account$/, accountView, 'Your account', { now: true }],
 ];
 const nav = [
   ['/', 'Overview'],
@@ -33,6 +37,7 @@ const nav = [
   ['/roadmap', 'Roadmap'],
   ['/audit', 'Audit'],
   ['/users', 'Users', 'admin'], // admins only
+  ['/reminders', 'Reminders', 'admin'],
 ];
 // Query parameters that stay with every link: the day every view shows.
 const TIME_PARAMS = ['as_of', 'as_known_at'];
@@ -256,18 +261,18 @@ function header(route) {
       knownAt,
       tt.asOf || tt.knownAt ? todayButton : null),
     h('div', { class: 'user', 'aria-label': 'Signed in' },
-      // Who you are, and the way to your own API tokens (for the command line).
+      // Who you are, and the way to your own reminder settings and API tokens.
       h('a', {
         href: link('/account'),
         id: 'account-link',
         class: 'account-link',
-        title: 'Your API tokens',
+        title: 'Your account: reminders and API tokens',
         'aria-current': route?.path === '/account' ? 'page' : null,
       },
       session.name && session.name !== me.email ? h('span', { id: 'user-name' }, session.name) : null,
       h('span', { id: 'user-email' }, me.email),
       h('span', { class: `role role-${me.role}`, id: 'user-role' }, me.role),
-      h('span', { class: 'visually-hidden' }, ': your API tokens')),
+      h('span', { class: 'visually-hidden' }, ': your account')),
       h('button', { type: 'button', id: 'sign-out', onclick: () => signOut() }, 'Sign out')),
   ]);
 }

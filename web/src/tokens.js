@@ -43,8 +43,9 @@ export function tokenBox({ list, initial, issue, canIssue = true, expiry = {}, t
         no.disabled = true;
         try {
           await request(`/tokens/${encodeURIComponent(t.token_id)}`, { method: 'DELETE' });
-          clear(listStatus).append(message('success', `Revoked ${t.token_id}.`));
-          await reload();
+          clear(listStatus);
+          await reload(); // (which says so in listStatus when the list cannot be read)
+          listStatus.prepend(message('success', `Revoked ${t.token_id}.`));
         } catch (err) {
           clear(listStatus).append(message('error', `Refused: ${describe(err)}`));
           ok.disabled = false;

@@ -3,6 +3,7 @@
 import { download, get, getAll } from '../api.js';
 import { clear, field, h, humanize, message, select } from '../dom.js';
 import { timestamp } from '../format.js';
+import { SYSTEM_ACTOR, actorLabel } from '../notifications.js';
 import { can } from '../roles.js';
 
 const PAGE = 50;
@@ -12,6 +13,7 @@ const EVENT_TYPES = [
   'token_revoked', 'control_defined', 'control_updated', 'control_status_set', 'finding_recorded',
   'finding_updated', 'finding_assigned', 'finding_due_date_set', 'finding_status_changed', 'risk_accepted',
   'comment_added', 'evidence_uploaded', 'evidence_linked', 'evidence_unlinked',
+  'notification_sent', 'user_notifications_set', 'webhook_added', 'webhook_removed',
 ];
 
 export async function auditView(ctx) {
@@ -93,7 +95,9 @@ function exportsCard(ctx) {
 
 function eventsSection(ctx, page, filters, after, users, treeSize) {
   const type = select([['', 'Any type'], ...EVENT_TYPES.map((t) => [t, humanize(t)])], filters.type, { name: 'type' });
-  const actor = select([['', 'Anyone'], ...users.map((u) => [u.email, u.email])], filters.actor, { name: 'actor' });
+  // gaplog itself is the actor of the reminders it sent (SPEC §11).
+  const actor = select([['', 'Anyone'], [SYSTEM_ACTOR, actorLabel(SYSTEM_ACTOR)], ...users.map((u) => [u.email, u.email])],
+    filters.actor, { name: 'actor' });
   const stream = h('input', { type: 'text', name: 'stream', value: filters.stream, placeholder: 'e.g. finding/F-3' });
   const apply = () => ctx.navigate(ctx.link('/audit', { type: type.value, actor: actor.value, stream: stream.value.trim(), after: null }));
   type.addEventListener('change', apply);
@@ -118,7 +122,7 @@ function eventsSection(ctx, page, filters, after, users, treeSize) {
         h('td', {}, when(e.recorded_at)),
         h('td', {}, humanize(e.type)),
         h('td', {}, streamLink(ctx, e.stream)),
-        h('td', {}, e.actor),
+        h('td', { class: e.actor === SYSTEM_ACTOR ? 'system-actor' : null }, actorLabel(e.actor)),
         h('td', { class: 'details' }, details(e.data)),
         h('td', { class: 'mono', title: e.leaf_hash }, `${e.leaf_hash.slice(0, 12)}…`)))))),
     h('nav', { class: 'pager', 'aria-label': 'Event pages' },
@@ -139,6 +143,10 @@ function streamLink(ctx, stream) {
   if (m) return h('a', { href: ctx.link(`/findings/${encodeURIComponent(m[1])}`) }, stream);
   const u = /^user\/(.+)$/.exec(stream);
   if (u && ctx.me.role === 'admin') return h('a', { href: ctx.link(`/users/${encodeURIComponent(u[1])}`) }, stream);
+  // the webhooks and the reminders delivered are on the admins' Reminders page
+  if ((stream === 'notifications' || stream.startsWith('webhook/')) && ctx.me.role === 'admin') {
+    return h('a', { href: ctx.link('/reminders') }, stream);
+  }
   return stream;
 }
 

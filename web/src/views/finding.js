@@ -1,9 +1,10 @@
 // One finding: its facts, the actions this user may take (SPEC §3/§4), its evidence (upload by
-// drag and drop or file picker, download) and its history (every event, back-filled ones
-// marked).
+// drag and drop or file picker, download), the reminders gaplog sent about it (SPEC §11) and its
+// history (every event, back-filled ones marked).
 import { UserAction, download, get, getAll, request } from '../api.js';
 import { clear, field, h, humanize, message, select } from '../dom.js';
 import { bytes, findingStatus, statusPill, timestamp, today } from '../format.js';
+import { actorLabel, kindLabel, recipientLabel } from '../notifications.js';
 import { can, statusActions } from '../roles.js';
 
 // A message to show once, after the re-render that follows a successful action.
@@ -12,10 +13,12 @@ let flash = null;
 export async function findingView(ctx) {
   const id = ctx.params[0];
   const finding = await get(`/findings/${encodeURIComponent(id)}`, ctx.time);
-  const [history, evidence, users] = await Promise.all([
+  const [history, evidence, users, reminders] = await Promise.all([
     get(`/findings/${encodeURIComponent(id)}/history`),
     Promise.all(finding.evidence.map((e) => get(`/evidence/${encodeURIComponent(e)}`, ctx.time))),
     getAll('/users'),
+    // the page still shows (and says why) when only the reminders cannot be read
+    get('/notifications', { subject: id }).then((r) => r.notifications, (err) => err),
   ]);
   const evidenceEvents = await Promise.all(
     finding.evidence.map((e) => get('/events', { stream: `evidence/${e}`, limit: 1000 }).then((r) => r.events)),
@@ -35,6 +38,7 @@ export async function findingView(ctx) {
     facts(ctx, finding, names),
     ctx.past ? message('info', 'You are looking at a past day: actions are hidden. Go back to today to act on this finding.') : actions(ctx, finding, users),
     evidenceSection(ctx, finding, evidence),
+    remindersSection(ctx, reminders, names),
     historySection(asOfEvents(ctx, [...history.events, ...evidenceEvents.flat()]), names));
 }
 
@@ -262,6 +266,32 @@ function uploadForm(ctx, f) {
   return form;
 }
 
+// The reminders gaplog delivered about this finding (notification_sent events, newest first).
+// Looking at a past day, only those for days up to it, and sent by the as-known-at moment.
+function remindersSection(ctx, reminders, names) {
+  const section = h('section', { class: 'card wide', id: 'reminders', 'aria-labelledby': 'reminders-title' },
+    h('h2', { id: 'reminders-title' }, 'Reminders'));
+  if (reminders instanceof Error) {
+    section.append(message('error', `Could not list the reminders: ${reminders.describe ? reminders.describe() : reminders.message}`));
+    return section;
+  }
+  const known = ctx.knownAt ? Date.parse(ctx.knownAt) : Infinity;
+  const shown = reminders.filter((n) => (!ctx.asOf || n.day <= ctx.asOf) && Date.parse(n.sent_at) <= known);
+  if (!shown.length) {
+    section.append(h('p', { id: 'no-reminders' }, ctx.past ? 'No reminders sent by that day.' : 'No reminders sent yet.'));
+    return section;
+  }
+  section.append(h('div', { class: 'table-wrap' }, h('table', { id: 'reminders-table' },
+    h('caption', { class: 'visually-hidden' }, 'Reminders sent about this finding, newest first'),
+    h('thead', {}, h('tr', {}, ['Reminder', 'To', 'For the day', 'Sent'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, shown.map((n) => h('tr', { 'data-seq': n.seq },
+      h('td', { class: 'reminder-kind' }, kindLabel(n.kind)),
+      h('td', {}, recipientLabel(n.recipient, names)),
+      h('td', { class: 'nowrap' }, n.day),
+      h('td', {}, h('time', { datetime: n.sent_at }, timestamp(n.sent_at)))))))));
+  return section;
+}
+
 function historySection(events, names) {
   const seen = new Set();
   const all = events.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.seq - b.seq);
@@ -272,7 +302,7 @@ function historySection(events, names) {
         h('div', { class: 'event-head' },
           h('span', { class: 'event-type' }, humanize(e.type)),
           ' · ', h('time', { datetime: e.occurred_at }, timestamp(e.occurred_at)),
-          ' · ', names.get(e.actor) ?? e.actor,
+          ' · ', actorLabel(e.actor, names),
           e.backfilled ? [' ', h('span', { class: 'pill backfilled-flag', title: `recorded ${e.recorded_at}` }, `back-filled (recorded ${timestamp(e.recorded_at)})`)] : null,
           h('span', { class: 'muted' }, ` · seq ${e.seq}`)),
         eventDetails(e)))));

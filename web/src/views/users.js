@@ -34,6 +34,19 @@ function lastSignIn(u) {
   return u.last_signed_in_at ? timestamp(u.last_signed_in_at) : 'never';
 }
 
+// Whether the user gets reminders by e-mail (SPEC §11: their own choice; a deactivated user
+// gets nothing). "—" when the server does not say.
+function remindersWord(u) {
+  const n = u.notifications;
+  if (!n) return '—';
+  if (!u.active || !n.email) return 'off';
+  return n.digest ? 'on' : 'on, no digest';
+}
+const remindersCell = (u) => {
+  const word = remindersWord(u);
+  return word === 'off' ? h('span', { class: 'pill st-expired' }, 'off') : word;
+};
+
 export async function usersView(ctx) {
   const users = await getAll('/users');
   const rows = users.map((u) => ({ ...u, active: u.active !== false }));
@@ -52,6 +65,7 @@ export async function usersView(ctx) {
         { key: 'role', label: 'Role', cell: (u) => u.role, sort: (u) => u.role },
         { key: 'active', label: 'Active', cell: (u) => (u.active ? 'yes' : h('span', { class: 'pill st-deactivated' }, 'deactivated')), sort: (u) => (u.active ? 0 : 1) },
         { key: 'last', label: 'Last sign-in', cell: lastSignIn, sort: (u) => u.last_signed_in_at ?? '' },
+        { key: 'reminders', label: 'E-mail reminders', cell: remindersCell, sort: (u) => remindersWord(u) },
       ],
     }),
     ctx.me.role === 'admin' ? addUserForm(ctx) : h('p', { class: 'hint', id: 'admins-only' }, 'Only gaplog admins add people and change what they may do.'));
@@ -102,7 +116,8 @@ export async function userView(ctx) {
         h('dt', {}, 'Name'), h('dd', {}, user.name || '—'),
         h('dt', {}, 'Role'), h('dd', { id: 'user-facts-role' }, user.role),
         h('dt', {}, 'Active'), h('dd', { id: 'user-facts-active' }, active ? 'yes' : 'no: deactivated'),
-        h('dt', {}, 'Last sign-in'), h('dd', { id: 'user-facts-last' }, lastSignIn(user)))),
+        h('dt', {}, 'Last sign-in'), h('dd', { id: 'user-facts-last' }, lastSignIn(user)),
+        h('dt', {}, 'E-mail reminders'), h('dd', { id: 'user-facts-reminders' }, remindersWord({ ...user, active })))),
     admin && active ? h('div', { class: 'actions' }, h('div', { class: 'action-grid' }, roleForm(ctx, user), deactivateCard(ctx, user))) : null,
     admin ? tokensSection(user, tokens, active) : null,
     eventsSection(events));
