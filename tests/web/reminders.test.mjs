@@ -356,10 +356,15 @@ describe('reminders in the dashboard', () => {
     await page.goto(`${base}/findings/${subject}?as_of=${days[0]}`);
     await settled(page);
     assert.equal(await rowCount(table), about.filter((n) => n.day <= days[0]).length);
+    // The day before the first reminder, when the finding existed then (an assignment on the
+    // day it was recorded is often its first reminder).
     const dayBefore = new Date(Date.parse(`${days[0]}T00:00:00Z`) - 86400e3).toISOString().slice(0, 10);
-    await page.goto(`${base}/findings/${subject}?as_of=${dayBefore}`);
-    await settled(page);
-    await page.locator('#no-reminders').waitFor();
+    const existed = await api(tokens.admin, `/findings/${subject}?as_of=${dayBefore}`).then(() => true, () => false);
+    if (existed) {
+      await page.goto(`${base}/findings/${subject}?as_of=${dayBefore}`);
+      await settled(page);
+      await page.locator('#no-reminders').waitFor();
+    }
 
     // A finding nobody was reminded about says so.
     const subjects = new Set(sent.map((n) => n.subject));
