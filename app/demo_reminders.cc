@@ -10,7 +10,7 @@
 namespace gaplog {
 namespace {
 
-constexpr Micros kPassHour = 8 * 3600 * kMicrosPerSecond;  // the default --reminder-hour
+constexpr Micros kPassHour = Micros{8} * 3600 * kMicrosPerSecond;  // the default --reminder-hour
 constexpr Micros kAfterAssignment = 60 * kMicrosPerSecond;
 
 struct Sent {
@@ -33,9 +33,9 @@ void add(std::vector<Sent>& out, const ProgramState& s, Micros at,
     const std::string kind(name(n.kind)), day = format_date(n.day);
     // The day's state holds the whole day; a person added after 08:00 hears of it after.
     const Micros sent_at = std::max(at, named_since(s, n) + kAfterAssignment);
-    out.push_back({sent_at,
-                   RecordNotification{kind, n.recipient, n.subject, day,
-                                      mail_message_id(kind, n.subject, n.recipient, day, "")}});
+    out.push_back(
+        {sent_at, RecordNotification{kind, n.recipient, n.subject, day,
+                                     mail_message_id(kind, n.subject, n.recipient, day, "")}});
   }
 }
 

@@ -39,8 +39,8 @@
 #include "notify/outbox.h"
 #include "notify/reminder_loop.h"
 #include "notify/smtp_mailer.h"
-#include "notify/webhook_sender.h"
 #include "notify/webhook_secrets.h"
+#include "notify/webhook_sender.h"
 #include "projections/program_history.h"
 #include "projections/reminders.h"
 #include "store/event_log.h"
@@ -73,8 +73,8 @@ class Reminders {
   struct PassResult {
     Date day;
     std::vector<PlannedNotification> notifications;  // what the rules select (sorted)
-    size_t queued = 0;      // newly queued for delivery by this pass
-    bool channels = false;  // an SMTP relay or a webhook is configured
+    size_t queued = 0;                               // newly queued for delivery by this pass
+    bool channels = false;                           // an SMTP relay or a webhook is configured
   };
   // The pass for day D. dry_run: lists what the rules select for D as if e-mail were configured,
   // sends and records nothing. Otherwise D must be today (kInvalidArgument saying so): queues
@@ -88,8 +88,8 @@ class Reminders {
   const ReminderOptions& options() const { return options_; }
 
  private:
-  Reminders(FileSystem& fs, Clock& clock, EventLog& log, CommandService& commands,
-            ProgramHistory& history, WebhookSecrets secrets, ReminderOptions options);
+  Reminders(Clock& clock, EventLog& log, CommandService& commands, ProgramHistory& history,
+            WebhookSecrets secrets, ReminderOptions options);
   // Renders and queues planned notifications for their day, skipping those sent or queued.
   Result<size_t> queue(const ProgramState& as_of_day, const std::vector<RuleFiring>& firings,
                        const std::vector<PlannedNotification>& planned);
@@ -100,7 +100,6 @@ class Reminders {
   void say(const std::string& line) const;
   bool any_channel(const ProgramState& s) const;
 
-  FileSystem& fs_;
   Clock& clock_;
   EventLog& log_;
   CommandService& commands_;
