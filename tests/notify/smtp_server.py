@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""A real SMTP server for the mail tests (tests/support/smtp_test_server.h starts it): aiosmtpd (Debian's python3-aiosmtpd)
-listening on 127.0.0.1, with the behaviours the tests need switched on from the command line.
+"""A real SMTP server for the mail tests (tests/support/smtp_test_server.h starts it): aiosmtpd
+(Debian's python3-aiosmtpd) listening on 127.0.0.1, with the behaviours the tests need switched on
+from the command line.
 
 Prints "PORT <n>" on stdout once it accepts connections, then serves until it is killed.
 
@@ -47,13 +48,10 @@ class RecordingHandler:
         self.directory = directory
         self.refuse = refuse  # refuse this many messages more with 451
         self.drop = drop      # drop the connection for this many messages more
-        self.delay_ms = delay_ms  # wait this long before answering each message
+        self.delay_ms = delay_ms  # wait this long between saving a message and answering
         self.saved = 0
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay_ms > 0:
-            # A slow relay, so that a test can kill the sender in the middle of a batch.
-            await asyncio.sleep(self.delay_ms / 1000)
         if self.drop > 0:
             self.drop -= 1
             server.transport.abort()
@@ -80,6 +78,10 @@ class RecordingHandler:
         with open(base + ".tmp", "w", encoding="utf-8") as f:
             json.dump(record, f)
         os.rename(base + ".tmp", base + ".json")
+        if self.delay_ms > 0:
+            # A slow relay, so that a test can kill the sender in the middle of a batch: most
+            # likely while this message is saved but the sender has not heard so.
+            await asyncio.sleep(self.delay_ms / 1000)
         return "250 2.0.0 saved"
 
 
@@ -93,7 +95,7 @@ def main():
     parser.add_argument("--refuse", type=int, default=0, help="answer 451 to the first N messages")
     parser.add_argument("--drop", type=int, default=0, help="drop the connection for the first N")
     parser.add_argument("--delay-ms", type=int, default=0,
-                        help="wait this many milliseconds before accepting each message")
+                        help="wait N ms between saving a message and answering 250")
     args = parser.parse_args()
     # aiosmtpd warns when AUTH is allowed without TLS, which the plain-text test does on purpose.
     warnings.simplefilter("ignore")
