@@ -92,7 +92,7 @@ void leaf_types(const Value& node, std::vector<std::string>& out) {
 // envelope, the kind header, a Subject naming the finding, a Message-ID <…@…>, both parts.
 Arrival arrival_of(const Value& record, const std::string& day) {
   const Value& headers = *record.find("headers");
-  const std::string kind = text_or_empty(headers.find("X-Gaplog-Reminder"));
+  const std::string kind = text_or_empty(headers.find("X-Gaplog-Kind"));
   const std::string subject_line = text_or_empty(headers.find("Subject"));
   EXPECT_EQ(text_or_empty(record.find("mail_from")), kMailFrom);
   const Value* rcpt = record.find("rcpt_tos");
