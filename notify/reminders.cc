@@ -79,7 +79,8 @@ Result<ProgramWeek> program_week(ProgramHistory& history, EventLog& log, const P
                                  Date d) {
   ProgramWeek w;
   GAPLOG_ASSIGN_OR_RETURN(Readiness now, history.readiness(AsOf{d, std::nullopt}));
-  GAPLOG_ASSIGN_OR_RETURN(Readiness before, history.readiness(AsOf{Date{d.days - 7}, std::nullopt}));
+  GAPLOG_ASSIGN_OR_RETURN(Readiness before,
+                          history.readiness(AsOf{Date{d.days - 7}, std::nullopt}));
   w.readiness = now.overall;
   w.readiness_week_before = before.overall;
   const UnresolvedCounts u = unresolved_at(s, d);
@@ -167,9 +168,9 @@ bool Reminders::any_channel(const ProgramState& s) const {
 Status Reminders::record(const Delivery& d) {
   CommandOptions o;
   o.idempotency_key = "notification:" + firing_digest(d.kind, d.subject, d.recipient, d.day);
-  Result<CommandOutcome> r = commands_.execute(
-      std::string(kSystemActor),
-      RecordNotification{d.kind, d.recipient, d.subject, d.day, d.message_id}, o);
+  Result<CommandOutcome> r =
+      commands_.execute(std::string(kSystemActor),
+                        RecordNotification{d.kind, d.recipient, d.subject, d.day, d.message_id}, o);
   // Recorded already (by an earlier attempt whose answer was lost): nothing more to do.
   if (!r && r.status().code() == Code::kAlreadyExists) return Status::ok();
   return r.status();
@@ -187,17 +188,15 @@ Result<size_t> Reminders::queue(const ProgramState& as_of_day,
       GAPLOG_ASSIGN_OR_RETURN(week, program_week(history_, log_, as_of_day, n.day));
     }
   }
-  const MessageContext ctx{options_.public_url, program_name, &as_of_day,
-                           week ? &*week : nullptr};
+  const MessageContext ctx{options_.public_url, program_name, &as_of_day, week ? &*week : nullptr};
   const auto people = people_of(firings);
   const Micros now = clock_.now();
   size_t queued = 0;
   for (const PlannedNotification& n : planned) {
     const std::string day = format_date(n.day);
     const std::string kind(name(n.kind));
-    GAPLOG_ASSIGN_OR_RETURN(bool sent, commands_.read([&](const ProgramState& s) {
-      return already_sent(s, n);
-    }));
+    GAPLOG_ASSIGN_OR_RETURN(
+        bool sent, commands_.read([&](const ProgramState& s) { return already_sent(s, n); }));
     if (sent) continue;
     Delivery d;
     d.key = make_delivery_key(kind, n.subject, n.recipient, day);
@@ -211,14 +210,14 @@ Result<size_t> Reminders::queue(const ProgramState& as_of_day,
       const std::string id = n.recipient.substr(8);
       auto w = as_of_day.webhooks.find(id);
       d.message_id = webhook_message_id(n);
-      const std::string body = render_webhook_body(n, people.at({n.kind, n.subject}), d.message_id,
-                                                   now, ctx);
-      d.message = json::write(Value::object()
-                                  .set("webhook", Value::string(id))
-                                  .set("url", Value::string(w == as_of_day.webhooks.end()
-                                                                ? std::string()
-                                                                : w->second.url))
-                                  .set("body", Value::string(body)));
+      const std::string body =
+          render_webhook_body(n, people.at({n.kind, n.subject}), d.message_id, now, ctx);
+      d.message =
+          json::write(Value::object()
+                          .set("webhook", Value::string(id))
+                          .set("url", Value::string(w == as_of_day.webhooks.end() ? std::string()
+                                                                                  : w->second.url))
+                          .set("body", Value::string(body)));
     } else {
       d.message_id = mail_message_id(n, options_.public_url);
       const MailContent mail = render_mail(n, ctx);
