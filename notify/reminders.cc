@@ -42,7 +42,7 @@ class MailChannel final : public Channel {
     mail.html = field(m, "html");
     mail.message_id = d.message_id;
     mail.date = d.enqueued_at;
-    mail.headers = {{"X-Gaplog-Reminder", d.kind}};
+    mail.headers = {{"X-Gaplog-Kind", d.kind}};
     return mailer_.send(mail);
   }
 

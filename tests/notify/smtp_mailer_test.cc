@@ -1,37 +1,28 @@
 // The SMTP mailer against a real SMTP server: aiosmtpd (Debian's python3-aiosmtpd), started by
-// tests/notify/smtp_server.py on a loopback port, which saves what it accepts and reads it back
-// with Python's email module. Then the refusals that happen before any connection.
+// tests/notify/smtp_server.py on a loopback port (tests/support/smtp_test_server.h), which saves
+// what it accepts and reads it back with Python's email module. Then the refusals that happen
+// before any connection.
 #include "notify/smtp_mailer.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "codec/json.h"
-#include "tests/support/child_process.h"
+#include "tests/support/smtp_test_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
 
 namespace gaplog {
 namespace {
 
-constexpr const char* kPython = "/usr/bin/python3";      // Debian's, where python3-aiosmtpd is
 constexpr Micros kDate = 1796634000 * kMicrosPerSecond;  // 2026-12-07T09:00:00Z, a Monday
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::SmtpServer;
 
 std::string without_cr(std::string text) {
   std::erase(text, '\r');
@@ -43,48 +34,6 @@ uint16_t unused_loopback_port() {
   boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
   return acceptor.local_endpoint().port();
 }
-
-// tests/notify/smtp_server.py in a child process, killed when the test ends.
-class SmtpServer {
- public:
-  SmtpServer(const testing::TempDir& dir, const std::vector<std::string>& options)
-      : directory_(dir.sub("mail")) {
-    std::filesystem::create_directory(directory_);
-    std::vector<std::string> argv = {kPython, GAPLOG_SOURCE_DIR "/tests/notify/smtp_server.py",
-                                     directory_};
-    argv.insert(argv.end(), options.begin(), options.end());
-    child_ = testing::start_child(argv, dir.sub("server.log"));
-    const size_t at = child_.output.find("PORT ");
-    if (at == std::string::npos) {
-      testing::stop_child(child_, SIGKILL);
-      throw std::runtime_error("smtp_server.py did not start: " + read_file(dir.sub("server.log")));
-    }
-    port_ = std::stoi(child_.output.substr(at + 5));
-  }
-  SmtpServer(const SmtpServer&) = delete;
-  SmtpServer& operator=(const SmtpServer&) = delete;
-  ~SmtpServer() { testing::stop_child(child_, SIGKILL); }
-
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-  // The messages saved so far, in order: what smtp_server.py recorded of each.
-  std::vector<json::Value> saved() const {
-    std::vector<json::Value> out;
-    for (int n = 1; std::filesystem::exists(record_path(n)); ++n) {
-      Result<json::Value> record = json::parse(read_file(record_path(n)));
-      if (!record.is_ok()) throw std::runtime_error(record.status().to_string());
-      out.push_back(std::move(record).value());
-    }
-    return out;
-  }
-  std::string raw(int n) const { return read_file(directory_ + "/" + std::to_string(n) + ".eml"); }
-
- private:
-  std::string record_path(int n) const { return directory_ + "/" + std::to_string(n) + ".json"; }
-
-  std::string directory_;
-  testing::ChildProcess child_;
-  int port_ = 0;
-};
 
 const std::string& str(const json::Value& v, std::string_view key) {
   const json::Value* member = v.find(key);
@@ -109,7 +58,7 @@ MailMessage reminder() {
 class SmtpMailer : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::system("/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1") != 0) {
+    if (!testing::aiosmtpd_available()) {
       GTEST_SKIP() << "Debian's python3-aiosmtpd is not installed (scripts/setup installs it); "
                       "the mail tests need a real SMTP server";
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""A real SMTP server for tests/notify/smtp_mailer_test.cc: aiosmtpd (Debian's python3-aiosmtpd)
-listening on 127.0.0.1, with the behaviours the tests need switched on from the command line.
+"""A real SMTP server for the mail tests (tests/support/smtp_test_server.h starts it): aiosmtpd
+(Debian's python3-aiosmtpd) listening on 127.0.0.1, with the behaviours the tests need switched on
+from the command line.
 
 Prints "PORT <n>" on stdout once it accepts connections, then serves until it is killed.
 
@@ -11,6 +12,7 @@ A refused or dropped message saves nothing.
 """
 
 import argparse
+import asyncio
 import email
 import email.policy
 import json
@@ -42,10 +44,11 @@ def mime_tree(part):
 
 
 class RecordingHandler:
-    def __init__(self, directory, refuse, drop):
+    def __init__(self, directory, refuse, drop, delay_ms):
         self.directory = directory
         self.refuse = refuse  # refuse this many messages more with 451
         self.drop = drop      # drop the connection for this many messages more
+        self.delay_ms = delay_ms  # wait this long between saving a message and answering
         self.saved = 0
 
     async def handle_DATA(self, server, session, envelope):
@@ -75,6 +78,10 @@ class RecordingHandler:
         with open(base + ".tmp", "w", encoding="utf-8") as f:
             json.dump(record, f)
         os.rename(base + ".tmp", base + ".json")
+        if self.delay_ms > 0:
+            # A slow relay, so that a test can kill the sender in the middle of a batch: most
+            # likely while this message is saved but the sender has not heard so.
+            await asyncio.sleep(self.delay_ms / 1000)
         return "250 2.0.0 saved"
 
 
@@ -87,6 +94,8 @@ def main():
     parser.add_argument("--starttls-key", help="the PEM key of --starttls-cert")
     parser.add_argument("--refuse", type=int, default=0, help="answer 451 to the first N messages")
     parser.add_argument("--drop", type=int, default=0, help="drop the connection for the first N")
+    parser.add_argument("--delay-ms", type=int, default=0,
+                        help="wait N ms between saving a message and answering 250")
     args = parser.parse_args()
     # aiosmtpd warns when AUTH is allowed without TLS, which the plain-text test does on purpose.
     warnings.simplefilter("ignore")
@@ -109,7 +118,7 @@ def main():
                 # AUTH before STARTTLS only when the test offers no TLS at all.
                 "auth_require_tls": tls_context is not None}
     port = free_loopback_port()
-    handler = RecordingHandler(args.directory, args.refuse, args.drop)
+    handler = RecordingHandler(args.directory, args.refuse, args.drop, args.delay_ms)
     controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=tls_context,
                             **auth)
     controller.start()
