@@ -6,11 +6,11 @@
 #include <algorithm>
 
 #include "api/handlers.h"
+#include "auth/session_store.h"
 #include "domain/hex.h"
 #include "domain/validation.h"
 #include "net/https_client.h"
 #include "notify/webhook_sender.h"
-#include "auth/session_store.h"
 
 namespace gaplog {
 
@@ -47,9 +47,11 @@ Result<size_t> limit_param(const Call& call) {
   const std::string text = call.query.get("limit");
   if (text.empty()) return kDefaultListLimit;
   size_t n = 0;
-  const bool digits = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits =
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits || text.size() > 5 || (n = std::stoul(text)) < 1 || n > kMaxListLimit) {
-    return invalid_argument(fmt::format("limit must be a whole number from 1 to {}", kMaxListLimit));
+    return invalid_argument(
+        fmt::format("limit must be a whole number from 1 to {}", kMaxListLimit));
   }
   return n;
 }
@@ -65,8 +67,9 @@ Value delivery_json(const Delivery& d) {
       .set("attempts", Value::integer(d.attempts))
       .set("enqueued_at", Value::string(format_timestamp(d.enqueued_at)))
       .set("first_attempt_at", timestamp_or_null(d.first_attempt_at))
-      .set("next_attempt_at",
-           d.state == DeliveryState::kPending ? timestamp_or_null(d.next_attempt_at) : Value::null())
+      .set("next_attempt_at", d.state == DeliveryState::kPending
+                                  ? timestamp_or_null(d.next_attempt_at)
+                                  : Value::null())
       .set("finished_at", timestamp_or_null(d.finished_at))
       .set("last_error", string_or_null(d.last_error));
 }
@@ -106,7 +109,8 @@ Result<ApiResponse> put_my_notifications(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(std::optional<bool> digest, reader.optional_bool("digest"));
   GAPLOG_RETURN_IF_ERROR(reader.finish());
   if (!email && !digest) {
-    return invalid_argument("send {\"email\": true|false, \"digest\": true|false} (either or both)");
+    return invalid_argument(
+        "send {\"email\": true|false, \"digest\": true|false} (either or both)");
   }
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
   GAPLOG_RETURN_IF_ERROR(
@@ -158,9 +162,9 @@ Result<ApiResponse> post_webhook(Call& call) {
   const std::string id = new_webhook_id();
   const std::string secret = new_webhook_secret();
   GAPLOG_RETURN_IF_ERROR(reminders->secrets().put(id, secret));
-  GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome outcome, call.backend.commands.execute(
-                                                            call.actor, AddWebhook{id, url, kinds},
-                                                            options));
+  GAPLOG_ASSIGN_OR_RETURN(
+      const CommandOutcome outcome,
+      call.backend.commands.execute(call.actor, AddWebhook{id, url, kinds}, options));
   const auto* added = std::get_if<WebhookAdded>(&outcome.events.back().payload);
   if (added == nullptr || added->webhook_id != id) {
     return already_exists(
@@ -169,14 +173,13 @@ Result<ApiResponse> post_webhook(Call& call) {
   }
   Value kinds_json = Value::array();
   for (const std::string& k : added->kinds) kinds_json.push(Value::string(k));
-  ApiResponse r =
-      json_response(201, Value::object()
-                             .set("id", Value::string(id))
-                             .set("url", Value::string(added->url))
-                             .set("kinds", std::move(kinds_json))
-                             .set("secret", Value::string(secret))
-                             .set("seq", Value::integer(
-                                             static_cast<int64_t>(outcome.events.back().seq))));
+  ApiResponse r = json_response(
+      201, Value::object()
+               .set("id", Value::string(id))
+               .set("url", Value::string(added->url))
+               .set("kinds", std::move(kinds_json))
+               .set("secret", Value::string(secret))
+               .set("seq", Value::integer(static_cast<int64_t>(outcome.events.back().seq))));
   r.headers.emplace_back("Location", "/api/v1/webhooks/" + id);
   return r;
 }
@@ -251,19 +254,19 @@ Result<ApiResponse> list_deliveries(Call& call) {
   }
   GAPLOG_ASSIGN_OR_RETURN(const size_t webhooks,
                           call.backend.commands.read([](const ProgramState& s) {
-                            return static_cast<size_t>(std::count_if(
-                                s.webhooks.begin(), s.webhooks.end(),
-                                [](const auto& kv) { return !kv.second.removed; }));
+                            return static_cast<size_t>(
+                                std::count_if(s.webhooks.begin(), s.webhooks.end(),
+                                              [](const auto& kv) { return !kv.second.removed; }));
                           }));
   const ReminderOptions& o = reminders->options();
-  Value channels =
-      Value::object()
-          .set("email", Value::boolean(reminders->email_configured()))
-          .set("from", o.smtp ? Value::string(o.smtp->from) : Value::null())
-          .set("reminder_hour", Value::integer(o.reminder_hour))
-          .set("webhooks", Value::integer(static_cast<int64_t>(webhooks)));
+  Value channels = Value::object()
+                       .set("email", Value::boolean(reminders->email_configured()))
+                       .set("from", o.smtp ? Value::string(o.smtp->from) : Value::null())
+                       .set("reminder_hour", Value::integer(o.reminder_hour))
+                       .set("webhooks", Value::integer(static_cast<int64_t>(webhooks)));
   return json_response(
-      200, Value::object().set("channels", std::move(channels)).set("deliveries", std::move(items)));
+      200,
+      Value::object().set("channels", std::move(channels)).set("deliveries", std::move(items)));
 }
 
 namespace {
