@@ -113,10 +113,19 @@ Result<ApiResponse> put_my_notifications(Call& call) {
         "send {\"email\": true|false, \"digest\": true|false} (either or both)");
   }
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
-  GAPLOG_RETURN_IF_ERROR(
-      call.backend.commands.execute(call.actor, SetMyNotifications{email, digest}, options)
-          .status());
-  return get_my_notifications(call);
+  GAPLOG_ASSIGN_OR_RETURN(
+      const CommandOutcome outcome,
+      call.backend.commands.execute(call.actor, SetMyNotifications{email, digest}, options));
+  // A write answers with what it stored, its version and seq (SPEC §6).
+  const Event& written = outcome.events.back();
+  const auto* set = std::get_if<UserNotificationsSet>(&written.payload);
+  if (set == nullptr) return internal_error("the settings were stored as another event");
+  return json_response(200,
+                       Value::object()
+                           .set("email", Value::boolean(set->email_enabled))
+                           .set("digest", Value::boolean(set->digest_enabled))
+                           .set("version", Value::integer(static_cast<int64_t>(written.version)))
+                           .set("seq", Value::integer(static_cast<int64_t>(written.seq))));
 }
 
 Result<ApiResponse> list_webhooks(Call& call) {
@@ -295,7 +304,7 @@ Result<ApiResponse> post_notifications_run(Call& call) {
   Value out = pass_json(r);
   out.set("queued", Value::integer(static_cast<int64_t>(r.queued)))
       .set("channels", Value::boolean(r.channels));
-  return json_response(200, std::move(out));
+  return json_response(200, out);
 }
 
 }  // namespace gaplog
