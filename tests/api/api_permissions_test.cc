@@ -147,7 +147,7 @@ class PermissionMatrix : public ApiFixture, public ::testing::WithParamInterface
     std::string body =
         R"({"title":"Backups are never restored","severity":"high","criteria":["CC6.1","A1.2"])";
     if (!owner.empty()) body += R"(,"owner":")" + owner + "\"";
-    const std::string id = str(ok(kEditor, "POST", "/api/v1/findings", body + "}")["id"]);
+    std::string id = str(ok(kEditor, "POST", "/api/v1/findings", body + "}")["id"]);
     const std::string path = "/api/v1/findings/" + id;
     // The owner reports the fix (the editor when nobody owns it); an editor or admin who neither
     // owns it nor reported the fix verifies it (segregation of duties when closing).
@@ -831,7 +831,7 @@ TEST_F(ReadPermissions, AnAuditorReadsEveryEndpoint) {
       "/api/v1/controls",
       "/api/v1/controls/AC-01",
       "/api/v1/findings",
-      "/api/v1/"
+      "/api/v1/"  // NOLINT(bugprone-suspicious-missing-comma): one target on two lines
       "findings?status=open&owner=oli@example.com&severity=high&criterion=CC6.1&overdue=false",
       "/api/v1/findings/" + finding_,
       "/api/v1/findings/" + finding_ + "/history",
