@@ -113,10 +113,19 @@ Result<ApiResponse> put_my_notifications(Call& call) {
         "send {\"email\": true|false, \"digest\": true|false} (either or both)");
   }
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
-  GAPLOG_RETURN_IF_ERROR(
-      call.backend.commands.execute(call.actor, SetMyNotifications{email, digest}, options)
-          .status());
-  return get_my_notifications(call);
+  GAPLOG_ASSIGN_OR_RETURN(
+      const CommandOutcome outcome,
+      call.backend.commands.execute(call.actor, SetMyNotifications{email, digest}, options));
+  // A write answers with what it stored, its version and seq (SPEC §6).
+  const Event& written = outcome.events.back();
+  const auto* set = std::get_if<UserNotificationsSet>(&written.payload);
+  if (set == nullptr) return internal_error("the settings were stored as another event");
+  return json_response(200,
+                       Value::object()
+                           .set("email", Value::boolean(set->email_enabled))
+                           .set("digest", Value::boolean(set->digest_enabled))
+                           .set("version", Value::integer(static_cast<int64_t>(written.version)))
+                           .set("seq", Value::integer(static_cast<int64_t>(written.seq))));
 }
 
 Result<ApiResponse> list_webhooks(Call& call) {
@@ -158,13 +167,17 @@ Result<ApiResponse> post_webhook(Call& call) {
   GAPLOG_RETURN_IF_ERROR(reader.finish());
   GAPLOG_RETURN_IF_ERROR(check_outbound_url(url));
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
-  // The secret is durable before the webhook exists: an answered webhook can always sign.
   const std::string id = new_webhook_id();
+  const Command add = AddWebhook{id, url, kinds};
+  // Decided first without appending: a refused webhook (kinds, the limit) leaves no secret.
+  GAPLOG_RETURN_IF_ERROR(
+      call.backend.commands.execute_batch(call.actor, {add}, /*dry_run=*/true, nullptr, options)
+          .status());
+  // The secret is durable before the webhook exists: an answered webhook can always sign.
   const std::string secret = new_webhook_secret();
   GAPLOG_RETURN_IF_ERROR(reminders->secrets().put(id, secret));
-  GAPLOG_ASSIGN_OR_RETURN(
-      const CommandOutcome outcome,
-      call.backend.commands.execute(call.actor, AddWebhook{id, url, kinds}, options));
+  GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome outcome,
+                          call.backend.commands.execute(call.actor, add, options));
   const auto* added = std::get_if<WebhookAdded>(&outcome.events.back().payload);
   if (added == nullptr || added->webhook_id != id) {
     return already_exists(
@@ -291,6 +304,14 @@ Result<ApiResponse> post_notifications_run(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(std::optional<std::string> as_of, reader.optional_string("as_of"));
   GAPLOG_RETURN_IF_ERROR(reader.finish());
   GAPLOG_ASSIGN_OR_RETURN(const Date day, as_of_or_today(call, as_of.value_or("")));
+  // Said here in the API's words (run_pass refuses it too, in the CLI's).
+  if (const Date today = call.backend.today(); day != today) {
+    return invalid_argument(fmt::format(
+        "reminders are sent only for today ({}), so that no one is reminded of a day that is past "
+        "or has not come; GET /api/v1/notifications/due?as_of={} is the dry run: it lists what "
+        "the rules select for that day and sends nothing",
+        format_date(today), format_date(day)));
+  }
   GAPLOG_ASSIGN_OR_RETURN(const Reminders::PassResult r, reminders->run_pass(day, false));
   Value out = pass_json(r);
   out.set("queued", Value::integer(static_cast<int64_t>(r.queued)))

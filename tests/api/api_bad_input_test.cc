@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <iterator>
 #include <mutex>
 #include <regex>
 #include <string>
@@ -47,6 +49,48 @@ std::string finding_body(const std::string& fields) {
 std::string nested(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 const HeaderList kText = {{"Content-Type", "text/plain"}};
+
+// The reminder API's part of the table (SPEC §11): webhooks, one's settings, the lists, the pass.
+std::vector<BadRequest> reminder_bad_requests() {
+  const std::string W = "/api/v1/webhooks";
+  const std::string N = "/api/v1/me/notifications";
+  const std::string R = "/api/v1/notifications/run";
+  // clang-format off
+  return {
+    {"webhook url ftp://", "POST", W, {}, R"({"url":"ftp://hooks.example.com/in","kinds":["overdue"]})", 400, "invalid_argument"},
+    {"webhook url http:// to another host", "POST", W, {}, R"({"url":"http://hooks.example.com/in","kinds":["overdue"]})", 400, "invalid_argument"},
+    {"webhook url missing", "POST", W, {}, R"({"kinds":["overdue"]})", 400, "invalid_argument"},
+    {"webhook url as a number", "POST", W, {}, R"({"url":443,"kinds":["overdue"]})", 400, "invalid_argument"},
+    {"webhook kinds missing", "POST", W, {}, R"({"url":"https://hooks.example.com/in"})", 400, "invalid_argument"},
+    {"webhook kinds empty", "POST", W, {}, R"({"url":"https://hooks.example.com/in","kinds":[]})", 400, "invalid_argument"},
+    {"webhook kind unknown", "POST", W, {}, R"({"url":"https://hooks.example.com/in","kinds":["overdue","late"]})", 400, "invalid_argument"},
+    {"webhook kind listed twice", "POST", W, {}, R"({"url":"https://hooks.example.com/in","kinds":["overdue","overdue"]})", 400, "invalid_argument"},
+    {"webhook kinds not a list", "POST", W, {}, R"({"url":"https://hooks.example.com/in","kinds":"overdue"})", 400, "invalid_argument"},
+    {"webhook unknown field", "POST", W, {}, R"({"url":"https://hooks.example.com/in","kinds":["overdue"],"secret":"whsec_x"})", 400, "invalid_argument"},
+    {"webhook body empty", "POST", W, {}, "", 400, "invalid_argument"},
+    {"unknown webhook", "DELETE", W + "/wh_0000000000000000", {}, "", 404, "not_found"},
+    {"settings body empty", "PUT", N, {}, "", 400, "invalid_argument"},
+    {"settings {}", "PUT", N, {}, "{}", 400, "invalid_argument"},
+    {"settings email as a string", "PUT", N, {}, R"({"email":"no"})", 400, "invalid_argument"},
+    {"settings digest as null", "PUT", N, {}, R"({"digest":null})", 400, "invalid_argument"},
+    {"settings unknown field", "PUT", N, {}, R"({"email":true,"sms":true})", 400, "invalid_argument"},
+    {"notifications limit=0", "GET", "/api/v1/notifications?limit=0", {}, "", 400, "invalid_argument"},
+    {"notifications limit=abc", "GET", "/api/v1/notifications?limit=abc", {}, "", 400, "invalid_argument"},
+    {"notifications limit=1001", "GET", "/api/v1/notifications?limit=1001", {}, "", 400, "invalid_argument"},
+    {"notifications kind=late", "GET", "/api/v1/notifications?kind=late", {}, "", 400, "invalid_argument"},
+    {"notifications unknown parameter", "GET", "/api/v1/notifications?day=2026-01-01", {}, "", 400, "invalid_argument"},
+    {"deliveries state=lost", "GET", "/api/v1/deliveries?state=lost", {}, "", 400, "invalid_argument"},
+    {"deliveries limit=0", "GET", "/api/v1/deliveries?limit=0", {}, "", 400, "invalid_argument"},
+    {"deliveries limit=abc", "GET", "/api/v1/deliveries?limit=abc", {}, "", 400, "invalid_argument"},
+    {"due as_of=2026-02-30", "GET", "/api/v1/notifications/due?as_of=2026-02-30", {}, "", 400, "invalid_argument"},
+    {"due as_of=tomorrow", "GET", "/api/v1/notifications/due?as_of=tomorrow", {}, "", 400, "invalid_argument"},
+    {"run as_of=2026-02-30", "POST", R, {}, R"({"as_of":"2026-02-30"})", 400, "invalid_argument"},
+    {"run for tomorrow", "POST", R, {}, R"({"as_of":"2026-01-02"})", 400, "invalid_argument"},
+    {"run for yesterday", "POST", R, {}, R"({"as_of":"2025-12-31"})", 400, "invalid_argument"},
+    {"run unknown field", "POST", R, {}, R"({"dry_run":true})", 400, "invalid_argument"},
+  };
+  // clang-format on
+}
 
 // Every request of the table. The program holds control AC-01, finding F-1 (open, owned by
 // oli@example.com, no due date) and evidence E-1 linked to F-1; the clock reads
@@ -333,6 +377,12 @@ std::vector<BadRequest> bad_requests() {
   // clang-format on
 }
 
+std::vector<BadRequest> all_bad_requests() {
+  std::vector<BadRequest> out = bad_requests();
+  for (BadRequest& b : reminder_bad_requests()) out.push_back(std::move(b));
+  return out;
+}
+
 // Does `message` contain more than 60 consecutive characters of `input`?
 bool echoes(std::string_view message, std::string_view input) {
   constexpr size_t kRun = 61;
@@ -388,11 +438,19 @@ class BadInput : public ApiFixture {
     return req;
   }
 
+  // The files in <data>/webhook-secrets: a refused webhook must leave no secret behind.
+  size_t webhook_secret_files() const {
+    const std::filesystem::path dir = dir_.path() + "/data/webhook-secrets";
+    if (!std::filesystem::exists(dir)) return 0;
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir),
+                                             std::filesystem::directory_iterator()));
+  }
+
   std::string token_id_, revoked_token_id_;
 };
 
 TEST_F(BadInput, EveryMalformedRequestGetsItsStatusAClearErrorAndWritesNothing) {
-  const std::vector<BadRequest> table = bad_requests();
+  const std::vector<BadRequest> table = all_bad_requests();
   ASSERT_GE(table.size(), 60u);
   const uint64_t start = tree_size();
   const bool over_http = std::getenv("GAPLOG_TEST_OVER_HTTP") != nullptr &&
@@ -417,6 +475,7 @@ TEST_F(BadInput, EveryMalformedRequestGetsItsStatusAClearErrorAndWritesNothing) 
           << "the message echoes header " << name << ": " << message;
     }
     EXPECT_EQ(tree_size(), before) << "a refused request writes nothing";
+    EXPECT_EQ(webhook_secret_files(), 0u) << "a refused webhook leaves no secret file";
   }
   Reply health = call("", "GET", "/healthz");
   EXPECT_EQ(health.status, 200);
@@ -430,7 +489,7 @@ TEST_F(BadInput, EveryMalformedRequestGetsItsStatusAClearErrorAndWritesNothing) 
 
 TEST_F(BadInput, TheTableNamesEachCaseOnce) {
   std::vector<std::string> names;
-  for (const BadRequest& b : bad_requests()) names.push_back(b.name);
+  for (const BadRequest& b : all_bad_requests()) names.push_back(b.name);
   std::sort(names.begin(), names.end());
   EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
 }
@@ -469,7 +528,7 @@ TEST_F(BadInput, TextAtTheLimitIsAccepted) {
 // Every request of the table from four threads at once: the same answers, nothing written, no
 // crash or data race (the sanitizer build runs this).
 TEST_F(BadInput, TheTableFromFourThreadsAtOnce) {
-  const std::vector<BadRequest> table = bad_requests();
+  const std::vector<BadRequest> table = all_bad_requests();
   const uint64_t start = tree_size();
   std::mutex mu;
   std::vector<std::string> mismatches;
@@ -498,7 +557,28 @@ TEST_F(BadInput, TheTableFromFourThreadsAtOnce) {
   EXPECT_EQ(answered.load(), 4 * table.size());
   EXPECT_TRUE(mismatches.empty()) << ::testing::PrintToString(mismatches);
   EXPECT_EQ(tree_size(), start);
+  EXPECT_EQ(webhook_secret_files(), 0u);
   EXPECT_EQ(call("", "GET", "/healthz").status, 200);
+}
+
+// SPEC §11: only today's pass sends, so that no one is reminded of a day that is past or has not
+// come; the refusal says where the dry run for that day is.
+TEST_F(BadInput, ARunForAnotherDayPointsToTheDryRun) {
+  const uint64_t before = tree_size();
+  for (const std::string day : {"2025-12-31", "2026-01-02"}) {
+    Reply r = call(kAdmin, "POST", "/api/v1/notifications/run", R"({"as_of":")" + day + R"("})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.error_message().find("only for today (2026-01-01)"), std::string::npos) << r.body;
+    EXPECT_NE(r.error_message().find("dry run"), std::string::npos) << r.body;
+    EXPECT_NE(r.error_message().find("/api/v1/notifications/due?as_of=" + day), std::string::npos)
+        << r.body;
+    Reply dry = call(kAdmin, "GET", "/api/v1/notifications/due?as_of=" + day);
+    EXPECT_EQ(dry.status, 200) << dry.body;
+    EXPECT_EQ(str(dry["as_of"]), day);
+  }
+  Reply today = call(kAdmin, "POST", "/api/v1/notifications/run", R"({"as_of":"2026-01-01"})");
+  EXPECT_EQ(today.status, 200) << today.body;
+  EXPECT_EQ(tree_size(), before);
 }
 
 // Regression (found by this suite, fixed in api/api.cc): SPEC §6 answers a request without a

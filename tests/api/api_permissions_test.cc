@@ -75,10 +75,18 @@ void PrintTo(const Row& row, std::ostream* os) {
 class PermissionMatrix;
 using Prepare = Request (*)(PermissionMatrix&);
 
+// What a successful request leaves in the log.
+enum class Effect {
+  kAppends,        // a write, answered with the entity as stored (its seq)
+  kAppendsNoBody,  // a write answered 204
+  kNothing,        // a read, or a reminder pass with nothing to send
+};
+
 // An endpoint in a given situation: prepare() sets up fresh preconditions and returns the request.
 struct Scenario {
   const char* name;
   Prepare prepare;
+  Effect effect = Effect::kAppends;
 };
 
 class PermissionMatrix : public ApiFixture, public ::testing::WithParamInterface<Row> {
@@ -139,7 +147,7 @@ class PermissionMatrix : public ApiFixture, public ::testing::WithParamInterface
     std::string body =
         R"({"title":"Backups are never restored","severity":"high","criteria":["CC6.1","A1.2"])";
     if (!owner.empty()) body += R"(,"owner":")" + owner + "\"";
-    const std::string id = str(ok(kEditor, "POST", "/api/v1/findings", body + "}")["id"]);
+    std::string id = str(ok(kEditor, "POST", "/api/v1/findings", body + "}")["id"]);
     const std::string path = "/api/v1/findings/" + id;
     // The owner reports the fix (the editor when nobody owns it); an editor or admin who neither
     // owns it nor reported the fix verifies it (segregation of duties when closing).
@@ -173,6 +181,13 @@ class PermissionMatrix : public ApiFixture, public ::testing::WithParamInterface
     ok(kEditor, "POST", "/api/v1/controls",
        R"({"id":")" + id + R"(","title":"Nightly backups","criteria":["A1.2"]})");
     return id;
+  }
+
+  // Adds a webhook as the admin; returns its id.
+  std::string webhook() {
+    return str(
+        ok(kAdmin, "POST", "/api/v1/webhooks",
+           R"({"url":"https://hooks.example.com/gaplog","kinds":["due_soon","overdue"]})")["id"]);
   }
 
   std::string user(const std::string& email, const std::string& role = "contributor") {
@@ -298,6 +313,18 @@ const Scenario kScenarios[] = {
      t.finding();
      const std::string c = t.control();
      return post("/api/v1/evidence/" + t.evidence("control=" + c) + "/unlinks", R"({"control":")" + c + "\"}"); }},
+  // Reminders (SPEC §11): one's own settings and what was sent are everyone's; webhooks, the
+  // delivery log and the real pass are the admins'.
+  {"GET /me/notifications", [](T&) { return Request{"GET", "/api/v1/me/notifications", "", {}}; }, Effect::kNothing},
+  {"PUT /me/notifications", [](T&) { return Request{"PUT", "/api/v1/me/notifications", R"({"digest":false})", {}}; }},
+  {"GET /webhooks", [](T& t) { t.webhook(); return Request{"GET", "/api/v1/webhooks", "", {}}; }, Effect::kNothing},
+  {"POST /webhooks", [](T&) { return post("/api/v1/webhooks", R"({"url":"https://hooks.example.com/gaplog","kinds":["overdue"]})"); }},
+  {"DELETE /webhooks/{id}", [](T& t) { return Request{"DELETE", "/api/v1/webhooks/" + t.webhook(), "", {}}; }, Effect::kAppendsNoBody},
+  {"GET /notifications", [](T& t) { t.finding(); return Request{"GET", "/api/v1/notifications?kind=overdue&limit=10", "", {}}; }, Effect::kNothing},
+  {"GET /notifications/due", [](T& t) { t.finding(); return Request{"GET", "/api/v1/notifications/due?as_of=2026-01-08", "", {}}; }, Effect::kNothing},
+  // No SMTP relay and no webhook: the pass sends and records nothing.
+  {"POST /notifications/run", [](T& t) { t.finding(); return post("/api/v1/notifications/run"); }, Effect::kNothing},
+  {"GET /deliveries", [](T&) { return Request{"GET", "/api/v1/deliveries?state=pending", "", {}}; }, Effect::kNothing},
 };
 
 // One row per (scenario, caller). Deactivated and revoked tokens belong to admins: only the
@@ -590,6 +617,78 @@ const Row kRows[] = {
   {"POST /evidence/{id}/unlinks from a control", As::kAuditor, 403},
   {"POST /evidence/{id}/unlinks from a control", As::kDeactivated, 401},
   {"POST /evidence/{id}/unlinks from a control", As::kRevoked, 401},
+
+  {"GET /me/notifications", As::kAdmin, 200},
+  {"GET /me/notifications", As::kEditor, 200},
+  {"GET /me/notifications", As::kOwner, 200},
+  {"GET /me/notifications", As::kOther, 200},
+  {"GET /me/notifications", As::kAuditor, 200},
+  {"GET /me/notifications", As::kDeactivated, 401},
+  {"GET /me/notifications", As::kRevoked, 401},
+
+  {"PUT /me/notifications", As::kAdmin, 200},
+  {"PUT /me/notifications", As::kEditor, 200},
+  {"PUT /me/notifications", As::kOwner, 200},
+  {"PUT /me/notifications", As::kOther, 200},
+  {"PUT /me/notifications", As::kAuditor, 200},
+  {"PUT /me/notifications", As::kDeactivated, 401},
+  {"PUT /me/notifications", As::kRevoked, 401},
+
+  {"GET /webhooks", As::kAdmin, 200},
+  {"GET /webhooks", As::kEditor, 403},
+  {"GET /webhooks", As::kOwner, 403},
+  {"GET /webhooks", As::kOther, 403},
+  {"GET /webhooks", As::kAuditor, 403},
+  {"GET /webhooks", As::kDeactivated, 401},
+  {"GET /webhooks", As::kRevoked, 401},
+
+  {"POST /webhooks", As::kAdmin, 201},
+  {"POST /webhooks", As::kEditor, 403},
+  {"POST /webhooks", As::kOwner, 403},
+  {"POST /webhooks", As::kOther, 403},
+  {"POST /webhooks", As::kAuditor, 403},
+  {"POST /webhooks", As::kDeactivated, 401},
+  {"POST /webhooks", As::kRevoked, 401},
+
+  {"DELETE /webhooks/{id}", As::kAdmin, 204},
+  {"DELETE /webhooks/{id}", As::kEditor, 403},
+  {"DELETE /webhooks/{id}", As::kOwner, 403},
+  {"DELETE /webhooks/{id}", As::kOther, 403},
+  {"DELETE /webhooks/{id}", As::kAuditor, 403},
+  {"DELETE /webhooks/{id}", As::kDeactivated, 401},
+  {"DELETE /webhooks/{id}", As::kRevoked, 401},
+
+  {"GET /notifications", As::kAdmin, 200},
+  {"GET /notifications", As::kEditor, 200},
+  {"GET /notifications", As::kOwner, 200},
+  {"GET /notifications", As::kOther, 200},
+  {"GET /notifications", As::kAuditor, 200},
+  {"GET /notifications", As::kDeactivated, 401},
+  {"GET /notifications", As::kRevoked, 401},
+
+  {"GET /notifications/due", As::kAdmin, 200},
+  {"GET /notifications/due", As::kEditor, 200},
+  {"GET /notifications/due", As::kOwner, 200},
+  {"GET /notifications/due", As::kOther, 200},
+  {"GET /notifications/due", As::kAuditor, 200},
+  {"GET /notifications/due", As::kDeactivated, 401},
+  {"GET /notifications/due", As::kRevoked, 401},
+
+  {"POST /notifications/run", As::kAdmin, 200},
+  {"POST /notifications/run", As::kEditor, 403},
+  {"POST /notifications/run", As::kOwner, 403},
+  {"POST /notifications/run", As::kOther, 403},
+  {"POST /notifications/run", As::kAuditor, 403},
+  {"POST /notifications/run", As::kDeactivated, 401},
+  {"POST /notifications/run", As::kRevoked, 401},
+
+  {"GET /deliveries", As::kAdmin, 200},
+  {"GET /deliveries", As::kEditor, 403},
+  {"GET /deliveries", As::kOwner, 403},
+  {"GET /deliveries", As::kOther, 403},
+  {"GET /deliveries", As::kAuditor, 403},
+  {"GET /deliveries", As::kDeactivated, 401},
+  {"GET /deliveries", As::kRevoked, 401},
 };
 // clang-format on
 
@@ -626,8 +725,20 @@ TEST_P(PermissionMatrix, AnswersWithTheStatusOfTheTable) {
                                   << "\n"
                                   << r.body;
   if (r.status >= 200 && r.status < 300) {
-    EXPECT_GT(tree_size(), before) << "a successful write appends";
-    EXPECT_EQ(num(r["seq"]), static_cast<int64_t>(tree_size())) << r.body;
+    switch (scenario->effect) {
+      case Effect::kAppends:
+        EXPECT_GT(tree_size(), before) << "a successful write appends";
+        EXPECT_EQ(num(r["seq"]), static_cast<int64_t>(tree_size())) << r.body;
+        break;
+      case Effect::kAppendsNoBody:
+        EXPECT_GT(tree_size(), before) << "a successful write appends";
+        EXPECT_TRUE(r.body.empty()) << r.body;
+        break;
+      case Effect::kNothing:
+        EXPECT_EQ(tree_size(), before) << "a read appends nothing";
+        EXPECT_TRUE(r.json.is_object()) << r.body;
+        break;
+    }
     return;
   }
   EXPECT_EQ(tree_size(), before) << "a refused write appends nothing";
@@ -720,7 +831,7 @@ TEST_F(ReadPermissions, AnAuditorReadsEveryEndpoint) {
       "/api/v1/controls",
       "/api/v1/controls/AC-01",
       "/api/v1/findings",
-      "/api/v1/"
+      "/api/v1/"  // NOLINT(bugprone-suspicious-missing-comma): one target on two lines
       "findings?status=open&owner=oli@example.com&severity=high&criterion=CC6.1&overdue=false",
       "/api/v1/findings/" + finding_,
       "/api/v1/findings/" + finding_ + "/history",
@@ -742,6 +853,11 @@ TEST_F(ReadPermissions, AnAuditorReadsEveryEndpoint) {
       "/api/v1/export/poam",
       "/api/v1/export/poam?as_of=2026-01-01",
       "/api/v1/export/audit-bundle",
+      "/api/v1/me/notifications",
+      "/api/v1/notifications",
+      "/api/v1/notifications?subject=" + finding_ + "&kind=due_soon&limit=5",
+      "/api/v1/notifications/due",
+      "/api/v1/notifications/due?as_of=2026-02-08",
   };
   for (const std::string& target : targets) {
     Reply r = call(kAuditor, "GET", target);

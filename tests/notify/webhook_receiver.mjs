@@ -4,10 +4,11 @@
 //   node webhook_receiver.mjs serve <web dir> <secret> <record file> [--fail N] [--hang]
 //     Listens on 127.0.0.1, prints "PORT <n>" when ready. Each request appends one JSON line to
 //     <record file>: {id, verified, error, body}. It answers 204, or 500 to the first N requests
-//     (--fail), or never (--hang).
+//     (--fail), or never (--hang). A <secret> of "@<file>" is read from that file at each request
+//     (a test that adds the webhook through gaplog learns its secret after the receiver's port).
 //   node webhook_receiver.mjs sign <web dir> <secret> <id> <timestamp> <body>
 //     Prints the library's webhook-signature for that message.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -37,7 +38,8 @@ const server = http.createServer((req, res) => {
     const record = { id: req.headers['webhook-id'] ?? null, verified: false, error: null, body,
                      content_type: req.headers['content-type'] ?? null };
     try {
-      new Webhook(secret).verify(body, req.headers);
+      const key = secret.startsWith('@') ? readFileSync(secret.slice(1), 'utf8').trim() : secret;
+      new Webhook(key).verify(body, req.headers);
       record.verified = true;
     } catch (error) {
       record.error = String(error.message);

@@ -5,52 +5,21 @@
 #include "notify/webhook_sender.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <unistd.h>
+#include <sys/wait.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "codec/json.h"
-#include "tests/support/child_process.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/webhook_receiver.h"
 
 namespace gaplog {
 namespace {
 
-const std::string kWebDir = GAPLOG_SOURCE_DIR "/web";
-const std::string kReceiver = GAPLOG_SOURCE_DIR "/tests/notify/webhook_receiver.mjs";
-
-// node >= 20 as scripts/lib/node.sh finds it: build/node/ (scripts/setup) first, then the PATH.
-std::optional<std::string> find_node() {
-  std::vector<std::string> candidates = {GAPLOG_SOURCE_DIR "/build/node/node_modules/.bin/node"};
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');) candidates.push_back(dir + "/node");
-  for (const std::string& candidate : candidates) {
-    const std::string check =
-        candidate +
-        " -e \"process.exit(Number(process.versions.node.split('.')[0]) >= 20 ? 0 : "
-        "1)\" >/dev/null 2>&1";
-    if (::access(candidate.c_str(), X_OK) == 0 && std::system(check.c_str()) == 0) {
-      return candidate;
-    }
-  }
-  return std::nullopt;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::find_node;
+using testing::kWebhookReceiver;
+using Receiver = testing::WebhookReceiver;
 
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -58,55 +27,13 @@ int64_t now_seconds() {
       .count();
 }
 
-// webhook_receiver.mjs serving in a child process, killed when the test ends.
-class Receiver {
- public:
-  Receiver(const std::string& node, const testing::TempDir& dir, const std::string& secret,
-           const std::vector<std::string>& options)
-      : records_(dir.sub("deliveries.jsonl")) {
-    std::vector<std::string> argv = {node, kReceiver, "serve", kWebDir, secret, records_};
-    argv.insert(argv.end(), options.begin(), options.end());
-    child_ = testing::start_child(argv, dir.sub("receiver.log"));
-    const size_t at = child_.output.find("PORT ");
-    if (at == std::string::npos) {
-      testing::stop_child(child_, SIGKILL);
-      throw std::runtime_error("webhook_receiver.mjs did not start: " +
-                               read_file(dir.sub("receiver.log")));
-    }
-    port_ = std::stoi(child_.output.substr(at + 5));
-  }
-  Receiver(const Receiver&) = delete;
-  Receiver& operator=(const Receiver&) = delete;
-  ~Receiver() { testing::stop_child(child_, SIGKILL); }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/in"; }
-  // What the receiver recorded of each request, in order.
-  std::vector<json::Value> deliveries() const {
-    std::vector<json::Value> out;
-    std::stringstream lines(read_file(records_));
-    for (std::string line; std::getline(lines, line);) {
-      Result<json::Value> record = json::parse(line);
-      if (!record.is_ok()) throw std::runtime_error(record.status().to_string());
-      out.push_back(std::move(record).value());
-    }
-    return out;
-  }
-
- private:
-  std::string records_;
-  testing::ChildProcess child_;
-  int port_ = 0;
-};
-
 class WebhookSender : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::optional<std::string> node = find_node();
-    if (!node) GTEST_SKIP() << "no node >= 20 on the PATH nor in build/node/ (scripts/setup)";
-    if (!std::filesystem::exists(kWebDir + "/node_modules/standardwebhooks/package.json")) {
-      GTEST_SKIP() << "the standardwebhooks package is not installed: run `npm ci` in web/";
+    if (const std::string missing = testing::webhook_receiver_missing(); !missing.empty()) {
+      GTEST_SKIP() << missing;
     }
-    node_ = *node;
+    node_ = *find_node();
   }
 
   WebhookDelivery delivery(const std::string& url) const {
@@ -123,8 +50,9 @@ class WebhookSender : public ::testing::Test {
   // What the library signs for these inputs (node webhook_receiver.mjs sign ...).
   std::string library_signature(const std::string& secret, const std::string& id, int64_t timestamp,
                                 const std::string& body) const {
-    testing::ChildProcess sign = testing::start_child(
-        {node_, kReceiver, "sign", kWebDir, secret, id, std::to_string(timestamp), body});
+    testing::ChildProcess sign =
+        testing::start_child({node_, kWebhookReceiver, "sign", testing::kWebDir, secret, id,
+                              std::to_string(timestamp), body});
     int status = testing::stop_child(sign, 0);  // signal 0: only waits for it to finish
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << sign.output;
     return sign.output.substr(0, sign.output.find('\n'));
