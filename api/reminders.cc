@@ -308,8 +308,8 @@ Result<ApiResponse> post_notifications_run(Call& call) {
   if (const Date today = call.backend.today(); day != today) {
     return invalid_argument(fmt::format(
         "reminders are sent only for today ({}), so that no one is reminded of a day that is past "
-        "or has not come; GET /api/v1/notifications/due?as_of={} is the dry run: it lists what "
-        "the rules select for that day and sends nothing",
+        "or has not come; GET /api/v1/notifications/due?as_of={} is the dry run (gaplog notify "
+        "--dry-run): it lists what the rules select for that day and sends nothing",
         format_date(today), format_date(day)));
   }
   GAPLOG_ASSIGN_OR_RETURN(const Reminders::PassResult r, reminders->run_pass(day, false));
