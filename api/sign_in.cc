@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "codec/html.h"
 #include "domain/text.h"
 #include "domain/validation.h"
 
@@ -24,33 +25,6 @@ void log_line(const Backend& b, const std::string& line) {
   } else {
     std::fprintf(stderr, "%s\n", line.c_str());
   }
-}
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 bool is_https(std::string_view url) { return url.starts_with("https://"); }

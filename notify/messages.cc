@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "codec/html.h"
 #include "codec/json.h"
 #include "projections/notification_ids.h"
 
@@ -11,30 +12,6 @@ namespace gaplog {
 namespace {
 
 using json::Value;
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string link(const MessageContext& ctx, std::string_view path) {
   std::string base = ctx.public_url;

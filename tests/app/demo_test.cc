@@ -16,19 +16,28 @@
 namespace gaplog {
 namespace {
 
-TEST(Demo, IsARealisticProgramWithSixMonthsOfHistory) {
-  testing::TempDir dir;
-  auto fs = make_posix_file_system();
+// A new program holding the demo, as `gaplog demo` makes it at `now`.
+class Demo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(init_data_dir(*fs_, clock_, dir_.sub("data")).is_ok());
+    auto program = Program::open(*fs_, clock_, dir_.sub("data"));
+    ASSERT_TRUE(program.is_ok());
+    program_ = std::move(*program);
+    ASSERT_TRUE(program_->service().execute(kAdmin, AddUser{kAdmin, "Alex", "admin"}).is_ok());
+    Status built = build_demo(program_->service(), *program_->store().blobs, kAdmin, now);
+    ASSERT_TRUE(built.is_ok()) << built.to_string();
+  }
+  static constexpr const char* kAdmin = "admin@acme.example";
   const Micros now = testing::kT0 + 200 * kMicrosPerDay + 15 * 3600 * kMicrosPerSecond;
-  ManualClock clock(now);
-  ASSERT_TRUE(init_data_dir(*fs, clock, dir.sub("data")).is_ok());
-  auto program = Program::open(*fs, clock, dir.sub("data"));
-  ASSERT_TRUE(program.is_ok());
-  auto& p = **program;
-  const std::string admin = "admin@acme.example";
-  ASSERT_TRUE(p.service().execute(admin, AddUser{admin, "Alex", "admin"}).is_ok());
-  Status built = build_demo(p.service(), *p.store().blobs, admin, now);
-  ASSERT_TRUE(built.is_ok()) << built.to_string();
+  testing::TempDir dir_;
+  std::unique_ptr<FileSystem> fs_ = make_posix_file_system();
+  ManualClock clock_{now};
+  std::unique_ptr<Program> program_;
+};
+
+TEST_F(Demo, IsARealisticProgramWithSixMonthsOfHistory) {
+  auto& p = *program_;
 
   const Date today = date_of(now);
   auto state = p.history().state_at(AsOf{today, std::nullopt});
@@ -84,18 +93,8 @@ TEST(Demo, IsARealisticProgramWithSixMonthsOfHistory) {
 
 // SPEC §11: the six months include the reminders gaplog would have sent, each once, at the
 // time of its day's pass (or right after an assignment), and the log still replays.
-TEST(Demo, ItsSixMonthsIncludeTheRemindersSentInThem) {
-  testing::TempDir dir;
-  auto fs = make_posix_file_system();
-  const Micros now = testing::kT0 + 200 * kMicrosPerDay + 15 * 3600 * kMicrosPerSecond;
-  ManualClock clock(now);
-  ASSERT_TRUE(init_data_dir(*fs, clock, dir.sub("data")).is_ok());
-  auto program = Program::open(*fs, clock, dir.sub("data"));
-  ASSERT_TRUE(program.is_ok());
-  auto& p = **program;
-  const std::string admin = "admin@acme.example";
-  ASSERT_TRUE(p.service().execute(admin, AddUser{admin, "Alex", "admin"}).is_ok());
-  ASSERT_TRUE(build_demo(p.service(), *p.store().blobs, admin, now).is_ok());
+TEST_F(Demo, ItsSixMonthsIncludeTheRemindersSentInThem) {
+  auto& p = *program_;
   Status s = backfill_demo_reminders(p.service(), p.history(), p.log(), now);
   ASSERT_TRUE(s.is_ok()) << s.to_string();
 
