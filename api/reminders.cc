@@ -119,7 +119,12 @@ Result<ApiResponse> put_my_notifications(Call& call) {
   // A write answers with what it stored, its version and seq (SPEC §6).
   const Event& written = outcome.events.back();
   const auto* set = std::get_if<UserNotificationsSet>(&written.payload);
-  if (set == nullptr) return internal_error("the settings were stored as another event");
+  if (set == nullptr) {
+    // The key was first sent with another request, whose events the service replayed.
+    return already_exists(
+        "this Idempotency-Key was first sent with another request, not these reminder settings; "
+        "send a new key");
+  }
   return json_response(200,
                        Value::object()
                            .set("email", Value::boolean(set->email_enabled))
@@ -131,29 +136,34 @@ Result<ApiResponse> put_my_notifications(Call& call) {
 Result<ApiResponse> list_webhooks(Call& call) {
   GAPLOG_RETURN_IF_ERROR(require_admin(call, "the list of webhooks"));
   GAPLOG_ASSIGN_OR_RETURN(Reminders * reminders, reminders_of(call));
-  GAPLOG_ASSIGN_OR_RETURN(Value items, call.backend.commands.read([&](const ProgramState& s) {
-    Value out = Value::array();
-    for (const auto& [id, w] : s.webhooks) {
-      if (w.removed) continue;
-      Value kinds = Value::array();
-      for (const std::string& k : w.kinds) kinds.push(Value::string(k));
-      const std::optional<Delivery> last = reminders->outbox().last_for("webhook:" + id);
-      Value last_json = Value::null();
-      if (last) {
-        const Micros at = std::max({last->enqueued_at, last->first_attempt_at, last->finished_at});
-        last_json = delivery_json(*last).set("at", Value::string(format_timestamp(at)));
-        last_json.set("error", string_or_null(last->last_error));
-      }
-      out.push(Value::object()
-                   .set("id", Value::string(id))
+  // The webhooks first (the state's lock), then each one's last delivery (the outbox's).
+  GAPLOG_ASSIGN_OR_RETURN(std::vector<WebhookState> hooks,
+                          call.backend.commands.read([&](const ProgramState& s) {
+                            std::vector<WebhookState> out;
+                            for (const auto& [id, w] : s.webhooks) {
+                              if (!w.removed) out.push_back(w);
+                            }
+                            return out;
+                          }));
+  Value items = Value::array();
+  for (const WebhookState& w : hooks) {
+    Value kinds = Value::array();
+    for (const std::string& k : w.kinds) kinds.push(Value::string(k));
+    const std::optional<Delivery> last = reminders->outbox().last_for("webhook:" + w.id);
+    Value last_json = Value::null();
+    if (last) {
+      last_json =
+          delivery_json(*last).set("at", Value::string(format_timestamp(last_activity(*last))));
+      last_json.set("error", string_or_null(last->last_error));
+    }
+    items.push(Value::object()
+                   .set("id", Value::string(w.id))
                    .set("url", Value::string(w.url))
                    .set("kinds", std::move(kinds))
                    .set("added_by", Value::string(w.added_by))
                    .set("added_at", Value::string(format_timestamp(w.added_at)))
                    .set("last_delivery", std::move(last_json)));
-    }
-    return out;
-  }));
+  }
   return json_response(200, Value::object().set("webhooks", std::move(items)));
 }
 
@@ -176,10 +186,14 @@ Result<ApiResponse> post_webhook(Call& call) {
   // The secret is durable before the webhook exists: an answered webhook can always sign.
   const std::string secret = new_webhook_secret();
   GAPLOG_RETURN_IF_ERROR(reminders->secrets().put(id, secret));
-  GAPLOG_ASSIGN_OR_RETURN(const CommandOutcome outcome,
-                          call.backend.commands.execute(call.actor, add, options));
-  const auto* added = std::get_if<WebhookAdded>(&outcome.events.back().payload);
+  // From here, any answer but 201 takes the secret back: no webhook is left without one, and
+  // no secret without its webhook (a race past the limit, a failed append, a replayed key).
+  Result<CommandOutcome> outcome = call.backend.commands.execute(call.actor, add, options);
+  const auto* added =
+      outcome ? std::get_if<WebhookAdded>(&outcome->events.back().payload) : nullptr;
   if (added == nullptr || added->webhook_id != id) {
+    reminders->secrets().remove(id).ignore();
+    if (!outcome) return outcome.status();
     return already_exists(
         "this Idempotency-Key was first sent with another request; the secret of the webhook it "
         "made was shown then and only then; send a new key");
@@ -192,7 +206,7 @@ Result<ApiResponse> post_webhook(Call& call) {
                .set("url", Value::string(added->url))
                .set("kinds", std::move(kinds_json))
                .set("secret", Value::string(secret))
-               .set("seq", Value::integer(static_cast<int64_t>(outcome.events.back().seq))));
+               .set("seq", Value::integer(static_cast<int64_t>(outcome->events.back().seq))));
   r.headers.emplace_back("Location", "/api/v1/webhooks/" + id);
   return r;
 }
@@ -204,6 +218,10 @@ Result<ApiResponse> delete_webhook(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
   GAPLOG_RETURN_IF_ERROR(
       call.backend.commands.execute(call.actor, RemoveWebhook{call.id()}, options).status());
+  // Nothing signs for it any more. A secret that cannot be removed now is harmless: no webhook
+  // uses it.
+  if (call.backend.reminders != nullptr)
+    call.backend.reminders->secrets().remove(call.id()).ignore();
   ApiResponse r;
   r.status = 204;
   return r;
@@ -259,12 +277,13 @@ Result<ApiResponse> list_deliveries(Call& call) {
   if (!state.empty() && state != "pending" && state != "delivered" && state != "failed") {
     return invalid_argument("state must be pending, delivered or failed");
   }
+  std::optional<DeliveryState> only;
+  if (state == "pending") only = DeliveryState::kPending;
+  if (state == "delivered") only = DeliveryState::kDelivered;
+  if (state == "failed") only = DeliveryState::kFailed;
   Value items = Value::array();
-  for (const Delivery& d : reminders->outbox().recent(kMaxListLimit * 10)) {
-    if (items.items().size() >= limit) break;
-    if (!state.empty() && name(d.state) != state) continue;
+  for (const Delivery& d : reminders->outbox().recent(limit, "", only))
     items.push(delivery_json(d));
-  }
   GAPLOG_ASSIGN_OR_RETURN(const size_t webhooks,
                           call.backend.commands.read([](const ProgramState& s) {
                             return static_cast<size_t>(

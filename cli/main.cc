@@ -537,7 +537,8 @@ struct LocalCommands {
   BundleVerifyOptions bundle_options;
   std::string notify_as_of;  // "" = today
   bool notify_dry_run = false;
-  MailOptions notify_mail;  // embedded mode: the relay to send through
+  MailOptions notify_mail;        // embedded mode: the relay to send through
+  std::string notify_public_url;  // embedded mode: where the mail's links point
 
   CLI::App* init_command = nullptr;
   CLI::App* demo_command = nullptr;
@@ -676,6 +677,11 @@ void add_notify_command(CLI::App& app, LocalCommands& local) {
       ->type_name("DATE");
   notify->add_flag("--dry-run", local.notify_dry_run, "list, send nothing, record nothing");
   add_mail_options(*notify, local.notify_mail, /*hour=*/false);
+  notify
+      ->add_option("--public-url", local.notify_public_url,
+                   "where people open gaplog (the server's --public-url): the mail's links and "
+                   "Message-IDs use it")
+      ->type_name("URL");
   local.notify_command = notify;
 }
 
@@ -745,10 +751,12 @@ std::optional<int> check_global_options(const GlobalOptions& global, const CLI::
   }
   const bool local_only =
       local.init_command->parsed() || local.demo_command->parsed() || local.serve_command->parsed();
-  if (remote && local.notify_command->parsed() && mail_options_given(local.notify_mail)) {
+  if (remote && local.notify_command->parsed() &&
+      (mail_options_given(local.notify_mail) || !local.notify_public_url.empty())) {
     return usage_error(
-        "against --server, reminders go through the server's own --smtp-url; leave out the mail "
-        "options",
+        "against --server, reminders go through the server's own --smtp-url and --public-url; "
+        "leave "
+        "out the mail options and --public-url",
         command);
   }
   if (remote && local_only) {
@@ -805,14 +813,21 @@ int run_embedded(const GlobalOptions& global, const LocalCommands& local, const 
     return log_local(*store, local.log_after, local.log_limit);
   }
   ReminderOptions reminders;
+  ApiOptions api_options;
   if (local.notify_command->parsed()) {
+    if (!local.notify_public_url.empty()) {
+      if (Status s = check_public_url(local.notify_public_url); !s.is_ok()) {
+        return usage_error(s.message(), "gaplog notify");
+      }
+      api_options.public_url = local.notify_public_url;
+    }
     Result<ReminderOptions> r = reminder_options(local.notify_mail);
     if (!r) return usage_error(r.status().message(), "gaplog notify");
     reminders = std::move(*r);
     // The command prints the pass's outcome itself, "reminders are off" included.
     reminders.log = [](const std::string&) {};
   }
-  auto program = ServedProgram::open(fs, clock, global.data, ApiOptions{}, std::move(reminders));
+  auto program = ServedProgram::open(fs, clock, global.data, api_options, std::move(reminders));
   if (!program) return fail_open(program.status(), global.data);
   std::string actor = global.as;
   if (actor.empty()) {

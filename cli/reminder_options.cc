@@ -22,7 +22,8 @@ void add_mail_options(CLI::App& command, MailOptions& o, bool hour) {
       .add_option("--smtp-password-file", o.smtp_password_file,
                   "a file holding the relay's password (keep it mode 0600)")
       ->type_name("FILE");
-  command.add_option("--mail-from", o.mail_from, "the sender of reminders, e.g. gaplog@acme.example")
+  command
+      .add_option("--mail-from", o.mail_from, "the sender of reminders, e.g. gaplog@acme.example")
       ->type_name("ADDRESS");
   if (hour) {
     command
@@ -47,8 +48,8 @@ Result<std::string> read_password(const std::string& path) {
   }
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.empty()) {
-    return invalid_argument(fmt::format(
-        "--smtp-password-file {} is empty; put the SMTP relay's password in it", path));
+    return invalid_argument(
+        fmt::format("--smtp-password-file {} is empty; put the SMTP relay's password in it", path));
   }
   return secret;
 }
@@ -66,10 +67,19 @@ Result<ReminderOptions> reminder_options(const MailOptions& o) {
   }
   GAPLOG_RETURN_IF_ERROR(check_smtp_url(o.smtp_url));
   if (o.mail_from.empty()) {
-    return invalid_argument(
-        "--smtp-url needs --mail-from ADDRESS: the sender reminders come from");
+    return invalid_argument("--smtp-url needs --mail-from ADDRESS: the sender reminders come from");
   }
   GAPLOG_RETURN_IF_ERROR(check_email("--mail-from", o.mail_from));
+  // As the mailer will check it on every message: refused now rather than 24 hours of retries.
+  MailMessage probe;
+  probe.to = {o.mail_from};
+  probe.subject = "probe";
+  probe.message_id = "probe@gaplog.invalid";
+  probe.date = kMicrosPerSecond;
+  if (Result<std::vector<std::string>> lines = mail_header_lines(probe, o.mail_from); !lines) {
+    return invalid_argument(fmt::format("--mail-from {} cannot be a sender: {}", o.mail_from,
+                                        lines.status().message()));
+  }
   if (o.smtp_user.empty() != o.smtp_password_file.empty()) {
     return invalid_argument("--smtp-user and --smtp-password-file go together");
   }

@@ -475,7 +475,8 @@ class Decider {
     GAPLOG_RETURN_IF_ERROR(check_webhook_id(c.id));
     GAPLOG_RETURN_IF_ERROR(check_text("url", c.url, 2000, true, false));
     if (!c.url.starts_with("https://") && !c.url.starts_with("http://")) {
-      return invalid_argument("url must be an https:// address of the receiver");
+      return invalid_argument(
+          "url must be an https:// address of the receiver (http:// only to a loopback address)");
     }
     if (s_.webhooks.contains(c.id)) {
       return already_exists(fmt::format("there is already a webhook {}", c.id));

@@ -91,12 +91,12 @@ struct Evolver {
     if (UserState* u = existing(s.users, p.email)) u->version = e.version;
   }
   void operator()(const NotificationSent& p) {
+    s.notifications_version = e.version;  // the stream's version, duplicate or not
     std::string key = notification_key(p.kind, p.subject, p.recipient, p.day);
     if (!s.notification_keys.insert(std::move(key)).second) return;
     s.notifications_by_subject[p.subject].push_back(s.notifications.size());
     s.notifications.push_back(SentNotification{p.kind, p.recipient, p.subject, p.day, p.message_id,
                                                e.seq, e.occurred_at});
-    s.notifications_version = e.version;
   }
   void operator()(const UserNotificationsSet& p) {
     if (UserState* u = existing(s.users, p.email)) {

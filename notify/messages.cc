@@ -6,6 +6,7 @@
 
 #include "codec/html.h"
 #include "codec/json.h"
+#include "codec/url.h"
 #include "projections/notification_ids.h"
 
 namespace gaplog {
@@ -190,7 +191,7 @@ std::pair<std::string, Body> digest(const PlannedNotification& n, const MessageC
           f->due_date ? format_date(*f->due_date) : "never", words(name(f->status))));
     }
     b.action_text = "Your findings";
-    b.action_url = link(ctx, "/findings?owner=" + n.recipient);
+    b.action_url = link(ctx, "/findings?owner=" + percent_encode(n.recipient));
   }
   const bool lead = u && (u->role == Role::kAdmin || u->role == Role::kEditor);
   if (lead && ctx.week) {

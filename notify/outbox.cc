@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <system_error>
 #include <tuple>
 
@@ -226,6 +227,15 @@ Status Outbox::write(rocksdb::WriteBatch& batch) {
 }
 
 Result<bool> Outbox::enqueue(Delivery d) {
+  std::vector<Delivery> one;
+  one.push_back(std::move(d));
+  GAPLOG_ASSIGN_OR_RETURN(size_t added, enqueue_all(std::move(one)));
+  return added == 1;
+}
+
+namespace {
+// Checks a delivery to be queued and fills in what it may leave out.
+Status prepare(Delivery& d) {
   if (d.kind.empty() || d.recipient.empty() || d.day.empty())
     return invalid_argument("a delivery needs a kind, a recipient and a day");
   const std::string key = make_delivery_key(d.kind, d.subject, d.recipient, d.day);
@@ -235,17 +245,30 @@ Result<bool> Outbox::enqueue(Delivery d) {
   if (d.message_id.empty()) d.message_id = make_message_id(d.key);
   d.state = DeliveryState::kPending;
   d.next_attempt_at = d.enqueued_at;
-  rocksdb::WriteBatch batch;
-  GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Put(db_key(d.key), encode(d)), "be written"));
+  return Status::ok();
+}
+}  // namespace
+
+Result<size_t> Outbox::enqueue_all(std::vector<Delivery> ds) {
+  for (Delivery& d : ds) GAPLOG_RETURN_IF_ERROR(prepare(d));
   MutexLock writing(write_mu_);
+  std::vector<Delivery*> fresh;
   {
     MutexLock lock(mu_);
-    if (deliveries_.count(d.key) != 0) return false;
+    std::set<std::string> seen;
+    for (Delivery& d : ds) {
+      if (deliveries_.count(d.key) == 0 && seen.insert(d.key).second) fresh.push_back(&d);
+    }
   }
-  GAPLOG_RETURN_IF_ERROR(write(batch));
+  if (fresh.empty()) return size_t{0};
+  rocksdb::WriteBatch batch;
+  for (const Delivery* d : fresh) {
+    GAPLOG_RETURN_IF_ERROR(from_rocksdb(batch.Put(db_key(d->key), encode(*d)), "be written"));
+  }
+  GAPLOG_RETURN_IF_ERROR(write(batch));  // one synced write for all of them
   MutexLock lock(mu_);
-  deliveries_.emplace(d.key, std::move(d));
-  return true;
+  for (Delivery* d : fresh) deliveries_.emplace(d->key, std::move(*d));
+  return fresh.size();
 }
 
 Status Outbox::update(const Delivery& d) {

@@ -95,6 +95,9 @@ class Outbox {
   // changes). kInvalidArgument when `d.key` is not the key of its kind, subject, recipient and
   // day, or kind, recipient or day is empty.
   Result<bool> enqueue(Delivery d);
+  // Several at once, in one synced write: those whose key is not there yet (each key once).
+  // Returns how many were added. A malformed delivery refuses the lot (nothing written).
+  Result<size_t> enqueue_all(std::vector<Delivery> deliveries);
   // Pending deliveries with next_attempt_at <= now, earliest first (then by key), at most `max`.
   std::vector<Delivery> due(Micros now, size_t max) const;
   // Persists a changed delivery (synced), then shows it to readers. kNotFound when there is no

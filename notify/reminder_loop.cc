@@ -10,11 +10,12 @@ namespace {
 constexpr Micros kMicrosPerHour = 3600 * kMicrosPerSecond;
 // Retries alone run the dispatcher at most this often (clock time): see the header.
 constexpr Micros kMinRetrySpacing = kMicrosPerSecond;
+constexpr Micros kPassRetry = 5 * 60 * kMicrosPerSecond;
 
 }  // namespace
 
 ReminderLoop::ReminderLoop(Clock& clock, Outbox& outbox, Dispatcher& dispatcher,
-                           std::function<void(Date)> daily_pass, std::function<void()> on_kick,
+                           std::function<bool(Date)> daily_pass, std::function<void()> on_kick,
                            ReminderLoopOptions options)
     : clock_(clock),
       outbox_(outbox),
@@ -54,7 +55,8 @@ ReminderLoop::Work ReminderLoop::work_at(Micros now, std::optional<Micros> next_
   Work work;
   const Date today = date_of(now);
   const int hour = std::clamp(options_.reminder_hour, 0, 23);
-  const Micros pass_at = static_cast<Micros>(today.days) * kMicrosPerDay + hour * kMicrosPerHour;
+  Micros pass_at = static_cast<Micros>(today.days) * kMicrosPerDay + hour * kMicrosPerHour;
+  if (pass_retry_at_) pass_at = std::max(pass_at, *pass_retry_at_);
   if (now >= pass_at && (!last_pass_day_ || *last_pass_day_ < today)) work.pass = today;
   work.kick = std::exchange(kicked_, false);
   const bool retry_due = next_wake && *next_wake <= now &&
@@ -68,6 +70,8 @@ std::chrono::milliseconds ReminderLoop::sleep_at(Micros now,
   const Date today = date_of(now);
   const int hour = std::clamp(options_.reminder_hour, 0, 23);
   Micros next = static_cast<Micros>(today.days) * kMicrosPerDay + hour * kMicrosPerHour;
+  const bool done = last_pass_day_ && *last_pass_day_ >= today;
+  if (!done && pass_retry_at_) next = std::max(next, *pass_retry_at_);
   if (now >= next) next += kMicrosPerDay;
   if (next_wake) {
     // A retry already due waits for the spacing (work_at said not yet).
@@ -95,13 +99,18 @@ void ReminderLoop::run() {
     }
     last_dispatch_at_ = now;
     lock.unlock();
-    if (work.pass) daily_pass_(*work.pass);
+    const bool pass_done = work.pass ? daily_pass_(*work.pass) : true;
     if (work.kick && on_kick_) on_kick_();
     Dispatcher::Report report = dispatcher_.run_once();
     // A delivery whose outbox write failed is left as it was, due again: retried from here.
     report.outbox_error.ignore();
     lock.lock();
-    if (work.pass) last_pass_day_ = *work.pass;
+    if (work.pass && pass_done) {
+      last_pass_day_ = *work.pass;
+      pass_retry_at_.reset();
+    } else if (work.pass) {
+      pass_retry_at_ = clock_.now() + kPassRetry;
+    }
   }
 }
 

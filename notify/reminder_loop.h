@@ -2,6 +2,9 @@
 // when told it runs the immediate work (an assignment just committed), and after each of these,
 // and whenever a retry is due, it runs the dispatcher.
 //
+// - daily_pass(D) returns whether the pass of D was done; one that failed (the log could not be
+//   read, the outbox refused a write) is called again 5 minutes later, as often as it takes,
+//   until D is over: a day's reminders fire on that day only.
 // - daily_pass(D) is called once per UTC day D, at or after reminder_hour:00 of D; also right
 //   after start() when today's hour has already passed (the pass has not run in this process:
 //   the rules and the outbox's keys make a second pass of one day send nothing new). A day the
@@ -45,7 +48,7 @@ class ReminderLoop {
  public:
   // Everything is borrowed and must outlive the loop (or at least its stop()).
   ReminderLoop(Clock& clock, Outbox& outbox, Dispatcher& dispatcher,
-               std::function<void(Date)> daily_pass, std::function<void()> on_kick,
+               std::function<bool(Date)> daily_pass, std::function<void()> on_kick,
                ReminderLoopOptions options);
   ~ReminderLoop();
   ReminderLoop(const ReminderLoop&) = delete;
@@ -76,7 +79,7 @@ class ReminderLoop {
   Clock& clock_;
   Outbox& outbox_;
   Dispatcher& dispatcher_;
-  const std::function<void(Date)> daily_pass_;
+  const std::function<bool(Date)> daily_pass_;
   const std::function<void()> on_kick_;
   const ReminderLoopOptions options_;
 
@@ -85,6 +88,8 @@ class ReminderLoop {
   bool stopping_ GAPLOG_GUARDED_BY(mu_) = false;
   bool kicked_ GAPLOG_GUARDED_BY(mu_) = false;
   std::optional<Date> last_pass_day_ GAPLOG_GUARDED_BY(mu_);
+  // Set when today's pass failed (daily_pass returned false): it runs again from then.
+  std::optional<Micros> pass_retry_at_ GAPLOG_GUARDED_BY(mu_);
   std::optional<Micros> last_dispatch_at_ GAPLOG_GUARDED_BY(mu_);
   std::thread thread_;  // the owner's: start() and stop() only
 };

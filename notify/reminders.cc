@@ -28,8 +28,20 @@ std::string field(const Value& v, std::string_view name) {
 // Mail: the outbox holds {"to": [...], "subject", "text", "html"} rendered when queued.
 class MailChannel final : public Channel {
  public:
-  explicit MailChannel(Mailer& mailer) : mailer_(mailer) {}
+  MailChannel(Mailer& mailer, CommandService& commands) : mailer_(mailer), commands_(commands) {}
   Status deliver(const Delivery& d, Micros /*now*/) override {
+    // Deactivated or turned e-mail off since it was queued: not sent (and, after the retries,
+    // given up with this reason).
+    GAPLOG_ASSIGN_OR_RETURN(bool wanted, commands_.read([&](const ProgramState& s) {
+      const UserState* u = s.user(d.recipient);
+      return u != nullptr && u->active && u->email_reminders &&
+             (d.kind != name(NotificationKind::kWeeklyDigest) || u->digest);
+    }));
+    if (!wanted) {
+      return unavailable(fmt::format(
+          "{} is deactivated or turned these reminders off since it was queued; not sent",
+          d.recipient));
+    }
     GAPLOG_ASSIGN_OR_RETURN(Value m, json::parse(d.message));
     MailMessage mail;
     if (const Value* to = m.find("to"); to && to->is_array()) {
@@ -48,6 +60,7 @@ class MailChannel final : public Channel {
 
  private:
   Mailer& mailer_;
+  CommandService& commands_;
 };
 
 // Webhooks: the outbox holds {"webhook": id, "url", "body"}; the secret is read at delivery and
@@ -137,7 +150,7 @@ Result<std::unique_ptr<Reminders>> Reminders::open(const std::string& data_dir, 
   if (r->options_.smtp) {
     GAPLOG_RETURN_IF_ERROR(check_smtp_url(r->options_.smtp->url));
     r->mailer_ = make_smtp_mailer(*r->options_.smtp);
-    r->mail_channel_ = std::make_unique<MailChannel>(*r->mailer_);
+    r->mail_channel_ = std::make_unique<MailChannel>(*r->mailer_, r->commands_);
   }
   r->webhook_sender_ = make_webhook_sender(https);
   r->webhook_channel_ =
@@ -191,13 +204,19 @@ Result<size_t> Reminders::queue(const ProgramState& as_of_day,
   const MessageContext ctx{options_.public_url, program_name, &as_of_day, week ? &*week : nullptr};
   const auto people = people_of(firings);
   const Micros now = clock_.now();
-  size_t queued = 0;
-  for (const PlannedNotification& n : planned) {
+  // Recorded already (in the log as it is now, whatever the day's state holds): not again.
+  GAPLOG_ASSIGN_OR_RETURN(std::vector<bool> sent, commands_.read([&](const ProgramState& s) {
+    std::vector<bool> out;
+    out.reserve(planned.size());
+    for (const PlannedNotification& n : planned) out.push_back(already_sent(s, n));
+    return out;
+  }));
+  std::vector<Delivery> deliveries;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    if (sent[i]) continue;
+    const PlannedNotification& n = planned[i];
     const std::string day = format_date(n.day);
     const std::string kind(name(n.kind));
-    GAPLOG_ASSIGN_OR_RETURN(
-        bool sent, commands_.read([&](const ProgramState& s) { return already_sent(s, n); }));
-    if (sent) continue;
     Delivery d;
     d.key = make_delivery_key(kind, n.subject, n.recipient, day);
     if (outbox_->find(d.key)) continue;  // queued (or given up) already
@@ -227,10 +246,9 @@ Result<size_t> Reminders::queue(const ProgramState& as_of_day,
                                   .set("text", Value::string(mail.text))
                                   .set("html", Value::string(mail.html)));
     }
-    GAPLOG_ASSIGN_OR_RETURN(bool added, outbox_->enqueue(std::move(d)));
-    if (added) ++queued;
+    deliveries.push_back(std::move(d));
   }
-  return queued;
+  return outbox_->enqueue_all(std::move(deliveries));  // one synced write for the whole pass
 }
 
 Result<Reminders::PassResult> Reminders::run_pass(Date day, bool dry_run) {
@@ -271,43 +289,60 @@ void Reminders::deliver_now() {
   }
 }
 
+namespace {
+// A live assignment: recorded the day it occurred and not back-filled. Judged by the event, not
+// by the clock when the loop gets to it (one committed at 23:59 still goes out at 00:01).
+bool live_assignment(const Event& e) {
+  const bool assigns = std::holds_alternative<FindingAssigned>(e.payload) ||
+                       std::holds_alternative<FindingRecorded>(e.payload);
+  return assigns && !is_backfilled(e) && date_of(e.occurred_at) == date_of(e.recorded_at);
+}
+}  // namespace
+
 void Reminders::queue_assignments() {
-  const Date today = date_of(clock_.now());
+  // The cursor moves only once what it passed is queued: a failure is tried again next time.
+  uint64_t next_seq = scanned_seq_;
   std::vector<Event> candidates;
-  while (scanned_seq_ < log_.last_seq()) {
-    Result<std::vector<Event>> batch = log_.read_range(scanned_seq_ + 1, kAssignmentScanBatch);
+  while (next_seq < log_.last_seq()) {
+    Result<std::vector<Event>> batch = log_.read_range(next_seq + 1, kAssignmentScanBatch);
     if (!batch || batch->empty()) {
       if (!batch) say("gaplog: reminders: cannot read the log: " + batch.status().to_string());
       return;
     }
     for (Event& e : *batch) {
-      scanned_seq_ = e.seq;
-      const bool assigns = std::holds_alternative<FindingAssigned>(e.payload) ||
-                           std::holds_alternative<FindingRecorded>(e.payload);
-      if (assigns && date_of(e.occurred_at) == today && !is_backfilled(e)) {
-        candidates.push_back(std::move(e));
-      }
+      next_seq = e.seq;
+      if (live_assignment(e)) candidates.push_back(std::move(e));
     }
   }
-  if (candidates.empty()) return;
+  if (candidates.empty()) {
+    scanned_seq_ = next_seq;
+    return;
+  }
   Result<ProgramState> s = commands_.read([](const ProgramState& st) { return st; });
-  if (!s) return;
+  if (!s) {
+    say("gaplog: reminders: cannot read the program: " + s.status().to_string());
+    return;
+  }
   std::vector<RuleFiring> firings;
   for (const Event& e : candidates) {
     if (auto f = assigned_firing(*s, e)) firings.push_back(std::move(*f));
   }
-  if (!any_channel(*s)) return;
-  const auto planned = plan_notifications(*s, firings, mailer_ != nullptr);
-  if (Result<size_t> q = queue(*s, firings, planned); !q) {
-    say("gaplog: reminders: cannot queue assignments: " + q.status().to_string());
+  if (any_channel(*s)) {
+    const auto planned = plan_notifications(*s, firings, mailer_ != nullptr);
+    if (Result<size_t> q = queue(*s, firings, planned); !q) {
+      say("gaplog: reminders: cannot queue assignments: " + q.status().to_string());
+      return;
+    }
   }
+  scanned_seq_ = next_seq;
 }
 
 void Reminders::start() {
   if (loop_) return;
-  // Assignments recorded today before this start (a crash may have kept them from going out).
-  const Micros day_start = static_cast<Micros>(date_of(clock_.now()).days) * kMicrosPerDay;
-  uint64_t lo = 0, hi = log_.last_seq();  // the last seq recorded before today is in [lo, hi]
+  // Assignments recorded in the last 24 hours before this start (a crash may have kept them
+  // from going out; those already sent or queued are skipped).
+  const Micros day_start = clock_.now() - kMicrosPerDay;
+  uint64_t lo = 0, hi = log_.last_seq();  // the last seq recorded before then is in [lo, hi]
   while (lo < hi) {
     const uint64_t mid = lo + (hi - lo + 1) / 2;
     Result<Event> e = log_.read(mid);
@@ -321,14 +356,18 @@ void Reminders::start() {
   loop_ = std::make_unique<ReminderLoop>(
       clock_, *outbox_, *dispatcher_,
       [this](Date day) {
-        if (Result<PassResult> r = run_pass(day, false); !r) {
+        Result<PassResult> r = run_pass(day, false);
+        if (!r) {
           say("gaplog: the reminder pass of " + format_date(day) +
-              " failed: " + r.status().to_string());
+              " failed (tried again in 5 "
+              "minutes): " +
+              r.status().to_string());
         }
         // The delivery log keeps what was delivered or given up for 90 days.
         if (Status s = outbox_->prune(clock_.now() - kKeepDeliveries); !s.is_ok()) {
           say("gaplog: cannot prune the reminders' outbox: " + s.to_string());
         }
+        return r.is_ok();
       },
       [this] { queue_assignments(); }, ReminderLoopOptions{options_.reminder_hour});
   loop_running_ = true;

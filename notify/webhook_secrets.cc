@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 
 namespace gaplog {
 
@@ -12,6 +14,11 @@ std::string webhook_secrets_dir(const std::string& data_dir) {
 
 Result<WebhookSecrets> WebhookSecrets::open(FileSystem& fs, const std::string& dir) {
   GAPLOG_RETURN_IF_ERROR(fs.create_dirs(dir));
+  // Only gaplog's own user may list it, whatever the umask (the files are 0600 too).
+  std::error_code ec;
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) return io_error(fmt::format("cannot make {} private: {}", dir, ec.message()));
   return WebhookSecrets(fs, dir);
 }
 
@@ -32,6 +39,14 @@ Status check_id(const std::string& id) {
 Status WebhookSecrets::put(const std::string& webhook_id, const std::string& secret) {
   GAPLOG_RETURN_IF_ERROR(check_id(webhook_id));
   return write_file_atomically(*fs_, path(webhook_id), secret, 0600);
+}
+
+Status WebhookSecrets::remove(const std::string& webhook_id) {
+  GAPLOG_RETURN_IF_ERROR(check_id(webhook_id));
+  GAPLOG_ASSIGN_OR_RETURN(bool present, fs_->exists(path(webhook_id)));
+  if (!present) return Status::ok();
+  GAPLOG_RETURN_IF_ERROR(fs_->remove(path(webhook_id)));
+  return fs_->sync_dir(dir_);
 }
 
 Result<std::string> WebhookSecrets::get(const std::string& webhook_id) const {

@@ -20,6 +20,8 @@ class WebhookSecrets {
   Status put(const std::string& webhook_id, const std::string& secret);
   // kNotFound when the webhook has no secret here (added from another data directory's copy).
   Result<std::string> get(const std::string& webhook_id) const;
+  // Forgets a secret (its webhook was refused or removed); OK when there is none.
+  Status remove(const std::string& webhook_id);
 
  private:
   WebhookSecrets(FileSystem& fs, std::string dir) : fs_(&fs), dir_(std::move(dir)) {}

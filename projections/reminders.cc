@@ -163,8 +163,9 @@ std::vector<PlannedNotification> plan_notifications(const ProgramState& state,
       out.push_back(PlannedNotification{f.kind, "webhook:" + id, f.subject, f.day});
     }
   }
+  // The kind by its contract name, as a reader of the JSON sorts it ("acceptance_expired" first).
   const auto key = [](const PlannedNotification& n) {
-    return std::tie(n.kind, n.recipient, n.subject, n.day);
+    return std::make_tuple(name(n.kind), std::cref(n.recipient), std::cref(n.subject), n.day);
   };
   std::sort(
       out.begin(), out.end(),

@@ -82,8 +82,8 @@ struct PlannedNotification {
 
 // Expands firings to recipients: with `email`, each person addressed whose email_reminders is on
 // (and, for a weekly_digest, whose digest is on); then every webhook not removed whose kinds list
-// the firing's kind. Sorted by kind, recipient, subject (SPEC §11's JSON order) — kind by enum
-// order, strings bytewise — then day; each (kind, recipient, subject, day) once.
+// the firing's kind. Sorted by kind, recipient, subject (SPEC §11's JSON order) — the kind by its
+// contract name, strings bytewise — then day; each (kind, recipient, subject, day) once.
 std::vector<PlannedNotification> plan_notifications(const ProgramState& state,
                                                     const std::vector<RuleFiring>& firings,
                                                     bool email);

@@ -185,6 +185,32 @@ TEST_F(RemindersApi, AProgramHasAtMostTwentyWebhooksAndARefusedOneLeavesNoSecret
   EXPECT_EQ(add_webhook("https://hooks.example.com/21", R"(["overdue"])").status, 201);
 }
 
+// A removed webhook's secret goes with it; an Idempotency-Key sent again makes no second webhook
+// and leaves no second secret; a key first used for another request is a conflict (409).
+TEST_F(RemindersApi, SecretsGoWithTheirWebhooksAndKeysAreNotReused) {
+  const HeaderList key{{"Idempotency-Key", "hook-1"}};
+  const std::string body = R"({"url":"https://hooks.example.com/a","kinds":["overdue"]})";
+  Reply first = call(kAdmin, "POST", "/api/v1/webhooks", body, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const uint64_t n = tree_size();
+  Reply again = call(kAdmin, "POST", "/api/v1/webhooks", body, key);
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.body.find("whsec_"), std::string::npos) << "the secret is shown once";
+  EXPECT_EQ(tree_size(), n);
+  EXPECT_EQ(secret_files(), 1u) << "the repeat's secret was taken back";
+
+  Reply settings_with_that_key = call(kOwner, "PUT", "/api/v1/me/notifications",
+                                      R"({"digest":false})", {{"Idempotency-Key", "mine-1"}});
+  ASSERT_EQ(settings_with_that_key.status, 200) << settings_with_that_key.body;
+  Reply other = call(kOwner, "PUT", "/api/v1/me/notifications", R"({"email":false})",
+                     {{"Idempotency-Key", "mine-1"}});
+  EXPECT_EQ(other.status, 200) << "the same key replays the first answer: " << other.body;
+  EXPECT_EQ(settings(other), "email") << "the replay's settings are the first request's";
+
+  ASSERT_EQ(call(kAdmin, "DELETE", "/api/v1/webhooks/" + str(first["id"])).status, 204);
+  EXPECT_EQ(secret_files(), 0u) << "nothing signs for a removed webhook";
+}
+
 TEST_F(RemindersApi, EachUserSetsTheirOwnRemindersAuditorsToo) {
   struct Case {
     const char* as;

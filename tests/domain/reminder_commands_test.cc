@@ -49,6 +49,21 @@ TEST(ReminderCommands, AFiringIsRecordedOncePerKindSubjectRecipientAndDay) {
   EXPECT_EQ(p.state.notification_keys.size(), 3u);
 }
 
+// A duplicate that reached the log anyway (from outside the service) still moves the stream's
+// version, or every later reminder would be refused as decided on a stale stream.
+TEST(ReminderCommands, ADuplicateInTheLogStillMovesTheStreamsVersion) {
+  Program p;
+  p.finding(kContributor);
+  ASSERT_TRUE(p.run(kSystem, due_soon_to(kContributor, "2026-03-01")).is_ok());
+  p.apply("notifications", NotificationSent{"due_soon", kContributor, "F-1", "2026-03-01", "x"},
+          kSystem);
+  EXPECT_EQ(p.state.notifications.size(), 1u);
+  EXPECT_EQ(p.state.notifications_version, 2u);
+  auto d = p.run(kSystem, due_soon_to(kContributor, "2026-03-02"));
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(d->expected_versions.front(), (std::pair<std::string, uint32_t>{"notifications", 2}));
+}
+
 TEST(ReminderCommands, ARecordedReminderNamesWhatExists) {
   Program p;
   p.finding(kContributor);

@@ -64,6 +64,7 @@ class ReminderLoopTest : public ::testing::Test {
         [this](Date d) {
           MutexLock lock(mu_);
           passes_.push_back(d);
+          return failures_ > 0 ? (--failures_, false) : true;
         },
         [this] { kicks_.fetch_add(1); }, options);
     loop_->start();
@@ -80,6 +81,7 @@ class ReminderLoopTest : public ::testing::Test {
   std::unique_ptr<Dispatcher> dispatcher_;
   Mutex mu_;
   std::vector<Date> passes_ GAPLOG_GUARDED_BY(mu_);
+  int failures_ GAPLOG_GUARDED_BY(mu_) = 0;  // passes to fail before one is done
   std::atomic<int> kicks_{0};
   std::unique_ptr<ReminderLoop> loop_;  // last: stopped before the rest goes
 };
@@ -103,6 +105,27 @@ TEST_F(ReminderLoopTest, TheDailyPassRunsOncePerDayAtOrAfterTheHour) {
   const Date next{kDay.days + 1};
   ASSERT_TRUE(eventually([&] { return loop_->last_pass_day() == next; }));
   EXPECT_EQ(passes(), (std::vector<Date>{kDay, next}));
+}
+
+TEST_F(ReminderLoopTest, AFailedPassRunsAgainFiveMinutesLaterUntilItIsDone) {
+  {
+    MutexLock lock(mu_);
+    failures_ = 2;
+  }
+  clock_.set(kMidnight + 8 * kHour);
+  start();
+  ASSERT_TRUE(eventually([&] { return passes().size() == 1; }));
+  settle();
+  EXPECT_EQ(passes().size(), 1u) << "not at once again";
+  EXPECT_FALSE(loop_->last_pass_day().has_value()) << "a failed pass is not done";
+  clock_.advance(5 * 60 * kMicrosPerSecond);
+  ASSERT_TRUE(eventually([&] { return passes().size() == 2; }));
+  clock_.advance(5 * 60 * kMicrosPerSecond);
+  ASSERT_TRUE(eventually([&] { return loop_->last_pass_day() == kDay; }));
+  EXPECT_EQ(passes(), (std::vector<Date>{kDay, kDay, kDay}));
+  clock_.advance(3 * kHour);
+  settle();
+  EXPECT_EQ(passes().size(), 3u) << "done: not again that day";
 }
 
 TEST_F(ReminderLoopTest, StartedAfterTheHourItRunsTodaysPassAtOnce) {
@@ -157,7 +180,7 @@ TEST_F(ReminderLoopTest, StopJoinsAndIsIdempotent) {
 TEST_F(ReminderLoopTest, StopReturnsWhileTheLoopSleepsLong) {
   ReminderLoopOptions options;  // the real 30 s sleep
   ReminderLoop loop(
-      clock_, *outbox_, *dispatcher_, [](Date) {}, [] {}, options);
+      clock_, *outbox_, *dispatcher_, [](Date) { return true; }, [] {}, options);
   loop.start();
   settle();
   const auto before = std::chrono::steady_clock::now();

@@ -210,6 +210,23 @@ TEST_F(RemindersTest, AnAssignmentGoesOutAtOnceAndABackFilledOneDoesNot) {
   EXPECT_EQ(assigned, (std::set<std::string>{"F-1", "F-2"}));
 }
 
+// An assignment committed just before midnight, found after it (the server was down, or busy):
+// it is live (recorded the day it occurred), so it still goes out, the next day.
+TEST_F(RemindersTest, AnAssignmentJustBeforeMidnightStillGoesOutAfterIt) {
+  Receiver receiver;
+  add_webhook(receiver.server.url("/hook"));
+  clock_.set(static_cast<Micros>(today().days + 1) * kMicrosPerDay - 60 * kMicrosPerSecond);
+  must(kAdmin, AssignFinding{"F-1", kOther});  // 23:59, nobody running
+  clock_.advance(2 * 60 * kMicrosPerSecond);   // 00:01
+  reminders_->start();
+  ASSERT_TRUE(eventually([&] {
+    for (const SentNotification& n : sent()) {
+      if (n.kind == "assigned" && n.subject == "F-1") return true;
+    }
+    return false;
+  }));
+}
+
 TEST_F(RemindersTest, PassesAndAssignmentsAtOnceDeliverEachFiringOnce) {
   Receiver receiver;
   add_webhook(receiver.server.url("/hook"));

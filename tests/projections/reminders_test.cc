@@ -314,6 +314,18 @@ TEST_F(RemindersTest, PlanSortsByKindRecipientSubjectBytewise) {
                          "overdue webhook:" + kWebhookA + " F-2"}));
 }
 
+// SPEC §11's JSON is sorted by kind as its name reads: acceptance_expiring before due_soon and
+// overdue, whatever the order of the rules' table.
+TEST_F(RemindersTest, PlanSortsKindsByTheirNames) {
+  for (int i = 0; i < 10; ++i) record("2026-01-10", kContributor, "2026-02-01");
+  record("2026-01-10", kContributor, "2026-02-03");
+  at("2026-01-11", AcceptRisk{"F-1", "compensating", "2026-03-04"});
+  const Names plan = planned("2026-02-02", true);
+  ASSERT_GE(plan.size(), 3u);
+  EXPECT_TRUE(plan.front().starts_with("acceptance_expiring ")) << plan.front();
+  EXPECT_TRUE(std::is_sorted(plan.begin(), plan.end())) << "kind names, then recipient, subject";
+}
+
 TEST_F(RemindersTest, AssignedFiresForANewOwnerChosenBySomeoneElse) {
   const std::string f = record("2026-01-10", kContributor, "");
   const Event& recorded = p_.log.back();
