@@ -67,8 +67,8 @@ Status check_access(const Route& route, const ApiRequest& request, Role role) {
 
 class Api::Impl {
  public:
-  Impl(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-       ApiParts parts, const ApiOptions& options)
+  Impl(Store& store, CommandService& service, ProgramHistory& history, Clock& clock, ApiParts parts,
+       const ApiOptions& options)
       : backend_(store, service, history, clock, parts, options) {}
 
   // With `acting_as` (in-process callers only), acts as that user without a token.

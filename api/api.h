@@ -79,8 +79,8 @@ struct ApiParts {
 class Api final : public RequestHandler {
  public:
   // Everything is borrowed and must outlive the Api.
-  Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock,
-      ApiParts parts, ApiOptions options = {});
+  Api(Store& store, CommandService& service, ProgramHistory& history, Clock& clock, ApiParts parts,
+      ApiOptions options = {});
   ~Api();
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;

@@ -46,7 +46,7 @@ class Backend {
   Clock& clock;
   SessionStore& sessions;
   PendingLogins& pending;
-  OidcClient* oidc;  // null: no identity provider configured
+  OidcClient* oidc;      // null: no identity provider configured
   Reminders* reminders;  // null: not in this process (the reminder endpoints answer 503)
   const ApiOptions& options;
 

@@ -265,17 +265,17 @@ void CommandRegistry::add_token_commands(CLI::App& root) {
 
 void CommandRegistry::add_webhook_commands(CLI::App& root) {
   CLI::App& webhook = group(root, "webhook", "webhooks that receive reminders (admins)");
-  command(webhook, "add", "add a webhook; its signing secret is printed once",
-          "gaplog webhook add https://hooks.acme.example/gaplog --kinds overdue,weekly_digest",
-          [](const Command& c) {
-            Value kinds = Value::array();
-            for (const std::string& k : split_list(c.get("kinds")))
-              kinds.push(Value::string(enum_value(k)));
-            return send_json("POST", kV1 + "webhooks",
-                             Value::object()
-                                 .set("url", Value::string(c.get("URL")))
-                                 .set("kinds", std::move(kinds)));
-          })
+  command(
+      webhook, "add", "add a webhook; its signing secret is printed once",
+      "gaplog webhook add https://hooks.acme.example/gaplog --kinds overdue,weekly_digest",
+      [](const Command& c) {
+        Value kinds = Value::array();
+        for (const std::string& k : split_list(c.get("kinds")))
+          kinds.push(Value::string(enum_value(k)));
+        return send_json(
+            "POST", kV1 + "webhooks",
+            Value::object().set("url", Value::string(c.get("URL"))).set("kinds", std::move(kinds)));
+      })
       .operand("URL", "the receiver, https://")
       .option("--kinds", "kinds", "K1,K2",
               "assigned, due_soon, overdue, acceptance_expiring, acceptance_expired, "
@@ -283,13 +283,12 @@ void CommandRegistry::add_webhook_commands(CLI::App& root) {
               true);
   command(webhook, "list", "the webhooks and their last delivery", "gaplog webhook list",
           [](const Command&) { return get_request(kV1 + "webhooks"); });
-  command(webhook, "remove", "remove a webhook", "gaplog webhook remove wh_0123456789abcdef",
-          [](const Command& c) {
-            return Built{
-                ApiRequest{"DELETE", kV1 + "webhooks/" + percent_encode(c.get("ID")), {}, ""},
-                "",
-                {}};
-          })
+  command(
+      webhook, "remove", "remove a webhook", "gaplog webhook remove wh_0123456789abcdef",
+      [](const Command& c) {
+        return Built{
+            ApiRequest{"DELETE", kV1 + "webhooks/" + percent_encode(c.get("ID")), {}, ""}, "", {}};
+      })
       .operand("ID", "the webhook's id");
 }
 

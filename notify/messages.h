@@ -22,8 +22,8 @@ struct ProgramWeek {
 };
 
 struct MessageContext {
-  std::string public_url;    // links: {public_url}/findings/F-3
-  std::string program_name;  // "" = "your SOC 2 program"
+  std::string public_url;               // links: {public_url}/findings/F-3
+  std::string program_name;             // "" = "your SOC 2 program"
   const ProgramState* state = nullptr;  // as of the firing's day
   const ProgramWeek* week = nullptr;    // for digests; null: the week is left out
 };
@@ -37,7 +37,8 @@ MailContent render_mail(const PlannedNotification& n, const MessageContext& ctx)
 
 // The webhook's JSON body: {"type": kind, "id": message id, "occurred_at": RFC 3339, "data": {…}}
 // with the subject's details, the people the rule addresses, and the link.
-std::string render_webhook_body(const PlannedNotification& n, const std::vector<std::string>& people,
+std::string render_webhook_body(const PlannedNotification& n,
+                                const std::vector<std::string>& people,
                                 const std::string& message_id, Micros occurred_at,
                                 const MessageContext& ctx);
 
