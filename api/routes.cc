@@ -12,6 +12,33 @@ const Params kAsOf{"as_of", "as_known_at"};
 const Params kPage{"limit", "after", "as_of", "as_known_at"};
 const Params kUser{"user"};
 
+// Reminders (SPEC §11, api/reminders.cc).
+std::vector<Route> reminder_routes() {
+  constexpr RouteKind kRead = RouteKind::kRead, kWrite = RouteKind::kWrite;
+  return {
+      {"GET", "me/notifications", kNone, kRead, get_my_notifications},
+      {"PUT",
+       "me/notifications",
+       kNone,
+       kWrite,
+       put_my_notifications,
+       {},
+       nullptr,
+       /*own_account=*/true},
+      {"GET", "webhooks", kNone, kRead, list_webhooks},
+      {"POST", "webhooks", kNone, kWrite, post_webhook},
+      {"DELETE", "webhooks/{}", kNone, kWrite, delete_webhook},
+      {"GET",
+       "notifications",
+       {"subject", "recipient", "kind", "limit"},
+       kRead,
+       list_notifications},
+      {"GET", "notifications/due", {"as_of"}, kRead, get_due_notifications},
+      {"POST", "notifications/run", kNone, kWrite, post_notifications_run},
+      {"GET", "deliveries", {"limit", "state"}, kRead, list_deliveries},
+  };
+}
+
 // The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
 // a 405's Allow.
 std::vector<Route> api_routes() {
@@ -34,26 +61,6 @@ std::vector<Route> api_routes() {
       {"POST", "me/tokens", kNone, kWrite, post_my_token, {}, nullptr, /*own_account=*/true},
       {"GET", "tokens", kUser, kRead, list_tokens},
       {"DELETE", "tokens/{}", kNone, kWrite, delete_token, {}, nullptr, /*own_account=*/true},
-      {"GET", "me/notifications", kNone, kRead, get_my_notifications},
-      {"PUT",
-       "me/notifications",
-       kNone,
-       kWrite,
-       put_my_notifications,
-       {},
-       nullptr,
-       /*own_account=*/true},
-      {"GET", "webhooks", kNone, kRead, list_webhooks},
-      {"POST", "webhooks", kNone, kWrite, post_webhook},
-      {"DELETE", "webhooks/{}", kNone, kWrite, delete_webhook},
-      {"GET",
-       "notifications",
-       {"subject", "recipient", "kind", "limit"},
-       kRead,
-       list_notifications},
-      {"GET", "notifications/due", {"as_of"}, kRead, get_due_notifications},
-      {"POST", "notifications/run", kNone, kWrite, post_notifications_run},
-      {"GET", "deliveries", {"limit", "state"}, kRead, list_deliveries},
       {"POST", "controls", kNone, kCommand, post_control},
       {"GET", "controls", kPage, kRead, list_controls},
       {"GET", "controls/{}", kAsOf, kRead, get_control},
@@ -109,7 +116,9 @@ constexpr std::string_view kPrefix = "/api/v1/";
 }  // namespace
 
 RouteTable::RouteTable() {
-  for (Route& route : api_routes()) {
+  std::vector<Route> routes = api_routes();
+  for (Route& r : reminder_routes()) routes.push_back(std::move(r));
+  for (Route& route : routes) {
     Entry e;
     e.target = std::string(kPrefix) + std::string(route.path);
     for (std::string_view rest = route.path;;) {

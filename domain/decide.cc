@@ -759,6 +759,7 @@ class Decider {
       }
     }
     std::vector<std::string> out;
+    out.reserve(kinds.size());
     for (NotificationKind k : kinds) out.emplace_back(name(k));
     return out;
   }

@@ -10,7 +10,7 @@ namespace {
 constexpr Micros kMicrosPerHour = 3600 * kMicrosPerSecond;
 // Retries alone run the dispatcher at most this often (clock time): see the header.
 constexpr Micros kMinRetrySpacing = kMicrosPerSecond;
-constexpr Micros kPassRetry = 5 * 60 * kMicrosPerSecond;
+constexpr Micros kPassRetry = Micros{5} * 60 * kMicrosPerSecond;
 
 }  // namespace
 

@@ -46,6 +46,55 @@ Status read_map(ByteReader& r, Map& m, ReadItem read_item) {
 
 }  // namespace
 
+namespace {
+void write_finding(ByteWriter& w, const FindingState& f) {
+  w.str(f.id);
+  w.str(f.title);
+  w.str(f.description);
+  w.pod(f.severity);
+  w.pod(f.status);
+  w.strs(f.criteria);
+  w.str(f.control);
+  w.str(f.owner);
+  w.str(format_optional_date(f.due_date));
+  w.str(f.recommendation);
+  w.pod(f.source);
+  w.flag(f.risk_acceptance.has_value());
+  if (f.risk_acceptance) {
+    w.str(f.risk_acceptance->justification);
+    w.str(format_optional_date(f.risk_acceptance->expires_on));
+    w.str(f.risk_acceptance->approved_by);
+  }
+  w.pod(f.recorded_on);
+  w.pod(f.version);
+  w.pod(f.recorded_at);
+  w.str(f.remediated_by);
+  w.str(f.owner_when_remediated);
+  w.pod(f.changed_on);
+  w.str(format_optional_date(f.overdue_run_before));
+}
+
+// Webhooks and the sent reminders (SPEC §11); read back by read_webhook and read_notifications.
+void write_reminders(ByteWriter& w, const ProgramState& s) {
+  write_map(w, s.webhooks, [&](const WebhookState& h) {
+    w.str(h.id);
+    w.str(h.url);
+    w.strs(h.kinds);
+    w.flag(h.removed);
+    w.str(h.added_by);
+    w.pod(h.added_at);
+    w.pod(h.version);
+  });
+  w.pod(static_cast<uint32_t>(s.notifications.size()));
+  for (const SentNotification& n : s.notifications) {
+    w.strs({n.kind, n.recipient, n.subject, n.day, n.message_id});
+    w.pod(n.seq);
+    w.pod(n.sent_at);
+  }
+  w.pod(s.notifications_version);
+}
+}  // namespace
+
 void write_state(ByteWriter& w, const ProgramState& s) {
   w.str(s.name);
   w.pod(static_cast<uint32_t>(s.scope.size()));
@@ -84,32 +133,7 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(c.version);
     w.pod(c.defined_at);
   });
-  write_map(w, s.findings, [&](const FindingState& f) {
-    w.str(f.id);
-    w.str(f.title);
-    w.str(f.description);
-    w.pod(f.severity);
-    w.pod(f.status);
-    w.strs(f.criteria);
-    w.str(f.control);
-    w.str(f.owner);
-    w.str(format_optional_date(f.due_date));
-    w.str(f.recommendation);
-    w.pod(f.source);
-    w.flag(f.risk_acceptance.has_value());
-    if (f.risk_acceptance) {
-      w.str(f.risk_acceptance->justification);
-      w.str(format_optional_date(f.risk_acceptance->expires_on));
-      w.str(f.risk_acceptance->approved_by);
-    }
-    w.pod(f.recorded_on);
-    w.pod(f.version);
-    w.pod(f.recorded_at);
-    w.str(f.remediated_by);
-    w.str(f.owner_when_remediated);
-    w.pod(f.changed_on);
-    w.str(format_optional_date(f.overdue_run_before));
-  });
+  write_map(w, s.findings, [&](const FindingState& f) { write_finding(w, f); });
   write_map(w, s.evidence, [&](const EvidenceState& e) {
     w.str(e.id);
     w.str(e.filename);
@@ -125,22 +149,7 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(e.version);
   });
   write_map(w, s.evidence_by_finding, [&](const std::set<std::string>& ids) { write_set(w, ids); });
-  write_map(w, s.webhooks, [&](const WebhookState& h) {
-    w.str(h.id);
-    w.str(h.url);
-    w.strs(h.kinds);
-    w.flag(h.removed);
-    w.str(h.added_by);
-    w.pod(h.added_at);
-    w.pod(h.version);
-  });
-  w.pod(static_cast<uint32_t>(s.notifications.size()));
-  for (const SentNotification& n : s.notifications) {
-    w.strs({n.kind, n.recipient, n.subject, n.day, n.message_id});
-    w.pod(n.seq);
-    w.pod(n.sent_at);
-  }
-  w.pod(s.notifications_version);
+  write_reminders(w, s);
   w.pod(s.findings_recorded);
   w.pod(s.evidence_uploaded);
   w.pod(s.last_seq);
