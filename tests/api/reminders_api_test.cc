@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../support/api_test_support.h"
+#include "../support/required_tools.h"
 #include "../support/webhook_receiver.h"
 #include "api/api.h"
 
@@ -124,7 +125,7 @@ class RemindersApiWithReceiver : public RemindersApi {
  protected:
   void SetUp() override {
     if (const std::string missing = testing::webhook_receiver_missing(); !missing.empty()) {
-      GTEST_SKIP() << missing;
+      GAPLOG_NEEDS_TOOL(missing);
     }
     RemindersApi::SetUp();
   }

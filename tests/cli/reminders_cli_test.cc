@@ -25,6 +25,7 @@
 #include "store/clock.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_test_client.h"
+#include "tests/support/required_tools.h"
 #include "tests/support/smtp_test_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -257,8 +258,9 @@ class ReminderServe : public ReminderCli {
   void SetUp() override {
     ReminderCli::SetUp();
     if (!testing::aiosmtpd_available()) {
-      GTEST_SKIP() << "/usr/bin/python3 cannot import aiosmtpd (Debian's python3-aiosmtpd; "
-                      "scripts/setup installs it): these tests need a real SMTP server";
+      GAPLOG_NEEDS_TOOL(
+          "/usr/bin/python3 cannot import aiosmtpd (Debian's python3-aiosmtpd; scripts/setup "
+          "installs it): these tests need a real SMTP server");
     }
   }
 };

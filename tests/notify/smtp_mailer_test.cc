@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "codec/json.h"
+#include "tests/support/required_tools.h"
 #include "tests/support/smtp_test_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
@@ -59,8 +60,9 @@ class SmtpMailer : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::aiosmtpd_available()) {
-      GTEST_SKIP() << "Debian's python3-aiosmtpd is not installed (scripts/setup installs it); "
-                      "the mail tests need a real SMTP server";
+      GAPLOG_NEEDS_TOOL(
+          "Debian's python3-aiosmtpd is not installed (scripts/setup installs it); the mail "
+          "tests need a real SMTP server");
     }
   }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codec/json.h"
+#include "tests/support/required_tools.h"
 #include "tests/support/webhook_receiver.h"
 
 namespace gaplog {
@@ -31,7 +32,7 @@ class WebhookSender : public ::testing::Test {
  protected:
   void SetUp() override {
     if (const std::string missing = testing::webhook_receiver_missing(); !missing.empty()) {
-      GTEST_SKIP() << missing;
+      GAPLOG_NEEDS_TOOL(missing);
     }
     node_ = *find_node();
   }
