@@ -284,12 +284,9 @@ Result<ApiResponse> list_deliveries(Call& call) {
   Value items = Value::array();
   for (const Delivery& d : reminders->outbox().recent(limit, "", only))
     items.push(delivery_json(d));
-  GAPLOG_ASSIGN_OR_RETURN(const size_t webhooks,
-                          call.backend.commands.read([](const ProgramState& s) {
-                            return static_cast<size_t>(
-                                std::count_if(s.webhooks.begin(), s.webhooks.end(),
-                                              [](const auto& kv) { return !kv.second.removed; }));
-                          }));
+  GAPLOG_ASSIGN_OR_RETURN(
+      const size_t webhooks,
+      call.backend.commands.read([](const ProgramState& s) { return s.active_webhooks(); }));
   const ReminderOptions& o = reminders->options();
   Value channels = Value::object()
                        .set("email", Value::boolean(reminders->email_configured()))

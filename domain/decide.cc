@@ -481,9 +481,7 @@ class Decider {
     if (s_.webhooks.contains(c.id)) {
       return already_exists(fmt::format("there is already a webhook {}", c.id));
     }
-    const auto active = std::count_if(s_.webhooks.begin(), s_.webhooks.end(),
-                                      [](const auto& kv) { return !kv.second.removed; });
-    if (static_cast<size_t>(active) >= kMaxWebhooks) {
+    if (s_.active_webhooks() >= kMaxWebhooks) {
       return rule_violation(
           fmt::format("a program has at most {} webhooks; remove one first", kMaxWebhooks));
     }

@@ -273,6 +273,11 @@ size_t ProgramState::active_admins() const {
   }));
 }
 
+size_t ProgramState::active_webhooks() const {
+  return static_cast<size_t>(std::count_if(webhooks.begin(), webhooks.end(),
+                                           [](const auto& kv) { return !kv.second.removed; }));
+}
+
 std::string program_stream() { return "program"; }
 std::string user_stream(const std::string& email) { return "user/" + email; }
 std::string control_stream(const std::string& id) { return "control/" + id; }

@@ -149,6 +149,8 @@ struct ProgramState {
   const ControlState* control(const std::string& id) const;
   const EvidenceState* evidence_item(const std::string& id) const;
   size_t active_admins() const;
+  // Webhooks not removed.
+  size_t active_webhooks() const;
   // Evidence linked to a finding (empty set when none).
   const std::set<std::string>& evidence_of(const std::string& finding_id) const;
 };

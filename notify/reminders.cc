@@ -171,11 +171,7 @@ void Reminders::say(const std::string& line) const {
 }
 
 bool Reminders::any_channel(const ProgramState& s) const {
-  if (mailer_) return true;
-  for (const auto& [id, w] : s.webhooks) {
-    if (!w.removed) return true;
-  }
-  return false;
+  return mailer_ != nullptr || s.active_webhooks() > 0;
 }
 
 Status Reminders::record(const Delivery& d) {
