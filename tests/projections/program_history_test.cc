@@ -193,6 +193,20 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
       .ignore();
   const std::vector<Event> log = *log_->read_range(1, log_->last_seq());
   ASSERT_GT(log.size(), 300u);
+  // The histories exercise SPEC §12: failed and passed control tests, cadences, evidence without
+  // its own valid_until on controls.
+  size_t failed_tests = 0, passed_tests = 0, cadences = 0, control_links = 0;
+  for (const Event& e : log) {
+    if (auto* t = std::get_if<ControlTested>(&e.payload))
+      ++(t->result == TestResult::kFail ? failed_tests : passed_tests);
+    if (auto* u = std::get_if<ControlUpdated>(&e.payload))
+      cadences += u->evidence_every != EvidenceCadence::kNone;
+    if (auto* l = std::get_if<EvidenceLinked>(&e.payload)) control_links += !l->control_id.empty();
+  }
+  EXPECT_GT(failed_tests, 3u) << passed_tests << " passed, " << cadences << " cadences, " << control_links << " links";
+  EXPECT_GT(passed_tests, 3u);
+  EXPECT_GT(cadences, 3u);
+  EXPECT_GT(control_links, 3u);
   const Date today = date_of(clock_.now());
   for (int probe = 0; probe < 60; ++probe) {
     const Date d{today.days - static_cast<int32_t>(rng() % 160)};

@@ -50,6 +50,9 @@ class CommandGenerator {
   bool coin(unsigned one_in) { return rng_() % one_in == 0; }
 
   Command command(const ProgramState& s, Micros now) {
+    // One command in ten is about controls as everyday work (SPEC §12): owners, cadences, tests,
+    // evidence on controls.
+    if (const uint32_t extra = extra_(); extra % 10 == 0) return control_work(s, now, extra / 10);
     switch (rng_() % 14) {
       case 0:
       case 1:
@@ -110,22 +113,6 @@ class CommandGenerator {
         const uint32_t extra = extra_();
         if (extra % 8 == 0)
           return SignIn{"sub-" + std::to_string(extra % 100), "https://idp.example"};
-        if (extra % 8 == 2) {
-          UpdateControl u{control(), std::nullopt, std::nullopt, std::nullopt};
-          if (extra % 3 != 0) u.owner = extra % 5 == 0 ? "" : kUsers[(extra / 5) % kUsers.size()];
-          if (extra % 3 != 1) u.evidence_every = cadence(extra / 11);
-          return u;
-        }
-        if (extra % 8 == 3 || extra % 8 == 4) {
-          const auto days_back = static_cast<int32_t>(extra % 45) - 5;  // a few in the future
-          return TestControl{control(),
-                             extra % 2 == 0 ? "design" : "operating",
-                             format_date(Date{date_of(now).days - days_back}),
-                             extra % 3 == 0 ? "fail" : (extra % 3 == 1 ? "pass" : "exception"),
-                             "",
-                             {}};
-        }
-        if (extra % 8 == 5) return LinkEvidence{evidence(s), "", control()};
         if (extra % 8 == 1) {
           const std::string days =
               format_date(Date{date_of(now).days + static_cast<int32_t>(extra % 400)});
@@ -138,6 +125,41 @@ class CommandGenerator {
   }
 
  private:
+  Command control_work(const ProgramState& s, Micros now, uint32_t extra) {
+    switch (extra % 5) {
+      case 0: {
+        UpdateControl u{control(), std::nullopt, std::nullopt, std::nullopt};
+        if (extra % 3 != 0) u.owner = extra % 5 == 0 ? "" : kUsers[(extra / 5) % kUsers.size()];
+        if (extra % 3 != 1) u.evidence_every = cadence(extra / 11);
+        return u;
+      }
+      case 1:
+      case 4: {
+        const auto days_back = static_cast<int32_t>(extra % 45) - 2;  // a few in the future
+        return TestControl{
+            control(),
+            extra % 2 == 0 ? "design" : "operating",
+            format_date(Date{date_of(now).days - days_back}),
+            (extra / 5) % 2 == 0 ? "fail" : ((extra / 5) % 4 == 1 ? "exception" : "pass"),
+            "",
+            {}};
+      }
+      case 2:
+        return LinkEvidence{evidence(s), "", control()};
+      default:
+        return UploadEvidence{
+            "scan.pdf",
+            "application/pdf",
+            fmt::format("{:064x}", extra % 7),
+            10,
+            extra % 2 ? format_date(Date{date_of(now).days - static_cast<int32_t>(extra % 90)})
+                      : "",
+            "",
+            "",
+            control()};
+    }
+  }
+
   template <typename T>
   const T& pick(const std::vector<T>& v) {
     return v[rng_() % v.size()];
