@@ -70,6 +70,44 @@ std::string finding_path(const ApiCommands::Command& c) {
 std::string evidence_path(const ApiCommands::Command& c) {
   return kV1 + "evidence/" + percent_encode(c.get("ID"));
 }
+std::string control_path(const ApiCommands::Command& c) {
+  return kV1 + "controls/" + percent_encode(c.get("ID"));
+}
+
+// A filter that takes several values, given as `a,b` or `a, b`: `enums` sends each as an enum
+// value in the spec's spelling ("Open, In Progress" -> status=open,in_progress).
+struct ListFilter {
+  const char* option;
+  const char* param;
+  bool enums;
+};
+
+// `q` with the list filters that were given appended.
+std::string list_filters(const ApiCommands::Command& c, std::string q,
+                         const std::vector<ListFilter>& filters) {
+  for (const ListFilter& f : filters) {
+    auto text = c.opt(f.option);
+    if (!text) continue;
+    std::string values;
+    for (const std::string& item : split_list(*text))
+      values += (values.empty() ? "" : ",") + (f.enums ? enum_value(item) : item);
+    q = append_query(q, std::string(f.param) + "=" + percent_encode(values));
+  }
+  return q;
+}
+
+// The columns of a table of findings (finding list, finding bulk).
+const std::vector<std::string> kFindingColumns = {"id",       "severity", "status", "owner",
+                                                  "due_date", "overdue",  "title"};
+
+constexpr char kCadenceHelp[] =
+    "how long its evidence stays valid: none, monthly, quarterly, semiannual or annual";
+
+// control add and update: --owner (none: no owner) and --evidence-every into the body.
+void set_owner_and_cadence(const ApiCommands::Command& c, Value& body) {
+  if (auto o = c.opt("owner")) body.set("owner", null_or(*o));
+  if (auto e = c.opt("evidence-every")) body.set("evidence_every", Value::string(enum_value(*e)));
+}
 
 // Registers the API commands as subcommands of the command line, a group at a time, in the
 // order `--help` lists them.
@@ -92,9 +130,13 @@ class CommandRegistry {
   void add_export_commands(CLI::App& root);
 
  private:
+  void add_control_queries(CLI::App& control);
+  void add_control_edits(CLI::App& control);
+  void add_control_workflow(CLI::App& control);
   void add_finding_queries(CLI::App& finding);
   void add_finding_edits(CLI::App& finding);
   void add_finding_workflow(CLI::App& finding);
+  void add_finding_bulk(CLI::App& finding);
 
   static CLI::App& group(CLI::App& parent, const std::string& name,
                          const std::string& description) {
@@ -315,15 +357,52 @@ void CommandRegistry::add_scope_commands(CLI::App& root) {
 
 void CommandRegistry::add_control_commands(CLI::App& root) {
   CLI::App& control = group(root, "control", "controls");
-  command(control, "list", "every control", "gaplog control list", [](const Command&) {
-    return get_request(kV1 + "controls?limit=1000", {"id", "status", "title", "criteria"});
-  });
+  add_control_queries(control);
+  add_control_edits(control);
+  add_control_workflow(control);
+}
+
+// control list, show, tests, history.
+void CommandRegistry::add_control_queries(CLI::App& control) {
+  as_of(command(control, "list", "controls, filtered",
+                "gaplog control list --owner none --evidence-status lapsed,missing",
+                [](const Command& c) {
+                  const std::string q =
+                      list_filters(c, query(c, {{"criterion", "criterion"}, {"as-of", "as_of"}}),
+                                   {{"owner", "owner", false},
+                                    {"status", "status", true},
+                                    {"evidence-status", "evidence_status", true}});
+                  return get_request(
+                      kV1 + "controls" + append_query(q, "limit=1000"),
+                      {"id", "status", "owner", "evidence_every", "latest_test", "evidence_status",
+                       "evidence_valid_until", "criteria", "title"});
+                }))
+      .option("--owner", "owner", "EMAIL", "only these owners' controls (a,b; none: no owner)")
+      .option("--status", "status", "STATUS",
+              "only these statuses (a,b): not_implemented, partially_implemented, implemented")
+      .option("--evidence-status", "evidence-status", "STATUS",
+              "only these evidence statuses (a,b): current, expiring, lapsed, missing")
+      .option("--criterion", "criterion", "ID", "only controls for this criterion");
   as_of(command(control, "show", "one control", "gaplog control show AC-01", [](const Command& c) {
-          return get_request(kV1 + "controls/" + percent_encode(c.get("ID")) +
-                             query(c, {{"as-of", "as_of"}}));
+          return get_request(control_path(c) + query(c, {{"as-of", "as_of"}}));
         }).operand("ID", "the control's id"));
+  as_of(command(
+            control, "tests", "a control's tests, the latest first", "gaplog control tests AC-01",
+            [](const Command& c) {
+              return get_request(control_path(c) + "/tests" + query(c, {{"as-of", "as_of"}}),
+                                 {"tested_on", "kind", "result", "tested_by", "evidence", "notes"});
+            })
+            .operand("ID", "the control's id"));
+  command(control, "history", "a control's events", "gaplog control history AC-01",
+          [](const Command& c) { return get_request(control_path(c) + "/history"); })
+      .operand("ID", "the control's id");
+}
+
+// control add, update: a control's fields, owner and evidence cadence.
+void CommandRegistry::add_control_edits(CLI::App& control) {
   command(control, "add", "define a control",
-          "gaplog control add AC-01 --title 'MFA everywhere' --criteria 'CC6.1, CC6.6'",
+          "gaplog control add AC-01 --title 'MFA everywhere' --criteria 'CC6.1, CC6.6' --owner "
+          "oli@example.com --evidence-every quarterly",
           [](const Command& c) {
             Value body = Value::object()
                              .set("id", Value::string(c.get("ID")))
@@ -331,36 +410,72 @@ void CommandRegistry::add_control_commands(CLI::App& root) {
                              .set("criteria", string_list_of(c.get("criteria")));
             if (auto d = c.opt("description")) body.set("description", Value::string(*d));
             if (auto s = c.opt("status")) body.set("status", Value::string(enum_value(*s)));
+            set_owner_and_cadence(c, body);
             return send_json("POST", kV1 + "controls", body);
           })
       .operand("ID", "the control's id, e.g. AC-01")
       .option("--title", "title", "TEXT", "what the control is", true)
       .option("--criteria", "criteria", "C1,C2", "the TSC criteria it addresses", true)
       .option("--description", "description", "TEXT", "more detail")
-      .option("--status", "status", "STATUS", "its status");
-  command(control, "update", "change a control's title, description or criteria",
-          "gaplog control update AC-01 --criteria CC6.1,CC6.6",
+      .option("--status", "status", "STATUS", "its status")
+      .option("--owner", "owner", "EMAIL", "who runs it and keeps its evidence current")
+      .option("--evidence-every", "evidence-every", "CADENCE", kCadenceHelp);
+  command(control, "update",
+          "change a control's title, description, criteria, owner or evidence cadence",
+          "gaplog control update AC-01 --criteria CC6.1,CC6.6 --evidence-every annual",
           [](const Command& c) {
             Value body = Value::object();
             if (auto t = c.opt("title")) body.set("title", Value::string(*t));
             if (auto d = c.opt("description")) body.set("description", Value::string(*d));
             if (auto cr = c.opt("criteria")) body.set("criteria", string_list_of(*cr));
-            return send_json("PATCH", kV1 + "controls/" + percent_encode(c.get("ID")), body);
+            set_owner_and_cadence(c, body);
+            return send_json("PATCH", control_path(c), body);
           })
       .operand("ID", "the control's id")
       .option("--title", "title", "TEXT", "the new title")
       .option("--description", "description", "TEXT", "the new description")
-      .option("--criteria", "criteria", "C1,C2", "the new criteria");
+      .option("--criteria", "criteria", "C1,C2", "the new criteria")
+      .option("--owner", "owner", "EMAIL|none", "the new owner, or none")
+      .option("--evidence-every", "evidence-every", "CADENCE", kCadenceHelp);
+}
+
+// control owner, status, test: who owns it, how far it is implemented, how its tests went.
+void CommandRegistry::add_control_workflow(CLI::App& control) {
+  command(control, "owner", "set a control's owner (none clears it)",
+          "gaplog control owner AC-01 oli@example.com",
+          [](const Command& c) {
+            return send_json("PATCH", control_path(c),
+                             Value::object().set("owner", null_or(c.get("OWNER"))));
+          })
+      .operand("ID", "the control's id")
+      .operand("OWNER", "the owner's e-mail, or none");
   command(control, "status", "set a control's status", "gaplog control status AC-01 implemented",
           [](const Command& c) {
             Value body = Value::object().set("status", Value::string(enum_value(c.get("STATUS"))));
             if (auto r = c.opt("reason")) body.set("reason", Value::string(*r));
-            return send_json("POST", kV1 + "controls/" + percent_encode(c.get("ID")) + "/status",
-                             body);
+            return send_json("POST", control_path(c) + "/status", body);
           })
       .operand("ID", "the control's id")
       .operand("STATUS", "the new status")
       .option("--reason", "reason", "TEXT", "why");
+  command(control, "test", "record a test of a control (editors)",
+          "gaplog control test AC-01 --kind operating --tested-on 2026-11-02 --result pass "
+          "--evidence E-4,E-5 --notes 'sampled 25 sign-ins'",
+          [](const Command& c) {
+            Value body = Value::object()
+                             .set("kind", Value::string(enum_value(c.get("kind"))))
+                             .set("tested_on", Value::string(c.get("tested-on")))
+                             .set("result", Value::string(enum_value(c.get("result"))));
+            if (auto n = c.opt("notes")) body.set("notes", Value::string(*n));
+            if (auto e = c.opt("evidence")) body.set("evidence", string_list_of(*e));
+            return send_json("POST", control_path(c) + "/tests", body);
+          })
+      .operand("ID", "the control's id")
+      .option("--kind", "kind", "KIND", "design or operating", true)
+      .option("--tested-on", "tested-on", "DATE", "the day it was tested (YYYY-MM-DD)", true)
+      .option("--result", "result", "RESULT", "pass, fail or exception", true)
+      .option("--notes", "notes", "TEXT", "what was tested and found")
+      .option("--evidence", "evidence", "E1,E2", "the evidence the test looked at");
 }
 
 void CommandRegistry::add_finding_commands(CLI::App& root) {
@@ -368,27 +483,30 @@ void CommandRegistry::add_finding_commands(CLI::App& root) {
   add_finding_queries(finding);
   add_finding_edits(finding);
   add_finding_workflow(finding);
+  add_finding_bulk(finding);
 }
 
 // finding list, show, history.
 void CommandRegistry::add_finding_queries(CLI::App& finding) {
   Command& finding_list = command(
-      finding, "list", "findings, filtered", "gaplog finding list --overdue", [](const Command& c) {
-        std::string q =
-            query(c, {{"owner", "owner"}, {"criterion", "criterion"}, {"as-of", "as_of"}});
-        if (auto s = c.opt("status"))
-          q = append_query(q, "status=" + percent_encode(enum_value(*s)));
-        if (auto s = c.opt("severity"))
-          q = append_query(q, "severity=" + percent_encode(enum_value(*s)));
+      finding, "list", "findings, filtered",
+      "gaplog finding list --status open,in_progress --q 'vpn mfa'", [](const Command& c) {
+        std::string q = list_filters(c, query(c, {{"q", "q"}, {"as-of", "as_of"}}),
+                                     {{"status", "status", true},
+                                      {"severity", "severity", true},
+                                      {"owner", "owner", false},
+                                      {"criterion", "criterion", false}});
         if (c.overdue) q = append_query(q, "overdue=true");
-        return get_request(kV1 + "findings" + append_query(q, "limit=1000"),
-                           {"id", "severity", "status", "owner", "due_date", "overdue", "title"});
+        return get_request(kV1 + "findings" + append_query(q, "limit=1000"), kFindingColumns);
       });
   as_of(finding_list)
-      .option("--status", "status", "STATUS", "only this status")
-      .option("--owner", "owner", "EMAIL", "only this owner's")
-      .option("--severity", "severity", "SEVERITY", "only this severity")
-      .option("--criterion", "criterion", "ID", "only findings against this criterion");
+      .option("--q", "q", "TEXT",
+              "only findings with every word of TEXT in their id, title, description or "
+              "recommendation (any letter case)")
+      .option("--status", "status", "STATUS", "only these statuses (a,b)")
+      .option("--owner", "owner", "EMAIL", "only these owners' (a,b; none: unassigned)")
+      .option("--severity", "severity", "SEVERITY", "only these severities (a,b)")
+      .option("--criterion", "criterion", "ID", "only findings against these criteria (a,b)");
   finding_list.app->add_flag("--overdue", finding_list.overdue, "only overdue findings");
   as_of(command(finding, "show", "one finding", "gaplog finding show F-3", [](const Command& c) {
           return get_request(finding_path(c) + query(c, {{"as-of", "as_of"}}));
@@ -502,15 +620,70 @@ void CommandRegistry::add_finding_workflow(CLI::App& finding) {
       .operand("TEXT", "the comment");
 }
 
+// finding bulk: one action on several findings, all or nothing (SPEC §12).
+void CommandRegistry::add_finding_bulk(CLI::App& finding) {
+  command(finding, "bulk",
+          "assign, set the due date of, or move several findings at once: all or none",
+          "gaplog finding bulk --ids F-3,F-7,F-9 --status in_progress --reason 'sprint 12'",
+          [](const Command& c) -> std::variant<Built, Failure> {
+            if (c.has("assign") + c.has("due-date") + c.has("status") != 1) {
+              return Failure{
+                  "finding bulk takes exactly one action: --assign EMAIL|none, --due-date "
+                  "DATE|none or --status STATUS",
+                  kExitUsage};
+            }
+            if (c.has("assign") && c.has("reason")) {
+              return Failure{"--reason goes with --due-date or --status; an assignment has none",
+                             kExitUsage};
+            }
+            Value action = Value::object();
+            if (auto owner = c.opt("assign")) {
+              action.set("assign", Value::object().set("owner", null_or(*owner)));
+            } else {
+              const bool due = c.has("due-date");
+              Value change = Value::object().set(
+                  due ? "due_date" : "status",
+                  due ? null_or(c.get("due-date")) : Value::string(enum_value(c.get("status"))));
+              if (auto r = c.opt("reason")) change.set("reason", Value::string(*r));
+              action.set(due ? "due_date" : "status", std::move(change));
+            }
+            Built b = send_json("POST", kV1 + "findings/bulk",
+                                Value::object()
+                                    .set("ids", string_list_of(c.get("ids")))
+                                    .set("action", std::move(action)));
+            b.columns = kFindingColumns;
+            return b;
+          })
+      .option("--ids", "ids", "F1,F2", "the findings (at most 1000)", true)
+      .option("--assign", "assign", "EMAIL|none", "assign them all to EMAIL, or unassign them")
+      .option("--due-date", "due-date", "DATE|none", "set their due date (YYYY-MM-DD), or clear it")
+      .option("--status", "status", "STATUS", "move them all to STATUS")
+      .option("--reason", "reason", "TEXT", "why (with --due-date or --status)");
+}
+
 void CommandRegistry::add_evidence_commands(CLI::App& root) {
   CLI::App& evidence = group(root, "evidence", "evidence files");
-  command(evidence, "list", "every evidence file", "gaplog evidence list", [](const Command&) {
-    return get_request(kV1 + "evidence?limit=1000",
-                       {"id", "filename", "size", "valid_until", "findings", "controls"});
-  });
-  command(evidence, "show", "one evidence file's record", "gaplog evidence show E-1",
-          [](const Command& c) { return get_request(evidence_path(c)); })
-      .operand("ID", "the evidence id");
+  as_of(command(evidence, "list", "evidence files, filtered", "gaplog evidence list --expiring 30",
+                [](const Command& c) {
+                  std::string q = query(c, {{"expiring", "expiring_within"},
+                                            {"control", "control"},
+                                            {"finding", "finding"},
+                                            {"as-of", "as_of"}});
+                  if (c.is_set("unlinked")) q = append_query(q, "unlinked=true");
+                  return get_request(kV1 + "evidence" + append_query(q, "limit=1000"),
+                                     {"id", "filename", "size", "collected_on", "expires_on",
+                                      "current", "findings", "controls"});
+                }))
+      .option("--expiring", "expiring", "DAYS",
+              "only evidence whose validity ends within DAYS days (0 to 3650)")
+      .flag("--unlinked", "unlinked", "only evidence linked to no finding and no control")
+      .option("--control", "control", "ID", "only evidence linked to this control")
+      .option("--finding", "finding", "ID", "only evidence linked to this finding");
+  as_of(command(evidence, "show", "one evidence file's record", "gaplog evidence show E-1",
+                [](const Command& c) {
+                  return get_request(evidence_path(c) + query(c, {{"as-of", "as_of"}}));
+                })
+            .operand("ID", "the evidence id"));
   command(evidence, "add", "upload an evidence file",
           "gaplog evidence add mfa-report.pdf --finding F-3 --valid-until 2027-06-30",
           [](const Command& c) -> std::variant<Built, Failure> {

@@ -237,6 +237,7 @@ int ApiCommands::run(ApiClient& client, const GlobalOptions& global) const {
     if (!c->app->parsed()) continue;
     auto built = c->build(*c);
     if (auto* f = std::get_if<Failure>(&built)) {
+      if (f->exit_code == kExitUsage) return usage_error(f->message, command_path(c->app));
       std::fprintf(stderr, "gaplog: %s\n", f->message.c_str());
       return f->exit_code;
     }

@@ -24,12 +24,49 @@ std::string cell(const Value* v) {
 
 namespace {
 
-// A finding's status as the CLI prints it: an expired risk acceptance is never shown as
-// approved (SPEC §3), whichever command prints the finding.
-std::string status_cell(const Value& finding) {
-  const Value* expired = finding.find("acceptance_expired");
-  const bool marked = expired != nullptr && expired->is_bool() && expired->as_bool();
-  return cell(finding.find("status")) + (marked ? " (acceptance expired)" : "");
+bool is_true(const Value* v) { return v != nullptr && v->is_bool() && v->as_bool(); }
+
+// A finding's or control's status as the CLI prints it, whichever command prints it: an expired
+// risk acceptance is never shown as approved (SPEC §3), and an implemented control whose latest
+// test failed is marked as not counting (SPEC §12).
+std::string status_cell(const Value& entity) {
+  std::string status = cell(entity.find("status"));
+  if (is_true(entity.find("acceptance_expired"))) return status + " (acceptance expired)";
+  const Value* counts = entity.find("counts_as_implemented");
+  if (status == "implemented" && counts != nullptr && counts->is_bool() && !counts->as_bool())
+    return status + " (latest test failed)";
+  return status;
+}
+
+// A control's latest test: "fail 2026-11-02" in a table; with `full`, also its kind and tester.
+std::string test_cell(const Value* test, bool full) {
+  if (test == nullptr || !test->is_object()) return cell(test);
+  std::string s = cell(test->find("result")) + " " + cell(test->find("tested_on"));
+  if (full) {
+    s += fmt::format(" ({}, by {})", cell(test->find("kind")), cell(test->find("tested_by")));
+  }
+  return s;
+}
+
+// Evidence's validity per linked control: "AC-01 until 2027-01-31 (current)".
+std::string validity_cell(const Value* validity) {
+  if (validity == nullptr || !validity->is_array()) return cell(validity);
+  std::string s;
+  for (const Value& v : validity->items()) {
+    const Value* until = v.find("valid_until");
+    s += fmt::format("{}{} {}{}", s.empty() ? "" : ", ", cell(v.find("control")),
+                     until == nullptr || until->is_null() ? "without end" : "until " + cell(until),
+                     is_true(v.find("current")) ? " (current)" : " (not current)");
+  }
+  return s.empty() ? "-" : s;
+}
+
+// A field of an entity as a table cell or a `field value` line.
+std::string field_cell(const Value& entity, const std::string& field, bool full) {
+  if (field == "status") return status_cell(entity);
+  if (field == "latest_test") return test_cell(entity.find(field), full);
+  if (field == "validity") return validity_cell(entity.find(field));
+  return cell(entity.find(field));
 }
 
 void print_table(const std::vector<std::string>& header,
@@ -59,8 +96,7 @@ void print_items(const std::vector<std::string>& columns, const Value& items) {
   for (const Value& item : items.items()) {
     std::vector<std::string> row;
     row.reserve(columns.size());
-    for (const auto& c : columns)
-      row.push_back(c == "status" ? status_cell(item) : cell(item.find(c)));
+    for (const auto& c : columns) row.push_back(field_cell(item, c, false));
     rows.push_back(std::move(row));
   }
   print_table(columns, rows);
@@ -202,8 +238,7 @@ void print_fields(const Value& v) {
   size_t width = 0;
   for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
   for (const auto& [k, x] : v.members()) {
-    std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(),
-                (k == "status" ? status_cell(v) : cell(&x)).c_str());
+    std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(), field_cell(v, k, true).c_str());
   }
 }
 

@@ -411,6 +411,7 @@ TEST_F(Cli, EveryCommandRunsInEmbeddedMode) {
   std::fputs("policy v2\n", f);
   std::fclose(f);
   SystemClock clock;
+  const std::string today = format_date(date_of(clock.now()));
   const std::string in_100_days = format_date(Date{date_of(clock.now()).days + 100});
   // Each command in turn, with what its output must contain. Later ones build on earlier ones.
   const std::vector<std::pair<std::string, std::string>> steps = {
@@ -429,6 +430,12 @@ TEST_F(Cli, EveryCommandRunsInEmbeddedMode) {
       {"control status AC-01 implemented --reason rolled-out", "implemented"},
       {"control show AC-01", "MFA"},
       {"control list", "AC-01"},
+      {"control owner AC-01 oli@example.com", "oli@example.com"},
+      {"control update AC-01 --evidence-every quarterly", "quarterly"},
+      {"control test AC-01 --kind design --tested-on " + today + " --result pass", "pass"},
+      {"control tests AC-01", "design"},
+      {"control history AC-01", "control_tested"},
+      {"control list --owner oli@example.com --status implemented", "AC-01"},
       {"finding add --title Gap --severity high --criteria CC6.1 --owner oli@example.com --due "
        "2020-01-01",
        "F-1"},
@@ -443,11 +450,15 @@ TEST_F(Cli, EveryCommandRunsInEmbeddedMode) {
       {"finding history F-1", "finding_recorded"},
       {"finding show F-1", "Bigger-gap"},
       {"finding list --status in_progress", "F-1"},
+      {"finding list --q bigger --status open,in_progress", "F-1"},
+      {"finding bulk --ids F-1 --due-date 2030-02-01 --reason slipped", "2030-02-01"},
       {"evidence add " + file + " --finding F-1 --valid-until 2099-01-01 --type text/plain", "E-1"},
       {"evidence link E-1 --control AC-01", "AC-01"},
       {"evidence unlink E-1 --control AC-01", "E-1"},
       {"evidence show E-1", "evidence.txt"},
       {"evidence list", "E-1"},
+      {"evidence list --finding F-1 --expiring 3650", "expires_on"},
+      {"evidence list --unlinked", "expires_on"},
       {"evidence get E-1 -o " + dir_.sub("copy.txt"), "wrote 10 bytes"},
       {"readiness --as-of 2030-06-01", "criteria ready"},
       {"workload", "ed@example.com"},
