@@ -2,13 +2,15 @@
 // tells assistive technology the order).
 import { clear, h } from './dom.js';
 
-// columns: [{key, label, cell(row) → Node|string, sort?(row) → comparable, className?}]
+// columns: [{key, label, cell(row) → Node|string, sort?(row) → comparable, className?, header?}]
+// `header`: a Node shown in the column's header instead of `label` (which still names the
+// column's cells on a phone).
 // `className` goes on the <table> (e.g. 'stack-on-phone': one block per row on narrow screens).
 export function sortableTable({ columns, rows, caption, sort = null, id, className, empty = 'Nothing to show.' }) {
   let state = sort ?? { key: null, dir: 1 };
   const tbody = h('tbody');
   const headCells = columns.map((c) => {
-    if (!c.sort) return h('th', { scope: 'col', class: c.className }, c.label);
+    if (!c.sort) return h('th', { scope: 'col', class: c.className }, c.header ?? c.label);
     const button = h('button', { type: 'button', class: 'sort' }, c.label);
     const th = h('th', { scope: 'col', class: c.className }, button);
     button.addEventListener('click', () => {
