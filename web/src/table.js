@@ -40,7 +40,29 @@ export function sortableTable({ columns, rows, caption, sort = null, id, classNa
     }
   }
   draw();
-  return h('div', { class: 'table-wrap' }, table);
+  return tableWrap(table, caption ?? id);
+}
+
+// A table in a box that scrolls sideways when the table is wider than the screen (phones).
+// While it does, the box takes the focus and is a named region, so the keyboard can scroll it
+// too (axe: scrollable-region-focusable); otherwise it is no tab stop.
+export function tableWrap(table, label) {
+  const wrap = h('div', { class: 'table-wrap' }, table);
+  const update = () => {
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute('role', 'region');
+      wrap.setAttribute('aria-label', `${label || table.caption?.textContent || 'Table'} (scrolls sideways)`);
+    } else {
+      wrap.removeAttribute('tabindex');
+      wrap.removeAttribute('role');
+      wrap.removeAttribute('aria-label');
+    }
+  };
+  const watch = new ResizeObserver(update);
+  watch.observe(wrap);
+  watch.observe(table);
+  return wrap;
 }
 
 function compare(a, b) {

@@ -5,6 +5,7 @@ import { clear, field, h, humanize, message, select } from '../dom.js';
 import { timestamp } from '../format.js';
 import { SYSTEM_ACTOR, actorLabel } from '../notifications.js';
 import { can } from '../roles.js';
+import { tableWrap } from '../table.js';
 
 const PAGE = 50;
 const EVENT_TYPES = [
@@ -114,7 +115,7 @@ function eventsSection(ctx, page, filters, after, users, treeSize) {
     h('p', { role: 'status', id: 'events-range' }, page.events.length
       ? `Events ${first}–${last}${filtered ? ' matching the filters' : ''} of ${treeSize}`
       : `No events${filtered ? ' match the filters' : ''} after seq ${after}.`),
-    h('div', { class: 'table-wrap' }, h('table', { id: 'events-table' },
+    tableWrap(h('table', { id: 'events-table' },
       h('thead', {}, h('tr', {}, ['Seq', 'Occurred', 'Recorded', 'Type', 'Stream', 'Actor', 'Details', 'Leaf hash'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, page.events.map((e) => h('tr', { class: e.backfilled ? 'backfilled' : '' },
         h('td', { class: 'num' }, String(e.seq)),

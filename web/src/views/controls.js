@@ -120,8 +120,8 @@ export async function controlView(ctx) {
   const [tests, history, evidence, findings, users, library] = await Promise.all([
     get(`${path}/tests`, ctx.time).then((r) => r.items),
     get(`${path}/history`).then((r) => r.events),
-    Promise.all(control.evidence.map((e) => get(`/evidence/${encodeURIComponent(e)}`, ctx.time))),
-    Promise.all(control.findings.map((f) => get(`/findings/${encodeURIComponent(f)}`, ctx.time))),
+    Promise.all((control.evidence ?? []).map((e) => get(`/evidence/${encodeURIComponent(e)}`, ctx.time))),
+    Promise.all((control.findings ?? []).map((f) => get(`/findings/${encodeURIComponent(f)}`, ctx.time))),
     getAll('/users'),
     // the evidence that could be linked here, for those who may link it
     mayEvidence ? getAll('/evidence') : Promise.resolve([]),

@@ -9,6 +9,7 @@ import { bytes, findingStatus, statusPill, timestamp, today } from '../format.js
 import { asOfEvents, historySection } from '../history.js';
 import { kindLabel, recipientLabel } from '../notifications.js';
 import { can, statusActions } from '../roles.js';
+import { tableWrap } from '../table.js';
 
 export async function findingView(ctx) {
   const id = ctx.params[0];
@@ -196,7 +197,7 @@ function remindersSection(ctx, reminders, names) {
     section.append(h('p', { id: 'no-reminders' }, ctx.past ? 'No reminders sent by that day.' : 'No reminders sent yet.'));
     return section;
   }
-  section.append(h('div', { class: 'table-wrap' }, h('table', { id: 'reminders-table' },
+  section.append(tableWrap(h('table', { id: 'reminders-table' },
     h('caption', { class: 'visually-hidden' }, 'Reminders sent about this finding, newest first'),
     h('thead', {}, h('tr', {}, ['Reminder', 'To', 'For the day', 'Sent'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, shown.map((n) => h('tr', { 'data-seq': n.seq },

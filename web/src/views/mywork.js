@@ -16,6 +16,7 @@ import {
 } from '../format.js';
 import { kindLabel } from '../notifications.js';
 import { can, statusActions } from '../roles.js';
+import { tableWrap } from '../table.js';
 
 const DUE_SOON_DAYS = 14; // SPEC §5.2
 const REMINDERS_SHOWN = 50;
@@ -194,7 +195,7 @@ function remindersSection(ctx, reminders) {
       h('td', { class: 'nowrap' }, n.day),
       h('td', {}, h('time', { datetime: n.sent_at }, timestamp(n.sent_at)))));
   }
-  section.append(h('div', { class: 'table-wrap' }, h('table', { id: 'my-reminders-table' },
+  section.append(tableWrap(h('table', { id: 'my-reminders-table' },
     h('caption', { class: 'visually-hidden' }, 'Reminders sent to you, newest first'),
     h('thead', {}, h('tr', {}, ['Reminder', 'About', 'For the day', 'Sent'].map((c) => h('th', { scope: 'col' }, c)))),
     body)),
