@@ -5,8 +5,9 @@ import { clear, h } from './dom.js';
 // columns: [{key, label, cell(row) → Node|string, sort?(row) → comparable, className?, header?}]
 // `header`: a Node shown in the column's header instead of `label` (which still names the
 // column's cells on a phone).
+// `captionClass`: e.g. 'visually-hidden' for a caption that only names the table to screen readers.
 // `className` goes on the <table> (e.g. 'stack-on-phone': one block per row on narrow screens).
-export function sortableTable({ columns, rows, caption, sort = null, id, className, empty = 'Nothing to show.' }) {
+export function sortableTable({ columns, rows, caption, captionClass, sort = null, id, className, empty = 'Nothing to show.' }) {
   let state = sort ?? { key: null, dir: 1 };
   const tbody = h('tbody');
   const headCells = columns.map((c) => {
@@ -20,7 +21,7 @@ export function sortableTable({ columns, rows, caption, sort = null, id, classNa
     return th;
   });
   const table = h('table', { id, class: className },
-    caption ? h('caption', {}, caption) : null,
+    caption ? h('caption', { class: captionClass }, caption) : null,
     h('thead', {}, h('tr', {}, headCells)),
     tbody);
 

@@ -63,6 +63,11 @@ export async function evidenceView(ctx) {
     h('h1', {}, 'Evidence'),
     h('p', { class: 'subtitle' }, 'Every file uploaded as evidence, what it supports, and until when it is valid.'),
     flashMessage(),
+    writable && (targets.controls.length || targets.findings.length || can.uploadUnlinked(ctx.me))
+      ? h('section', { class: 'card wide', 'aria-labelledby': 'library-upload-title' },
+        h('h2', { id: 'library-upload-title' }, 'Upload evidence'),
+        libraryUpload(ctx, targets))
+      : null,
     h('form', { class: 'filters', 'aria-label': 'Filter evidence', onsubmit: (e) => { e.preventDefault(); apply(); } },
       h('div', { class: 'field inline' }, expiring,
         h('label', { for: expiring.id }, `Expiring within ${EXPIRING_DAYS} days`, h('span', { class: 'muted' }, ` (by ${addDays(day, EXPIRING_DAYS)})`))),
@@ -95,12 +100,7 @@ export async function evidenceView(ctx) {
       ],
       rows: [...evidence].sort((a, b) => compareIds(a.id, b.id)),
       empty: active ? 'No evidence matches the filters.' : 'No evidence uploaded yet.',
-    }),
-    writable && (targets.controls.length || targets.findings.length || can.uploadUnlinked(ctx.me))
-      ? h('section', { class: 'card wide', 'aria-labelledby': 'library-upload-title' },
-        h('h2', { id: 'library-upload-title' }, 'Upload'),
-        libraryUpload(ctx, targets))
-      : null);
+    }));
 }
 
 // Valid until, and whether it still is on the day shown.
@@ -173,7 +173,7 @@ function libraryUpload(ctx, targets) {
   ];
   const linkTo = h('select', { name: 'link_to', id: 'library-link-to' }, options);
   return uploadForm(ctx, {
-    title: 'Upload evidence',
+    title: 'A new file',
     prefix: 'library',
     fields: field('Link it to', linkTo, 'You can link it to more later.'),
     validHint: 'Leave empty for no end date, or the evidence period of the control it is linked to.',

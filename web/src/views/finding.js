@@ -50,7 +50,7 @@ function facts(ctx, f, names) {
       row('Owner', h('span', { id: 'finding-owner' }, person(f.owner))),
       row('Due date', h('span', { id: 'finding-due' }, f.due_date ?? 'none')),
       row('Criteria', f.criteria.map((c, i) => [i ? ', ' : '', h('a', { href: ctx.link(`/criteria/${encodeURIComponent(c)}`) }, c)])),
-      row('Control', f.control ?? 'none'),
+      row('Control', f.control ? h('a', { href: ctx.link(`/controls/${encodeURIComponent(f.control)}`) }, f.control) : 'none'),
       row('Source', humanize(f.source)),
       row('Recorded on', f.recorded_on),
       riskAcceptance(f, row, person),

@@ -16,7 +16,7 @@ import {
 } from '../format.js';
 import { kindLabel } from '../notifications.js';
 import { can, statusActions } from '../roles.js';
-import { tableWrap } from '../table.js';
+import { sortableTable } from '../table.js';
 
 const DUE_SOON_DAYS = 14; // SPEC §5.2
 const REMINDERS_SHOWN = 50;
@@ -187,25 +187,26 @@ function remindersSection(ctx, reminders) {
     section.append(h('p', { id: 'no-my-reminders' }, ctx.past ? 'None sent by that day.' : 'None yet.'));
     return section;
   }
-  const body = h('tbody');
-  for (const n of shown) {
-    body.append(h('tr', { 'data-seq': n.seq },
-      h('td', { class: 'reminder-kind' }, kindLabel(n.kind)),
-      h('td', {}, subjectLink(ctx, n.subject)),
-      h('td', { class: 'nowrap' }, n.day),
-      h('td', {}, h('time', { datetime: n.sent_at }, timestamp(n.sent_at)))));
-  }
-  section.append(tableWrap(h('table', { id: 'my-reminders-table' },
-    h('caption', { class: 'visually-hidden' }, 'Reminders sent to you, newest first'),
-    h('thead', {}, h('tr', {}, ['Reminder', 'About', 'For the day', 'Sent'].map((c) => h('th', { scope: 'col' }, c)))),
-    body)),
+  section.append(sortableTable({
+    id: 'my-reminders-table',
+    caption: 'Reminders sent to you, newest first',
+    captionClass: 'visually-hidden',
+    className: 'stack-on-phone',
+    columns: [
+      { key: 'kind', label: 'Reminder', className: 'reminder-kind', cell: (n) => kindLabel(n.kind), sort: (n) => n.kind },
+      { key: 'subject', label: 'About', className: 'labelled', cell: (n) => subjectLink(ctx, n.subject), sort: (n) => n.subject },
+      { key: 'day', label: 'For the day', className: 'labelled nowrap', cell: (n) => n.day, sort: (n) => n.day },
+      { key: 'sent', label: 'Sent', className: 'labelled', cell: (n) => h('time', { datetime: n.sent_at }, timestamp(n.sent_at)), sort: (n) => n.sent_at },
+    ],
+    rows: shown,
+  }),
   reminders.length >= REMINDERS_SHOWN ? h('p', { class: 'hint' }, `The latest ${REMINDERS_SHOWN}.`) : null);
   return section;
 }
 
 // A reminder's subject: a finding, a piece of evidence or a control; none for a digest.
 function subjectLink(ctx, subject) {
-  if (!subject) return 'your week (digest)';
+  if (!subject) return '—';
   if (/^F-\d+$/.test(subject)) return h('a', { href: ctx.link(`/findings/${encodeURIComponent(subject)}`) }, subject);
   // the library lists every piece of evidence (it has no page of its own)
   if (/^E-\d+$/.test(subject)) return [subject, ' (', h('a', { href: ctx.link('/evidence') }, 'evidence library'), ')'];
