@@ -237,7 +237,7 @@ describe('Findings: search, filters with several values, bulk actions', () => {
     await page.getByLabel('Search', { exact: true }).press('Enter');
     await page.waitForURL(/q=/);
     await settled(page);
-    assert.deepEqual(await page.locator('#findings-table tbody tr td:nth-child(2) a').allTextContents(), ids(expected));
+    assert.deepEqual(await page.locator('#findings-table tbody tr td:first-child a').allTextContents(), ids(expected));
 
     // Two owners and the unassigned ones.
     const owners = [EDITOR, 'raj.patel@acme.example'];

@@ -42,8 +42,8 @@ const routes = [
 const adminsOnly = (me) => me.role === 'admin';
 const nav = [
   ['/', 'Overview'],
-  ['/my-work', 'My work', can.ownWork], // everyone who can own work: not auditors
   ['/findings', 'Findings'],
+  ['/my-work', 'My work', can.ownWork], // everyone who can own work: not auditors
   ['/controls', 'Controls'],
   ['/evidence', 'Evidence'],
   ['/owners', 'Owners'],

@@ -89,32 +89,32 @@ export async function findingsView(ctx) {
     findingsTable(ctx, findings, 'findings-table', bulk?.selection));
 }
 
-// `selection`: for bulk actions, the ticked ids (a Set) and what to do when it changes; the
-// table then starts with a checkbox per finding.
+// `selection`: for bulk actions, the ticked ids (a Set) and what to do when it changes; each id
+// cell then holds a checkbox.
 export function findingsTable(ctx, findings, id = 'findings-table', selection = null) {
-  const selectColumn = selection ? [{
-    key: 'select',
-    label: 'Select',
-    header: h('span', { class: 'visually-hidden' }, 'Select'),
-    className: 'select',
-    cell: (f) => {
-      const box = h('input', { type: 'checkbox', class: 'row-select', value: f.id, 'aria-label': `Select ${f.id}`, checked: selection.ids.has(f.id) });
-      box.addEventListener('change', () => {
-        if (box.checked) selection.ids.add(f.id);
-        else selection.ids.delete(f.id);
-        selection.changed();
-      });
-      return box;
-    },
-  }] : [];
+  // For bulk actions, a checkbox in each finding's id cell (the columns stay where they were).
+  const selectBox = (f) => {
+    const box = h('input', { type: 'checkbox', class: 'row-select', value: f.id, 'aria-label': `Select ${f.id}`, checked: selection.ids.has(f.id) });
+    box.addEventListener('change', () => {
+      if (box.checked) selection.ids.add(f.id);
+      else selection.ids.delete(f.id);
+      selection.changed();
+    });
+    return [box, ' '];
+  };
   return sortableTable({
     id,
     // On a phone each finding is a block, so its owner and due date stay in view (a table of
     // seven columns scrolled them off to the right).
     className: 'stack-on-phone',
     columns: [
-      ...selectColumn,
-      { key: 'id', label: 'ID', className: 'nowrap', cell: (f) => h('a', { href: ctx.link(`/findings/${encodeURIComponent(f.id)}`) }, f.id), sort: (f) => Number(f.id.replace(/^\D+/, '')) },
+      {
+        key: 'id',
+        label: 'ID',
+        className: 'nowrap',
+        cell: (f) => [selection ? selectBox(f) : null, h('a', { href: ctx.link(`/findings/${encodeURIComponent(f.id)}`) }, f.id)],
+        sort: (f) => Number(f.id.replace(/^\D+/, '')),
+      },
       { key: 'title', label: 'Title', className: 'title', cell: (f) => h('span', { class: 'finding-title' }, f.title), sort: (f) => f.title.toLowerCase() },
       { key: 'severity', label: 'Severity', cell: (f) => h('span', { class: `pill sev-${f.severity}` }, f.severity), sort: (f) => severityRank(f.severity) },
       { key: 'status', label: 'Status', cell: (f) => statusPill(f), sort: findingStatusRank },
