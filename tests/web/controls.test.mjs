@@ -130,7 +130,7 @@ describe('My work', () => {
     await shot(page, 'my-work-contributor');
 
     // Keyboard only: Tab to the finding's "Mark remediated" and press Enter.
-    const button = page.getByRole('button', { name: `Mark remediated: ${target.id}` });
+    const button = page.getByRole('button', { name: `Mark remediated: ${target.id}`, exact: true });
     await button.focus();
     await page.keyboard.press('Enter');
     await flash(page, `${target.id} is now remediated.`);
@@ -208,7 +208,7 @@ describe('Findings: search, filters with several values, bulk actions', () => {
     const two = open.filter((f) => f.status === 'open').slice(0, 2);
     assert.equal(two.length, 2);
     await go(page, '/findings');
-    const size = (await api(tokens[ADMIN], '/audit/tree-head')).tree_size;
+    const size = (await api(tokens[ADMIN], '/readiness')).tree_size;
     for (const f of [...two, closed]) await page.getByRole('checkbox', { name: `Select ${f.id}`, exact: true }).check();
     await page.locator('#bulk-to').selectOption('in_progress');
     await page.getByRole('button', { name: 'Change their status' }).click();
@@ -217,7 +217,7 @@ describe('Findings: search, filters with several values, bulk actions', () => {
     assert.match(await alert.textContent(), new RegExp(`^Refused: .*\\b${closed.id}\\b.*\\(HTTP 4\\d\\d`));
     assert.equal(await page.locator(`#bulk-refusals li[data-finding="${closed.id}"]`).count(), 1, 'the refused finding is named');
     for (const f of two) assert.equal(await page.locator(`#bulk-refusals li[data-finding="${f.id}"]`).count(), 0, f.id);
-    assert.equal((await api(tokens[ADMIN], '/audit/tree-head')).tree_size, size, 'nothing written');
+    assert.equal((await api(tokens[ADMIN], '/readiness')).tree_size, size, 'nothing written');
     for (const f of two) assert.equal((await api(tokens[ADMIN], `/findings/${f.id}`)).status, 'open', f.id);
     assert.equal((await api(tokens[ADMIN], `/findings/${closed.id}`)).status, 'closed');
     await shot(page, 'findings-bulk-refused');
@@ -417,15 +417,17 @@ describe('Controls and evidence', () => {
     // Link with the keyboard: the button, a select, Enter.
     const target = (await all(tokens[ADMIN], '/controls')).find((c) => c.id !== control.id);
     await go(page, '/evidence');
-    await page.getByRole('button', { name: `Link ${loose.id}…` }).focus();
+    await page.getByRole('button', { name: `Link ${loose.id}…`, exact: true }).focus();
     await page.keyboard.press('Enter');
     const choice = page.locator(`#link-target-${loose.id}`);
     assert.equal(await page.evaluate(() => document.activeElement?.id), `link-target-${loose.id}`);
     await choice.selectOption(`control:${target.id}`);
-    await choice.press('Enter');
+    await page.keyboard.press('Tab'); // to "Link"
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Link');
+    await page.keyboard.press('Enter');
     await flash(page, `${loose.id} linked to ${target.id}.`);
     assert.deepEqual((await api(tokens[ADMIN], `/evidence/${loose.id}`)).controls, [target.id]);
-    await page.getByRole('button', { name: `Unlink ${loose.id} from ${target.id}` }).focus();
+    await page.getByRole('button', { name: `Unlink ${loose.id} from ${target.id}`, exact: true }).focus();
     await page.keyboard.press('Enter');
     await flash(page, `${loose.id} unlinked from ${target.id}.`);
     assert.deepEqual((await api(tokens[ADMIN], `/evidence/${loose.id}`)).controls, []);

@@ -52,8 +52,9 @@ export async function myWorkView(ctx) {
   const day = ctx.asOf || today();
   const mine = findings.filter((f) => f.unresolved !== false);
   const groups = groupFindings(mine, day);
+  // worst first, then in the API's order (natural order of the ids): the sort is stable
   const due = controls.filter((c) => EVIDENCE_DUE.includes(c.evidence_status))
-    .sort((a, b) => evidenceStatusRank(a.evidence_status) - evidenceStatusRank(b.evidence_status) || compareIds(a.id, b.id));
+    .sort((a, b) => evidenceStatusRank(a.evidence_status) - evidenceStatusRank(b.evidence_status));
   const fine = controls.filter((c) => !EVIDENCE_DUE.includes(c.evidence_status));
 
   return h('div', { class: 'my-work' },
