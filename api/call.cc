@@ -165,9 +165,9 @@ Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int
     if (auto id = id_of("finding/")) {
       if (const FindingState* f = s.finding(*id)) return finding_json(s, *f, d, s.user(actor));
     } else if (auto id = id_of("control/")) {
-      if (const ControlState* c = s.control(*id)) return control_json(s, *c);
+      if (const ControlState* c = s.control(*id)) return control_json(s, *c, d);
     } else if (auto id = id_of("evidence/")) {
-      if (const EvidenceState* e = s.evidence_item(*id)) return evidence_json(*e, d);
+      if (const EvidenceState* e = s.evidence_item(*id)) return evidence_json(s, *e, d);
     } else if (auto id = id_of("user/")) {
       if (const UserState* u = s.user(*id)) return user_json(s, *u);
     } else if (subject == "program") {
@@ -194,6 +194,18 @@ Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int
                            fmt::format("/api/v1/{}/{}", plural, subject.substr(kind.size() + 1)));
   }
   return r;
+}
+
+Result<ApiResponse> stream_history(Call& call, const std::string& id, const std::string& stream) {
+  EventLog& log = *call.backend.store.log;
+  GAPLOG_ASSIGN_OR_RETURN(const std::vector<Event> events, log.read_stream(stream, 1));
+  Value items = Value::array();
+  for (const Event& e : events) {
+    GAPLOG_ASSIGN_OR_RETURN(const Hash leaf, log.leaf_hash(e.seq));
+    items.push(event_json(e, leaf));
+  }
+  return json_response(
+      200, Value::object().set("id", Value::string(id)).set("events", std::move(items)));
 }
 
 }  // namespace gaplog

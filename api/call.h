@@ -138,6 +138,9 @@ Result<ApiResponse> write_command(Call& call, std::string_view entity, int statu
 // The answer to a command that ran: the entity it was about as stored, with the version this
 // command wrote and the seq of its last event; ETag, and Location for a creation (201). A
 // finding carries the status changes open to `actor` after the write.
+// The events of one entity's stream (GET …/{id}/history): {"id", "events": [...]}.
+Result<ApiResponse> stream_history(Call& call, const std::string& id, const std::string& stream);
+
 Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int status,
                             const std::string& actor);
 

@@ -13,6 +13,9 @@ namespace gaplog {
 
 namespace {
 
+// expiring_within: up to ten years ahead.
+constexpr uint64_t kMaxExpiringWithinDays = 3650;
+
 // RFC 8187 encoding of a file name for Content-Disposition's filename* parameter.
 std::string rfc8187(std::string_view s) {
   std::string out = "UTF-8''";
@@ -124,9 +127,16 @@ Result<std::unique_ptr<UploadSink>> begin_evidence_upload(Call& call) {
 
 Result<ApiResponse> list_evidence(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const PageRequest page, call.query.page(ListId::kEvidence));
+  EvidenceFilter filter;
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> within,
+                          call.query.count("expiring_within", 0, kMaxExpiringWithinDays));
+  if (within) filter.expiring_within = static_cast<int32_t>(*within);
+  GAPLOG_ASSIGN_OR_RETURN(filter.unlinked, call.query.boolean("unlinked"));
+  if (const std::string* c = call.query.find("control")) filter.control = *c;
+  if (const std::string* f = call.query.find("finding")) filter.finding = *f;
   return with_state(call, [&](const ProgramState& s, Date d) {
-    return page_response(gaplog::list_evidence(s, page),
-                         [&](const EvidenceState& e) { return evidence_json(e, d); });
+    return page_response(gaplog::list_evidence(s, d, filter, page),
+                         [&](const EvidenceState& e) { return evidence_json(s, e, d); });
   });
 }
 
@@ -134,7 +144,7 @@ Result<ApiResponse> get_evidence(Call& call) {
   return with_state(call, [&](const ProgramState& s, Date d) -> Result<ApiResponse> {
     const EvidenceState* e = s.evidence_item(call.id());
     if (!e) return not_found(fmt::format("there is no evidence {}", quoted_excerpt(call.id())));
-    ApiResponse r = json_response(200, evidence_json(*e, d));
+    ApiResponse r = json_response(200, evidence_json(s, *e, d));
     r.headers.emplace_back("ETag", etag(e->version));
     return r;
   });

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "api/handlers.h"
+#include "app/findings_bulk.h"
 #include "domain/catalog.h"
 #include "domain/validation.h"
 #include "projections/queries.h"
@@ -15,26 +16,74 @@ using json::Value;
 
 namespace {
 
-// The filters of GET /findings; the page and the dates are read separately.
+// The filters of GET /findings; the page and the dates are read separately. status, owner,
+// severity and criterion take several values separated by commas (SPEC §12).
 Result<FindingFilter> finding_filter(const Query& q) {
   FindingFilter filter;
-  GAPLOG_ASSIGN_OR_RETURN(filter.status,
-                          q.one_of("status", parse_finding_status,
-                                   "open, in_progress, remediated, closed or risk_accepted"));
-  GAPLOG_ASSIGN_OR_RETURN(filter.severity,
-                          q.one_of("severity", parse_severity, "critical, high, medium or low"));
-  if (const std::string* v = q.find("owner")) filter.owner = normalize_email(*v);
-  if (const std::string* v = q.find("criterion")) {
-    if (!find_criterion(*v)) {
+  GAPLOG_ASSIGN_OR_RETURN(filter.statuses,
+                          q.some_of("status", parse_finding_status,
+                                    "open, in_progress, remediated, closed or risk_accepted"));
+  GAPLOG_ASSIGN_OR_RETURN(filter.severities,
+                          q.some_of("severity", parse_severity, "critical, high, medium or low"));
+  GAPLOG_ASSIGN_OR_RETURN(const std::vector<std::string> owners, q.values("owner"));
+  for (const std::string& o : owners) filter.owners.insert(o == "none" ? "" : normalize_email(o));
+  GAPLOG_ASSIGN_OR_RETURN(const std::vector<std::string> criteria, q.values("criterion"));
+  for (const std::string& c : criteria) {
+    if (!find_criterion(c)) {
       return invalid_argument(
           fmt::format("criterion {} is not in the TSC catalog; GET /api/v1/criteria lists them",
-                      quoted_excerpt(*v)));
+                      quoted_excerpt(c)));
     }
-    filter.criterion = *v;
+    filter.criteria.insert(c);
   }
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<bool> overdue, q.boolean("overdue"));
   if (overdue) filter.overdue_only = *overdue;
+  if (const std::string* text = q.find("q")) {
+    if (text->size() > kMaxTitleChars) {
+      return invalid_argument(
+          fmt::format("q is {} bytes; search with at most {}", text->size(), kMaxTitleChars));
+    }
+    filter.words = search_words(*text);
+  }
   return filter;
+}
+
+// The action of a bulk request: exactly one of assign, due_date, status.
+Result<BulkAction> bulk_action(const Value& action) {
+  json::ObjectReader r(action, "action");
+  GAPLOG_ASSIGN_OR_RETURN(const Value* assign, r.optional_value("assign"));
+  GAPLOG_ASSIGN_OR_RETURN(const Value* due, r.optional_value("due_date"));
+  GAPLOG_ASSIGN_OR_RETURN(const Value* status, r.optional_value("status"));
+  GAPLOG_RETURN_IF_ERROR(r.finish());
+  if ((assign != nullptr) + (due != nullptr) + (status != nullptr) != 1) {
+    return invalid_argument(
+        "action must hold exactly one of {\"assign\": {\"owner\"}}, {\"due_date\": {\"due_date\", "
+        "\"reason\"?}} or {\"status\": {\"status\", \"reason\"?}}");
+  }
+  if (assign != nullptr) {
+    json::ObjectReader a(*assign, "action.assign");
+    GAPLOG_ASSIGN_OR_RETURN(auto owner, a.nullable_string("owner"));
+    GAPLOG_RETURN_IF_ERROR(a.finish());
+    if (owner.is_absent())
+      return invalid_argument("action.assign.owner is required: an e-mail, or null to unassign");
+    return BulkAction(BulkAssign{owner.value.value_or("")});
+  }
+  if (due != nullptr) {
+    json::ObjectReader a(*due, "action.due_date");
+    GAPLOG_ASSIGN_OR_RETURN(auto date, a.nullable_string("due_date"));
+    GAPLOG_ASSIGN_OR_RETURN(auto reason, a.optional_string("reason"));
+    GAPLOG_RETURN_IF_ERROR(a.finish());
+    if (date.is_absent()) {
+      return invalid_argument(
+          "action.due_date.due_date is required: a date (YYYY-MM-DD), or null to clear it");
+    }
+    return BulkAction(BulkDueDate{date.value.value_or(""), reason.value_or("")});
+  }
+  json::ObjectReader a(*status, "action.status");
+  GAPLOG_ASSIGN_OR_RETURN(std::string to, a.required_string("status"));
+  GAPLOG_ASSIGN_OR_RETURN(auto reason, a.optional_string("reason"));
+  GAPLOG_RETURN_IF_ERROR(a.finish());
+  return BulkAction(BulkStatus{std::move(to), reason.value_or("")});
 }
 
 }  // namespace
@@ -83,19 +132,11 @@ Result<ApiResponse> get_finding(Call& call) {
 
 Result<ApiResponse> get_finding_history(Call& call) {
   const std::string& id = call.id();
-  EventLog& log = *call.backend.store.log;
   GAPLOG_ASSIGN_OR_RETURN(const bool exists, call.backend.commands.read([&](const ProgramState& s) {
     return s.finding(id) != nullptr;
   }));
   if (!exists) return not_found(fmt::format("there is no finding {}", quoted_excerpt(id)));
-  GAPLOG_ASSIGN_OR_RETURN(const std::vector<Event> events, log.read_stream(finding_stream(id), 1));
-  Value items = Value::array();
-  for (const Event& e : events) {
-    GAPLOG_ASSIGN_OR_RETURN(const Hash leaf, log.leaf_hash(e.seq));
-    items.push(event_json(e, leaf));
-  }
-  return json_response(
-      200, Value::object().set("id", Value::string(id)).set("events", std::move(items)));
+  return stream_history(call, id, finding_stream(id));
 }
 
 Result<ApiResponse> patch_finding(Call& call) {
@@ -156,6 +197,55 @@ Result<ApiResponse> post_finding_comment(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(std::string text, r.required_string("text"));
     return Command(AddComment{call.id(), text});
   });
+}
+
+Result<ApiResponse> post_findings_bulk(Call& call) {
+  GAPLOG_ASSIGN_OR_RETURN(const Value body, body_object(call, false));
+  json::ObjectReader r(body, "bulk action");
+  GAPLOG_ASSIGN_OR_RETURN(const std::vector<std::string> ids, r.required_string_list("ids"));
+  GAPLOG_ASSIGN_OR_RETURN(const Value* action_value, r.optional_value("action"));
+  GAPLOG_RETURN_IF_ERROR(r.finish());
+  if (action_value == nullptr) {
+    return invalid_argument(
+        "action is required: {\"assign\": …}, {\"due_date\": …} or {\"status\": …}");
+  }
+  GAPLOG_ASSIGN_OR_RETURN(const BulkAction action, bulk_action(*action_value));
+  GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
+  if (options.if_match) {
+    return invalid_argument(
+        "If-Match names one entity's version; a bulk action changes several, so send it "
+        "without If-Match");
+  }
+  GAPLOG_ASSIGN_OR_RETURN(const BulkOutcome bulk,
+                          apply_bulk(call.backend.commands, call.actor, ids, action, options));
+  if (!bulk.refusals.empty()) {
+    const Status status = bulk_refusal_status(bulk.refusals, ids.size());
+    Value refused = Value::array();
+    for (const BulkRefusal& b : bulk.refusals) {
+      refused.push(Value::object()
+                       .set("id", Value::string(b.id))
+                       .set("code", Value::string(std::string(code_name(b.status.code()))))
+                       .set("message", Value::string(b.status.message())));
+    }
+    Value error = error_json(code_name(status.code()), status.message());
+    error.find("error")->set("findings", std::move(refused));
+    return json_response(http_status(status.code()), error);
+  }
+  const Date d = call.backend.today();
+  GAPLOG_ASSIGN_OR_RETURN(Value items, call.backend.commands.read([&](const ProgramState& s) {
+    Value out = Value::array();
+    for (const std::string& id : ids) {
+      if (const FindingState* f = s.finding(id))
+        out.push(finding_json(s, *f, d, s.user(call.actor)));
+    }
+    return out;
+  }));
+  const auto& events = bulk.outcome.events;
+  return json_response(
+      200, Value::object()
+               .set("items", std::move(items))
+               .set("seq",
+                    Value::integer(events.empty() ? 0 : static_cast<int64_t>(events.back().seq))));
 }
 
 }  // namespace gaplog

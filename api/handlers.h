@@ -41,6 +41,9 @@ Result<ApiResponse> delete_token(Call& call);
 // api/controls.cc
 Result<ApiResponse> post_control(Call& call);
 Result<ApiResponse> list_controls(Call& call);
+Result<ApiResponse> post_control_test(Call& call);
+Result<ApiResponse> get_control_tests(Call& call);
+Result<ApiResponse> get_control_history(Call& call);
 Result<ApiResponse> get_control(Call& call);
 Result<ApiResponse> patch_control(Call& call);
 Result<ApiResponse> post_control_status(Call& call);
@@ -48,6 +51,8 @@ Result<ApiResponse> post_control_status(Call& call);
 // api/findings.cc
 Result<ApiResponse> post_finding(Call& call);
 Result<ApiResponse> list_findings(Call& call);
+// All or nothing, one event per finding (SPEC §12).
+Result<ApiResponse> post_findings_bulk(Call& call);
 Result<ApiResponse> get_finding(Call& call);
 Result<ApiResponse> get_finding_history(Call& call);
 Result<ApiResponse> patch_finding(Call& call);

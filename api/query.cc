@@ -143,6 +143,26 @@ Result<std::optional<bool>> Query::boolean(std::string_view key) const {
   return std::optional<bool>(*v == "true");
 }
 
+Result<std::vector<std::string>> Query::values(std::string_view key) const {
+  std::vector<std::string> out;
+  const std::string* v = find(key);
+  if (v == nullptr) return out;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = v->find(',', start);
+    std::string part =
+        v->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (part.empty()) {
+      return invalid_argument(
+          fmt::format("{} has an empty value; give one or more values separated by commas", key));
+    }
+    if (std::find(out.begin(), out.end(), part) == out.end()) out.push_back(std::move(part));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 Status Query::not_one_of(std::string_view key, std::string_view choices,
                          std::string_view value) const {
   return invalid_argument(

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,14 @@ class Query {
   Result<std::optional<T>> one_of(std::string_view key, std::optional<T> (*parse)(std::string_view),
                                   std::string_view choices) const;
 
+  // The comma-separated values of one parameter (SPEC §12: status=open,in_progress), each once;
+  // empty when absent; 400 for an empty value ("a,,b", "").
+  Result<std::vector<std::string>> values(std::string_view key) const;
+  // The same, each value one `parse` accepts.
+  template <typename T>
+  Result<std::set<T>> some_of(std::string_view key, std::optional<T> (*parse)(std::string_view),
+                              std::string_view choices) const;
+
   // True when as_of or as_known_at is given: the request asks about another time than now.
   bool asks_as_of() const { return has("as_of") || has("as_known_at"); }
   // as_of (default `today`) and as_known_at (default: everything known), SPEC §5.
@@ -87,6 +96,20 @@ Result<std::optional<T>> Query::one_of(std::string_view key,
   std::optional<T> parsed = parse(*v);
   if (!parsed) return not_one_of(key, choices, *v);
   return parsed;
+}
+
+template <typename T>
+Result<std::set<T>> Query::some_of(std::string_view key,
+                                   std::optional<T> (*parse)(std::string_view),
+                                   std::string_view choices) const {
+  GAPLOG_ASSIGN_OR_RETURN(const std::vector<std::string> texts, values(key));
+  std::set<T> out;
+  for (const std::string& v : texts) {
+    std::optional<T> parsed = parse(v);
+    if (!parsed) return not_one_of(key, choices, v);
+    out.insert(*parsed);
+  }
+  return out;
 }
 
 }  // namespace gaplog

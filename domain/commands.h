@@ -52,12 +52,22 @@ struct SignOut {};
 struct DefineControl {
   std::string id, title, description;
   std::vector<std::string> criteria;
-  std::string status;  // "" = not_implemented
+  std::string status;               // "" = not_implemented
+  std::string owner = {};           // "" = none; an active user who is not an auditor (SPEC §12)
+  std::string evidence_every = {};  // "" = none
 };
 struct UpdateControl {
   std::string id;
   std::optional<std::string> title, description;
   std::optional<std::vector<std::string>> criteria;
+  std::optional<std::string> owner = {};           // "" clears it
+  std::optional<std::string> evidence_every = {};  // a cadence name
+};
+// A test of a control (SPEC §12), by an editor or admin. `tested_on` no later than the command's
+// date and not before the control was defined; the evidence must exist.
+struct TestControl {
+  std::string id, kind, tested_on, result, notes;
+  std::vector<std::string> evidence;
 };
 struct SetControlStatus {
   std::string id, status, reason;
@@ -129,7 +139,7 @@ using Command =
                  RevokeToken, DefineControl, UpdateControl, SetControlStatus, RecordFinding,
                  UpdateFinding, AssignFinding, SetFindingDueDate, ChangeFindingStatus, AcceptRisk,
                  AddComment, UploadEvidence, LinkEvidence, UnlinkEvidence, SignIn, SignOut,
-                 RecordNotification, SetMyNotifications, AddWebhook, RemoveWebhook>;
+                 RecordNotification, SetMyNotifications, AddWebhook, RemoveWebhook, TestControl>;
 
 struct CommandContext {
   std::string actor;  // e-mail of the user acting (normalized)

@@ -34,6 +34,9 @@ constexpr std::string_view kRoles = "admin, editor, contributor, auditor";
 constexpr std::string_view kSeverities = "critical, high, medium, low";
 constexpr std::string_view kSources = "document_review, control_evaluation, interview, other";
 constexpr std::string_view kControlStatuses = "not_implemented, partially_implemented, implemented";
+constexpr std::string_view kCadences = "none, monthly, quarterly, semiannual, annual";
+constexpr std::string_view kTestKinds = "design, operating";
+constexpr std::string_view kTestResults = "pass, fail, exception";
 constexpr std::string_view kFindingStatuses =
     "open, in_progress, remediated, closed, risk_accepted";
 constexpr std::string_view kNotificationKindList =
@@ -189,23 +192,93 @@ class Decider {
       GAPLOG_ASSIGN_OR_RETURN(status, parse_enum<ControlStatus>(parse_control_status, "status",
                                                                 c.status, kControlStatuses));
     }
+    GAPLOG_ASSIGN_OR_RETURN(const std::string owner, control_owner(c.owner));
+    GAPLOG_ASSIGN_OR_RETURN(const EvidenceCadence every, cadence(c.evidence_every));
     if (s_.control(c.id)) {
       return already_exists(
           fmt::format("control {} already exists; pick another id or update it", c.id));
     }
     return one(control_stream(c.id), 0,
-               ControlDefined{c.id, c.title, c.description, c.criteria, status},
+               ControlDefined{c.id, c.title, c.description, c.criteria, status, owner, every},
                control_stream(c.id));
+  }
+
+  // A control's owner: "" (none) or an active user who may act (not an auditor), then.
+  Result<std::string> control_owner(const std::string& email) const {
+    if (email.empty()) return std::string();
+    GAPLOG_ASSIGN_OR_RETURN(const UserState* u, assignable_owner(email, "controls"));
+    return u->email;
+  }
+  static Result<EvidenceCadence> cadence(const std::string& text) {
+    if (text.empty()) return EvidenceCadence::kNone;
+    return parse_enum<EvidenceCadence>(parse_evidence_cadence, "evidence_every", text, kCadences);
+  }
+
+  Result<Decision> operator()(const TestControl& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("recording control tests"));
+    GAPLOG_ASSIGN_OR_RETURN(const ControlState* ctl, control(c.id));
+    GAPLOG_ASSIGN_OR_RETURN(const TestKind kind,
+                            parse_enum<TestKind>(parse_test_kind, "kind", c.kind, kTestKinds));
+    GAPLOG_ASSIGN_OR_RETURN(
+        const TestResult result,
+        parse_enum<TestResult>(parse_test_result, "result", c.result, kTestResults));
+    if (c.tested_on.empty()) return invalid_argument("tested_on is required (YYYY-MM-DD)");
+    GAPLOG_ASSIGN_OR_RETURN(const Date tested_on, parse_field_date("tested_on", c.tested_on));
+    if (tested_on > command_date()) {
+      return rule_violation(
+          fmt::format("tested_on {} is in the future (today is {}); record a test "
+                      "once it has been done",
+                      c.tested_on, format_date(command_date())));
+    }
+    if (tested_on < date_of(ctl->defined_at)) {
+      return rule_violation(fmt::format("tested_on {} is before control {} was defined ({})",
+                                        c.tested_on, ctl->id,
+                                        format_date(date_of(ctl->defined_at))));
+    }
+    GAPLOG_RETURN_IF_ERROR(check_text("notes", c.notes, kMaxLongTextChars, false, true));
+    if (c.evidence.size() > kMaxTestEvidence) {
+      return invalid_argument(
+          fmt::format("a test lists at most {} evidence items", kMaxTestEvidence));
+    }
+    std::set<std::string> seen;
+    Decision d;
+    d.subject = control_stream(ctl->id);
+    d.expected_versions.emplace_back(control_stream(ctl->id), ctl->version);
+    for (const std::string& id : c.evidence) {
+      const EvidenceState* ev = s_.evidence_item(id);
+      if (ev == nullptr) {
+        return rule_violation(fmt::format("there is no evidence {}; upload it first",
+                                          std::string_view(id).substr(0, 40)));
+      }
+      GAPLOG_RETURN_IF_ERROR(existed_then(ev->id, ev->uploaded_at));
+      if (!seen.insert(ev->id).second) {
+        return invalid_argument(fmt::format("evidence {} is listed twice; list each once", ev->id));
+      }
+    }
+    d.events.push_back({control_stream(ctl->id),
+                        ControlTested{ctl->id, kind, c.tested_on, result, c.notes, c.evidence}});
+    return d;
   }
 
   Result<Decision> operator()(const UpdateControl& c) {
     GAPLOG_RETURN_IF_ERROR(require_editor("updating controls"));
     GAPLOG_ASSIGN_OR_RETURN(const ControlState* ctl, control(c.id));
-    if (!c.title && !c.description && !c.criteria) {
-      return invalid_argument("nothing to update; give title, description or criteria");
+    if (!c.title && !c.description && !c.criteria && !c.owner && !c.evidence_every) {
+      return invalid_argument(
+          "nothing to update; give title, description, criteria, owner or evidence_every");
     }
-    ControlUpdated u{ctl->id, c.title.value_or(ctl->title),
-                     c.description.value_or(ctl->description), c.criteria.value_or(ctl->criteria)};
+    ControlUpdated u{ctl->id,
+                     c.title.value_or(ctl->title),
+                     c.description.value_or(ctl->description),
+                     c.criteria.value_or(ctl->criteria),
+                     ctl->owner,
+                     ctl->evidence_every};
+    if (c.owner) {
+      GAPLOG_ASSIGN_OR_RETURN(u.owner, control_owner(*c.owner));
+    }
+    if (c.evidence_every) {
+      GAPLOG_ASSIGN_OR_RETURN(u.evidence_every, cadence(*c.evidence_every));
+    }
     GAPLOG_RETURN_IF_ERROR(check_title(u.title));
     GAPLOG_RETURN_IF_ERROR(check_description(u.description));
     if (c.criteria) GAPLOG_RETURN_IF_ERROR(check_criteria(*c.criteria, true));
@@ -401,9 +474,9 @@ class Decider {
       return internal_error("evidence needs the lowercase hex SHA-256 of its stored bytes");
     }
     GAPLOG_RETURN_IF_ERROR(check_validity(c.collected_on, c.valid_until));
-    if (c.finding.empty()) {
+    if (c.finding.empty() && c.control.empty()) {
       GAPLOG_RETURN_IF_ERROR(
-          require_editor("uploading evidence that is not linked to a finding you own"));
+          require_editor("uploading evidence that is not linked to a finding or control you own"));
     }
     const std::string id = fmt::format("E-{}", s_.evidence_uploaded + 1);
     Decision d;
@@ -419,8 +492,8 @@ class Decider {
       d.events.push_back({evidence_stream(id), EvidenceLinked{id, f->id, ""}});
     }
     if (!c.control.empty()) {
-      GAPLOG_RETURN_IF_ERROR(require_editor("linking evidence to controls"));
       GAPLOG_ASSIGN_OR_RETURN(const ControlState* ctl, control(c.control));
+      GAPLOG_RETURN_IF_ERROR(may_link_to_control(*ctl));
       d.expected_versions.emplace_back(control_stream(ctl->id), ctl->version);
       d.events.push_back({evidence_stream(id), EvidenceLinked{id, "", ctl->id}});
     }
@@ -603,6 +676,16 @@ class Decider {
                     actor_->email, name(actor_->role), f.id));
   }
 
+  // Editors and admins; a contributor on a control it owns (SPEC §4, §12).
+  Status may_link_to_control(const ControlState& c) const {
+    if (is_editor_or_admin(actor_->role)) return Status::ok();
+    if (actor_->role == Role::kContributor && c.owner == actor_->email) return Status::ok();
+    return permission_denied(
+        fmt::format("{} is {} and does not own control {}; contributors may attach "
+                    "evidence only to controls they own",
+                    actor_->email, name(actor_->role), c.id));
+  }
+
   // Back-fill (SPEC §2): what a command names must exist at its occurred_at, whatever the
   // state folded in log order holds (entities back-filled earlier, or recorded live, may date
   // from after it). `since` is the occurred_at of the event that created it.
@@ -668,7 +751,8 @@ class Decider {
     return u;
   }
   // An owner must be an active user who can act on findings (not an auditor).
-  Result<const UserState*> assignable_owner(const std::string& email) const {
+  Result<const UserState*> assignable_owner(const std::string& email,
+                                            std::string_view what = "findings") const {
     const UserState* u = s_.user(normalize_email(email));
     if (!u || !u->active) {
       return rule_violation(fmt::format("{} is not an active user; an owner must be an active user",
@@ -676,7 +760,7 @@ class Decider {
     }
     if (u->role == Role::kAuditor) {
       return rule_violation(
-          fmt::format("{} is an auditor; auditors cannot own findings", u->email));
+          fmt::format("{} is an auditor; auditors cannot own {}", u->email, what));
     }
     GAPLOG_RETURN_IF_ERROR(active_then(*u));
     return u;
@@ -786,8 +870,8 @@ class Decider {
       present = ev->findings.contains(f->id);
       d.expected_versions.emplace_back(finding_stream(f->id), f->version);
     } else {
-      GAPLOG_RETURN_IF_ERROR(require_editor("linking evidence to controls"));
       GAPLOG_ASSIGN_OR_RETURN(const ControlState* c, control(control_id));
+      GAPLOG_RETURN_IF_ERROR(may_link_to_control(*c));
       target = c->id;
       present = ev->controls.contains(c->id);
       d.expected_versions.emplace_back(control_stream(c->id), c->version);

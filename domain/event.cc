@@ -23,8 +23,13 @@ constexpr std::array<std::string_view, kNotificationKinds> kNotificationKindName
     "assigned",           "due_soon",          "overdue",      "acceptance_expiring",
     "acceptance_expired", "evidence_expiring", "weekly_digest"};
 
+constexpr std::array<std::string_view, 5> kEvidenceCadenceNames = {"none", "monthly", "quarterly",
+                                                                   "semiannual", "annual"};
+constexpr std::array<std::string_view, 2> kTestKindNames = {"design", "operating"};
+constexpr std::array<std::string_view, 3> kTestResultNames = {"pass", "fail", "exception"};
+
 // Indexed by the Payload alternative.
-constexpr std::array<std::string_view, 26> kEventTypeNames = {
+constexpr std::array<std::string_view, 27> kEventTypeNames = {
     "program_named",
     "scope_set",
     "user_added",
@@ -51,6 +56,7 @@ constexpr std::array<std::string_view, 26> kEventTypeNames = {
     "user_notifications_set",
     "webhook_added",
     "webhook_removed",
+    "control_tested",
 };
 
 // A table that is one entry short (or long) of its enum would shift every name after it.
@@ -65,6 +71,9 @@ static_assert(covers(kFindingStatusNames, FindingStatus::kRiskAccepted));
 static_assert(covers(kSeverityNames, Severity::kLow));
 static_assert(covers(kFindingSourceNames, FindingSource::kOther));
 static_assert(covers(kNotificationKindNames, NotificationKind::kWeeklyDigest));
+static_assert(covers(kEvidenceCadenceNames, EvidenceCadence::kAnnual));
+static_assert(covers(kTestKindNames, TestKind::kOperating));
+static_assert(covers(kTestResultNames, TestResult::kException));
 static_assert(kEventTypeNames.size() == std::variant_size_v<Payload>);
 
 template <typename E, size_t N>
@@ -92,6 +101,9 @@ std::string_view name(FindingStatus v) { return name_in(kFindingStatusNames, v);
 std::string_view name(Severity v) { return name_in(kSeverityNames, v); }
 std::string_view name(FindingSource v) { return name_in(kFindingSourceNames, v); }
 std::string_view name(NotificationKind v) { return name_in(kNotificationKindNames, v); }
+std::string_view name(EvidenceCadence v) { return name_in(kEvidenceCadenceNames, v); }
+std::string_view name(TestKind v) { return name_in(kTestKindNames, v); }
+std::string_view name(TestResult v) { return name_in(kTestResultNames, v); }
 
 std::optional<Category> parse_category(std::string_view s) {
   return parse_in<Category>(kCategoryNames, s);
@@ -108,6 +120,30 @@ std::optional<Severity> parse_severity(std::string_view s) {
 }
 std::optional<NotificationKind> parse_notification_kind(std::string_view s) {
   return parse_in<NotificationKind>(kNotificationKindNames, s);
+}
+std::optional<EvidenceCadence> parse_evidence_cadence(std::string_view s) {
+  return parse_in<EvidenceCadence>(kEvidenceCadenceNames, s);
+}
+std::optional<TestKind> parse_test_kind(std::string_view s) {
+  return parse_in<TestKind>(kTestKindNames, s);
+}
+std::optional<TestResult> parse_test_result(std::string_view s) {
+  return parse_in<TestResult>(kTestResultNames, s);
+}
+int cadence_months(EvidenceCadence v) {
+  switch (v) {
+    case EvidenceCadence::kNone:
+      return 0;
+    case EvidenceCadence::kMonthly:
+      return 1;
+    case EvidenceCadence::kQuarterly:
+      return 3;
+    case EvidenceCadence::kSemiannual:
+      return 6;
+    case EvidenceCadence::kAnnual:
+      return 12;
+  }
+  return 0;
 }
 std::optional<FindingSource> parse_finding_source(std::string_view s) {
   return parse_in<FindingSource>(kFindingSourceNames, s);

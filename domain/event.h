@@ -43,6 +43,14 @@ enum class NotificationKind : uint8_t {
   kWeeklyDigest
 };
 inline constexpr size_t kNotificationKinds = 7;
+// How often a control's evidence must be collected again (SPEC §12): evidence without its own
+// valid_until is valid for that period from its collected_on (or upload date).
+enum class EvidenceCadence : uint8_t { kNone, kMonthly, kQuarterly, kSemiannual, kAnnual };
+// A control test (SPEC §12): of its design, or of its operation over a period.
+enum class TestKind : uint8_t { kDesign, kOperating };
+// `exception`: it operated with deviations the tester noted; only `fail` stops the control from
+// counting as implemented (docs/controls.md).
+enum class TestResult : uint8_t { kPass, kFail, kException };
 
 // The actor of the events gaplog writes by itself (notification_sent). Not an e-mail, so no
 // user can ever be it.
@@ -56,6 +64,9 @@ std::string_view name(FindingStatus v);
 std::string_view name(Severity v);
 std::string_view name(FindingSource v);
 std::string_view name(NotificationKind v);
+std::string_view name(EvidenceCadence v);
+std::string_view name(TestKind v);
+std::string_view name(TestResult v);
 std::optional<Category> parse_category(std::string_view s);
 std::optional<Role> parse_role(std::string_view s);
 std::optional<ControlStatus> parse_control_status(std::string_view s);
@@ -63,6 +74,11 @@ std::optional<FindingStatus> parse_finding_status(std::string_view s);
 std::optional<Severity> parse_severity(std::string_view s);
 std::optional<FindingSource> parse_finding_source(std::string_view s);
 std::optional<NotificationKind> parse_notification_kind(std::string_view s);
+std::optional<EvidenceCadence> parse_evidence_cadence(std::string_view s);
+std::optional<TestKind> parse_test_kind(std::string_view s);
+std::optional<TestResult> parse_test_result(std::string_view s);
+// The months of a cadence's period (0 for none).
+int cadence_months(EvidenceCadence v);
 
 struct ProgramNamed {
   std::string name;
@@ -106,12 +122,16 @@ struct ControlDefined {
   std::string control_id, title, description;
   std::vector<std::string> criteria;
   ControlStatus status;
+  std::string owner = {};  // "" = none (SPEC §12)
+  EvidenceCadence evidence_every = EvidenceCadence::kNone;
   bool operator==(const ControlDefined&) const = default;
 };
 // Carries the complete new values (unchanged ones copied), so a fold needs no merging rules.
 struct ControlUpdated {
   std::string control_id, title, description;
   std::vector<std::string> criteria;
+  std::string owner = {};  // "" = none
+  EvidenceCadence evidence_every = EvidenceCadence::kNone;
   bool operator==(const ControlUpdated&) const = default;
 };
 struct ControlStatusSet {
@@ -180,6 +200,17 @@ struct EvidenceUnlinked {
   std::string evidence_id, finding_id, control_id;
   bool operator==(const EvidenceUnlinked&) const = default;
 };
+// A test of a control (SPEC §12), by the actor. `tested_on` YYYY-MM-DD; `evidence` the ids of
+// evidence the tester relied on (not linked to the control by this event).
+struct ControlTested {
+  std::string control_id;
+  TestKind kind = TestKind::kDesign;
+  std::string tested_on;
+  TestResult result = TestResult::kPass;
+  std::string notes;
+  std::vector<std::string> evidence;
+  bool operator==(const ControlTested&) const = default;
+};
 // Sign-in to the dashboard through the identity provider (SPEC §10): `subject` is its `sub`.
 struct UserSignedIn {
   std::string email, subject, issuer;
@@ -219,7 +250,7 @@ using Payload =
                  FindingUpdated, FindingAssigned, FindingDueDateSet, FindingStatusChanged,
                  RiskAccepted, CommentAdded, EvidenceUploaded, EvidenceLinked, EvidenceUnlinked,
                  UserSignedIn, UserSignedOut, NotificationSent, UserNotificationsSet, WebhookAdded,
-                 WebhookRemoved>;
+                 WebhookRemoved, ControlTested>;
 
 // The contract's `type` string: "program_named", "finding_status_changed", ...
 std::string_view event_type_name(const Payload& payload);

@@ -62,6 +62,22 @@ struct WireEnum<FindingSource> {
   static constexpr FindingSource kLast = FindingSource::kOther;
 };
 
+template <>
+struct WireEnum<EvidenceCadence> {
+  using Type = schema::EvidenceCadence;
+  static constexpr EvidenceCadence kLast = EvidenceCadence::kAnnual;
+};
+template <>
+struct WireEnum<TestKind> {
+  using Type = schema::TestKind;
+  static constexpr TestKind kLast = TestKind::kOperating;
+};
+template <>
+struct WireEnum<TestResult> {
+  using Type = schema::TestResult;
+  static constexpr TestResult kLast = TestResult::kException;
+};
+
 template <typename Cpp>
 constexpr typename WireEnum<Cpp>::Type to_wire(Cpp value) {
   return static_cast<typename WireEnum<Cpp>::Type>(value);
@@ -74,6 +90,9 @@ static_assert(to_wire(ControlStatus::kImplemented) == schema::ControlStatus::IMP
 static_assert(to_wire(FindingStatus::kRiskAccepted) == schema::FindingStatus::RISK_ACCEPTED);
 static_assert(to_wire(Severity::kLow) == schema::Severity::LOW);
 static_assert(to_wire(FindingSource::kOther) == schema::FindingSource::OTHER);
+static_assert(to_wire(EvidenceCadence::kAnnual) == schema::EvidenceCadence::ANNUAL);
+static_assert(to_wire(TestKind::kOperating) == schema::TestKind::OPERATING);
+static_assert(to_wire(TestResult::kException) == schema::TestResult::EXCEPTION);
 
 // std::string guarantees the terminating NUL that capnp::Text::Reader requires.
 capnp::Text::Reader to_wire(const std::string& text) { return {text.data(), text.size()}; }
@@ -194,6 +213,9 @@ void write(PayloadBuilder u, const ControlDefined& p) {
   b.setDescription(to_wire(p.description));
   fill(b.initCriteria(p.criteria.size()), p.criteria);
   b.setStatus(to_wire(p.status));
+  // Written only when set, so that events from before SPEC §12 keep their canonical bytes.
+  if (!p.owner.empty()) b.setOwner(to_wire(p.owner));
+  b.setEvidenceEvery(to_wire(p.evidence_every));
 }
 void read(PayloadReader u, ControlDefined& p) {
   auto r = u.getControlDefined();
@@ -202,6 +224,8 @@ void read(PayloadReader u, ControlDefined& p) {
   from_wire(r.getDescription(), p.description);
   from_wire(r.getCriteria(), p.criteria);
   from_wire(r.getStatus(), p.status);
+  from_wire(r.getOwner(), p.owner);
+  from_wire(r.getEvidenceEvery(), p.evidence_every);
 }
 
 void write(PayloadBuilder u, const ControlUpdated& p) {
@@ -210,6 +234,8 @@ void write(PayloadBuilder u, const ControlUpdated& p) {
   b.setTitle(to_wire(p.title));
   b.setDescription(to_wire(p.description));
   fill(b.initCriteria(p.criteria.size()), p.criteria);
+  if (!p.owner.empty()) b.setOwner(to_wire(p.owner));
+  b.setEvidenceEvery(to_wire(p.evidence_every));
 }
 void read(PayloadReader u, ControlUpdated& p) {
   auto r = u.getControlUpdated();
@@ -217,6 +243,8 @@ void read(PayloadReader u, ControlUpdated& p) {
   from_wire(r.getTitle(), p.title);
   from_wire(r.getDescription(), p.description);
   from_wire(r.getCriteria(), p.criteria);
+  from_wire(r.getOwner(), p.owner);
+  from_wire(r.getEvidenceEvery(), p.evidence_every);
 }
 
 void write(PayloadBuilder u, const ControlStatusSet& p) {
@@ -469,11 +497,30 @@ void read(PayloadReader u, WebhookRemoved& p) {
   from_wire(u.getWebhookRemoved().getWebhookId(), p.webhook_id);
 }
 
+void write(PayloadBuilder u, const ControlTested& p) {
+  auto b = u.initControlTested();
+  b.setControlId(to_wire(p.control_id));
+  b.setKind(to_wire(p.kind));
+  b.setTestedOn(to_wire(p.tested_on));
+  b.setResult(to_wire(p.result));
+  if (!p.notes.empty()) b.setNotes(to_wire(p.notes));
+  fill(b.initEvidence(p.evidence.size()), p.evidence);
+}
+void read(PayloadReader u, ControlTested& p) {
+  auto r = u.getControlTested();
+  from_wire(r.getControlId(), p.control_id);
+  from_wire(r.getKind(), p.kind);
+  from_wire(r.getTestedOn(), p.tested_on);
+  from_wire(r.getResult(), p.result);
+  from_wire(r.getNotes(), p.notes);
+  from_wire(r.getEvidence(), p.evidence);
+}
+
 // ---- Payload dispatch -----------------------------------------------------------------------
 // The union members of Event.payload are declared in the order of the Payload alternatives, so
 // the union discriminant is the variant index (the round-trip tests check every alternative).
 
-static_assert(static_cast<size_t>(schema::Event::Payload::WEBHOOK_REMOVED) + 1 ==
+static_assert(static_cast<size_t>(schema::Event::Payload::CONTROL_TESTED) + 1 ==
                   std::variant_size_v<Payload>,
               "events.capnp and the Payload variant must list the same event types");
 

@@ -80,6 +80,26 @@ enum FindingSource {
   other @3;
 }
 
+# How often a control's evidence is collected again (SPEC §12).
+enum EvidenceCadence {
+  none @0;
+  monthly @1;
+  quarterly @2;
+  semiannual @3;
+  annual @4;
+}
+
+enum TestKind {
+  design @0;
+  operating @1;
+}
+
+enum TestResult {
+  pass @0;
+  fail @1;
+  exception @2;
+}
+
 # One event: the envelope of SPEC §2 and exactly one payload.
 struct Event {
   seq @0 :UInt64;         # global position in the log: 1, 2, 3, ... with no gaps
@@ -119,6 +139,7 @@ struct Event {
     userNotificationsSet @30 :UserNotificationsSet;
     webhookAdded @31 :WebhookAdded;
     webhookRemoved @32 :WebhookRemoved;
+    controlTested @33 :ControlTested;
   }
 }
 
@@ -167,6 +188,8 @@ struct ControlDefined {
   description @2 :Text;
   criteria @3 :List(Text);        # TSC criterion ids the control maps to
   status @4 :ControlStatus;
+  owner @5 :Text;                 # e-mail of its owner (SPEC §12); absent = none
+  evidenceEvery @6 :EvidenceCadence;
 }
 
 # Carries the complete new values (unchanged ones copied).
@@ -175,6 +198,8 @@ struct ControlUpdated {
   title @1 :Text;
   description @2 :Text;
   criteria @3 :List(Text);
+  owner @4 :Text;                 # absent = none
+  evidenceEvery @5 :EvidenceCadence;
 }
 
 struct ControlStatusSet {
@@ -308,4 +333,15 @@ struct WebhookAdded {
 
 struct WebhookRemoved {
   webhookId @0 :Text;
+}
+
+# A control was tested (SPEC §12); the tester is the event's actor. An implemented control whose
+# latest test (by testedOn) failed does not count as implemented.
+struct ControlTested {
+  controlId @0 :Text;
+  kind @1 :TestKind;
+  testedOn @2 :Text;              # YYYY-MM-DD
+  result @3 :TestResult;
+  notes @4 :Text;                 # absent = none
+  evidence @5 :List(Text);        # evidence ids the tester relied on
 }

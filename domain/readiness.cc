@@ -1,6 +1,7 @@
 #include "domain/readiness.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <set>
 
@@ -38,19 +39,18 @@ struct Links {
     auto it = evidence_of_control.find(c.id);
     if (it == evidence_of_control.end()) return false;
     return std::any_of(it->second.begin(), it->second.end(),
-                       [&](const EvidenceState* e) { return is_current(*e, d); });
+                       [&](const EvidenceState* e) { return is_current_for(*e, c, d); });
   }
   // Some implemented control mapped to the criterion / one with current evidence.
   bool implemented(const std::string& criterion) const {
     const auto& cs = controls(criterion);
-    return std::any_of(cs.begin(), cs.end(), [](const ControlState* c) {
-      return c->status == ControlStatus::kImplemented;
-    });
+    return std::any_of(cs.begin(), cs.end(),
+                       [](const ControlState* c) { return c->counts_as_implemented(); });
   }
   bool implemented_with_evidence(const std::string& criterion, Date d) const {
     const auto& cs = controls(criterion);
     return std::any_of(cs.begin(), cs.end(), [&](const ControlState* c) {
-      return c->status == ControlStatus::kImplemented && has_current_evidence(*c, d);
+      return c->counts_as_implemented() && has_current_evidence(*c, d);
     });
   }
 };
@@ -99,8 +99,77 @@ bool is_overdue(const FindingState& f, Date d) {
   return f.due_date && *f.due_date < d;
 }
 
-bool is_current(const EvidenceState& e, Date d) {
-  return (!e.collected_on || *e.collected_on <= d) && (!e.valid_until || *e.valid_until >= d);
+std::optional<Date> valid_until_for(const EvidenceState& e, const ControlState& c) {
+  if (e.valid_until) return e.valid_until;
+  const int months = cadence_months(c.evidence_every);
+  if (months == 0) return std::nullopt;
+  return add_months(e.collected_on.value_or(date_of(e.uploaded_at)), months);
+}
+
+bool is_current_for(const EvidenceState& e, const ControlState& c, Date d) {
+  if (e.collected_on && *e.collected_on > d) return false;
+  const std::optional<Date> until = valid_until_for(e, c);
+  return !until || *until >= d;
+}
+
+std::optional<Date> expires_on(const ProgramState& s, const EvidenceState& e) {
+  if (e.valid_until) return e.valid_until;
+  std::optional<Date> earliest;
+  for (const std::string& id : e.controls) {
+    const ControlState* c = s.control(id);
+    if (c == nullptr) continue;
+    const std::optional<Date> until = valid_until_for(e, *c);
+    if (until && (!earliest || *until < *earliest)) earliest = until;
+  }
+  return earliest;
+}
+
+bool is_current(const ProgramState& s, const EvidenceState& e, Date d) {
+  if (e.collected_on && *e.collected_on > d) return false;
+  const std::optional<Date> until = expires_on(s, e);
+  return !until || *until >= d;
+}
+
+namespace {
+constexpr std::array<std::string_view, 4> kEvidenceStatusNames = {"current", "expiring", "lapsed",
+                                                                  "missing"};
+}  // namespace
+
+std::string_view name(EvidenceStatus s) { return kEvidenceStatusNames[static_cast<size_t>(s)]; }
+std::optional<EvidenceStatus> parse_evidence_status(std::string_view s) {
+  for (size_t i = 0; i < kEvidenceStatusNames.size(); ++i) {
+    if (kEvidenceStatusNames[i] == s) return static_cast<EvidenceStatus>(i);
+  }
+  return std::nullopt;
+}
+
+ControlEvidence control_evidence_at(const ProgramState& s, const ControlState& c, Date d) {
+  ControlEvidence out;
+  bool unbounded = false;
+  for (const auto& [id, e] : s.evidence) {
+    if (!e.controls.contains(c.id)) continue;
+    out.linked.push_back(id);
+    if (!is_current_for(e, c, d)) continue;
+    out.current.push_back(id);
+    const std::optional<Date> until = valid_until_for(e, c);
+    if (!until)
+      unbounded = true;
+    else if (!out.valid_until || *until > *out.valid_until)
+      out.valid_until = until;
+  }
+  std::sort(out.linked.begin(), out.linked.end(), natural_less);
+  std::sort(out.current.begin(), out.current.end(), natural_less);
+  if (unbounded) out.valid_until.reset();
+  if (out.linked.empty()) {
+    out.status = EvidenceStatus::kMissing;
+  } else if (out.current.empty()) {
+    out.status = EvidenceStatus::kLapsed;
+  } else if (out.valid_until && out.valid_until->days - d.days <= kEvidenceExpiringDays) {
+    out.status = EvidenceStatus::kExpiring;
+  } else {
+    out.status = EvidenceStatus::kCurrent;
+  }
+  return out;
 }
 
 int ReadinessCount::percent_tenths() const {

@@ -24,8 +24,38 @@ bool is_unresolved(const FindingState& f, Date d);
 bool is_acceptance_expired(const FindingState& f, Date d);
 // Overdue at D: open or in_progress with a due date before D.
 bool is_overdue(const FindingState& f, Date d);
-// Current at D: collected_on (if set) ≤ D and valid_until (if set) ≥ D.
-bool is_current(const EvidenceState& e, Date d);
+// The last day evidence is valid for a control (SPEC §12): its own valid_until when set;
+// otherwise, for a control with a cadence, its collected_on (or upload date) plus the cadence's
+// months (add_months); otherwise none (valid for ever).
+std::optional<Date> valid_until_for(const EvidenceState& e, const ControlState& c);
+// Current evidence of control c at D (SPEC §5.1): collected_on (if set) ≤ D and the end of
+// valid_until_for() none or ≥ D. (Linked at D is the caller's business.)
+bool is_current_for(const EvidenceState& e, const ControlState& c, Date d);
+// When evidence stops being valid: its valid_until when set, else the earliest valid_until_for()
+// among the controls it is linked to that have a cadence; none = never.
+std::optional<Date> expires_on(const ProgramState& s, const EvidenceState& e);
+// Current at D: collected_on (if set) ≤ D and expires_on() none or ≥ D.
+bool is_current(const ProgramState& s, const EvidenceState& e, Date d);
+
+// A control's evidence at D, as the Controls view and My work show it (SPEC §12).
+enum class EvidenceStatus : uint8_t {
+  kCurrent,   // current evidence that does not all end within kEvidenceExpiringDays
+  kExpiring,  // current evidence, all of it ending within kEvidenceExpiringDays
+  kLapsed,    // evidence linked, none current
+  kMissing    // no evidence linked
+};
+std::string_view name(EvidenceStatus s);
+std::optional<EvidenceStatus> parse_evidence_status(std::string_view s);
+// The window of the evidence_expiring reminder (SPEC §11) and of "expiring" above.
+inline constexpr int32_t kEvidenceExpiringDays = 30;
+
+struct ControlEvidence {
+  std::vector<std::string> linked, current;  // evidence ids, natural order
+  // The latest last day among its current evidence; none when none is current or one never ends.
+  std::optional<Date> valid_until;
+  EvidenceStatus status = EvidenceStatus::kMissing;
+};
+ControlEvidence control_evidence_at(const ProgramState& s, const ControlState& c, Date d);
 
 struct ReadinessCount {
   int ready = 0;

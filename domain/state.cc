@@ -125,6 +125,8 @@ struct Evolver {
     c.status = p.status;
     c.version = e.version;
     c.defined_at = e.occurred_at;
+    c.owner = p.owner;
+    c.evidence_every = p.evidence_every;
   }
   void operator()(const ControlUpdated& p) {
     ControlState* c = existing(s.controls, p.control_id);
@@ -132,6 +134,16 @@ struct Evolver {
     c->title = p.title;
     c->description = p.description;
     c->criteria = p.criteria;
+    c->owner = p.owner;
+    c->evidence_every = p.evidence_every;
+    c->version = e.version;
+  }
+  void operator()(const ControlTested& p) {
+    ControlState* c = existing(s.controls, p.control_id);
+    if (c == nullptr) return;
+    c->tests.push_back(ControlTest{p.kind,
+                                   optional_date(p.tested_on).value_or(date_of(e.occurred_at)),
+                                   p.result, p.notes, p.evidence, e.actor, e.occurred_at, e.seq});
     c->version = e.version;
   }
   void operator()(const ControlStatusSet& p) {
@@ -255,6 +267,20 @@ const UserState* ProgramState::user(const std::string& email) const {
 const FindingState* ProgramState::finding(const std::string& id) const {
   return find_in(findings, id);
 }
+const ControlTest* ControlState::latest_test() const {
+  const ControlTest* latest = nullptr;
+  for (const ControlTest& t : tests) {
+    if (latest == nullptr || t.tested_on >= latest->tested_on) latest = &t;
+  }
+  return latest;
+}
+
+bool ControlState::counts_as_implemented() const {
+  if (status != ControlStatus::kImplemented) return false;
+  const ControlTest* t = latest_test();
+  return t == nullptr || t->result != TestResult::kFail;
+}
+
 const ControlState* ProgramState::control(const std::string& id) const {
   return find_in(controls, id);
 }

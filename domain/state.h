@@ -53,12 +53,33 @@ struct TokenState {
   bool expired_on(Date d) const { return expires_on && d.days > expires_on->days; }
 };
 
+// One control_tested event as the control keeps it.
+struct ControlTest {
+  TestKind kind = TestKind::kDesign;
+  Date tested_on;
+  TestResult result = TestResult::kPass;
+  std::string notes;
+  std::vector<std::string> evidence;
+  std::string tested_by;  // the actor
+  Micros occurred_at = 0;
+  uint64_t seq = 0;
+  bool operator==(const ControlTest&) const = default;
+};
+
 struct ControlState {
   std::string id, title, description;
   std::vector<std::string> criteria;
   ControlStatus status = ControlStatus::kNotImplemented;
   uint32_t version = 0;
   Micros defined_at = 0;  // occurred_at of its control_defined
+  std::string owner;      // "" = none (SPEC §12)
+  EvidenceCadence evidence_every = EvidenceCadence::kNone;
+  std::vector<ControlTest> tests;  // in log order
+  // The latest test: the greatest tested_on, of those the latest in the log; nullptr if none.
+  const ControlTest* latest_test() const;
+  // Counts as implemented in readiness (SPEC §5.1, §12): implemented, and its latest test did
+  // not fail.
+  bool counts_as_implemented() const;
 };
 
 struct RiskAcceptanceState {

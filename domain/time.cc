@@ -74,6 +74,15 @@ Date add_years(Date date, int years) {
       days_from_civil(year, c.month, std::min(c.day, days_in_month(year, c.month))))};
 }
 
+Date add_months(Date date, int months) {
+  const Civil c = civil_from_days(date.days);
+  const int64_t index = c.year * 12 + (c.month - 1) + months;
+  const int64_t year = index >= 0 ? index / 12 : (index - 11) / 12;
+  const auto month = static_cast<unsigned>(index - year * 12 + 1);
+  return Date{static_cast<int32_t>(
+      days_from_civil(year, month, std::min(c.day, days_in_month(year, month))))};
+}
+
 Result<Date> parse_date(std::string_view text) {
   int64_t y, m, d;
   if (text.size() != 10 || !parse_ymd(text, y, m, d)) {

@@ -30,6 +30,9 @@ Date date_from_ymd(int year, unsigned month, unsigned day);
 // The same month and day `years` later (earlier when negative); 29 February becomes 28
 // February in a common year.
 Date add_years(Date date, int years);
+// The same day `months` later, clamped to the last day of a shorter month (31 January + 1 month
+// is 28 or 29 February).
+Date add_months(Date date, int months);
 
 // RFC 3339 in UTC with "Z" (e.g. 2026-11-28T04:06:27Z or ...27.123456Z). Offsets other than Z
 // are rejected, as the spec says timestamps are UTC with Z.

@@ -23,6 +23,8 @@ constexpr size_t kMaxEmailChars = 254;
 constexpr size_t kMaxFilenameChars = 255;
 constexpr size_t kMaxMediaTypeChars = 127;
 constexpr size_t kMaxControlIdChars = 32;
+constexpr size_t kMaxTestEvidence = 100;   // evidence ids one control test lists
+constexpr size_t kMaxBulkFindings = 1000;  // findings one bulk action names
 
 // Strict UTF-8: rejects overlong encodings, surrogates (U+D800..U+DFFF), code points above
 // U+10FFFF, stray continuation bytes and truncated sequences.

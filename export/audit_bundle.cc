@@ -55,7 +55,8 @@ std::vector<const EvidenceState*> evidence_in_order(const ProgramState& state) {
 // The three members derived from the state: the same function writes them and checks them.
 std::string manifest_text(const ProgramState& state, Date as_of, uint64_t tree_size) {
   Value items = Value::array();
-  for (const EvidenceState* e : evidence_in_order(state)) items.push(evidence_json(*e, as_of));
+  for (const EvidenceState* e : evidence_in_order(state))
+    items.push(evidence_json(state, *e, as_of));
   return json::write(Value::object()
                          .set("as_of", Value::string(format_date(as_of)))
                          .set("tree_size", Value::integer(static_cast<int64_t>(tree_size)))

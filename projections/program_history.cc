@@ -16,7 +16,7 @@ namespace {
 // v4: users carry their last sign-in, tokens their expiry and issuer (issue 18); v5: reminders
 // (issue 19): users' settings, findings' overdue runs, webhooks and sent notifications. A
 // checkpoint of an earlier version is discarded and the projections rebuilt from the log.
-constexpr std::string_view kCheckpointMagic = "gaplog-projections-v5";
+constexpr std::string_view kCheckpointMagic = "gaplog-projections-v6";
 }  // namespace
 
 Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log, FileSystem* fs,

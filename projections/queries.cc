@@ -24,6 +24,13 @@ Page<Item> paginate(const std::map<std::string, Item>& items, const PageRequest&
   return out;
 }
 
+template <typename T>
+bool admits(const std::set<T>& chosen, const T& value) {
+  return chosen.empty() || chosen.contains(value);
+}
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 }  // namespace
 
 Status check_page(const PageRequest& page) {
@@ -33,26 +40,76 @@ Status check_page(const PageRequest& page) {
   return Status::ok();
 }
 
+std::vector<std::string> search_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && std::find(words.begin(), words.end(), word) == words.end())
+      words.push_back(word);
+    word.clear();
+  };
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      flush();
+    } else {
+      word.push_back(ascii_lower(c));
+    }
+  }
+  flush();
+  return words;
+}
+
+bool matches_search(const FindingState& f, const std::vector<std::string>& words) {
+  if (words.empty()) return true;
+  std::string text;
+  text.reserve(f.id.size() + f.title.size() + f.description.size() + f.recommendation.size() + 3);
+  // Joined by a line break, so that no word matches across two fields.
+  for (const std::string* part : {&f.id, &f.title, &f.description, &f.recommendation}) {
+    for (char c : *part) text.push_back(ascii_lower(c));
+    text.push_back('\n');
+  }
+  return std::all_of(words.begin(), words.end(),
+                     [&](const std::string& w) { return text.find(w) != std::string::npos; });
+}
+
 Result<Page<FindingState>> list_findings(const ProgramState& s, Date d, const FindingFilter& f,
                                          const PageRequest& page) {
   GAPLOG_RETURN_IF_ERROR(check_page(page));
   return paginate(s.findings, page, [&](const FindingState& x) {
-    return (!f.status || x.status == *f.status) && (!f.owner || x.owner == *f.owner) &&
-           (!f.severity || x.severity == *f.severity) &&
-           (!f.criterion ||
-            std::find(x.criteria.begin(), x.criteria.end(), *f.criterion) != x.criteria.end()) &&
-           (!f.overdue_only || is_overdue(x, d));
+    return admits(f.statuses, x.status) && admits(f.owners, x.owner) &&
+           admits(f.severities, x.severity) &&
+           (f.criteria.empty() ||
+            std::any_of(x.criteria.begin(), x.criteria.end(),
+                        [&](const auto& c) { return f.criteria.contains(c); })) &&
+           (!f.overdue_only || is_overdue(x, d)) && matches_search(x, f.words);
   });
 }
 
-Result<Page<ControlState>> list_controls(const ProgramState& s, const PageRequest& page) {
+Result<Page<ControlState>> list_controls(const ProgramState& s, Date d, const ControlFilter& f,
+                                         const PageRequest& page) {
   GAPLOG_RETURN_IF_ERROR(check_page(page));
-  return paginate(s.controls, page, [](const ControlState&) { return true; });
+  return paginate(s.controls, page, [&](const ControlState& c) {
+    return admits(f.owners, c.owner) && admits(f.statuses, c.status) &&
+           (!f.criterion ||
+            std::find(c.criteria.begin(), c.criteria.end(), *f.criterion) != c.criteria.end()) &&
+           (f.evidence_statuses.empty() ||
+            f.evidence_statuses.contains(control_evidence_at(s, c, d).status));
+  });
 }
 
-Result<Page<EvidenceState>> list_evidence(const ProgramState& s, const PageRequest& page) {
+Result<Page<EvidenceState>> list_evidence(const ProgramState& s, Date d, const EvidenceFilter& f,
+                                          const PageRequest& page) {
   GAPLOG_RETURN_IF_ERROR(check_page(page));
-  return paginate(s.evidence, page, [](const EvidenceState&) { return true; });
+  return paginate(s.evidence, page, [&](const EvidenceState& e) {
+    if (f.unlinked && *f.unlinked != (e.findings.empty() && e.controls.empty())) return false;
+    if (f.control && !e.controls.contains(*f.control)) return false;
+    if (f.finding && !e.findings.contains(*f.finding)) return false;
+    if (f.expiring_within) {
+      const std::optional<Date> until = expires_on(s, e);
+      if (!until || *until < d || until->days - d.days > *f.expiring_within) return false;
+    }
+    return true;
+  });
 }
 
 Result<Page<UserState>> list_users(const ProgramState& s, const PageRequest& page) {

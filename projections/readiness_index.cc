@@ -102,11 +102,25 @@ void ReadinessIndex::apply(const Event& e) {
           for (Category c : p.categories) mask |= category_bit(c);
           scope_.versions.push_back(ScopeVersion{occ, rec, mask});
         } else if constexpr (std::is_same_v<P, ControlDefined>) {
-          controls_.add(p.control_id)
-              .versions.push_back(ControlVersion{occ, rec, criteria_mask(p.criteria), p.status});
+          ControlVersion v{occ, rec, criteria_mask(p.criteria), p.status};
+          v.months = static_cast<uint8_t>(cadence_months(p.evidence_every));
+          controls_.add(p.control_id).versions.push_back(v);
         } else if constexpr (std::is_same_v<P, ControlUpdated>) {
-          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty())
-            next(*h).criteria = criteria_mask(p.criteria);
+          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) {
+            ControlVersion& v = next(*h);
+            v.criteria = criteria_mask(p.criteria);
+            v.months = static_cast<uint8_t>(cadence_months(p.evidence_every));
+          }
+        } else if constexpr (std::is_same_v<P, ControlTested>) {
+          // The latest test is the one with the greatest tested_on (the later in the log on a tie).
+          const int32_t tested = day_number(p.tested_on);
+          if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) {
+            ControlVersion& v = next(*h);
+            if (tested >= v.latest_tested) {
+              v.latest_tested = tested;
+              v.failed = p.result == TestResult::kFail ? 1 : 0;
+            }
+          }
         } else if constexpr (std::is_same_v<P, ControlStatusSet>) {
           if (auto* h = controls_.find(p.control_id); h && !h->versions.empty())
             next(*h).status = p.status;
@@ -138,9 +152,20 @@ void ReadinessIndex::apply(const Event& e) {
             if (v.expires != kNoDate) change_days_.push_back(v.expires + 1);
           }
         } else if constexpr (std::is_same_v<P, EvidenceUploaded>) {
-          EvidenceVersion v{occ, rec, day_number(p.collected_on), day_number(p.valid_until), {}};
-          if (v.collected != kNoDate) change_days_.push_back(v.collected);
-          if (v.valid_until != kNoDate) change_days_.push_back(v.valid_until + 1);
+          EvidenceVersion v{
+              occ, rec, day_number(p.collected_on), day_number(p.valid_until), date_of(occ).days,
+              {}};
+          if (v.collected != kNoDate) {
+            v.base = v.collected;
+            change_days_.push_back(v.collected);
+          }
+          if (v.valid_until != kNoDate) {
+            change_days_.push_back(v.valid_until + 1);
+          } else {
+            // It lapses the day after a cadence's period, for whichever cadence its controls have.
+            for (int months : {1, 3, 6, 12})
+              change_days_.push_back(add_months(Date{v.base}, months).days + 1);
+          }
           evidence_.add(p.evidence_id).versions.push_back(std::move(v));
         } else if constexpr (std::is_same_v<P, EvidenceLinked> ||
                              std::is_same_v<P, EvidenceUnlinked>) {
@@ -189,8 +214,7 @@ ReadinessIndex::Snapshot ReadinessIndex::snapshot(Date d, std::optional<Micros> 
   std::vector<const ControlVersion*> controls(controls_.histories.size());
   for (size_t i = 0; i < controls.size(); ++i) {
     controls[i] = controls_.histories[i].at(end, known_at);
-    if (controls[i] && controls[i]->status == ControlStatus::kImplemented)
-      s.implemented |= controls[i]->criteria;
+    if (controls[i] && controls[i]->counts()) s.implemented |= controls[i]->criteria;
   }
   for (const auto& h : evidence_.histories) {
     const EvidenceVersion* v = h.at(end, known_at);
@@ -199,8 +223,14 @@ ReadinessIndex::Snapshot ReadinessIndex::snapshot(Date d, std::optional<Micros> 
       continue;
     }
     for (uint32_t c : v->controls) {
-      if (controls[c] && controls[c]->status == ControlStatus::kImplemented)
-        s.evidenced |= controls[c]->criteria;
+      const ControlVersion* cv = controls[c];
+      if (!cv || !cv->counts()) continue;
+      // Without its own valid_until, evidence lasts the control's cadence (SPEC §12).
+      if (v->valid_until == kNoDate && cv->months != 0 &&
+          add_months(Date{v->base}, cv->months).days < d.days) {
+        continue;
+      }
+      s.evidenced |= cv->criteria;
     }
   }
   return s;
@@ -375,10 +405,14 @@ void ReadinessIndex::write_to(ByteWriter& w) const {
   write_histories(w, controls_.ids, controls_.histories, [&](const ControlVersion& v) {
     w.pod(v.criteria);
     w.pod(v.status);
+    w.pod(v.months);
+    w.pod(v.failed);
+    w.pod(v.latest_tested);
   });
   write_histories(w, evidence_.ids, evidence_.histories, [&](const EvidenceVersion& v) {
     w.pod(v.collected);
     w.pod(v.valid_until);
+    w.pod(v.base);
     w.pod(static_cast<uint32_t>(v.controls.size()));
     for (uint32_t c : v.controls) w.pod(c);
   });
@@ -405,12 +439,16 @@ Status ReadinessIndex::read_from(ByteReader& r) {
   }));
   GAPLOG_RETURN_IF_ERROR(read_histories(r, controls_, [&](ControlVersion& v) -> Status {
     GAPLOG_RETURN_IF_ERROR(r.pod(v.criteria));
-    return r.pod(v.status);
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.status));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.months));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.failed));
+    return r.pod(v.latest_tested);
   }));
   const auto control_count = static_cast<uint32_t>(controls_.ids.size());
   GAPLOG_RETURN_IF_ERROR(read_histories(r, evidence_, [&](EvidenceVersion& v) -> Status {
     GAPLOG_RETURN_IF_ERROR(r.pod(v.collected));
     GAPLOG_RETURN_IF_ERROR(r.pod(v.valid_until));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.base));
     uint32_t links = 0;
     GAPLOG_RETURN_IF_ERROR(r.count(links, 4));
     v.controls.resize(links);

@@ -10,6 +10,7 @@
 // Feed it events in log order (apply). Not thread-safe: the owner serialises access.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,10 +57,16 @@ class ReadinessIndex {
     Micros occurred, recorded;
     uint64_t criteria;
     ControlStatus status;
+    uint8_t months = 0;               // of its evidence cadence; 0 = none
+    uint8_t failed = 0;               // its latest test failed (0 or 1)
+    int32_t latest_tested = kNoTest;  // tested_on of its latest test
+    bool counts() const { return status == ControlStatus::kImplemented && !failed; }
   };
+  static constexpr int32_t kNoTest = INT32_MIN;
   struct EvidenceVersion {
     Micros occurred, recorded;
     int32_t collected, valid_until;  // kNoDate when unset
+    int32_t base;                    // collected, else the upload day: where a cadence counts from
     std::vector<uint32_t> controls;  // indexes into controls_
   };
   template <typename Version>

@@ -12,7 +12,7 @@ namespace {
 
 // The owner of a control, who gets the reminders about its evidence; "" = nobody. Controls have
 // no owner yet: when ControlState gets one, this returns it.
-std::string_view control_owner(const ControlState& /*control*/) { return {}; }
+std::string_view control_owner(const ControlState& control) { return control.owner; }
 
 // The people of a firing: a set, so each once and sorted.
 using People = std::set<std::string>;
@@ -75,17 +75,19 @@ void acceptance_rules(const ProgramState& s, const FindingState& f, Date d,
   }
 }
 
-// evidence_expiring: for each implemented control the evidence supports, its owner, or, for a
-// control without an active owner, every active editor and admin.
+// evidence_expiring: 30 days before the evidence stops being current evidence of an implemented
+// control (its valid_until, or the end of that control's evidence period, SPEC §12): to each such
+// control's owner, or, for a control without an active owner, every active editor and admin.
 void evidence_rule(const ProgramState& s, const EvidenceState& e, Date d,
                    std::vector<RuleFiring>& out) {
-  if (!e.valid_until || days_between(d, *e.valid_until) != 30 || !is_current(e, d)) return;
   People people;
-  bool implemented = false;
+  bool fires = false;
   for (const std::string& id : e.controls) {
     const ControlState* c = s.control(id);
-    if (c == nullptr || c->status != ControlStatus::kImplemented) continue;
-    implemented = true;
+    if (c == nullptr || !c->counts_as_implemented() || !is_current_for(e, *c, d)) continue;
+    const std::optional<Date> until = valid_until_for(e, *c);
+    if (!until || days_between(d, *until) != 30) continue;
+    fires = true;
     if (is_active(s, control_owner(*c))) {
       people.emplace(control_owner(*c));
     } else {
@@ -93,7 +95,7 @@ void evidence_rule(const ProgramState& s, const EvidenceState& e, Date d,
       add_role(s, Role::kAdmin, people);
     }
   }
-  if (implemented) out.push_back(firing(NotificationKind::kEvidenceExpiring, e.id, people, d));
+  if (fires) out.push_back(firing(NotificationKind::kEvidenceExpiring, e.id, people, d));
 }
 
 // weekly_digest: active owners of unresolved findings, and active admins and editors.

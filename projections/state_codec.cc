@@ -132,6 +132,19 @@ void write_state(ByteWriter& w, const ProgramState& s) {
     w.pod(c.status);
     w.pod(c.version);
     w.pod(c.defined_at);
+    w.str(c.owner);
+    w.pod(c.evidence_every);
+    w.pod(static_cast<uint32_t>(c.tests.size()));
+    for (const ControlTest& t : c.tests) {
+      w.pod(t.kind);
+      w.pod(t.tested_on.days);
+      w.pod(t.result);
+      w.str(t.notes);
+      w.strs(t.evidence);
+      w.str(t.tested_by);
+      w.pod(t.occurred_at);
+      w.pod(t.seq);
+    }
   });
   write_map(w, s.findings, [&](const FindingState& f) { write_finding(w, f); });
   write_map(w, s.evidence, [&](const EvidenceState& e) {
@@ -196,7 +209,23 @@ Status read_control(ByteReader& r, ControlState& c) {
   GAPLOG_RETURN_IF_ERROR(r.strs(c.criteria));
   GAPLOG_RETURN_IF_ERROR(r.pod(c.status));
   GAPLOG_RETURN_IF_ERROR(r.pod(c.version));
-  return r.pod(c.defined_at);
+  GAPLOG_RETURN_IF_ERROR(r.pod(c.defined_at));
+  GAPLOG_RETURN_IF_ERROR(r.str(c.owner));
+  GAPLOG_RETURN_IF_ERROR(r.pod(c.evidence_every));
+  uint32_t n = 0;
+  GAPLOG_RETURN_IF_ERROR(r.count(n, 8));
+  c.tests.resize(n);
+  for (ControlTest& t : c.tests) {
+    GAPLOG_RETURN_IF_ERROR(r.pod(t.kind));
+    GAPLOG_RETURN_IF_ERROR(r.pod(t.tested_on.days));
+    GAPLOG_RETURN_IF_ERROR(r.pod(t.result));
+    GAPLOG_RETURN_IF_ERROR(r.str(t.notes));
+    GAPLOG_RETURN_IF_ERROR(r.strs(t.evidence));
+    GAPLOG_RETURN_IF_ERROR(r.str(t.tested_by));
+    GAPLOG_RETURN_IF_ERROR(r.pod(t.occurred_at));
+    GAPLOG_RETURN_IF_ERROR(r.pod(t.seq));
+  }
+  return Status::ok();
 }
 
 // A flag, then the acceptance when the flag is set.

@@ -85,22 +85,54 @@ Value finding_json(const ProgramState& s, const FindingState& f, Date d, const U
       .set("allowed_transitions", allowed_transitions_json(caller, f));
 }
 
-Value control_json(const ProgramState& s, const ControlState& c) {
-  Value evidence = Value::array();
-  for (const auto& [id, e] : s.evidence) {
-    if (e.controls.count(c.id)) evidence.push(str(id));
+Value control_test_json(const ControlTest& t) {
+  return Value::object()
+      .set("kind", str(name(t.kind)))
+      .set("tested_on", date_json(t.tested_on))
+      .set("result", str(name(t.result)))
+      .set("notes", str(t.notes))
+      .set("evidence", string_list(t.evidence))
+      .set("tested_by", str(t.tested_by))
+      .set("occurred_at", Value::string(format_timestamp(t.occurred_at)))
+      .set("seq", count(t.seq));
+}
+
+Value control_json(const ProgramState& s, const ControlState& c, Date d) {
+  ControlEvidence ev = control_evidence_at(s, c, d);
+  std::vector<std::string> findings;
+  for (const auto& [id, f] : s.findings) {
+    if (f.control == c.id) findings.push_back(id);
   }
+  std::sort(findings.begin(), findings.end(), natural_less);
+  const ControlTest* latest = c.latest_test();
   return Value::object()
       .set("id", str(c.id))
       .set("title", str(c.title))
       .set("description", str(c.description))
       .set("criteria", string_list(c.criteria))
       .set("status", str(name(c.status)))
-      .set("evidence", std::move(evidence))
+      .set("owner", c.owner.empty() ? Value::null() : str(c.owner))
+      .set("evidence_every", str(name(c.evidence_every)))
+      .set("latest_test", latest ? control_test_json(*latest) : Value::null())
+      .set("counts_as_implemented", Value::boolean(c.counts_as_implemented()))
+      .set("evidence", string_list(ev.linked))
+      .set("current_evidence", string_list(ev.current))
+      .set("evidence_valid_until", date_or_null(ev.valid_until))
+      .set("evidence_status", str(name(ev.status)))
+      .set("findings", string_list(findings))
       .set("version", count(c.version));
 }
 
-Value evidence_json(const EvidenceState& e, Date d) {
+Value evidence_json(const ProgramState& s, const EvidenceState& e, Date d) {
+  Value validity = Value::array();
+  for (const std::string& id : e.controls) {
+    const ControlState* c = s.control(id);
+    if (c == nullptr) continue;
+    validity.push(Value::object()
+                      .set("control", str(id))
+                      .set("valid_until", date_or_null(valid_until_for(e, *c)))
+                      .set("current", Value::boolean(is_current_for(e, *c, d))));
+  }
   return Value::object()
       .set("id", str(e.id))
       .set("filename", str(e.filename))
@@ -109,7 +141,9 @@ Value evidence_json(const EvidenceState& e, Date d) {
       .set("size", Value::integer(static_cast<int64_t>(e.size)))
       .set("collected_on", date_or_null(e.collected_on))
       .set("valid_until", date_or_null(e.valid_until))
-      .set("current", Value::boolean(is_current(e, d)))
+      .set("expires_on", date_or_null(expires_on(s, e)))
+      .set("validity", std::move(validity))
+      .set("current", Value::boolean(is_current(s, e, d)))
       .set("findings", set_json(e.findings))
       .set("controls", set_json(e.controls))
       .set("uploaded_by", str(e.uploaded_by))
@@ -313,14 +347,27 @@ Value payload_fields(const ControlDefined& p) {
       .set("title", str(p.title))
       .set("description", str(p.description))
       .set("criteria", string_list(p.criteria))
-      .set("status", str(name(p.status)));
+      .set("status", str(name(p.status)))
+      .set("owner", string_or_null(p.owner))
+      .set("evidence_every", str(name(p.evidence_every)));
 }
 Value payload_fields(const ControlUpdated& p) {
   return Value::object()
       .set("control_id", str(p.control_id))
       .set("title", str(p.title))
       .set("description", str(p.description))
-      .set("criteria", string_list(p.criteria));
+      .set("criteria", string_list(p.criteria))
+      .set("owner", string_or_null(p.owner))
+      .set("evidence_every", str(name(p.evidence_every)));
+}
+Value payload_fields(const ControlTested& p) {
+  return Value::object()
+      .set("control_id", str(p.control_id))
+      .set("kind", str(name(p.kind)))
+      .set("tested_on", str(p.tested_on))
+      .set("result", str(name(p.result)))
+      .set("notes", string_or_null(p.notes))
+      .set("evidence", string_list(p.evidence));
 }
 Value payload_fields(const ControlStatusSet& p) {
   return Value::object()

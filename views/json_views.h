@@ -25,10 +25,11 @@ namespace gaplog {
 json::Value finding_json(const ProgramState& s, const FindingState& f, Date d,
                          const UserState* caller = nullptr);
 // {id, title, description, criteria, status, evidence, version}
-json::Value control_json(const ProgramState& s, const ControlState& c);
+json::Value control_json(const ProgramState& s, const ControlState& c, Date d);
+json::Value control_test_json(const ControlTest& t);
 // {id, filename, media_type, sha256, size, collected_on, valid_until, current, findings,
 //  controls, uploaded_by, uploaded_at, version}; `current` is evaluated at `d`.
-json::Value evidence_json(const EvidenceState& e, Date d);
+json::Value evidence_json(const ProgramState& s, const EvidenceState& e, Date d);
 // {email, name, role, active, tokens:[{token_id, revoked}], version}
 json::Value user_json(const ProgramState& s, const UserState& u);
 // {name, categories, version}

@@ -105,6 +105,15 @@ std::vector<Event> sample_events() {
   add("webhook/wh_0123456789abcdef",
       WebhookAdded{"wh_0123456789abcdef", "https://hooks.example/gaplog", {"overdue", "due_soon"}});
   add("webhook/wh_0123456789abcdef", WebhookRemoved{"wh_0123456789abcdef"});
+  add("control/AC-01",
+      ControlUpdated{
+          "AC-01", "MFA", "", {"CC6.1"}, "zoë@example.com", EvidenceCadence::kQuarterly});
+  add("control/AC-01", ControlTested{"AC-01",
+                                     TestKind::kOperating,
+                                     "2026-11-30",
+                                     TestResult::kFail,
+                                     "2 of 25 samples without approval",
+                                     {"E-1", "E-2"}});
   add("evidence/E-1", EvidenceUnlinked{"E-1", "", "AC-01"});
   events.back().seq = std::numeric_limits<uint64_t>::max();
   events.back().version = std::numeric_limits<uint32_t>::max();
@@ -519,6 +528,7 @@ TEST(EventTypeName, EveryAlternativeHasItsContractName) {
       "user_notifications_set",
       "webhook_added",
       "webhook_removed",
+      "control_tested",
   };
   const std::vector<Payload> payloads =
       one_of_each(std::make_index_sequence<std::variant_size_v<Payload>>());
@@ -571,6 +581,15 @@ TEST(ContractNames, Severity) {
   expect_contract_names<Severity>({"critical", "high", "medium", "low"}, &parse_severity);
 }
 
+TEST(ContractNames, EvidenceCadence) {
+  expect_contract_names<EvidenceCadence>({"none", "monthly", "quarterly", "semiannual", "annual"},
+                                         &parse_evidence_cadence);
+}
+TEST(ContractNames, ControlTests) {
+  expect_contract_names<TestKind>({"design", "operating"}, &parse_test_kind);
+  expect_contract_names<TestResult>({"pass", "fail", "exception"}, &parse_test_result);
+}
+
 TEST(ContractNames, FindingSource) {
   expect_contract_names<FindingSource>(
       {"document_review", "control_evaluation", "interview", "other"}, &parse_finding_source);
@@ -589,6 +608,39 @@ TEST(EventCodec, ATokenWithoutExpiryKeepsTheBytesOfTheSchemaBeforeExpiry) {
   Result<Event> decoded = decode_event(encode_event(without));
   ASSERT_TRUE(decoded.is_ok());
   EXPECT_EQ(std::get<TokenIssued>(decoded->payload).expires_on, "");
+}
+
+// Controls defined and updated before owners and cadences (issue 20) keep the bytes the Merkle
+// tree hashed: a control without owner and cadence encodes exactly as a message built with the
+// fields of the schema before them.
+TEST(EventCodec, AControlWithoutOwnerOrCadenceKeepsTheBytesOfTheSchemaBeforeThem) {
+  const Event e = envelope(2, "control/AC-01",
+                           ControlUpdated{"AC-01", "MFA", "everywhere", {"CC6.1", "CC6.2"}});
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<schema::Event>();
+  root.setSeq(e.seq);
+  root.setStream(e.stream);
+  root.setVersion(e.version);
+  root.setId(capnp::Data::Reader(e.id.bytes.data(), e.id.bytes.size()));
+  root.setRecordedAt(e.recorded_at);
+  root.setOccurredAt(e.occurred_at);
+  root.setActor(e.actor);
+  auto b = root.getPayload().initControlUpdated();
+  b.setControlId("AC-01");
+  b.setTitle("MFA");
+  b.setDescription("everywhere");
+  auto criteria = b.initCriteria(2);
+  criteria.set(0, "CC6.1");
+  criteria.set(1, "CC6.2");
+  EXPECT_EQ(encode_event(e), canonical_bytes(message));
+  const Event owned = envelope(2, "control/AC-01",
+                               ControlUpdated{"AC-01",
+                                              "MFA",
+                                              "everywhere",
+                                              {"CC6.1", "CC6.2"},
+                                              "a@example.com",
+                                              EvidenceCadence::kAnnual});
+  EXPECT_NE(encode_event(owned), canonical_bytes(message));
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ using testing::Program;
 
 // A program where every command below is valid for an admin: F-1 owned by the contributor,
 // F-2 owned by the other contributor, control AC-01, evidence E-1 linked to nothing, E-2
-// linked to F-1 and AC-01, a token for the editor.
+// linked to F-1 and AC-01, a token for the editor; control AR-01 owned by the contributor with
+// E-3 linked to it.
 Program world() {
   Program p;
   p.must(kEditor, DefineControl{"AC-01", "MFA on production", "", {"CC6.1"}, ""});
@@ -31,6 +32,10 @@ Program world() {
   p.must(kEditor, UploadEvidence{"b.pdf", "application/pdf", std::string(64, 'b'), 3, "", "", "F-1",
                                  "AC-01"});
   p.must(kAdmin, IssueToken{kOther, "tok-1", std::string(32, 'h'), ""});
+  // SPEC §12: AR-01 is owned by the contributor; E-3 is linked to it.
+  p.must(kEditor, DefineControl{"AR-01", "Access reviews", "", {"CC6.2"}, "", kContributor});
+  p.must(kEditor,
+         UploadEvidence{"r.pdf", "application/pdf", std::string(64, 'd'), 3, "", "", "", "AR-01"});
   return p;
 }
 
@@ -84,6 +89,23 @@ std::vector<Case> cases() {
       {"link to a control", LinkEvidence{"E-1", "", "AC-01"}, editors, false},
       {"unlink from own finding", UnlinkEvidence{"E-2", "F-1", ""}, editors, true},
       {"unlink from a control", UnlinkEvidence{"E-2", "", "AC-01"}, editors, false},
+      // SPEC §4, §12: a contributor uploads and links evidence to a control it owns, and only
+      // that; owners, cadences and tests are the editors'.
+      {"upload to own control",
+       UploadEvidence{"c.pdf", "application/pdf", std::string(64, 'c'), 3, "", "", "", "AR-01"},
+       editors, true},
+      {"link to own control", LinkEvidence{"E-1", "", "AR-01"}, editors, true},
+      {"unlink from own control", UnlinkEvidence{"E-3", "", "AR-01"}, editors, true},
+      {"set a control's owner and cadence",
+       UpdateControl{"AC-01", std::nullopt, std::nullopt, std::nullopt, kContributor, "quarterly"},
+       editors, false},
+      {"change own control's cadence",
+       UpdateControl{"AR-01", std::nullopt, std::nullopt, std::nullopt, std::nullopt, "monthly"},
+       editors, false},
+      {"test a control", TestControl{"AC-01", "design", "2026-01-01", "pass", "", {"E-1"}}, editors,
+       false},
+      {"test own control", TestControl{"AR-01", "operating", "2026-01-01", "fail", "", {}}, editors,
+       false},
       // SPEC §10: a person signs in and out whatever the role (auditors included).
       {"sign in", SignIn{"sub-1", "https://idp.example.com"}, everyone, false},
       {"sign out", SignOut{}, everyone, false},

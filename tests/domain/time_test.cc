@@ -330,3 +330,26 @@ TEST(Hex, RejectsOddLengthsAndNonHexDigits) {
 
 }  // namespace
 }  // namespace gaplog
+
+namespace gaplog {
+namespace {
+
+// SPEC §12 cadences count in calendar months, the day clamped to a shorter month's last.
+TEST(Dates, AddMonthsKeepsTheDayOrTheMonthsLast) {
+  auto plus = [](const char* from, int months) {
+    return format_date(add_months(*parse_date(from), months));
+  };
+  EXPECT_EQ(plus("2026-01-15", 1), "2026-02-15");
+  EXPECT_EQ(plus("2026-01-31", 1), "2026-02-28");
+  EXPECT_EQ(plus("2028-01-31", 1), "2028-02-29");
+  EXPECT_EQ(plus("2026-03-31", 3), "2026-06-30");
+  EXPECT_EQ(plus("2026-08-31", 6), "2027-02-28");
+  EXPECT_EQ(plus("2024-02-29", 12), "2025-02-28");
+  EXPECT_EQ(plus("2026-12-15", 1), "2027-01-15");
+  EXPECT_EQ(plus("2026-11-30", 3), "2027-02-28");
+  EXPECT_EQ(plus("2026-05-10", 0), "2026-05-10");
+  EXPECT_EQ(plus("2026-03-31", -1), "2026-02-28");
+}
+
+}  // namespace
+}  // namespace gaplog

@@ -56,12 +56,12 @@ TEST_F(Queries, NaturalOrderAndPages) {
 
 TEST_F(Queries, Filters) {
   FindingFilter by_owner;
-  by_owner.owner = kOther;
+  by_owner.owners = {kOther};
   EXPECT_EQ(ids(*list_findings(p.state, d, by_owner, {})),
             (std::vector<std::string>{"F-4", "F-8", "F-12"}));
   FindingFilter by_criterion;
-  by_criterion.criterion = "CC7.2";
-  by_criterion.severity = Severity::kLow;
+  by_criterion.criteria = {"CC7.2"};
+  by_criterion.severities = {Severity::kLow};
   EXPECT_EQ(ids(*list_findings(p.state, d, by_criterion, {})),
             (std::vector<std::string>{"F-6", "F-12"}));
   FindingFilter overdue;
@@ -71,7 +71,7 @@ TEST_F(Queries, Filters) {
   EXPECT_TRUE(list_findings(p.state, *parse_date("2026-01-15"), overdue, {})->items.empty());
   p.must(kContributor, ChangeFindingStatus{"F-1", "in_progress", ""});
   FindingFilter in_progress;
-  in_progress.status = FindingStatus::kInProgress;
+  in_progress.statuses = {FindingStatus::kInProgress};
   EXPECT_EQ(ids(*list_findings(p.state, d, in_progress, {})), (std::vector<std::string>{"F-1"}));
 }
 

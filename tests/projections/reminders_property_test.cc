@@ -73,6 +73,41 @@ Days fold_days(const std::vector<Event>& log, Date first, Date last) {
   return days;
 }
 
+// The test with the greatest tested_on (the later one on a tie) failed.
+bool latest_failed(const ControlState& c) {
+  std::optional<std::pair<std::string, TestResult>> latest;
+  for (const ControlTest& t : c.tests) {
+    const std::string on = format_date(t.tested_on);
+    if (!latest || on >= latest->first) latest = {on, t.result};
+  }
+  return latest && latest->second == TestResult::kFail;
+}
+
+// valid_until, or collected_on (else the upload day) plus the cadence's months, the day clamped
+// to the month's last; none without either.
+std::optional<Date> model_valid_until(const EvidenceState& e, const ControlState& c) {
+  if (e.valid_until) return e.valid_until;
+  const std::map<EvidenceCadence, int> months{{EvidenceCadence::kMonthly, 1},
+                                              {EvidenceCadence::kQuarterly, 3},
+                                              {EvidenceCadence::kSemiannual, 6},
+                                              {EvidenceCadence::kAnnual, 12}};
+  if (!months.contains(c.evidence_every)) return std::nullopt;
+  const std::string base = format_date(
+      e.collected_on.value_or(Date{static_cast<int32_t>(e.uploaded_at / kMicrosPerDay)}));
+  int y = std::stoi(base.substr(0, 4));
+  int m = std::stoi(base.substr(5, 2)) + months.at(c.evidence_every);
+  const int day = std::stoi(base.substr(8, 2));
+  while (m > 12) {
+    m -= 12;
+    ++y;
+  }
+  for (int dd = day; dd >= 28; --dd) {
+    if (parse_date(fmt::format("{:04}-{:02}-{:02}", y, m, dd)).is_ok())
+      return *parse_date(fmt::format("{:04}-{:02}-{:02}", y, m, dd));
+  }
+  return *parse_date(fmt::format("{:04}-{:02}-{:02}", y, m, day));
+}
+
 struct ModelFiring {
   Kind kind;
   std::string subject;
@@ -106,13 +141,24 @@ std::vector<ModelFiring> model_firings(const Days& days, Date d) {
   std::vector<ModelFiring> out;
   for (const auto& [id, f] : s.findings) model_finding(days, s, f, d, out);
   for (const auto& [id, e] : s.evidence) {
-    if (!e.valid_until || e.valid_until->days - d.days != 30 || !is_current(e, d)) continue;
-    const bool backs_implemented = std::any_of(e.controls.begin(), e.controls.end(), [&](auto& c) {
-      return s.controls.contains(c) && s.controls.at(c).status == ControlStatus::kImplemented;
-    });
-    if (backs_implemented)
-      out.push_back(
-          {Kind::kEvidenceExpiring, id, active_with_role(s, {Role::kAdmin, Role::kEditor})});
+    std::set<std::string> people;
+    bool fires = false;
+    for (const std::string& cid : e.controls) {
+      if (!s.controls.contains(cid)) continue;
+      const ControlState& c = s.controls.at(cid);
+      if (c.status != ControlStatus::kImplemented || latest_failed(c)) continue;
+      const std::optional<Date> end = model_valid_until(e, c);
+      if (!end || end->days - d.days != 30 || (e.collected_on && *e.collected_on > d)) continue;
+      fires = true;
+      const auto owner = s.users.find(c.owner);
+      if (owner != s.users.end() && owner->second.active) {
+        people.insert(c.owner);
+      } else {
+        for (const std::string& p : active_with_role(s, {Role::kAdmin, Role::kEditor}))
+          people.insert(p);
+      }
+    }
+    if (fires) out.push_back({Kind::kEvidenceExpiring, id, people});
   }
   // 2026-01-05 was a Monday.
   if (((d.days - date_from_ymd(2026, 1, 5).days) % 7 + 7) % 7 == 0) {

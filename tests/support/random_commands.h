@@ -86,8 +86,17 @@ class CommandGenerator {
         return LinkEvidence{evidence(s), coin(4) ? "" : finding(s), ""};
       case 11:
         return UnlinkEvidence{evidence(s), finding(s), ""};
-      case 12:
-        return DefineControl{control(), "Control", "", {"CC6.1"}, coin(2) ? "implemented" : ""};
+      case 12: {
+        // Cadences (issue 20) from the second generator, as the sign-ins below.
+        const uint32_t extra = extra_();
+        return DefineControl{control(),
+                             "Control",
+                             "",
+                             {"CC6.1"},
+                             coin(2) ? "implemented" : "",
+                             extra % 3 == 0 ? "" : kUsers[extra % kUsers.size()],
+                             cadence(extra / 7)};
+      }
       default: {
         Command command =
             coin(10) ? Command(ChangeUserRole{
@@ -101,6 +110,22 @@ class CommandGenerator {
         const uint32_t extra = extra_();
         if (extra % 8 == 0)
           return SignIn{"sub-" + std::to_string(extra % 100), "https://idp.example"};
+        if (extra % 8 == 2) {
+          UpdateControl u{control(), std::nullopt, std::nullopt, std::nullopt};
+          if (extra % 3 != 0) u.owner = extra % 5 == 0 ? "" : kUsers[(extra / 5) % kUsers.size()];
+          if (extra % 3 != 1) u.evidence_every = cadence(extra / 11);
+          return u;
+        }
+        if (extra % 8 == 3 || extra % 8 == 4) {
+          const auto days_back = static_cast<int32_t>(extra % 45) - 5;  // a few in the future
+          return TestControl{control(),
+                             extra % 2 == 0 ? "design" : "operating",
+                             format_date(Date{date_of(now).days - days_back}),
+                             extra % 3 == 0 ? "fail" : (extra % 3 == 1 ? "pass" : "exception"),
+                             "",
+                             {}};
+        }
+        if (extra % 8 == 5) return LinkEvidence{evidence(s), "", control()};
         if (extra % 8 == 1) {
           const std::string days =
               format_date(Date{date_of(now).days + static_cast<int32_t>(extra % 400)});
@@ -116,6 +141,11 @@ class CommandGenerator {
   template <typename T>
   const T& pick(const std::vector<T>& v) {
     return v[rng_() % v.size()];
+  }
+  static std::string cadence(uint32_t n) {
+    static const std::vector<std::string> v{"",          "none",       "monthly",
+                                            "quarterly", "semiannual", "annual"};
+    return v[n % v.size()];
   }
   static const std::vector<std::string>& severities() {
     static const std::vector<std::string> v{"critical", "high", "medium", "low"};

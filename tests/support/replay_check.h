@@ -34,6 +34,7 @@ inline std::string replay_check(const std::vector<Event>& events) {
   std::map<std::string, User> users;
   std::map<std::string, ReplayFinding> findings;
   std::map<std::string, std::set<std::string>> evidence_of;
+  std::map<std::string, std::string> control_owner;  // SPEC §12
   auto active_admins = [&] {
     size_t n = 0;
     for (const auto& [email, u] : users) n += u.active && u.role == Role::kAdmin;
@@ -101,6 +102,14 @@ inline std::string replay_check(const std::vector<Event>& events) {
             p && findings[p->finding_id].owner != e.actor) {
           return where + ": a contributor changed the status of a finding it does not own";
         }
+        if (auto* p = std::get_if<EvidenceLinked>(&e.payload);
+            p && !p->control_id.empty() && control_owner[p->control_id] != e.actor) {
+          return where + ": a contributor linked evidence to a control it does not own";
+        }
+        if (auto* p = std::get_if<EvidenceUnlinked>(&e.payload);
+            p && !p->control_id.empty() && control_owner[p->control_id] != e.actor) {
+          return where + ": a contributor unlinked evidence from a control it does not own";
+        }
       }
       if (e.recorded_at - e.occurred_at > kBackfillThreshold && role != Role::kAdmin) {
         return where + ": only admins back-fill";
@@ -116,6 +125,8 @@ inline std::string replay_check(const std::vector<Event>& events) {
     }
     if (auto* p = std::get_if<FindingRecorded>(&e.payload))
       findings[p->finding_id].owner = p->owner;
+    if (auto* p = std::get_if<ControlDefined>(&e.payload)) control_owner[p->control_id] = p->owner;
+    if (auto* p = std::get_if<ControlUpdated>(&e.payload)) control_owner[p->control_id] = p->owner;
     if (auto* p = std::get_if<FindingAssigned>(&e.payload))
       findings[p->finding_id].owner = p->owner;
     if (auto* p = std::get_if<EvidenceLinked>(&e.payload); p && !p->finding_id.empty()) {
