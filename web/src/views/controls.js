@@ -5,7 +5,7 @@
 // Who may do what (SPEC §4, §12): editors and admins everything; the contributor who owns the
 // control uploads, links and unlinks evidence; auditors read. Sorting is done in the page.
 import { UserAction, get, getAll, request } from '../api.js';
-import { field, h, humanize, message, select } from '../dom.js';
+import { append, field, h, humanize, message, select } from '../dom.js';
 import { downloadButton, uploadForm } from '../files.js';
 import { checkGroup, joined, listParam, values } from '../filters.js';
 import { act, flashMessage } from '../forms.js';
@@ -253,7 +253,7 @@ function evidenceSection(ctx, c, evidence, library, mayEvidence) {
     empty: 'No evidence is linked to this control.',
   }), status);
   if (mayEvidence) {
-    section.append(uploadForm(ctx, {
+    append(section, [uploadForm(ctx, {
       title: `Upload evidence for ${c.id}`,
       prefix: 'control',
       target: () => ({ control: c.id }),
@@ -261,7 +261,7 @@ function evidenceSection(ctx, c, evidence, library, mayEvidence) {
         ? `Leave empty: it is valid for one period (${cadenceLabel(c.evidence_every)}) from the day it was collected.`
         : 'Leave empty if it does not expire.',
       done: (file) => `Uploaded ${file.name} for ${c.id}.`,
-    }), linkForm(ctx, c, library));
+    }), linkForm(ctx, c, library)]);
   }
   return section;
 }

@@ -4,7 +4,7 @@
 // filtered list can be bookmarked and the overview can link to one. Sorting is done here, in
 // the page, over the findings the API returned (all of them, page by page).
 import { UserAction, get, getAll, request } from '../api.js';
-import { clear, field, h, humanize, message, select } from '../dom.js';
+import { append, clear, field, h, humanize, message, select } from '../dom.js';
 import { checkGroup, joined, listParam } from '../filters.js';
 import { act, flashMessage } from '../forms.js';
 import { SEVERITIES, STATUSES, compareIds, findingStatusRank, severityRank, statusPill } from '../format.js';
@@ -170,7 +170,7 @@ function bulkActions(ctx, findings, users) {
       const n = chosen.length;
       act(ctx, form, status, doing(n), () => done(n), () =>
         request('/findings/bulk', { method: 'POST', action: userAction, body: { ids: chosen, action: actionOf() } }),
-      { onRefused: (err, el) => el.append(refusals(ctx, err)) })(e);
+      { onRefused: (err, el) => append(el, [refusals(ctx, err)]) })(e);
     });
     return form;
   };

@@ -8,7 +8,7 @@
 // - your controls whose evidence is due: expiring within 30 days, lapsed or missing;
 // - the reminders gaplog sent you.
 import { UserAction, get, getAll, request } from '../api.js';
-import { h, humanize, message } from '../dom.js';
+import { append, h, humanize, message } from '../dom.js';
 import { act, describe, flashMessage } from '../forms.js';
 import {
   addDays, cadenceLabel, compareIds, controlStatusPill, evidenceStatusPill, evidenceStatusRank, severityRank, statusPill,
@@ -188,7 +188,7 @@ function remindersSection(ctx, reminders) {
     section.append(h('p', { id: 'no-my-reminders' }, ctx.past ? 'None sent by that day.' : 'None yet.'));
     return section;
   }
-  section.append(sortableTable({
+  append(section, [sortableTable({
     id: 'my-reminders-table',
     caption: 'Reminders sent to you, newest first',
     captionClass: 'visually-hidden',
@@ -201,7 +201,7 @@ function remindersSection(ctx, reminders) {
     ],
     rows: shown,
   }),
-  reminders.length >= REMINDERS_SHOWN ? h('p', { class: 'hint' }, `The latest ${REMINDERS_SHOWN}.`) : null);
+  reminders.length >= REMINDERS_SHOWN ? h('p', { class: 'hint' }, `The latest ${REMINDERS_SHOWN}.`) : null]);
   return section;
 }
 
