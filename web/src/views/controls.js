@@ -110,16 +110,20 @@ function validUntil(c) {
   return c.current_evidence?.length ? 'no end date' : '—';
 }
 
-// One control.
+// One control. Its history is its own stream's events and, for the evidence linked to it, each
+// file's upload and its links and unlinks to this control, in log order.
 export async function controlView(ctx) {
   const id = ctx.params[0];
   const path = `/controls/${encodeURIComponent(id)}`;
   const control = await get(path, ctx.time);
   const mayEdit = !ctx.past && can.editControl(ctx.me);
   const mayEvidence = !ctx.past && can.controlEvidence(ctx.me, control);
-  const [tests, history, evidence, findings, users, library] = await Promise.all([
+  const [tests, history, evidenceEvents, evidence, findings, users, library] = await Promise.all([
     get(`${path}/tests`, ctx.time).then((r) => r.items),
     get(`${path}/history`).then((r) => r.events),
+    // what happened to its evidence here: each file's upload, and its links to this control
+    Promise.all((control.evidence ?? []).map((e) => get('/events', { stream: `evidence/${e}`, limit: 1000 })
+      .then((r) => r.events.filter((ev) => ev.type === 'evidence_uploaded' || ev.data?.control === id)))),
     Promise.all((control.evidence ?? []).map((e) => get(`/evidence/${encodeURIComponent(e)}`, ctx.time))),
     Promise.all((control.findings ?? []).map((f) => get(`/findings/${encodeURIComponent(f)}`, ctx.time))),
     getAll('/users'),
@@ -146,7 +150,7 @@ export async function controlView(ctx) {
     evidenceSection(ctx, control, evidence, library, mayEvidence),
     testsSection(tests, names),
     findingsSection(ctx, findings),
-    historySection(asOfEvents(ctx, history), names, { omit: ['control_id'] }));
+    historySection(asOfEvents(ctx, [...history, ...evidenceEvents.flat()]), names, { omit: ['control_id'] }));
 }
 
 function facts(ctx, c, names) {
