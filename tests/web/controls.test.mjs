@@ -161,7 +161,7 @@ describe('My work', () => {
       owned.set(who, await all(tokens[ADMIN], `/controls?owner=${encodeURIComponent(who)}`));
     }
     const due = owned.get(who).filter((c) => ['missing', 'lapsed', 'expiring'].includes(c.evidence_status));
-    const sent = (await api(tokens[ADMIN], `/notifications?recipient=${encodeURIComponent(who)}&limit=50`)).notifications;
+    const sent = (await api(tokens[ADMIN], `/notifications?recipient=${encodeURIComponent(who)}&limit=20`)).notifications;
     const { page, context, check } = await openPage();
     await signIn(page, tokens[who]);
     await go(page, '/my-work');
