@@ -138,7 +138,7 @@ function linkOpener(ctx, e, targets, status) {
   const controls = targets.controls.filter((c) => !e.controls.includes(c.id));
   const findings = targets.findings.filter((f) => !e.findings.includes(f.id));
   if (!controls.length && !findings.length) return null;
-  const opener = h('button', { type: 'button', class: 'link-open', 'aria-label': `Link ${e.id}…`, 'aria-expanded': 'false' }, 'Link…');
+  const opener = h('button', { type: 'button', class: 'link-open', 'aria-label': `Link ${e.id}…` }, 'Link…');
   opener.addEventListener('click', () => {
     const choice = h('select', { name: 'target', id: `link-target-${e.id}` },
       controls.length ? h('optgroup', { label: 'Controls' }, controls.map((c) => h('option', { value: `control:${c.id}` }, `${c.id} ${c.title}`))) : null,

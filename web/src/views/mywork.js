@@ -19,7 +19,7 @@ import { can, statusActions } from '../roles.js';
 import { sortableTable } from '../table.js';
 
 const DUE_SOON_DAYS = 14; // SPEC §5.2
-const REMINDERS_SHOWN = 20; // the latest; the Reminders page and a finding's page have the rest
+const REMINDERS_SHOWN = 20; // the latest (a finding's page lists all those about it)
 // Evidence statuses that need the owner (the API's evidence_status of a control).
 const EVIDENCE_DUE = ['missing', 'lapsed', 'expiring'];
 // The status changes offered right here: the owner's own steps (SPEC §3). The rest (closing,
