@@ -36,35 +36,65 @@ struct DemoControl {
   const char* title;
   std::vector<std::string> criteria;
   int implemented_on;  // day the control is implemented; 0 = never; negative = partially, on -day
+  const char* owner = "";           // SPEC §12; "" = none
+  const char* evidence_every = "";  // "" = none: its evidence carries its own valid_until
 };
 
 const std::vector<DemoControl>& controls() {
   static const std::vector<DemoControl> c = {
       {"GOV-01", "Code of conduct signed by every employee", {"CC1.1", "CC1.5"}, 20},
-      {"GOV-02", "Board reviews security quarterly", {"CC1.2", "CC2.2"}, 75},
+      {"GOV-02",
+       "Board reviews security quarterly",
+       {"CC1.2", "CC2.2"},
+       75,
+       "maya.chen@acme.example",
+       "quarterly"},
       {"GOV-03", "Org chart and security roles documented", {"CC1.3"}, 15},
       {"HR-01", "Background checks before hire", {"CC1.4"}, 40},
-      {"HR-02", "Security awareness training yearly", {"CC1.4", "CC2.2"}, 110},
+      {"HR-02",
+       "Security awareness training yearly",
+       {"CC1.4", "CC2.2"},
+       110,
+       "noah.kim@acme.example",
+       "annual"},
       {"RISK-01", "Annual risk assessment", {"CC3.1", "CC3.2", "CC3.3"}, 60},
       {"RISK-02", "Vendor security reviews", {"CC3.4", "CC9.2"}, -95},
       {"MON-01", "Internal control self-assessment", {"CC4.1", "CC4.2"}, 0},
       {"POL-01", "Information security policy set", {"CC5.1", "CC5.2", "CC5.3"}, 35},
-      {"AC-01", "MFA on all production access", {"CC6.1", "CC6.6"}, 50},
-      {"AC-02", "Quarterly access reviews", {"CC6.2", "CC6.3"}, 130},
+      {"AC-01", "MFA on all production access", {"CC6.1", "CC6.6"}, 50, "raj.patel@acme.example"},
+      {"AC-02", "Quarterly access reviews", {"CC6.2", "CC6.3"}, 130, "liam.oconnor@acme.example"},
       {"AC-03", "Badge access to the office", {"CC6.4"}, 10},
       {"AC-04", "Secure disposal of laptops and media", {"CC6.5"}, -80},
       {"NET-01", "Encryption in transit and at rest", {"CC6.7", "C1.1"}, 45},
-      {"END-01", "Endpoint protection on laptops", {"CC6.8"}, 70},
-      {"OPS-01", "Vulnerability scanning weekly", {"CC7.1"}, 55},
-      {"OPS-02", "Central logging and alerting", {"CC7.2", "CC7.3"}, 120},
+      {"END-01", "Endpoint protection on laptops", {"CC6.8"}, 70, "liam.oconnor@acme.example"},
+      {"OPS-01",
+       "Vulnerability scanning weekly",
+       {"CC7.1"},
+       55,
+       "sofia.garcia@acme.example",
+       "monthly"},
+      {"OPS-02",
+       "Central logging and alerting",
+       {"CC7.2", "CC7.3"},
+       120,
+       "sofia.garcia@acme.example"},
       {"IR-01", "Incident response plan tested", {"CC7.4", "CC7.5"}, -140},
-      {"CHG-01", "Peer review and CI before deploy", {"CC8.1"}, 25},
+      {"CHG-01", "Peer review and CI before deploy", {"CC8.1"}, 25, "ava.novak@acme.example"},
       {"BCP-01", "Business continuity plan", {"CC9.1", "A1.3"}, 0},
       {"AV-01", "Capacity monitoring and autoscaling", {"A1.1"}, 65},
-      {"AV-02", "Daily backups with restore tests", {"A1.2"}, 100},
+      {"AV-02",
+       "Daily backups with restore tests",
+       {"A1.2"},
+       100,
+       "sofia.garcia@acme.example",
+       "quarterly"},
       {"COM-01", "Customer security commitments published", {"CC2.3"}, 30},
       {"COM-02", "Internal security newsletter", {"CC2.1"}, 85},
-      {"CONF-01", "Confidential data retention and deletion", {"C1.2"}, 0},
+      {"CONF-01",
+       "Confidential data retention and deletion",
+       {"C1.2"},
+       0,
+       "emma.rossi@acme.example"},
   };
   return c;
 }
@@ -315,23 +345,84 @@ class DemoStory {
     }
   }
 
-  // Controls are defined during the first week; each is implemented (or partially) later, with
-  // evidence valid for a year (access reviews: 90 days, so that one has lapsed by now).
+  // Controls are defined during the first week, most with an owner; each is implemented (or
+  // partially) later. Evidence of a control with a cadence is collected again every period and
+  // is valid for it (the last scan report expires within the month); the others' evidence is
+  // valid for a year (access reviews: 40 days, so that one has lapsed by now).
   void plan_controls() {
     for (size_t i = 0; i < controls().size(); ++i) {
       const DemoControl& c = controls()[i];
       plan(1 + static_cast<int>(i) / 5, 10 + static_cast<int>(i),
-           exec(DefineControl{c.id, c.title, "", c.criteria, ""}));
+           exec(DefineControl{c.id, c.title, "", c.criteria, "", c.owner, c.evidence_every}));
       if (c.implemented_on > 0) {
         plan(c.implemented_on, 30, exec(SetControlStatus{c.id, "implemented", "rolled out"}));
-        const int valid = std::string(c.id) == "AC-02" ? 40 : 365;
-        plan(c.implemented_on, 31,
-             upload(fmt::format("{} evidence.txt", c.id), "", c.id, c.implemented_on, valid));
+        plan_control_evidence(c);
       } else if (c.implemented_on < 0) {
         plan(-c.implemented_on, 30,
              exec(SetControlStatus{c.id, "partially_implemented", "first teams done"}));
       }
     }
+  }
+
+  void plan_control_evidence(const DemoControl& c) {
+    const std::string every = c.evidence_every;
+    if (every.empty()) {
+      const int valid = std::string(c.id) == "AC-02" ? 40 : 365;
+      plan(c.implemented_on, 31,
+           upload(fmt::format("{} evidence.txt", c.id), "", c.id, c.implemented_on, valid));
+      return;
+    }
+    // Collected again a few days before each period ends (30, 91, 182, 365 days apart).
+    const int period = every == "monthly"      ? 30
+                       : every == "quarterly"  ? 88
+                       : every == "semiannual" ? 180
+                                               : 360;
+    int n = 1;
+    for (int day = c.implemented_on; day < kDemoDays; day += period, ++n) {
+      plan(day, 31, upload(fmt::format("{} evidence {}.txt", c.id, n), "", c.id, day, 0));
+    }
+  }
+
+  // Control tests (SPEC §12): MFA passed its design test, failed an operating test (logins
+  // without MFA in the sample), then passed after the fix; the backup restore test failed last
+  // week, so AV-02 does not count now.
+  void plan_control_tests() {
+    plan(52, 40,
+         exec(TestControl{"AC-01",
+                          "design",
+                          date_at(52),
+                          "pass",
+                          "Conditional-access policy requires MFA for every production role.",
+                          {}}));
+    plan(118, 40,
+         exec(TestControl{
+             "AC-01",
+             "operating",
+             date_at(117),
+             "fail",
+             "3 of 25 sampled production logins went through a legacy path without MFA.",
+             {}}));
+    plan(160, 40,
+         exec(TestControl{"AC-01",
+                          "operating",
+                          date_at(159),
+                          "pass",
+                          "Legacy path removed; 25 of 25 sampled logins used MFA.",
+                          {}}));
+    plan(125, 41,
+         exec(TestControl{"CHG-01",
+                          "operating",
+                          date_at(124),
+                          "exception",
+                          "1 of 30 sampled deploys merged without a second review.",
+                          {}}));
+    plan(kDemoDays - 6, 40,
+         exec(TestControl{"AV-02",
+                          "operating",
+                          date_at(kDemoDays - 7),
+                          "fail",
+                          "The quarterly restore test of the billing database did not complete.",
+                          {}}));
   }
 
   // The gap assessment records the findings over days 3 to 10; then each meets its fate.
@@ -459,6 +550,7 @@ Status build_demo(CommandService& service, BlobStore& blobs, const std::string& 
   DemoStory story(service, blobs, admin, now);
   story.plan_program_and_people();
   story.plan_controls();
+  story.plan_control_tests();
   story.plan_findings();
   story.plan_later_events();
   return story.play_until(now);

@@ -111,14 +111,23 @@ void generate(EventLog& log, uint64_t total, Micros start, Micros span) {
     } else if (controls < 150 && roll < 16) {
       ++controls;
       const std::string id = fmt::format("C-{:03}", controls);
+      // Half the controls have an evidence cadence (SPEC §12).
       emit("control/" + id,
-           ControlDefined{id, "Control " + id, "", random_criteria(), ControlStatus::kImplemented});
+           ControlDefined{id, "Control " + id, "", random_criteria(), ControlStatus::kImplemented,
+                          "", rng() % 2 ? EvidenceCadence::kQuarterly : EvidenceCadence::kNone});
+    } else if (controls > 0 && roll < 17) {
+      // A control test now and then, one in four failing.
+      const std::string id = fmt::format("C-{:03}", 1 + rng() % controls);
+      emit("control/" + id, ControlTested{id, TestKind::kOperating, date_after(0),
+                                          rng() % 4 ? TestResult::kPass : TestResult::kFail, "",
+                                          {}});
     } else if (evidence < 4000 && roll < 22 && controls > 0) {
       ++evidence;
       const std::string id = fmt::format("E-{}", evidence);
       emit("evidence/" + id,
            EvidenceUploaded{id, "report.pdf", "application/pdf", std::string(64, 'a'), 100,
-                            date_after(0), date_after(90 + static_cast<int>(rng() % 365))});
+                            date_after(0),
+                            rng() % 2 ? date_after(90 + static_cast<int>(rng() % 365)) : ""});
       emit("evidence/" + id, EvidenceLinked{id, "", fmt::format("C-{:03}", 1 + rng() % controls)});
       if (rng() % 2) {
         const size_t f = rng() % findings.size();
