@@ -536,7 +536,8 @@ describe('accessibility', () => {
     const views = [
       ['/', ADMIN], ['/my-work', contributor], ['/my-work', EDITOR], ['/findings', EDITOR], [`/findings/${finding.id}`, ADMIN],
       ['/controls', ADMIN], [`/controls/${control.id}`, ADMIN], ['/evidence', ADMIN], [`/criteria/${criterion.id}`, ADMIN],
-      ['/owners', ADMIN], ['/roadmap', ADMIN], ['/audit', ADMIN], ['/users', ADMIN], ['/reminders', ADMIN], ['/account', ADMIN],
+      ['/owners', ADMIN], ['/roadmap', ADMIN], ['/audit', ADMIN], ['/users', ADMIN], [`/users/${encodeURIComponent(EDITOR)}`, ADMIN],
+      ['/reminders', ADMIN], ['/account', ADMIN],
       ['/evidence', contributor], [`/controls/${control.id}`, AUDITOR],
     ];
     const found = [];
