@@ -547,7 +547,9 @@ describe('dashboard fixes (issue 16)', () => {
     await signIn(page, tokens.admin);
     await page.goto(`${base}/findings`);
     await settled(page);
-    const offered = await page.getByLabel('Owner').locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    // The owner filter takes several owners (issue 20): a checkbox each, and one for unassigned.
+    const offered = await page.getByRole('group', { name: 'Owner' }).getByRole('checkbox')
+      .evaluateAll((boxes) => boxes.map((b) => b.value).filter((v) => v !== 'none'));
     assert.ok(!offered.includes(AUDITOR), 'the auditor is offered as an owner');
     assert.deepEqual(offered.sort(), users.filter((u) => u.role !== 'auditor').map((u) => u.email).sort());
     await check();

@@ -80,21 +80,25 @@ export async function signOutSession() {
 async function errorOf(res) {
   let code = '';
   let msg = `${res.status} ${res.statusText}`;
+  let findings = [];
   try {
     const err = (await res.json()).error;
     code = err.code;
     msg = err.message;
+    if (Array.isArray(err.findings)) findings = err.findings;
   } catch {
     // not the JSON error shape (a proxy, a missing endpoint): keep the status line
   }
-  return new ApiError(res.status, code, msg);
+  return new ApiError(res.status, code, msg, findings);
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  // `findings`: a refused bulk command's reasons, one per finding: [{id, code, message}].
+  constructor(status, code, message, findings = []) {
     super(message);
     this.status = status;
     this.code = code;
+    this.findings = findings;
   }
   // What to show: the server's own message, which says what went wrong and how to fix it.
   describe() {

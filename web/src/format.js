@@ -57,3 +57,45 @@ export const criterionStatusLabel = {
   ready: 'ready',
   out_of_scope: 'out of scope',
 };
+
+// Controls and their evidence (SPEC §12).
+export const CONTROL_STATUSES = ['not_implemented', 'partially_implemented', 'implemented'];
+export const controlStatusRank = (s) => CONTROL_STATUSES.indexOf(s);
+// The API's evidence_status of a control, worst first, with its words (never colour alone).
+export const EVIDENCE_STATUSES = ['missing', 'lapsed', 'expiring', 'current'];
+export const evidenceStatusLabel = {
+  missing: 'no evidence',
+  lapsed: 'evidence lapsed',
+  expiring: 'evidence expiring within 30 days',
+  current: 'evidence current',
+};
+export const evidenceStatusRank = (s) => EVIDENCE_STATUSES.indexOf(s);
+export function evidenceStatusPill(status, attrs = {}) {
+  return h('span', { ...attrs, class: `pill ev-${status}` }, evidenceStatusLabel[status] ?? humanizeWord(status));
+}
+export const CADENCES = [
+  ['none', 'no cadence (evidence valid until its own date)'],
+  ['monthly', 'monthly'],
+  ['quarterly', 'quarterly'],
+  ['semiannual', 'every six months'],
+  ['annual', 'yearly'],
+];
+export const cadenceLabel = (c) => (CADENCES.find(([k]) => k === c)?.[1] ?? humanizeWord(c));
+export const TEST_KINDS = [['design', 'design'], ['operating', 'operating effectiveness']];
+export const TEST_RESULTS = [['pass', 'pass'], ['fail', 'fail'], ['exception', 'exception']];
+
+export function controlStatusPill(c, attrs = {}) {
+  return h('span', { ...attrs, class: `pill cs-${c.status}` }, humanizeWord(c.status));
+}
+export function testResultPill(result) {
+  return h('span', { class: `pill tr-${result}` }, result);
+}
+
+// YYYY-MM-DD plus `days` (UTC calendar).
+export function addDays(date, days) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+const humanizeWord = (s) => (s == null ? '' : String(s).replaceAll('_', ' '));

@@ -58,3 +58,41 @@ export function copyButton(text, valueEl, { id, label = 'Copy', ariaLabel } = {}
   });
   return [button, ' ', status];
 }
+
+// A message to show once, on the page drawn again after a successful action.
+let flashText = null;
+
+// The message left by the last action, once (null when there is none). Focused by the shell
+// after drawing, so a keyboard user lands on what happened.
+export function flashMessage() {
+  const text = flashText;
+  flashText = null;
+  if (!text) return null;
+  const el = message('success', text);
+  el.id = 'flash';
+  el.tabIndex = -1;
+  return el;
+}
+
+// A form's submit handler: disables the form (or the controls listed in `form`, an array), says
+// what is happening, shows the server's
+// refusal in `statusEl`, and on success draws the view again with `done` (a string, or a
+// function of fn's result) shown once. `onRefused(err)` may add to the refusal (a bulk
+// command's reasons per finding).
+export function act(ctx, form, statusEl, doing, done, fn, { onRefused } = {}) {
+  return async (e) => {
+    e?.preventDefault?.();
+    const controls = Array.isArray(form) ? form : [...form.querySelectorAll('button, input, select, textarea')];
+    controls.forEach((c) => { c.dataset.wasDisabled = c.disabled; c.disabled = true; });
+    clear(statusEl).append(message('info', doing));
+    try {
+      const result = await fn();
+      flashText = typeof done === 'function' ? done(result) : done;
+      await ctx.refresh();
+    } catch (err) {
+      clear(statusEl).append(message('error', refused(err)));
+      onRefused?.(err, statusEl);
+      controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === 'true'; });
+    }
+  };
+}

@@ -13,12 +13,20 @@ import { auditView } from './views/audit.js';
 import { usersView, userView } from './views/users.js';
 import { accountView } from './views/account.js';
 import { remindersView } from './views/reminders.js';
+import { myWorkView, ownsWork } from './views/mywork.js';
+import { controlsView, controlView } from './views/controls.js';
+import { evidenceView } from './views/evidence.js';
+import { can } from './roles.js';
 
 const routes = [
   [/^\/$/, overviewView, 'Overview'],
   [/^\/criteria\/([^/]+)$/, criterionView, 'Criterion'],
   [/^\/findings$/, findingsView, 'Findings'],
   [/^\/findings\/([^/]+)$/, findingView, 'Finding'],
+  [/^\/my-work$/, myWorkView, 'My work'],
+  [/^\/controls$/, controlsView, 'Controls'],
+  [/^\/controls\/([^/]+)$/, controlView, 'Control'],
+  [/^\/evidence$/, evidenceView, 'Evidence'],
   [/^\/owners$/, ownersView, 'Owners'],
   [/^\/roadmap$/, roadmapView, 'Roadmap'],
   [/^\/audit$/, auditView, 'Audit'],
@@ -30,14 +38,19 @@ const routes = [
   // not in the past
   [/^\/account$/, accountView, 'Your account', { now: true }],
 ];
+// [path, label, who sees the entry (all when absent)]
+const adminsOnly = (me) => me.role === 'admin';
 const nav = [
   ['/', 'Overview'],
   ['/findings', 'Findings'],
+  ['/my-work', 'My work', can.ownWork], // everyone who can own work: not auditors
+  ['/controls', 'Controls'],
+  ['/evidence', 'Evidence'],
   ['/owners', 'Owners'],
   ['/roadmap', 'Roadmap'],
   ['/audit', 'Audit'],
-  ['/users', 'Users', 'admin'], // admins only
-  ['/reminders', 'Reminders', 'admin'],
+  ['/users', 'Users', adminsOnly],
+  ['/reminders', 'Reminders', adminsOnly],
 ];
 // Query parameters that stay with every link: the day every view shows.
 const TIME_PARAMS = ['as_of', 'as_known_at'];
@@ -64,10 +77,12 @@ export function link(path, query = {}) {
   return s ? `${path}?${s}` : path;
 }
 
-export function navigate(url, { replace = false } = {}) {
+// `focusId`: the control to give the focus back to once the view is drawn again (a filter
+// changed with the keyboard stays where it was); otherwise the new page's heading gets it.
+export function navigate(url, { replace = false, focusId = null } = {}) {
   if (replace) window.history.replaceState(null, '', url);
   else window.history.pushState(null, '', url);
-  render({ focus: true });
+  render({ focus: !focusId, focusId });
 }
 
 // Same-origin links are handled here (no page load): plain left clicks only.
@@ -156,6 +171,7 @@ async function showSignIn(notice) {
     setToken(token);
     try {
       await startSession('token');
+      await land();
       render({ focus: true });
     } catch (err) {
       forget();
@@ -252,7 +268,7 @@ function header(route) {
       h('span', { class: 'program', id: 'program-name' }, program.name || 'SOC 2 program')),
     toggle,
     h('nav', { 'aria-label': 'Main' },
-      h('ul', {}, nav.filter(([, , role]) => !role || role === me.role).map(([path, label]) =>
+      h('ul', {}, nav.filter(([, , who]) => !who || who(me)).map(([path, label]) =>
         h('li', {}, h('a', { href: link(path), 'aria-current': route && route.nav === path ? 'page' : null }, label))))),
     h('form', { class: 'time-travel', id: 'time-travel', 'aria-label': 'Time travel', onsubmit: (e) => { e.preventDefault(); apply(); } },
       field('As of', asOf),
@@ -300,7 +316,7 @@ function matchRoute() {
   return null;
 }
 
-async function render({ focus = false } = {}) {
+async function render({ focus = false, focusId = null } = {}) {
   if (!session) return;
   const mine = ++generation;
   const route = matchRoute();
@@ -351,10 +367,25 @@ async function render({ focus = false } = {}) {
   main.removeAttribute('aria-busy');
   const heading = main.querySelector('h1');
   document.title = `${heading ? heading.textContent : route.title} · gaplog`;
-  if (focus && heading) {
+  const back = focusId ? document.getElementById(focusId) : null;
+  // After an action, what happened (forms.js flashMessage) gets the focus: the form is gone.
+  const flash = main.querySelector('#flash');
+  if (back) {
+    back.focus();
+  } else if (focus && heading) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({ preventScroll: false });
+  } else if (flash) {
+    flash.focus();
   }
+}
+
+// Where a person lands after signing in, when the URL names no page (`/`): a contributor who
+// owns something starts on My work (SPEC §12); everyone else, editors and admins included, on
+// the overview, which has My work in its navigation. Any other URL is left as it is.
+async function land() {
+  if (window.location.pathname !== '/' || session.me.role !== 'contributor') return;
+  if (await ownsWork(session.me).catch(() => false)) window.history.replaceState(null, '', link('/my-work'));
 }
 
 // A session (the cookie, after signing in with the identity provider) first; else the API
@@ -365,6 +396,7 @@ async function boot() {
     useSession(current.csrf_token);
     try {
       await startSession('session', current.name);
+      await land();
       render();
       return;
     } catch (err) {
@@ -385,6 +417,7 @@ async function boot() {
     showSignIn(message('error', `Please sign in again: ${err instanceof ApiError ? err.describe() : err.message}`));
     return;
   }
+  await land();
   render();
 }
 

@@ -2,7 +2,8 @@
 // stays the authority: it refuses anything else, and the UI shows its message when it does.
 
 const isEditor = (me) => me.role === 'editor' || me.role === 'admin';
-const owns = (me, f) => f.owner !== null && f.owner === me.email;
+// `thing`: a finding or a control (SPEC §12: controls have owners too).
+const owns = (me, thing) => thing.owner !== null && thing.owner !== undefined && thing.owner === me.email;
 
 // What each status change is called on its button. Which changes the user may make, and which
 // need a reason, come from the server with the finding (allowed_transitions, SPEC §3), so the
@@ -36,6 +37,20 @@ export const can = {
   setDueDate: (me, f) => isEditor(me) && f.status !== 'closed',
   comment: (me) => me.role !== 'auditor',
   uploadEvidence: (me, f) => f.status !== 'closed' && (isEditor(me) || (me.role === 'contributor' && owns(me, f))),
+  // Link or unlink evidence to a finding: as upload (SPEC §6), and not on a closed finding.
+  linkFindingEvidence: (me, f) => f.status !== 'closed' && (isEditor(me) || (me.role === 'contributor' && owns(me, f))),
+  // Bulk assign, due date and status on the findings list (SPEC §12: editors and admins).
+  bulkFindings: (me) => isEditor(me),
+  // A control's status, owner, cadence and tests (SPEC §4: editors and admins).
+  editControl: (me) => isEditor(me),
+  // Upload evidence for a control, and link or unlink evidence to it: editors, admins and the
+  // contributor who owns the control (SPEC §4, §12).
+  controlEvidence: (me, c) => isEditor(me) || (me.role === 'contributor' && owns(me, c)),
+  // Everyone but auditors can own work (SPEC §4), so everyone but them has a My work page.
+  ownWork: (me) => me.role !== 'auditor',
+  // Upload evidence not linked to anything (from the library): editors and admins; a contributor's
+  // upload names a finding or control of theirs.
+  uploadUnlinked: (me) => isEditor(me),
   verifyLog: (me) => me.role === 'admin' || me.role === 'auditor',
   auditBundle: (me) => me.role === 'admin' || me.role === 'auditor',
   poam: () => true,

@@ -2,13 +2,16 @@
 // tells assistive technology the order).
 import { clear, h } from './dom.js';
 
-// columns: [{key, label, cell(row) → Node|string, sort?(row) → comparable, className?}]
+// columns: [{key, label, cell(row) → Node|string, sort?(row) → comparable, className?, header?}]
+// `header`: a Node shown in the column's header instead of `label` (which still names the
+// column's cells on a phone).
+// `captionClass`: e.g. 'visually-hidden' for a caption that only names the table to screen readers.
 // `className` goes on the <table> (e.g. 'stack-on-phone': one block per row on narrow screens).
-export function sortableTable({ columns, rows, caption, sort = null, id, className, empty = 'Nothing to show.' }) {
+export function sortableTable({ columns, rows, caption, captionClass, sort = null, id, className, empty = 'Nothing to show.' }) {
   let state = sort ?? { key: null, dir: 1 };
   const tbody = h('tbody');
   const headCells = columns.map((c) => {
-    if (!c.sort) return h('th', { scope: 'col', class: c.className }, c.label);
+    if (!c.sort) return h('th', { scope: 'col', class: c.className }, c.header ?? c.label);
     const button = h('button', { type: 'button', class: 'sort' }, c.label);
     const th = h('th', { scope: 'col', class: c.className }, button);
     button.addEventListener('click', () => {
@@ -18,7 +21,7 @@ export function sortableTable({ columns, rows, caption, sort = null, id, classNa
     return th;
   });
   const table = h('table', { id, class: className },
-    caption ? h('caption', {}, caption) : null,
+    caption ? h('caption', { class: captionClass }, caption) : null,
     h('thead', {}, h('tr', {}, headCells)),
     tbody);
 
@@ -38,7 +41,29 @@ export function sortableTable({ columns, rows, caption, sort = null, id, classNa
     }
   }
   draw();
-  return h('div', { class: 'table-wrap' }, table);
+  return tableWrap(table, caption ?? id);
+}
+
+// A table in a box that scrolls sideways when the table is wider than the screen (phones).
+// While it does, the box takes the focus and is a named region, so the keyboard can scroll it
+// too (axe: scrollable-region-focusable); otherwise it is no tab stop.
+export function tableWrap(table, label) {
+  const wrap = h('div', { class: 'table-wrap' }, table);
+  const update = () => {
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute('role', 'region');
+      wrap.setAttribute('aria-label', `${label || table.caption?.textContent || 'Table'} (scrolls sideways)`);
+    } else {
+      wrap.removeAttribute('tabindex');
+      wrap.removeAttribute('role');
+      wrap.removeAttribute('aria-label');
+    }
+  };
+  const watch = new ResizeObserver(update);
+  watch.observe(wrap);
+  watch.observe(table);
+  return wrap;
 }
 
 function compare(a, b) {

@@ -6,6 +6,7 @@ import { UserAction, request } from './api.js';
 import { clear, field, h, message } from './dom.js';
 import { confirmInPage, copyButton, describe, submitting } from './forms.js';
 import { timestamp } from './format.js';
+import { tableWrap } from './table.js';
 
 // {
 //   list: async () => tokens            GET …/tokens' items
@@ -21,7 +22,7 @@ export function tokenBox({ list, initial, issue, canIssue = true, expiry = {}, t
   const listStatus = h('div', { class: 'form-status', id: 'tokens-status' });
   const draw = (items) => {
     clear(listEl).append(items.length
-      ? h('div', { class: 'table-wrap' }, h('table', { id: 'tokens-table' },
+      ? tableWrap(h('table', { id: 'tokens-table' },
         h('thead', {}, h('tr', {}, ['Token', 'Issued', 'Issued by', 'Expires', 'Last used', ''].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, items.map((t) => tokenRow(t)))))
       : h('p', { id: 'no-tokens' }, 'No API tokens.'));

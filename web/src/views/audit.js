@@ -5,12 +5,13 @@ import { clear, field, h, humanize, message, select } from '../dom.js';
 import { timestamp } from '../format.js';
 import { SYSTEM_ACTOR, actorLabel } from '../notifications.js';
 import { can } from '../roles.js';
+import { tableWrap } from '../table.js';
 
 const PAGE = 50;
 const EVENT_TYPES = [
   'program_named', 'scope_set', 'user_added', 'user_role_changed', 'user_deactivated', 'user_signed_in',
   'user_signed_out', 'token_issued',
-  'token_revoked', 'control_defined', 'control_updated', 'control_status_set', 'finding_recorded',
+  'token_revoked', 'control_defined', 'control_updated', 'control_status_set', 'control_tested', 'finding_recorded',
   'finding_updated', 'finding_assigned', 'finding_due_date_set', 'finding_status_changed', 'risk_accepted',
   'comment_added', 'evidence_uploaded', 'evidence_linked', 'evidence_unlinked',
   'notification_sent', 'user_notifications_set', 'webhook_added', 'webhook_removed',
@@ -114,7 +115,7 @@ function eventsSection(ctx, page, filters, after, users, treeSize) {
     h('p', { role: 'status', id: 'events-range' }, page.events.length
       ? `Events ${first}–${last}${filtered ? ' matching the filters' : ''} of ${treeSize}`
       : `No events${filtered ? ' match the filters' : ''} after seq ${after}.`),
-    h('div', { class: 'table-wrap' }, h('table', { id: 'events-table' },
+    tableWrap(h('table', { id: 'events-table' },
       h('thead', {}, h('tr', {}, ['Seq', 'Occurred', 'Recorded', 'Type', 'Stream', 'Actor', 'Details', 'Leaf hash'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, page.events.map((e) => h('tr', { class: e.backfilled ? 'backfilled' : '' },
         h('td', { class: 'num' }, String(e.seq)),
@@ -141,6 +142,8 @@ function when(t) {
 function streamLink(ctx, stream) {
   const m = /^finding\/(.+)$/.exec(stream);
   if (m) return h('a', { href: ctx.link(`/findings/${encodeURIComponent(m[1])}`) }, stream);
+  const c = /^control\/(.+)$/.exec(stream);
+  if (c) return h('a', { href: ctx.link(`/controls/${encodeURIComponent(c[1])}`) }, stream);
   const u = /^user\/(.+)$/.exec(stream);
   if (u && ctx.me.role === 'admin') return h('a', { href: ctx.link(`/users/${encodeURIComponent(u[1])}`) }, stream);
   // the webhooks and the reminders delivered are on the admins' Reminders page

@@ -1,14 +1,15 @@
 // One finding: its facts, the actions this user may take (SPEC §3/§4), its evidence (upload by
 // drag and drop or file picker, download), the reminders gaplog sent about it (SPEC §11) and its
 // history (every event, back-filled ones marked).
-import { UserAction, download, get, getAll, request } from '../api.js';
+import { UserAction, get, getAll, request } from '../api.js';
 import { clear, field, h, humanize, message, select } from '../dom.js';
+import { downloadButton, uploadForm } from '../files.js';
+import { act, flashMessage } from '../forms.js';
 import { bytes, findingStatus, statusPill, timestamp, today } from '../format.js';
-import { actorLabel, kindLabel, recipientLabel } from '../notifications.js';
+import { asOfEvents, historySection } from '../history.js';
+import { kindLabel, recipientLabel } from '../notifications.js';
 import { can, statusActions } from '../roles.js';
-
-// A message to show once, after the re-render that follows a successful action.
-let flash = null;
+import { tableWrap } from '../table.js';
 
 export async function findingView(ctx) {
   const id = ctx.params[0];
@@ -24,13 +25,11 @@ export async function findingView(ctx) {
     finding.evidence.map((e) => get('/events', { stream: `evidence/${e}`, limit: 1000 }).then((r) => r.events)),
   );
   const names = new Map(users.map((u) => [u.email, u.name]));
-  const shown = flash;
-  flash = null;
 
   return h('div', { class: 'finding' },
     h('p', {}, h('a', { href: ctx.link('/findings') }, '← Findings')),
     h('h1', {}, h('span', { class: 'finding-id' }, `${finding.id}: `), h('span', { class: 'finding-title', id: 'finding-title' }, finding.title)),
-    shown ? message('success', shown) : null,
+    flashMessage(),
     h('p', { class: 'pills' },
       h('span', { class: `pill sev-${finding.severity}` }, `${finding.severity} severity`),
       statusPill(finding, { id: 'finding-status' }),
@@ -39,15 +38,7 @@ export async function findingView(ctx) {
     ctx.past ? message('info', 'You are looking at a past day: actions are hidden. Go back to today to act on this finding.') : actions(ctx, finding, users),
     evidenceSection(ctx, finding, evidence),
     remindersSection(ctx, reminders, names),
-    historySection(asOfEvents(ctx, [...history.events, ...evidenceEvents.flat()]), names));
-}
-
-// Looking at a past day, the history stops where the projections do (SPEC §5): events that
-// occurred by the end of that day and, with "as known at", were recorded by that moment.
-function asOfEvents(ctx, events) {
-  const end = ctx.asOf ? Date.parse(`${ctx.asOf}T23:59:59.999Z`) : Infinity;
-  const known = ctx.knownAt ? Date.parse(ctx.knownAt) : Infinity;
-  return events.filter((e) => Date.parse(e.occurred_at) <= end && Date.parse(e.recorded_at) <= known);
+    historySection(asOfEvents(ctx, [...history.events, ...evidenceEvents.flat()]), names, { omit: ['finding_id'] }));
 }
 
 function facts(ctx, f, names) {
@@ -59,7 +50,7 @@ function facts(ctx, f, names) {
       row('Owner', h('span', { id: 'finding-owner' }, person(f.owner))),
       row('Due date', h('span', { id: 'finding-due' }, f.due_date ?? 'none')),
       row('Criteria', f.criteria.map((c, i) => [i ? ', ' : '', h('a', { href: ctx.link(`/criteria/${encodeURIComponent(c)}`) }, c)])),
-      row('Control', f.control ?? 'none'),
+      row('Control', f.control ? h('a', { href: ctx.link(`/controls/${encodeURIComponent(f.control)}`) }, f.control) : 'none'),
       row('Source', humanize(f.source)),
       row('Recorded on', f.recorded_on),
       riskAcceptance(f, row, person),
@@ -76,27 +67,6 @@ function riskAcceptance(f, row, person) {
       'The finding counts as a gap again.'));
   }
   return row('Risk accepted', h('span', { id: 'risk-acceptance' }, `by ${person(a.approved_by)} until ${a.expires_on}: ${a.justification}`));
-}
-
-// Runs `fn` for a form: disables it, says what is happening, shows the server's message on
-// failure, and re-renders with a note on success.
-function act(ctx, form, statusEl, doing, done, fn) {
-  return async (e) => {
-    e?.preventDefault?.();
-    const controls = [...form.querySelectorAll('button, input, select, textarea')];
-    controls.forEach((c) => { c.dataset.wasDisabled = c.disabled; c.disabled = true; });
-    clear(statusEl).append(message('info', doing));
-    try {
-      await fn();
-      flash = done;
-      await ctx.refresh();
-    } catch (err) {
-      const why = err.describe ? err.describe() : err.message;
-      // status 0: no answer came back (the network), so nothing was refused.
-      clear(statusEl).append(message('error', err.status === 0 ? `Not confirmed: ${why}` : `Refused: ${why}`));
-      controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === 'true'; });
-    }
-  };
 }
 
 const ifMatch = (f) => ({ 'If-Match': `"${f.version}"` });
@@ -196,74 +166,20 @@ function evidenceSection(ctx, f, evidence) {
   if (!evidence.length) section.append(h('p', { id: 'no-evidence' }, 'No evidence is linked to this finding.'));
   else {
     section.append(h('ul', { class: 'evidence-list', id: 'evidence-list' }, evidence.map((e) => {
-      const button = h('button', { type: 'button', class: 'download' }, `Download ${e.filename}`);
-      button.addEventListener('click', async () => {
-        button.disabled = true;
-        clear(status).append(message('info', `Downloading ${e.filename}…`));
-        try {
-          const got = await download(`/evidence/${encodeURIComponent(e.id)}/content`, e.filename);
-          clear(status).append(message('success', `Downloaded ${got.name} (${bytes(got.size)}).`));
-        } catch (err) {
-          clear(status).append(message('error', `Download failed: ${err.describe ? err.describe() : err.message}`));
-        }
-        button.disabled = false;
-      });
+      const button = downloadButton(e, status);
       return h('li', { 'data-evidence': e.id },
         h('span', { class: 'evidence-name' }, `${e.id} · ${e.filename}`),
         h('span', { class: 'muted' }, ` ${bytes(e.size)} · ${e.media_type} · uploaded by ${e.uploaded_by} on ${timestamp(e.uploaded_at)}`,
-          e.collected_on ? ` · collected ${e.collected_on}` : '', e.valid_until ? ` · valid until ${e.valid_until}` : '',
+          e.collected_on ? ` · collected ${e.collected_on}` : '', (e.expires_on ?? e.valid_until) ? ` · valid until ${e.expires_on ?? e.valid_until}` : '',
           e.current ? '' : ' · not current'),
         ' ', button);
     })));
   }
   section.append(status);
-  if (!ctx.past && can.uploadEvidence(ctx.me, f)) section.append(uploadForm(ctx, f));
+  if (!ctx.past && can.uploadEvidence(ctx.me, f)) {
+    section.append(uploadForm(ctx, { title: 'Upload evidence for this finding', target: () => ({ finding: f.id }) }));
+  }
   return section;
-}
-
-function uploadForm(ctx, f) {
-  let chosen = null;
-  const input = h('input', { type: 'file', id: 'evidence-file', name: 'file' });
-  const chosenEl = h('p', { class: 'chosen', id: 'evidence-chosen' }, 'No file chosen.');
-  const collected = h('input', { type: 'date', name: 'collected_on' });
-  const valid = h('input', { type: 'date', name: 'valid_until' });
-  const submit = h('button', { type: 'submit', class: 'primary', disabled: true }, 'Upload the evidence');
-  const status = h('div', { class: 'form-status' });
-  const action = new UserAction();
-  const choose = (file) => {
-    chosen = file ?? null;
-    chosenEl.textContent = chosen ? `Chosen: ${chosen.name} (${bytes(chosen.size)})` : 'No file chosen.';
-    submit.disabled = !chosen;
-  };
-  input.addEventListener('change', () => choose(input.files[0]));
-  const zone = h('div', { class: 'dropzone', id: 'dropzone' },
-    h('label', { for: 'evidence-file' }, 'Drop a file here, or choose one'), input, chosenEl);
-  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('dragging'); });
-  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('dragging');
-    if (e.dataTransfer?.files?.length) choose(e.dataTransfer.files[0]);
-  });
-  const form = h('form', { class: 'upload', id: 'upload-form', 'aria-labelledby': 'upload-title' },
-    h('h3', { id: 'upload-title' }, 'Upload evidence for this finding'),
-    zone,
-    h('div', { class: 'row' }, field('Collected on (optional)', collected), field('Valid until (optional)', valid)),
-    submit, status);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    if (!chosen) return;
-    const file = chosen;
-    act(ctx, form, status, `Uploading ${file.name}…`, `Uploaded ${file.name}.`, () =>
-      request('/evidence', {
-        method: 'POST',
-        action,
-        query: { filename: file.name, finding: f.id, collected_on: collected.value, valid_until: valid.value },
-        raw: file,
-        headers: { 'Content-Type': file.type || 'application/octet-stream' },
-      }))(e);
-  });
-  return form;
 }
 
 // The reminders gaplog delivered about this finding (notification_sent events, newest first).
@@ -281,7 +197,7 @@ function remindersSection(ctx, reminders, names) {
     section.append(h('p', { id: 'no-reminders' }, ctx.past ? 'No reminders sent by that day.' : 'No reminders sent yet.'));
     return section;
   }
-  section.append(h('div', { class: 'table-wrap' }, h('table', { id: 'reminders-table' },
+  section.append(tableWrap(h('table', { id: 'reminders-table' },
     h('caption', { class: 'visually-hidden' }, 'Reminders sent about this finding, newest first'),
     h('thead', {}, h('tr', {}, ['Reminder', 'To', 'For the day', 'Sent'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, shown.map((n) => h('tr', { 'data-seq': n.seq },
@@ -290,29 +206,4 @@ function remindersSection(ctx, reminders, names) {
       h('td', { class: 'nowrap' }, n.day),
       h('td', {}, h('time', { datetime: n.sent_at }, timestamp(n.sent_at)))))))));
   return section;
-}
-
-function historySection(events, names) {
-  const seen = new Set();
-  const all = events.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.seq - b.seq);
-  return h('section', { class: 'card wide', 'aria-labelledby': 'history-title' },
-    h('h2', { id: 'history-title' }, 'History'),
-    h('ol', { class: 'history', id: 'history' }, all.map((e) =>
-      h('li', { class: e.backfilled ? 'backfilled' : '', 'data-seq': e.seq },
-        h('div', { class: 'event-head' },
-          h('span', { class: 'event-type' }, humanize(e.type)),
-          ' · ', h('time', { datetime: e.occurred_at }, timestamp(e.occurred_at)),
-          ' · ', actorLabel(e.actor, names),
-          e.backfilled ? [' ', h('span', { class: 'pill backfilled-flag', title: `recorded ${e.recorded_at}` }, `back-filled (recorded ${timestamp(e.recorded_at)})`)] : null,
-          h('span', { class: 'muted' }, ` · seq ${e.seq}`)),
-        eventDetails(e)))));
-}
-
-function eventDetails(e) {
-  const entries = Object.entries(e.data ?? {}).filter(([k, v]) => k !== 'finding_id' && v !== null && v !== '' && !(Array.isArray(v) && !v.length));
-  if (!entries.length) return null;
-  return h('dl', { class: 'event-data' }, entries.map(([k, v]) => [
-    h('dt', {}, humanize(k)),
-    h('dd', { class: 'prewrap' }, typeof v === 'object' ? (Array.isArray(v) ? v.join(', ') : JSON.stringify(v)) : String(v)),
-  ]));
 }

@@ -3,7 +3,10 @@
 import { get, getAll } from '../api.js';
 import { h, humanize, message } from '../dom.js';
 import { timelineChart } from '../chart.js';
-import { CATEGORIES, CRITERION_STATUSES, compareIds, criterionStatusLabel, findingStatusRank, percent, severityRank, statusPill } from '../format.js';
+import {
+  CATEGORIES, CRITERION_STATUSES, compareIds, controlStatusPill, criterionStatusLabel, evidenceStatusPill, evidenceStatusRank, findingStatusRank,
+  percent, severityRank, statusPill,
+} from '../format.js';
 import { sortableTable } from '../table.js';
 
 export async function overviewView(ctx) {
@@ -142,26 +145,34 @@ function criteriaGroups(ctx, criteria, titles) {
   });
 }
 
-// One criterion: its status, the findings that reference it and the controls mapped to it.
+// One criterion: its status, the findings that reference it, the controls mapped to it and the
+// evidence behind them (linked to those controls or findings).
 export async function criterionView(ctx) {
   const id = ctx.params[0];
-  const [readiness, catalog, findings, controls] = await Promise.all([
+  const [readiness, catalog, findings, controls, evidence, users] = await Promise.all([
     get('/readiness', ctx.time),
     get('/criteria'),
     getAll('/findings', { criterion: id, ...ctx.time }),
     getAll('/controls', ctx.time),
+    getAll('/evidence', ctx.time),
+    getAll('/users'),
   ]);
   const entry = readiness.criteria.find((c) => c.id === id);
   const info = catalog.items.find((c) => c.id === id);
   if (!entry || !info) return h('div', {}, h('h1', {}, `Criterion ${id}`), message('error', `There is no criterion ${id} in the catalog.`));
+  const names = new Map(users.map((u) => [u.email, u.name]));
   const mapped = controls.filter((c) => c.criteria.includes(id));
+  const controlIds = new Set(mapped.map((c) => c.id));
+  const findingIds = new Set(findings.map((f) => f.id));
+  const behind = evidence.filter((e) => e.controls.some((c) => controlIds.has(c)) || e.findings.some((f) => findingIds.has(f)));
+  const controlLink = (c) => h('a', { href: ctx.link(`/controls/${encodeURIComponent(c)}`) }, c);
   return h('div', {},
     h('p', {}, h('a', { href: ctx.link('/') }, '← Overview')),
     h('h1', {}, `${id}: ${info.title}`),
     h('p', {}, 'Category: ', humanize(info.category), ' · Status: ',
       h('span', { class: `pill status-${entry.status}`, id: 'criterion-status' }, criterionStatusLabel[entry.status])),
-    h('section', { class: 'card wide' },
-      h('h2', {}, `Findings referencing ${id}`),
+    h('section', { class: 'card wide', 'aria-labelledby': 'criterion-findings-title' },
+      h('h2', { id: 'criterion-findings-title' }, `Findings referencing ${id}`),
       sortableTable({
         id: 'criterion-findings',
         columns: [
@@ -174,17 +185,45 @@ export async function criterionView(ctx) {
         rows: findings.sort((a, b) => compareIds(a.id, b.id)),
         empty: 'No finding references this criterion.',
       })),
-    h('section', { class: 'card wide' },
-      h('h2', {}, `Controls mapped to ${id}`),
+    h('section', { class: 'card wide', 'aria-labelledby': 'criterion-controls-title' },
+      h('h2', { id: 'criterion-controls-title' }, `Controls mapped to ${id}`),
       sortableTable({
         id: 'criterion-controls',
         columns: [
-          { key: 'id', label: 'Control', cell: (c) => c.id, sort: (c) => c.id },
+          { key: 'id', label: 'Control', className: 'nowrap', cell: (c) => controlLink(c.id), sort: (c) => c.id },
           { key: 'title', label: 'Title', cell: (c) => c.title, sort: (c) => c.title },
-          { key: 'status', label: 'Implementation', cell: (c) => humanize(c.status), sort: (c) => c.status },
-          { key: 'evidence', label: 'Evidence', cell: (c) => c.evidence.join(', ') || 'none' },
+          { key: 'owner', label: 'Owner', cell: (c) => (c.owner ? names.get(c.owner) ?? c.owner : 'no owner'), sort: (c) => c.owner },
+          {
+            key: 'status',
+            label: 'Implementation',
+            cell: (c) => [controlStatusPill(c), c.status === 'implemented' && c.counts_as_implemented === false
+              ? h('span', { class: 'pill test-failed' }, 'not counted: latest test failed') : null],
+            sort: (c) => c.status,
+          },
+          { key: 'evidence', label: 'Evidence', cell: (c) => [evidenceStatusPill(c.evidence_status), c.evidence_valid_until ? ` until ${c.evidence_valid_until}` : ''], sort: (c) => evidenceStatusRank(c.evidence_status) },
         ],
         rows: mapped,
         empty: 'No control is mapped to this criterion.',
-      })));
+      })),
+    h('section', { class: 'card wide', 'aria-labelledby': 'criterion-evidence-title' },
+      h('h2', { id: 'criterion-evidence-title' }, `Evidence for ${id}`),
+      sortableTable({
+        id: 'criterion-evidence',
+        columns: [
+          { key: 'id', label: 'Evidence', className: 'nowrap', cell: (e) => e.id, sort: (e) => Number(e.id.slice(2)) },
+          { key: 'file', label: 'File', cell: (e) => h('span', { class: 'evidence-name' }, e.filename), sort: (e) => e.filename },
+          {
+            key: 'links',
+            label: 'Supports',
+            cell: (e) => [...e.controls.filter((c) => controlIds.has(c)).map(controlLink),
+              ...e.findings.filter((f) => findingIds.has(f)).map((f) => h('a', { href: ctx.link(`/findings/${encodeURIComponent(f)}`) }, f))]
+              .flatMap((a, i) => (i ? [', ', a] : [a])),
+          },
+          { key: 'expires', label: 'Valid until', className: 'nowrap', cell: (e) => e.expires_on ?? 'no end date', sort: (e) => e.expires_on },
+          { key: 'current', label: 'Current', cell: (e) => (e.current ? 'yes' : 'no'), sort: (e) => (e.current ? 0 : 1) },
+        ],
+        rows: behind.sort((a, b) => compareIds(a.id, b.id)),
+        empty: 'No evidence is linked to these controls or findings.',
+      }),
+      h('p', {}, h('a', { href: ctx.link('/evidence') }, 'The evidence library'))));
 }

@@ -8,7 +8,7 @@ import { clear, field, h, message, select } from '../dom.js';
 import { confirmInPage, copyButton, describe, submitting } from '../forms.js';
 import { timestamp, today } from '../format.js';
 import { DELIVERY_STATES, KINDS, deliveryState, kindLabel, recipientLabel } from '../notifications.js';
-import { sortableTable } from '../table.js';
+import { sortableTable, tableWrap } from '../table.js';
 
 const DELIVERY_LIMIT = 100;
 
@@ -62,7 +62,7 @@ function webhooksSection(initial) {
   const listStatus = h('div', { class: 'form-status', id: 'webhooks-status' });
   const draw = (items) => {
     clear(listEl).append(items.length
-      ? h('div', { class: 'table-wrap' }, h('table', { id: 'webhooks-table' },
+      ? tableWrap(h('table', { id: 'webhooks-table' },
         h('caption', { class: 'visually-hidden' }, 'Webhooks'),
         h('thead', {}, h('tr', {}, ['Webhook', 'Receives', 'Added', 'Last delivery', ''].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, items.map((w) => webhookRow(w)))))

@@ -7,7 +7,7 @@ import { UserAction, get, getAll, request } from '../api.js';
 import { clear, field, h, humanize, message, select } from '../dom.js';
 import { timestamp } from '../format.js';
 import { confirmInPage, refused, submitting } from '../forms.js';
-import { sortableTable } from '../table.js';
+import { sortableTable, tableWrap } from '../table.js';
 import { tokenBox } from '../tokens.js';
 
 const ROLES = [
@@ -206,7 +206,7 @@ function eventsSection(events) {
   return h('section', { class: 'card wide', 'aria-labelledby': 'user-events-title' },
     h('h2', { id: 'user-events-title' }, 'Sign-ins and other events'),
     events.length
-      ? h('div', { class: 'table-wrap' }, h('table', { id: 'user-events' },
+      ? tableWrap(h('table', { id: 'user-events' },
         h('thead', {}, h('tr', {}, ['Seq', 'When', 'What', 'By', 'Details'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, events.map((e) => h('tr', {},
           h('td', { class: 'num' }, String(e.seq)),
