@@ -1218,5 +1218,39 @@ TEST_F(BulkApi, AuditorsAreRefusedAndOnlyAdminsBackFill) {
                   .is_null());
 }
 
+// Regression (found by this suite, fixed in app/findings_bulk.cc): a back-fill must come after
+// the last event of each finding it changes (SPEC §2). The log checks it when appending and named
+// the first such finding's stream only, without error.findings, unlike every other refusal of a
+// bulk action: the client could not tell which findings to leave out.
+TEST_F(BulkApi, ABackFillBeforeSomeFindingsLastEventNamesEachSuchFinding) {
+  now_is("2026-01-10T09:00:00Z");
+  ok(kEditor, "POST", "/api/v1/findings/F-2/assign", R"({"owner":"cora@example.com"})");
+  ok(kEditor, "POST", "/api/v1/findings/F-4/assign", R"({"owner":"cora@example.com"})");
+  const uint64_t before = tree_size();
+  Reply r = bulk(kAdmin,
+                 R"({"ids":["F-1","F-2","F-3","F-4"],)"
+                 R"("action":{"due_date":{"due_date":"2026-03-01"}}})",
+                 {{"X-Occurred-At", "2026-01-05T00:00:00Z"}});
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.error_code(), "rule_violation");
+  EXPECT_THAT(refused(r), ElementsAre("F-2 rule_violation", "F-4 rule_violation"));
+  EXPECT_THAT(r.error_message(), HasSubstr("2 of 4 findings"));
+  EXPECT_THAT(r.error_message(), HasSubstr("F-4"));
+  EXPECT_EQ(tree_size(), before);
+  // With the refusals of the rules, each in the order of the ids.
+  Reply mixed = bulk(kAdmin,
+                     R"({"ids":["F-4","F-99","F-1"],)"
+                     R"("action":{"due_date":{"due_date":"2026-03-01"}}})",
+                     {{"X-Occurred-At", "2026-01-05T00:00:00Z"}});
+  EXPECT_EQ(mixed.status, 422) << mixed.body;
+  EXPECT_THAT(refused(mixed), ElementsAre("F-4 rule_violation", "F-99 not_found"));
+  EXPECT_EQ(tree_size(), before);
+  // Without them, the back-fill goes through.
+  Reply rest =
+      bulk(kAdmin, R"({"ids":["F-1","F-3"],"action":{"due_date":{"due_date":"2026-03-01"}}})",
+           {{"X-Occurred-At", "2026-01-05T00:00:00Z"}});
+  EXPECT_EQ(rest.status, 200) << rest.body;
+}
+
 }  // namespace
 }  // namespace gaplog
