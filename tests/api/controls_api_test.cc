@@ -600,6 +600,79 @@ TEST_F(ControlsApi, AFailedLatestTestTurnsAReadyCriterionIntoNoControlUntilALate
   EXPECT_THAT(ready, ElementsAre(1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0));
 }
 
+// One control covers every security criterion: the program is 100% ready until a test fails,
+// and the earliest start of a Type II window (ready_since) moves to the pass that follows.
+TEST_F(ControlsApi, ReadySinceStartsAgainAfterAFailedTest) {
+  Reply catalog = call(kAuditor, "GET", "/api/v1/criteria");
+  std::string criteria;
+  for (const json::Value& c : catalog["items"].items()) {
+    if (str(field(c, "category")) != "security") continue;
+    criteria += (criteria.empty() ? "[\"" : ",\"") + str(field(c, "id")) + "\"";
+  }
+  criteria += "]";
+  define_control("AC-01", criteria, R"(,"status":"implemented")");
+  upload("control=AC-01");
+  now_is("2026-01-20T09:00:00Z");
+  const std::string timeline = "/api/v1/timeline?from=2026-01-01&step=1&to=";
+  EXPECT_EQ(str(call(kAuditor, "GET", timeline + "2026-01-20")["ready_since"]), "2026-01-01");
+  ASSERT_EQ(test_control(kAdmin, "AC-01",
+                         R"({"kind":"operating","tested_on":"2026-01-10","result":"fail"})",
+                         {{"X-Occurred-At", "2026-01-10T09:00:00Z"}})
+                .status,
+            201);
+  ASSERT_EQ(test_control(kAdmin, "AC-01",
+                         R"({"kind":"operating","tested_on":"2026-01-15","result":"pass"})",
+                         {{"X-Occurred-At", "2026-01-15T09:00:00Z"}})
+                .status,
+            201);
+  Reply now = call(kAuditor, "GET", timeline + "2026-01-20");
+  ASSERT_EQ(now.status, 200) << now.body;
+  EXPECT_EQ(str(now["ready_since"]), "2026-01-15");
+  EXPECT_EQ(str(now["projected_ready_on"]), "2026-01-20");
+  EXPECT_TRUE(call(kAuditor, "GET", timeline + "2026-01-12")["ready_since"].is_null());
+  EXPECT_EQ(str(call(kAuditor, "GET", timeline + "2026-01-09")["ready_since"]), "2026-01-01");
+  Reply readiness = call(kAuditor, "GET", "/api/v1/readiness?as_of=2026-01-12");
+  EXPECT_EQ(num(field(readiness["overall"], "ready")), 0) << readiness.body;
+  EXPECT_EQ(num(field(readiness["overall"], "in_scope")), 33);
+}
+
+// The checkpoint (v6) keeps owners, cadences and tests: after a restart every answer is the same.
+TEST_F(ControlsApi, RestartFromTheCheckpointAnswersTheSame) {
+  define_control("AC-01", R"(["CC6.1"])",
+                 R"(,"status":"implemented","owner":"oli@example.com","evidence_every":"monthly")");
+  upload("control=AC-01&collected_on=2025-12-20");
+  now_is("2026-01-05T09:00:00Z");
+  ASSERT_EQ(test_control(kEditor, "AC-01",
+                         R"({"kind":"operating","tested_on":"2026-01-04","result":"fail",)"
+                         R"("notes":"One account without MFA","evidence":["E-1"]})")
+                .status,
+            201);
+  ASSERT_TRUE(program_->save_checkpoint().is_ok());
+  ASSERT_EQ(test_control(kEditor, "AC-01",
+                         R"({"kind":"operating","tested_on":"2026-01-05","result":"pass"})")
+                .status,
+            201);
+  const std::vector<std::string> targets = {
+      "/api/v1/controls",
+      "/api/v1/controls/AC-01?as_of=2026-01-04",
+      "/api/v1/controls/AC-01/tests",
+      "/api/v1/controls/AC-01/tests?as_of=2026-01-05",
+      "/api/v1/evidence?expiring_within=30",
+      "/api/v1/evidence/E-1",
+      "/api/v1/readiness?as_of=2026-01-04",
+      "/api/v1/readiness",
+      "/api/v1/timeline?from=2026-01-01&to=2026-01-05&step=1",
+  };
+  std::vector<std::string> before;
+  for (const std::string& t : targets) before.push_back(call(kAuditor, "GET", t).body);
+  now_is("2026-01-05T10:00:00Z");
+  open_program();
+  EXPECT_GT(program_->history().loaded_checkpoint_seq(), 0u);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    EXPECT_EQ(call(kAuditor, "GET", targets[i]).body, before[i]) << targets[i];
+  }
+}
+
 // Evidence without valid_until lasts its control's cadence: when it lapses, the criterion is
 // no_evidence again.
 TEST_F(ControlsApi, EvidenceLapsingWithTheCadenceMakesTheCriterionNoEvidence) {
