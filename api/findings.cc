@@ -216,8 +216,9 @@ Result<ApiResponse> post_findings_bulk(Call& call) {
         "If-Match names one entity's version; a bulk action changes several, so send it "
         "without If-Match");
   }
-  GAPLOG_ASSIGN_OR_RETURN(const BulkOutcome bulk,
-                          apply_bulk(call.backend.commands, call.actor, ids, action, options));
+  GAPLOG_ASSIGN_OR_RETURN(
+      const BulkOutcome bulk,
+      apply_bulk(call.backend.commands, *call.backend.store.log, call.actor, ids, action, options));
   if (!bulk.refusals.empty()) {
     const Status status = bulk_refusal_status(bulk.refusals, ids.size());
     Value refused = Value::array();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/command_service.h"
+#include "store/event_log.h"
 
 namespace gaplog {
 
@@ -36,10 +37,11 @@ struct BulkOutcome {
 };
 
 // kInvalidArgument (nothing decided) for no ids, more than kMaxBulkFindings, or an id listed
-// twice. Otherwise the outcome: refusals, or the events appended.
-Result<BulkOutcome> apply_bulk(CommandService& service, const std::string& actor,
-                               const std::vector<std::string>& ids, const BulkAction& action,
-                               const CommandOptions& options);
+// twice. Otherwise the outcome: refusals, or the events appended. `log` is the service's (read
+// to name each finding a back-fill would put out of its stream's order).
+Result<BulkOutcome> apply_bulk(CommandService& service, const EventLog& log,
+                               const std::string& actor, const std::vector<std::string>& ids,
+                               const BulkAction& action, const CommandOptions& options);
 
 // The status a refused bulk request answers with: the refusals' code when they share one, else
 // kRuleViolation; and the message naming every refused finding.

@@ -92,6 +92,104 @@ std::vector<BadRequest> reminder_bad_requests() {
   // clang-format on
 }
 
+// Issue 20's part of the table (SPEC §12): a control's owner and cadence, its tests, the new
+// filters of the control, evidence and finding lists, and the bulk action on findings.
+std::vector<BadRequest> issue20_bad_requests() {
+  const std::string C = "/api/v1/controls";
+  const std::string T = "/api/v1/controls/AC-01/tests";
+  const std::string B = "/api/v1/findings/bulk";
+  const std::string assign_none = R"("action":{"assign":{"owner":null}})";
+  std::string ids_1001 = R"({"ids":[)";
+  for (int i = 1; i <= 1001; ++i) ids_1001 += (i > 1 ? ",\"F-" : "\"F-") + std::to_string(i) + "\"";
+  ids_1001 += "]," + assign_none + "}";
+  // clang-format off
+  return {
+    // ---- a control's owner and evidence cadence ----
+    {"control evidence_every weekly", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"evidence_every":"weekly"})", 400, "invalid_argument"},
+    {"control evidence_every as a number", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"evidence_every":12})", 400, "invalid_argument"},
+    {"PATCH control evidence_every weekly", "PATCH", C + "/AC-01", {}, R"({"evidence_every":"weekly"})", 400, "invalid_argument"},
+    {"PATCH control evidence_every null", "PATCH", C + "/AC-01", {}, R"({"evidence_every":null})", 400, "invalid_argument"},
+    {"control owned by an auditor", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"owner":"audrey@cpa.example"})", 422, "rule_violation"},
+    {"control owned by an unknown user", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"owner":"nobody@example.com"})", 422, "rule_violation"},
+    {"PATCH control owner an auditor", "PATCH", C + "/AC-01", {}, R"({"owner":"audrey@cpa.example"})", 422, "rule_violation"},
+    {"PATCH control owner unknown", "PATCH", C + "/AC-01", {}, R"({"owner":"nobody@example.com"})", 422, "rule_violation"},
+    {"PATCH control owner as a number", "PATCH", C + "/AC-01", {}, R"({"owner":7})", 400, "invalid_argument"},
+    // ---- control tests (the control was defined 2026-01-01, today) ----
+    {"test kind unknown", "POST", T, {}, R"({"kind":"manual","tested_on":"2026-01-01","result":"pass"})", 400, "invalid_argument"},
+    {"test result unknown", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"ok"})", 400, "invalid_argument"},
+    {"test tested_on 2026-02-30", "POST", T, {}, R"({"kind":"design","tested_on":"2026-02-30","result":"pass"})", 400, "invalid_argument"},
+    {"test without tested_on", "POST", T, {}, R"({"kind":"design","result":"pass"})", 400, "invalid_argument"},
+    {"test without kind", "POST", T, {}, R"({"tested_on":"2026-01-01","result":"pass"})", 400, "invalid_argument"},
+    {"test unknown field", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass","tester":"me"})", 400, "invalid_argument"},
+    {"test evidence as a string", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass","evidence":"E-1"})", 400, "invalid_argument"},
+    {"test evidence listed twice", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass","evidence":["E-1","E-1"]})", 400, "invalid_argument"},
+    {"test notes of 10001 characters", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass","notes":")" + std::string(10001, 'n') + "\"}", 400, "invalid_argument"},
+    {"test dated tomorrow", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-02","result":"pass"})", 422, "rule_violation"},
+    {"test dated before the control was defined", "POST", T, {}, R"({"kind":"design","tested_on":"2025-12-31","result":"pass"})", 422, "rule_violation"},
+    {"test with unknown evidence", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass","evidence":["E-99"]})", 422, "rule_violation"},
+    {"test of an unknown control", "POST", C + "/NOPE/tests", {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass"})", 404, "not_found"},
+    {"test by an auditor", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass"})", 403, "forbidden", "audrey@cpa.example"},
+    {"test by a contributor", "POST", T, {}, R"({"kind":"design","tested_on":"2026-01-01","result":"pass"})", 403, "forbidden", "oli@example.com"},
+    {"tests of an unknown control", "GET", C + "/NOPE/tests", {}, "", 404, "not_found"},
+    {"tests as_of 2026-02-30", "GET", T + "?as_of=2026-02-30", {}, "", 400, "invalid_argument"},
+    {"tests with an unknown parameter", "GET", T + "?result=fail", {}, "", 400, "invalid_argument"},
+    {"history of an unknown control", "GET", C + "/NOPE/history", {}, "", 404, "not_found"},
+    // ---- control filters ----
+    {"controls owner=", "GET", C + "?owner=", {}, "", 400, "invalid_argument"},
+    {"controls status=done", "GET", C + "?status=done", {}, "", 400, "invalid_argument"},
+    {"controls status=implemented,done", "GET", C + "?status=implemented,done", {}, "", 400, "invalid_argument"},
+    {"controls status=", "GET", C + "?status=", {}, "", 400, "invalid_argument"},
+    {"controls evidence_status=stale", "GET", C + "?evidence_status=stale", {}, "", 400, "invalid_argument"},
+    {"controls evidence_status=current,,lapsed", "GET", C + "?evidence_status=current,,lapsed", {}, "", 400, "invalid_argument"},
+    {"controls criterion=CC9.9", "GET", C + "?criterion=CC9.9", {}, "", 400, "invalid_argument"},
+    {"controls criterion=", "GET", C + "?criterion=", {}, "", 400, "invalid_argument"},
+    // ---- evidence filters ----
+    {"evidence expiring_within=-1", "GET", "/api/v1/evidence?expiring_within=-1", {}, "", 400, "invalid_argument"},
+    {"evidence expiring_within=abc", "GET", "/api/v1/evidence?expiring_within=abc", {}, "", 400, "invalid_argument"},
+    {"evidence expiring_within=3651", "GET", "/api/v1/evidence?expiring_within=3651", {}, "", 400, "invalid_argument"},
+    {"evidence expiring_within=", "GET", "/api/v1/evidence?expiring_within=", {}, "", 400, "invalid_argument"},
+    {"evidence unlinked=maybe", "GET", "/api/v1/evidence?unlinked=maybe", {}, "", 400, "invalid_argument"},
+    {"evidence unlinked=", "GET", "/api/v1/evidence?unlinked=", {}, "", 400, "invalid_argument"},
+    // ---- finding filters ----
+    {"findings status=", "GET", "/api/v1/findings?status=", {}, "", 400, "invalid_argument"},
+    {"findings status=open,", "GET", "/api/v1/findings?status=open,", {}, "", 400, "invalid_argument"},
+    {"findings status=open,done", "GET", "/api/v1/findings?status=open,done", {}, "", 400, "invalid_argument"},
+    {"findings severity=high,urgent", "GET", "/api/v1/findings?severity=high,urgent", {}, "", 400, "invalid_argument"},
+    {"findings owner=", "GET", "/api/v1/findings?owner=", {}, "", 400, "invalid_argument"},
+    {"findings owner=none,", "GET", "/api/v1/findings?owner=none,", {}, "", 400, "invalid_argument"},
+    {"findings criterion=CC6.1,CC9.9", "GET", "/api/v1/findings?criterion=CC6.1,CC9.9", {}, "", 400, "invalid_argument"},
+    {"findings q of 201 characters", "GET", "/api/v1/findings?q=" + std::string(201, 'q'), {}, "", 400, "invalid_argument"},
+    // ---- the bulk action (nothing written: all or nothing) ----
+    {"bulk body empty", "POST", B, {}, "", 400, "invalid_argument"},
+    {"bulk ids empty", "POST", B, {}, R"({"ids":[],)" + assign_none + "}", 400, "invalid_argument"},
+    {"bulk ids listed twice", "POST", B, {}, R"({"ids":["F-1","F-1"],)" + assign_none + "}", 400, "invalid_argument"},
+    {"bulk of 1001 ids", "POST", B, {}, ids_1001, 400, "invalid_argument"},
+    {"bulk ids as a string", "POST", B, {}, R"({"ids":"F-1",)" + assign_none + "}", 400, "invalid_argument"},
+    {"bulk ids with a number", "POST", B, {}, R"({"ids":["F-1",2],)" + assign_none + "}", 400, "invalid_argument"},
+    {"bulk without action", "POST", B, {}, R"({"ids":["F-1"]})", 400, "invalid_argument"},
+    {"bulk action null", "POST", B, {}, R"({"ids":["F-1"],"action":null})", 400, "invalid_argument"},
+    {"bulk action {}", "POST", B, {}, R"({"ids":["F-1"],"action":{}})", 400, "invalid_argument"},
+    {"bulk action assign and status", "POST", B, {}, R"({"ids":["F-1"],"action":{"assign":{"owner":null},"status":{"status":"in_progress"}}})", 400, "invalid_argument"},
+    {"bulk unknown action", "POST", B, {}, R"({"ids":["F-1"],"action":{"close":{}}})", 400, "invalid_argument"},
+    {"bulk unknown field", "POST", B, {}, R"({"ids":["F-1"],)" + assign_none + R"(,"dry_run":true})", 400, "invalid_argument"},
+    {"bulk assign without owner", "POST", B, {}, R"({"ids":["F-1"],"action":{"assign":{}}})", 400, "invalid_argument"},
+    {"bulk assign unknown field", "POST", B, {}, R"({"ids":["F-1"],"action":{"assign":{"owner":null,"notify":true}}})", 400, "invalid_argument"},
+    {"bulk due_date 2026-02-30", "POST", B, {}, R"({"ids":["F-1"],"action":{"due_date":{"due_date":"2026-02-30"}}})", 400, "invalid_argument"},
+    {"bulk status unknown", "POST", B, {}, R"({"ids":["F-1"],"action":{"status":{"status":"done"}}})", 400, "invalid_argument"},
+    {"bulk with If-Match", "POST", B, {{"If-Match", "\"1\""}}, R"({"ids":["F-1"],)" + assign_none + "}", 400, "invalid_argument"},
+    {"bulk with a query parameter", "POST", B + "?dry_run=true", {}, R"({"ids":["F-1"],)" + assign_none + "}", 400, "invalid_argument"},
+    {"bulk of an unknown finding", "POST", B, {}, R"({"ids":["F-1","F-99"],"action":{"status":{"status":"in_progress"}}})", 404, "not_found"},
+    {"bulk open -> closed", "POST", B, {}, R"({"ids":["F-1"],"action":{"status":{"status":"closed"}}})", 422, "rule_violation"},
+    {"bulk assign to the current owner", "POST", B, {}, R"({"ids":["F-1"],"action":{"assign":{"owner":"oli@example.com"}}})", 422, "rule_violation"},
+    {"bulk assign to an auditor", "POST", B, {}, R"({"ids":["F-1"],"action":{"assign":{"owner":"audrey@cpa.example"}}})", 422, "rule_violation"},
+    {"bulk refusals of two kinds", "POST", B, {}, R"({"ids":["F-99","F-1"],"action":{"status":{"status":"closed"}}})", 422, "rule_violation"},
+    {"bulk by a contributor on a finding it does not own", "POST", B, {}, R"({"ids":["F-1"],"action":{"status":{"status":"in_progress"}}})", 403, "forbidden", "cora@example.com"},
+    {"bulk by an auditor", "POST", B, {}, R"({"ids":["F-1"],)" + assign_none + "}", 403, "forbidden", "audrey@cpa.example"},
+    {"bulk with X-Occurred-At by an editor", "POST", B, {{"X-Occurred-At", "2025-12-31T00:00:00Z"}}, R"({"ids":["F-1"],)" + assign_none + "}", 403, "forbidden", "ed@example.com"},
+  };
+  // clang-format on
+}
+
 // Every request of the table. The program holds control AC-01, finding F-1 (open, owned by
 // oli@example.com, no due date) and evidence E-1 linked to F-1; the clock reads
 // 2026-01-01T00:00:00Z and F-1 was recorded then.
@@ -380,6 +478,7 @@ std::vector<BadRequest> bad_requests() {
 std::vector<BadRequest> all_bad_requests() {
   std::vector<BadRequest> out = bad_requests();
   for (BadRequest& b : reminder_bad_requests()) out.push_back(std::move(b));
+  for (BadRequest& b : issue20_bad_requests()) out.push_back(std::move(b));
   return out;
 }
 
