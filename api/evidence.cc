@@ -132,8 +132,13 @@ Result<ApiResponse> list_evidence(Call& call) {
                           call.query.count("expiring_within", 0, kMaxExpiringWithinDays));
   if (within) filter.expiring_within = static_cast<int32_t>(*within);
   GAPLOG_ASSIGN_OR_RETURN(filter.unlinked, call.query.boolean("unlinked"));
-  if (const std::string* c = call.query.find("control")) filter.control = *c;
-  if (const std::string* f = call.query.find("finding")) filter.finding = *f;
+  for (const char* key : {"control", "finding"}) {
+    const std::string* v = call.query.find(key);
+    if (v == nullptr) continue;
+    if (v->empty())
+      return invalid_argument(fmt::format("{} is empty; give an id or leave it out", key));
+    (std::string_view(key) == "control" ? filter.control : filter.finding) = *v;
+  }
   return with_state(call, [&](const ProgramState& s, Date d) {
     return page_response(gaplog::list_evidence(s, d, filter, page),
                          [&](const EvidenceState& e) { return evidence_json(s, e, d); });

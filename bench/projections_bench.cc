@@ -118,8 +118,11 @@ void generate(EventLog& log, uint64_t total, Micros start, Micros span) {
     } else if (controls > 0 && roll < 17) {
       // A control test now and then, one in four failing.
       const std::string id = fmt::format("C-{:03}", 1 + rng() % controls);
-      emit("control/" + id, ControlTested{id, TestKind::kOperating, date_after(0),
-                                          rng() % 4 ? TestResult::kPass : TestResult::kFail, "",
+      emit("control/" + id, ControlTested{id,
+                                          TestKind::kOperating,
+                                          date_after(0),
+                                          rng() % 4 ? TestResult::kPass : TestResult::kFail,
+                                          "",
                                           {}});
     } else if (evidence < 4000 && roll < 22 && controls > 0) {
       ++evidence;

@@ -863,6 +863,8 @@ TEST_F(ControlsApi, EvidenceFiltersRejectBadValues) {
            Case{"unlinked=maybe", "true or false"},
            Case{"unlinked=", "true or false"},
            Case{"expires_on=2026-01-01", "unknown query parameter"},
+           Case{"control=", "control is empty"},
+           Case{"finding=", "finding is empty"},
        }) {
     Reply r = call(kAuditor, "GET", "/api/v1/evidence?" + c.query);
     EXPECT_EQ(r.status, 400) << c.query << "\n" << r.body;

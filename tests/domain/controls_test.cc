@@ -44,9 +44,8 @@ CriterionStatus status_of(const ProgramState& s, Date d, std::string_view criter
 Program tested_program() {
   Program p;
   must_at(p, DefineControl{"AC-01", "MFA", "", {"CC6.1"}, "implemented"}, at("2025-06-01"));
-  must_at(p,
-        UploadEvidence{"mfa.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-01"},
-        at("2025-06-01"));
+  must_at(p, UploadEvidence{"mfa.png", "image/png", std::string(64, 'a'), 1, "", "", "", "AC-01"},
+          at("2025-06-01"));
   return p;
 }
 
@@ -75,13 +74,15 @@ TEST(ControlTests, AFailedLatestTestRemovesTheControlAndALaterPassRestoresIt) {
 
 TEST(ControlTests, TheLatestIsByTestedOnNotByWhenItWasRecorded) {
   Program p = tested_program();
-  ASSERT_TRUE(p.run(kEditor, TestControl{"AC-01", "operating", "2026-01-01", "pass", "", {}}).is_ok());
+  ASSERT_TRUE(
+      p.run(kEditor, TestControl{"AC-01", "operating", "2026-01-01", "pass", "", {}}).is_ok());
   // A failure found in an older period, recorded afterwards, is not the latest test.
   ASSERT_TRUE(p.run(kEditor, TestControl{"AC-01", "design", "2025-12-01", "fail", "", {}}).is_ok());
   EXPECT_TRUE(p.state.control("AC-01")->counts_as_implemented());
   EXPECT_EQ(p.state.control("AC-01")->latest_test()->tested_on, day("2026-01-01"));
   // On the same day, the later recorded wins.
-  ASSERT_TRUE(p.run(kEditor, TestControl{"AC-01", "operating", "2026-01-01", "fail", "", {}}).is_ok());
+  ASSERT_TRUE(
+      p.run(kEditor, TestControl{"AC-01", "operating", "2026-01-01", "fail", "", {}}).is_ok());
   EXPECT_FALSE(p.state.control("AC-01")->counts_as_implemented());
   EXPECT_EQ(status_of(p.state, day("2026-01-01"), "CC6.1"), CriterionStatus::kNoControl);
 }
@@ -114,7 +115,9 @@ TEST(ControlTests, BadInputIsRefusedAndChangesNothing) {
             Code::kInvalidArgument);
   EXPECT_EQ(p.seq, before);
   const std::string message =
-      p.run(kEditor, TestControl{"AC-01", "design", "2026-01-02", "pass", "", {}}).status().message();
+      p.run(kEditor, TestControl{"AC-01", "design", "2026-01-02", "pass", "", {}})
+          .status()
+          .message();
   EXPECT_NE(message.find("future"), std::string::npos) << message;
 }
 
@@ -122,21 +125,21 @@ TEST(ControlTests, BadInputIsRefusedAndChangesNothing) {
 // (or its upload day) plus the cadence, and not a day longer.
 TEST(Cadence, ValidityEndsOnTheDayThePeriodEnds) {
   Program p;
-  must_at(p, DefineControl{"AR-01", "Access review", "", {"CC6.2"}, "implemented", "",
-                              "monthly"},
-        at("2025-01-01"));
+  must_at(p, DefineControl{"AR-01", "Access review", "", {"CC6.2"}, "implemented", "", "monthly"},
+          at("2025-01-01"));
   must_at(p,
-        UploadEvidence{"review.pdf", "application/pdf", std::string(64, 'b'), 1, "2025-01-31", "",
-                       "", "AR-01"},
-        at("2025-02-01"));
+          UploadEvidence{"review.pdf", "application/pdf", std::string(64, 'b'), 1, "2025-01-31", "",
+                         "", "AR-01"},
+          at("2025-02-01"));
   const Date last = day("2025-02-28"), lapsed = day("2025-03-01");
   EXPECT_EQ(valid_until_for(*p.state.evidence_item("E-1"), *p.state.control("AR-01")), last);
   EXPECT_EQ(status_of(as_of(p, last), last, "CC6.2"), CriterionStatus::kReady);
   EXPECT_EQ(status_of(as_of(p, lapsed), lapsed, "CC6.2"), CriterionStatus::kNoEvidence);
   // Quarterly from the same evidence: valid through 2025-04-30.
-  must_at(p, UpdateControl{"AR-01", std::nullopt, std::nullopt, std::nullopt, std::nullopt,
-                              "quarterly"},
-        at("2025-03-02"));
+  must_at(
+      p,
+      UpdateControl{"AR-01", std::nullopt, std::nullopt, std::nullopt, std::nullopt, "quarterly"},
+      at("2025-03-02"));
   EXPECT_EQ(status_of(as_of(p, day("2025-04-30")), day("2025-04-30"), "CC6.2"),
             CriterionStatus::kReady);
   EXPECT_EQ(status_of(as_of(p, day("2025-05-01")), day("2025-05-01"), "CC6.2"),
@@ -148,14 +151,14 @@ TEST(Cadence, ValidityEndsOnTheDayThePeriodEnds) {
 TEST(Cadence, TheUploadDayCountsWhenThereIsNoCollectedOnAndValidUntilWins) {
   Program p;
   must_at(p, DefineControl{"BK-01", "Backups", "", {"A1.2"}, "implemented", "", "annual"},
-        at("2024-02-29"));
+          at("2024-02-29"));
   must_at(p,
-        UploadEvidence{"restore.log", "text/plain", std::string(64, 'c'), 1, "", "", "", "BK-01"},
-        at("2024-02-29"));
+          UploadEvidence{"restore.log", "text/plain", std::string(64, 'c'), 1, "", "", "", "BK-01"},
+          at("2024-02-29"));
   must_at(p,
-        UploadEvidence{"restore2.log", "text/plain", std::string(64, 'd'), 1, "", "2024-06-30", "",
-                       "BK-01"},
-        at("2024-02-29"));
+          UploadEvidence{"restore2.log", "text/plain", std::string(64, 'd'), 1, "", "2024-06-30",
+                         "", "BK-01"},
+          at("2024-02-29"));
   const ControlState& c = *p.state.control("BK-01");
   EXPECT_EQ(valid_until_for(*p.state.evidence_item("E-1"), c), day("2025-02-28"));
   EXPECT_EQ(valid_until_for(*p.state.evidence_item("E-2"), c), day("2024-06-30"));
@@ -180,12 +183,12 @@ TEST(Cadence, EvidenceOfTwoControlsLastsEachControlsPeriod) {
 
 TEST(ControlEvidence, MissingCurrentExpiringLapsed) {
   Program p;
-  p.must(kEditor, DefineControl{"AR-01", "Access review", "", {"CC6.2"}, "implemented", "",
-                                "quarterly"});
+  p.must(kEditor,
+         DefineControl{"AR-01", "Access review", "", {"CC6.2"}, "implemented", "", "quarterly"});
   const ControlState* c = p.state.control("AR-01");
   EXPECT_EQ(control_evidence_at(p.state, *c, day("2026-01-01")).status, EvidenceStatus::kMissing);
-  p.must(kEditor, UploadEvidence{"q4.pdf", "application/pdf", std::string(64, 'f'), 1,
-                                 "2025-12-01", "", "", "AR-01"});
+  p.must(kEditor, UploadEvidence{"q4.pdf", "application/pdf", std::string(64, 'f'), 1, "2025-12-01",
+                                 "", "", "AR-01"});
   c = p.state.control("AR-01");
   ControlEvidence e = control_evidence_at(p.state, *c, day("2026-01-01"));
   EXPECT_EQ(e.status, EvidenceStatus::kCurrent);
@@ -193,10 +196,8 @@ TEST(ControlEvidence, MissingCurrentExpiringLapsed) {
   EXPECT_EQ(e.valid_until, day("2026-03-01"));
   // 30 days before the end: expiring; the day after: lapsed.
   EXPECT_EQ(control_evidence_at(p.state, *c, day("2026-01-29")).status, EvidenceStatus::kCurrent);
-  EXPECT_EQ(control_evidence_at(p.state, *c, day("2026-01-30")).status,
-            EvidenceStatus::kExpiring);
-  EXPECT_EQ(control_evidence_at(p.state, *c, day("2026-03-01")).status,
-            EvidenceStatus::kExpiring);
+  EXPECT_EQ(control_evidence_at(p.state, *c, day("2026-01-30")).status, EvidenceStatus::kExpiring);
+  EXPECT_EQ(control_evidence_at(p.state, *c, day("2026-03-01")).status, EvidenceStatus::kExpiring);
   e = control_evidence_at(p.state, *c, day("2026-03-02"));
   EXPECT_EQ(e.status, EvidenceStatus::kLapsed);
   EXPECT_TRUE(e.current.empty());
@@ -216,10 +217,9 @@ TEST(ControlOwner, IsAnActiveUserWhoMayActAndCanBeCleared) {
   EXPECT_EQ(update("nobody@example.com", std::nullopt).status().code(), Code::kRuleViolation);
   EXPECT_EQ(update(std::nullopt, "weekly").status().code(), Code::kInvalidArgument);
   EXPECT_NE(update(std::nullopt, "weekly").status().message().find("monthly"), std::string::npos);
-  EXPECT_EQ(p.run(kEditor, DefineControl{"AC-02", "x", "", {"CC6.1"}, "", "", "daily"})
-                .status()
-                .code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      p.run(kEditor, DefineControl{"AC-02", "x", "", {"CC6.1"}, "", "", "daily"}).status().code(),
+      Code::kInvalidArgument);
   ASSERT_TRUE(update("", "none").is_ok());
   EXPECT_EQ(p.state.control("AC-01")->owner, "");
   EXPECT_EQ(p.state.control("AC-01")->evidence_every, EvidenceCadence::kNone);

@@ -203,7 +203,8 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
       cadences += u->evidence_every != EvidenceCadence::kNone;
     if (auto* l = std::get_if<EvidenceLinked>(&e.payload)) control_links += !l->control_id.empty();
   }
-  EXPECT_GT(failed_tests, 3u) << passed_tests << " passed, " << cadences << " cadences, " << control_links << " links";
+  EXPECT_GT(failed_tests, 3u) << passed_tests << " passed, " << cadences << " cadences, "
+                              << control_links << " links";
   EXPECT_GT(passed_tests, 3u);
   EXPECT_GT(cadences, 3u);
   EXPECT_GT(control_links, 3u);
