@@ -39,6 +39,26 @@ std::vector<Route> reminder_routes() {
   };
 }
 
+// Controls (SPEC §6, §12, api/controls.cc).
+std::vector<Route> control_routes() {
+  constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand;
+  return {
+      {"POST", "controls", kNone, kCommand, post_control},
+      {"GET",
+       "controls",
+       {"limit", "after", "as_of", "as_known_at", "owner", "status", "evidence_status",
+        "criterion"},
+       kRead,
+       list_controls},
+      {"GET", "controls/{}", kAsOf, kRead, get_control},
+      {"PATCH", "controls/{}", kNone, kCommand, patch_control},
+      {"POST", "controls/{}/status", kNone, kCommand, post_control_status},
+      {"POST", "controls/{}/tests", kNone, kCommand, post_control_test},
+      {"GET", "controls/{}/tests", kAsOf, kRead, get_control_tests},
+      {"GET", "controls/{}/history", kNone, kRead, get_control_history},
+  };
+}
+
 // The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
 // a 405's Allow.
 std::vector<Route> api_routes() {
@@ -61,19 +81,6 @@ std::vector<Route> api_routes() {
       {"POST", "me/tokens", kNone, kWrite, post_my_token, {}, nullptr, /*own_account=*/true},
       {"GET", "tokens", kUser, kRead, list_tokens},
       {"DELETE", "tokens/{}", kNone, kWrite, delete_token, {}, nullptr, /*own_account=*/true},
-      {"POST", "controls", kNone, kCommand, post_control},
-      {"GET",
-       "controls",
-       {"limit", "after", "as_of", "as_known_at", "owner", "status", "evidence_status",
-        "criterion"},
-       kRead,
-       list_controls},
-      {"GET", "controls/{}", kAsOf, kRead, get_control},
-      {"PATCH", "controls/{}", kNone, kCommand, patch_control},
-      {"POST", "controls/{}/status", kNone, kCommand, post_control_status},
-      {"POST", "controls/{}/tests", kNone, kCommand, post_control_test},
-      {"GET", "controls/{}/tests", kAsOf, kRead, get_control_tests},
-      {"GET", "controls/{}/history", kNone, kRead, get_control_history},
       {"POST", "findings", kNone, kCommand, post_finding},
       {"POST", "findings/import", {"dry_run", "ignore_column"}, kWrite, post_findings_import},
       {"POST", "findings/bulk", kNone, kWrite, post_findings_bulk},
@@ -131,6 +138,7 @@ constexpr std::string_view kPrefix = "/api/v1/";
 
 RouteTable::RouteTable() {
   std::vector<Route> routes = api_routes();
+  for (Route& r : control_routes()) routes.push_back(std::move(r));
   for (Route& r : reminder_routes()) routes.push_back(std::move(r));
   for (Route& route : routes) {
     Entry e;

@@ -48,6 +48,16 @@ bool overdue_on(FindingStatus status, int32_t due, int32_t d) {
          due != kNoDate && due < d;
 }
 
+// The next version of an entity: a copy of its latest with the new stamps.
+template <typename Version>
+Version& next_version(std::vector<Version>& versions, Micros occ, Micros rec) {
+  Version v = versions.back();
+  v.occurred = occ;
+  v.recorded = rec;
+  versions.push_back(std::move(v));
+  return versions.back();
+}
+
 }  // namespace
 
 template <typename Version>
@@ -83,31 +93,19 @@ ReadinessIndex::History<Version>& ReadinessIndex::Entities<Version>::add(const s
   return histories[it->second];
 }
 
-void ReadinessIndex::apply(const Event& e) {
+// Control events (a new version per event: criteria, status, cadence, the latest test).
+void ReadinessIndex::apply_control(const Event& e) {
   const Micros occ = e.occurred_at, rec = e.recorded_at;
-  change_days_.push_back(date_of(occ).days);
-  // The next version of an entity: a copy of its latest with the new stamps.
-  auto next = [&](auto& history) -> auto& {
-    auto v = history.versions.back();
-    v.occurred = occ;
-    v.recorded = rec;
-    history.versions.push_back(std::move(v));
-    return history.versions.back();
-  };
   std::visit(
       [&](const auto& p) {
         using P = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<P, ScopeSet>) {
-          uint8_t mask = category_bit(Category::kSecurity);
-          for (Category c : p.categories) mask |= category_bit(c);
-          scope_.versions.push_back(ScopeVersion{occ, rec, mask});
-        } else if constexpr (std::is_same_v<P, ControlDefined>) {
+        if constexpr (std::is_same_v<P, ControlDefined>) {
           ControlVersion v{occ, rec, criteria_mask(p.criteria), p.status};
           v.months = static_cast<uint8_t>(cadence_months(p.evidence_every));
           controls_.add(p.control_id).versions.push_back(v);
         } else if constexpr (std::is_same_v<P, ControlUpdated>) {
           if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) {
-            ControlVersion& v = next(*h);
+            ControlVersion& v = next_version(h->versions, occ, rec);
             v.criteria = criteria_mask(p.criteria);
             v.months = static_cast<uint8_t>(cadence_months(p.evidence_every));
           }
@@ -115,7 +113,7 @@ void ReadinessIndex::apply(const Event& e) {
           // The latest test is the one with the greatest tested_on (the later in the log on a tie).
           const int32_t tested = day_number(p.tested_on);
           if (auto* h = controls_.find(p.control_id); h && !h->versions.empty()) {
-            ControlVersion& v = next(*h);
+            ControlVersion& v = next_version(h->versions, occ, rec);
             if (tested >= v.latest_tested) {
               v.latest_tested = tested;
               v.failed = p.result == TestResult::kFail ? 1 : 0;
@@ -123,7 +121,29 @@ void ReadinessIndex::apply(const Event& e) {
           }
         } else if constexpr (std::is_same_v<P, ControlStatusSet>) {
           if (auto* h = controls_.find(p.control_id); h && !h->versions.empty())
-            next(*h).status = p.status;
+            next_version(h->versions, occ, rec).status = p.status;
+        }
+      },
+      e.payload);
+}
+
+void ReadinessIndex::apply(const Event& e) {
+  const Micros occ = e.occurred_at, rec = e.recorded_at;
+  change_days_.push_back(date_of(occ).days);
+  if (std::holds_alternative<ControlDefined>(e.payload) ||
+      std::holds_alternative<ControlUpdated>(e.payload) ||
+      std::holds_alternative<ControlStatusSet>(e.payload) ||
+      std::holds_alternative<ControlTested>(e.payload)) {
+    return apply_control(e);
+  }
+  auto next = [&](auto& history) -> auto& { return next_version(history.versions, occ, rec); };
+  std::visit(
+      [&](const auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, ScopeSet>) {
+          uint8_t mask = category_bit(Category::kSecurity);
+          for (Category c : p.categories) mask |= category_bit(c);
+          scope_.versions.push_back(ScopeVersion{occ, rec, mask});
         } else if constexpr (std::is_same_v<P, FindingRecorded>) {
           findings_.add(p.finding_id)
               .versions.push_back(FindingVersion{occ, rec, criteria_mask(p.criteria),

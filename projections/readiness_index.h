@@ -92,6 +92,7 @@ class ReadinessIndex {
     uint64_t evidenced = 0;    // ... with current evidence
   };
   Snapshot snapshot(Date d, std::optional<Micros> known_at) const;
+  void apply_control(const Event& e);
   static bool full(const Snapshot& s);
   static uint64_t in_scope_mask(uint8_t categories);
 

@@ -94,7 +94,7 @@ Value control_test_json(const ControlTest& t) {
       .set("evidence", string_list(t.evidence))
       .set("tested_by", str(t.tested_by))
       .set("occurred_at", Value::string(format_timestamp(t.occurred_at)))
-      .set("seq", count(t.seq));
+      .set("seq", count(static_cast<int64_t>(t.seq)));
 }
 
 Value control_json(const ProgramState& s, const ControlState& c, Date d) {
