@@ -78,6 +78,15 @@ Result<CommandOptions> command_options(const ApiRequest& request) {
   return o;
 }
 
+Result<CommandOptions> batch_command_options(const ApiRequest& request, std::string_view why) {
+  GAPLOG_ASSIGN_OR_RETURN(CommandOptions o, command_options(request));
+  if (o.if_match) {
+    return invalid_argument(
+        fmt::format("If-Match names one entity's version; {}, so send it without If-Match", why));
+  }
+  return o;
+}
+
 Result<Value> body_object(const Call& call, bool may_be_empty) {
   const ApiRequest& r = call.request;
   const uint64_t max_bytes = call.backend.options.max_json_bytes;

@@ -120,6 +120,9 @@ Result<ApiResponse> page_response(const Result<Page<Item>>& p, Fn item_json) {
 
 // Idempotency-Key, If-Match and X-Occurred-At of a write.
 Result<CommandOptions> command_options(const ApiRequest& request);
+// The same for a write of several commands (the import, a bulk action), where If-Match, one
+// entity's version, does not apply: 400 saying `why`.
+Result<CommandOptions> batch_command_options(const ApiRequest& request, std::string_view why);
 
 // The request's body as a JSON object (Content-Type absent or application/json; at most
 // max_json_bytes). With `may_be_empty`, an empty body is {}.

@@ -95,12 +95,8 @@ Result<ApiResponse> post_findings_import(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const FindingsSheet sheet,
                           read_findings_sheet(csv, call.query.all("ignore_column")));
   // X-Occurred-At back-fills every finding of the file; an Idempotency-Key makes a retry safe.
-  GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
-  if (options.if_match) {
-    return invalid_argument(
-        "If-Match names one entity's version; an import creates findings, so send it without "
-        "If-Match");
-  }
+  GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options,
+                          batch_command_options(call.request, "an import creates findings"));
   GAPLOG_ASSIGN_OR_RETURN(
       const FindingsImportReport report,
       import_findings(call.backend.commands, call.actor, sheet, dry_run.value_or(false), options));

@@ -210,12 +210,8 @@ Result<ApiResponse> post_findings_bulk(Call& call) {
         "action is required: {\"assign\": …}, {\"due_date\": …} or {\"status\": …}");
   }
   GAPLOG_ASSIGN_OR_RETURN(const BulkAction action, bulk_action(*action_value));
-  GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options, command_options(call.request));
-  if (options.if_match) {
-    return invalid_argument(
-        "If-Match names one entity's version; a bulk action changes several, so send it "
-        "without If-Match");
-  }
+  GAPLOG_ASSIGN_OR_RETURN(const CommandOptions options,
+                          batch_command_options(call.request, "a bulk action changes several"));
   GAPLOG_ASSIGN_OR_RETURN(
       const BulkOutcome bulk,
       apply_bulk(call.backend.commands, *call.backend.store.log, call.actor, ids, action, options));
