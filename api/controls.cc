@@ -11,6 +11,22 @@
 
 namespace gaplog {
 
+namespace {
+
+// owner: an e-mail, or null for none; evidence_every: a cadence name. An empty string is neither.
+Status check_plan_fields(const json::NullableString& owner,
+                         const std::optional<std::string>& every) {
+  if (owner.present && owner.value && owner.value->empty())
+    return invalid_argument("owner must be an e-mail, or null for no owner; got \"\"");
+  if (every && every->empty()) {
+    return invalid_argument(
+        "evidence_every must be one of: none, monthly, quarterly, semiannual, annual; got \"\"");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<ApiResponse> post_control(Call& call) {
   return write_command(call, "control", 201, [](json::ObjectReader& r) -> Result<Command> {
     DefineControl c;
@@ -21,6 +37,7 @@ Result<ApiResponse> post_control(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(auto status, r.optional_string("status"));
     GAPLOG_ASSIGN_OR_RETURN(auto owner, r.nullable_string("owner"));
     GAPLOG_ASSIGN_OR_RETURN(auto every, r.optional_string("evidence_every"));
+    GAPLOG_RETURN_IF_ERROR(check_plan_fields(owner, every));
     c.description = description.value_or("");
     c.status = status.value_or("");
     c.owner = owner.value.value_or("");
@@ -89,6 +106,7 @@ Result<ApiResponse> patch_control(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(auto owner, r.nullable_string("owner"));
     if (owner.present) c.owner = owner.value.value_or("");
     GAPLOG_ASSIGN_OR_RETURN(c.evidence_every, r.optional_string("evidence_every"));
+    GAPLOG_RETURN_IF_ERROR(check_plan_fields(owner, c.evidence_every));
     return Command(std::move(c));
   });
 }

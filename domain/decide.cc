@@ -192,12 +192,12 @@ class Decider {
       GAPLOG_ASSIGN_OR_RETURN(status, parse_enum<ControlStatus>(parse_control_status, "status",
                                                                 c.status, kControlStatuses));
     }
-    GAPLOG_ASSIGN_OR_RETURN(const std::string owner, control_owner(c.owner));
-    GAPLOG_ASSIGN_OR_RETURN(const EvidenceCadence every, cadence(c.evidence_every));
     if (s_.control(c.id)) {
       return already_exists(
           fmt::format("control {} already exists; pick another id or update it", c.id));
     }
+    GAPLOG_ASSIGN_OR_RETURN(const std::string owner, control_owner(c.owner));
+    GAPLOG_ASSIGN_OR_RETURN(const EvidenceCadence every, cadence(c.evidence_every));
     return one(control_stream(c.id), 0,
                ControlDefined{c.id, c.title, c.description, c.criteria, status, owner, every},
                control_stream(c.id));

@@ -56,7 +56,7 @@ std::vector<const EvidenceState*> evidence_in_order(const ProgramState& state) {
 std::string manifest_text(const ProgramState& state, Date as_of, uint64_t tree_size) {
   Value items = Value::array();
   for (const EvidenceState* e : evidence_in_order(state))
-    items.push(evidence_json(state, *e, as_of));
+    items.push(evidence_json(state, *e, as_of, /*with_validity=*/false));
   return json::write(Value::object()
                          .set("as_of", Value::string(format_date(as_of)))
                          .set("tree_size", Value::integer(static_cast<int64_t>(tree_size)))

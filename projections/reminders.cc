@@ -10,8 +10,7 @@
 namespace gaplog {
 namespace {
 
-// The owner of a control, who gets the reminders about its evidence; "" = nobody. Controls have
-// no owner yet: when ControlState gets one, this returns it.
+// The owner of a control, who gets the reminders about its evidence; "" = nobody.
 std::string_view control_owner(const ControlState& control) { return control.owner; }
 
 // The people of a firing: a set, so each once and sorted.
@@ -84,7 +83,10 @@ void evidence_rule(const ProgramState& s, const EvidenceState& e, Date d,
   bool fires = false;
   for (const std::string& id : e.controls) {
     const ControlState* c = s.control(id);
-    if (c == nullptr || !c->counts_as_implemented() || !is_current_for(e, *c, d)) continue;
+    // Implemented by its status (SPEC §11): a failed test takes it out of readiness only (§12),
+    // and its evidence is what most needs keeping up.
+    if (c == nullptr || c->status != ControlStatus::kImplemented || !is_current_for(e, *c, d))
+      continue;
     const std::optional<Date> until = valid_until_for(e, *c);
     if (!until || days_between(d, *until) != 30) continue;
     fires = true;

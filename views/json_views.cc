@@ -123,27 +123,28 @@ Value control_json(const ProgramState& s, const ControlState& c, Date d) {
       .set("version", count(c.version));
 }
 
-Value evidence_json(const ProgramState& s, const EvidenceState& e, Date d) {
-  Value validity = Value::array();
-  for (const std::string& id : e.controls) {
-    const ControlState* c = s.control(id);
-    if (c == nullptr) continue;
-    validity.push(Value::object()
-                      .set("control", str(id))
-                      .set("valid_until", date_or_null(valid_until_for(e, *c)))
-                      .set("current", Value::boolean(is_current_for(e, *c, d))));
+Value evidence_json(const ProgramState& s, const EvidenceState& e, Date d, bool with_validity) {
+  Value v = Value::object()
+                .set("id", str(e.id))
+                .set("filename", str(e.filename))
+                .set("media_type", str(e.media_type))
+                .set("sha256", str(e.sha256))
+                .set("size", Value::integer(static_cast<int64_t>(e.size)))
+                .set("collected_on", date_or_null(e.collected_on))
+                .set("valid_until", date_or_null(e.valid_until));
+  if (with_validity) {
+    Value validity = Value::array();
+    for (const std::string& id : e.controls) {
+      const ControlState* c = s.control(id);
+      if (c == nullptr) continue;
+      validity.push(Value::object()
+                        .set("control", str(id))
+                        .set("valid_until", date_or_null(valid_until_for(e, *c)))
+                        .set("current", Value::boolean(is_current_for(e, *c, d))));
+    }
+    v.set("expires_on", date_or_null(expires_on(s, e))).set("validity", std::move(validity));
   }
-  return Value::object()
-      .set("id", str(e.id))
-      .set("filename", str(e.filename))
-      .set("media_type", str(e.media_type))
-      .set("sha256", str(e.sha256))
-      .set("size", Value::integer(static_cast<int64_t>(e.size)))
-      .set("collected_on", date_or_null(e.collected_on))
-      .set("valid_until", date_or_null(e.valid_until))
-      .set("expires_on", date_or_null(expires_on(s, e)))
-      .set("validity", std::move(validity))
-      .set("current", Value::boolean(is_current(s, e, d)))
+  return v.set("current", Value::boolean(is_current(s, e, d)))
       .set("findings", set_json(e.findings))
       .set("controls", set_json(e.controls))
       .set("uploaded_by", str(e.uploaded_by))
@@ -340,25 +341,31 @@ Value payload_fields(const WebhookRemoved& p) {
   return Value::object().set("webhook_id", str(p.webhook_id));
 }
 
-// Controls.
+// Controls. Owner and cadence (SPEC §12) only when set: the JSON of events from before them is
+// what it was, so that `bundle verify` of an older bundle, which renders events.jsonl again,
+// still finds every line equal.
+void control_plan_fields(Value& v, const std::string& owner, EvidenceCadence every) {
+  if (!owner.empty()) v.set("owner", str(owner));
+  if (every != EvidenceCadence::kNone) v.set("evidence_every", str(name(every)));
+}
 Value payload_fields(const ControlDefined& p) {
-  return Value::object()
-      .set("control_id", str(p.control_id))
-      .set("title", str(p.title))
-      .set("description", str(p.description))
-      .set("criteria", string_list(p.criteria))
-      .set("status", str(name(p.status)))
-      .set("owner", string_or_null(p.owner))
-      .set("evidence_every", str(name(p.evidence_every)));
+  Value v = Value::object()
+                .set("control_id", str(p.control_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("criteria", string_list(p.criteria))
+                .set("status", str(name(p.status)));
+  control_plan_fields(v, p.owner, p.evidence_every);
+  return v;
 }
 Value payload_fields(const ControlUpdated& p) {
-  return Value::object()
-      .set("control_id", str(p.control_id))
-      .set("title", str(p.title))
-      .set("description", str(p.description))
-      .set("criteria", string_list(p.criteria))
-      .set("owner", string_or_null(p.owner))
-      .set("evidence_every", str(name(p.evidence_every)));
+  Value v = Value::object()
+                .set("control_id", str(p.control_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("criteria", string_list(p.criteria));
+  control_plan_fields(v, p.owner, p.evidence_every);
+  return v;
 }
 Value payload_fields(const ControlTested& p) {
   return Value::object()

@@ -29,7 +29,10 @@ json::Value control_json(const ProgramState& s, const ControlState& c, Date d);
 json::Value control_test_json(const ControlTest& t);
 // {id, filename, media_type, sha256, size, collected_on, valid_until, current, findings,
 //  controls, uploaded_by, uploaded_at, version}; `current` is evaluated at `d`.
-json::Value evidence_json(const ProgramState& s, const EvidenceState& e, Date d);
+// `with_validity`: with expires_on and the validity per control (SPEC §12). The audit bundle's
+// manifest leaves them out, so that older bundles still verify (export/audit_bundle.cc).
+json::Value evidence_json(const ProgramState& s, const EvidenceState& e, Date d,
+                          bool with_validity = true);
 // {email, name, role, active, tokens:[{token_id, revoked}], version}
 json::Value user_json(const ProgramState& s, const UserState& u);
 // {name, categories, version}

@@ -109,6 +109,10 @@ std::vector<BadRequest> issue20_bad_requests() {
     {"control evidence_every as a number", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"evidence_every":12})", 400, "invalid_argument"},
     {"PATCH control evidence_every weekly", "PATCH", C + "/AC-01", {}, R"({"evidence_every":"weekly"})", 400, "invalid_argument"},
     {"PATCH control evidence_every null", "PATCH", C + "/AC-01", {}, R"({"evidence_every":null})", 400, "invalid_argument"},
+    {"control evidence_every empty", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"evidence_every":""})", 400, "invalid_argument"},
+    {"PATCH control owner empty (null clears it)", "PATCH", C + "/AC-01", {}, R"({"owner":""})", 400, "invalid_argument"},
+    // A duplicate id is a conflict (409) whatever else is wrong with the owner.
+    {"duplicate control with an unknown owner", "POST", C, {}, R"({"id":"AC-01","title":"x","criteria":["CC6.1"],"owner":"nobody@example.com"})", 409, "already_exists"},
     {"control owned by an auditor", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"owner":"audrey@cpa.example"})", 422, "rule_violation"},
     {"control owned by an unknown user", "POST", C, {}, R"({"id":"AC-02","title":"x","criteria":["CC6.1"],"owner":"nobody@example.com"})", 422, "rule_violation"},
     {"PATCH control owner an auditor", "PATCH", C + "/AC-01", {}, R"({"owner":"audrey@cpa.example"})", 422, "rule_violation"},

@@ -476,3 +476,37 @@ TEST_F(AuditBundleTest, ANonBundleIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace gaplog
+
+namespace gaplog {
+namespace {
+
+// `bundle verify` renders events.jsonl and the evidence manifest again and compares them byte
+// for byte, so what a bundle made before issue 20 holds must render as it did: a control
+// without owner or cadence, and evidence, keep the JSON they had (found by review: the new
+// fields made every older bundle fail to verify).
+TEST(AuditBundleJson, ControlsWithoutOwnerOrCadenceAndTheManifestRenderAsBeforeIssue20) {
+  EXPECT_EQ(json::write(payload_json(
+                ControlDefined{"AC-01", "MFA", "", {"CC6.1"}, ControlStatus::kImplemented})),
+            R"({"control_id":"AC-01","title":"MFA","description":"","criteria":["CC6.1"],)"
+            R"("status":"implemented"})");
+  EXPECT_EQ(json::write(payload_json(ControlUpdated{"AC-01", "MFA", "x", {"CC6.1"}})),
+            R"({"control_id":"AC-01","title":"MFA","description":"x","criteria":["CC6.1"]})");
+  EXPECT_EQ(json::write(payload_json(ControlUpdated{
+                "AC-01", "MFA", "x", {"CC6.1"}, "a@example.com", EvidenceCadence::kMonthly})),
+            R"({"control_id":"AC-01","title":"MFA","description":"x","criteria":["CC6.1"],)"
+            R"("owner":"a@example.com","evidence_every":"monthly"})");
+  ProgramState s;
+  EvidenceState e;
+  e.id = "E-1";
+  e.filename = "a.pdf";
+  e.sha256 = std::string(64, 'a');
+  e.controls = {"AC-01"};
+  s.evidence["E-1"] = e;
+  const std::string manifest = json::write(evidence_json(s, e, Date{20000}, false));
+  EXPECT_EQ(manifest.find("expires_on"), std::string::npos) << manifest;
+  EXPECT_EQ(manifest.find("validity"), std::string::npos) << manifest;
+  EXPECT_NE(json::write(evidence_json(s, e, Date{20000})).find("expires_on"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gaplog

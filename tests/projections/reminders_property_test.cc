@@ -73,16 +73,6 @@ Days fold_days(const std::vector<Event>& log, Date first, Date last) {
   return days;
 }
 
-// The test with the greatest tested_on (the later one on a tie) failed.
-bool latest_failed(const ControlState& c) {
-  std::optional<std::pair<std::string, TestResult>> latest;
-  for (const ControlTest& t : c.tests) {
-    const std::string on = format_date(t.tested_on);
-    if (!latest || on >= latest->first) latest = {on, t.result};
-  }
-  return latest && latest->second == TestResult::kFail;
-}
-
 // valid_until, or collected_on (else the upload day) plus the cadence's months, the day clamped
 // to the month's last; none without either.
 std::optional<Date> model_valid_until(const EvidenceState& e, const ControlState& c) {
@@ -146,7 +136,7 @@ std::vector<ModelFiring> model_firings(const Days& days, Date d) {
     for (const std::string& cid : e.controls) {
       if (!s.controls.contains(cid)) continue;
       const ControlState& c = s.controls.at(cid);
-      if (c.status != ControlStatus::kImplemented || latest_failed(c)) continue;
+      if (c.status != ControlStatus::kImplemented) continue;  // whatever its tests (SPEC §11)
       const std::optional<Date> end = model_valid_until(e, c);
       if (!end || end->days - d.days != 30 || (e.collected_on && *e.collected_on > d)) continue;
       fires = true;
