@@ -29,8 +29,9 @@ class Serializability : public testing::ApiFixture {
   }
   void TearDown() override { http_.reset(); }
 
-  int post(const std::string& as, const std::string& target, const std::string& body) {
-    ApiRequest r{"POST", target, {}, body};
+  int post(const std::string& as, const std::string& target, const std::string& body,
+           const std::string& method = "POST") {
+    ApiRequest r{method, target, {}, body};
     r.headers.emplace_back("Authorization", "Bearer " + token(as));
     r.headers.emplace_back("Content-Type", "application/json");
     return testing::http_request(http_->port(), r).status;
@@ -193,6 +194,84 @@ TEST_F(Serializability, ClosingRacesReassigningToTheCloser) {
   }
   // Some rounds close first (both pass); in the others the close must have been refused.
   RecordProperty("closed_first", both);
+  expect_replay_accepts_the_log();
+}
+
+TEST_F(Serializability, LinkingToAnOwnedControlRacesItsReassignment) {
+  // SPEC §4, §12: a contributor links evidence to a control it owns while an editor gives the
+  // control to someone else. Serially, a link after the reassignment is refused.
+  add_user("keeper@example.com", "contributor");
+  add_user("next@example.com", "contributor");
+  add_user("lead@example.com", "editor");
+  constexpr int kRounds = 30;
+  int linked_first = 0;
+  auto& svc = program_->service();
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string control = fmt::format("K-{}", round);
+    auto defined = svc.execute(
+        kAdmin, DefineControl{control, "Key rotation", "", {"CC6.1"}, "", "keeper@example.com"});
+    ASSERT_TRUE(defined.is_ok()) << defined.status().to_string();
+    auto up = svc.execute(kAdmin, UploadEvidence{fmt::format("k{}.txt", round), "text/plain",
+                                                 std::string(64, 'b'), 1, "", "", "", ""});
+    ASSERT_TRUE(up.is_ok()) << up.status().to_string();
+    const std::string evidence = std::get<EvidenceUploaded>(up->events.front().payload).evidence_id;
+    auto [linked, moved] = race(
+        [&] {
+          return post("keeper@example.com", "/api/v1/evidence/" + evidence + "/links",
+                      R"({"control":")" + control + R"("})");
+        },
+        [&] {
+          return post("lead@example.com", "/api/v1/controls/" + control,
+                      R"({"owner":"next@example.com"})", "PATCH");
+        });
+    ASSERT_EQ(moved, 200) << "round " << round;
+    ASSERT_TRUE(linked == 200 || linked == 403 || linked == 409) << linked;
+    linked_first += linked == 200;
+  }
+  RecordProperty("linked_first", linked_first);
+  expect_replay_accepts_the_log();
+}
+
+TEST_F(Serializability, ABulkCloseRacesReassigningOneOfItsFindingsToTheCloser) {
+  // SPEC §12: a bulk action is all or nothing, each finding by the rules of §3. Closing three
+  // remediated findings at once races assigning one of them to the closer: serially, after the
+  // assignment the whole bulk close is refused.
+  add_user("closer@example.com", "editor");
+  add_user("assigner@example.com", "editor");
+  constexpr int kRounds = 20;
+  auto& svc = program_->service();
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+      ids.push_back(record_finding(fmt::format("Bulk {} {}", round, i)));
+      ASSERT_EQ(
+          post(kOwner, "/api/v1/findings/" + ids.back() + "/status", R"({"status":"remediated"})"),
+          200);
+      auto up = svc.execute(kOwner, UploadEvidence{"fix.txt", "text/plain", std::string(64, 'c'), 1,
+                                                   "", "", ids.back(), ""});
+      ASSERT_TRUE(up.is_ok()) << up.status().to_string();
+    }
+    auto [closed, assigned] = race(
+        [&] {
+          return post("closer@example.com", "/api/v1/findings/bulk",
+                      R"({"ids":[")" + ids[0] + R"(",")" + ids[1] + R"(",")" + ids[2] +
+                          R"("],"action":{"status":{"status":"closed"}}})");
+        },
+        [&] {
+          return post("assigner@example.com", "/api/v1/findings/" + ids[1] + "/assign",
+                      R"({"owner":"closer@example.com"})");
+        });
+    ASSERT_EQ(assigned, 200) << "round " << round;
+    ASSERT_TRUE(closed == 200 || closed == 422 || closed == 403) << closed;
+    // All three closed, or none.
+    size_t closed_now = 0;
+    for (const std::string& id : ids) {
+      auto f = svc.read([&](const ProgramState& s) { return s.finding(id)->status; });
+      ASSERT_TRUE(f.is_ok());
+      closed_now += *f == FindingStatus::kClosed;
+    }
+    EXPECT_EQ(closed_now, closed == 200 ? 3u : 0u) << "round " << round;
+  }
   expect_replay_accepts_the_log();
 }
 
