@@ -61,11 +61,7 @@ Result<ControlFilter> control_filter(const Query& q) {
       filter.evidence_statuses,
       q.some_of("evidence_status", parse_evidence_status, "current, expiring, lapsed or missing"));
   if (const std::string* v = q.find("criterion")) {
-    if (!find_criterion(*v)) {
-      return invalid_argument(
-          fmt::format("criterion {} is not in the TSC catalog; GET /api/v1/criteria lists them",
-                      quoted_excerpt(*v)));
-    }
+    GAPLOG_RETURN_IF_ERROR(check_criterion_param(*v));
     filter.criterion = *v;
   }
   return filter;

@@ -29,11 +29,7 @@ Result<FindingFilter> finding_filter(const Query& q) {
   for (const std::string& o : owners) filter.owners.insert(o == "none" ? "" : normalize_email(o));
   GAPLOG_ASSIGN_OR_RETURN(const std::vector<std::string> criteria, q.values("criterion"));
   for (const std::string& c : criteria) {
-    if (!find_criterion(c)) {
-      return invalid_argument(
-          fmt::format("criterion {} is not in the TSC catalog; GET /api/v1/criteria lists them",
-                      quoted_excerpt(c)));
-    }
+    GAPLOG_RETURN_IF_ERROR(check_criterion_param(c));
     filter.criteria.insert(c);
   }
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<bool> overdue, q.boolean("overdue"));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "domain/catalog.h"
 #include "domain/validation.h"
 
 namespace gaplog {
@@ -141,6 +142,13 @@ Result<std::optional<bool>> Query::boolean(std::string_view key) const {
   if (v == nullptr) return std::optional<bool>();
   if (*v != "true" && *v != "false") return not_one_of(key, "true or false", *v);
   return std::optional<bool>(*v == "true");
+}
+
+Status check_criterion_param(std::string_view id) {
+  if (find_criterion(id) != nullptr) return Status::ok();
+  return invalid_argument(
+      fmt::format("criterion {} is not in the TSC catalog; GET /api/v1/criteria lists them",
+                  quoted_excerpt(id)));
 }
 
 Result<std::vector<std::string>> Query::values(std::string_view key) const {

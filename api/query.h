@@ -34,6 +34,9 @@ Result<uint64_t> parse_count(std::string_view field, std::string_view text, uint
 Result<Date> parse_date_param(std::string_view field, std::string_view text);
 Result<Micros> parse_timestamp_param(std::string_view field, std::string_view text);
 
+// A criterion filter's value: a TSC catalog id (400 naming it otherwise).
+Status check_criterion_param(std::string_view id);
+
 // The ids a list is sorted and paged by, for its `after` cursor.
 enum class ListId { kFinding, kEvidence, kControl, kUser };
 

@@ -13,32 +13,15 @@
 
 #include "../store/store_test_support.h"
 #include "../support/child_process.h"
+#include "../support/gaplog_cli.h"
 #include "codec/json.h"
 #include "store/clock.h"
 
 namespace gaplog {
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-Outcome gaplog(const std::string& args, const std::string& dir) {
-  const std::string out = dir + "/stdout", err = dir + "/stderr";
-  const std::string cmd = std::string(GAPLOG_BINARY) + " " + args + " >" + out + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  auto slurp = [](const std::string& path) {
-    std::string s;
-    if (FILE* f = std::fopen(path.c_str(), "rb")) {
-      char buf[4096];
-      for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
-      std::fclose(f);
-    }
-    return s;
-  };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+using testing::gaplog;
+using testing::Outcome;
 
 class Cli : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../support/child_process.h"
+#include "../support/gaplog_cli.h"
 #include "../support/temp_dir.h"
 #include "codec/json.h"
 #include "domain/time.h"
@@ -19,27 +20,8 @@
 namespace gaplog {
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::string s;
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
-    std::fclose(f);
-  }
-  return s;
-}
-
-Outcome gaplog(const std::string& args, const std::string& dir) {
-  const std::string out = dir + "/stdout", err = dir + "/stderr";
-  const std::string cmd = std::string(GAPLOG_BINARY) + " " + args + " >" + out + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+using testing::gaplog;
+using testing::Outcome;
 
 // The ids of a list answer ({"items": [{"id"}…]}) in its order; empty when it is not one.
 std::vector<std::string> ids_of(const std::string& text) {

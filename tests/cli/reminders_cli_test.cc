@@ -24,6 +24,7 @@
 #include "domain/time.h"
 #include "store/clock.h"
 #include "tests/support/child_process.h"
+#include "tests/support/gaplog_cli.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/required_tools.h"
 #include "tests/support/smtp_test_server.h"
@@ -38,18 +39,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kMailFrom = "gaplog@acme.example";
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-Outcome gaplog(const std::string& args, const std::string& dir) {
-  const std::string out = dir + "/stdout", err = dir + "/stderr";
-  const std::string cmd = std::string(GAPLOG_BINARY) + " " + args + " >" + out + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_whole_file(out),
-          testing::read_whole_file(err)};
-}
+using testing::gaplog;
+using testing::Outcome;
 
 // A firing as SPEC §11 names it: (kind, recipient, subject, day); subject "" for a digest.
 using Firing = std::tuple<std::string, std::string, std::string, std::string>;

@@ -16,6 +16,7 @@
 
 #include "codec/json.h"
 #include "tests/support/child_process.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace gaplog::testing {
@@ -25,13 +26,6 @@ inline constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with py
 // Whether kPython can import aiosmtpd: the tests that need it skip when it cannot.
 inline bool aiosmtpd_available() {
   return std::system("/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1") == 0;
-}
-
-inline std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // tests/notify/smtp_server.py in a child process, killed when the object goes. `options` are the
