@@ -294,8 +294,9 @@ TEST_F(AssessmentCli, TheHeatMapCountsUnresolvedFindingsByLikelihoodAndImpact) {
   json::Value map = answer("heatmap");
   ASSERT_EQ(map.find("cells")->items().size(), 25u);
   for (const json::Value& c : map.find("cells")->items()) {
-    if (c.find("likelihood")->as_integer() == 5 && c.find("impact")->as_integer() == 4)
+    if (c.find("likelihood")->as_integer() == 5 && c.find("impact")->as_integer() == 4) {
       EXPECT_EQ(strings_of(c.find("findings")), (Ids{"F-1", "F-2"}));
+    }
   }
   EXPECT_EQ(strings_of(map.find("unrated")), (Ids{"F-4"}));
 
