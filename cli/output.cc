@@ -289,8 +289,12 @@ void print_section(const std::string& title, const Value* items,
 
 // A list of ids with its count: "(2): F-3, F-9", or "(0): none".
 std::string id_list(const Value* ids) {
+  std::string list;
+  if (ids != nullptr && ids->is_array()) {
+    for (const Value& id : ids->items()) list += (list.empty() ? "" : ", ") + cell(&id);
+  }
   const size_t n = ids != nullptr && ids->is_array() ? ids->items().size() : 0;
-  return fmt::format("({}): {}", n, n == 0 ? "none" : cell(ids));
+  return fmt::format("({}): {}", n, n == 0 ? "none" : list);
 }
 
 // A document: its fields, then its reviews in the order recorded.

@@ -92,7 +92,7 @@ class AssessmentCli : public ::testing::Test {
     ok("interview add --stakeholder 'Dana Reyes' --role 'VP Engineering' --held-on " + day(-2) +
        " --interviewer cara@example.com --criteria CC1.3");
     ok("control add AC-01 --title MFA --criteria CC6.1 --status implemented");
-    ok("control test AC-01 --kind operating --tested-on " + day(-1) + " --result fail");
+    ok("control test AC-01 --kind operating --tested-on " + day(0) + " --result fail");
   }
   // The audit target as `program show` has it.
   json::Value audit_target() {
@@ -274,7 +274,7 @@ TEST_F(AssessmentCli, TheAssessmentListsWhatWasAssessedAndWhatWasNot) {
       << text;
   EXPECT_TRUE(std::regex_search(text, std::regex("\\nD-1 +policy +outdated " + day(0)))) << text;
   EXPECT_TRUE(has(text, "Dana Reyes")) << text;
-  EXPECT_TRUE(std::regex_search(text, std::regex("\\nAC-01#test-1 +" + day(-1) +
+  EXPECT_TRUE(std::regex_search(text, std::regex("\\nAC-01#test-1 +" + day(0) +
                                                  " +operating +"
                                                  "fail +F-2 +MFA")))
       << text;
