@@ -358,13 +358,16 @@ void print_audit_status(const Value& v) {
   if (target == nullptr || target->is_null()) {
     std::printf("(set it with: gaplog audit set --type1 DATE, or --type2 START END)\n");
   } else {
-    const Value* on_track = v.find("on_track");
     const Value* projected = v.find("projected_ready_on");
-    std::printf(
-        "as of %s: %s days left; projected ready on %s: %s\n", cell(v.find("to")).c_str(),
-        cell(v.find("days_left")).c_str(),
-        projected == nullptr || projected->is_null() ? "no projection" : cell(projected).c_str(),
-        is_true(on_track) ? "on track" : "NOT on track");
+    const std::string projection = projected == nullptr || projected->is_null()
+                                       ? "no projected ready date"
+                                       : "projected ready on " + cell(projected);
+    const Value* days = v.find("days_left");
+    const std::string left = days != nullptr && days->is_integer() && days->as_integer() < 0
+                                 ? fmt::format("the target passed {} days ago", -days->as_integer())
+                                 : cell(days) + " days left";
+    std::printf("as of %s: %s; %s: %s\n", cell(v.find("to")).c_str(), left.c_str(),
+                projection.c_str(), is_true(v.find("on_track")) ? "on track" : "NOT on track");
   }
   const Value* blockers = v.find("blockers");
   if (blockers == nullptr || !blockers->is_object()) return;
@@ -404,8 +407,8 @@ void print_human(const std::vector<std::string>& columns, const Value& v,
   } else if (command == "audit") {
     if (v.find("points") != nullptr) {
       print_audit_status(v);
-    } else {
-      std::printf("audit: %s\n", audit_cell(&v).c_str());
+    } else {  // audit set: the program, with its audit target
+      std::printf("audit: %s\n", audit_cell(v.find("audit")).c_str());
     }
   } else if (command == "document" && v.find("reviews") != nullptr) {
     print_document(v);
