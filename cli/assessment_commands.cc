@@ -25,8 +25,8 @@ void CommandRegistry::add_document_commands(CLI::App& root) {
       document, "list", "the documents reviewed, with their latest review",
       "gaplog document list --as-of 2026-06-30", [](const Command& c) {
         return get_request(kV1 + "documents" + append_query(as_of_query(c), "limit=1000"),
-                           {"id", "kind", "version", "owner", "latest_review", "next_review_on",
-                            "review_due", "criteria", "findings", "title"});
+                           {"id", "kind", "document_version", "owner", "latest_review",
+                            "next_review_on", "review_due", "criteria", "findings", "title"});
       })));
   as_of(command(document, "show", "one document, its reviews and the findings it produced",
                 "gaplog document show D-1",

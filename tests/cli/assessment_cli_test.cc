@@ -128,7 +128,7 @@ TEST_F(AssessmentCli, DocumentsAreRecordedReviewedAndListed) {
   EXPECT_TRUE(std::regex_search(list, std::regex("latest_review"))) << list;
   EXPECT_TRUE(has(list, "outdated " + day(-1))) << list;
   EXPECT_TRUE(has(list, "Information Security Policy")) << list;
-  EXPECT_EQ(answer("document show D-1").find("version")->as_string(), "2.1");
+  EXPECT_EQ(answer("document show D-1").find("document_version")->as_string(), "2.1");
   const std::string shown = ok("document show D-1");
   EXPECT_TRUE(std::regex_search(shown, std::regex("\\nlatest_review +outdated "))) << shown;
   EXPECT_TRUE(has(shown, "reviews (1)")) << shown;
