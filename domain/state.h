@@ -125,6 +125,8 @@ struct AuditTarget {
   Date target() const { return type == AuditType::kType1 ? date : window_start; }
   bool operator==(const AuditTarget&) const = default;
 };
+// The target an audit_target_set event sets.
+AuditTarget audit_target_of(const AuditTargetSet& p);
 
 struct RiskAcceptanceState {
   std::string justification;
