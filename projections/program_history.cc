@@ -241,7 +241,7 @@ Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step,
         fmt::format("that timeline has more than {} points; use a larger step or a shorter range",
                     kMaxTimelinePoints));
   }
-  Timeline t{from, to, step, {}, std::nullopt, std::nullopt};
+  Timeline t{from, to, step, {}, std::nullopt, std::nullopt, std::nullopt, std::nullopt, {}};
   std::vector<Date> point_dates;
   for (int64_t d = from.days; d <= to.days; d += step)
     point_dates.push_back(Date{static_cast<int32_t>(d)});

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "domain/contract21_standin.h"
 #include "domain/readiness.h"
 #include "domain/state.h"
 #include "projections/readiness_index.h"
@@ -39,6 +40,9 @@ struct Timeline {
   std::vector<TimelinePoint> points;
   std::optional<Date> projected_ready_on;
   std::optional<Date> ready_since;
+  std::optional<AuditTarget> audit_target;
+  std::optional<bool> on_track;
+  AuditBlockers blockers;
 };
 
 // The most points a timeline has (SPEC §6): a longer one is refused; the API's default range,
