@@ -38,7 +38,8 @@ th, td { border: 1px solid #888; padding: .25rem .4rem; text-align: left; vertic
 th { background: #eee; }
 thead { display: table-header-group; }
 tr, figure, .keep { break-inside: avoid; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 figure { margin: .5rem 0 1rem; }
 figcaption { font-size: .9rem; color: #333; }
 svg { width: 100%; height: auto; display: block; }
@@ -178,8 +179,8 @@ std::string blockers_sentence(const AuditBlockers& b) {
                     plural(static_cast<int64_t>(b.due_after_target.size()), "finding", "findings"),
                     esc(listed(b.due_after_target))));
   }
-  if (parts.empty()) return "Nothing blocks the audit date.";
-  return "Blocking it: " + listed(parts) + ".";
+  if (parts.empty()) return "";
+  return "Blocking the audit: " + listed(parts) + ".";
 }
 
 std::string findings_sentence(const ManagementReport& r) {
@@ -317,8 +318,9 @@ std::string axes(const Plot& p, double max, std::string_view unit) {
                                std::lround(static_cast<double>(p.last - p.first) * i / ticks))};
     s += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#111\"/>"
-        "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\" font-size=\"11\">{4}</text>\n",
-        p.x(d), p.bottom, p.bottom + 4, p.bottom + 17, format_date(d));
+        "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"{5}\" font-size=\"11\">{4}</text>\n",
+        p.x(d), p.bottom, p.bottom + 4, p.bottom + 17, format_date(d),
+        i == ticks && ticks > 0 ? "end" : "middle");
   }
   return s + fmt::format(
                  "<polyline points=\"{0:.1f},{1:.1f} {0:.1f},{2:.1f} {3:.1f},{2:.1f}\" "

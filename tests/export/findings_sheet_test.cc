@@ -90,7 +90,7 @@ TEST(FindingsSheetCsv, HeaderThenOneCrlfRecordPerFindingThatReadsBack) {
   EXPECT_NE(csv.find("risk_acceptance_approved_by,evidence,recorded_on,version\r\n"),
             std::string::npos);
   EXPECT_NE(csv.find("\"Backups, \"\"tested\"\"\r\nnever\""), std::string::npos);
-  EXPECT_NE(csv.find(",false,true,false,vendor fix, Q1,"), std::string::npos)
+  EXPECT_NE(csv.find(",false,true,false,\"vendor fix, Q1\",2027-03-31,"), std::string::npos)
       << "booleans as true/false; a comma quotes: " << csv;
   auto records = parse_csv(csv);
   ASSERT_TRUE(records.is_ok()) << records.status().to_string();
