@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -105,13 +106,24 @@ std::string csv_text(const SheetCell& cell) {
 // Excel's limit on the characters of one cell.
 constexpr size_t kMaxCellChars = 32'767;
 
-// `s` cut to at most kMaxCellChars bytes (so at most as many characters), at the start of a
-// UTF-8 character.
-std::string_view cell_text(std::string_view s) {
-  if (s.size() <= kMaxCellChars) return s;
+// `s` as a cell's text: each line break (CRLF, CR or LF) as LF, Excel's own line break in a cell
+// (a CR would be stored as the escape _x000D_, which not every reader decodes), cut to at most
+// kMaxCellChars bytes (so at most as many characters) at the start of a UTF-8 character.
+std::string cell_text(std::string_view s) {
+  std::string out;
+  out.reserve(std::min(s.size(), kMaxCellChars));
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\r') {
+      out.push_back(s[i]);
+    } else if (i + 1 >= s.size() || s[i + 1] != '\n') {
+      out.push_back('\n');
+    }
+  }
+  if (out.size() <= kMaxCellChars) return out;
   size_t end = kMaxCellChars;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return s.substr(0, end);
+  while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
+  out.resize(end);
+  return out;
 }
 
 // libxlsxwriter 1.1.4 (Debian 12) writes a workbook only to a named file: its output_buffer
@@ -168,7 +180,7 @@ lxw_error write_cell(lxw_worksheet* sheet, lxw_row_t row, lxw_col_t col, const S
     lxw_error operator()(std::monostate) const { return LXW_NO_ERROR; }
     lxw_error operator()(const std::string& s) const {
       // write_string: text is text, never a formula, whatever it starts with.
-      const std::string text(cell_text(s));
+      const std::string text = cell_text(s);
       return worksheet_write_string(sheet, row, col, text.c_str(), nullptr);
     }
     lxw_error operator()(int64_t i) const {

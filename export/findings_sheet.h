@@ -47,8 +47,9 @@ std::string findings_csv(const std::vector<json::Value>& findings);
 // Excel dates shown yyyy-mm-dd, numbers as numbers, booleans as booleans, text as text (never a
 // formula), fixed column widths (title and description wide; no wrapping). `created` is the
 // workbook's creation time in its properties, so that the same findings and time give the same
-// bytes. Text longer than Excel's 32,767-character cell limit is cut there, at a character
-// boundary. kInternal when libxlsxwriter fails.
+// bytes. In text, every line break (CRLF, CR) is an LF, as Excel breaks lines in a cell; text
+// longer than Excel's 32,767-character cell limit is cut there, at a character boundary.
+// kInternal when libxlsxwriter fails.
 Result<std::string> findings_xlsx(const std::vector<json::Value>& findings, Micros created);
 
 }  // namespace gaplog
