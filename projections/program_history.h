@@ -14,7 +14,6 @@
 #include <optional>
 #include <vector>
 
-#include "domain/contract21_standin.h"
 #include "domain/readiness.h"
 #include "domain/state.h"
 #include "projections/readiness_index.h"
@@ -40,6 +39,8 @@ struct Timeline {
   std::vector<TimelinePoint> points;
   std::optional<Date> projected_ready_on;
   std::optional<Date> ready_since;
+  // SPEC §13, as of `to`: the audit target, whether the projection meets it (none without a
+  // target) and what stands in the way.
   std::optional<AuditTarget> audit_target;
   std::optional<bool> on_track;
   AuditBlockers blockers;
@@ -80,6 +81,7 @@ class ProgramHistory {
   Result<ReadinessAnswer> readiness_answer(const AsOf& as_of);
   Result<std::vector<OwnerWorkload>> workloads(const AsOf& as_of);
   Result<std::vector<RoadmapMonth>> roadmap(const AsOf& as_of);
+  Result<HeatMap> heat_map(const AsOf& as_of);
   // Points at from, from + step, ... ≤ to, and `to` itself last. step ≥ 1; from ≤ to.
   Result<Timeline> timeline(Date from, Date to, int step, std::optional<Micros> known_at);
 
