@@ -18,8 +18,9 @@ namespace {
 
 // Print styles for A4 and Letter alike: no page size (the printer's), margins in mm; a major
 // section starts a page; rows, figures and headings are kept whole; table headers repeat; tables
-// fit the width (long words such as hashes and e-mails break anywhere). Greys, not colours,
-// carry meaning, and print-color-adjust keeps the heat map's shading on paper.
+// fit the width (hashes and id lists break anywhere, e-mails after the '@', other words only
+// when they must). Greys, not colours, carry meaning; print-color-adjust keeps the heat map's
+// shading on paper.
 constexpr std::string_view kStyle = R"(
 @page { margin: 14mm 12mm; }
 * { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -34,7 +35,8 @@ p.meta { color: #444; margin: 0 0 1rem; }
 .big { font-size: 2.4rem; font-weight: 700; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; table-layout: auto; }
 th, td { border: 1px solid #888; padding: .25rem .4rem; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
+td.mono, .ids { overflow-wrap: anywhere; }
 th { background: #eee; }
 thead { display: table-header-group; }
 tr, figure, .keep { break-inside: avoid; }
@@ -87,6 +89,15 @@ std::string_view category_title(Category c) {
 }
 
 std::string owner_name(const std::string& owner) { return owner.empty() ? "unassigned" : owner; }
+
+// An owner for a table cell: escaped, with a break opportunity after the '@', so that a narrow
+// column breaks an e-mail there rather than anywhere.
+std::string owner_cell(const std::string& owner) {
+  std::string html = esc(owner_name(owner));
+  const size_t at = html.find('@');
+  if (at != std::string::npos) html.insert(at + 1, "<wbr>");
+  return html;
+}
 
 // "today", "1 day from now", "12 days from now", "3 days ago".
 std::string days_from_now(int days) {
@@ -434,7 +445,7 @@ std::string finding_cells(const FindingIndex& index, const std::string& id) {
   if (it == index.end()) return fmt::format("<td>{}</td><td></td><td></td><td></td>", esc(id));
   const RoadmapItem& f = *it->second;
   return fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td>", esc(f.id), esc(f.title),
-                     name(f.severity), esc(owner_name(f.owner)));
+                     name(f.severity), owner_cell(f.owner));
 }
 
 std::string blocker_findings(const FindingIndex& index, const std::vector<std::string>& ids,
@@ -556,8 +567,8 @@ std::string workloads_section(const ManagementReport& r) {
         "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-        esc(owner_name(w.owner)), w.overdue, w.due_soon, w.total, w.critical, w.high, w.medium,
-        w.low, w.oldest_days);
+        owner_cell(w.owner), w.overdue, w.due_soon, w.total, w.critical, w.high, w.medium, w.low,
+        w.oldest_days);
   }
   return s + "</tbody></table></section>\n";
 }
@@ -591,7 +602,7 @@ std::string roadmap_section(const ManagementReport& r) {
       if (f.acceptance_expired) status += ", <strong>acceptance expired</strong>";
       s += fmt::format(
           "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-          esc(f.id), esc(f.title), name(f.severity), esc(owner_name(f.owner)),
+          esc(f.id), esc(f.title), name(f.severity), owner_cell(f.owner),
           f.due_date ? format_date(*f.due_date) : "none", status);
     }
     s += "</tbody></table>\n";

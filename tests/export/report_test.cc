@@ -120,7 +120,7 @@ TEST(ManagementReport, EveryFigureIsThere) {
   expect_contains(html, "<td>CC6.1</td><td>Security</td>");
   expect_contains(html, "<td>F-3</td><td>No due date yet</td>");
   expect_contains(html,
-                  "<td>F-9</td><td>Late fix</td><td>high</td><td>ann@x.example</td>"
+                  "<td>F-9</td><td>Late fix</td><td>high</td><td>ann@<wbr>x.example</td>"
                   "<td>2027-04-02</td>");
   // The heat map: counts and ids in their cells, the unrated.
   expect_contains(html,
@@ -132,7 +132,7 @@ TEST(ManagementReport, EveryFigureIsThere) {
   expect_contains(html, "Not rated yet (1): F-3.");
   // Overdue work by owner.
   expect_contains(html,
-                  "<tr><td>ann@x.example</td><td class=\"num\">3</td><td class=\"num\">1"
+                  "<tr><td>ann@<wbr>x.example</td><td class=\"num\">3</td><td class=\"num\">1"
                   "</td><td class=\"num\">5</td><td class=\"num\">1</td><td class=\"num\">2"
                   "</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">"
                   "40</td></tr>");
