@@ -41,7 +41,7 @@ th { background: #eee; }
 thead { display: table-header-group; }
 tr, figure, .keep { break-inside: avoid; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.num { white-space: nowrap; }
+td.num, td.date, .id { white-space: nowrap; }
 figure { margin: .5rem 0 1rem; }
 figcaption { font-size: .9rem; color: #333; }
 svg { width: 100%; height: auto; display: block; }
@@ -116,6 +116,14 @@ std::string listed(const std::vector<std::string>& items) {
   return out;
 }
 
+// Ids as "F-1, F-2 and F-3", escaped, each kept on one line ("F-" never ends a line).
+std::string id_list(const std::vector<std::string>& ids) {
+  std::vector<std::string> items;
+  items.reserve(ids.size());
+  for (const std::string& id : ids) items.push_back("<span class=\"id\">" + esc(id) + "</span>");
+  return listed(items);
+}
+
 // The unresolved findings the report names, by id: the roadmap lists every one of them.
 using FindingIndex = std::map<std::string, const RoadmapItem*>;
 
@@ -176,19 +184,19 @@ std::string blockers_sentence(const AuditBlockers& b) {
     parts.push_back(
         fmt::format("{} without an implemented control with current evidence ({})",
                     plural(static_cast<int64_t>(b.criteria.size()), "criterion", "criteria"),
-                    esc(listed(b.criteria))));
+                    id_list(b.criteria)));
   }
   if (!b.no_due_date.empty()) {
     parts.push_back(
         fmt::format("{} without a due date ({})",
                     plural(static_cast<int64_t>(b.no_due_date.size()), "finding", "findings"),
-                    esc(listed(b.no_due_date))));
+                    id_list(b.no_due_date)));
   }
   if (!b.due_after_target.empty()) {
     parts.push_back(
         fmt::format("{} due after the audit date ({})",
                     plural(static_cast<int64_t>(b.due_after_target.size()), "finding", "findings"),
-                    esc(listed(b.due_after_target))));
+                    id_list(b.due_after_target)));
   }
   if (parts.empty()) return "";
   return "Blocking the audit: " + listed(parts) + ".";
@@ -225,7 +233,7 @@ std::string risk_sentence(const HeatMap& h) {
           ? fmt::format("No rated finding has a risk score of 15 or more ({} rated).", rated)
           : fmt::format("{} a risk score of 15 or more: {}.",
                         plural(static_cast<int64_t>(high.size()), "finding has", "findings have"),
-                        esc(listed(high)));
+                        id_list(high));
   if (!h.unrated.empty()) {
     s += fmt::format(" {} not rated yet.",
                      plural(static_cast<int64_t>(h.unrated.size()), "unresolved finding is",
@@ -459,7 +467,7 @@ std::string blocker_findings(const FindingIndex& index, const std::vector<std::s
     const std::string due = it != index.end() && it->second->due_date
                                 ? format_date(*it->second->due_date)
                                 : std::string("none");
-    s += fmt::format("<tr>{}<td>{}</td></tr>\n", finding_cells(index, id), due);
+    s += fmt::format("<tr>{}<td class=\"date\">{}</td></tr>\n", finding_cells(index, id), due);
   }
   return s + "</tbody></table>\n";
 }
@@ -536,7 +544,9 @@ std::string heat_map_section(const ManagementReport& r) {
     for (int i = 1; i <= 5; ++i) {
       const std::vector<std::string>& ids = h.cells[l - 1][i - 1];
       std::string names;
-      for (const std::string& id : ids) names += (names.empty() ? "" : ", ") + esc(id);
+      for (const std::string& id : ids) {
+        names += (names.empty() ? "" : ", ") + ("<span class=\"id\">" + esc(id) + "</span>");
+      }
       s += fmt::format(
           "<td class=\"{}\"><span class=\"score\">{}</span><span class=\"count\">{}</span>"
           "<span class=\"ids\">{}</span></td>",
@@ -545,9 +555,9 @@ std::string heat_map_section(const ManagementReport& r) {
     s += "</tr>\n";
   }
   s += "</tbody></table>\n";
-  s += h.unrated.empty() ? std::string("<p>Every unresolved finding is rated.</p>\n")
-                         : fmt::format("<p>Not rated yet ({}): {}.</p>\n", h.unrated.size(),
-                                       esc(listed(h.unrated)));
+  s += h.unrated.empty()
+           ? std::string("<p>Every unresolved finding is rated.</p>\n")
+           : fmt::format("<p>Not rated yet ({}): {}.</p>\n", h.unrated.size(), id_list(h.unrated));
   return s + "</section>\n";
 }
 
@@ -601,7 +611,8 @@ std::string roadmap_section(const ManagementReport& r) {
       if (f.overdue) status += ", <strong>overdue</strong>";
       if (f.acceptance_expired) status += ", <strong>acceptance expired</strong>";
       s += fmt::format(
-          "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+          "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"date\">{}</td><td>{}</td>"
+          "</tr>\n",
           esc(f.id), esc(f.title), name(f.severity), owner_cell(f.owner),
           f.due_date ? format_date(*f.due_date) : "none", status);
     }

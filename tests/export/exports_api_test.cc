@@ -190,12 +190,12 @@ TEST_F(ExportsApi, TheAuditDateAndTheRatingsReachTheReportAndTheSheets) {
     }
   }
   EXPECT_NE(html.find("<span class=\"score\">20</span><span class=\"count\">1</span>"
-                      "<span class=\"ids\">" +
-                      high + "</span>"),
+                      "<span class=\"ids\"><span class=\"id\">" +
+                      high + "</span></span>"),
             std::string::npos);
   EXPECT_NE(html.find("<span class=\"score\">2</span><span class=\"count\">1</span>"
-                      "<span class=\"ids\">" +
-                      low + "</span>"),
+                      "<span class=\"ids\"><span class=\"id\">" +
+                      low + "</span></span>"),
             std::string::npos);
 
   auto records = parse_csv(get("export/findings.csv").body);

@@ -74,6 +74,9 @@ ManagementReport sample() {
   return r;
 }
 
+// An id as the report prints it: kept on one line.
+std::string id(std::string_view id) { return "<span class=\"id\">" + std::string(id) + "</span>"; }
+
 void expect_contains(const std::string& html, std::string_view text) {
   EXPECT_NE(html.find(text), std::string::npos) << "missing: " << text;
 }
@@ -89,11 +92,12 @@ TEST(ManagementReport, TheExecutiveSummarySaysItInPlainSentences) {
                   "track</span>.");
   expect_contains(html,
                   "Blocking the audit: 1 criterion without an implemented control with "
-                  "current evidence (CC6.1), 1 finding without a due date (F-3) and 1 "
-                  "finding due after the audit date (F-9).");
+                  "current evidence (" +
+                      id("CC6.1") + "), 1 finding without a due date (" + id("F-3") +
+                      ") and 1 finding due after the audit date (" + id("F-9") + ").");
   expect_contains(html, "6 findings are unresolved, 3 of them overdue; 1 critical and 2 high.");
   expect_contains(html, "Most overdue work: ann@x.example (3 overdue).");
-  expect_contains(html, "1 finding has a risk score of 15 or more: F-7.");
+  expect_contains(html, "1 finding has a risk score of 15 or more: " + id("F-7") + ".");
 }
 
 TEST(ManagementReport, EveryFigureIsThere) {
@@ -121,15 +125,17 @@ TEST(ManagementReport, EveryFigureIsThere) {
   expect_contains(html, "<td>F-3</td><td>No due date yet</td>");
   expect_contains(html,
                   "<td>F-9</td><td>Late fix</td><td>high</td><td>ann@<wbr>x.example</td>"
-                  "<td>2027-04-02</td>");
+                  "<td class=\"date\">2027-04-02</td>");
   // The heat map: counts and ids in their cells, the unrated.
   expect_contains(html,
                   "<span class=\"score\">20</span><span class=\"count\">1</span>"
-                  "<span class=\"ids\">F-7</span>");
+                  "<span class=\"ids\">" +
+                      id("F-7") + "</span>");
   expect_contains(html,
                   "<span class=\"score\">1</span><span class=\"count\">2</span>"
-                  "<span class=\"ids\">F-1, F-2</span>");
-  expect_contains(html, "Not rated yet (1): F-3.");
+                  "<span class=\"ids\">" +
+                      id("F-1") + ", " + id("F-2") + "</span>");
+  expect_contains(html, "Not rated yet (1): " + id("F-3") + ".");
   // Overdue work by owner.
   expect_contains(html,
                   "<tr><td>ann@<wbr>x.example</td><td class=\"num\">3</td><td class=\"num\">1"
