@@ -218,22 +218,30 @@ std::string findings_sentence(const ManagementReport& r) {
   return s;
 }
 
+// "7 findings have a risk score of 15 or more: F-26 (25), F-3 (20), …": riskiest first.
 std::string risk_sentence(const HeatMap& h) {
-  std::vector<std::string> high;
+  std::vector<std::pair<int, std::string>> high;  // (score, id)
   int rated = 0;
-  for (int l = 5; l >= 1; --l) {
-    for (int i = 5; i >= 1; --i) {
-      const auto& ids = h.cells[l - 1][i - 1];
-      rated += static_cast<int>(ids.size());
-      if (l * i >= 15) high.insert(high.end(), ids.begin(), ids.end());
+  for (int l = 1; l <= 5; ++l) {
+    for (int i = 1; i <= 5; ++i) {
+      for (const std::string& id : h.cells[l - 1][i - 1]) {
+        ++rated;
+        if (l * i >= 15) high.emplace_back(l * i, id);
+      }
     }
+  }
+  std::stable_sort(high.begin(), high.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> named;
+  for (const auto& [score, id] : high) {
+    named.push_back(fmt::format("<span class=\"id\">{}</span> ({})", esc(id), score));
   }
   std::string s =
       high.empty()
           ? fmt::format("No rated finding has a risk score of 15 or more ({} rated).", rated)
           : fmt::format("{} a risk score of 15 or more: {}.",
                         plural(static_cast<int64_t>(high.size()), "finding has", "findings have"),
-                        id_list(high));
+                        listed(named));
   if (!h.unrated.empty()) {
     s += fmt::format(" {} not rated yet.",
                      plural(static_cast<int64_t>(h.unrated.size()), "unresolved finding is",
