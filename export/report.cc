@@ -233,6 +233,7 @@ std::string risk_sentence(const HeatMap& h) {
   std::stable_sort(high.begin(), high.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::string> named;
+  named.reserve(high.size());
   for (const auto& [score, id] : high) {
     named.push_back(fmt::format("<span class=\"id\">{}</span> ({})", esc(id), score));
   }
