@@ -71,8 +71,6 @@ std::vector<Route> export_routes() {
   };
 }
 
-// The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
-// a 405's Allow.
 // The assessment (SPEC §13).
 std::vector<Route> assessment_routes() {
   constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand;
@@ -90,6 +88,8 @@ std::vector<Route> assessment_routes() {
   };
 }
 
+// The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
+// a 405's Allow.
 std::vector<Route> api_routes() {
   constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand,
                       kWrite = RouteKind::kWrite;

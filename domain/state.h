@@ -104,7 +104,7 @@ struct DocumentState {
   std::vector<DocumentReview> reviews;  // in log order
   std::string recorded_by;
   Micros recorded_at = 0;  // occurred_at of its document_recorded
-  uint32_t version = 0;  // of its stream
+  uint32_t version = 0;    // of its stream
   // The latest review: the greatest reviewed_on, of those the latest in the log; nullptr if none.
   const DocumentReview* latest_review() const;
 };

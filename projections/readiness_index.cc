@@ -344,7 +344,7 @@ std::optional<Date> ReadinessIndex::projected_ready_on(Date to,
 }
 
 std::optional<AuditTarget> ReadinessIndex::audit_target(Date d,
-                                                       std::optional<Micros> known_at) const {
+                                                        std::optional<Micros> known_at) const {
   const AuditVersion* v = audit_.at(end_of_day(d), known_at);
   return v ? std::optional<AuditTarget>(v->target) : std::nullopt;
 }
