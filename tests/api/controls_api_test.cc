@@ -19,24 +19,13 @@ namespace {
 
 using testing::ApiFixture;
 using ::testing::ElementsAre;
+using testing::field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::num;
 using testing::Reply;
 using testing::str;
-
-const json::Value& field(const json::Value& object, std::string_view key) {
-  static const json::Value kNull;
-  const json::Value* v = object.is_object() ? object.find(key) : nullptr;
-  return v ? *v : kNull;
-}
-
-std::vector<std::string> strings(const json::Value& array) {
-  if (!array.is_array()) return {"<not an array: " + json::write(array) + ">"};
-  std::vector<std::string> out;
-  for (const json::Value& v : array.items()) out.push_back(str(v));
-  return out;
-}
+using testing::strings;
 
 // The `key` of each element of `array` (objects).
 std::vector<std::string> column(const json::Value& array, std::string_view key) {

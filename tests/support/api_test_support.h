@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "../store/store_test_support.h"
 #include "api/api.h"
@@ -52,6 +54,19 @@ struct Reply {
 
 inline std::string str(const json::Value& v) { return v.is_string() ? v.as_string() : ""; }
 inline int64_t num(const json::Value& v) { return v.is_integer() ? v.as_integer() : -1; }
+// A member of an object (null when it is not one, or has no such member).
+inline const json::Value& field(const json::Value& object, std::string_view key) {
+  static const json::Value kNull;
+  const json::Value* v = object.is_object() ? object.find(key) : nullptr;
+  return v ? *v : kNull;
+}
+// An array of strings as a vector (one marker element when it is not an array).
+inline std::vector<std::string> strings(const json::Value& array) {
+  if (!array.is_array()) return {"<not an array: " + json::write(array) + ">"};
+  std::vector<std::string> out;
+  for (const json::Value& v : array.items()) out.push_back(str(v));
+  return out;
+}
 
 // With GAPLOG_TEST_OVER_HTTP=1 in the environment, every call goes through the real HTTP server
 // on a loopback port instead of in-process: the same tables then test the transport too.
