@@ -107,6 +107,8 @@ Result<ManagementReport> gather_report(Backend& b, const AsOf& as_of) {
     r.heat_map = heat_map_at(s, as_of.date);
     r.workloads = workloads_at(s, as_of.date);
     r.roadmap = roadmap_at(s, as_of.date);
+    r.names.clear();
+    for (const auto& [email, u] : s.users) r.names[email] = u.name;
     if (size == before || attempt == 4) break;
   }
   GAPLOG_ASSIGN_OR_RETURN(r.tree_head,

@@ -211,7 +211,10 @@ std::string findings_sentence(const ManagementReport& r) {
   std::vector<std::string> late;
   for (const OwnerWorkload& w : r.workloads) {
     if (w.overdue > 0 && late.size() < 3) {
-      late.push_back(fmt::format("{} ({} overdue)", esc(owner_name(w.owner)), w.overdue));
+      const auto known = r.names.find(w.owner);
+      const bool named = known != r.names.end() && !known->second.empty();
+      late.push_back(fmt::format("{} ({} overdue)",
+                                 esc(named ? known->second : owner_name(w.owner)), w.overdue));
     }
   }
   if (!late.empty()) s += " Most overdue work: " + listed(late) + ".";

@@ -21,6 +21,7 @@
 // A pure function of its input: the same report gives the same bytes. Thread-safe.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct ManagementReport {
   std::vector<OwnerWorkload> workloads;  // as workloads_at orders them
   std::vector<RoadmapMonth> roadmap;     // as roadmap_at orders them; it names every unresolved
                                          // finding, so the report takes titles from it
+  // People's names by e-mail: the summary's sentences name people (tables show e-mails).
+  std::map<std::string, std::string> names;
 };
 
 // The report as one HTML document (UTF-8).

@@ -97,6 +97,9 @@ TEST(ManagementReport, TheExecutiveSummarySaysItInPlainSentences) {
                       ") and 1 finding due after the audit date (" + id("F-9") + ").");
   expect_contains(html, "6 findings are unresolved, 3 of them overdue; 1 critical and 2 high.");
   expect_contains(html, "Most overdue work: ann@x.example (3 overdue).");
+  ManagementReport named = sample();
+  named.names["ann@x.example"] = "Ann <Lee>";
+  expect_contains(management_report_html(named), "Most overdue work: Ann &lt;Lee&gt; (3 overdue).");
   expect_contains(html, "1 finding has a risk score of 15 or more: " + id("F-7") + " (20).");
 }
 
