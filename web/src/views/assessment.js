@@ -49,11 +49,12 @@ export async function assessmentView(ctx) {
       card('not-assessed-count', 'Not assessed', String(notAssessed.length), notAssessed.length ? 'in-scope criteria nothing has touched' : 'every in-scope criterion has been looked at'),
       card('document-count', 'Documents', String(documents.length), dueReviews ? `${dueReviews} due for review` : 'none due for review'),
       card('interview-count', 'Interviews', String(interviews.length), `${tests.length} control test${tests.length === 1 ? '' : 's'}`)),
-    mayRecord ? forms(ctx, documents, users, catalog) : null,
     notAssessedSection(ctx, notAssessed, titles),
     documentsSection(documents, links),
     interviewsSection(interviews, links),
-    testsSection(ctx, tests, links));
+    testsSection(ctx, tests, links),
+    // after what was found: most visits are to read it
+    mayRecord ? forms(ctx, documents, users, catalog) : null);
 }
 
 function card(id, title, big, note) {
