@@ -102,7 +102,8 @@ function auditSection(ctx, timeline, titles) {
     section.append(h('p', { id: 'audit-target' }, `No audit date set${ctx.past ? ` as of ${timeline.to}` : ''}.`,
       can.setAuditDate(ctx.me) && !ctx.past ? ' Set it below.' : ' An admin sets it.'));
   }
-  section.append(blockersList(ctx, timeline, titles));
+  const blockers = blockersList(ctx, timeline, titles);
+  if (blockers) section.append(blockers);
   if (!ctx.past && can.setAuditDate(ctx.me)) section.append(auditForm(ctx, target));
   return section;
 }
