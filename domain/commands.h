@@ -77,6 +77,10 @@ struct RecordFinding {
   std::vector<std::string> criteria;
   std::string control, source, owner, due_date;  // "" = none / default
   std::string recommendation = {};               // "" = none
+  // SPEC §13: 1–5 each, both or neither (0 = not rated); the origin "D-n", "I-n" or
+  // "<control id>#test-<n>", which must exist then; `source` follows it when not given.
+  int likelihood = 0, impact = 0;
+  std::string origin = {};
 };
 struct UpdateFinding {
   std::string id;
@@ -84,6 +88,8 @@ struct UpdateFinding {
   std::optional<std::vector<std::string>> criteria;
   std::optional<std::string> control;              // "" clears the control
   std::optional<std::string> recommendation = {};  // "" clears it
+  std::optional<int> likelihood = {}, impact = {};  // 0 clears; the result has both or neither
+  std::optional<std::string> origin = {};           // "" clears it
 };
 struct AssignFinding {
   std::string id, owner;
@@ -113,6 +119,28 @@ struct UnlinkEvidence {
   std::string id, finding, control;
 };
 
+// The assessment (SPEC §13), by editors and admins. Dates YYYY-MM-DD, "" = none.
+struct RecordDocument {
+  std::string title, kind;
+  std::string owner, version, approved_on, next_review_on;
+  std::vector<std::string> criteria;  // at least one
+};
+// `reviewed_on` "" = the command's date; `next_review_on` "" leaves the document's unchanged.
+struct ReviewDocument {
+  std::string id, outcome, notes, reviewed_on, next_review_on;
+};
+struct RecordInterview {
+  std::string stakeholder, stakeholder_role, held_on;
+  std::vector<std::string> interviewers;  // e-mails, at least one
+  std::vector<std::string> criteria;      // at least one
+  std::string notes;
+};
+// The audit date (admins): type1 with `date`, or type2 with the window.
+struct SetAuditTarget {
+  std::string type, date, window_start, window_end;
+};
+inline constexpr size_t kMaxInterviewers = 20;
+
 // Reminders (SPEC §11).
 // Recorded by gaplog itself (the actor must be kSystemActor) once a reminder was delivered.
 struct RecordNotification {
@@ -139,7 +167,8 @@ using Command =
                  RevokeToken, DefineControl, UpdateControl, SetControlStatus, RecordFinding,
                  UpdateFinding, AssignFinding, SetFindingDueDate, ChangeFindingStatus, AcceptRisk,
                  AddComment, UploadEvidence, LinkEvidence, UnlinkEvidence, SignIn, SignOut,
-                 RecordNotification, SetMyNotifications, AddWebhook, RemoveWebhook, TestControl>;
+                 RecordNotification, SetMyNotifications, AddWebhook, RemoveWebhook, TestControl,
+                 RecordDocument, ReviewDocument, RecordInterview, SetAuditTarget>;
 
 struct CommandContext {
   std::string actor;  // e-mail of the user acting (normalized)

@@ -37,6 +37,9 @@ constexpr std::string_view kControlStatuses = "not_implemented, partially_implem
 constexpr std::string_view kCadences = "none, monthly, quarterly, semiannual, annual";
 constexpr std::string_view kTestKinds = "design, operating";
 constexpr std::string_view kTestResults = "pass, fail, exception";
+constexpr std::string_view kDocumentKinds = "policy, procedure, plan, standard, record, other";
+constexpr std::string_view kReviewOutcomes =
+    "adequate, outdated, incomplete, not_approved, missing";
 constexpr std::string_view kFindingStatuses =
     "open, in_progress, remediated, closed, risk_accepted";
 constexpr std::string_view kNotificationKindList =
@@ -308,11 +311,8 @@ class Decider {
     GAPLOG_ASSIGN_OR_RETURN(Severity severity, parse_enum<Severity>(parse_severity, "severity",
                                                                     c.severity, kSeverities));
     GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
-    FindingSource source = FindingSource::kOther;
-    if (!c.source.empty()) {
-      GAPLOG_ASSIGN_OR_RETURN(
-          source, parse_enum<FindingSource>(parse_finding_source, "source", c.source, kSources));
-    }
+    GAPLOG_RETURN_IF_ERROR(check_risk(c.likelihood, c.impact));
+    GAPLOG_ASSIGN_OR_RETURN(const FindingSource source, finding_source(c.source, c.origin));
     if (!c.control.empty()) GAPLOG_RETURN_IF_ERROR(control(c.control).status());
     std::string owner;
     if (!c.owner.empty()) {
@@ -323,7 +323,9 @@ class Decider {
     const std::string id = fmt::format("F-{}", s_.findings_recorded + 1);
     return one(finding_stream(id), 0,
                FindingRecorded{id, c.title, c.description, severity, c.criteria, c.control, source,
-                               owner, c.due_date, c.recommendation},
+                               owner, c.due_date, c.recommendation,
+                               static_cast<uint8_t>(c.likelihood), static_cast<uint8_t>(c.impact),
+                               c.origin},
                finding_stream(id));
   }
 
@@ -331,18 +333,32 @@ class Decider {
     GAPLOG_RETURN_IF_ERROR(require_editor("updating findings"));
     GAPLOG_ASSIGN_OR_RETURN(const FindingState* f, finding(c.id));
     if (!c.title && !c.description && !c.severity && !c.criteria && !c.control &&
-        !c.recommendation) {
+        !c.recommendation && !c.likelihood && !c.impact && !c.origin) {
       return invalid_argument(
-          "nothing to update; give title, description, recommendation, severity, criteria or "
-          "control");
+          "nothing to update; give title, description, recommendation, severity, criteria, "
+          "control, likelihood, impact or origin");
     }
+    const int likelihood = c.likelihood.value_or(f->likelihood);
+    const int impact = c.impact.value_or(f->impact);
+    GAPLOG_RETURN_IF_ERROR(check_risk(likelihood, impact));
     FindingUpdated u{f->id,
                      c.title.value_or(f->title),
                      c.description.value_or(f->description),
                      f->severity,
                      c.criteria.value_or(f->criteria),
                      c.control.value_or(f->control),
-                     c.recommendation.value_or(f->recommendation)};
+                     c.recommendation.value_or(f->recommendation),
+                     static_cast<uint8_t>(likelihood),
+                     static_cast<uint8_t>(impact),
+                     c.origin.value_or(f->origin)};
+    if (c.origin && !c.origin->empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(const FindingSource implied, origin_source(*c.origin));
+      if (implied != f->source) {
+        return rule_violation(fmt::format(
+            "{} was found by {}, and origin {} is a {}; give an origin of the same kind",
+            f->id, name(f->source), std::string_view(*c.origin).substr(0, 40), name(implied)));
+      }
+    }
     GAPLOG_RETURN_IF_ERROR(check_title(u.title));
     GAPLOG_RETURN_IF_ERROR(check_description(u.description));
     GAPLOG_RETURN_IF_ERROR(
@@ -541,6 +557,140 @@ class Decider {
                UserNotificationsSet{actor_->email, c.email.value_or(actor_->email_reminders),
                                     c.digest.value_or(actor_->digest)},
                user_stream(actor_->email));
+  }
+
+  Result<Decision> operator()(const RecordDocument& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("recording assessed documents"));
+    GAPLOG_RETURN_IF_ERROR(check_title(c.title));
+    GAPLOG_ASSIGN_OR_RETURN(const DocumentKind kind, parse_enum<DocumentKind>(parse_document_kind,
+                                                                              "kind", c.kind,
+                                                                              kDocumentKinds));
+    GAPLOG_RETURN_IF_ERROR(check_text("version", c.version, kMaxVersionChars, false, false));
+    GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
+    if (!c.approved_on.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(const Date approved, parse_field_date("approved_on", c.approved_on));
+      if (approved > command_date()) {
+        return rule_violation(fmt::format("approved_on {} is in the future (today is {})",
+                                          c.approved_on, format_date(command_date())));
+      }
+    }
+    if (!c.next_review_on.empty()) {
+      GAPLOG_RETURN_IF_ERROR(check_date("next_review_on", c.next_review_on));
+    }
+    std::string owner;
+    if (!c.owner.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(const UserState* u, assignable_owner(c.owner, "documents"));
+      owner = u->email;
+    }
+    const std::string id = fmt::format("D-{}", s_.documents_recorded + 1);
+    return one(document_stream(id), 0,
+               DocumentRecorded{id, c.title, kind, owner, c.version, c.approved_on,
+                                c.next_review_on, c.criteria},
+               document_stream(id));
+  }
+
+  Result<Decision> operator()(const ReviewDocument& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("reviewing documents"));
+    const DocumentState* doc = s_.document(c.id);
+    if (doc == nullptr) {
+      return not_found(fmt::format("there is no document {}; document ids look like D-3",
+                                   std::string_view(c.id).substr(0, 40)));
+    }
+    GAPLOG_RETURN_IF_ERROR(existed_then("document " + doc->id, doc->recorded_at));
+    GAPLOG_ASSIGN_OR_RETURN(
+        const ReviewOutcome outcome,
+        parse_enum<ReviewOutcome>(parse_review_outcome, "outcome", c.outcome, kReviewOutcomes));
+    GAPLOG_RETURN_IF_ERROR(check_text("notes", c.notes, kMaxLongTextChars, false, true));
+    std::string reviewed_on = c.reviewed_on;
+    if (reviewed_on.empty()) {
+      reviewed_on = format_date(command_date());
+    } else {
+      GAPLOG_ASSIGN_OR_RETURN(const Date d, parse_field_date("reviewed_on", reviewed_on));
+      GAPLOG_RETURN_IF_ERROR(not_in_future("reviewed_on", d));
+      if (d < date_of(doc->recorded_at)) {
+        return rule_violation(fmt::format("reviewed_on {} is before document {} was recorded ({})",
+                                          reviewed_on, doc->id,
+                                          format_date(date_of(doc->recorded_at))));
+      }
+    }
+    if (!c.next_review_on.empty()) {
+      GAPLOG_RETURN_IF_ERROR(check_date("next_review_on", c.next_review_on));
+    }
+    return one(document_stream(doc->id), doc->version,
+               DocumentReviewed{doc->id, outcome, reviewed_on, c.notes, c.next_review_on},
+               document_stream(doc->id));
+  }
+
+  Result<Decision> operator()(const RecordInterview& c) {
+    GAPLOG_RETURN_IF_ERROR(require_editor("recording interviews"));
+    GAPLOG_RETURN_IF_ERROR(check_text("stakeholder", c.stakeholder, kMaxNameChars, true, false));
+    GAPLOG_RETURN_IF_ERROR(
+        check_text("stakeholder_role", c.stakeholder_role, kMaxNameChars, true, false));
+    if (c.held_on.empty()) return invalid_argument("held_on is required (YYYY-MM-DD)");
+    GAPLOG_ASSIGN_OR_RETURN(const Date held, parse_field_date("held_on", c.held_on));
+    GAPLOG_RETURN_IF_ERROR(not_in_future("held_on", held));
+    GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
+    GAPLOG_RETURN_IF_ERROR(check_text("notes", c.notes, kMaxLongTextChars, false, true));
+    if (c.interviewers.empty() || c.interviewers.size() > kMaxInterviewers) {
+      return invalid_argument(fmt::format(
+          "interviewers lists 1 to {} e-mail addresses of who held the interview",
+          kMaxInterviewers));
+    }
+    std::vector<std::string> interviewers;
+    for (const std::string& email : c.interviewers) {
+      GAPLOG_RETURN_IF_ERROR(check_email("interviewers", email));
+      std::string normalized = normalize_email(email);
+      if (std::find(interviewers.begin(), interviewers.end(), normalized) != interviewers.end()) {
+        return invalid_argument(
+            fmt::format("interviewer {} is listed twice; list each once", normalized));
+      }
+      interviewers.push_back(std::move(normalized));
+    }
+    const std::string id = fmt::format("I-{}", s_.interviews_recorded + 1);
+    return one(interview_stream(id), 0,
+               InterviewRecorded{id, c.stakeholder, c.stakeholder_role, c.held_on,
+                                 std::move(interviewers), c.criteria, c.notes},
+               interview_stream(id));
+  }
+
+  Result<Decision> operator()(const SetAuditTarget& c) {
+    GAPLOG_RETURN_IF_ERROR(require_admin("setting the audit date"));
+    GAPLOG_ASSIGN_OR_RETURN(const AuditType type, parse_enum<AuditType>(parse_audit_type, "type",
+                                                                        c.type, "type1, type2"));
+    const Date today = command_date();
+    AuditTargetSet target{type, "", "", ""};
+    if (type == AuditType::kType1) {
+      if (c.date.empty() || !c.window_start.empty() || !c.window_end.empty()) {
+        return invalid_argument(
+            "a Type I audit has one date: send {\"type\": \"type1\", \"date\": \"YYYY-MM-DD\"}");
+      }
+      GAPLOG_ASSIGN_OR_RETURN(const Date d, parse_field_date("date", c.date));
+      if (d < today) {
+        return rule_violation(fmt::format("the audit date {} is in the past (today is {})", c.date,
+                                          format_date(today)));
+      }
+      target.date = c.date;
+    } else {
+      if (!c.date.empty() || c.window_start.empty() || c.window_end.empty()) {
+        return invalid_argument(
+            "a Type II audit has a window: send {\"type\": \"type2\", \"window_start\": "
+            "\"YYYY-MM-DD\", \"window_end\": \"YYYY-MM-DD\"}");
+      }
+      GAPLOG_ASSIGN_OR_RETURN(const Date start, parse_field_date("window_start", c.window_start));
+      GAPLOG_ASSIGN_OR_RETURN(const Date end, parse_field_date("window_end", c.window_end));
+      if (end <= start) {
+        return rule_violation(fmt::format(
+            "the window ends ({}) before it starts ({}); window_end must be after window_start",
+            c.window_end, c.window_start));
+      }
+      if (end < today) {
+        return rule_violation(fmt::format("the audit window ended on {} (today is {})",
+                                          c.window_end, format_date(today)));
+      }
+      target.window_start = c.window_start;
+      target.window_end = c.window_end;
+    }
+    return one(program_stream(), s_.program_version, std::move(target), program_stream());
   }
 
   Result<Decision> operator()(const AddWebhook& c) {
@@ -764,6 +914,89 @@ class Decider {
     }
     GAPLOG_RETURN_IF_ERROR(active_then(*u));
     return u;
+  }
+
+  Status not_in_future(std::string_view field, Date d) const {
+    if (d <= command_date()) return Status::ok();
+    return rule_violation(fmt::format("{} {} is in the future (today is {}); record it once it "
+                                      "has happened",
+                                      field, format_date(d), format_date(command_date())));
+  }
+
+  // SPEC §13: 1–5 each, both or neither.
+  static Status check_risk(int likelihood, int impact) {
+    for (auto [field, v] : {std::pair{"likelihood", likelihood}, std::pair{"impact", impact}}) {
+      if (v < 0 || v > 5) {
+        return invalid_argument(
+            fmt::format("{} {} is out of range; rate it from 1 (lowest) to 5 (highest)", field, v));
+      }
+    }
+    if ((likelihood == 0) != (impact == 0)) {
+      return invalid_argument(
+          "likelihood and impact go together: give both (1-5) or neither");
+    }
+    return Status::ok();
+  }
+
+  // The source an origin implies, once the origin is known to exist (then, for a back-fill).
+  Result<FindingSource> origin_source(const std::string& origin) const {
+    const std::optional<OriginRef> ref = parse_origin(origin);
+    if (!ref) {
+      return invalid_argument(
+          fmt::format("origin '{}' is not valid; use a document (D-3), an interview (I-2) or a "
+                      "control test (AC-01#test-2)",
+                      std::string_view(origin).substr(0, 60)));
+    }
+    switch (ref->kind) {
+      case OriginRef::Kind::kDocument: {
+        const DocumentState* d = s_.document(ref->id);
+        if (d == nullptr) {
+          return rule_violation(
+              fmt::format("origin {}: there is no document {}; record it first", origin, ref->id));
+        }
+        GAPLOG_RETURN_IF_ERROR(existed_then("document " + d->id, d->recorded_at));
+        return FindingSource::kDocumentReview;
+      }
+      case OriginRef::Kind::kInterview: {
+        const InterviewState* i = s_.interview(ref->id);
+        if (i == nullptr) {
+          return rule_violation(
+              fmt::format("origin {}: there is no interview {}; record it first", origin, ref->id));
+        }
+        GAPLOG_RETURN_IF_ERROR(existed_then("interview " + i->id, i->recorded_at));
+        return FindingSource::kInterview;
+      }
+      case OriginRef::Kind::kControlTest:
+        break;
+    }
+    const ControlState* ctl = s_.control(ref->id);
+    if (ctl == nullptr || ref->test > ctl->tests.size()) {
+      return rule_violation(fmt::format(
+          "origin {}: {} has no test {}; GET /api/v1/controls/{{id}}/tests lists its tests",
+          std::string_view(origin).substr(0, 60),
+          ctl == nullptr ? "there is no control " + ref->id : "control " + ctl->id, ref->test));
+    }
+    GAPLOG_RETURN_IF_ERROR(
+        existed_then("test " + origin, ctl->tests[ref->test - 1].occurred_at));
+    return FindingSource::kControlEvaluation;
+  }
+
+  // A new finding's source: as given, else what its origin implies, else other; a source that
+  // contradicts the origin is refused.
+  Result<FindingSource> finding_source(const std::string& source, const std::string& origin) const {
+    std::optional<FindingSource> given;
+    if (!source.empty()) {
+      GAPLOG_ASSIGN_OR_RETURN(
+          given, parse_enum<FindingSource>(parse_finding_source, "source", source, kSources));
+    }
+    if (origin.empty()) return given.value_or(FindingSource::kOther);
+    GAPLOG_ASSIGN_OR_RETURN(const FindingSource implied, origin_source(origin));
+    if (given && *given != implied) {
+      return rule_violation(fmt::format(
+          "source {} contradicts origin {}, which is a {}; leave source out or make it {}",
+          source, std::string_view(origin).substr(0, 60), name(implied), name(implied)));
+    }
+    return implied;
   }
 
   static Result<Date> parse_field_date(std::string_view field, std::string_view value) {

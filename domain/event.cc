@@ -27,9 +27,14 @@ constexpr std::array<std::string_view, 5> kEvidenceCadenceNames = {"none", "mont
                                                                    "semiannual", "annual"};
 constexpr std::array<std::string_view, 2> kTestKindNames = {"design", "operating"};
 constexpr std::array<std::string_view, 3> kTestResultNames = {"pass", "fail", "exception"};
+constexpr std::array<std::string_view, 6> kDocumentKindNames = {"policy",   "procedure", "plan",
+                                                                "standard", "record",    "other"};
+constexpr std::array<std::string_view, 5> kReviewOutcomeNames = {
+    "adequate", "outdated", "incomplete", "not_approved", "missing"};
+constexpr std::array<std::string_view, 2> kAuditTypeNames = {"type1", "type2"};
 
 // Indexed by the Payload alternative.
-constexpr std::array<std::string_view, 27> kEventTypeNames = {
+constexpr std::array<std::string_view, 31> kEventTypeNames = {
     "program_named",
     "scope_set",
     "user_added",
@@ -57,6 +62,10 @@ constexpr std::array<std::string_view, 27> kEventTypeNames = {
     "webhook_added",
     "webhook_removed",
     "control_tested",
+    "document_recorded",
+    "document_reviewed",
+    "interview_recorded",
+    "audit_target_set",
 };
 
 // A table that is one entry short (or long) of its enum would shift every name after it.
@@ -74,6 +83,9 @@ static_assert(covers(kNotificationKindNames, NotificationKind::kWeeklyDigest));
 static_assert(covers(kEvidenceCadenceNames, EvidenceCadence::kAnnual));
 static_assert(covers(kTestKindNames, TestKind::kOperating));
 static_assert(covers(kTestResultNames, TestResult::kException));
+static_assert(covers(kDocumentKindNames, DocumentKind::kOther));
+static_assert(covers(kReviewOutcomeNames, ReviewOutcome::kMissing));
+static_assert(covers(kAuditTypeNames, AuditType::kType2));
 static_assert(kEventTypeNames.size() == std::variant_size_v<Payload>);
 
 template <typename E, size_t N>
@@ -104,6 +116,9 @@ std::string_view name(NotificationKind v) { return name_in(kNotificationKindName
 std::string_view name(EvidenceCadence v) { return name_in(kEvidenceCadenceNames, v); }
 std::string_view name(TestKind v) { return name_in(kTestKindNames, v); }
 std::string_view name(TestResult v) { return name_in(kTestResultNames, v); }
+std::string_view name(DocumentKind v) { return name_in(kDocumentKindNames, v); }
+std::string_view name(ReviewOutcome v) { return name_in(kReviewOutcomeNames, v); }
+std::string_view name(AuditType v) { return name_in(kAuditTypeNames, v); }
 
 std::optional<Category> parse_category(std::string_view s) {
   return parse_in<Category>(kCategoryNames, s);
@@ -129,6 +144,15 @@ std::optional<TestKind> parse_test_kind(std::string_view s) {
 }
 std::optional<TestResult> parse_test_result(std::string_view s) {
   return parse_in<TestResult>(kTestResultNames, s);
+}
+std::optional<DocumentKind> parse_document_kind(std::string_view s) {
+  return parse_in<DocumentKind>(kDocumentKindNames, s);
+}
+std::optional<ReviewOutcome> parse_review_outcome(std::string_view s) {
+  return parse_in<ReviewOutcome>(kReviewOutcomeNames, s);
+}
+std::optional<AuditType> parse_audit_type(std::string_view s) {
+  return parse_in<AuditType>(kAuditTypeNames, s);
 }
 int cadence_months(EvidenceCadence v) {
   switch (v) {

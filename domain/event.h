@@ -51,6 +51,11 @@ enum class TestKind : uint8_t { kDesign, kOperating };
 // `exception`: it operated with deviations the tester noted; only `fail` stops the control from
 // counting as implemented (docs/controls.md).
 enum class TestResult : uint8_t { kPass, kFail, kException };
+// The assessment (SPEC §13): what a reviewed document is, and what its review found.
+enum class DocumentKind : uint8_t { kPolicy, kProcedure, kPlan, kStandard, kRecord, kOther };
+enum class ReviewOutcome : uint8_t { kAdequate, kOutdated, kIncomplete, kNotApproved, kMissing };
+// The audit the program works toward: Type I at a date, Type II over a window.
+enum class AuditType : uint8_t { kType1, kType2 };
 
 // The actor of the events gaplog writes by itself (notification_sent). Not an e-mail, so no
 // user can ever be it.
@@ -67,6 +72,9 @@ std::string_view name(NotificationKind v);
 std::string_view name(EvidenceCadence v);
 std::string_view name(TestKind v);
 std::string_view name(TestResult v);
+std::string_view name(DocumentKind v);
+std::string_view name(ReviewOutcome v);
+std::string_view name(AuditType v);
 std::optional<Category> parse_category(std::string_view s);
 std::optional<Role> parse_role(std::string_view s);
 std::optional<ControlStatus> parse_control_status(std::string_view s);
@@ -77,6 +85,9 @@ std::optional<NotificationKind> parse_notification_kind(std::string_view s);
 std::optional<EvidenceCadence> parse_evidence_cadence(std::string_view s);
 std::optional<TestKind> parse_test_kind(std::string_view s);
 std::optional<TestResult> parse_test_result(std::string_view s);
+std::optional<DocumentKind> parse_document_kind(std::string_view s);
+std::optional<ReviewOutcome> parse_review_outcome(std::string_view s);
+std::optional<AuditType> parse_audit_type(std::string_view s);
 // The months of a cadence's period (0 for none).
 int cadence_months(EvidenceCadence v);
 
@@ -150,6 +161,9 @@ struct FindingRecorded {
   std::string owner;                // "" = unassigned
   std::string due_date;             // "" = none, else YYYY-MM-DD
   std::string recommendation = {};  // "" = none; added later, so older events have none
+  // SPEC §13, added later: 1–5 each, 0 = not rated; the origin "D-n", "I-n", "<control>#test-<n>".
+  uint8_t likelihood = 0, impact = 0;
+  std::string origin = {};  // "" = none
   bool operator==(const FindingRecorded&) const = default;
 };
 // Complete new values, as ControlUpdated.
@@ -159,6 +173,8 @@ struct FindingUpdated {
   std::vector<std::string> criteria;
   std::string control;
   std::string recommendation = {};  // "" = none
+  uint8_t likelihood = 0, impact = 0;  // 0 = not rated
+  std::string origin = {};             // "" = none
   bool operator==(const FindingUpdated&) const = default;
 };
 struct FindingAssigned {
@@ -244,13 +260,43 @@ struct WebhookRemoved {
   bool operator==(const WebhookRemoved&) const = default;
 };
 
+// The assessment (SPEC §13). Dates YYYY-MM-DD, "" = none.
+struct DocumentRecorded {
+  std::string document_id, title;
+  DocumentKind kind = DocumentKind::kOther;
+  std::string owner, version, approved_on, next_review_on;  // "" = none
+  std::vector<std::string> criteria;
+  bool operator==(const DocumentRecorded&) const = default;
+};
+// A review by the actor; `next_review_on` "" leaves the document's next review date unchanged.
+struct DocumentReviewed {
+  std::string document_id;
+  ReviewOutcome outcome = ReviewOutcome::kAdequate;
+  std::string reviewed_on, notes, next_review_on;
+  bool operator==(const DocumentReviewed&) const = default;
+};
+struct InterviewRecorded {
+  std::string interview_id, stakeholder, stakeholder_role, held_on;
+  std::vector<std::string> interviewers;  // e-mails
+  std::vector<std::string> criteria;
+  std::string notes;
+  bool operator==(const InterviewRecorded&) const = default;
+};
+// The complete audit target: `date` for Type I, the window for Type II (the others "").
+struct AuditTargetSet {
+  AuditType type = AuditType::kType1;
+  std::string date, window_start, window_end;
+  bool operator==(const AuditTargetSet&) const = default;
+};
+
 using Payload =
     std::variant<ProgramNamed, ScopeSet, UserAdded, UserRoleChanged, UserDeactivated, TokenIssued,
                  TokenRevoked, ControlDefined, ControlUpdated, ControlStatusSet, FindingRecorded,
                  FindingUpdated, FindingAssigned, FindingDueDateSet, FindingStatusChanged,
                  RiskAccepted, CommentAdded, EvidenceUploaded, EvidenceLinked, EvidenceUnlinked,
                  UserSignedIn, UserSignedOut, NotificationSent, UserNotificationsSet, WebhookAdded,
-                 WebhookRemoved, ControlTested>;
+                 WebhookRemoved, ControlTested, DocumentRecorded, DocumentReviewed,
+                 InterviewRecorded, AuditTargetSet>;
 
 // The contract's `type` string: "program_named", "finding_status_changed", ...
 std::string_view event_type_name(const Payload& payload);

@@ -78,6 +78,22 @@ struct WireEnum<TestResult> {
   static constexpr TestResult kLast = TestResult::kException;
 };
 
+template <>
+struct WireEnum<DocumentKind> {
+  using Type = schema::DocumentKind;
+  static constexpr DocumentKind kLast = DocumentKind::kOther;
+};
+template <>
+struct WireEnum<ReviewOutcome> {
+  using Type = schema::ReviewOutcome;
+  static constexpr ReviewOutcome kLast = ReviewOutcome::kMissing;
+};
+template <>
+struct WireEnum<AuditType> {
+  using Type = schema::AuditType;
+  static constexpr AuditType kLast = AuditType::kType2;
+};
+
 template <typename Cpp>
 constexpr typename WireEnum<Cpp>::Type to_wire(Cpp value) {
   return static_cast<typename WireEnum<Cpp>::Type>(value);
@@ -93,6 +109,9 @@ static_assert(to_wire(FindingSource::kOther) == schema::FindingSource::OTHER);
 static_assert(to_wire(EvidenceCadence::kAnnual) == schema::EvidenceCadence::ANNUAL);
 static_assert(to_wire(TestKind::kOperating) == schema::TestKind::OPERATING);
 static_assert(to_wire(TestResult::kException) == schema::TestResult::EXCEPTION);
+static_assert(to_wire(DocumentKind::kOther) == schema::DocumentKind::OTHER);
+static_assert(to_wire(ReviewOutcome::kMissing) == schema::ReviewOutcome::MISSING);
+static_assert(to_wire(AuditType::kType2) == schema::AuditType::TYPE2);
 
 // std::string guarantees the terminating NUL that capnp::Text::Reader requires.
 capnp::Text::Reader to_wire(const std::string& text) { return {text.data(), text.size()}; }
@@ -262,6 +281,21 @@ void read(PayloadReader u, ControlStatusSet& p) {
   from_wire(r.getReason(), p.reason);
 }
 
+// SPEC §13's fields of finding_recorded and finding_updated, written only when set so that
+// events without them keep their canonical bytes (the Merkle tree hashed those).
+template <typename Builder, typename P>
+void write_risk(Builder b, const P& p) {
+  if (p.likelihood != 0) b.setLikelihood(p.likelihood);
+  if (p.impact != 0) b.setImpact(p.impact);
+  if (!p.origin.empty()) b.setOrigin(to_wire(p.origin));
+}
+template <typename Reader, typename P>
+void read_risk(Reader r, P& p) {
+  p.likelihood = r.getLikelihood();
+  p.impact = r.getImpact();
+  from_wire(r.getOrigin(), p.origin);
+}
+
 void write(PayloadBuilder u, const FindingRecorded& p) {
   auto b = u.initFindingRecorded();
   b.setFindingId(to_wire(p.finding_id));
@@ -275,6 +309,7 @@ void write(PayloadBuilder u, const FindingRecorded& p) {
   b.setDueDate(to_wire(p.due_date));
   // Only when there is one, so that events without it keep their canonical bytes.
   if (!p.recommendation.empty()) b.setRecommendation(to_wire(p.recommendation));
+  write_risk(b, p);
 }
 void read(PayloadReader u, FindingRecorded& p) {
   auto r = u.getFindingRecorded();
@@ -288,6 +323,7 @@ void read(PayloadReader u, FindingRecorded& p) {
   from_wire(r.getOwner(), p.owner);
   from_wire(r.getDueDate(), p.due_date);
   from_wire(r.getRecommendation(), p.recommendation);
+  read_risk(r, p);
 }
 
 void write(PayloadBuilder u, const FindingUpdated& p) {
@@ -299,6 +335,7 @@ void write(PayloadBuilder u, const FindingUpdated& p) {
   fill(b.initCriteria(p.criteria.size()), p.criteria);
   b.setControl(to_wire(p.control));
   if (!p.recommendation.empty()) b.setRecommendation(to_wire(p.recommendation));
+  write_risk(b, p);
 }
 void read(PayloadReader u, FindingUpdated& p) {
   auto r = u.getFindingUpdated();
@@ -309,6 +346,7 @@ void read(PayloadReader u, FindingUpdated& p) {
   from_wire(r.getCriteria(), p.criteria);
   from_wire(r.getControl(), p.control);
   from_wire(r.getRecommendation(), p.recommendation);
+  read_risk(r, p);
 }
 
 void write(PayloadBuilder u, const FindingAssigned& p) {
@@ -516,11 +554,87 @@ void read(PayloadReader u, ControlTested& p) {
   from_wire(r.getEvidence(), p.evidence);
 }
 
+void write(PayloadBuilder u, const DocumentRecorded& p) {
+  auto b = u.initDocumentRecorded();
+  b.setDocumentId(to_wire(p.document_id));
+  b.setTitle(to_wire(p.title));
+  b.setKind(to_wire(p.kind));
+  b.setOwner(to_wire(p.owner));
+  b.setVersion(to_wire(p.version));
+  b.setApprovedOn(to_wire(p.approved_on));
+  b.setNextReviewOn(to_wire(p.next_review_on));
+  fill(b.initCriteria(p.criteria.size()), p.criteria);
+}
+void read(PayloadReader u, DocumentRecorded& p) {
+  auto r = u.getDocumentRecorded();
+  from_wire(r.getDocumentId(), p.document_id);
+  from_wire(r.getTitle(), p.title);
+  from_wire(r.getKind(), p.kind);
+  from_wire(r.getOwner(), p.owner);
+  from_wire(r.getVersion(), p.version);
+  from_wire(r.getApprovedOn(), p.approved_on);
+  from_wire(r.getNextReviewOn(), p.next_review_on);
+  from_wire(r.getCriteria(), p.criteria);
+}
+
+void write(PayloadBuilder u, const DocumentReviewed& p) {
+  auto b = u.initDocumentReviewed();
+  b.setDocumentId(to_wire(p.document_id));
+  b.setOutcome(to_wire(p.outcome));
+  b.setReviewedOn(to_wire(p.reviewed_on));
+  b.setNotes(to_wire(p.notes));
+  b.setNextReviewOn(to_wire(p.next_review_on));
+}
+void read(PayloadReader u, DocumentReviewed& p) {
+  auto r = u.getDocumentReviewed();
+  from_wire(r.getDocumentId(), p.document_id);
+  from_wire(r.getOutcome(), p.outcome);
+  from_wire(r.getReviewedOn(), p.reviewed_on);
+  from_wire(r.getNotes(), p.notes);
+  from_wire(r.getNextReviewOn(), p.next_review_on);
+}
+
+void write(PayloadBuilder u, const InterviewRecorded& p) {
+  auto b = u.initInterviewRecorded();
+  b.setInterviewId(to_wire(p.interview_id));
+  b.setStakeholder(to_wire(p.stakeholder));
+  b.setStakeholderRole(to_wire(p.stakeholder_role));
+  b.setHeldOn(to_wire(p.held_on));
+  fill(b.initInterviewers(p.interviewers.size()), p.interviewers);
+  fill(b.initCriteria(p.criteria.size()), p.criteria);
+  b.setNotes(to_wire(p.notes));
+}
+void read(PayloadReader u, InterviewRecorded& p) {
+  auto r = u.getInterviewRecorded();
+  from_wire(r.getInterviewId(), p.interview_id);
+  from_wire(r.getStakeholder(), p.stakeholder);
+  from_wire(r.getStakeholderRole(), p.stakeholder_role);
+  from_wire(r.getHeldOn(), p.held_on);
+  from_wire(r.getInterviewers(), p.interviewers);
+  from_wire(r.getCriteria(), p.criteria);
+  from_wire(r.getNotes(), p.notes);
+}
+
+void write(PayloadBuilder u, const AuditTargetSet& p) {
+  auto b = u.initAuditTargetSet();
+  b.setType(to_wire(p.type));
+  b.setDate(to_wire(p.date));
+  b.setWindowStart(to_wire(p.window_start));
+  b.setWindowEnd(to_wire(p.window_end));
+}
+void read(PayloadReader u, AuditTargetSet& p) {
+  auto r = u.getAuditTargetSet();
+  from_wire(r.getType(), p.type);
+  from_wire(r.getDate(), p.date);
+  from_wire(r.getWindowStart(), p.window_start);
+  from_wire(r.getWindowEnd(), p.window_end);
+}
+
 // ---- Payload dispatch -----------------------------------------------------------------------
 // The union members of Event.payload are declared in the order of the Payload alternatives, so
 // the union discriminant is the variant index (the round-trip tests check every alternative).
 
-static_assert(static_cast<size_t>(schema::Event::Payload::CONTROL_TESTED) + 1 ==
+static_assert(static_cast<size_t>(schema::Event::Payload::AUDIT_TARGET_SET) + 1 ==
                   std::variant_size_v<Payload>,
               "events.capnp and the Payload variant must list the same event types");
 

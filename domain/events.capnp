@@ -140,6 +140,10 @@ struct Event {
     webhookAdded @31 :WebhookAdded;
     webhookRemoved @32 :WebhookRemoved;
     controlTested @33 :ControlTested;
+    documentRecorded @34 :DocumentRecorded;
+    documentReviewed @35 :DocumentReviewed;
+    interviewRecorded @36 :InterviewRecorded;
+    auditTargetSet @37 :AuditTargetSet;
   }
 }
 
@@ -220,6 +224,9 @@ struct FindingRecorded {
   owner @7 :Text;                 # owner's e-mail; "" = unassigned
   dueDate @8 :Text;               # YYYY-MM-DD; "" = none
   recommendation @9 :Text;        # what the assessor recommends; "" (unset) = none
+  likelihood @10 :UInt8;          # 1-5; 0 (unset) = not rated (SPEC §13)
+  impact @11 :UInt8;              # 1-5; 0 (unset) = not rated
+  origin @12 :Text;               # "D-3", "I-2" or "AC-01#test-2"; "" (unset) = none
 }
 
 # Carries the complete new values (unchanged ones copied).
@@ -231,6 +238,9 @@ struct FindingUpdated {
   criteria @4 :List(Text);
   control @5 :Text;               # "" = none
   recommendation @6 :Text;        # "" (unset) = none
+  likelihood @7 :UInt8;           # 1-5; 0 (unset) = not rated
+  impact @8 :UInt8;               # 1-5; 0 (unset) = not rated
+  origin @9 :Text;                # "" (unset) = none
 }
 
 struct FindingAssigned {
@@ -344,4 +354,68 @@ struct ControlTested {
   result @3 :TestResult;
   notes @4 :Text;                 # absent = none
   evidence @5 :List(Text);        # evidence ids the tester relied on
+}
+
+# What kind of document an assessment reviewed (SPEC §13).
+enum DocumentKind {
+  policy @0;
+  procedure @1;
+  plan @2;
+  standard @3;
+  record @4;
+  other @5;
+}
+
+# The outcome of a document review.
+enum ReviewOutcome {
+  adequate @0;
+  outdated @1;
+  incomplete @2;
+  notApproved @3;
+  missing @4;
+}
+
+# A document the assessment reviews (stream "document/D-n").
+struct DocumentRecorded {
+  documentId @0 :Text;            # "D-<n>"
+  title @1 :Text;
+  kind @2 :DocumentKind;
+  owner @3 :Text;                 # e-mail; "" = none
+  version @4 :Text;               # the document's own version label; "" = none
+  approvedOn @5 :Text;            # YYYY-MM-DD; "" = none
+  nextReviewOn @6 :Text;          # YYYY-MM-DD; "" = none
+  criteria @7 :List(Text);        # at least one
+}
+
+# A review of a document; the reviewer is the event's actor.
+struct DocumentReviewed {
+  documentId @0 :Text;
+  outcome @1 :ReviewOutcome;
+  reviewedOn @2 :Text;            # YYYY-MM-DD
+  notes @3 :Text;                 # "" = none
+  nextReviewOn @4 :Text;          # the document's new next review date; "" = unchanged
+}
+
+# A stakeholder interview (stream "interview/I-n").
+struct InterviewRecorded {
+  interviewId @0 :Text;           # "I-<n>"
+  stakeholder @1 :Text;           # the person interviewed
+  stakeholderRole @2 :Text;       # their role, e.g. "VP Engineering"
+  heldOn @3 :Text;                # YYYY-MM-DD
+  interviewers @4 :List(Text);    # e-mails
+  criteria @5 :List(Text);        # at least one
+  notes @6 :Text;                 # "" = none
+}
+
+enum AuditType {
+  type1 @0;                       # a point in time
+  type2 @1;                       # a window of operation
+}
+
+# The audit the program works toward (stream "program"); the complete target.
+struct AuditTargetSet {
+  type @0 :AuditType;
+  date @1 :Text;                  # Type I: YYYY-MM-DD; "" for Type II
+  windowStart @2 :Text;           # Type II: YYYY-MM-DD; "" for Type I
+  windowEnd @3 :Text;
 }

@@ -293,6 +293,80 @@ std::vector<RoadmapMonth> roadmap_at(const ProgramState& s, Date d) {
   return out;
 }
 
+namespace {
+bool on_in_scope_criterion(const ProgramState& s, const FindingState& f) {
+  return std::any_of(f.criteria.begin(), f.criteria.end(), [&](const std::string& id) {
+    const Criterion* c = find_criterion(id);
+    return c != nullptr && in_scope(s, c->category);
+  });
+}
+}  // namespace
+
+AuditBlockers audit_blockers_at(const ProgramState& s, Date d) {
+  const Links links(s);
+  AuditBlockers b;
+  for (const Criterion& c : tsc_catalog()) {
+    if (in_scope(s, c.category) && !links.implemented_with_evidence(std::string(c.id), d)) {
+      b.criteria.emplace_back(c.id);
+    }
+  }
+  for (const auto& [id, f] : s.findings) {
+    if (!is_unresolved(f, d) || !on_in_scope_criterion(s, f)) continue;
+    if (!f.due_date) {
+      b.no_due_date.push_back(id);
+    } else if (s.audit && *f.due_date > s.audit->target()) {
+      b.due_after_target.push_back(id);
+    }
+  }
+  std::sort(b.no_due_date.begin(), b.no_due_date.end(), natural_less);
+  std::sort(b.due_after_target.begin(), b.due_after_target.end(), natural_less);
+  return b;
+}
+
+std::optional<bool> on_track(const std::optional<AuditTarget>& audit,
+                             std::optional<Date> projected) {
+  if (!audit) return std::nullopt;
+  return projected.has_value() && *projected <= audit->target();
+}
+
+HeatMap heat_map_at(const ProgramState& s, Date d) {
+  HeatMap h;
+  for (const auto& [id, f] : s.findings) {
+    if (!is_unresolved(f, d)) continue;
+    if (f.likelihood == 0 || f.impact == 0) {
+      h.unrated.push_back(id);
+    } else {
+      h.cells.at(f.likelihood - 1).at(f.impact - 1).push_back(id);
+    }
+  }
+  for (auto& row : h.cells) {
+    for (auto& cell : row) std::sort(cell.begin(), cell.end(), natural_less);
+  }
+  std::sort(h.unrated.begin(), h.unrated.end(), natural_less);
+  return h;
+}
+
+std::vector<std::string> not_assessed_at(const ProgramState& s) {
+  std::set<std::string> touched;
+  const auto touch = [&](const std::vector<std::string>& criteria) {
+    touched.insert(criteria.begin(), criteria.end());
+  };
+  for (const auto& [id, doc] : s.documents) {
+    if (!doc.reviews.empty()) touch(doc.criteria);
+  }
+  for (const auto& [id, interview] : s.interviews) touch(interview.criteria);
+  for (const auto& [id, ctl] : s.controls) {
+    if (!ctl.tests.empty()) touch(ctl.criteria);
+  }
+  std::vector<std::string> out;
+  for (const Criterion& c : tsc_catalog()) {
+    if (in_scope(s, c.category) && touched.count(std::string(c.id)) == 0) {
+      out.emplace_back(c.id);
+    }
+  }
+  return out;
+}
+
 std::optional<Date> projected_ready_on(const ProgramState& s, Date to) {
   const Links links(s);
   for (const Criterion& c : tsc_catalog()) {
@@ -302,13 +376,7 @@ std::optional<Date> projected_ready_on(const ProgramState& s, Date to) {
   }
   Date latest = to;
   for (const auto& [id, f] : s.findings) {
-    if (!is_unresolved(f, to)) continue;
-    const bool in_scope_finding =
-        std::any_of(f.criteria.begin(), f.criteria.end(), [&](const std::string& id) {
-          const Criterion* c = find_criterion(id);
-          return c != nullptr && in_scope(s, c->category);
-        });
-    if (!in_scope_finding) continue;
+    if (!is_unresolved(f, to) || !on_in_scope_criterion(s, f)) continue;
     const auto& due = f.due_date;
     if (!due) return std::nullopt;
     latest = std::max(latest, *due);

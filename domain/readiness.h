@@ -3,6 +3,7 @@
 // events the state was folded from (as of a date, as known at an instant).
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -126,6 +127,33 @@ std::vector<RoadmapMonth> roadmap_at(const ProgramState& state, Date d);
 // evidence, or an unresolved finding referencing an in-scope criterion has no due date;
 // otherwise the later of `to` and the latest due date among those findings.
 std::optional<Date> projected_ready_on(const ProgramState& state, Date to);
+
+// What stands between the program and its audit as of D (SPEC §13), natural id order: the
+// in-scope criteria with no implemented mapped control with current evidence (catalog order),
+// the unresolved findings on in-scope criteria without a due date, and those due after the
+// audit target (none without one).
+struct AuditBlockers {
+  std::vector<std::string> criteria, no_due_date, due_after_target;
+  bool operator==(const AuditBlockers&) const = default;
+};
+AuditBlockers audit_blockers_at(const ProgramState& state, Date d);
+// On track: the projection is on or before the audit target (the Type I date or the Type II
+// window's start); false without a projection; nullopt without an audit target.
+std::optional<bool> on_track(const std::optional<AuditTarget>& audit,
+                             std::optional<Date> projected);
+
+// The 5 × 5 risk heat map as of D (SPEC §13): the findings unresolved at D by likelihood and
+// impact, cells[likelihood - 1][impact - 1], and the unresolved ones without ratings.
+struct HeatMap {
+  std::array<std::array<std::vector<std::string>, 5>, 5> cells;
+  std::vector<std::string> unrated;
+  bool operator==(const HeatMap&) const = default;
+};
+HeatMap heat_map_at(const ProgramState& state, Date d);
+
+// The in-scope criteria (catalog order) that no document review, interview or control test
+// touched in the state given (fold it as of the date wanted).
+std::vector<std::string> not_assessed_at(const ProgramState& state);
 
 // Adds one finding of severity `s` to counts with critical / high / medium / low fields.
 template <typename Counts>

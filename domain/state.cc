@@ -146,6 +146,51 @@ struct Evolver {
                                    p.result, p.notes, p.evidence, e.actor, e.occurred_at, e.seq});
     c->version = e.version;
   }
+  void operator()(const DocumentRecorded& p) {
+    DocumentState& d = s.documents[p.document_id];
+    d = DocumentState{};
+    d.id = p.document_id;
+    d.title = p.title;
+    d.kind = p.kind;
+    d.owner = p.owner;
+    d.document_version = p.version;
+    d.approved_on = optional_date(p.approved_on);
+    d.next_review_on = optional_date(p.next_review_on);
+    d.criteria = p.criteria;
+    d.recorded_by = e.actor;
+    d.recorded_at = e.occurred_at;
+    d.version = e.version;
+    s.documents_recorded = std::max(s.documents_recorded, id_number(p.document_id));
+  }
+  void operator()(const DocumentReviewed& p) {
+    DocumentState* d = existing(s.documents, p.document_id);
+    if (d == nullptr) return;
+    const std::optional<Date> next = optional_date(p.next_review_on);
+    d->reviews.push_back(
+        DocumentReview{p.outcome, optional_date(p.reviewed_on).value_or(date_of(e.occurred_at)),
+                       p.notes, next, e.actor, e.occurred_at, e.seq});
+    if (next) d->next_review_on = next;
+    d->version = e.version;
+  }
+  void operator()(const InterviewRecorded& p) {
+    InterviewState& i = s.interviews[p.interview_id];
+    i = InterviewState{p.interview_id,
+                       p.stakeholder,
+                       p.stakeholder_role,
+                       optional_date(p.held_on).value_or(date_of(e.occurred_at)),
+                       p.interviewers,
+                       p.criteria,
+                       p.notes,
+                       e.actor,
+                       e.occurred_at};
+    s.interviews_recorded = std::max(s.interviews_recorded, id_number(p.interview_id));
+  }
+  void operator()(const AuditTargetSet& p) {
+    s.audit = AuditTarget{p.type, optional_date(p.date).value_or(Date{}),
+                          optional_date(p.window_start).value_or(Date{}),
+                          optional_date(p.window_end).value_or(Date{})};
+    s.program_version = e.version;
+  }
   void operator()(const ControlStatusSet& p) {
     ControlState* c = existing(s.controls, p.control_id);
     if (c == nullptr) return;
@@ -165,6 +210,9 @@ struct Evolver {
     f.owner = p.owner;
     f.due_date = optional_date(p.due_date);
     f.recommendation = p.recommendation;
+    f.origin = p.origin;
+    f.likelihood = p.likelihood;
+    f.impact = p.impact;
     f.recorded_on = date_of(e.occurred_at);
     f.changed_on = f.recorded_on;
     f.recorded_at = e.occurred_at;
@@ -180,6 +228,9 @@ struct Evolver {
     f->criteria = p.criteria;
     f->control = p.control;
     f->recommendation = p.recommendation;
+    f->origin = p.origin;
+    f->likelihood = p.likelihood;
+    f->impact = p.impact;
     f->version = e.version;
   }
   void operator()(const FindingAssigned& p) {
@@ -281,6 +332,20 @@ bool ControlState::counts_as_implemented() const {
   return t == nullptr || t->result != TestResult::kFail;
 }
 
+const DocumentReview* DocumentState::latest_review() const {
+  const DocumentReview* latest = nullptr;
+  for (const DocumentReview& r : reviews) {
+    if (latest == nullptr || r.reviewed_on >= latest->reviewed_on) latest = &r;
+  }
+  return latest;
+}
+
+const DocumentState* ProgramState::document(const std::string& id) const {
+  return find_in(documents, id);
+}
+const InterviewState* ProgramState::interview(const std::string& id) const {
+  return find_in(interviews, id);
+}
 const ControlState* ProgramState::control(const std::string& id) const {
   return find_in(controls, id);
 }
@@ -311,6 +376,46 @@ std::string finding_stream(const std::string& id) { return "finding/" + id; }
 std::string evidence_stream(const std::string& id) { return "evidence/" + id; }
 std::string webhook_stream(const std::string& id) { return "webhook/" + id; }
 std::string notifications_stream() { return "notifications"; }
+std::string document_stream(const std::string& id) { return "document/" + id; }
+std::string interview_stream(const std::string& id) { return "interview/" + id; }
+
+std::optional<OriginRef> parse_origin(std::string_view origin) {
+  constexpr std::string_view kTest = "#test-";
+  const auto numbered = [](std::string_view id, std::string_view prefix) {
+    return id.size() > prefix.size() && id.substr(0, prefix.size()) == prefix &&
+           id[prefix.size()] != '0' && id_number(id) != 0 && id.size() <= prefix.size() + 9;
+  };
+  if (numbered(origin, "D-")) return OriginRef{OriginRef::Kind::kDocument, std::string(origin)};
+  if (numbered(origin, "I-")) return OriginRef{OriginRef::Kind::kInterview, std::string(origin)};
+  const size_t hash = origin.find(kTest);
+  if (hash == std::string_view::npos || hash == 0) return std::nullopt;
+  const std::string_view n = origin.substr(hash + kTest.size());
+  if (n.empty() || n.size() > 6 || n[0] == '0') return std::nullopt;
+  size_t position = 0;
+  for (char c : n) {
+    if (c < '0' || c > '9') return std::nullopt;
+    position = position * 10 + static_cast<size_t>(c - '0');
+  }
+  return OriginRef{OriginRef::Kind::kControlTest, std::string(origin.substr(0, hash)), position};
+}
+
+std::string control_test_ref(std::string_view control_id, size_t position) {
+  return std::string(control_id) + "#test-" + std::to_string(position);
+}
+
+FindingsByOrigin findings_by_origin(const ProgramState& s) {
+  FindingsByOrigin out;
+  // s.findings is ordered by string ("F-10" before "F-2"); sort each list after.
+  for (const auto& [id, f] : s.findings) {
+    if (!f.origin.empty()) out[f.origin].push_back(id);
+  }
+  for (auto& [origin, ids] : out) {
+    std::sort(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) {
+      return id_number(a) < id_number(b);
+    });
+  }
+  return out;
+}
 
 std::string notification_key(std::string_view kind, std::string_view subject,
                              std::string_view recipient, std::string_view day) {

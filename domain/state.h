@@ -82,6 +82,50 @@ struct ControlState {
   bool counts_as_implemented() const;
 };
 
+// The assessment (SPEC §13).
+struct DocumentReview {
+  ReviewOutcome outcome = ReviewOutcome::kAdequate;
+  Date reviewed_on;
+  std::string notes;
+  std::optional<Date> next_review_on;  // what the review set, if anything
+  std::string reviewed_by;             // the actor
+  Micros occurred_at = 0;
+  uint64_t seq = 0;
+  bool operator==(const DocumentReview&) const = default;
+};
+
+struct DocumentState {
+  std::string id, title;
+  DocumentKind kind = DocumentKind::kOther;
+  std::string owner;             // "" = none
+  std::string document_version;  // its own version label ("2.1"); "" = none
+  std::optional<Date> approved_on, next_review_on;
+  std::vector<std::string> criteria;
+  std::vector<DocumentReview> reviews;  // in log order
+  std::string recorded_by;
+  Micros recorded_at = 0;  // occurred_at of its document_recorded
+  uint32_t version = 0;  // of its stream
+  // The latest review: the greatest reviewed_on, of those the latest in the log; nullptr if none.
+  const DocumentReview* latest_review() const;
+};
+
+struct InterviewState {
+  std::string id, stakeholder, stakeholder_role;
+  Date held_on;
+  std::vector<std::string> interviewers, criteria;
+  std::string notes, recorded_by;
+  Micros recorded_at = 0;
+};
+
+// The audit the program works toward: Type I at `date`, Type II over the window.
+struct AuditTarget {
+  AuditType type = AuditType::kType1;
+  Date date, window_start, window_end;  // date for Type I; the window for Type II
+  // The day readiness must be reached by: the Type I date, or the Type II window's start.
+  Date target() const { return type == AuditType::kType1 ? date : window_start; }
+  bool operator==(const AuditTarget&) const = default;
+};
+
 struct RiskAcceptanceState {
   std::string justification;
   std::optional<Date> expires_on;  // always set by decide(); none only for a damaged event
@@ -97,6 +141,11 @@ struct FindingState {
   std::optional<Date> due_date;
   std::string recommendation;  // "" = none
   FindingSource source = FindingSource::kOther;
+  // SPEC §13: where the assessment found it ("D-3", "I-2", "AC-01#test-2"; "" = none), and its
+  // risk (1–5 each, 0 = not rated; both or neither).
+  std::string origin;
+  uint8_t likelihood = 0, impact = 0;
+  int risk_score() const { return likelihood * impact; }  // 0 = not rated
   std::optional<RiskAcceptanceState> risk_acceptance;
   Date recorded_on;
   uint32_t version = 0;
@@ -152,6 +201,9 @@ struct ProgramState {
   std::map<std::string, ControlState> controls;          // by control id
   std::map<std::string, FindingState> findings;          // by id "F-n"
   std::map<std::string, EvidenceState> evidence;         // by id "E-n"
+  std::map<std::string, DocumentState> documents;        // by id "D-n"
+  std::map<std::string, InterviewState> interviews;      // by id "I-n"
+  std::optional<AuditTarget> audit;                      // none until first set
   // Evidence ids linked to each finding id (maintained by link and unlink events only).
   std::map<std::string, std::set<std::string>> evidence_by_finding;
   std::map<std::string, WebhookState> webhooks;  // by id, removed ones too
@@ -163,12 +215,16 @@ struct ProgramState {
   uint32_t notifications_version = 0;
   uint64_t findings_recorded = 0;  // the next finding is F-(this + 1)
   uint64_t evidence_uploaded = 0;
+  uint64_t documents_recorded = 0;  // the next document is D-(this + 1)
+  uint64_t interviews_recorded = 0;
   uint64_t last_seq = 0;
 
   const UserState* user(const std::string& email) const;
   const FindingState* finding(const std::string& id) const;
   const ControlState* control(const std::string& id) const;
   const EvidenceState* evidence_item(const std::string& id) const;
+  const DocumentState* document(const std::string& id) const;
+  const InterviewState* interview(const std::string& id) const;
   size_t active_admins() const;
   // Webhooks not removed.
   size_t active_webhooks() const;
@@ -183,11 +239,26 @@ std::string control_stream(const std::string& id);
 std::string finding_stream(const std::string& id);
 std::string evidence_stream(const std::string& id);
 std::string webhook_stream(const std::string& id);
+std::string document_stream(const std::string& id);
+std::string interview_stream(const std::string& id);
 std::string notifications_stream();  // "notifications": every notification_sent
 
 // One firing of a reminder rule (SPEC §11: once per kind, subject, recipient and day).
 std::string notification_key(std::string_view kind, std::string_view subject,
                              std::string_view recipient, std::string_view day);
+
+// A finding's origin (SPEC §13) split: a document or interview id, or a control test's control
+// id and 1-based position ("AC-01#test-2" → {"AC-01", 2}). nullopt when malformed.
+struct OriginRef {
+  enum class Kind : uint8_t { kDocument, kInterview, kControlTest } kind;
+  std::string id;   // "D-3", "I-2" or the control id
+  size_t test = 0;  // for a control test
+};
+std::optional<OriginRef> parse_origin(std::string_view origin);
+std::string control_test_ref(std::string_view control_id, size_t position);
+// The findings of each origin, natural id order.
+using FindingsByOrigin = std::map<std::string, std::vector<std::string>>;
+FindingsByOrigin findings_by_origin(const ProgramState& s);
 
 // The number of a finding or evidence id: 12 for "F-12" (0 when it has none).
 uint64_t id_number(std::string_view id);

@@ -25,6 +25,7 @@ constexpr size_t kMaxMediaTypeChars = 127;
 constexpr size_t kMaxControlIdChars = 32;
 constexpr size_t kMaxTestEvidence = 100;   // evidence ids one control test lists
 constexpr size_t kMaxBulkFindings = 1000;  // findings one bulk action names
+constexpr size_t kMaxVersionChars = 64;    // a reviewed document's own version label
 
 // Strict UTF-8: rejects overlong encodings, surrogates (U+D800..U+DFFF), code points above
 // U+10FFFF, stray continuation bytes and truncated sequences.

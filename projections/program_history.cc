@@ -16,7 +16,7 @@ namespace {
 // v4: users carry their last sign-in, tokens their expiry and issuer (issue 18); v5: reminders
 // (issue 19): users' settings, findings' overdue runs, webhooks and sent notifications. A
 // checkpoint of an earlier version is discarded and the projections rebuilt from the log.
-constexpr std::string_view kCheckpointMagic = "gaplog-projections-v6";
+constexpr std::string_view kCheckpointMagic = "gaplog-projections-v7";
 }  // namespace
 
 Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log, FileSystem* fs,
@@ -217,6 +217,11 @@ Result<std::vector<RoadmapMonth>> ProgramHistory::roadmap(const AsOf& as_of) {
   return roadmap_at(state, as_of.date);
 }
 
+Result<HeatMap> ProgramHistory::heat_map(const AsOf& as_of) {
+  GAPLOG_ASSIGN_OR_RETURN(ProgramState state, state_at(as_of));
+  return heat_map_at(state, as_of.date);
+}
+
 Result<std::optional<Date>> ProgramHistory::first_event_date() {
   MutexLock lock(mu_);
   GAPLOG_RETURN_IF_ERROR(catch_up_locked());
@@ -241,7 +246,7 @@ Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step,
         fmt::format("that timeline has more than {} points; use a larger step or a shorter range",
                     kMaxTimelinePoints));
   }
-  Timeline t{from, to, step, {}, std::nullopt, std::nullopt};
+  Timeline t{from, to, step, {}, std::nullopt, std::nullopt, std::nullopt, std::nullopt, {}};
   std::vector<Date> point_dates;
   for (int64_t d = from.days; d <= to.days; d += step)
     point_dates.push_back(Date{static_cast<int32_t>(d)});
@@ -255,6 +260,9 @@ Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step,
   }
   t.projected_ready_on = index_.projected_ready_on(to, known_at);
   t.ready_since = index_.ready_since(to, known_at);
+  t.audit_target = index_.audit_target(to, known_at);
+  t.on_track = on_track(t.audit_target, t.projected_ready_on);
+  t.blockers = index_.blockers(to, known_at);
   return t;
 }
 

@@ -39,6 +39,11 @@ struct Timeline {
   std::vector<TimelinePoint> points;
   std::optional<Date> projected_ready_on;
   std::optional<Date> ready_since;
+  // SPEC §13, as of `to`: the audit target, whether the projection meets it (none without a
+  // target) and what stands in the way.
+  std::optional<AuditTarget> audit_target;
+  std::optional<bool> on_track;
+  AuditBlockers blockers;
 };
 
 // The most points a timeline has (SPEC §6): a longer one is refused; the API's default range,
@@ -76,6 +81,7 @@ class ProgramHistory {
   Result<ReadinessAnswer> readiness_answer(const AsOf& as_of);
   Result<std::vector<OwnerWorkload>> workloads(const AsOf& as_of);
   Result<std::vector<RoadmapMonth>> roadmap(const AsOf& as_of);
+  Result<HeatMap> heat_map(const AsOf& as_of);
   // Points at from, from + step, ... ≤ to, and `to` itself last. step ≥ 1; from ≤ to.
   Result<Timeline> timeline(Date from, Date to, int step, std::optional<Micros> known_at);
 

@@ -144,6 +144,12 @@ void ReadinessIndex::apply(const Event& e) {
           uint8_t mask = category_bit(Category::kSecurity);
           for (Category c : p.categories) mask |= category_bit(c);
           scope_.versions.push_back(ScopeVersion{occ, rec, mask});
+        } else if constexpr (std::is_same_v<P, AuditTargetSet>) {
+          audit_.versions.push_back(AuditVersion{
+              occ, rec,
+              AuditTarget{p.type, optional_date(p.date).value_or(Date{}),
+                          optional_date(p.window_start).value_or(Date{}),
+                          optional_date(p.window_end).value_or(Date{})}});
         } else if constexpr (std::is_same_v<P, FindingRecorded>) {
           findings_.add(p.finding_id)
               .versions.push_back(FindingVersion{occ, rec, criteria_mask(p.criteria),
@@ -339,6 +345,37 @@ std::optional<Date> ReadinessIndex::projected_ready_on(Date to,
   return Date{latest};
 }
 
+std::optional<AuditTarget> ReadinessIndex::audit_target(Date d,
+                                                       std::optional<Micros> known_at) const {
+  const AuditVersion* v = audit_.at(end_of_day(d), known_at);
+  return v ? std::optional<AuditTarget>(v->target) : std::nullopt;
+}
+
+AuditBlockers ReadinessIndex::blockers(Date d, std::optional<Micros> known_at) const {
+  const Snapshot s = snapshot(d, known_at);
+  const uint64_t scope = in_scope_mask(s.categories);
+  const std::optional<AuditTarget> audit = audit_target(d, known_at);
+  AuditBlockers b;
+  const auto catalog = tsc_catalog();
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    const uint64_t bit = uint64_t{1} << i;
+    if ((scope & bit) && !(s.evidenced & bit)) b.criteria.emplace_back(catalog[i].id);
+  }
+  const Micros end = end_of_day(d);
+  for (size_t i = 0; i < findings_.histories.size(); ++i) {
+    const FindingVersion* v = findings_.histories[i].at(end, known_at);
+    if (!v || !(v->criteria & scope) || !unresolved_on(v->status, v->expires, d.days)) continue;
+    if (v->due == kNoDate) {
+      b.no_due_date.push_back(findings_.ids[i]);
+    } else if (audit && v->due > audit->target().days) {
+      b.due_after_target.push_back(findings_.ids[i]);
+    }
+  }
+  std::sort(b.no_due_date.begin(), b.no_due_date.end(), natural_less);
+  std::sort(b.due_after_target.begin(), b.due_after_target.end(), natural_less);
+  return b;
+}
+
 std::optional<Date> ReadinessIndex::ready_since(Date to, std::optional<Micros> known_at) const {
   if (!full(snapshot(to, known_at))) return std::nullopt;
   // Readiness is constant from one change day to the next: walk them back from `to` while the
@@ -415,6 +452,15 @@ void ReadinessIndex::write_to(ByteWriter& w) const {
     w.pod(v.recorded);
     w.pod(v.categories);
   }
+  w.pod(static_cast<uint32_t>(audit_.versions.size()));
+  for (const AuditVersion& v : audit_.versions) {
+    w.pod(v.occurred);
+    w.pod(v.recorded);
+    w.pod(v.target.type);
+    w.pod(v.target.date.days);
+    w.pod(v.target.window_start.days);
+    w.pod(v.target.window_end.days);
+  }
   write_histories(w, findings_.ids, findings_.histories, [&](const FindingVersion& v) {
     w.pod(v.criteria);
     w.pod(v.due);
@@ -449,6 +495,16 @@ Status ReadinessIndex::read_from(ByteReader& r) {
     GAPLOG_RETURN_IF_ERROR(r.pod(v.occurred));
     GAPLOG_RETURN_IF_ERROR(r.pod(v.recorded));
     GAPLOG_RETURN_IF_ERROR(r.pod(v.categories));
+  }
+  GAPLOG_RETURN_IF_ERROR(r.count(n, 29));
+  audit_.versions.resize(n);
+  for (AuditVersion& v : audit_.versions) {
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.occurred));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.recorded));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.target.type));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.target.date.days));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.target.window_start.days));
+    GAPLOG_RETURN_IF_ERROR(r.pod(v.target.window_end.days));
   }
   GAPLOG_RETURN_IF_ERROR(read_histories(r, findings_, [&](FindingVersion& v) -> Status {
     GAPLOG_RETURN_IF_ERROR(r.pod(v.criteria));

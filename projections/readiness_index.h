@@ -32,6 +32,9 @@ class ReadinessIndex {
   Readiness readiness(Date d, std::optional<Micros> known_at) const;
   UnresolvedCounts unresolved(Date d, std::optional<Micros> known_at) const;
   std::optional<Date> projected_ready_on(Date to, std::optional<Micros> known_at) const;
+  // Equal to state.audit and audit_blockers_at over the state folded as of (d, known_at).
+  std::optional<AuditTarget> audit_target(Date d, std::optional<Micros> known_at) const;
+  AuditBlockers blockers(Date d, std::optional<Micros> known_at) const;
   // The earliest day D0 with overall readiness 100% on every day from D0 to `to`.
   std::optional<Date> ready_since(Date to, std::optional<Micros> known_at) const;
 
@@ -69,6 +72,10 @@ class ReadinessIndex {
     int32_t base;                    // collected, else the upload day: where a cadence counts from
     std::vector<uint32_t> controls;  // indexes into controls_
   };
+  struct AuditVersion {
+    Micros occurred, recorded;
+    AuditTarget target;
+  };
   template <typename Version>
   struct History {
     std::vector<Version> versions;
@@ -97,6 +104,7 @@ class ReadinessIndex {
   static uint64_t in_scope_mask(uint8_t categories);
 
   History<ScopeVersion> scope_;
+  History<AuditVersion> audit_;
   Entities<FindingVersion> findings_;
   Entities<ControlVersion> controls_;
   Entities<EvidenceVersion> evidence_;

@@ -72,6 +72,44 @@ void write_finding(ByteWriter& w, const FindingState& f) {
   w.str(f.owner_when_remediated);
   w.pod(f.changed_on);
   w.str(format_optional_date(f.overdue_run_before));
+  w.str(f.origin);
+  w.pod(f.likelihood);
+  w.pod(f.impact);
+}
+
+// The assessment (SPEC §13); read back by read_assessment.
+void write_assessment(ByteWriter& w, const ProgramState& s) {
+  write_map(w, s.documents, [&](const DocumentState& d) {
+    w.strs({d.id, d.title, d.owner, d.document_version, format_optional_date(d.approved_on),
+            format_optional_date(d.next_review_on), d.recorded_by});
+    w.pod(d.kind);
+    w.strs(d.criteria);
+    w.pod(d.recorded_at);
+    w.pod(d.version);
+    w.pod(static_cast<uint32_t>(d.reviews.size()));
+    for (const DocumentReview& r : d.reviews) {
+      w.pod(r.outcome);
+      w.pod(r.reviewed_on.days);
+      w.strs({r.notes, format_optional_date(r.next_review_on), r.reviewed_by});
+      w.pod(r.occurred_at);
+      w.pod(r.seq);
+    }
+  });
+  write_map(w, s.interviews, [&](const InterviewState& i) {
+    w.strs({i.id, i.stakeholder, i.stakeholder_role, i.notes, i.recorded_by});
+    w.pod(i.held_on.days);
+    w.strs(i.interviewers);
+    w.strs(i.criteria);
+    w.pod(i.recorded_at);
+  });
+  w.flag(s.audit.has_value());
+  const AuditTarget audit = s.audit.value_or(AuditTarget{});
+  w.pod(audit.type);
+  w.pod(audit.date.days);
+  w.pod(audit.window_start.days);
+  w.pod(audit.window_end.days);
+  w.pod(s.documents_recorded);
+  w.pod(s.interviews_recorded);
 }
 
 // Webhooks and the sent reminders (SPEC §11); read back by read_webhook and read_notifications.
@@ -163,6 +201,7 @@ void write_state(ByteWriter& w, const ProgramState& s) {
   });
   write_map(w, s.evidence_by_finding, [&](const std::set<std::string>& ids) { write_set(w, ids); });
   write_reminders(w, s);
+  write_assessment(w, s);
   w.pod(s.findings_recorded);
   w.pod(s.evidence_uploaded);
   w.pod(s.last_seq);
@@ -261,7 +300,78 @@ Status read_finding(ByteReader& r, FindingState& f) {
   GAPLOG_RETURN_IF_ERROR(r.str(f.remediated_by));
   GAPLOG_RETURN_IF_ERROR(r.str(f.owner_when_remediated));
   GAPLOG_RETURN_IF_ERROR(r.pod(f.changed_on));
-  return read_date(r, f.overdue_run_before);
+  GAPLOG_RETURN_IF_ERROR(read_date(r, f.overdue_run_before));
+  GAPLOG_RETURN_IF_ERROR(r.str(f.origin));
+  GAPLOG_RETURN_IF_ERROR(r.pod(f.likelihood));
+  return r.pod(f.impact);
+}
+
+// Strings written with w.strs() as a fixed number of fields.
+Status read_fields(ByteReader& r, size_t n, std::vector<std::string>& fields) {
+  GAPLOG_RETURN_IF_ERROR(r.strs(fields));
+  if (fields.size() != n) return corruption("a checkpoint record has the wrong number of fields");
+  return Status::ok();
+}
+
+Status read_document(ByteReader& r, DocumentState& d) {
+  std::vector<std::string> f;
+  GAPLOG_RETURN_IF_ERROR(read_fields(r, 7, f));
+  d.id = f[0];
+  d.title = f[1];
+  d.owner = f[2];
+  d.document_version = f[3];
+  d.approved_on = optional_date(f[4]);
+  d.next_review_on = optional_date(f[5]);
+  d.recorded_by = f[6];
+  GAPLOG_RETURN_IF_ERROR(r.pod(d.kind));
+  GAPLOG_RETURN_IF_ERROR(r.strs(d.criteria));
+  GAPLOG_RETURN_IF_ERROR(r.pod(d.recorded_at));
+  GAPLOG_RETURN_IF_ERROR(r.pod(d.version));
+  uint32_t n = 0;
+  GAPLOG_RETURN_IF_ERROR(r.count(n, 8));
+  d.reviews.resize(n);
+  for (DocumentReview& review : d.reviews) {
+    GAPLOG_RETURN_IF_ERROR(r.pod(review.outcome));
+    GAPLOG_RETURN_IF_ERROR(r.pod(review.reviewed_on.days));
+    GAPLOG_RETURN_IF_ERROR(read_fields(r, 3, f));
+    review.notes = f[0];
+    review.next_review_on = optional_date(f[1]);
+    review.reviewed_by = f[2];
+    GAPLOG_RETURN_IF_ERROR(r.pod(review.occurred_at));
+    GAPLOG_RETURN_IF_ERROR(r.pod(review.seq));
+  }
+  return Status::ok();
+}
+
+Status read_interview(ByteReader& r, InterviewState& i) {
+  std::vector<std::string> f;
+  GAPLOG_RETURN_IF_ERROR(read_fields(r, 5, f));
+  i.id = f[0];
+  i.stakeholder = f[1];
+  i.stakeholder_role = f[2];
+  i.notes = f[3];
+  i.recorded_by = f[4];
+  GAPLOG_RETURN_IF_ERROR(r.pod(i.held_on.days));
+  GAPLOG_RETURN_IF_ERROR(r.strs(i.interviewers));
+  GAPLOG_RETURN_IF_ERROR(r.strs(i.criteria));
+  return r.pod(i.recorded_at);
+}
+
+Status read_assessment(ByteReader& r, ProgramState& s) {
+  GAPLOG_RETURN_IF_ERROR(
+      read_map(r, s.documents, [&](DocumentState& d) { return read_document(r, d); }));
+  GAPLOG_RETURN_IF_ERROR(
+      read_map(r, s.interviews, [&](InterviewState& i) { return read_interview(r, i); }));
+  bool has_audit = false;
+  AuditTarget audit;
+  GAPLOG_RETURN_IF_ERROR(r.flag(has_audit));
+  GAPLOG_RETURN_IF_ERROR(r.pod(audit.type));
+  GAPLOG_RETURN_IF_ERROR(r.pod(audit.date.days));
+  GAPLOG_RETURN_IF_ERROR(r.pod(audit.window_start.days));
+  GAPLOG_RETURN_IF_ERROR(r.pod(audit.window_end.days));
+  if (has_audit) s.audit = audit;
+  GAPLOG_RETURN_IF_ERROR(r.pod(s.documents_recorded));
+  return r.pod(s.interviews_recorded);
 }
 
 Status read_webhook(ByteReader& r, WebhookState& h) {
@@ -332,6 +442,7 @@ Status read_state(ByteReader& r, ProgramState& s) {
   GAPLOG_RETURN_IF_ERROR(
       read_map(r, s.webhooks, [&](WebhookState& h) { return read_webhook(r, h); }));
   GAPLOG_RETURN_IF_ERROR(read_notifications(r, s));
+  GAPLOG_RETURN_IF_ERROR(read_assessment(r, s));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.findings_recorded));
   GAPLOG_RETURN_IF_ERROR(r.pod(s.evidence_uploaded));
   return r.pod(s.last_seq);

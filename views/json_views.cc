@@ -80,6 +80,10 @@ Value finding_json(const ProgramState& s, const FindingState& f, Date d, const U
       .set("overdue", Value::boolean(is_overdue(f, d)))
       .set("unresolved", Value::boolean(is_unresolved(f, d)))
       .set("acceptance_expired", Value::boolean(is_acceptance_expired(f, d)))
+      .set("origin", string_or_null(f.origin))
+      .set("likelihood", f.likelihood != 0 ? count(f.likelihood) : Value::null())
+      .set("impact", f.impact != 0 ? count(f.impact) : Value::null())
+      .set("risk_score", f.risk_score() != 0 ? count(f.risk_score()) : Value::null())
       .set("recorded_on", date_json(f.recorded_on))
       .set("version", count(f.version))
       .set("allowed_transitions", allowed_transitions_json(caller, f));
@@ -247,7 +251,103 @@ Value timeline_json(const Timeline& t) {
       .set("step", count(t.step))
       .set("points", std::move(points))
       .set("projected_ready_on", optional_date(t.projected_ready_on))
-      .set("ready_since", optional_date(t.ready_since));
+      .set("ready_since", optional_date(t.ready_since))
+      .set("audit_target", audit_json(t.audit_target))
+      .set("on_track", t.on_track ? Value::boolean(*t.on_track) : Value::null())
+      .set("days_left", t.audit_target ? count(static_cast<int64_t>(t.audit_target->target().days) - t.to.days) : Value::null())
+      .set("blockers", Value::object()
+                           .set("criteria", string_list(t.blockers.criteria))
+                           .set("no_due_date", string_list(t.blockers.no_due_date))
+                           .set("due_after_target", string_list(t.blockers.due_after_target)));
+}
+
+Value audit_json(const std::optional<AuditTarget>& a) {
+  if (!a) return Value::null();
+  const bool type1 = a->type == AuditType::kType1;
+  return Value::object()
+      .set("type", str(name(a->type)))
+      .set("date", type1 ? date_json(a->date) : Value::null())
+      .set("window_start", type1 ? Value::null() : date_json(a->window_start))
+      .set("window_end", type1 ? Value::null() : date_json(a->window_end))
+      .set("target", date_json(a->target()));
+}
+
+Value heat_map_json(Date as_of, const HeatMap& h) {
+  Value cells = Value::array();
+  for (int likelihood = 5; likelihood >= 1; --likelihood) {
+    for (int impact = 1; impact <= 5; ++impact) {
+      const std::vector<std::string>& ids =
+          h.cells.at(static_cast<size_t>(likelihood - 1)).at(static_cast<size_t>(impact - 1));
+      cells.push(Value::object()
+                     .set("likelihood", count(likelihood))
+                     .set("impact", count(impact))
+                     .set("risk_score", count(likelihood * impact))
+                     .set("findings", string_list(ids)));
+    }
+  }
+  return Value::object()
+      .set("as_of", date_json(as_of))
+      .set("cells", std::move(cells))
+      .set("unrated", string_list(h.unrated));
+}
+
+namespace {
+Value review_json(const DocumentReview& r, size_t n) {
+  return Value::object()
+      .set("n", count(static_cast<int64_t>(n)))
+      .set("outcome", str(name(r.outcome)))
+      .set("reviewed_on", date_json(r.reviewed_on))
+      .set("notes", string_or_null(r.notes))
+      .set("next_review_on", date_or_null(r.next_review_on))
+      .set("reviewed_by", str(r.reviewed_by))
+      .set("occurred_at", Value::string(format_timestamp(r.occurred_at)))
+      .set("seq", count(static_cast<int64_t>(r.seq)));
+}
+const std::vector<std::string>& origin_findings(const FindingsByOrigin& index,
+                                                const std::string& origin) {
+  static const std::vector<std::string> kNone;
+  auto it = index.find(origin);
+  return it == index.end() ? kNone : it->second;
+}
+}  // namespace
+
+Value document_json(const DocumentState& d, Date as_of, const FindingsByOrigin& findings) {
+  Value reviews = Value::array();
+  const DocumentReview* latest = d.latest_review();
+  Value latest_json;
+  for (size_t i = 0; i < d.reviews.size(); ++i) {
+    reviews.push(review_json(d.reviews[i], i + 1));
+    if (&d.reviews[i] == latest) latest_json = review_json(d.reviews[i], i + 1);
+  }
+  return Value::object()
+      .set("id", str(d.id))
+      .set("title", str(d.title))
+      .set("kind", str(name(d.kind)))
+      .set("owner", string_or_null(d.owner))
+      .set("version", string_or_null(d.document_version))
+      .set("approved_on", date_or_null(d.approved_on))
+      .set("next_review_on", date_or_null(d.next_review_on))
+      .set("review_due", Value::boolean(d.next_review_on && *d.next_review_on < as_of))
+      .set("criteria", string_list(d.criteria))
+      .set("reviews", std::move(reviews))
+      .set("latest_review", std::move(latest_json))
+      .set("findings", string_list(origin_findings(findings, d.id)))
+      .set("recorded_by", str(d.recorded_by))
+      .set("recorded_on", date_json(date_of(d.recorded_at)));
+}
+
+Value interview_json(const InterviewState& i, const FindingsByOrigin& findings) {
+  return Value::object()
+      .set("id", str(i.id))
+      .set("stakeholder", str(i.stakeholder))
+      .set("stakeholder_role", str(i.stakeholder_role))
+      .set("held_on", date_json(i.held_on))
+      .set("interviewers", string_list(i.interviewers))
+      .set("criteria", string_list(i.criteria))
+      .set("notes", string_or_null(i.notes))
+      .set("findings", string_list(origin_findings(findings, i.id)))
+      .set("recorded_by", str(i.recorded_by))
+      .set("recorded_on", date_json(date_of(i.recorded_at)));
 }
 
 Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months) {
@@ -385,8 +485,17 @@ Value payload_fields(const ControlStatusSet& p) {
 }
 
 // Findings.
+// SPEC §13's fields, shown only when set so that older events render as they always did (the
+// audit bundle's events.jsonl is re-rendered by `bundle verify`).
+template <typename P>
+Value with_risk_fields(Value v, const P& p) {
+  if (p.likelihood != 0) v.set("likelihood", count(p.likelihood));
+  if (p.impact != 0) v.set("impact", count(p.impact));
+  if (!p.origin.empty()) v.set("origin", str(p.origin));
+  return v;
+}
 Value payload_fields(const FindingRecorded& p) {
-  return Value::object()
+  Value v = Value::object()
       .set("finding_id", str(p.finding_id))
       .set("title", str(p.title))
       .set("description", str(p.description))
@@ -397,16 +506,54 @@ Value payload_fields(const FindingRecorded& p) {
       .set("owner", string_or_null(p.owner))
       .set("due_date", string_or_null(p.due_date))
       .set("recommendation", string_or_null(p.recommendation));
+  return with_risk_fields(std::move(v), p);
 }
 Value payload_fields(const FindingUpdated& p) {
+  Value v = Value::object()
+                .set("finding_id", str(p.finding_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("severity", str(name(p.severity)))
+                .set("criteria", string_list(p.criteria))
+                .set("control", string_or_null(p.control))
+                .set("recommendation", string_or_null(p.recommendation));
+  return with_risk_fields(std::move(v), p);
+}
+Value payload_fields(const DocumentRecorded& p) {
   return Value::object()
-      .set("finding_id", str(p.finding_id))
+      .set("document_id", str(p.document_id))
       .set("title", str(p.title))
-      .set("description", str(p.description))
-      .set("severity", str(name(p.severity)))
+      .set("kind", str(name(p.kind)))
+      .set("owner", string_or_null(p.owner))
+      .set("version", string_or_null(p.version))
+      .set("approved_on", string_or_null(p.approved_on))
+      .set("next_review_on", string_or_null(p.next_review_on))
+      .set("criteria", string_list(p.criteria));
+}
+Value payload_fields(const DocumentReviewed& p) {
+  return Value::object()
+      .set("document_id", str(p.document_id))
+      .set("outcome", str(name(p.outcome)))
+      .set("reviewed_on", str(p.reviewed_on))
+      .set("notes", string_or_null(p.notes))
+      .set("next_review_on", string_or_null(p.next_review_on));
+}
+Value payload_fields(const InterviewRecorded& p) {
+  return Value::object()
+      .set("interview_id", str(p.interview_id))
+      .set("stakeholder", str(p.stakeholder))
+      .set("stakeholder_role", str(p.stakeholder_role))
+      .set("held_on", str(p.held_on))
+      .set("interviewers", string_list(p.interviewers))
       .set("criteria", string_list(p.criteria))
-      .set("control", string_or_null(p.control))
-      .set("recommendation", string_or_null(p.recommendation));
+      .set("notes", string_or_null(p.notes));
+}
+Value payload_fields(const AuditTargetSet& p) {
+  return Value::object()
+      .set("type", str(name(p.type)))
+      .set("date", string_or_null(p.date))
+      .set("window_start", string_or_null(p.window_start))
+      .set("window_end", string_or_null(p.window_end));
 }
 Value payload_fields(const FindingAssigned& p) {
   return Value::object()

@@ -44,6 +44,18 @@ json::Value workloads_json(Date as_of, const std::vector<OwnerWorkload>& owners)
 json::Value timeline_json(const Timeline& t);
 json::Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months);
 
+// SPEC §13. The audit target {type, date, window_start, window_end, target} or null.
+json::Value audit_json(const std::optional<AuditTarget>& a);
+// {as_of, cells:[{likelihood, impact, risk_score, findings}] (likelihood 5→1, impact 1→5), unrated}
+json::Value heat_map_json(Date as_of, const HeatMap& h);
+// {id, title, kind, owner, version, approved_on, next_review_on, review_due, criteria,
+//  reviews:[{n, outcome, reviewed_on, notes, next_review_on, reviewed_by, occurred_at, seq}],
+//  latest_review, findings, recorded_by, recorded_on}; review_due: next_review_on < as_of.
+json::Value document_json(const DocumentState& d, Date as_of, const FindingsByOrigin& findings);
+// {id, stakeholder, stakeholder_role, held_on, interviewers, criteria, notes, findings,
+//  recorded_by, recorded_on}
+json::Value interview_json(const InterviewState& i, const FindingsByOrigin& findings);
+
 // The payload of an event as an object ("data" in the events endpoint).
 json::Value payload_json(const Payload& p);
 // {seq, stream, version, id, type, recorded_at, occurred_at, backfilled, actor, data, leaf_hash}
