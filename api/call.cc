@@ -177,6 +177,12 @@ Result<ApiResponse> written(Backend& backend, const CommandOutcome& outcome, int
       if (const ControlState* c = s.control(*id)) return control_json(s, *c, d);
     } else if (auto id = id_of("evidence/")) {
       if (const EvidenceState* e = s.evidence_item(*id)) return evidence_json(s, *e, d);
+    } else if (auto id = id_of("document/")) {
+      if (const DocumentState* doc = s.document(*id))
+        return document_json(*doc, d, findings_by_origin(s));
+    } else if (auto id = id_of("interview/")) {
+      if (const InterviewState* i = s.interview(*id))
+        return interview_json(*i, findings_by_origin(s));
     } else if (auto id = id_of("user/")) {
       if (const UserState* u = s.user(*id)) return user_json(s, *u);
     } else if (subject == "program") {

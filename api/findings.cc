@@ -84,6 +84,22 @@ Result<BulkAction> bulk_action(const Value& action) {
 
 }  // namespace
 
+namespace {
+// A risk rating of a finding (SPEC §13): 1–5; null is "not rated" (0), absent leaves it.
+Result<std::optional<int>> rating(json::ObjectReader& r, std::string_view field) {
+  GAPLOG_ASSIGN_OR_RETURN(const json::Value* v, r.optional_value(field));
+  if (v == nullptr) return std::optional<int>();
+  if (v->is_null()) return std::optional<int>(0);
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<int64_t> n, r.optional_integer(field));
+  if (*n < 1 || *n > 5) {
+    return invalid_argument(fmt::format(
+        "{} {} is out of range; rate it from 1 (lowest) to 5 (highest), or null for none", field,
+        *n));
+  }
+  return std::optional<int>(static_cast<int>(*n));
+}
+}  // namespace
+
 Result<ApiResponse> post_finding(Call& call) {
   return write_command(call, "finding", 201, [](json::ObjectReader& r) -> Result<Command> {
     RecordFinding f;
@@ -96,6 +112,12 @@ Result<ApiResponse> post_finding(Call& call) {
     GAPLOG_ASSIGN_OR_RETURN(auto owner, r.nullable_string("owner"));
     GAPLOG_ASSIGN_OR_RETURN(auto due, r.nullable_string("due_date"));
     GAPLOG_ASSIGN_OR_RETURN(auto recommendation, r.nullable_string("recommendation"));
+    GAPLOG_ASSIGN_OR_RETURN(auto origin, r.nullable_string("origin"));
+    GAPLOG_ASSIGN_OR_RETURN(auto likelihood, rating(r, "likelihood"));
+    GAPLOG_ASSIGN_OR_RETURN(auto impact, rating(r, "impact"));
+    f.origin = origin.value.value_or("");
+    f.likelihood = likelihood.value_or(0);
+    f.impact = impact.value_or(0);
     f.recommendation = recommendation.value.value_or("");
     f.description = description.value_or("");
     f.control = control.value.value_or("");
@@ -147,6 +169,10 @@ Result<ApiResponse> patch_finding(Call& call) {
     if (control.present) f.control = control.value.value_or("");
     GAPLOG_ASSIGN_OR_RETURN(auto recommendation, r.nullable_string("recommendation"));
     if (recommendation.present) f.recommendation = recommendation.value.value_or("");
+    GAPLOG_ASSIGN_OR_RETURN(auto origin, r.nullable_string("origin"));
+    if (origin.present) f.origin = origin.value.value_or("");
+    GAPLOG_ASSIGN_OR_RETURN(f.likelihood, rating(r, "likelihood"));
+    GAPLOG_ASSIGN_OR_RETURN(f.impact, rating(r, "impact"));
     return Command(std::move(f));
   });
 }

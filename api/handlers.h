@@ -73,6 +73,18 @@ Result<ApiResponse> post_evidence_unlink(Call& call);
 // the evidence once it is complete. Its answers go through answer() (api/responses.h).
 Result<std::unique_ptr<UploadSink>> begin_evidence_upload(Call& call);
 
+// api/assessment.cc: the assessment, the risk heat map and the audit date (SPEC §13).
+Result<ApiResponse> post_document(Call& call);
+Result<ApiResponse> list_documents(Call& call);
+Result<ApiResponse> get_document(Call& call);
+Result<ApiResponse> post_document_review(Call& call);
+Result<ApiResponse> post_interview(Call& call);
+Result<ApiResponse> list_interviews(Call& call);
+Result<ApiResponse> get_interview(Call& call);
+Result<ApiResponse> get_assessment(Call& call);
+Result<ApiResponse> get_heatmap(Call& call);
+Result<ApiResponse> put_audit(Call& call);
+
 // api/audit.cc: the log, its tree heads and proofs.
 Result<ApiResponse> get_events(Call& call);
 Result<ApiResponse> get_tree_head(Call& call);

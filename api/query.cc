@@ -197,6 +197,10 @@ Status check_after(ListId list, std::string_view after) {
       return check_numbered_id("after", after, "F");
     case ListId::kEvidence:
       return check_numbered_id("after", after, "E");
+    case ListId::kDocument:
+      return check_numbered_id("after", after, "D");
+    case ListId::kInterview:
+      return check_numbered_id("after", after, "I");
     case ListId::kControl:
       checked = check_control_id(after);
       break;

@@ -38,7 +38,7 @@ Result<Micros> parse_timestamp_param(std::string_view field, std::string_view te
 Status check_criterion_param(std::string_view id);
 
 // The ids a list is sorted and paged by, for its `after` cursor.
-enum class ListId { kFinding, kEvidence, kControl, kUser };
+enum class ListId { kFinding, kEvidence, kControl, kUser, kDocument, kInterview };
 
 class Query {
  public:

@@ -61,6 +61,23 @@ std::vector<Route> control_routes() {
 
 // The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
 // a 405's Allow.
+// The assessment (SPEC §13).
+std::vector<Route> assessment_routes() {
+  constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand;
+  return {
+      {"POST", "documents", kNone, kCommand, post_document},
+      {"GET", "documents", kPage, kRead, list_documents},
+      {"GET", "documents/{}", kAsOf, kRead, get_document},
+      {"POST", "documents/{}/reviews", kNone, kCommand, post_document_review},
+      {"POST", "interviews", kNone, kCommand, post_interview},
+      {"GET", "interviews", kPage, kRead, list_interviews},
+      {"GET", "interviews/{}", kAsOf, kRead, get_interview},
+      {"GET", "assessment", kAsOf, kRead, get_assessment},
+      {"GET", "heatmap", kAsOf, kRead, get_heatmap},
+      {"PUT", "program/audit", kNone, kCommand, put_audit},
+  };
+}
+
 std::vector<Route> api_routes() {
   constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand,
                       kWrite = RouteKind::kWrite;
@@ -140,6 +157,7 @@ RouteTable::RouteTable() {
   std::vector<Route> routes = api_routes();
   for (Route& r : control_routes()) routes.push_back(std::move(r));
   for (Route& r : reminder_routes()) routes.push_back(std::move(r));
+  for (Route& r : assessment_routes()) routes.push_back(std::move(r));
   for (Route& route : routes) {
     Entry e;
     e.target = std::string(kPrefix) + std::string(route.path);

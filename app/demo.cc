@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 #include <vector>
 
 namespace gaplog {
@@ -314,6 +315,110 @@ const std::vector<DemoFinding>& findings() {
   return f;
 }
 
+// The documents the consultant reviewed in the gap assessment (SPEC §13), with the outcome of
+// the first review, two days after they were collected.
+struct DemoDocument {
+  const char* title;
+  const char* kind;
+  const char* owner;
+  const char* version;
+  std::vector<std::string> criteria;
+  const char* outcome;
+  const char* notes;
+  int next_review_day;  // days after the start
+};
+
+const std::vector<DemoDocument>& documents() {
+  static const std::vector<DemoDocument> d = {
+      {"Information Security Policy",
+       "policy",
+       "chris.ward@acme.example",
+       "2.3",
+       {"CC1.1", "CC2.1", "CC5.3"},
+       "outdated",
+       "Last approved two years ago; does not cover the cloud platform.",
+       200},
+      {"Access Control Procedure",
+       "procedure",
+       "raj.patel@acme.example",
+       "1.0",
+       {"CC6.1", "CC6.2", "CC6.3"},
+       "incomplete",
+       "No steps for access reviews or for offboarding from SaaS tools.",
+       270},
+      {"Incident Response Plan",
+       "plan",
+       "sofia.garcia@acme.example",
+       "1.4",
+       {"CC7.3", "CC7.4", "CC7.5"},
+       "adequate",
+       "Roles and escalation are clear; never tested.",
+       365},
+      {"Change Management Standard",
+       "standard",
+       "ava.novak@acme.example",
+       "0.9",
+       {"CC8.1"},
+       "not_approved",
+       "Draft; no approver named.",
+       120},
+      {"Business Continuity and Disaster Recovery Plan",
+       "plan",
+       "sofia.garcia@acme.example",
+       "1.1",
+       {"CC9.1", "A1.2", "A1.3"},
+       "outdated",
+       "Recovery objectives predate the move to the cloud.",
+       170},
+      {"Vendor Management Policy",
+       "policy",
+       "maya.chen@acme.example",
+       "",
+       {"CC9.2", "CC3.4"},
+       "missing",
+       "No policy exists; vendors are onboarded ad hoc.",
+       0},
+      {"Code of Conduct",
+       "policy",
+       "noah.kim@acme.example",
+       "4.0",
+       {"CC1.1", "CC1.5"},
+       "adequate",
+       "Signed at hire; annual re-acknowledgement missing.",
+       150},
+  };
+  return d;
+}
+
+struct DemoInterview {
+  const char* stakeholder;
+  const char* role;
+  std::vector<std::string> criteria;
+  const char* notes;
+};
+
+const std::vector<DemoInterview>& interviews() {
+  static const std::vector<DemoInterview> i = {
+      {"Priya Shah",
+       "Chief Technology Officer",
+       {"CC1.3", "CC3.1", "CC6.1", "CC7.1"},
+       "Security ownership sits with the CISO; engineering owns MFA and logging."},
+      {"Noah Kim",
+       "Head of People",
+       {"CC1.4", "CC2.2", "CC6.2"},
+       "Background checks for all hires since last year; offboarding is a checklist in HR."},
+      {"Ava Novak",
+       "Engineering Manager",
+       {"CC7.2", "CC8.1", "A1.1", "A1.2"},
+       "Deploys need a second review in CI; restores have never been tested end to end."},
+      {"Jordan Lee",
+       "Chief Executive Officer",
+       {"CC1.2", "CC3.2", "CC9.1"},
+       "The board hears about security once a year; no formal risk appetite."},
+  };
+  return i;
+}
+
 // One step of the story, at a business time; executed in time order.
 using StepAction = std::function<Status(const CommandOptions&)>;
 
@@ -432,13 +537,85 @@ class DemoStory {
       const std::string id = fmt::format("F-{}", i + 1);
       const int recorded = 3 + static_cast<int>(i) / 5;
       const std::string owner = kOwners[i % std::size(kOwners)];
-      plan(recorded, 60 + static_cast<int>(i),
-           exec(RecordFinding{f.title, "", f.severity, f.criteria, f.control, f.source, owner,
-                              f.due_day > 0 ? date_at(f.due_day) : ""}));
+      RecordFinding record{
+          f.title,   "",       f.severity, f.criteria,
+          f.control, f.source, owner,      f.due_day > 0 ? date_at(f.due_day) : ""};
+      record.origin = origin_of(f, recorded);
+      rate(record, i);
+      plan(recorded, 60 + static_cast<int>(i), exec(std::move(record)));
       const int work = recorded + 5 + static_cast<int>(i % 9) * 3;  // work starts
       const int fixed =
           std::max(work + 10, f.due_day > 0 ? f.due_day - 12 + static_cast<int>(i % 5) : work + 30);
       plan_fate(id, f.fate, work, fixed);
+    }
+  }
+
+  // The assessment (SPEC §13): documents collected on day 1 and reviewed on day 2, stakeholder
+  // interviews on days 1 and 2; each control evaluated is tested (design) on the day its first
+  // finding is recorded (plan_findings names those tests as origins). Later control tests
+  // produce findings of their own. The audit is a Type II whose window moved once.
+  void plan_assessment() {
+    for (size_t i = 0; i < documents().size(); ++i) {
+      const DemoDocument& d = documents()[i];
+      plan(1, 40 + static_cast<int>(i),
+           exec(RecordDocument{
+               d.title, d.kind, d.owner, d.version,
+               std::string(d.version).empty() ? "" : date_at(-300 + 40 * static_cast<int>(i)),
+               d.next_review_day > 0 ? date_at(d.next_review_day) : "", d.criteria}));
+      plan(2, 40 + static_cast<int>(i),
+           exec(ReviewDocument{fmt::format("D-{}", i + 1), d.outcome, d.notes, "", ""}));
+    }
+    // The continuity plan was rewritten and passed its second review.
+    plan(140, 45,
+         exec(ReviewDocument{"D-5", "adequate", "RTO/RPO restated for the cloud; approved.", "",
+                             date_at(140 + 365)}));
+    for (size_t i = 0; i < interviews().size(); ++i) {
+      const DemoInterview& v = interviews()[i];
+      plan(1 + static_cast<int>(i) / 2, 50 + static_cast<int>(i),
+           exec(RecordInterview{v.stakeholder,
+                                v.role,
+                                date_at(1 + static_cast<int>(i) / 2),
+                                {"maya.chen@acme.example", "chris.ward@acme.example"},
+                                v.criteria,
+                                v.notes}));
+    }
+    plan(20, 5, exec(SetAuditTarget{"type2", "", date_at(200), date_at(200 + 182)}));
+    plan(168, 5,
+         exec(SetAuditTarget{"type2", "", date_at(kDemoDays + 60), date_at(kDemoDays + 60 + 182)}));
+  }
+
+  // Findings of the control tests after the assessment (recorded the day after each test).
+  void plan_test_findings() {
+    struct TestFinding {
+      const char* title;
+      const char* severity;
+      const char* criterion;
+      const char* control;
+      int test;  // the test's position among the control's tests after the assessment's
+      int day, due_day, fate;
+    };
+    const TestFinding found[] = {
+        {"Legacy login path bypasses MFA", "critical", "CC6.1", "AC-01", 2, 119, 150, 3},
+        {"Deploy merged without a second review", "medium", "CC8.1", "CHG-01", 1, 126, 200, 1},
+        {"Billing database restore did not complete", "high", "A1.2", "AV-02", 1, kDemoDays - 5,
+         kDemoDays + 20, 0},
+    };
+    size_t n = findings().size();
+    for (const TestFinding& t : found) {
+      ++n;
+      RecordFinding record{t.title,
+                           "",
+                           t.severity,
+                           {t.criterion},
+                           t.control,
+                           "",
+                           kOwners[n % std::size(kOwners)],
+                           date_at(t.due_day)};
+      record.origin = control_test_ref(
+          t.control, static_cast<size_t>(t.test) + (assessed_.contains(t.control) ? 1 : 0));
+      rate(record, n);
+      plan(t.day, 70, exec(std::move(record)));
+      plan_fate(fmt::format("F-{}", n), t.fate, t.day + 2, t.day + 25);
     }
   }
 
@@ -468,6 +645,57 @@ class DemoStory {
  private:
   // What happens to finding `id`: 0 stays open, 1 in progress, 2 remediated, 3 closed, 4 risk
   // accepted.
+  // Where the assessment found a finding: the document or interview on one of its criteria
+  // (else the first of them), or a design test of its control on the day it is recorded.
+  std::string origin_of(const DemoFinding& f, int recorded) {
+    const std::string source = f.source;
+    const auto covers = [&](const std::vector<std::string>& criteria) {
+      return std::any_of(f.criteria.begin(), f.criteria.end(), [&](const std::string& c) {
+        return std::find(criteria.begin(), criteria.end(), c) != criteria.end();
+      });
+    };
+    if (source == "document_review") {
+      for (size_t i = 0; i < documents().size(); ++i) {
+        if (covers(documents()[i].criteria)) return fmt::format("D-{}", i + 1);
+      }
+      return "D-1";
+    }
+    if (source == "interview") {
+      for (size_t i = 0; i < interviews().size(); ++i) {
+        if (covers(interviews()[i].criteria)) return fmt::format("I-{}", i + 1);
+      }
+      return "I-1";
+    }
+    if (source != "control_evaluation" || std::string(f.control).empty()) return "";
+    const std::string control = f.control;
+    if (!assessed_.contains(control)) {
+      const auto& all = controls();
+      const auto it = std::find_if(all.begin(), all.end(),
+                                   [&](const DemoControl& c) { return control == c.id; });
+      if (it == all.end() || 1 + static_cast<int>(it - all.begin()) / 5 > recorded) return "";
+      assessed_.insert(control);
+      plan(recorded, 59,
+           exec(TestControl{control,
+                            "design",
+                            date_at(recorded),
+                            "exception",
+                            "Gap assessment: designed, but not operating as described.",
+                            {}}));
+    }
+    return control_test_ref(control, 1);
+  }
+
+  // Likelihood and impact from the severity, varied by position; every seventh is not rated yet.
+  static void rate(RecordFinding& f, size_t i) {
+    if (i % 7 == 6) return;
+    const int base = f.severity == "critical" ? 5
+                     : f.severity == "high"   ? 4
+                     : f.severity == "medium" ? 3
+                                              : 2;
+    f.impact = base;
+    f.likelihood = std::clamp(base - 1 + static_cast<int>(i % 3), 1, 5);
+  }
+
   void plan_fate(const std::string& id, int fate, int work, int fixed) {
     // Back-filling needs an admin, and whoever reports a fix may not verify it (segregation of
     // duties): the program's admin reports the owners' fixes and the CISO, an admin too, closes
@@ -542,6 +770,7 @@ class DemoStory {
   const std::string& admin_;
   const Micros start_;
   std::vector<Step> steps_;
+  std::set<std::string> assessed_;  // controls with a design test in the assessment
 };
 
 }  // namespace
@@ -551,7 +780,9 @@ Status build_demo(CommandService& service, BlobStore& blobs, const std::string& 
   story.plan_program_and_people();
   story.plan_controls();
   story.plan_control_tests();
+  story.plan_assessment();
   story.plan_findings();
+  story.plan_test_findings();
   story.plan_later_events();
   return story.play_until(now);
 }

@@ -321,12 +321,12 @@ class Decider {
     }
     if (!c.due_date.empty()) GAPLOG_RETURN_IF_ERROR(check_date("due_date", c.due_date));
     const std::string id = fmt::format("F-{}", s_.findings_recorded + 1);
-    return one(finding_stream(id), 0,
-               FindingRecorded{id, c.title, c.description, severity, c.criteria, c.control, source,
-                               owner, c.due_date, c.recommendation,
-                               static_cast<uint8_t>(c.likelihood), static_cast<uint8_t>(c.impact),
-                               c.origin},
-               finding_stream(id));
+    return one(
+        finding_stream(id), 0,
+        FindingRecorded{id, c.title, c.description, severity, c.criteria, c.control, source, owner,
+                        c.due_date, c.recommendation, static_cast<uint8_t>(c.likelihood),
+                        static_cast<uint8_t>(c.impact), c.origin},
+        finding_stream(id));
   }
 
   Result<Decision> operator()(const UpdateFinding& c) {
@@ -355,8 +355,8 @@ class Decider {
       GAPLOG_ASSIGN_OR_RETURN(const FindingSource implied, origin_source(*c.origin));
       if (implied != f->source) {
         return rule_violation(fmt::format(
-            "{} was found by {}, and origin {} is a {}; give an origin of the same kind",
-            f->id, name(f->source), std::string_view(*c.origin).substr(0, 40), name(implied)));
+            "{} was found by {}, and origin {} is a {}; give an origin of the same kind", f->id,
+            name(f->source), std::string_view(*c.origin).substr(0, 40), name(implied)));
       }
     }
     GAPLOG_RETURN_IF_ERROR(check_title(u.title));
@@ -562,9 +562,9 @@ class Decider {
   Result<Decision> operator()(const RecordDocument& c) {
     GAPLOG_RETURN_IF_ERROR(require_editor("recording assessed documents"));
     GAPLOG_RETURN_IF_ERROR(check_title(c.title));
-    GAPLOG_ASSIGN_OR_RETURN(const DocumentKind kind, parse_enum<DocumentKind>(parse_document_kind,
-                                                                              "kind", c.kind,
-                                                                              kDocumentKinds));
+    GAPLOG_ASSIGN_OR_RETURN(
+        const DocumentKind kind,
+        parse_enum<DocumentKind>(parse_document_kind, "kind", c.kind, kDocumentKinds));
     GAPLOG_RETURN_IF_ERROR(check_text("version", c.version, kMaxVersionChars, false, false));
     GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
     if (!c.approved_on.empty()) {
@@ -606,12 +606,8 @@ class Decider {
       reviewed_on = format_date(command_date());
     } else {
       GAPLOG_ASSIGN_OR_RETURN(const Date d, parse_field_date("reviewed_on", reviewed_on));
+      // It may predate the document's recording: the consultant reviews, then types it in.
       GAPLOG_RETURN_IF_ERROR(not_in_future("reviewed_on", d));
-      if (d < date_of(doc->recorded_at)) {
-        return rule_violation(fmt::format("reviewed_on {} is before document {} was recorded ({})",
-                                          reviewed_on, doc->id,
-                                          format_date(date_of(doc->recorded_at))));
-      }
     }
     if (!c.next_review_on.empty()) {
       GAPLOG_RETURN_IF_ERROR(check_date("next_review_on", c.next_review_on));
@@ -632,9 +628,9 @@ class Decider {
     GAPLOG_RETURN_IF_ERROR(check_criteria(c.criteria, true));
     GAPLOG_RETURN_IF_ERROR(check_text("notes", c.notes, kMaxLongTextChars, false, true));
     if (c.interviewers.empty() || c.interviewers.size() > kMaxInterviewers) {
-      return invalid_argument(fmt::format(
-          "interviewers lists 1 to {} e-mail addresses of who held the interview",
-          kMaxInterviewers));
+      return invalid_argument(
+          fmt::format("interviewers lists 1 to {} e-mail addresses of who held the interview",
+                      kMaxInterviewers));
     }
     std::vector<std::string> interviewers;
     for (const std::string& email : c.interviewers) {
@@ -918,9 +914,10 @@ class Decider {
 
   Status not_in_future(std::string_view field, Date d) const {
     if (d <= command_date()) return Status::ok();
-    return rule_violation(fmt::format("{} {} is in the future (today is {}); record it once it "
-                                      "has happened",
-                                      field, format_date(d), format_date(command_date())));
+    return rule_violation(
+        fmt::format("{} {} is in the future (today is {}); record it once it "
+                    "has happened",
+                    field, format_date(d), format_date(command_date())));
   }
 
   // SPEC §13: 1–5 each, both or neither.
@@ -932,8 +929,7 @@ class Decider {
       }
     }
     if ((likelihood == 0) != (impact == 0)) {
-      return invalid_argument(
-          "likelihood and impact go together: give both (1-5) or neither");
+      return invalid_argument("likelihood and impact go together: give both (1-5) or neither");
     }
     return Status::ok();
   }
@@ -976,8 +972,7 @@ class Decider {
           std::string_view(origin).substr(0, 60),
           ctl == nullptr ? "there is no control " + ref->id : "control " + ctl->id, ref->test));
     }
-    GAPLOG_RETURN_IF_ERROR(
-        existed_then("test " + origin, ctl->tests[ref->test - 1].occurred_at));
+    GAPLOG_RETURN_IF_ERROR(existed_then("test " + origin, ctl->tests[ref->test - 1].occurred_at));
     return FindingSource::kControlEvaluation;
   }
 
@@ -993,8 +988,8 @@ class Decider {
     GAPLOG_ASSIGN_OR_RETURN(const FindingSource implied, origin_source(origin));
     if (given && *given != implied) {
       return rule_violation(fmt::format(
-          "source {} contradicts origin {}, which is a {}; leave source out or make it {}",
-          source, std::string_view(origin).substr(0, 60), name(implied), name(implied)));
+          "source {} contradicts origin {}, which is a {}; leave source out or make it {}", source,
+          std::string_view(origin).substr(0, 60), name(implied), name(implied)));
     }
     return implied;
   }

@@ -121,6 +121,27 @@ class PoamBuilder {
     return m;
   }
 
+  // The finding's likelihood and impact (SPEC §13) as OSCAL facets, 1 (lowest) to 5 (highest),
+  // in gaplog's naming system (kPropNs); their origin is gaplog, the assessment platform.
+  Value rating(const FindingState& f) const {
+    const auto facet = [](std::string_view facet_name, int value) {
+      return Value::object()
+          .set("name", Value::string(std::string(facet_name)))
+          .set("system", Value::string(std::string(kPropNs)))
+          .set("value", Value::string(std::to_string(value)))
+          .set("remarks", Value::string("1 (lowest) to 5 (highest)"));
+    };
+    return Value::object()
+        .set("origin", Value::object().set(
+                           "actors", Value::array().push(
+                                         Value::object()
+                                             .set("type", Value::string("assessment-platform"))
+                                             .set("actor-uuid", id("assessment-platform:gaplog")))))
+        .set(
+            "facets",
+            Value::array().push(facet("likelihood", f.likelihood)).push(facet("impact", f.impact)));
+  }
+
   Value risk(const FindingState& f) const {
     const std::string criteria =
         f.criteria.empty() ? "none" : fmt::format("{}", fmt::join(f.criteria, ", "));
@@ -132,6 +153,8 @@ class PoamBuilder {
     if (is_acceptance_expired(f, context_.as_of)) props.push(prop("acceptance-expired", "true"));
     for (const std::string& c : f.criteria) props.push(prop("tsc-criterion", c));
     if (!f.control.empty()) props.push(prop("control", f.control));
+    if (!f.origin.empty()) props.push(prop("assessment-origin", f.origin));
+    if (f.risk_score() != 0) props.push(prop("risk-score", std::to_string(f.risk_score())));
     Value r =
         Value::object()
             .set("uuid", id("risk:" + f.id))
@@ -143,6 +166,7 @@ class PoamBuilder {
                                            name(f.severity), criteria, f.id)))
             .set("props", std::move(props))
             .set("status", Value::string(std::string(oscal_risk_status(f, context_.as_of))));
+    if (f.risk_score() != 0) r.set("characterizations", Value::array().push(rating(f)));
     const std::string deadline = deadline_of(f.due_date);
     if (!deadline.empty()) r.set("deadline", Value::string(deadline));
     r.set("remediations", Value::array().push(remediation(f, deadline)));

@@ -117,4 +117,14 @@ Result<Page<UserState>> list_users(const ProgramState& s, const PageRequest& pag
   return paginate(s.users, page, [](const UserState&) { return true; });
 }
 
+Result<Page<DocumentState>> list_documents(const ProgramState& s, const PageRequest& page) {
+  GAPLOG_RETURN_IF_ERROR(check_page(page));
+  return paginate(s.documents, page, [](const DocumentState&) { return true; });
+}
+
+Result<Page<InterviewState>> list_interviews(const ProgramState& s, const PageRequest& page) {
+  GAPLOG_RETURN_IF_ERROR(check_page(page));
+  return paginate(s.interviews, page, [](const InterviewState&) { return true; });
+}
+
 }  // namespace gaplog

@@ -69,5 +69,8 @@ Result<Page<ControlState>> list_controls(const ProgramState& s, Date d, const Co
 Result<Page<EvidenceState>> list_evidence(const ProgramState& s, Date d,
                                           const EvidenceFilter& filter, const PageRequest& page);
 Result<Page<UserState>> list_users(const ProgramState& s, const PageRequest& page);
+// The assessment's documents and interviews (SPEC §13), in natural id order.
+Result<Page<DocumentState>> list_documents(const ProgramState& s, const PageRequest& page);
+Result<Page<InterviewState>> list_interviews(const ProgramState& s, const PageRequest& page);
 
 }  // namespace gaplog

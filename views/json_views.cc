@@ -184,6 +184,7 @@ Value scope_json(const ProgramState& s) {
   return Value::object()
       .set("name", str(s.name))
       .set("categories", std::move(categories))
+      .set("audit", audit_json(s.audit))
       .set("version", count(s.program_version));
 }
 
@@ -254,7 +255,9 @@ Value timeline_json(const Timeline& t) {
       .set("ready_since", optional_date(t.ready_since))
       .set("audit_target", audit_json(t.audit_target))
       .set("on_track", t.on_track ? Value::boolean(*t.on_track) : Value::null())
-      .set("days_left", t.audit_target ? count(static_cast<int64_t>(t.audit_target->target().days) - t.to.days) : Value::null())
+      .set("days_left", t.audit_target
+                            ? count(static_cast<int64_t>(t.audit_target->target().days) - t.to.days)
+                            : Value::null())
       .set("blockers", Value::object()
                            .set("criteria", string_list(t.blockers.criteria))
                            .set("no_due_date", string_list(t.blockers.no_due_date))
@@ -496,16 +499,16 @@ Value with_risk_fields(Value v, const P& p) {
 }
 Value payload_fields(const FindingRecorded& p) {
   Value v = Value::object()
-      .set("finding_id", str(p.finding_id))
-      .set("title", str(p.title))
-      .set("description", str(p.description))
-      .set("severity", str(name(p.severity)))
-      .set("criteria", string_list(p.criteria))
-      .set("control", string_or_null(p.control))
-      .set("source", str(name(p.source)))
-      .set("owner", string_or_null(p.owner))
-      .set("due_date", string_or_null(p.due_date))
-      .set("recommendation", string_or_null(p.recommendation));
+                .set("finding_id", str(p.finding_id))
+                .set("title", str(p.title))
+                .set("description", str(p.description))
+                .set("severity", str(name(p.severity)))
+                .set("criteria", string_list(p.criteria))
+                .set("control", string_or_null(p.control))
+                .set("source", str(name(p.source)))
+                .set("owner", string_or_null(p.owner))
+                .set("due_date", string_or_null(p.due_date))
+                .set("recommendation", string_or_null(p.recommendation));
   return with_risk_fields(std::move(v), p);
 }
 Value payload_fields(const FindingUpdated& p) {

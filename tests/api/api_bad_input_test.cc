@@ -479,10 +479,79 @@ std::vector<BadRequest> bad_requests() {
   // clang-format on
 }
 
+// Issue 21 (SPEC §13): documents, reviews, interviews, a finding's origin and risk, the audit
+// date. The fixture holds document D-1 and control AC-01 (untested).
+std::vector<BadRequest> issue21_bad_requests() {
+  const std::string D = "/api/v1/documents";
+  const std::string R = "/api/v1/documents/D-1/reviews";
+  const std::string I = "/api/v1/interviews";
+  const std::string F = "/api/v1/findings";
+  const std::string A = "/api/v1/program/audit";
+  const std::string doc = R"({"title":"Policy","kind":"policy","criteria":["CC1.1"])";
+  const std::string talk =
+      R"({"stakeholder":"Dana","stakeholder_role":"CTO","held_on":"2020-01-02","interviewers":["cara@example.com"],"criteria":["CC1.3"])";
+  // clang-format off
+  return {
+    {"document kind unknown", "POST", D, {}, R"({"title":"Policy","kind":"charter","criteria":["CC1.1"]})", 400, "invalid_argument"},
+    {"document kind missing", "POST", D, {}, R"({"title":"Policy","criteria":["CC1.1"]})", 400, "invalid_argument"},
+    {"document criteria empty", "POST", D, {}, R"({"title":"Policy","kind":"policy","criteria":[]})", 400, "invalid_argument"},
+    {"document criterion unknown", "POST", D, {}, R"({"title":"Policy","kind":"policy","criteria":["CC99.1"]})", 422, "rule_violation"},
+    {"document title empty", "POST", D, {}, R"({"title":"","kind":"policy","criteria":["CC1.1"]})", 400, "invalid_argument"},
+    {"document approved_on not a date", "POST", D, {}, doc + R"(,"approved_on":"2026-02-30"})", 400, "invalid_argument"},
+    {"document approved_on in the future", "POST", D, {}, doc + R"(,"approved_on":"2999-01-01"})", 422, "rule_violation"},
+    {"document next_review_on not a date", "POST", D, {}, doc + R"(,"next_review_on":"soon"})", 400, "invalid_argument"},
+    {"document owner an auditor", "POST", D, {}, doc + R"(,"owner":"audrey@cpa.example"})", 422, "rule_violation"},
+    {"document owner unknown", "POST", D, {}, doc + R"(,"owner":"nobody@example.com"})", 422, "rule_violation"},
+    {"document unknown field", "POST", D, {}, doc + R"(,"reviewer":"x"})", 400, "invalid_argument"},
+    {"document by a contributor", "POST", D, {}, doc + "}", 403, "forbidden", "oli@example.com"},
+    {"document missing", "GET", D + "/D-9", {}, "", 404, "not_found"},
+    {"documents after a finding id", "GET", D + "?after=F-1", {}, "", 400, "invalid_argument"},
+    {"review of a missing document", "POST", D + "/D-9/reviews", {}, R"({"outcome":"adequate"})", 404, "not_found"},
+    {"review outcome unknown", "POST", R, {}, R"({"outcome":"fine"})", 400, "invalid_argument"},
+    {"review outcome missing", "POST", R, {}, R"({"notes":"x"})", 400, "invalid_argument"},
+    {"review reviewed_on in the future", "POST", R, {}, R"({"outcome":"adequate","reviewed_on":"2999-01-01"})", 422, "rule_violation"},
+    {"review reviewed_on not a date", "POST", R, {}, R"({"outcome":"adequate","reviewed_on":"01/02/2026"})", 400, "invalid_argument"},
+    {"review by an auditor", "POST", R, {}, R"({"outcome":"adequate"})", 403, "forbidden", "audrey@cpa.example"},
+    {"interview interviewers empty", "POST", I, {}, R"({"stakeholder":"Dana","stakeholder_role":"CTO","held_on":"2020-01-02","interviewers":[],"criteria":["CC1.3"]})", 400, "invalid_argument"},
+    {"interview interviewer not an e-mail", "POST", I, {}, R"({"stakeholder":"Dana","stakeholder_role":"CTO","held_on":"2020-01-02","interviewers":["cara"],"criteria":["CC1.3"]})", 400, "invalid_argument"},
+    {"interview held_on missing", "POST", I, {}, R"({"stakeholder":"Dana","stakeholder_role":"CTO","interviewers":["cara@example.com"],"criteria":["CC1.3"]})", 400, "invalid_argument"},
+    {"interview held_on in the future", "POST", I, {}, R"({"stakeholder":"Dana","stakeholder_role":"CTO","held_on":"2999-01-02","interviewers":["cara@example.com"],"criteria":["CC1.3"]})", 422, "rule_violation"},
+    {"interview criteria missing", "POST", I, {}, R"({"stakeholder":"Dana","stakeholder_role":"CTO","held_on":"2020-01-02","interviewers":["cara@example.com"]})", 400, "invalid_argument"},
+    {"interview stakeholder_role missing", "POST", I, {}, R"({"stakeholder":"Dana","held_on":"2020-01-02","interviewers":["cara@example.com"],"criteria":["CC1.3"]})", 400, "invalid_argument"},
+    {"interview unknown field", "POST", I, {}, talk + R"(,"duration":30})", 400, "invalid_argument"},
+    {"interview missing", "GET", I + "/I-9", {}, "", 404, "not_found"},
+    {"finding likelihood 0", "POST", F, {}, finding_body(R"(,"likelihood":0,"impact":3)"), 400, "invalid_argument"},
+    {"finding likelihood 6", "POST", F, {}, finding_body(R"(,"likelihood":6,"impact":3)"), 400, "invalid_argument"},
+    {"finding impact as text", "POST", F, {}, finding_body(R"(,"likelihood":2,"impact":"3")"), 400, "invalid_argument"},
+    {"finding impact 2.5", "POST", F, {}, finding_body(R"(,"likelihood":2,"impact":2.5)"), 400, "invalid_argument"},
+    {"finding likelihood without impact", "POST", F, {}, finding_body(R"(,"likelihood":2)"), 400, "invalid_argument"},
+    {"finding origin that does not exist", "POST", F, {}, finding_body(R"(,"origin":"D-99")"), 422, "rule_violation"},
+    {"finding origin an untested control", "POST", F, {}, finding_body(R"(,"origin":"AC-01#test-1")"), 422, "rule_violation"},
+    {"finding origin malformed", "POST", F, {}, finding_body(R"(,"origin":"X-1")"), 400, "invalid_argument"},
+    {"finding source contradicts origin", "POST", F, {}, finding_body(R"(,"origin":"D-1","source":"interview")"), 422, "rule_violation"},
+    {"finding update likelihood 6", "PATCH", F + "/F-1", {}, R"({"likelihood":6,"impact":1})", 400, "invalid_argument"},
+    {"finding update impact alone", "PATCH", F + "/F-1", {}, R"({"impact":4})", 400, "invalid_argument"},
+    {"audit type missing", "PUT", A, {}, R"({"date":"2999-01-01"})", 400, "invalid_argument"},
+    {"audit type unknown", "PUT", A, {}, R"({"type":"type3","date":"2999-01-01"})", 400, "invalid_argument"},
+    {"audit type1 without a date", "PUT", A, {}, R"({"type":"type1"})", 400, "invalid_argument"},
+    {"audit type1 with a window", "PUT", A, {}, R"({"type":"type1","date":"2999-01-01","window_start":"2999-01-01"})", 400, "invalid_argument"},
+    {"audit type1 date in the past", "PUT", A, {}, R"({"type":"type1","date":"2001-01-01"})", 422, "rule_violation"},
+    {"audit type1 date not a date", "PUT", A, {}, R"({"type":"type1","date":"2999-13-01"})", 400, "invalid_argument"},
+    {"audit type2 window ends before it starts", "PUT", A, {}, R"({"type":"type2","window_start":"2999-06-30","window_end":"2999-01-01"})", 422, "rule_violation"},
+    {"audit type2 without window_end", "PUT", A, {}, R"({"type":"type2","window_start":"2999-06-30"})", 400, "invalid_argument"},
+    {"audit unknown field", "PUT", A, {}, R"({"type":"type1","date":"2999-01-01","auditor":"x"})", 400, "invalid_argument"},
+    {"audit by an editor", "PUT", A, {}, R"({"type":"type1","date":"2999-01-01"})", 403, "forbidden", "ed@example.com"},
+    {"heatmap as_of not a date", "GET", "/api/v1/heatmap?as_of=today", {}, "", 400, "invalid_argument"},
+    {"assessment as_of not a date", "GET", "/api/v1/assessment?as_of=2026-02-30", {}, "", 400, "invalid_argument"},
+  };
+  // clang-format on
+}
+
 std::vector<BadRequest> all_bad_requests() {
   std::vector<BadRequest> out = bad_requests();
   for (BadRequest& b : reminder_bad_requests()) out.push_back(std::move(b));
   for (BadRequest& b : issue20_bad_requests()) out.push_back(std::move(b));
+  for (BadRequest& b : issue21_bad_requests()) out.push_back(std::move(b));
   return out;
 }
 
@@ -511,6 +580,10 @@ class BadInput : public ApiFixture {
                   .status,
               201);
     ASSERT_EQ(record_finding(), "F-1");
+    ASSERT_EQ(call(kEditor, "POST", "/api/v1/documents",
+                   R"({"title":"Security policy","kind":"policy","criteria":["CC1.1"]})")
+                  .status,
+              201);
     Reply e = call(kEditor, "POST", "/api/v1/evidence?filename=mfa.png&finding=F-1", "png",
                    {{"Content-Type", "image/png"}});
     ASSERT_EQ(e.status, 201) << e.body;

@@ -279,6 +279,20 @@ const Scenario kScenarios[] = {
      const std::string c = t.owned_control();
      t.ok(T::kEditor, "PATCH", "/api/v1/controls/" + c, R"({"evidence_every":"annual"})");
      return Request{"GET", "/api/v1/controls/" + c + "/history", "", {}}; }, Effect::kNothing},
+  // The assessment (SPEC §13): editors and admins; the audit date: admins.
+  {"POST /documents", [](T&) {
+     return post("/api/v1/documents", R"({"title":"Access control procedure","kind":"procedure","criteria":["CC6.1"],"owner":"oli@example.com"})"); }},
+  {"POST /documents/{id}/reviews", [](T& t) {
+     const std::string id = str(t.ok(T::kEditor, "POST", "/api/v1/documents", R"({"title":"Policy","kind":"policy","criteria":["CC1.1"]})")["id"]);
+     return post("/api/v1/documents/" + id + "/reviews", R"({"outcome":"outdated","notes":"two years old"})"); }},
+  {"POST /interviews", [](T&) {
+     return post("/api/v1/interviews", R"({"stakeholder":"Dana","stakeholder_role":"CTO","held_on":"2026-01-01","interviewers":["ed@example.com"],"criteria":["CC1.3"]})"); }},
+  {"PUT /program/audit", [](T&) {
+     return Request{"PUT", "/api/v1/program/audit", R"({"type":"type2","window_start":"2026-04-01","window_end":"2026-09-30"})", {}}; }},
+  {"PATCH /findings/{id} risk and origin", [](T& t) {
+     const std::string doc = str(t.ok(T::kEditor, "POST", "/api/v1/documents", R"({"title":"Policy","kind":"policy","criteria":["CC1.1"]})")["id"]);
+     const std::string id = str(t.ok(T::kEditor, "POST", "/api/v1/findings", R"({"title":"Policy unsigned","severity":"high","criteria":["CC1.1"],"source":"document_review","owner":"oli@example.com"})")["id"]);
+     return Request{"PATCH", "/api/v1/findings/" + id, R"({"likelihood":3,"impact":4,"origin":")" + doc + "\"}", {}}; }},
   {"POST /findings", [](T&) {
      return post("/api/v1/findings", R"({"title":"No MFA on the VPN","severity":"critical","criteria":["CC6.1"],"owner":"oli@example.com","due_date":"2026-03-31"})"); }},
   {"PATCH /findings/{id}", [](T& t) {
@@ -382,6 +396,46 @@ const Scenario kScenarios[] = {
 // One row per (scenario, caller). Deactivated and revoked tokens belong to admins: only the
 // token can explain their 401.
 const Row kRows[] = {
+  {"POST /documents", As::kAdmin, 201},
+  {"POST /documents", As::kEditor, 201},
+  {"POST /documents", As::kOwner, 403},
+  {"POST /documents", As::kOther, 403},
+  {"POST /documents", As::kAuditor, 403},
+  {"POST /documents", As::kDeactivated, 401},
+  {"POST /documents", As::kRevoked, 401},
+
+  {"POST /documents/{id}/reviews", As::kAdmin, 201},
+  {"POST /documents/{id}/reviews", As::kEditor, 201},
+  {"POST /documents/{id}/reviews", As::kOwner, 403},
+  {"POST /documents/{id}/reviews", As::kOther, 403},
+  {"POST /documents/{id}/reviews", As::kAuditor, 403},
+  {"POST /documents/{id}/reviews", As::kDeactivated, 401},
+  {"POST /documents/{id}/reviews", As::kRevoked, 401},
+
+  {"POST /interviews", As::kAdmin, 201},
+  {"POST /interviews", As::kEditor, 201},
+  {"POST /interviews", As::kOwner, 403},
+  {"POST /interviews", As::kOther, 403},
+  {"POST /interviews", As::kAuditor, 403},
+  {"POST /interviews", As::kDeactivated, 401},
+  {"POST /interviews", As::kRevoked, 401},
+
+  {"PUT /program/audit", As::kAdmin, 200},
+  {"PUT /program/audit", As::kEditor, 403},
+  {"PUT /program/audit", As::kOwner, 403},
+  {"PUT /program/audit", As::kOther, 403},
+  {"PUT /program/audit", As::kAuditor, 403},
+  {"PUT /program/audit", As::kDeactivated, 401},
+  {"PUT /program/audit", As::kRevoked, 401},
+
+  {"PATCH /findings/{id} risk and origin", As::kAdmin, 200},
+  {"PATCH /findings/{id} risk and origin", As::kEditor, 200},
+  {"PATCH /findings/{id} risk and origin", As::kOwner, 403},
+  {"PATCH /findings/{id} risk and origin", As::kOther, 403},
+  {"PATCH /findings/{id} risk and origin", As::kAuditor, 403},
+  {"PATCH /findings/{id} risk and origin", As::kDeactivated, 401},
+  {"PATCH /findings/{id} risk and origin", As::kRevoked, 401},
+
   {"PUT /scope", As::kAdmin, 200},
   {"PUT /scope", As::kEditor, 403},
   {"PUT /scope", As::kOwner, 403},
@@ -1031,6 +1085,12 @@ TEST_F(ReadPermissions, AnAuditorReadsEveryEndpoint) {
       "/api/v1/notifications?subject=" + finding_ + "&kind=due_soon&limit=5",
       "/api/v1/notifications/due",
       "/api/v1/notifications/due?as_of=2026-02-08",
+      "/api/v1/documents",
+      "/api/v1/interviews?as_of=2026-01-01",
+      "/api/v1/assessment",
+      "/api/v1/assessment?as_of=2026-01-01",
+      "/api/v1/heatmap",
+      "/api/v1/heatmap?as_of=2026-01-01&as_known_at=2026-01-01T00:00:00Z",
   };
   for (const std::string& target : targets) {
     Reply r = call(kAuditor, "GET", target);

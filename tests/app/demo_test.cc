@@ -42,7 +42,7 @@ TEST_F(Demo, IsARealisticProgramWithSixMonthsOfHistory) {
   const Date today = date_of(now);
   auto state = p.history().state_at(AsOf{today, std::nullopt});
   ASSERT_TRUE(state.is_ok());
-  EXPECT_EQ(state->findings.size(), 40u);
+  EXPECT_EQ(state->findings.size(), 43u);
   EXPECT_EQ(state->controls.size(), 25u);
   EXPECT_EQ(state->users.size(), 10u);
   std::map<FindingStatus, int> by_status;

@@ -115,6 +115,40 @@ std::vector<Event> sample_events() {
                                      "2 of 25 samples without approval",
                                      {"E-1", "E-2"}});
   add("evidence/E-1", EvidenceUnlinked{"E-1", "", "AC-01"});
+  add("document/D-1", DocumentRecorded{"D-1",
+                                       "Información de seguridad",
+                                       DocumentKind::kPolicy,
+                                       "zoë@example.com",
+                                       "2.1",
+                                       "2026-01-10",
+                                       "2027-01-10",
+                                       {"CC1.1", "CC2.1"}});
+  add("document/D-1", DocumentReviewed{"D-1", ReviewOutcome::kNotApproved, "2026-02-01",
+                                       "unsigned; see \"approvals\"", "2026-06-30"});
+  add("interview/I-1", InterviewRecorded{"I-1",
+                                         "Dana Reyes",
+                                         "VP Engineering",
+                                         "2026-02-03",
+                                         {"cara@example.com", "zoë@example.com"},
+                                         {"CC1.3"},
+                                         "on-call runbook is tribal knowledge"});
+  add("program", AuditTargetSet{AuditType::kType2, "", "2027-01-01", "2027-06-30"});
+  add("finding/F-3", FindingRecorded{"F-3",
+                                     "Policy unsigned",
+                                     "",
+                                     Severity::kHigh,
+                                     {"CC1.1"},
+                                     "",
+                                     FindingSource::kDocumentReview,
+                                     "",
+                                     "",
+                                     "",
+                                     4,
+                                     5,
+                                     "D-1"});
+  add("finding/F-3",
+      FindingUpdated{
+          "F-3", "Policy unsigned", "", Severity::kHigh, {"CC1.1"}, "", "", 2, 3, "AC-01#test-12"});
   events.back().seq = std::numeric_limits<uint64_t>::max();
   events.back().version = std::numeric_limits<uint32_t>::max();
   events.back().occurred_at = -86'400'000'001;  // before 1970
@@ -529,6 +563,10 @@ TEST(EventTypeName, EveryAlternativeHasItsContractName) {
       "webhook_added",
       "webhook_removed",
       "control_tested",
+      "document_recorded",
+      "document_reviewed",
+      "interview_recorded",
+      "audit_target_set",
   };
   const std::vector<Payload> payloads =
       one_of_each(std::make_index_sequence<std::variant_size_v<Payload>>());
@@ -590,6 +628,14 @@ TEST(ContractNames, ControlTests) {
   expect_contract_names<TestResult>({"pass", "fail", "exception"}, &parse_test_result);
 }
 
+TEST(ContractNames, Assessment) {
+  expect_contract_names<DocumentKind>(
+      {"policy", "procedure", "plan", "standard", "record", "other"}, &parse_document_kind);
+  expect_contract_names<ReviewOutcome>(
+      {"adequate", "outdated", "incomplete", "not_approved", "missing"}, &parse_review_outcome);
+  expect_contract_names<AuditType>({"type1", "type2"}, &parse_audit_type);
+}
+
 TEST(ContractNames, FindingSource) {
   expect_contract_names<FindingSource>(
       {"document_review", "control_evaluation", "interview", "other"}, &parse_finding_source);
@@ -641,6 +687,46 @@ TEST(EventCodec, AControlWithoutOwnerOrCadenceKeepsTheBytesOfTheSchemaBeforeThem
                                               "a@example.com",
                                               EvidenceCadence::kAnnual});
   EXPECT_NE(encode_event(owned), canonical_bytes(message));
+}
+
+// Findings recorded and updated before origins and risk ratings (issue 21) keep the bytes the
+// Merkle tree hashed: without them, a finding encodes exactly as a message built with the fields
+// of the schema before them.
+TEST(EventCodec, AFindingWithoutOriginOrRiskKeepsTheBytesOfTheSchemaBeforeThem) {
+  const Event e = envelope(1, "finding/F-1",
+                           FindingRecorded{"F-1",
+                                           "No reviews",
+                                           "",
+                                           Severity::kHigh,
+                                           {"CC6.2"},
+                                           "AC-01",
+                                           FindingSource::kInterview,
+                                           "",
+                                           "2026-06-30"});
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<schema::Event>();
+  root.setSeq(e.seq);
+  root.setStream(e.stream);
+  root.setVersion(e.version);
+  root.setId(capnp::Data::Reader(e.id.bytes.data(), e.id.bytes.size()));
+  root.setRecordedAt(e.recorded_at);
+  root.setOccurredAt(e.occurred_at);
+  root.setActor(e.actor);
+  auto b = root.getPayload().initFindingRecorded();
+  b.setFindingId("F-1");
+  b.setTitle("No reviews");
+  b.setDescription("");
+  b.setSeverity(schema::Severity::HIGH);
+  b.initCriteria(1).set(0, "CC6.2");
+  b.setControl("AC-01");
+  b.setSource(schema::FindingSource::INTERVIEW);
+  b.setOwner("");
+  b.setDueDate("2026-06-30");
+  EXPECT_EQ(encode_event(e), canonical_bytes(message));
+  FindingRecorded rated = std::get<FindingRecorded>(e.payload);
+  rated.likelihood = 3;
+  rated.impact = 4;
+  EXPECT_NE(encode_event(envelope(1, "finding/F-1", rated)), canonical_bytes(message));
 }
 
 }  // namespace

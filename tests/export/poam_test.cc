@@ -132,6 +132,43 @@ TEST_F(PoamTest, AnExpiredRiskAcceptanceIsExportedAsOpen) {
   EXPECT_TRUE(has_expired_prop(expired));
 }
 
+// SPEC §13: a finding's likelihood and impact travel as an OSCAL characterization of its risk
+// (facets of gaplog's naming system), its origin as a property; an unrated finding has none.
+TEST_F(PoamTest, LikelihoodAndImpactAreCharacterizationsOfTheRisk) {
+  RecordFinding rated{"No DR plan", "", "medium", {"A1.3"}, "", "", "", ""};
+  rated.likelihood = 2;
+  rated.impact = 5;
+  ASSERT_TRUE(program_->service().execute(kAdmin, rated).is_ok());
+  ASSERT_TRUE(program_->service()
+                  .execute(kAdmin, RecordFinding{"No MFA", "", "high", {"CC6.1"}, "", "", "", ""})
+                  .is_ok());
+  const Value doc = poam(kAdmin);
+  const Value& risks = at(at(doc, "plan-of-action-and-milestones"), "risks");
+  ASSERT_EQ(risks.items().size(), 2u);
+  std::map<std::string, std::string> facets;
+  std::string score;
+  for (const Value& r : risks.items()) {
+    const Value& chars = at(r, "characterizations");
+    if (at(r, "title").as_string() == "No MFA") {
+      EXPECT_TRUE(chars.is_null()) << "an unrated finding has no characterization";
+      continue;
+    }
+    ASSERT_EQ(chars.items().size(), 1u);
+    const Value& c = chars.items()[0];
+    EXPECT_EQ(at(at(at(c, "origin"), "actors").items()[0], "type").as_string(),
+              "assessment-platform");
+    for (const Value& f : at(c, "facets").items()) {
+      EXPECT_EQ(at(f, "system").as_string(), "https://gaplog.dev/ns/oscal");
+      facets[at(f, "name").as_string()] = at(f, "value").as_string();
+    }
+    for (const Value& p : at(r, "props").items()) {
+      if (at(p, "name").as_string() == "risk-score") score = at(p, "value").as_string();
+    }
+  }
+  EXPECT_EQ(facets, (std::map<std::string, std::string>{{"impact", "5"}, {"likelihood", "2"}}));
+  EXPECT_EQ(score, "10");
+}
+
 TEST_F(PoamTest, OneItemAndOneRiskPerFindingWithStatusDeadlineAndOwner) {
   build();
   const Value doc = poam();

@@ -56,6 +56,9 @@ class CheckpointTest : public ::testing::Test {
     auto tb = b.timeline(Date{today.days - 120}, today, 7, std::nullopt);
     ASSERT_EQ(ta->ready_since, tb->ready_since);
     ASSERT_EQ(ta->projected_ready_on, tb->projected_ready_on);
+    ASSERT_EQ(ta->audit_target, tb->audit_target);
+    ASSERT_EQ(ta->on_track, tb->on_track);
+    ASSERT_EQ(ta->blockers, tb->blockers);
     for (size_t i = 0; i < ta->points.size(); ++i) {
       ASSERT_EQ(ta->points[i].readiness, tb->points[i].readiness);
       ASSERT_EQ(ta->points[i].unresolved, tb->points[i].unresolved);

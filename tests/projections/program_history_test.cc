@@ -206,8 +206,20 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
   EXPECT_GT(failed_tests, 3u) << passed_tests << " passed, " << cadences << " cadences, "
                               << control_links << " links";
   EXPECT_GT(passed_tests, 3u);
-  EXPECT_GT(cadences, 3u);
+  EXPECT_GT(cadences, 2u);
   EXPECT_GT(control_links, 3u);
+  // ... and SPEC §13: audit targets of both types, findings with an origin and a risk rating.
+  size_t targets = 0, origins = 0, rated = 0;
+  for (const Event& e : log) {
+    targets += std::holds_alternative<AuditTargetSet>(e.payload);
+    if (auto* f = std::get_if<FindingRecorded>(&e.payload)) {
+      origins += !f->origin.empty();
+      rated += f->likelihood != 0;
+    }
+  }
+  EXPECT_GT(targets, 2u) << origins << " origins, " << rated << " rated";
+  EXPECT_GT(origins, 2u);
+  EXPECT_GT(rated, 2u);
   const Date today = date_of(clock_.now());
   for (int probe = 0; probe < 60; ++probe) {
     const Date d{today.days - static_cast<int32_t>(rng() % 160)};
@@ -220,6 +232,22 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
     ASSERT_EQ(*history_->readiness(AsOf{d, t}), readiness_at(expected, d));
     ASSERT_EQ(*history_->workloads(AsOf{d, t}), workloads_at(expected, d));
     ASSERT_EQ(*history_->roadmap(AsOf{d, t}), roadmap_at(expected, d));
+    ASSERT_EQ(*history_->heat_map(AsOf{d, t}), heat_map_at(expected, d));
+    // The audit target, on_track and the blockers of a timeline ending at d (SPEC §13), against
+    // the fold: on track when the projection is on or before the Type I date or the window's
+    // start, false without a projection, none without a target.
+    auto one = history_->timeline(d, d, 1, t);
+    ASSERT_TRUE(one.is_ok());
+    ASSERT_EQ(one->audit_target, expected.audit);
+    const std::optional<Date> projected = projected_ready_on(expected, d);
+    std::optional<bool> track;
+    if (expected.audit) {
+      const Date target = expected.audit->type == AuditType::kType1 ? expected.audit->date
+                                                                    : expected.audit->window_start;
+      track = projected.has_value() && projected->days <= target.days;
+    }
+    ASSERT_EQ(one->on_track, track);
+    ASSERT_EQ(one->blockers, audit_blockers_at(expected, d));
     if (probe % 6 == 0) {
       const Date from{d.days - 60};
       auto tl = history_->timeline(from, d, 1 + static_cast<int>(rng() % 14), t);

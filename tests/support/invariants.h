@@ -40,6 +40,28 @@ inline std::string dump(const ProgramState& s) {
                     fmt::join(s.evidence_of(k), ","), f.recorded_on.days, f.version);
     out += fmt::format("  overdue run: changed {} before {}\n", f.changed_on.days,
                        format_optional_date(f.overdue_run_before));
+    out += fmt::format("  origin {} risk {}x{}\n", f.origin, f.likelihood, f.impact);
+  }
+  for (const auto& [k, d] : s.documents) {
+    out += fmt::format("document {} {} {} {} {} {} {} [{}] by {} at {} v{}\n", k, d.title,
+                       name(d.kind), d.owner, d.document_version,
+                       format_optional_date(d.approved_on), format_optional_date(d.next_review_on),
+                       fmt::join(d.criteria, ","), d.recorded_by, d.recorded_at, d.version);
+    for (const DocumentReview& r : d.reviews) {
+      out += fmt::format("  review {} {} {} {} by {} at {} seq {}\n", name(r.outcome),
+                         r.reviewed_on.days, r.notes, format_optional_date(r.next_review_on),
+                         r.reviewed_by, r.occurred_at, r.seq);
+    }
+  }
+  for (const auto& [k, i] : s.interviews) {
+    out += fmt::format("interview {} {} {} {} [{}] [{}] {} by {} at {}\n", k, i.stakeholder,
+                       i.stakeholder_role, i.held_on.days, fmt::join(i.interviewers, ","),
+                       fmt::join(i.criteria, ","), i.notes, i.recorded_by, i.recorded_at);
+  }
+  if (s.audit) {
+    out += fmt::format("audit {} {} {} {} (d={} i={})\n", name(s.audit->type), s.audit->date.days,
+                       s.audit->window_start.days, s.audit->window_end.days, s.documents_recorded,
+                       s.interviews_recorded);
   }
   for (const auto& [k, h] : s.webhooks) {
     out += fmt::format("webhook {} {} [{}] removed {} v{}\n", k, h.url, fmt::join(h.kinds, ","),

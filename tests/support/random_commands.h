@@ -52,7 +52,11 @@ class CommandGenerator {
   Command command(const ProgramState& s, Micros now) {
     // One command in ten is about controls as everyday work (SPEC §12): owners, cadences, tests,
     // evidence on controls.
-    if (const uint32_t extra = extra_(); extra % 10 == 0) return control_work(s, now, extra / 10);
+    const uint32_t extra = extra_();
+    if (extra % 10 == 0) return control_work(s, now, extra / 10);
+    // And one in ten is the assessment (SPEC §13): documents, reviews, interviews, origins and
+    // risk ratings of findings, the audit date.
+    if (extra % 10 == 1) return assessment_work(s, now, extra / 10);
     switch (rng_() % 14) {
       case 0:
       case 1:
@@ -157,6 +161,55 @@ class CommandGenerator {
             "",
             "",
             control()};
+    }
+  }
+
+  Command assessment_work(const ProgramState& s, Micros now, uint32_t extra) {
+    const auto days = [&](int32_t n) { return format_date(Date{date_of(now).days + n}); };
+    const std::string criterion =
+        pick(std::vector<std::string>{"CC6.1", "CC7.2", "A1.2", "CC1.1", "CC9.9"});
+    switch (extra % 6) {
+      case 0:
+        return RecordDocument{"Policy",
+                              extra % 4 == 0 ? "charter" : "policy",
+                              extra % 3 == 0 ? user() : "",
+                              "",
+                              "",
+                              extra % 2 == 0 ? days(static_cast<int32_t>(extra % 200)) : "",
+                              {criterion}};
+      case 1:
+        return ReviewDocument{fmt::format("D-{}", 1 + extra % (s.documents_recorded + 1)),
+                              extra % 3 == 0 ? "outdated" : "adequate", "",
+                              extra % 2 == 0 ? days(-static_cast<int32_t>(extra % 20)) : "", ""};
+      case 2:
+        return RecordInterview{
+            "Dana",      "CTO", days(-static_cast<int32_t>(extra % 30) + 1), {"ed@example.com"},
+            {criterion}, ""};
+      case 3: {
+        // A finding with an origin and a risk rating, sometimes out of range or dangling.
+        RecordFinding f{"Gap", "", pick(severities()),      {criterion}, "",
+                        "",    "", coin(3) ? "" : date(now)};
+        const uint32_t kind = extra % 4;
+        f.origin = kind == 0   ? fmt::format("D-{}", 1 + extra % (s.documents_recorded + 1))
+                   : kind == 1 ? fmt::format("I-{}", 1 + extra % (s.interviews_recorded + 1))
+                   : kind == 2 ? control() + "#test-" + std::to_string(1 + extra % 3)
+                               : "";
+        f.likelihood = static_cast<int>(extra % 7) - (extra % 13 == 0 ? 1 : 0);
+        f.impact = f.likelihood == 0 ? 0 : static_cast<int>(1 + extra % 5);
+        return f;
+      }
+      case 4: {
+        UpdateFinding u;
+        u.id = finding(s);
+        u.likelihood = static_cast<int>(extra % 6);
+        u.impact = static_cast<int>(extra % 6 == 0 ? 0 : 1 + (extra / 6) % 5);
+        return u;
+      }
+      default:
+        return extra % 2 == 0
+                   ? SetAuditTarget{"type1", days(static_cast<int32_t>(extra % 300) - 5), "", ""}
+                   : SetAuditTarget{"type2", "", days(static_cast<int32_t>(extra % 200) - 20),
+                                    days(static_cast<int32_t>(extra % 200) + 160)};
     }
   }
 

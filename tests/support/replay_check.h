@@ -35,6 +35,7 @@ inline std::string replay_check(const std::vector<Event>& events) {
   std::map<std::string, ReplayFinding> findings;
   std::map<std::string, std::set<std::string>> evidence_of;
   std::map<std::string, std::string> control_owner;  // SPEC §12
+  std::set<std::string> origins;                     // SPEC §13: what a finding may name
   auto active_admins = [&] {
     size_t n = 0;
     for (const auto& [email, u] : users) n += u.active && u.role == Role::kAdmin;
@@ -88,7 +89,8 @@ inline std::string replay_check(const std::vector<Event>& events) {
                               std::holds_alternative<ProgramNamed>(e.payload) ||
                               std::holds_alternative<RiskAccepted>(e.payload) ||
                               std::holds_alternative<WebhookAdded>(e.payload) ||
-                              std::holds_alternative<WebhookRemoved>(e.payload);
+                              std::holds_alternative<WebhookRemoved>(e.payload) ||
+                              std::holds_alternative<AuditTargetSet>(e.payload);
       if (role == Role::kAuditor) return where + ": auditors write nothing";
       if (admin_only && role != Role::kAdmin) return where + ": only an admin may write it";
       if (role == Role::kContributor) {
@@ -123,8 +125,22 @@ inline std::string replay_check(const std::vector<Event>& events) {
         active_admins() == 0) {
       return where + ": it left the program without an active admin";
     }
-    if (auto* p = std::get_if<FindingRecorded>(&e.payload))
+    if (auto* p = std::get_if<FindingRecorded>(&e.payload)) {
       findings[p->finding_id].owner = p->owner;
+      if (!p->origin.empty() && !origins.contains(p->origin))
+        return where + ": its origin " + p->origin + " did not exist";
+    }
+    if (auto* p = std::get_if<FindingUpdated>(&e.payload);
+        p && !p->origin.empty() && !origins.contains(p->origin)) {
+      return where + ": its origin " + p->origin + " did not exist";
+    }
+    if (auto* p = std::get_if<DocumentRecorded>(&e.payload)) origins.insert(p->document_id);
+    if (auto* p = std::get_if<InterviewRecorded>(&e.payload)) origins.insert(p->interview_id);
+    if (auto* p = std::get_if<ControlTested>(&e.payload)) {
+      size_t n = 1;
+      while (origins.contains(p->control_id + "#test-" + std::to_string(n))) ++n;
+      origins.insert(p->control_id + "#test-" + std::to_string(n));
+    }
     if (auto* p = std::get_if<ControlDefined>(&e.payload)) control_owner[p->control_id] = p->owner;
     if (auto* p = std::get_if<ControlUpdated>(&e.payload)) control_owner[p->control_id] = p->owner;
     if (auto* p = std::get_if<FindingAssigned>(&e.payload))
