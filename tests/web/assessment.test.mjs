@@ -80,13 +80,15 @@ async function ensureAssessmentData() {
     await admin(`/controls/${encodeURIComponent(control.id)}/tests`, { method: 'POST', body: { kind: 'operating', tested_on: today(), result: 'fail' } });
   }
   assessment = await admin('/assessment');
-  // Findings produced by each kind of origin, rated.
-  const withOrigin = new Set(findings.filter((f) => f.origin).map((f) => f.origin));
-  const origins = [assessment.documents[0].id, assessment.interviews[0].id, assessment.tests[0].ref].filter((o) => !withOrigin.has(o));
-  const unrated = findings.filter((f) => !f.origin && !f.risk_score);
-  origins.forEach((origin, i) => assert.ok(unrated[i], 'the demo has unresolved findings to rate'));
-  for (const [i, origin] of origins.entries()) {
-    await admin(`/findings/${unrated[i].id}`, { method: 'PATCH', body: { origin, likelihood: 4, impact: 3 + i } });
+  // A finding produced by each kind of origin, rated (an origin is of the kind of the finding's
+  // source, docs/assessment.md); recorded here when the demo has none.
+  const kinds = [['document_review', assessment.documents[0].id], ['interview', assessment.interviews[0].id],
+    ['control_evaluation', assessment.tests[0].ref]];
+  for (const [i, [source, origin]] of kinds.entries()) {
+    if (findings.some((f) => f.origin && f.source === source)) continue;
+    await admin('/findings', { method: 'POST', body: {
+      title: `Found by ${origin}`, severity: 'medium', criteria: ['CC1.1'], source, origin, likelihood: 4, impact: 3 + i,
+    } });
   }
   const heat = await admin('/heatmap');
   if (heat.cells.every((c) => c.findings.length < 2)) {
@@ -358,8 +360,10 @@ describe('Risk', () => {
 
     // An editor sets likelihood, impact and origin on a finding's page.
     const assessment = await admin('/assessment');
-    const target = findings.find((f) => f.unresolved && f.status !== 'closed' && !f.risk_score);
-    const origin = assessment.interviews[0].id;
+    // an unrated finding from an interview (its origin must be an interview, docs/assessment.md)
+    let target = findings.find((f) => f.unresolved && f.status !== 'closed' && !f.risk_score && f.source === 'interview');
+    target ??= await admin('/findings', { method: 'POST', body: { title: 'Found in an interview', severity: 'low', criteria: ['CC1.3'], source: 'interview' } });
+    const origin = assessment.interviews[assessment.interviews.length - 1].id;
     await go(page, `/findings/${target.id}`);
     const form = page.locator('#risk-rating-form');
     await form.getByLabel('Likelihood').selectOption('5');

@@ -169,26 +169,35 @@ function actions(ctx, f, users, assessment) {
     h('h2', { id: 'actions-title' }, 'Actions'), h('div', { class: 'action-grid' }, sections));
 }
 
+const ORIGIN_KINDS = { document_review: 'document review', interview: 'interview', control_evaluation: 'control test' };
+
 // Likelihood, impact (both or neither) and origin (SPEC §13): PATCH /findings/{id}.
 function riskForm(ctx, f, path, assessment) {
   const levels = [['', 'none'], ...RISK_LEVELS.map((n) => [String(n), String(n)])];
   const likelihood = select(levels, f.likelihood ? String(f.likelihood) : '', { name: 'likelihood', id: 'finding-likelihood' });
   const impact = select(levels, f.impact ? String(f.impact) : '', { name: 'impact', id: 'finding-impact' });
+  // A finding's source never changes, so its origin is of the same kind (docs/assessment.md):
+  // a document for a document review, an interview, a control test; none for `other`.
   const origins = [['', 'none']];
-  if (assessment) {
-    for (const d of assessment.documents) origins.push([d.id, `${d.id} · document: ${d.title}`]);
-    for (const i of assessment.interviews) origins.push([i.id, `${i.id} · interview: ${i.stakeholder}, ${i.held_on}`]);
+  if (assessment && f.source === 'document_review') {
+    for (const d of assessment.documents) origins.push([d.id, `${d.id} · ${d.title}`]);
+  } else if (assessment && f.source === 'interview') {
+    for (const i of assessment.interviews) origins.push([i.id, `${i.id} · ${i.stakeholder}, ${i.held_on}`]);
+  } else if (assessment && f.source === 'control_evaluation') {
     for (const t of assessment.tests) origins.push([t.ref, `${t.ref} · ${t.kind} test, ${t.tested_on}: ${t.result}`]);
   }
   if (f.origin && !origins.some(([v]) => v === f.origin)) origins.push([f.origin, f.origin]);
-  const origin = select(origins, f.origin ?? '', { name: 'origin', id: 'finding-origin-select' });
+  const origin = select(origins, f.origin ?? '', { name: 'origin', id: 'finding-origin-select', disabled: origins.length === 1 });
+  const originHint = origins.length > 1
+    ? `The ${ORIGIN_KINDS[f.source]} that found it.`
+    : f.source === 'other' ? 'A finding from another source has no origin.' : `No ${ORIGIN_KINDS[f.source] ?? 'origin'} recorded yet.`;
   const status = h('div', { class: 'form-status' });
   const action = new UserAction();
   const form = h('form', { class: 'card action', id: 'risk-rating-form', 'aria-labelledby': 'risk-rating-title' },
     h('h3', { id: 'risk-rating-title' }, 'Risk and origin'),
     h('div', { class: 'row' }, field('Likelihood', likelihood), field('Impact', impact)),
     h('small', { class: 'hint' }, '1 (rare, minor) to 5 (almost certain, severe); both or neither.'),
-    field('Origin', origin, assessment ? 'The document review, interview or control test that found it.' : null),
+    field('Origin', origin, originHint),
     h('button', { type: 'submit' }, 'Save risk and origin'), status);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -200,7 +209,7 @@ function riskForm(ctx, f, path, assessment) {
     const body = {
       likelihood: likelihood.value ? Number(likelihood.value) : null,
       impact: impact.value ? Number(impact.value) : null,
-      origin: origin.value || null,
+      ...(origin.disabled ? {} : { origin: origin.value || null }),
     };
     act(ctx, form, status, 'Saving the risk and origin…',
       () => (body.likelihood ? `Risk set to ${body.likelihood * body.impact} (likelihood ${body.likelihood} × impact ${body.impact}).` : 'Risk and origin saved.'),
