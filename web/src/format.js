@@ -110,7 +110,7 @@ export const REVIEW_OUTCOMES = [
   ['missing', 'missing'],
 ];
 export function reviewOutcomePill(outcome, attrs = {}) {
-  return h('span', { ...attrs, class: `pill ro-${outcome}` }, humanizeWord(outcome));
+  return h('span', { ...attrs, class: `pill ro-${outcome}${attrs.class ? ` ${attrs.class}` : ''}` }, humanizeWord(outcome));
 }
 
 // A finding's risk (SPEC §13): likelihood × impact, 1–25, in four bands for the colours (the
