@@ -77,7 +77,7 @@ function notAssessedSection(ctx, ids, titles) {
 function reviewsCell(d, links) {
   const latest = d.latest_review;
   if (!latest) return h('span', { class: 'muted' }, 'not reviewed');
-  return [reviewOutcomePill(latest.outcome, { class: 'latest-outcome' }), ` ${latest.reviewed_on}`,
+  return [reviewOutcomePill(latest.outcome, { class: 'latest-outcome' }), ' ', h('span', { class: 'nowrap' }, latest.reviewed_on),
     h('details', { class: 'reviews' },
       h('summary', {}, d.reviews.length === 1 ? 'The review' : `All ${d.reviews.length} reviews`),
       h('ol', {}, d.reviews.map((r) => h('li', {},
