@@ -244,7 +244,7 @@ describe('Assessment view', () => {
     assert.equal(recorded.title, title);
     assert.equal(recorded.kind, 'standard');
     assert.equal(recorded.owner, owner);
-    assert.equal(recorded.version, '0.9');
+    assert.equal(recorded.document_version, '0.9');
     assert.equal(recorded.approved_on, daysFromToday(-10));
     assert.equal(recorded.next_review_on, daysFromToday(355));
     assert.deepEqual(recorded.criteria, [forDocument]);

@@ -98,7 +98,7 @@ function documentsSection(documents, links) {
           key: 'title',
           label: 'Title',
           className: 'title',
-          cell: (d) => [h('span', { class: 'doc-title' }, d.title), d.version ? h('span', { class: 'muted' }, ` v${d.version}`) : null],
+          cell: (d) => [h('span', { class: 'doc-title' }, d.title), d.document_version ? h('span', { class: 'muted' }, ` v${d.document_version}`) : null],
           sort: (d) => d.title.toLowerCase(),
         },
         { key: 'kind', label: 'Kind', className: 'labelled', cell: (d) => d.kind, sort: (d) => d.kind },
