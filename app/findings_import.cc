@@ -39,7 +39,19 @@ std::string field(const std::map<std::string, size_t>& columns, const CsvRecord&
   return b == std::string::npos ? "" : v.substr(b, e - b + 1);
 }
 
-RecordFinding finding_of(const std::map<std::string, size_t>& columns, const CsvRecord& record) {
+// A rating cell: empty is none (0); otherwise a whole number from 1 to 5 ("0" is not a rating).
+Result<int> rating_of(const std::map<std::string, size_t>& columns, const CsvRecord& record,
+                      const std::string& name) {
+  const std::string v = field(columns, record, name);
+  if (v.empty()) return 0;
+  if (v.size() == 1 && v[0] >= '1' && v[0] <= '5') return v[0] - '0';
+  return invalid_argument(
+      fmt::format("{} '{}' is not valid; rate it from 1 (lowest) to 5 (highest), or leave it empty",
+                  name, std::string_view(v).substr(0, 60)));
+}
+
+Result<RecordFinding> finding_of(const std::map<std::string, size_t>& columns,
+                                 const CsvRecord& record) {
   RecordFinding f;
   f.title = field(columns, record, "title");
   f.description = field(columns, record, "description");
@@ -50,6 +62,9 @@ RecordFinding finding_of(const std::map<std::string, size_t>& columns, const Csv
   f.source = import_enum(field(columns, record, "source"));
   f.owner = field(columns, record, "owner");
   f.due_date = field(columns, record, "due_date");
+  f.origin = field(columns, record, "origin");
+  GAPLOG_ASSIGN_OR_RETURN(f.likelihood, rating_of(columns, record, "likelihood"));
+  GAPLOG_ASSIGN_OR_RETURN(f.impact, rating_of(columns, record, "impact"));
   return f;
 }
 
@@ -75,8 +90,12 @@ Result<FindingsSheet> read_findings_sheet(std::string_view csv,
                                     header.fields.size())});
       continue;
     }
-    sheet.rows.push_back(
-        {record.line, field(columns, record, "reference"), finding_of(columns, record)});
+    Result<RecordFinding> finding = finding_of(columns, record);
+    if (!finding) {
+      sheet.problems.push_back({record.line, finding.status().message()});
+      continue;
+    }
+    sheet.rows.push_back({record.line, field(columns, record, "reference"), std::move(*finding)});
   }
   return sheet;
 }

@@ -32,8 +32,8 @@ struct FindingsSheet {
     std::string reference;  // the sheet's own id for the row (the `reference` column), or ""
     RecordFinding finding;
   };
-  std::vector<Row> rows;                // every row with as many fields as the header, in order
-  std::vector<ImportProblem> problems;  // every other row (a row with too few or many fields)
+  std::vector<Row> rows;                // every row of the right shape and ratings, in order
+  std::vector<ImportProblem> problems;  // every other row (its number of fields, a bad rating)
   size_t records = 0;                   // the rows after the header, both kinds
 };
 
@@ -42,7 +42,9 @@ struct FindingsSheet {
 // docs/import.md), at least that header. Values are trimmed of spaces and tabs; severity and
 // source are written as the spec spells them ("High" → high, "Document Review" →
 // document_review); criteria are split at commas, semicolons and spaces. kInvalidArgument for a
-// file that is not such a sheet; rows are only checked for their number of fields here.
+// file that is not such a sheet; rows are only checked here for their number of fields and for
+// likelihood and impact being empty or a whole number from 1 to 5 (a row that is not is a problem,
+// and not decided).
 Result<FindingsSheet> read_findings_sheet(std::string_view csv,
                                           const std::vector<std::string>& ignored_columns);
 

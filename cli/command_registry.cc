@@ -8,23 +8,11 @@
 #include <utility>
 
 #include "codec/json.h"
+#include "codec/url.h"
 
 namespace gaplog {
-namespace {
 
 using json::Value;
-
-std::string percent_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 Value string_list_of(const std::string& text) {
   Value list = Value::array();
@@ -32,7 +20,7 @@ Value string_list_of(const std::string& text) {
   return list;
 }
 
-Built get_request(std::string target, std::vector<std::string> columns = {}) {
+Built get_request(std::string target, std::vector<std::string> columns) {
   return Built{ApiRequest{"GET", std::move(target), {}, ""}, "", std::move(columns)};
 }
 
@@ -45,7 +33,6 @@ Built send_json(std::string method, std::string target, const Value& body) {
                {}};
 }
 
-// A query string from the options that were given: {"as-of", "as_of"} maps --as-of to as_of.
 std::string query(const ApiCommands::Command& c,
                   const std::vector<std::pair<std::string, std::string>>& names) {
   std::string q;
@@ -55,24 +42,29 @@ std::string query(const ApiCommands::Command& c,
   return q;
 }
 
+void set_given(const ApiCommands::Command& c, Value& body,
+               const std::vector<std::pair<std::string, std::string>>& fields) {
+  for (const auto& [option, field] : fields) {
+    if (auto v = c.opt(option)) body.set(field, Value::string(*v));
+  }
+}
+
 std::string append_query(const std::string& q, const std::string& param) {
   return q + (q.empty() ? "?" : "&") + param;
 }
 
 Value null_or(const std::string& v) { return v == "none" ? Value::null() : Value::string(v); }
 
-const std::string kV1 = "/api/v1/";
+std::string entity_path(const std::string& collection, const ApiCommands::Command& c) {
+  return kV1 + collection + "/" + percent_encode(c.get("ID"));
+}
+
+namespace {
 
 // The path of the finding or evidence file a command names by its ID operand.
-std::string finding_path(const ApiCommands::Command& c) {
-  return kV1 + "findings/" + percent_encode(c.get("ID"));
-}
-std::string evidence_path(const ApiCommands::Command& c) {
-  return kV1 + "evidence/" + percent_encode(c.get("ID"));
-}
-std::string control_path(const ApiCommands::Command& c) {
-  return kV1 + "controls/" + percent_encode(c.get("ID"));
-}
+std::string finding_path(const ApiCommands::Command& c) { return entity_path("findings", c); }
+std::string evidence_path(const ApiCommands::Command& c) { return entity_path("evidence", c); }
+std::string control_path(const ApiCommands::Command& c) { return entity_path("controls", c); }
 
 // A filter that takes several values, given as `a,b` or `a, b`: `enums` sends each as an enum
 // value in the spec's spelling ("Open, In Progress" -> status=open,in_progress).
@@ -97,8 +89,8 @@ std::string list_filters(const ApiCommands::Command& c, std::string q,
 }
 
 // The columns of a table of findings (finding list, finding bulk).
-const std::vector<std::string> kFindingColumns = {"id",       "severity", "status", "owner",
-                                                  "due_date", "overdue",  "title"};
+const std::vector<std::string> kFindingColumns = {"id",    "severity", "risk",    "status",
+                                                  "owner", "due_date", "overdue", "title"};
 
 constexpr char kCadenceHelp[] =
     "how long its evidence stays valid: none, monthly, quarterly, semiannual or annual";
@@ -109,63 +101,41 @@ void set_owner_and_cadence(const ApiCommands::Command& c, Value& body) {
   if (auto e = c.opt("evidence-every")) body.set("evidence_every", Value::string(enum_value(*e)));
 }
 
-// Registers the API commands as subcommands of the command line, a group at a time, in the
-// order `--help` lists them.
-class CommandRegistry {
- public:
-  using Command = ApiCommands::Command;
+constexpr char kOriginHelp[] =
+    "where it was found: a document (D-1), an interview (I-2) or a control's test (AC-01#test-3)";
 
-  explicit CommandRegistry(std::vector<std::unique_ptr<Command>>& commands) : commands_(commands) {}
-
-  void add_projection_commands(CLI::App& root);
-  void add_program_commands(CLI::App& root);
-  void add_user_commands(CLI::App& root);
-  void add_token_commands(CLI::App& root);
-  void add_webhook_commands(CLI::App& root);
-  void add_scope_commands(CLI::App& root);
-  void add_control_commands(CLI::App& root);
-  void add_finding_commands(CLI::App& root);
-  void add_evidence_commands(CLI::App& root);
-  void add_import_commands(CLI::App& root);
-  void add_export_commands(CLI::App& root);
-
- private:
-  void add_control_queries(CLI::App& control);
-  void add_control_edits(CLI::App& control);
-  void add_control_workflow(CLI::App& control);
-  void add_finding_queries(CLI::App& finding);
-  void add_finding_edits(CLI::App& finding);
-  void add_finding_workflow(CLI::App& finding);
-  void add_finding_bulk(CLI::App& finding);
-
-  static CLI::App& group(CLI::App& parent, const std::string& name,
-                         const std::string& description) {
-    CLI::App* g = parent.add_subcommand(name, description);
-    configure_app(*g);
-    return *g;
+// finding add and update: --origin, --likelihood and --impact into the body. A rating is a whole
+// number (the API says whether it is within 1 to 5). With `clearing` (update), none clears: the
+// two ratings go together, so `--likelihood none` alone clears both.
+std::optional<Failure> set_origin_and_risk(const ApiCommands::Command& c, Value& body,
+                                           bool clearing) {
+  if (auto o = c.opt("origin")) body.set("origin", clearing ? null_or(*o) : Value::string(*o));
+  const std::optional<std::string> likelihood = c.opt("likelihood"), impact = c.opt("impact");
+  if (clearing && (likelihood || impact) && likelihood.value_or("none") == "none" &&
+      impact.value_or("none") == "none") {
+    body.set("likelihood", Value::null()).set("impact", Value::null());
+    return std::nullopt;
   }
-  Command& command(CLI::App& parent, const std::string& name, const std::string& description,
-                   const std::string& example, Builder build) {
-    auto c = std::make_unique<Command>();
-    c->app = parent.add_subcommand(name, description);
-    configure_app(*c->app);
-    c->app->footer("example: " + example);
-    c->top = parent.get_parent() == nullptr ? name : parent.get_name();
-    c->build = std::move(build);
-    commands_.push_back(std::move(c));
-    return *commands_.back();
+  for (const auto& [rating, v] :
+       {std::pair{"likelihood", likelihood}, std::pair{"impact", impact}}) {
+    if (!v) continue;
+    if (clearing && *v == "none") {
+      return Failure{
+          "likelihood and impact are cleared together: --likelihood none (alone or with "
+          "--impact none)",
+          kExitUsage};
+    }
+    if (v->empty() || v->size() > 3 || v->find_first_not_of("0123456789") != std::string::npos) {
+      return Failure{fmt::format("--{} takes a whole number from 1 to 5{}; got '{}'", rating,
+                                 clearing ? " (or none to clear the rating)" : "", *v),
+                     kExitUsage};
+    }
+    body.set(rating, Value::integer(std::stoi(*v)));
   }
-  static Command& as_of(Command& c) {
-    return c.option("--as-of", "as-of", "DATE",
-                    "as the program stood at the end of DATE (YYYY-MM-DD)");
-  }
-  static Command& as_known_at(Command& c) {
-    return c.option("--as-known-at", "as-known-at", "TIMESTAMP",
-                    "as the log knew it at TIMESTAMP (only events recorded by then)");
-  }
+  return std::nullopt;
+}
 
-  std::vector<std::unique_ptr<Command>>& commands_;
-};
+}  // namespace
 
 // readiness, workload, roadmap, timeline, events: the projections and the log.
 void CommandRegistry::add_projection_commands(CLI::App& root) {
@@ -521,20 +491,19 @@ void CommandRegistry::add_finding_edits(CLI::App& finding) {
   command(
       finding, "add", "record a finding",
       "gaplog finding add --title 'No MFA on the VPN' --severity high --criteria 'CC6.1, CC6.6'",
-      [](const Command& c) {
+      [](const Command& c) -> std::variant<Built, Failure> {
         Value body = Value::object()
                          .set("title", Value::string(c.get("title")))
                          .set("severity", Value::string(enum_value(c.get("severity"))))
                          .set("criteria", string_list_of(c.get("criteria")));
-        for (const auto& [option, field] :
-             std::vector<std::pair<std::string, std::string>>{{"description", "description"},
-                                                              {"recommendation", "recommendation"},
-                                                              {"control", "control"},
-                                                              {"owner", "owner"},
-                                                              {"due", "due_date"}}) {
-          if (auto v = c.opt(option)) body.set(field, Value::string(*v));
-        }
+        set_given(c, body,
+                  {{"description", "description"},
+                   {"recommendation", "recommendation"},
+                   {"control", "control"},
+                   {"owner", "owner"},
+                   {"due", "due_date"}});
         if (auto s = c.opt("source")) body.set("source", Value::string(enum_value(*s)));
+        if (auto bad = set_origin_and_risk(c, body, false)) return *bad;
         return send_json("POST", kV1 + "findings", body);
       })
       .option("--title", "title", "TEXT", "what is missing", true)
@@ -546,10 +515,13 @@ void CommandRegistry::add_finding_edits(CLI::App& finding) {
       .option("--source", "source", "SOURCE",
               "document_review, control_evaluation, interview or other")
       .option("--owner", "owner", "EMAIL", "who remediates it")
-      .option("--due", "due", "DATE", "when it is due");
+      .option("--due", "due", "DATE", "when it is due")
+      .option("--origin", "origin", "REF", kOriginHelp)
+      .option("--likelihood", "likelihood", "1-5", "how likely the risk is (with --impact)")
+      .option("--impact", "impact", "1-5", "how much it would hurt (with --likelihood)");
   command(finding, "update", "change a finding's fields",
           "gaplog finding update F-3 --severity medium",
-          [](const Command& c) {
+          [](const Command& c) -> std::variant<Built, Failure> {
             Value body = Value::object();
             for (const char* f : {"title", "description", "recommendation"}) {
               if (auto v = c.opt(f)) body.set(f, Value::string(*v));
@@ -557,6 +529,7 @@ void CommandRegistry::add_finding_edits(CLI::App& finding) {
             if (auto s = c.opt("severity")) body.set("severity", Value::string(enum_value(*s)));
             if (auto cr = c.opt("criteria")) body.set("criteria", string_list_of(*cr));
             if (auto ctl = c.opt("control")) body.set("control", null_or(*ctl));
+            if (auto bad = set_origin_and_risk(c, body, true)) return *bad;
             return send_json("PATCH", finding_path(c), body);
           })
       .operand("ID", "the finding's id")
@@ -565,7 +538,11 @@ void CommandRegistry::add_finding_edits(CLI::App& finding) {
       .option("--recommendation", "recommendation", "TEXT", "the new recommendation")
       .option("--severity", "severity", "SEVERITY", "the new severity")
       .option("--criteria", "criteria", "C1,C2", "the new criteria")
-      .option("--control", "control", "ID|none", "the related control, or none");
+      .option("--control", "control", "ID|none", "the related control, or none")
+      .option("--origin", "origin", "REF|none", kOriginHelp)
+      .option("--likelihood", "likelihood", "1-5|none",
+              "how likely the risk is, or none (with --impact)")
+      .option("--impact", "impact", "1-5|none", "how much it would hurt, or none");
 }
 
 // finding assign, due, status, accept-risk, comment: its owner, due date and workflow.
@@ -746,7 +723,7 @@ void CommandRegistry::add_import_commands(CLI::App& root) {
                 auto bytes = read_local_file(c.get("FILE"));
                 if (!bytes) return Failure{bytes.status().message(), kExitIo};
                 std::string q = c.dry_run ? "?dry_run=true" : "";
-                for (const std::string& column : c.ignore_columns)
+                for (const std::string& column : c.lists.at("ignore-column"))
                   q = append_query(q, "ignore_column=" + percent_encode(column));
                 return Built{ApiRequest{"POST",
                                         kV1 + "findings/import" + q,
@@ -755,14 +732,11 @@ void CommandRegistry::add_import_commands(CLI::App& root) {
                              "",
                              {}};
               });
-  import_findings.operand("FILE", "the spreadsheet, saved as CSV");
+  import_findings.operand("FILE", "the spreadsheet, saved as CSV")
+      .repeated("--ignore-column", "ignore-column", "NAME",
+                "skip this column of the sheet (repeatable)");
   import_findings.app->add_flag("--dry-run", import_findings.dry_run,
                                 "check every row and write nothing");
-  import_findings.app
-      ->add_option("--ignore-column", import_findings.ignore_columns,
-                   "skip this column of the sheet (repeatable)")
-      ->type_name("NAME")
-      ->allow_extra_args(false);
 }
 
 void CommandRegistry::add_export_commands(CLI::App& root) {
@@ -788,8 +762,6 @@ void CommandRegistry::add_export_commands(CLI::App& root) {
           .operand("FILE", "the file to write"));
 }
 
-}  // namespace
-
 void add_api_commands(CLI::App& root,
                       std::vector<std::unique_ptr<ApiCommands::Command>>& commands) {
   CommandRegistry registry(commands);
@@ -801,6 +773,9 @@ void add_api_commands(CLI::App& root,
   registry.add_scope_commands(root);
   registry.add_control_commands(root);
   registry.add_finding_commands(root);
+  registry.add_document_commands(root);
+  registry.add_interview_commands(root);
+  registry.add_assessment_commands(root);
   registry.add_evidence_commands(root);
   registry.add_import_commands(root);
   registry.add_export_commands(root);

@@ -1,5 +1,6 @@
-// The API commands' shared shape (ApiCommands::Command, what building its request gives) and their
-// registration; internal to cli/ (commands.cc runs them, command_registry.cc registers them).
+// The API commands' shared shape (ApiCommands::Command, what building its request gives), the
+// helpers that build requests, and their registration; internal to cli/ (commands.cc runs them,
+// command_registry.cc and assessment_commands.cc register them).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "codec/json.h"
+#include "codec/url.h"
 
 namespace gaplog {
 
@@ -35,8 +38,8 @@ struct ApiCommands::Command {
   std::string top;                            // the first word, which says how an answer prints
   std::map<std::string, std::string> values;  // option and operand values by name
   std::map<std::string, CLI::Option*> options;
-  std::vector<std::string> words;           // a variadic operand (scope set CATEGORY...)
-  std::vector<std::string> ignore_columns;  // import findings --ignore-column
+  std::vector<std::string> words;  // a variadic operand (scope set CATEGORY...)
+  std::map<std::string, std::vector<std::string>> lists;  // repeated() values by name
   bool overdue = false, dry_run = false;
   std::map<std::string, bool> flags;  // flag() values by name
   Builder build;
@@ -45,6 +48,16 @@ struct ApiCommands::Command {
   Command& option(const std::string& spec, const std::string& key, const std::string& type,
                   const std::string& help, bool required = false) {
     CLI::Option* o = app->add_option(spec, values[key], help)->type_name(type);
+    if (required) o->required();
+    options[key] = o;
+    return *this;
+  }
+  // An option that may be given several times (--interviewer a --interviewer b); each value is
+  // kept as given.
+  Command& repeated(const std::string& spec, const std::string& key, const std::string& type,
+                    const std::string& help, bool required = false) {
+    CLI::Option* o = app->add_option(spec, lists[key], help)->type_name(type);
+    o->allow_extra_args(false);
     if (required) o->required();
     options[key] = o;
     return *this;
@@ -69,6 +82,86 @@ struct ApiCommands::Command {
     return values.at(key);
   }
   const std::string& get(const std::string& key) const { return values.at(key); }
+};
+
+// Building a command's request (percent_encode: codec/url.h).
+// "CC6.1, CC6.2" as a JSON array of strings.
+json::Value string_list_of(const std::string& text);
+Built get_request(std::string target, std::vector<std::string> columns = {});
+Built send_json(std::string method, std::string target, const json::Value& body);
+// A query string from the options that were given: {"as-of", "as_of"} maps --as-of to as_of.
+std::string query(const ApiCommands::Command& c,
+                  const std::vector<std::pair<std::string, std::string>>& names);
+std::string append_query(const std::string& q, const std::string& param);
+// The options of `fields` that were given, as strings: {"due", "due_date"} sets due_date to --due.
+void set_given(const ApiCommands::Command& c, json::Value& body,
+               const std::vector<std::pair<std::string, std::string>>& fields);
+// "none" as JSON null (clears a field), anything else as a string.
+json::Value null_or(const std::string& v);
+inline const std::string kV1 = "/api/v1/";
+// The path of the entity of `collection` a command names by its ID operand: /api/v1/findings/F-3.
+std::string entity_path(const std::string& collection, const ApiCommands::Command& c);
+
+// Registers the API commands as subcommands of the command line, a group at a time, in the
+// order `--help` lists them.
+class CommandRegistry {
+ public:
+  using Command = ApiCommands::Command;
+
+  explicit CommandRegistry(std::vector<std::unique_ptr<Command>>& commands) : commands_(commands) {}
+
+  void add_projection_commands(CLI::App& root);
+  void add_program_commands(CLI::App& root);
+  void add_user_commands(CLI::App& root);
+  void add_token_commands(CLI::App& root);
+  void add_webhook_commands(CLI::App& root);
+  void add_scope_commands(CLI::App& root);
+  void add_control_commands(CLI::App& root);
+  void add_finding_commands(CLI::App& root);
+  // assessment_commands.cc: the gap assessment (SPEC §13).
+  void add_document_commands(CLI::App& root);
+  void add_interview_commands(CLI::App& root);
+  void add_assessment_commands(CLI::App& root);  // assessment, heatmap, audit
+  void add_evidence_commands(CLI::App& root);
+  void add_import_commands(CLI::App& root);
+  void add_export_commands(CLI::App& root);
+
+ private:
+  void add_control_queries(CLI::App& control);
+  void add_control_edits(CLI::App& control);
+  void add_control_workflow(CLI::App& control);
+  void add_finding_queries(CLI::App& finding);
+  void add_finding_edits(CLI::App& finding);
+  void add_finding_workflow(CLI::App& finding);
+  void add_finding_bulk(CLI::App& finding);
+
+  static CLI::App& group(CLI::App& parent, const std::string& name,
+                         const std::string& description) {
+    CLI::App* g = parent.add_subcommand(name, description);
+    configure_app(*g);
+    return *g;
+  }
+  Command& command(CLI::App& parent, const std::string& name, const std::string& description,
+                   const std::string& example, Builder build) {
+    auto c = std::make_unique<Command>();
+    c->app = parent.add_subcommand(name, description);
+    configure_app(*c->app);
+    c->app->footer("example: " + example);
+    c->top = parent.get_parent() == nullptr ? name : parent.get_name();
+    c->build = std::move(build);
+    commands_.push_back(std::move(c));
+    return *commands_.back();
+  }
+  static Command& as_of(Command& c) {
+    return c.option("--as-of", "as-of", "DATE",
+                    "as the program stood at the end of DATE (YYYY-MM-DD)");
+  }
+  static Command& as_known_at(Command& c) {
+    return c.option("--as-known-at", "as-known-at", "TIMESTAMP",
+                    "as the log knew it at TIMESTAMP (only events recorded by then)");
+  }
+
+  std::vector<std::unique_ptr<Command>>& commands_;
 };
 
 // Registers every API command as a subcommand of `root`, a group at a time, in the order `--help`

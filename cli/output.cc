@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 
 namespace gaplog {
@@ -61,10 +62,28 @@ std::string validity_cell(const Value* validity) {
   return s.empty() ? "-" : s;
 }
 
+// A document's latest review: "outdated 2026-02-01"; with `full`, also who reviewed it.
+std::string review_cell(const Value* review, bool full) {
+  if (review == nullptr || !review->is_object()) return cell(review);
+  std::string s = cell(review->find("outcome")) + " " + cell(review->find("reviewed_on"));
+  if (full) s += fmt::format(" (by {})", cell(review->find("reviewed_by")));
+  return s;
+}
+
+// A finding's risk: its score in a table; "12 (likelihood 3 x impact 4)" as a field.
+std::string risk_cell(const Value& finding, bool full) {
+  const Value* score = finding.find("risk_score");
+  if (!full || score == nullptr || score->is_null()) return cell(score);
+  return fmt::format("{} (likelihood {} x impact {})", cell(score),
+                     cell(finding.find("likelihood")), cell(finding.find("impact")));
+}
+
 // A field of an entity as a table cell or a `field value` line.
 std::string field_cell(const Value& entity, const std::string& field, bool full) {
   if (field == "status") return status_cell(entity);
   if (field == "latest_test") return test_cell(entity.find(field), full);
+  if (field == "latest_review") return review_cell(entity.find(field), full);
+  if (field == "risk" || field == "risk_score") return risk_cell(entity, full);
   if (field == "validity") return validity_cell(entity.find(field));
   return cell(entity.find(field));
 }
@@ -149,6 +168,15 @@ void print_workload(const Value& v) {
               rows);
 }
 
+// An audit target (audit JSON): "Type I on 2027-03-31", "Type II, window … (target …)".
+std::string audit_cell(const Value* audit) {
+  if (audit == nullptr || !audit->is_object()) return "none set";
+  if (cell(audit->find("type")) == "type1") return "Type I on " + cell(audit->find("date"));
+  return fmt::format("Type II, observation window {} to {} (target {})",
+                     cell(audit->find("window_start")), cell(audit->find("window_end")),
+                     cell(audit->find("target")));
+}
+
 void print_timeline(const Value& v) {
   std::vector<std::vector<std::string>> rows;
   for (const Value& p : v.find("points")->items()) {
@@ -161,6 +189,11 @@ void print_timeline(const Value& v) {
   print_table({"date", "ready", "criteria", "critical", "high", "medium", "low", "overdue"}, rows);
   std::printf("projected ready on: %s   ready since: %s\n",
               cell(v.find("projected_ready_on")).c_str(), cell(v.find("ready_since")).c_str());
+  if (const Value* target = v.find("audit_target"); target && target->is_object()) {
+    std::printf("audit: %s, %s days left, %s (gaplog audit show lists the blockers)\n",
+                audit_cell(target).c_str(), cell(v.find("days_left")).c_str(),
+                is_true(v.find("on_track")) ? "on track" : "NOT on track");
+  }
 }
 
 void print_roadmap(const Value& v) {
@@ -233,13 +266,118 @@ void print_log(const Value& v) {
   }
 }
 
-// An entity as aligned "field  value" lines.
-void print_fields(const Value& v) {
+// An entity as aligned "field  value" lines, but for the field `except`.
+void print_fields(const Value& v, const std::string& except = "") {
   size_t width = 0;
   for (const auto& [k, x] : v.members()) width = std::max(width, k.size());
   for (const auto& [k, x] : v.members()) {
+    if (k == except) continue;
     std::printf("%-*s  %s\n", static_cast<int>(width), k.c_str(), field_cell(v, k, true).c_str());
   }
+}
+
+// A section of a report: its title, then `items` as a table of `columns`, or "none".
+void print_section(const std::string& title, const Value* items,
+                   const std::vector<std::string>& columns) {
+  if (items == nullptr || !items->is_array() || items->items().empty()) {
+    std::printf("%s: none\n", title.c_str());
+    return;
+  }
+  std::printf("%s (%zu)\n", title.c_str(), items->items().size());
+  print_items(columns, *items);
+}
+
+// A list of ids with its count: "(2): F-3, F-9", or "(0): none".
+std::string id_list(const Value* ids) {
+  std::string list;
+  if (ids != nullptr && ids->is_array()) {
+    for (const Value& id : ids->items()) list += (list.empty() ? "" : ", ") + cell(&id);
+  }
+  const size_t n = ids != nullptr && ids->is_array() ? ids->items().size() : 0;
+  return fmt::format("({}): {}", n, n == 0 ? "none" : list);
+}
+
+// A document: its fields, then its reviews in the order recorded.
+void print_document(const Value& v) {
+  print_fields(v, "reviews");
+  print_section("reviews", v.find("reviews"),
+                {"n", "reviewed_on", "outcome", "reviewed_by", "next_review_on", "notes"});
+}
+
+void print_assessment(const Value& v) {
+  std::printf("assessment as of %s: %s of %s in-scope criteria assessed\n",
+              cell(v.find("as_of")).c_str(), cell(v.find("assessed")).c_str(),
+              cell(v.find("in_scope")).c_str());
+  print_section("documents", v.find("documents"),
+                {"id", "kind", "latest_review", "criteria", "findings", "title"});
+  print_section("interviews", v.find("interviews"),
+                {"id", "held_on", "stakeholder", "stakeholder_role", "criteria", "findings"});
+  print_section("control tests", v.find("tests"),
+                {"ref", "tested_on", "kind", "result", "findings", "control_title"});
+  std::printf("not assessed %s\n", id_list(v.find("not_assessed")).c_str());
+}
+
+// The heat map: counts of unresolved findings, likelihood 5 to 1 down, impact 1 to 5 across;
+// then the findings of each rated cell, the highest risk first, and those without a rating.
+void print_heatmap(const Value& v) {
+  std::array<std::array<const Value*, 5>, 5> grid{};  // [likelihood - 1][impact - 1]
+  for (const Value& c : v.find("cells")->items()) {
+    const int64_t l = c.find("likelihood")->as_integer(), i = c.find("impact")->as_integer();
+    if (l >= 1 && l <= 5 && i >= 1 && i <= 5) grid.at(l - 1).at(i - 1) = c.find("findings");
+  }
+  auto count = [](const Value* ids) { return ids == nullptr ? size_t{0} : ids->items().size(); };
+  std::printf("risk heat map as of %s: unresolved findings by likelihood and impact\n\n",
+              cell(v.find("as_of")).c_str());
+  std::printf("%-12s impact\n%-12s", "", "likelihood");
+  for (int i = 1; i <= 5; ++i) std::printf("%5d", i);
+  std::printf("\n");
+  for (int l = 5; l >= 1; --l) {
+    std::printf("%10d  ", l);
+    for (int i = 1; i <= 5; ++i) std::printf("%5zu", count(grid.at(l - 1).at(i - 1)));
+    std::printf("\n");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (int score = 25; score >= 1; --score) {
+    for (int l = 5; l >= 1; --l) {
+      const Value* ids =
+          score % l == 0 && score / l <= 5 ? grid.at(l - 1).at(score / l - 1) : nullptr;
+      if (count(ids) == 0) continue;
+      rows.push_back(
+          {std::to_string(score), std::to_string(l), std::to_string(score / l), cell(ids)});
+    }
+  }
+  std::printf("\n");
+  if (!rows.empty()) print_table({"risk", "likelihood", "impact", "findings"}, rows);
+  std::printf("unrated %s\n", id_list(v.find("unrated")).c_str());
+}
+
+// audit show, from the timeline: the target, the days left, whether on track, the blockers.
+void print_audit_status(const Value& v) {
+  const Value* target = v.find("audit_target");
+  std::printf("audit: %s\n", audit_cell(target).c_str());
+  if (target == nullptr || target->is_null()) {
+    std::printf("(set it with: gaplog audit set --type1 DATE, or --type2 START END)\n");
+  } else {
+    const Value* projected = v.find("projected_ready_on");
+    const std::string projection = projected == nullptr || projected->is_null()
+                                       ? "no projected ready date"
+                                       : "projected ready on " + cell(projected);
+    const Value* days = v.find("days_left");
+    const std::string left = days != nullptr && days->is_integer() && days->as_integer() < 0
+                                 ? fmt::format("the target passed {} days ago", -days->as_integer())
+                                 : cell(days) + " days left";
+    std::printf("as of %s: %s; %s: %s\n", cell(v.find("to")).c_str(), left.c_str(),
+                projection.c_str(), is_true(v.find("on_track")) ? "on track" : "NOT on track");
+  }
+  const Value* blockers = v.find("blockers");
+  if (blockers == nullptr || !blockers->is_object()) return;
+  std::printf("blockers\n");
+  std::printf("  in-scope criteria without an implemented control with current evidence %s\n",
+              id_list(blockers->find("criteria")).c_str());
+  std::printf("  unresolved findings without a due date %s\n",
+              id_list(blockers->find("no_due_date")).c_str());
+  std::printf("  unresolved findings due after the target %s\n",
+              id_list(blockers->find("due_after_target")).c_str());
 }
 
 }  // namespace
@@ -262,6 +400,18 @@ void print_human(const std::vector<std::string>& columns, const Value& v,
     print_timeline(v);
   } else if (command == "roadmap") {
     print_roadmap(v);
+  } else if (command == "assessment") {
+    print_assessment(v);
+  } else if (command == "heatmap") {
+    print_heatmap(v);
+  } else if (command == "audit") {
+    if (v.find("points") != nullptr) {
+      print_audit_status(v);
+    } else {  // audit set: the program, with its audit target
+      std::printf("audit: %s\n", audit_cell(v.find("audit")).c_str());
+    }
+  } else if (command == "document" && v.find("reviews") != nullptr) {
+    print_document(v);
   } else if (events && events->is_array() && command != "log") {
     print_event_table(*events);
   } else if (command == "import") {

@@ -42,6 +42,11 @@ const std::vector<std::pair<std::string_view, std::vector<std::string_view>>>& i
       {"owner", {"owner", "assignee", "owner_email", "responsible"}},
       {"due_date", {"due_date", "due", "due_by", "target_date", "remediation_date"}},
       {"reference", {"reference", "ref", "gap_id", "finding_id", "id"}},
+      // Where the finding came from (a document, an interview, a control's test) and its risk.
+      {"origin", {"origin", "source_ref", "source_reference", "origin_ref", "found_in"}},
+      {"likelihood",
+       {"likelihood", "likelihood_1_5", "likelihood_rating", "likelihood_score", "probability"}},
+      {"impact", {"impact", "impact_1_5", "impact_rating", "impact_score"}},
   };
   return columns;
 }
@@ -161,10 +166,10 @@ Result<std::map<std::string, size_t>> match_import_header(const CsvRecord& heade
   if (!unknown.empty()) {
     problems.push_back(
         fmt::format("unknown column{} {}; the columns are title, description, recommendation, "
-                    "severity, criteria, control, "
-                    "source, owner, due date and a reference such as Gap ID (other names they go "
-                    "by: docs/import.md); skip a "
-                    "column with --ignore-column NAME (ignore_column=NAME)",
+                    "severity, criteria, control, source, origin, likelihood, impact, owner, due "
+                    "date and a reference such as Gap ID (other names they go by: "
+                    "docs/import.md); skip a column with --ignore-column NAME "
+                    "(ignore_column=NAME)",
                     unknown.size() == 1 ? "" : "s", join(unknown)));
   }
   if (!repeated.empty())

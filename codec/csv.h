@@ -23,14 +23,16 @@ struct CsvRecord {
 Result<std::vector<CsvRecord>> parse_csv(std::string_view text);
 
 // The columns of a gap-assessment spreadsheet (docs/import.md): title, description,
-// recommendation, severity, criteria, control, source, owner, due_date, and reference (the
-// sheet's own id for the row, e.g. "Gap ID", echoed back but not stored).
+// recommendation, severity, criteria, control, source, origin, likelihood, impact, owner,
+// due_date, and reference (the sheet's own id for the row, e.g. "Gap ID", echoed back but not
+// stored).
 //
 // Matches a header row to them, by name in any letter case (spaces, hyphens and underscores
 // alike) or by one of the aliases a consultant's sheet uses ("TSC", "Risk", "Gap ID",
-// "Recommendation", …). Columns named in `ignored` (matched the same way) are skipped. Returns
-// each column's field index, or kInvalidArgument naming at once every unknown column, every
-// column given twice, every required column missing and every ignored name that is not a column.
+// "Recommendation", "Likelihood (1-5)", "Source ref", …). Columns named in `ignored` (matched the
+// same way) are skipped. Returns each column's field index, or kInvalidArgument naming at once
+// every unknown column, every column given twice, every required column missing and every ignored
+// name that is not a column.
 Result<std::map<std::string, size_t>> match_import_header(const CsvRecord& header,
                                                           const std::vector<std::string>& ignored);
 

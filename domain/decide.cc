@@ -966,11 +966,15 @@ class Decider {
         break;
     }
     const ControlState* ctl = s_.control(ref->id);
-    if (ctl == nullptr || ref->test > ctl->tests.size()) {
+    if (ctl == nullptr) {
+      return rule_violation(fmt::format("origin {}: there is no control {}",
+                                        std::string_view(origin).substr(0, 60),
+                                        std::string_view(ref->id).substr(0, 40)));
+    }
+    if (ref->test > ctl->tests.size()) {
       return rule_violation(fmt::format(
-          "origin {}: {} has no test {}; GET /api/v1/controls/{{id}}/tests lists its tests",
-          std::string_view(origin).substr(0, 60),
-          ctl == nullptr ? "there is no control " + ref->id : "control " + ctl->id, ref->test));
+          "origin {}: control {} has {} test(s), not {}; GET /api/v1/controls/{}/tests lists them",
+          std::string_view(origin).substr(0, 60), ctl->id, ctl->tests.size(), ref->test, ctl->id));
     }
     GAPLOG_RETURN_IF_ERROR(existed_then("test " + origin, ctl->tests[ref->test - 1].occurred_at));
     return FindingSource::kControlEvaluation;

@@ -116,13 +116,22 @@ class PoamBuilder {
                        .set("email-addresses", Value::array().push(Value::string(u.email)))
                        .set("props", Value::array().push(prop("role", name(u.role)))));
     }
-    if (!state_.users.empty())
+    // The organisation whose assessment rated the findings: the origin of their ratings.
+    const bool rated = std::any_of(state_.findings.begin(), state_.findings.end(),
+                                   [](const auto& f) { return f.second.risk_score() != 0; });
+    if (rated) {
+      parties.push(Value::object()
+                       .set("uuid", id("party:program"))
+                       .set("type", Value::string("organization"))
+                       .set("name", Value::string(oscal_string(state_.name, "gaplog program"))));
+    }
+    if (!parties.items().empty())
       m.set("parties", std::move(parties));  // OSCAL arrays are never empty
     return m;
   }
 
   // The finding's likelihood and impact (SPEC §13) as OSCAL facets, 1 (lowest) to 5 (highest),
-  // in gaplog's naming system (kPropNs); their origin is gaplog, the assessment platform.
+  // in gaplog's naming system (kPropNs); their origin is the organisation's party (metadata).
   Value rating(const FindingState& f) const {
     const auto facet = [](std::string_view facet_name, int value) {
       return Value::object()
@@ -132,11 +141,11 @@ class PoamBuilder {
           .set("remarks", Value::string("1 (lowest) to 5 (highest)"));
     };
     return Value::object()
-        .set("origin", Value::object().set(
-                           "actors", Value::array().push(
-                                         Value::object()
-                                             .set("type", Value::string("assessment-platform"))
-                                             .set("actor-uuid", id("assessment-platform:gaplog")))))
+        .set("origin",
+             Value::object().set("actors",
+                                 Value::array().push(Value::object()
+                                                         .set("type", Value::string("party"))
+                                                         .set("actor-uuid", id("party:program")))))
         .set(
             "facets",
             Value::array().push(facet("likelihood", f.likelihood)).push(facet("impact", f.impact)));

@@ -327,7 +327,7 @@ Value document_json(const DocumentState& d, Date as_of, const FindingsByOrigin& 
       .set("title", str(d.title))
       .set("kind", str(name(d.kind)))
       .set("owner", string_or_null(d.owner))
-      .set("version", string_or_null(d.document_version))
+      .set("document_version", string_or_null(d.document_version))
       .set("approved_on", date_or_null(d.approved_on))
       .set("next_review_on", date_or_null(d.next_review_on))
       .set("review_due", Value::boolean(d.next_review_on && *d.next_review_on < as_of))
@@ -336,7 +336,8 @@ Value document_json(const DocumentState& d, Date as_of, const FindingsByOrigin& 
       .set("latest_review", std::move(latest_json))
       .set("findings", string_list(origin_findings(findings, d.id)))
       .set("recorded_by", str(d.recorded_by))
-      .set("recorded_on", date_json(date_of(d.recorded_at)));
+      .set("recorded_on", date_json(date_of(d.recorded_at)))
+      .set("version", count(d.version));
 }
 
 Value interview_json(const InterviewState& i, const FindingsByOrigin& findings) {

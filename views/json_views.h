@@ -48,9 +48,11 @@ json::Value roadmap_json(Date as_of, const std::vector<RoadmapMonth>& months);
 json::Value audit_json(const std::optional<AuditTarget>& a);
 // {as_of, cells:[{likelihood, impact, risk_score, findings}] (likelihood 5→1, impact 1→5), unrated}
 json::Value heat_map_json(Date as_of, const HeatMap& h);
-// {id, title, kind, owner, version, approved_on, next_review_on, review_due, criteria,
+// {id, title, kind, owner, document_version, approved_on, next_review_on, review_due, criteria,
 //  reviews:[{n, outcome, reviewed_on, notes, next_review_on, reviewed_by, occurred_at, seq}],
-//  latest_review, findings, recorded_by, recorded_on}; review_due: next_review_on < as_of.
+//  latest_review, findings, recorded_by, recorded_on, version}; review_due: next_review_on <
+// as_of; `document_version` is the document's own label (`version` in POST /documents),
+// `version` its stream's, as for every entity.
 json::Value document_json(const DocumentState& d, Date as_of, const FindingsByOrigin& findings);
 // {id, stakeholder, stakeholder_role, held_on, interviewers, criteria, notes, findings,
 //  recorded_by, recorded_on}

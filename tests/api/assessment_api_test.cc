@@ -71,7 +71,8 @@ TEST_F(AssessmentApi, DocumentsReviewsAndTheFindingsTheyProduced) {
   ASSERT_EQ(d.status, 201) << d.body;
   EXPECT_EQ(str(d["id"]), "D-1");
   EXPECT_EQ(str(d["owner"]), "oli@example.com");
-  EXPECT_EQ(str(d["version"]), "1.0");
+  EXPECT_EQ(str(d["document_version"]), "1.0");
+  EXPECT_EQ(num(d["version"]), 1);
   EXPECT_TRUE(d["latest_review"].is_null());
   EXPECT_EQ(d.header("Location").value_or(""), "/api/v1/documents/D-1");
   now_is("2026-01-05");

@@ -64,6 +64,20 @@ TEST(ImportHeader, MatchesAliasesInAnyLetterCase) {
                                                      {"owner", 6}}));
 }
 
+// Issue 21: where a finding came from and its risk rating, as a consultant's sheet names them.
+TEST(ImportHeader, MatchesOriginAndRiskColumns) {
+  CsvRecord header{1, {"Finding", "TSC", "Risk", "Source ref", "Likelihood (1-5)", "Impact (1-5)"}};
+  auto columns = match_import_header(header, {});
+  ASSERT_TRUE(columns.is_ok()) << columns.status().to_string();
+  EXPECT_EQ(columns->at("origin"), 3u);
+  EXPECT_EQ(columns->at("likelihood"), 4u);
+  EXPECT_EQ(columns->at("impact"), 5u);
+  auto plain = match_import_header(
+      CsvRecord{1, {"title", "severity", "criteria", "ORIGIN", "likelihood", "Impact"}}, {});
+  ASSERT_TRUE(plain.is_ok()) << plain.status().to_string();
+  EXPECT_EQ(plain->size(), 6u);
+}
+
 TEST(ImportHeader, NamesEveryUnknownColumnAtOnce) {
   auto columns =
       match_import_header(CsvRecord{1, {"Title", "Notes", "Severity", "Criteria", "Colour"}}, {});
