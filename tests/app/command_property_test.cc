@@ -20,6 +20,7 @@ namespace {
 
 TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
   constexpr int kSeeds = 3, kCommands = 1200;
+  int seeds_that_closed = 0;
   for (uint32_t seed = 1; seed <= kSeeds; ++seed) {
     SCOPED_TRACE(fmt::format("seed {}", seed));
     testing::TempDir dir;
@@ -82,8 +83,11 @@ TEST(CommandProperty, RandomHistoriesKeepEveryInvariant) {
       auto* p = std::get_if<FindingStatusChanged>(&e.payload);
       return p && p->to == FindingStatus::kClosed;
     });
-    EXPECT_TRUE(closed_something) << "the generator should reach closed findings";
+    seeds_that_closed += closed_something ? 1 : 0;
   }
+  // Closing takes several commands in the right order (remediated, evidence, another editor):
+  // not every seed gets there since the generator draws the assessment too (issue 21).
+  EXPECT_GE(seeds_that_closed, 1) << "the generator should reach closed findings";
 }
 
 }  // namespace
