@@ -1,11 +1,16 @@
 // The files gaplog exchanges with other tools: the POA&M and the audit bundle for the CPA firm
-// (SPEC §7), and the gap-assessment spreadsheet it imports (app/findings_import.h).
+// (SPEC §7), the gap-assessment spreadsheet it imports (app/findings_import.h), and for
+// management the findings spreadsheets and the report (SPEC §13).
 #include <fmt/format.h>
 
 #include "api/handlers.h"
 #include "app/findings_import.h"
 #include "export/audit_bundle.h"
+#include "export/findings_sheet.h"
 #include "export/poam.h"
+#include "export/report.h"
+#include "store/tree_head.h"
+#include "views/json_views.h"
 
 namespace gaplog {
 
@@ -53,7 +58,89 @@ ApiResponse import_report_json(const FindingsImportReport& report) {
   return json_response(report.dry_run ? 200 : 201, body);
 }
 
+// A file to download: 200 with its type and the name to save it under.
+ApiResponse attachment(std::string body, std::string_view content_type, const std::string& name) {
+  ApiResponse r;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", std::string(content_type));
+  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
+  return r;
+}
+
+// The rows of the findings spreadsheets: every finding GET /findings would list with the same
+// filters, as of the same date (no paging), as its JSON shows it.
+using SheetWriter =
+    std::function<Result<ApiResponse>(const std::vector<Value>& findings, Date as_of)>;
+Result<ApiResponse> with_sheet_findings(Call& call, const SheetWriter& write) {
+  GAPLOG_ASSIGN_OR_RETURN(const FindingFilter filter, finding_filter(call.query));
+  return with_state(call, [&](const ProgramState& s, Date d) -> Result<ApiResponse> {
+    std::vector<Value> findings;
+    PageRequest page{kMaxPageSize, ""};
+    for (;;) {
+      GAPLOG_ASSIGN_OR_RETURN(const Page<FindingState> p, list_findings(s, d, filter, page));
+      for (const FindingState* f : p.items) findings.push_back(finding_json(s, *f, d));
+      if (!p.next_after) break;
+      page.after = *p.next_after;
+    }
+    return write(findings, d);
+  });
+}
+
+// The figures of the report as of `as_of`, from the log as it stands. The timeline and the state
+// are two reads of a log that may grow between them: the report is gathered again (a few times
+// at most) until the log had the same size before and after, so that every figure and the tree
+// head describe the same events.
+Result<ManagementReport> gather_report(Backend& b, const AsOf& as_of) {
+  GAPLOG_ASSIGN_OR_RETURN(const Date from,
+                          default_timeline_from(b, as_of.date, kDefaultTimelineStep));
+  ManagementReport r;
+  r.as_of = as_of.date;
+  uint64_t size = 0;
+  for (int attempt = 0;; ++attempt) {
+    const uint64_t before = b.store.log->last_seq();
+    GAPLOG_ASSIGN_OR_RETURN(
+        r.timeline, b.history.timeline(from, as_of.date, kDefaultTimelineStep, std::nullopt));
+    GAPLOG_ASSIGN_OR_RETURN(const ProgramState s, b.history.state_at(as_of));
+    size = b.store.log->last_seq();
+    r.program_name = s.name;
+    r.readiness = readiness_at(s, as_of.date);
+    r.heat_map = heat_map_at(s, as_of.date);
+    r.workloads = workloads_at(s, as_of.date);
+    r.roadmap = roadmap_at(s, as_of.date);
+    if (size == before || attempt == 4) break;
+  }
+  GAPLOG_ASSIGN_OR_RETURN(r.tree_head,
+                          tree_head_for_size(*b.store.log, *b.store.signer, b.clock, size));
+  r.generated_at = b.clock.now();
+  return r;
+}
+
 }  // namespace
+
+Result<ApiResponse> get_report(Call& call) {
+  GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
+  GAPLOG_ASSIGN_OR_RETURN(const ManagementReport report, gather_report(call.backend, as_of));
+  return attachment(management_report_html(report), "text/html; charset=utf-8",
+                    fmt::format("gaplog-report-{}.html", format_date(as_of.date)));
+}
+
+Result<ApiResponse> get_findings_csv(Call& call) {
+  return with_sheet_findings(call, [](const std::vector<Value>& findings, Date d) {
+    return attachment(findings_csv(findings), "text/csv; charset=utf-8",
+                      fmt::format("gaplog-findings-{}.csv", format_date(d)));
+  });
+}
+
+Result<ApiResponse> get_findings_xlsx(Call& call) {
+  const Micros now = call.backend.clock.now();
+  return with_sheet_findings(
+      call, [&](const std::vector<Value>& findings, Date d) -> Result<ApiResponse> {
+        GAPLOG_ASSIGN_OR_RETURN(std::string xlsx, findings_xlsx(findings, now));
+        return attachment(std::move(xlsx),
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          fmt::format("gaplog-findings-{}.xlsx", format_date(d)));
+      });
+}
 
 Result<ApiResponse> get_poam(Call& call) {
   Backend& b = call.backend;

@@ -14,8 +14,6 @@ namespace gaplog {
 
 using json::Value;
 
-namespace {
-
 // The filters of GET /findings; the page and the dates are read separately. status, owner,
 // severity and criterion take several values separated by commas (SPEC §12).
 Result<FindingFilter> finding_filter(const Query& q) {
@@ -43,6 +41,8 @@ Result<FindingFilter> finding_filter(const Query& q) {
   }
   return filter;
 }
+
+namespace {
 
 // The action of a bulk request: exactly one of assign, due_date, status.
 Result<BulkAction> bulk_action(const Value& action) {

@@ -22,6 +22,12 @@ Result<ApiResponse> get_readiness(Call& call);
 std::optional<ApiResponse> quick_readiness(Backend& backend);
 Result<ApiResponse> get_workloads(Call& call);
 Result<ApiResponse> get_timeline(Call& call);
+// The days between the points of GET /timeline when `step` is not given.
+inline constexpr int kDefaultTimelineStep = 7;
+// The first day of GET /timeline when `from` is not given: the day of the log's earliest event
+// (`to` when the log is empty or starts later), or later when that would make more than
+// kMaxTimelinePoints points of `step` days up to `to`.
+Result<Date> default_timeline_from(Backend& backend, Date to, int step);
 Result<ApiResponse> get_roadmap(Call& call);
 
 // api/users.cc: users and their API tokens.
@@ -49,6 +55,9 @@ Result<ApiResponse> patch_control(Call& call);
 Result<ApiResponse> post_control_status(Call& call);
 
 // api/findings.cc
+// The filters of GET /findings (status, owner, severity, criterion, overdue, q), which the
+// findings spreadsheets take too; 400 naming a bad value.
+Result<FindingFilter> finding_filter(const Query& q);
 Result<ApiResponse> post_finding(Call& call);
 Result<ApiResponse> list_findings(Call& call);
 // All or nothing, one event per finding (SPEC §12).
@@ -93,10 +102,15 @@ Result<ApiResponse> get_consistency(Call& call);
 Result<ApiResponse> get_verify(Call& call);
 
 // api/exports.cc: the files exchanged with other tools: the audit bundle and the POA&M out
-// (SPEC §7), the gap-assessment spreadsheet in (docs/import.md).
+// (SPEC §7), the gap-assessment spreadsheet in (docs/import.md), the management report and the
+// findings spreadsheets out (SPEC §13).
 Result<ApiResponse> get_poam(Call& call);
 Result<ApiResponse> get_audit_bundle(Call& call);
 Result<ApiResponse> post_findings_import(Call& call);
+// For management (SPEC §13): the report (HTML) and the findings spreadsheets (CSV, XLSX).
+Result<ApiResponse> get_report(Call& call);
+Result<ApiResponse> get_findings_csv(Call& call);
+Result<ApiResponse> get_findings_xlsx(Call& call);
 
 // api/reminders.cc: reminders (SPEC §11).
 Result<ApiResponse> get_my_notifications(Call& call);

@@ -84,28 +84,34 @@ Result<ApiResponse> get_roadmap(Call& call) {
   return json_response(200, roadmap_json(as_of.date, months));
 }
 
+Result<Date> default_timeline_from(Backend& backend, Date to, int step) {
+  GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> first, backend.history.first_event_date());
+  Date from = first && *first < to ? *first : to;
+  if (timeline_point_count(from, to, step) > kMaxTimelinePoints) {
+    // A history that starts very long ago (a back-fill to 1990): the default shows its most
+    // recent kMaxTimelinePoints points, ending on `to`, rather than refusing.
+    from = Date{to.days - static_cast<int32_t>((kMaxTimelinePoints - 1) * step)};
+  }
+  return from;
+}
+
 Result<ApiResponse> get_timeline(Call& call) {
   const Query& q = call.query;
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> to_param, q.date("to"));
   const Date to = to_param.value_or(call.backend.today());
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> from_param, q.date("from"));
-  Date from = from_param.value_or(to);
-  if (!from_param) {
-    GAPLOG_ASSIGN_OR_RETURN(const std::optional<Date> first,
-                            call.backend.history.first_event_date());
-    if (first && *first < to) from = *first;
-  }
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<uint64_t> step_param, q.count("step", 1, 3660));
-  const int step = static_cast<int>(step_param.value_or(7));
+  const int step = static_cast<int>(step_param.value_or(kDefaultTimelineStep));
   GAPLOG_ASSIGN_OR_RETURN(const std::optional<Micros> known_at, q.timestamp("as_known_at"));
+  Date from = to;
+  if (from_param) {
+    from = *from_param;
+  } else {
+    GAPLOG_ASSIGN_OR_RETURN(from, default_timeline_from(call.backend, to, step));
+  }
   if (from > to) {
     return invalid_argument(
         fmt::format("from ({}) is after to ({}); swap them", format_date(from), format_date(to)));
-  }
-  if (!from_param && timeline_point_count(from, to, step) > kMaxTimelinePoints) {
-    // A history that starts very long ago (a back-fill to 1990): the default shows its most
-    // recent kMaxTimelinePoints points, ending on `to`, rather than refusing.
-    from = Date{to.days - static_cast<int32_t>((kMaxTimelinePoints - 1) * step)};
   }
   // The projection refuses a timeline of more than kMaxTimelinePoints points (400).
   GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline,

@@ -59,8 +59,18 @@ std::vector<Route> control_routes() {
   };
 }
 
-// The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
-// a 405's Allow.
+// For management (SPEC §13, api/exports.cc): the report and the findings spreadsheets, for any
+// reader. The spreadsheets take the filters of GET /findings.
+std::vector<Route> export_routes() {
+  constexpr RouteKind kRead = RouteKind::kRead;
+  const Params sheet{"as_of", "status", "owner", "severity", "criterion", "overdue", "q"};
+  return {
+      {"GET", "export/report", {"as_of"}, kRead, get_report},
+      {"GET", "export/findings.csv", sheet, kRead, get_findings_csv},
+      {"GET", "export/findings.xlsx", sheet, kRead, get_findings_xlsx},
+  };
+}
+
 // The assessment (SPEC §13).
 std::vector<Route> assessment_routes() {
   constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand;
@@ -78,6 +88,8 @@ std::vector<Route> assessment_routes() {
   };
 }
 
+// The API (SPEC §6 and docs/api.md). Within a path, the order of its methods is their order in
+// a 405's Allow.
 std::vector<Route> api_routes() {
   constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand,
                       kWrite = RouteKind::kWrite;
@@ -158,6 +170,7 @@ RouteTable::RouteTable() {
   for (Route& r : control_routes()) routes.push_back(std::move(r));
   for (Route& r : reminder_routes()) routes.push_back(std::move(r));
   for (Route& r : assessment_routes()) routes.push_back(std::move(r));
+  for (Route& r : export_routes()) routes.push_back(std::move(r));
   for (Route& route : routes) {
     Entry e;
     e.target = std::string(kPrefix) + std::string(route.path);

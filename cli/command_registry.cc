@@ -760,6 +760,51 @@ void CommandRegistry::add_export_commands(CLI::App& root) {
                 return b;
               })
           .operand("FILE", "the file to write"));
+  add_management_exports(export_);
+}
+
+// export report, export findings: for management (SPEC §13), written to -o FILE.
+void CommandRegistry::add_management_exports(CLI::App& export_) {
+  as_of(command(export_, "report", "the management report: one self-contained HTML file",
+                "gaplog export report -o report.html --as-of 2026-11-30",
+                [](const Command& c) {
+                  Built b = get_request(kV1 + "export/report" + query(c, {{"as-of", "as_of"}}));
+                  b.output_file = c.get("output");
+                  return b;
+                })
+            .option("-o,--output", "output", "FILE", "the file to write (.html)", true));
+  Command& findings = command(
+      export_, "findings", "the findings spreadsheet, CSV or Excel (by FILE's extension)",
+      "gaplog export findings -o findings.xlsx --status open,in_progress",
+      [](const Command& c) -> std::variant<Built, Failure> {
+        const std::string& file = c.get("output");
+        std::string ext = std::filesystem::path(file).extension().string();
+        for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (ext != ".csv" && ext != ".xlsx") {
+          return Failure{fmt::format("export findings writes a .csv or an .xlsx file; '{}' ends "
+                                     "in neither (the extension chooses the format)",
+                                     file),
+                         kExitUsage};
+        }
+        std::string q = query(c, {{"as-of", "as_of"}, {"q", "q"}});
+        q = list_filters(c, q,
+                         {{"status", "status", true},
+                          {"owner", "owner", false},
+                          {"severity", "severity", true},
+                          {"criterion", "criterion", false}});
+        if (c.overdue) q = append_query(q, "overdue=true");
+        Built b = get_request(kV1 + "export/findings" + ext + q);
+        b.output_file = file;
+        return b;
+      });
+  as_of(findings)
+      .option("-o,--output", "output", "FILE", "the file to write: FILE.csv or FILE.xlsx", true)
+      .option("--q", "q", "TEXT", "only findings with every word of TEXT (as finding list --q)")
+      .option("--status", "status", "STATUS", "only these statuses (a,b)")
+      .option("--owner", "owner", "EMAIL", "only these owners' (a,b; none: unassigned)")
+      .option("--severity", "severity", "SEVERITY", "only these severities (a,b)")
+      .option("--criterion", "criterion", "ID", "only findings against these criteria (a,b)");
+  findings.app->add_flag("--overdue", findings.overdue, "only overdue findings");
 }
 
 void add_api_commands(CLI::App& root,

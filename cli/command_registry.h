@@ -134,6 +134,7 @@ class CommandRegistry {
   void add_finding_edits(CLI::App& finding);
   void add_finding_workflow(CLI::App& finding);
   void add_finding_bulk(CLI::App& finding);
+  void add_management_exports(CLI::App& export_);
 
   static CLI::App& group(CLI::App& parent, const std::string& name,
                          const std::string& description) {

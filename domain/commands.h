@@ -86,8 +86,8 @@ struct UpdateFinding {
   std::string id;
   std::optional<std::string> title, description, severity;
   std::optional<std::vector<std::string>> criteria;
-  std::optional<std::string> control;              // "" clears the control
-  std::optional<std::string> recommendation = {};  // "" clears it
+  std::optional<std::string> control;               // "" clears the control
+  std::optional<std::string> recommendation = {};   // "" clears it
   std::optional<int> likelihood = {}, impact = {};  // 0 clears; the result has both or neither
   std::optional<std::string> origin = {};           // "" clears it
 };

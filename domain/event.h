@@ -172,7 +172,7 @@ struct FindingUpdated {
   Severity severity;
   std::vector<std::string> criteria;
   std::string control;
-  std::string recommendation = {};  // "" = none
+  std::string recommendation = {};     // "" = none
   uint8_t likelihood = 0, impact = 0;  // 0 = not rated
   std::string origin = {};             // "" = none
   bool operator==(const FindingUpdated&) const = default;

@@ -186,9 +186,7 @@ struct Evolver {
     s.interviews_recorded = std::max(s.interviews_recorded, id_number(p.interview_id));
   }
   void operator()(const AuditTargetSet& p) {
-    s.audit = AuditTarget{p.type, optional_date(p.date).value_or(Date{}),
-                          optional_date(p.window_start).value_or(Date{}),
-                          optional_date(p.window_end).value_or(Date{})};
+    s.audit = audit_target_of(p);
     s.program_version = e.version;
   }
   void operator()(const ControlStatusSet& p) {
@@ -378,6 +376,12 @@ std::string webhook_stream(const std::string& id) { return "webhook/" + id; }
 std::string notifications_stream() { return "notifications"; }
 std::string document_stream(const std::string& id) { return "document/" + id; }
 std::string interview_stream(const std::string& id) { return "interview/" + id; }
+
+AuditTarget audit_target_of(const AuditTargetSet& p) {
+  return AuditTarget{p.type, optional_date(p.date).value_or(Date{}),
+                     optional_date(p.window_start).value_or(Date{}),
+                     optional_date(p.window_end).value_or(Date{})};
+}
 
 std::optional<OriginRef> parse_origin(std::string_view origin) {
   constexpr std::string_view kTest = "#test-";

@@ -104,7 +104,7 @@ struct DocumentState {
   std::vector<DocumentReview> reviews;  // in log order
   std::string recorded_by;
   Micros recorded_at = 0;  // occurred_at of its document_recorded
-  uint32_t version = 0;  // of its stream
+  uint32_t version = 0;    // of its stream
   // The latest review: the greatest reviewed_on, of those the latest in the log; nullptr if none.
   const DocumentReview* latest_review() const;
 };
@@ -125,6 +125,8 @@ struct AuditTarget {
   Date target() const { return type == AuditType::kType1 ? date : window_start; }
   bool operator==(const AuditTarget&) const = default;
 };
+// The target an audit_target_set event sets.
+AuditTarget audit_target_of(const AuditTargetSet& p);
 
 struct RiskAcceptanceState {
   std::string justification;

@@ -136,6 +136,10 @@ void ReadinessIndex::apply(const Event& e) {
       std::holds_alternative<ControlTested>(e.payload)) {
     return apply_control(e);
   }
+  if (const auto* p = std::get_if<AuditTargetSet>(&e.payload)) {
+    audit_.versions.push_back(AuditVersion{occ, rec, audit_target_of(*p)});
+    return;
+  }
   auto next = [&](auto& history) -> auto& { return next_version(history.versions, occ, rec); };
   std::visit(
       [&](const auto& p) {
@@ -144,12 +148,6 @@ void ReadinessIndex::apply(const Event& e) {
           uint8_t mask = category_bit(Category::kSecurity);
           for (Category c : p.categories) mask |= category_bit(c);
           scope_.versions.push_back(ScopeVersion{occ, rec, mask});
-        } else if constexpr (std::is_same_v<P, AuditTargetSet>) {
-          audit_.versions.push_back(AuditVersion{
-              occ, rec,
-              AuditTarget{p.type, optional_date(p.date).value_or(Date{}),
-                          optional_date(p.window_start).value_or(Date{}),
-                          optional_date(p.window_end).value_or(Date{})}});
         } else if constexpr (std::is_same_v<P, FindingRecorded>) {
           findings_.add(p.finding_id)
               .versions.push_back(FindingVersion{occ, rec, criteria_mask(p.criteria),
@@ -346,7 +344,7 @@ std::optional<Date> ReadinessIndex::projected_ready_on(Date to,
 }
 
 std::optional<AuditTarget> ReadinessIndex::audit_target(Date d,
-                                                       std::optional<Micros> known_at) const {
+                                                        std::optional<Micros> known_at) const {
   const AuditVersion* v = audit_.at(end_of_day(d), known_at);
   return v ? std::optional<AuditTarget>(v->target) : std::nullopt;
 }

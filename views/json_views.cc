@@ -284,7 +284,7 @@ Value heat_map_json(Date as_of, const HeatMap& h) {
       cells.push(Value::object()
                      .set("likelihood", count(likelihood))
                      .set("impact", count(impact))
-                     .set("risk_score", count(likelihood * impact))
+                     .set("risk_score", count(static_cast<int64_t>(likelihood) * impact))
                      .set("findings", string_list(ids)));
     }
   }

@@ -401,6 +401,13 @@ std::vector<BadRequest> bad_requests() {
     {"POA&M as_of a word", "GET", "/api/v1/export/poam?as_of=today", {}, "", 400, "invalid_argument"},
     {"POA&M as_known_at without a zone", "GET", "/api/v1/export/poam?as_known_at=2026-01-01T00:00:00", {}, "", 400, "invalid_argument"},
     {"POST to an export", "POST", "/api/v1/export/poam", {}, "{}", 405, "method_not_allowed"},
+    {"report as_of a word", "GET", "/api/v1/export/report?as_of=today", {}, "", 400, "invalid_argument"},
+    {"report as_known_at", "GET", "/api/v1/export/report?as_known_at=2026-01-01T00:00:00Z", {}, "", 400, "invalid_argument"},
+    {"findings sheet with a bad status", "GET", "/api/v1/export/findings.csv?status=done", {}, "", 400, "invalid_argument"},
+    {"findings sheet with an unknown criterion", "GET", "/api/v1/export/findings.xlsx?criterion=CC99.1", {}, "", 400, "invalid_argument"},
+    {"findings sheet paged", "GET", "/api/v1/export/findings.csv?limit=10", {}, "", 400, "invalid_argument"},
+    {"findings sheet in another format", "GET", "/api/v1/export/findings.ods", {}, "", 404, "not_found"},
+    {"DELETE the report", "DELETE", "/api/v1/export/report", {}, "", 405, "method_not_allowed"},
     // ---- content type, empty and oversized bodies ----
     {"Content-Type text/plain on a JSON write", "POST", F, kText, finding_body(""), 400, "invalid_argument"},
     {"Content-Type application/xml", "PATCH", F1, {{"Content-Type", "application/xml"}}, R"({"title":"x"})", 400, "invalid_argument"},

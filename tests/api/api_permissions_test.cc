@@ -1080,6 +1080,10 @@ TEST_F(ReadPermissions, AnAuditorReadsEveryEndpoint) {
       "/api/v1/export/poam",
       "/api/v1/export/poam?as_of=2026-01-01",
       "/api/v1/export/audit-bundle",
+      "/api/v1/export/report",
+      "/api/v1/export/report?as_of=2026-01-01",
+      "/api/v1/export/findings.csv?status=open&owner=oli@example.com&severity=high&q=backup",
+      "/api/v1/export/findings.xlsx?as_of=2026-01-01&criterion=CC6.1&overdue=false",
       "/api/v1/me/notifications",
       "/api/v1/notifications",
       "/api/v1/notifications?subject=" + finding_ + "&kind=due_soon&limit=5",
@@ -1122,6 +1126,22 @@ TEST_F(ReadPermissions, TheAuditBundleIsForAdminsAndAuditors) {
     EXPECT_EQ(poam.status, 200) << as;
     EXPECT_TRUE(poam["plan-of-action-and-milestones"].is_object()) << as;
   }
+}
+
+// SPEC §13: the report and the findings spreadsheets are for every reader.
+TEST_F(ReadPermissions, TheManagementExportsAreForEveryRole) {
+  for (const char* as : {kAdmin, kEditor, kOwner, kOther, kAuditor}) {
+    Reply report = call(as, "GET", "/api/v1/export/report");
+    EXPECT_EQ(report.status, 200) << as;
+    EXPECT_EQ(report.header("Content-Type").value_or(""), "text/html; charset=utf-8") << as;
+    Reply csv = call(as, "GET", "/api/v1/export/findings.csv");
+    EXPECT_EQ(csv.status, 200) << as;
+    EXPECT_EQ(csv.body.substr(0, 9), "id,title,") << as;
+    Reply xlsx = call(as, "GET", "/api/v1/export/findings.xlsx");
+    EXPECT_EQ(xlsx.status, 200) << as;
+    EXPECT_EQ(xlsx.body.substr(0, 2), "PK") << as;
+  }
+  EXPECT_EQ(call("", "GET", "/api/v1/export/report").status, 401);
 }
 
 // Regression (found by this suite, fixed in api/api.cc): docs/domain.md says "An auditor is

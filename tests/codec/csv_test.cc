@@ -109,5 +109,45 @@ TEST(ImportHeader, ReportsRepeatedAndMissingColumnsTogether) {
   EXPECT_NE(m.find("criteria"), std::string::npos) << m;
 }
 
+// ---- the writer ----
+
+std::string record(const std::vector<std::string>& fields) {
+  std::string out;
+  append_csv_record(out, fields);
+  return out;
+}
+
+TEST(CsvWriter, PlainFieldsAreSeparatedByCommasAndEndWithCrlf) {
+  EXPECT_EQ(record({"F-1", "high", "", "CC6.1; CC6.2"}), "F-1,high,,CC6.1; CC6.2\r\n");
+}
+
+TEST(CsvWriter, QuotesFieldsWithCommasQuotesAndLineBreaks) {
+  EXPECT_EQ(record({"a, b"}), "\"a, b\"\r\n");
+  EXPECT_EQ(record({"say \"hi\""}), "\"say \"\"hi\"\"\"\r\n");
+  EXPECT_EQ(record({"two\nlines", "cr\rhere", "both\r\n"}),
+            "\"two\nlines\",\"cr\rhere\",\"both\r\n\"\r\n");
+  // Leading spaces and UTF-8 need no quotes and are kept byte for byte.
+  EXPECT_EQ(record({" Zoë's \xE2\x80\x94 日本"}), " Zoë's \xE2\x80\x94 日本\r\n");
+}
+
+TEST(CsvWriter, ALoneEmptyFieldIsQuotedNotABlankLine) {
+  EXPECT_EQ(record({""}), "\"\"\r\n");
+  EXPECT_EQ(record({"", ""}), ",\r\n");
+}
+
+TEST(CsvWriter, WhatItWritesReadsBackUnchanged) {
+  const std::vector<std::vector<std::string>> rows = {
+      {"id", "title", "description"},
+      {"F-1", "Backups, restores \"tested\"", "line one\r\nline two\nline three\r"},
+      {"F-2", "", "\"\""},
+      {"F-3", "ünïcødé, “quotes”", ",,,"},
+  };
+  std::string text;
+  for (const auto& row : rows) append_csv_record(text, row);
+  auto r = parse_csv(text);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(fields(*r), rows);
+}
+
 }  // namespace
 }  // namespace gaplog
