@@ -99,3 +99,26 @@ export function addDays(date, days) {
 }
 
 const humanizeWord = (s) => (s == null ? '' : String(s).replaceAll('_', ' '));
+
+// The assessment (SPEC §13): documents reviewed and the outcomes of their reviews.
+export const DOCUMENT_KINDS = ['policy', 'procedure', 'plan', 'standard', 'record', 'other'];
+export const REVIEW_OUTCOMES = [
+  ['adequate', 'adequate'],
+  ['outdated', 'outdated'],
+  ['incomplete', 'incomplete'],
+  ['not_approved', 'not approved'],
+  ['missing', 'missing'],
+];
+export function reviewOutcomePill(outcome, attrs = {}) {
+  return h('span', { ...attrs, class: `pill ro-${outcome}${attrs.class ? ` ${attrs.class}` : ''}` }, humanizeWord(outcome));
+}
+
+// A finding's risk (SPEC §13): likelihood × impact, 1–25, in four bands for the colours (the
+// number is always written too).
+export const RISK_LEVELS = [1, 2, 3, 4, 5];
+export const riskBand = (score) => (score >= 15 ? 'critical' : score >= 10 ? 'high' : score >= 5 ? 'medium' : 'low');
+export function riskCell(f) {
+  if (!f.risk_score) return h('span', { class: 'muted', title: 'No likelihood and impact set' }, '—');
+  return h('span', { class: `risk risk-${riskBand(f.risk_score)}`, title: `likelihood ${f.likelihood} × impact ${f.impact}` },
+    String(f.risk_score), h('span', { class: 'risk-factors' }, ` (${f.likelihood}×${f.impact})`));
+}

@@ -16,6 +16,7 @@ import { remindersView } from './views/reminders.js';
 import { myWorkView, ownsWork } from './views/mywork.js';
 import { controlsView, controlView } from './views/controls.js';
 import { evidenceView } from './views/evidence.js';
+import { assessmentView } from './views/assessment.js';
 import { can } from './roles.js';
 
 const routes = [
@@ -27,6 +28,7 @@ const routes = [
   [/^\/controls$/, controlsView, 'Controls'],
   [/^\/controls\/([^/]+)$/, controlView, 'Control'],
   [/^\/evidence$/, evidenceView, 'Evidence'],
+  [/^\/assessment$/, assessmentView, 'Assessment'],
   [/^\/owners$/, ownersView, 'Owners'],
   [/^\/roadmap$/, roadmapView, 'Roadmap'],
   [/^\/audit$/, auditView, 'Audit'],
@@ -46,6 +48,7 @@ const nav = [
   ['/my-work', 'My work', can.ownWork], // everyone who can own work: not auditors
   ['/controls', 'Controls'],
   ['/evidence', 'Evidence'],
+  ['/assessment', 'Assessment'],
   ['/owners', 'Owners'],
   ['/roadmap', 'Roadmap'],
   ['/audit', 'Audit'],
@@ -93,9 +96,10 @@ document.addEventListener('click', (e) => {
   const u = new URL(a.href, window.location.href);
   // /auth/… (sign-in with the identity provider) is the server's, not a view.
   if (u.origin !== window.location.origin || u.pathname.startsWith('/api/') || u.pathname.startsWith('/auth/')) return;
-  if (u.hash && u.pathname === window.location.pathname) return;
+  if (u.hash && u.pathname === window.location.pathname && u.search === window.location.search) return;
   e.preventDefault();
-  navigate(u.pathname + u.search);
+  // The hash names a row to show (a finding's origin: /assessment#D-1), focused once drawn.
+  navigate(u.pathname + u.search + u.hash);
 });
 window.addEventListener('popstate', () => render({ focus: true }));
 window.addEventListener('gaplog:unauthenticated', (e) => {
@@ -370,14 +374,30 @@ async function render({ focus = false, focusId = null } = {}) {
   const back = focusId ? document.getElementById(focusId) : null;
   // After an action, what happened (forms.js flashMessage) gets the focus: the form is gone.
   const flash = main.querySelector('#flash');
+  const anchor = window.location.hash && !flash ? anchorOf(main) : null;
   if (back) {
     back.focus();
+  } else if (anchor) {
+    anchor.focus();
+    anchor.scrollIntoView({ block: 'center' });
   } else if (focus && heading) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({ preventScroll: false });
   } else if (flash) {
     flash.focus();
   }
+}
+
+// The element the URL's hash names inside `main` (ids such as D-1 or AC-01#test-2), or null.
+function anchorOf(main) {
+  let id;
+  try {
+    id = decodeURIComponent(window.location.hash.slice(1));
+  } catch {
+    return null;
+  }
+  const el = id ? document.getElementById(id) : null;
+  return el && main.contains(el) ? el : null;
 }
 
 // Where a person lands after signing in, when the URL names no page (`/`): a contributor who

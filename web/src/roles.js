@@ -41,6 +41,12 @@ export const can = {
   linkFindingEvidence: (me, f) => f.status !== 'closed' && (isEditor(me) || (me.role === 'contributor' && owns(me, f))),
   // Bulk assign, due date and status on the findings list (SPEC §12: editors and admins).
   bulkFindings: (me) => isEditor(me),
+  // A finding's likelihood, impact and origin (SPEC §13: editors and admins, by PATCH).
+  rateFinding: (me) => isEditor(me),
+  // Record documents, their reviews and interviews (SPEC §13).
+  recordAssessment: (me) => isEditor(me),
+  // The audit date (SPEC §13).
+  setAuditDate: (me) => me.role === 'admin',
   // A control's status, owner, cadence and tests (SPEC §4: editors and admins).
   editControl: (me) => isEditor(me),
   // Upload evidence for a control, and link or unlink evidence to it: editors, admins and the

@@ -31,7 +31,7 @@ export function sortableTable({ columns, rows, caption, captionClass, sort = nul
       headCells[i].setAttribute('aria-sort', state.key === c.key ? (state.dir > 0 ? 'ascending' : 'descending') : 'none');
     });
     const col = columns.find((c) => c.key === state.key);
-    const sorted = col ? [...rows].sort((a, b) => compare(col.sort(a), col.sort(b)) * state.dir) : rows;
+    const sorted = col ? [...rows].sort((a, b) => ordered(col.sort(a), col.sort(b), state.dir)) : rows;
     clear(tbody);
     if (sorted.length === 0) {
       tbody.append(h('tr', {}, h('td', { colspan: columns.length, class: 'empty' }, empty)));
@@ -64,6 +64,14 @@ export function tableWrap(table, label) {
   watch.observe(wrap);
   watch.observe(table);
   return wrap;
+}
+
+const blank = (v) => v === null || v === undefined || v === '';
+
+// Blanks (no due date, no rating, …) stay last whichever way the column is sorted.
+function ordered(a, b, dir) {
+  if (blank(a) || blank(b)) return blank(a) - blank(b);
+  return compare(a, b) * dir;
 }
 
 function compare(a, b) {

@@ -15,6 +15,7 @@ const EVENT_TYPES = [
   'finding_updated', 'finding_assigned', 'finding_due_date_set', 'finding_status_changed', 'risk_accepted',
   'comment_added', 'evidence_uploaded', 'evidence_linked', 'evidence_unlinked',
   'notification_sent', 'user_notifications_set', 'webhook_added', 'webhook_removed',
+  'document_recorded', 'document_reviewed', 'interview_recorded', 'audit_target_set',
 ];
 
 export async function auditView(ctx) {
@@ -89,7 +90,8 @@ function exportsCard(ctx) {
       can.auditBundle(ctx.me)
         ? button('download-bundle', 'Download the audit bundle', '/export/audit-bundle', `gaplog-audit-bundle-${day}.tar`, { as_of: ctx.asOf || undefined })
         : null,
-      button('download-poam', 'Download the POA&M (OSCAL JSON)', '/export/poam', `gaplog-poam-${day}.json`, ctx.time)),
+      button('download-poam', 'Download the POA&M (OSCAL JSON)', '/export/poam', `gaplog-poam-${day}.json`, ctx.time),
+      button('download-report-audit', 'Download the management report (HTML)', '/export/report', `gaplog-report-${day}.html`, { as_of: ctx.asOf || undefined })),
     can.auditBundle(ctx.me) ? h('p', { class: 'hint' }, `The bundle holds the events, the signed tree head, the evidence and the readiness as of ${day}.`) : null,
     status);
 }

@@ -5,7 +5,7 @@ import { UserAction, get, getAll, request } from '../api.js';
 import { clear, field, h, humanize, message, select } from '../dom.js';
 import { downloadButton, uploadForm } from '../files.js';
 import { act, flashMessage } from '../forms.js';
-import { bytes, findingStatus, statusPill, timestamp, today } from '../format.js';
+import { RISK_LEVELS, bytes, findingStatus, riskBand, statusPill, timestamp, today } from '../format.js';
 import { asOfEvents, historySection } from '../history.js';
 import { kindLabel, recipientLabel } from '../notifications.js';
 import { can, statusActions } from '../roles.js';
@@ -14,12 +14,14 @@ import { tableWrap } from '../table.js';
 export async function findingView(ctx) {
   const id = ctx.params[0];
   const finding = await get(`/findings/${encodeURIComponent(id)}`, ctx.time);
-  const [history, evidence, users, reminders] = await Promise.all([
+  const [history, evidence, users, reminders, assessment] = await Promise.all([
     get(`/findings/${encodeURIComponent(id)}/history`),
     Promise.all(finding.evidence.map((e) => get(`/evidence/${encodeURIComponent(e)}`, ctx.time))),
     getAll('/users'),
     // the page still shows (and says why) when only the reminders cannot be read
     get('/notifications', { subject: id }).then((r) => r.notifications, (err) => err),
+    // the origins an editor may pick (SPEC §13): the assessment's documents, interviews and tests
+    !ctx.past && can.rateFinding(ctx.me) ? get('/assessment').catch(() => null) : Promise.resolve(null),
   ]);
   const evidenceEvents = await Promise.all(
     finding.evidence.map((e) => get('/events', { stream: `evidence/${e}`, limit: 1000 }).then((r) => r.events)),
@@ -35,7 +37,7 @@ export async function findingView(ctx) {
       statusPill(finding, { id: 'finding-status' }),
       finding.overdue ? h('span', { class: 'pill overdue' }, 'overdue') : null),
     facts(ctx, finding, names),
-    ctx.past ? message('info', 'You are looking at a past day: actions are hidden. Go back to today to act on this finding.') : actions(ctx, finding, users),
+    ctx.past ? message('info', 'You are looking at a past day: actions are hidden. Go back to today to act on this finding.') : actions(ctx, finding, users, assessment),
     evidenceSection(ctx, finding, evidence),
     remindersSection(ctx, reminders, names),
     historySection(asOfEvents(ctx, [...history.events, ...evidenceEvents.flat()]), names, { omit: ['finding_id'] }));
@@ -52,6 +54,12 @@ function facts(ctx, f, names) {
       row('Criteria', f.criteria.map((c, i) => [i ? ', ' : '', h('a', { href: ctx.link(`/criteria/${encodeURIComponent(c)}`) }, c)])),
       row('Control', f.control ? h('a', { href: ctx.link(`/controls/${encodeURIComponent(f.control)}`) }, f.control) : 'none'),
       row('Source', humanize(f.source)),
+      row('Origin', h('span', { id: 'finding-origin' }, f.origin
+        ? h('a', { href: `${ctx.link('/assessment')}#${encodeURIComponent(f.origin)}` }, f.origin)
+        : 'none')),
+      row('Risk', h('span', { id: 'finding-risk' }, f.risk_score
+        ? [h('span', { class: `risk risk-${riskBand(f.risk_score)}` }, String(f.risk_score)), ` (likelihood ${f.likelihood} × impact ${f.impact})`]
+        : 'not rated')),
       row('Recorded on', f.recorded_on),
       riskAcceptance(f, row, person),
       row('Description', h('span', { class: 'prewrap' }, f.description || '—'))));
@@ -71,7 +79,7 @@ function riskAcceptance(f, row, person) {
 
 const ifMatch = (f) => ({ 'If-Match': `"${f.version}"` });
 
-function actions(ctx, f, users) {
+function actions(ctx, f, users, assessment) {
   const me = ctx.me;
   const path = `/findings/${encodeURIComponent(f.id)}`;
   const sections = [];
@@ -140,6 +148,8 @@ function actions(ctx, f, users) {
     sections.push(form);
   }
 
+  if (can.rateFinding(me)) sections.push(riskForm(ctx, f, path, assessment));
+
   if (can.comment(me)) {
     const text = h('textarea', { name: 'text', rows: 3, required: true, maxlength: 10000 });
     const status = h('div', { class: 'form-status' });
@@ -157,6 +167,55 @@ function actions(ctx, f, users) {
   }
   return h('section', { class: 'actions', 'aria-labelledby': 'actions-title' },
     h('h2', { id: 'actions-title' }, 'Actions'), h('div', { class: 'action-grid' }, sections));
+}
+
+const ORIGIN_KINDS = { document_review: 'document review', interview: 'interview', control_evaluation: 'control test' };
+
+// Likelihood, impact (both or neither) and origin (SPEC §13): PATCH /findings/{id}.
+function riskForm(ctx, f, path, assessment) {
+  const levels = [['', 'none'], ...RISK_LEVELS.map((n) => [String(n), String(n)])];
+  const likelihood = select(levels, f.likelihood ? String(f.likelihood) : '', { name: 'likelihood', id: 'finding-likelihood' });
+  const impact = select(levels, f.impact ? String(f.impact) : '', { name: 'impact', id: 'finding-impact' });
+  // A finding's source never changes, so its origin is of the same kind (docs/assessment.md):
+  // a document for a document review, an interview, a control test; none for `other`.
+  const origins = [['', 'none']];
+  if (assessment && f.source === 'document_review') {
+    for (const d of assessment.documents) origins.push([d.id, `${d.id} · ${d.title}`]);
+  } else if (assessment && f.source === 'interview') {
+    for (const i of assessment.interviews) origins.push([i.id, `${i.id} · ${i.stakeholder}, ${i.held_on}`]);
+  } else if (assessment && f.source === 'control_evaluation') {
+    for (const t of assessment.tests) origins.push([t.ref, `${t.ref} · ${t.kind} test, ${t.tested_on}: ${t.result}`]);
+  }
+  if (f.origin && !origins.some(([v]) => v === f.origin)) origins.push([f.origin, f.origin]);
+  const origin = select(origins, f.origin ?? '', { name: 'origin', id: 'finding-origin-select', disabled: origins.length === 1 });
+  const originHint = origins.length > 1
+    ? `The ${ORIGIN_KINDS[f.source]} that found it.`
+    : f.source === 'other' ? 'A finding from another source has no origin.' : `No ${ORIGIN_KINDS[f.source] ?? 'origin'} recorded yet.`;
+  const status = h('div', { class: 'form-status' });
+  const action = new UserAction();
+  const form = h('form', { class: 'card action', id: 'risk-rating-form', 'aria-labelledby': 'risk-rating-title' },
+    h('h3', { id: 'risk-rating-title' }, 'Risk and origin'),
+    h('div', { class: 'row' }, field('Likelihood', likelihood), field('Impact', impact)),
+    h('small', { class: 'hint' }, '1 (rare, minor) to 5 (almost certain, severe); both or neither.'),
+    field('Origin', origin, originHint),
+    h('button', { type: 'submit' }, 'Save risk and origin'), status);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (Boolean(likelihood.value) !== Boolean(impact.value)) {
+      clear(status).append(message('error', 'Give both a likelihood and an impact, or neither.'));
+      (likelihood.value ? impact : likelihood).focus();
+      return;
+    }
+    const body = {
+      likelihood: likelihood.value ? Number(likelihood.value) : null,
+      impact: impact.value ? Number(impact.value) : null,
+      ...(origin.disabled ? {} : { origin: origin.value || null }),
+    };
+    act(ctx, form, status, 'Saving the risk and origin…',
+      () => (body.likelihood ? `Risk set to ${body.likelihood * body.impact} (likelihood ${body.likelihood} × impact ${body.impact}).` : 'Risk and origin saved.'),
+      () => request(path, { method: 'PATCH', action, body, headers: ifMatch(f) }))(e);
+  });
+  return form;
 }
 
 function evidenceSection(ctx, f, evidence) {

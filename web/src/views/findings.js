@@ -2,16 +2,21 @@
 // date and status on the findings they tick (SPEC §12). The search and the filters go to the API
 // (GET /findings?q=&status=a,b&severity=&owner=&criterion=&overdue=) and live in the URL, so a
 // filtered list can be bookmarked and the overview can link to one. Sorting is done here, in
-// the page, over the findings the API returned (all of them, page by page).
-import { UserAction, get, getAll, request } from '../api.js';
+// the page, over the findings the API returned (all of them, page by page). The heat map's
+// links (SPEC §13) add filters the API does not have, applied here to what it returned:
+// `likelihood` and `impact` (a cell), `unrated` (no rating) and `unresolved`. The CSV and
+// Excel downloads (GET /export/findings.csv|.xlsx) take the API's filters of the list.
+import { UserAction, download, get, getAll, request } from '../api.js';
 import { append, clear, field, h, humanize, message, select } from '../dom.js';
 import { checkGroup, joined, listParam } from '../filters.js';
-import { act, flashMessage } from '../forms.js';
-import { SEVERITIES, STATUSES, compareIds, findingStatusRank, severityRank, statusPill } from '../format.js';
+import { act, describe, flashMessage } from '../forms.js';
+import { SEVERITIES, STATUSES, compareIds, findingStatusRank, riskCell, severityRank, statusPill, today } from '../format.js';
 import { can } from '../roles.js';
 import { sortableTable } from '../table.js';
 
 const PARAMS = ['q', 'status', 'severity', 'owner', 'criterion', 'overdue'];
+// Filters of the heat map's links, applied in the page (the API has no such parameter).
+const RISK_PARAMS = ['likelihood', 'impact', 'unrated', 'unresolved'];
 // The statuses a bulk status change may ask for: risk acceptance has its own command (SPEC §3).
 const BULK_STATUSES = ['in_progress', 'remediated', 'closed', 'open'];
 
@@ -24,19 +29,21 @@ export async function findingsView(ctx) {
   };
   const criterionId = ctx.query.get('criterion') ?? '';
   const overdueOnly = ctx.query.get('overdue') === 'true';
-  const [findings, users, catalog] = await Promise.all([
-    getAll('/findings', {
-      q,
-      status: chosen.status.join(','),
-      severity: chosen.severity.join(','),
-      owner: chosen.owner.join(','),
-      criterion: criterionId,
-      overdue: overdueOnly ? 'true' : undefined,
-      ...ctx.time,
-    }),
+  // The API's filters; the downloads take the same, except `overdue` (SPEC §13's export has none).
+  const apiFilters = {
+    q,
+    status: chosen.status.join(','),
+    severity: chosen.severity.join(','),
+    owner: chosen.owner.join(','),
+    criterion: criterionId,
+  };
+  const risk = riskFilter(ctx.query);
+  const [listed, users, catalog] = await Promise.all([
+    getAll('/findings', { ...apiFilters, overdue: overdueOnly ? 'true' : undefined, ...ctx.time }),
     getAll('/users'),
     get('/criteria'),
   ]);
+  const findings = risk ? listed.filter(risk.keep) : listed;
 
   // Every change draws the list again; the focus goes back to the control that changed.
   const apply = (focusId) => ctx.navigate(ctx.link('/findings', {
@@ -67,7 +74,7 @@ export async function findingsView(ctx) {
   criterion.addEventListener('change', () => apply(criterion.id));
   const overdue = h('input', { type: 'checkbox', name: 'overdue', id: 'filter-overdue', checked: overdueOnly });
   overdue.addEventListener('change', () => apply(overdue.id));
-  const active = PARAMS.some((k) => ctx.query.get(k));
+  const active = [...PARAMS, ...RISK_PARAMS].some((k) => ctx.query.get(k));
 
   const bulk = !ctx.past && can.bulkFindings(ctx.me) ? bulkActions(ctx, findings, users) : null;
   return h('div', {},
@@ -81,12 +88,72 @@ export async function findingsView(ctx) {
       h('div', { class: 'filter-column' },
         field('Criterion', criterion),
         h('div', { class: 'field inline' }, overdue, h('label', { for: 'filter-overdue' }, 'Overdue only')),
-        active ? h('a', { href: ctx.link('/findings', Object.fromEntries(PARAMS.map((k) => [k, null]))), class: 'clear-filters' }, 'Clear the search and filters') : null)),
+        active ? h('a', { href: ctx.link('/findings', Object.fromEntries([...PARAMS, ...RISK_PARAMS].map((k) => [k, null]))), class: 'clear-filters' }, 'Clear the search and filters') : null)),
+    risk ? h('p', { class: 'message info risk-filter', id: 'risk-filter' }, risk.words, ' ',
+      h('a', { href: ctx.link('/findings', { ...Object.fromEntries(PARAMS.map((k) => [k, ctx.query.get(k)])), ...Object.fromEntries(RISK_PARAMS.map((k) => [k, null])) }) },
+        'Show them all')) : null,
     h('p', { role: 'status', id: 'findings-count' },
       `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
       active ? ` match${findings.length === 1 ? 'es' : ''} the ${q ? 'search and filters' : 'filters'}` : ''),
+    downloads(ctx, apiFilters, overdueOnly || Boolean(risk)),
     bulk?.section,
     findingsTable(ctx, findings, 'findings-table', bulk?.selection));
+}
+
+// The heat map's filters (likelihood=&impact=, unrated=true, unresolved=true), or null.
+function riskFilter(query) {
+  const level = (k) => {
+    const n = Number(query.get(k));
+    return Number.isInteger(n) && n >= 1 && n <= 5 ? n : null;
+  };
+  const likelihood = level('likelihood');
+  const impact = level('impact');
+  const unrated = query.get('unrated') === 'true';
+  const unresolved = query.get('unresolved') === 'true';
+  if (!likelihood && !impact && !unrated && !unresolved) return null;
+  const parts = [];
+  if (likelihood) parts.push(`likelihood ${likelihood}`);
+  if (impact) parts.push(`impact ${impact}`);
+  const which = `${unresolved ? 'unresolved ' : ''}findings`;
+  const words = unrated
+    ? `Showing the ${which} without a likelihood and impact.`
+    : parts.length
+      ? `Showing the ${which} with ${parts.join(' and ')}${likelihood && impact ? ` (risk ${likelihood * impact})` : ''}, from the heat map.`
+      : `Showing the ${which}.`;
+  return {
+    words,
+    keep: (f) => (!unresolved || f.unresolved)
+      && (!unrated || !f.risk_score)
+      && (!likelihood || f.likelihood === likelihood)
+      && (!impact || f.impact === impact),
+  };
+}
+
+// Download CSV / Download Excel: the findings as of the day shown, with the API's filters of the
+// list (search, status, severity, owner, criterion). `narrower`: the list shown is narrowed
+// further in the page (overdue, the heat map's), which the files do not apply: said next to them.
+function downloads(ctx, filters, narrower) {
+  const day = ctx.asOf || today();
+  const status = h('span', { id: 'findings-download-status', role: 'status' });
+  const button = (id, label, ext) => {
+    const b = h('button', { type: 'button', id }, label);
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      status.textContent = `Preparing gaplog-findings-${day}.${ext}…`;
+      try {
+        const got = await download(`/export/findings.${ext}`, `gaplog-findings-${day}.${ext}`, { ...filters, as_of: ctx.asOf || undefined });
+        status.textContent = `Downloaded ${got.name}.`;
+      } catch (err) {
+        status.textContent = `${label} failed: ${describe(err)}`;
+      }
+      b.disabled = false;
+    });
+    return b;
+  };
+  return h('div', { class: 'toolbar', id: 'findings-downloads' },
+    button('download-csv', 'Download CSV', 'csv'), ' ', button('download-xlsx', 'Download Excel', 'xlsx'), ' ',
+    narrower ? h('span', { class: 'hint inline-hint' }, 'The files apply the search, status, severity, owner and criterion, not the overdue or risk filters. ') : null,
+    status);
 }
 
 // `selection`: for bulk actions, the ticked ids (a Set) and what to do when it changes; each id
@@ -120,6 +187,7 @@ export function findingsTable(ctx, findings, id = 'findings-table', selection = 
       { key: 'status', label: 'Status', cell: (f) => statusPill(f), sort: findingStatusRank },
       { key: 'owner', label: 'Owner', className: 'owner labelled', cell: (f) => f.owner ?? 'unassigned', sort: (f) => f.owner },
       { key: 'due', label: 'Due', className: 'due labelled', cell: (f) => [h('span', { class: 'due-date' }, f.due_date ?? '—'), f.overdue ? [' ', h('span', { class: 'pill overdue' }, 'overdue')] : null], sort: (f) => f.due_date },
+      { key: 'risk', label: 'Risk', className: 'risk-col labelled nowrap', cell: riskCell, sort: (f) => f.risk_score },
       { key: 'criteria', label: 'Criteria', className: 'criteria labelled', cell: (f) => f.criteria.join(', '), sort: (f) => f.criteria[0] },
     ],
     rows: [...findings].sort((a, b) => compareIds(a.id, b.id)),

@@ -1,26 +1,33 @@
 // Overview: overall and per-category readiness (SPEC §5.1), the criteria coloured by status,
-// and the readiness timeline (§5.3) with its projected ready date and `ready_since`.
-import { get, getAll } from '../api.js';
-import { h, humanize, message } from '../dom.js';
+// the readiness timeline (§5.3) with its projected ready date and `ready_since`, the audit date
+// with what stands in its way and the risk heat map (§13), and the management report.
+import { UserAction, download, get, getAll, request } from '../api.js';
+import { clear, field, h, humanize, message } from '../dom.js';
 import { timelineChart } from '../chart.js';
+import { act, describe, flashMessage } from '../forms.js';
+import { heatMap } from '../heatmap.js';
 import {
   CATEGORIES, CRITERION_STATUSES, compareIds, controlStatusPill, criterionStatusLabel, evidenceStatusPill, evidenceStatusRank, findingStatusRank,
   percent, severityRank, statusPill,
 } from '../format.js';
 import { sortableTable } from '../table.js';
+import { can } from '../roles.js';
 
 export async function overviewView(ctx) {
-  const [readiness, catalog, timeline] = await Promise.all([
+  const [readiness, catalog, timeline, heat] = await Promise.all([
     get('/readiness', ctx.time),
     get('/criteria'),
     get('/timeline', { to: ctx.asOf || undefined, as_known_at: ctx.knownAt || undefined }).catch((err) => ({ error: err })),
+    get('/heatmap', ctx.time).catch((err) => ({ error: err })),
   ]);
   const titles = new Map(catalog.items.map((c) => [c.id, c.title]));
   return h('div', { class: 'overview' },
     h('h1', {}, 'Readiness'),
+    flashMessage(),
     h('p', { class: 'subtitle' }, `As of ${readiness.as_of}`,
       readiness.as_known_at ? `, as known at ${readiness.as_known_at}` : '',
       ' · ', eventCount(ctx, readiness)),
+    reportButton(ctx, readiness.as_of),
     h('div', { class: 'cards' },
       h('section', { class: 'card overall', 'aria-labelledby': 'overall-title' },
         h('h2', { id: 'overall-title' }, 'Overall'),
@@ -36,7 +43,138 @@ export async function overviewView(ctx) {
           h('progress', { max: r.in_scope || 1, value: r.ready, 'aria-labelledby': `cat-${c}` }));
       })),
     timelineSection(ctx, timeline),
+    h('div', { class: 'two-cards' }, auditSection(ctx, timeline, titles), riskSection(ctx, heat)),
     criteriaSection(ctx, readiness, titles));
+}
+
+// The management report (SPEC §13): one self-contained HTML file as of the day shown, fetched
+// with the page's credentials and handed to the browser (api.js download).
+function reportButton(ctx, asOf) {
+  const status = h('span', { id: 'report-status', role: 'status' });
+  const button = h('button', { type: 'button', id: 'download-report' }, 'Management report');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = `Preparing the report as of ${asOf}…`;
+    try {
+      const got = await download('/export/report', `gaplog-report-${asOf}.html`, { as_of: asOf });
+      status.textContent = `Downloaded ${got.name}.`;
+    } catch (err) {
+      status.textContent = `The report failed: ${describe(err)}`;
+    }
+    button.disabled = false;
+  });
+  return h('p', { class: 'toolbar' }, button, ' ',
+    h('span', { class: 'hint inline-hint' }, 'One HTML file to share or print: readiness, timeline, audit date, risks and roadmap. '),
+    status);
+}
+
+const findingLinks = (ctx, ids) => ids.map((id) => h('li', { 'data-id': id }, h('a', { href: ctx.link(`/findings/${encodeURIComponent(id)}`) }, id)));
+
+// The audit date (SPEC §13), from the timeline as of the day shown: days left, whether the
+// projection meets it, and what stands in the way, each named and linked.
+function auditSection(ctx, timeline, titles) {
+  const section = h('section', { class: 'card', id: 'audit-date', 'aria-labelledby': 'audit-date-title' },
+    h('h2', { id: 'audit-date-title' }, 'Audit date'));
+  if (timeline.error) {
+    section.append(message('error', `The audit date could not be loaded: ${describe(timeline.error)}`));
+    return section;
+  }
+  const target = timeline.audit_target ?? null;
+  if (target) {
+    const what = target.type === 'type2'
+      ? `Type II: observation window ${target.window_start} to ${target.window_end}`
+      : `Type I: on ${target.date}`;
+    const days = timeline.days_left;
+    const left = days === null || days === undefined ? '—'
+      : days > 0 ? `${days} day${days === 1 ? '' : 's'} left (as of ${timeline.to})`
+        : days === 0 ? `the audit ${target.type === 'type2' ? 'window starts' : 'is'} on ${timeline.to}`
+          : `${-days} day${days === -1 ? '' : 's'} past the target date`;
+    const onTrack = timeline.on_track === true
+      ? [h('span', { class: 'pill on-track' }, 'on track'), ` projected ready on ${timeline.projected_ready_on}, by ${target.target}`]
+      : [h('span', { class: 'pill off-track' }, 'not on track'), timeline.projected_ready_on
+        ? ` projected ready on ${timeline.projected_ready_on}, after ${target.target}`
+        : ' no projected ready date: see what stands in the way below'];
+    section.append(h('dl', { class: 'facts' },
+      h('dt', {}, 'Audit'), h('dd', { id: 'audit-target', 'data-target': target.target }, what),
+      h('dt', {}, 'Time left'), h('dd', { id: 'audit-days-left', 'data-days': days ?? '' }, left),
+      h('dt', {}, 'On track'), h('dd', { id: 'audit-on-track', 'data-on-track': String(timeline.on_track) }, onTrack)));
+  } else {
+    section.append(h('p', { id: 'audit-target' }, `No audit date set${ctx.past ? ` as of ${timeline.to}` : ''}.`,
+      can.setAuditDate(ctx.me) && !ctx.past ? ' Set it below.' : ' An admin sets it.'));
+  }
+  const blockers = blockersList(ctx, timeline, titles);
+  if (blockers) section.append(blockers);
+  if (!ctx.past && can.setAuditDate(ctx.me)) section.append(auditForm(ctx, target));
+  return section;
+}
+
+function blockersList(ctx, timeline, titles) {
+  const b = timeline.blockers;
+  if (!b) return null;
+  const group = (id, title, items) => (items.length
+    ? h('div', { class: 'blockers-group' }, h('h4', { id: `${id}-title` }, `${title} (${items.length})`),
+      h('ul', { class: 'inline-list', id, 'aria-labelledby': `${id}-title` }, items))
+    : null);
+  const none = !b.criteria.length && !b.no_due_date.length && !b.due_after_target.length;
+  return h('div', { class: 'blockers', id: 'audit-blockers' },
+    h('h3', {}, 'What stands in the way'),
+    none ? h('p', { id: 'no-blockers' }, 'Nothing: every in-scope criterion has an implemented control with current evidence, and every unresolved finding is due in time.') : null,
+    group('blockers-criteria', 'Criteria without an implemented control with current evidence',
+      b.criteria.map((c) => h('li', { 'data-id': c }, h('a', { href: ctx.link(`/criteria/${encodeURIComponent(c)}`), title: titles.get(c) ?? '' }, c)))),
+    group('blockers-no-due-date', 'Unresolved findings without a due date', findingLinks(ctx, b.no_due_date)),
+    group('blockers-due-after', 'Unresolved findings due after the audit date', findingLinks(ctx, b.due_after_target)));
+}
+
+// Admins set the audit date: a Type I date or a Type II window (PUT /program/audit).
+function auditForm(ctx, target) {
+  const type2 = target?.type === 'type2';
+  const radio = (value, label, checked) => h('div', { class: 'field inline' },
+    h('input', { type: 'radio', name: 'audit-type', id: `audit-${value}`, value, checked }),
+    h('label', { for: `audit-${value}` }, label));
+  const date = h('input', { type: 'date', name: 'date', id: 'audit-date-input', value: target?.date ?? '' });
+  const start = h('input', { type: 'date', name: 'window_start', id: 'audit-window-start', value: target?.window_start ?? '' });
+  const end = h('input', { type: 'date', name: 'window_end', id: 'audit-window-end', value: target?.window_end ?? '' });
+  const types = h('fieldset', { class: 'checks' }, h('legend', {}, 'Kind of audit'),
+    radio('type1', 'Type I (one date)', !type2), radio('type2', 'Type II (an observation window)', type2));
+  const sync = () => {
+    const two = types.querySelector('#audit-type2').checked;
+    date.disabled = two;
+    start.disabled = !two;
+    end.disabled = !two;
+  };
+  types.addEventListener('change', sync);
+  sync();
+  const status = h('div', { class: 'form-status' });
+  const action = new UserAction();
+  const form = h('form', { class: 'audit-form', id: 'audit-form', 'aria-labelledby': 'audit-form-title' },
+    h('h3', { id: 'audit-form-title' }, target ? 'Change the audit date' : 'Set the audit date'),
+    types,
+    field('Type I date', date),
+    h('div', { class: 'row' }, field('Window starts', start), field('Window ends', end)),
+    h('button', { type: 'submit' }, 'Save the audit date'), status);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const two = types.querySelector('#audit-type2').checked;
+    const body = two ? { type: 'type2', window_start: start.value, window_end: end.value } : { type: 'type1', date: date.value };
+    if (two ? !start.value || !end.value : !date.value) {
+      clear(status).append(message('error', two ? 'Give the first and the last day of the window.' : 'Give the date of the audit.'));
+      return;
+    }
+    act(ctx, form, status, 'Saving the audit date…',
+      () => (two ? `Audit date set: Type II, ${start.value} to ${end.value}.` : `Audit date set: Type I on ${date.value}.`),
+      () => request('/program/audit', { method: 'PUT', action, body }))(e);
+  });
+  return form;
+}
+
+// The risk heat map as of the day shown (SPEC §13).
+function riskSection(ctx, heat) {
+  const section = h('section', { class: 'card', id: 'risk', 'aria-labelledby': 'risk-title' },
+    h('h2', { id: 'risk-title' }, 'Risk'),
+    h('p', { class: 'hint' }, 'Unresolved findings by likelihood and impact; each number opens those findings.'));
+  if (heat.error) section.append(message('error', `The heat map could not be loaded: ${describe(heat.error)}`));
+  else section.append(heatMap(ctx, heat));
+  return section;
 }
 
 // The number of events behind the numbers shown. Today that is the whole log (readiness's
@@ -85,7 +223,7 @@ function timelineSection(ctx, timeline) {
   section.append(
     h('dl', { class: 'facts' },
       h('dt', {}, 'Projected ready on'),
-      h('dd', { id: 'projected-ready' }, timeline.projected_ready_on ?? 'not projected (a criterion lacks an implemented control with current evidence, or an open finding has no due date)'),
+      h('dd', { id: 'projected-ready' }, timeline.projected_ready_on ?? notProjected(timeline)),
       h('dt', {}, 'Ready since'),
       h('dd', { id: 'ready-since' }, timeline.ready_since ?? `not ready on ${timeline.to}`)),
     timeline.points.length ? timelineChart(timeline) : message('info', 'No timeline points yet.'),
@@ -102,6 +240,17 @@ function timelineSection(ctx, timeline) {
         rows: timeline.points,
       })));
   return section;
+}
+
+// Why there is no projected ready date, with the numbers the timeline's blockers give (named
+// and linked under Audit date).
+function notProjected(timeline) {
+  const b = timeline.blockers;
+  if (!b) return 'not projected (a criterion lacks an implemented control with current evidence, or an open finding has no due date)';
+  const reasons = [];
+  if (b.criteria.length) reasons.push(`${b.criteria.length} in-scope criteri${b.criteria.length === 1 ? 'on lacks' : 'a lack'} an implemented control with current evidence`);
+  if (b.no_due_date.length) reasons.push(`${b.no_due_date.length} unresolved finding${b.no_due_date.length === 1 ? ' has' : 's have'} no due date`);
+  return reasons.length ? `not projected: ${reasons.join(', and ')} (listed under Audit date)` : 'not projected';
 }
 
 function criteriaSection(ctx, readiness, titles) {
