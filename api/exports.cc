@@ -109,7 +109,12 @@ Result<ManagementReport> gather_report(Backend& b, const AsOf& as_of) {
     r.roadmap = roadmap_at(s, as_of.date);
     r.names.clear();
     for (const auto& [email, u] : s.users) r.names[email] = u.name;
-    if (size == before || attempt == 4) break;
+    if (size == before) break;
+    if (attempt == 4) {
+      return unavailable(
+          "the log grew while the report was being gathered, five times in a row; ask again "
+          "in a moment");
+    }
   }
   GAPLOG_ASSIGN_OR_RETURN(r.tree_head,
                           tree_head_for_size(*b.store.log, *b.store.signer, b.clock, size));

@@ -293,6 +293,8 @@ template <typename Reader, typename P>
 void read_risk(Reader r, P& p) {
   p.likelihood = r.getLikelihood();
   p.impact = r.getImpact();
+  // decide() never writes more than 5; a larger one is damage, not a rating.
+  if (p.likelihood > 5 || p.impact > 5) KJ_FAIL_REQUIRE("risk rating out of range (1-5)");
   from_wire(r.getOrigin(), p.origin);
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "domain/validation.h"
+
 namespace gaplog {
 namespace {
 
@@ -166,10 +168,13 @@ struct Evolver {
     DocumentState* d = existing(s.documents, p.document_id);
     if (d == nullptr) return;
     const std::optional<Date> next = optional_date(p.next_review_on);
+    const Date reviewed_on = optional_date(p.reviewed_on).value_or(date_of(e.occurred_at));
+    // A review typed in later about an earlier day does not move the next review date that the
+    // latest review set.
+    const DocumentReview* latest = d->latest_review();
+    if (next && (latest == nullptr || reviewed_on >= latest->reviewed_on)) d->next_review_on = next;
     d->reviews.push_back(
-        DocumentReview{p.outcome, optional_date(p.reviewed_on).value_or(date_of(e.occurred_at)),
-                       p.notes, next, e.actor, e.occurred_at, e.seq});
-    if (next) d->next_review_on = next;
+        DocumentReview{p.outcome, reviewed_on, p.notes, next, e.actor, e.occurred_at, e.seq});
     d->version = e.version;
   }
   void operator()(const InterviewRecorded& p) {
@@ -392,7 +397,9 @@ std::optional<OriginRef> parse_origin(std::string_view origin) {
   if (numbered(origin, "D-")) return OriginRef{OriginRef::Kind::kDocument, std::string(origin)};
   if (numbered(origin, "I-")) return OriginRef{OriginRef::Kind::kInterview, std::string(origin)};
   const size_t hash = origin.find(kTest);
-  if (hash == std::string_view::npos || hash == 0) return std::nullopt;
+  if (hash == std::string_view::npos || !check_control_id(origin.substr(0, hash)).is_ok()) {
+    return std::nullopt;
+  }
   const std::string_view n = origin.substr(hash + kTest.size());
   if (n.empty() || n.size() > 6 || n[0] == '0') return std::nullopt;
   size_t position = 0;

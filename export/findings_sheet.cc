@@ -92,7 +92,13 @@ SheetCell cell_of(const json::Value* v, ColumnKind kind) {
 std::string csv_text(const SheetCell& cell) {
   struct Visitor {
     std::string operator()(std::monostate) const { return ""; }
-    std::string operator()(const std::string& s) const { return s; }
+    // A spreadsheet program would evaluate text starting with = + - @ (or a tab or CR before
+    // one) as a formula: such text gets a leading ' (OWASP's advice against CSV injection).
+    std::string operator()(const std::string& s) const {
+      const bool formula_like =
+          !s.empty() && std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos;
+      return formula_like ? "'" + s : s;
+    }
     std::string operator()(int64_t i) const { return std::to_string(i); }
     std::string operator()(double d) const { return fmt::format("{}", d); }
     std::string operator()(bool b) const { return b ? "true" : "false"; }

@@ -98,7 +98,11 @@ TEST(Documents, ReviewsKeepTheirOrderAndTheLatestIsByReviewDate) {
   ASSERT_EQ(d.reviews.size(), 2u);
   // The second recorded review is the earlier one: the latest stays the outdated one.
   EXPECT_EQ(d.latest_review()->outcome, ReviewOutcome::kOutdated);
-  EXPECT_EQ(d.next_review_on, day("2027-01-31"));
+  // The earlier review's next review date does not replace the one of the latest review, which
+  // set none: the document keeps its own.
+  EXPECT_EQ(d.next_review_on, day("2026-12-01"));
+  p.must(kEditor, ReviewDocument{"D-1", "adequate", "", "2025-12-31", "2027-03-31"});
+  EXPECT_EQ(d.next_review_on, day("2027-03-31"));
   // Without a date, a review is of the command's day.
   p.must(kEditor, ReviewDocument{"D-1", "adequate", "", "", ""});
   EXPECT_EQ(d.latest_review()->reviewed_on, date_of(p.now));
@@ -179,7 +183,7 @@ TEST(Origins, ThatDoNotExistOrAreMalformedAreRefused) {
     EXPECT_NE(r.status().message().find(missing), std::string::npos) << r.status().message();
   }
   for (const char* malformed : {"X-1", "D-", "D-0", "D-01", "#test-1", "AC-01#test-0",
-                                "AC-01#test-", "AC-01#tst-1", "d-1", "D-1 "}) {
+                                "AC-01#test-", "AC-01#tst-1", "d-1", "D-1 ", "bad id!#test-1"}) {
     EXPECT_EQ(code_of(p, kEditor, gap(malformed)), Code::kInvalidArgument) << malformed;
   }
   EXPECT_TRUE(p.state.findings.empty());

@@ -729,5 +729,24 @@ TEST(EventCodec, AFindingWithoutOriginOrRiskKeepsTheBytesOfTheSchemaBeforeThem) 
   EXPECT_NE(encode_event(envelope(1, "finding/F-1", rated)), canonical_bytes(message));
 }
 
+// A rating above 5 is damage (decide() never writes one), not a cell off the heat map.
+TEST(EventCodec, RejectsARiskRatingAboveFive) {
+  const Event e = envelope(
+      1, "finding/F-1",
+      FindingRecorded{
+          "F-1", "No reviews", "", Severity::kHigh, {"CC6.2"}, "", FindingSource::kOther, "", ""});
+  for (auto [likelihood, impact] : {std::pair{6, 1}, {1, 6}, {255, 255}}) {
+    capnp::MallocMessageBuilder message;
+    auto root = envelope_by_hand(message, e);
+    auto b = root.getPayload().initFindingRecorded();
+    b.setFindingId("F-1");
+    b.setTitle("No reviews");
+    b.initCriteria(1).set(0, "CC6.2");
+    b.setLikelihood(static_cast<uint8_t>(likelihood));
+    b.setImpact(static_cast<uint8_t>(impact));
+    expect_corruption(canonical_bytes(message), "rating out of range");
+  }
+}
+
 }  // namespace
 }  // namespace gaplog

@@ -84,6 +84,23 @@ TEST(FindingsSheet, MissingAndNullFieldsAreEmptyCells) {
   EXPECT_EQ(row[21], SheetCell(std::string()));  // no evidence: an empty list
 }
 
+// CSV injection: a title a spreadsheet program would take for a formula gets a leading '; the
+// same title elsewhere in the text, and numbers, stay as they are.
+TEST(FindingsSheetCsv, TextThatLooksLikeAFormulaIsNotOne) {
+  const std::string csv = findings_csv(
+      {parsed(R"j({"id":"F-1","title":"=HYPERLINK(\"https://x.example\")","likelihood":2})j"),
+       parsed(R"j({"id":"F-2","title":"@SUM(A1)","description":"-1 day; +2 = 1"})j"),
+       parsed(R"j({"id":"F-3","title":"Backups =1+1"})j")});
+  auto records = parse_csv(csv);
+  ASSERT_TRUE(records.is_ok()) << records.status().to_string();
+  ASSERT_EQ(records->size(), 4u);
+  EXPECT_EQ((*records)[1].fields[1], "'=HYPERLINK(\"https://x.example\")");
+  EXPECT_EQ((*records)[1].fields[12], "2");
+  EXPECT_EQ((*records)[2].fields[1], "'@SUM(A1)");
+  EXPECT_EQ((*records)[2].fields[2], "'-1 day; +2 = 1");
+  EXPECT_EQ((*records)[3].fields[1], "Backups =1+1");
+}
+
 TEST(FindingsSheetCsv, HeaderThenOneCrlfRecordPerFindingThatReadsBack) {
   const std::string csv = findings_csv({full_finding(), parsed(R"({"id":"F-8","title":"plain"})")});
   EXPECT_EQ(csv.substr(0, 3), "id,");  // no byte order mark

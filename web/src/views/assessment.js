@@ -178,11 +178,11 @@ function forms(ctx, documents, users, catalog) {
   const optional = (k, v) => (v.trim() ? { [k]: v.trim() } : {});
 
   const documentForm = (() => {
-    const title = h('input', { type: 'text', name: 'title', id: 'document-title', required: true, maxlength: 500 });
+    const title = h('input', { type: 'text', name: 'title', id: 'document-title', required: true, maxlength: 200 });
     const kind = select(DOCUMENT_KINDS.map((k) => [k, k]), 'policy', { name: 'kind', id: 'document-kind' });
     const owner = select([['', 'No owner'], ...people.filter((u) => u.role !== 'auditor').map((u) => [u.email, `${u.name} (${u.email})`])], '',
       { name: 'owner', id: 'document-owner' });
-    const version = h('input', { type: 'text', name: 'version', id: 'document-version', maxlength: 100 });
+    const version = h('input', { type: 'text', name: 'version', id: 'document-version', maxlength: 64 });
     const approved = h('input', { type: 'date', name: 'approved_on', id: 'document-approved' });
     const next = h('input', { type: 'date', name: 'next_review_on', id: 'document-next-review' });
     const criteria = checkGroup({ legend: 'Criteria it covers', name: 'document-criteria', className: 'scroll', options: criteriaOptions, selected: [] });
@@ -236,8 +236,8 @@ function forms(ctx, documents, users, catalog) {
   })();
 
   const interviewForm = (() => {
-    const stakeholder = h('input', { type: 'text', name: 'stakeholder', id: 'interview-stakeholder', required: true, maxlength: 500 });
-    const role = h('input', { type: 'text', name: 'stakeholder_role', id: 'interview-role', required: true, maxlength: 500 });
+    const stakeholder = h('input', { type: 'text', name: 'stakeholder', id: 'interview-stakeholder', required: true, maxlength: 200 });
+    const role = h('input', { type: 'text', name: 'stakeholder_role', id: 'interview-role', required: true, maxlength: 200 });
     const held = h('input', { type: 'date', name: 'held_on', id: 'interview-date', value: today(), max: today(), required: true });
     const interviewers = checkGroup({
       legend: 'Interviewers',
