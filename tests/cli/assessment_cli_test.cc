@@ -48,28 +48,13 @@ bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-class AssessmentCli : public ::testing::Test {
+class AssessmentCli : public testing::CliProgramTest {
  protected:
   void SetUp() override {
-    data_ = dir_.sub("data");
-    Outcome init = run("init --admin ada@example.com --name Ada");
-    ASSERT_EQ(init.status, 0) << init.err;
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(init.out, m, std::regex("(gaplog_[0-9a-f]{64})")));
-    token_ = m[1];
-    SystemClock clock;
-    today_ = date_of(clock.now());
+    CliProgramTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_EQ(run("user add cara@example.com --name Cara --role editor").status, 0);
     ASSERT_EQ(run("user add oli@example.com --name Oli --role contributor").status, 0);
-  }
-  Outcome run(const std::string& args) {
-    return gaplog("--data " + data_ + " " + args, dir_.path());
-  }
-  // `args` must succeed; its output.
-  std::string ok(const std::string& args) {
-    Outcome r = run(args);
-    EXPECT_EQ(r.status, 0) << args << "\n" << r.err;
-    return r.out;
   }
   // `args` with --json must succeed; its answer.
   json::Value answer(const std::string& args) {
@@ -83,8 +68,6 @@ class AssessmentCli : public ::testing::Test {
     EXPECT_EQ(r.status, exit_code) << args << "\n" << r.out << r.err;
     for (const std::string& w : words) EXPECT_TRUE(has(r.err, w)) << args << ": " << r.err;
   }
-  // Today plus `days`, as YYYY-MM-DD.
-  std::string day(int days) const { return format_date(Date{today_.days + days}); }
   // A document D-n, an interview I-n and a control with one test (AC-01#test-1).
   void record_the_assessment() {
     ok("document add --title 'Information Security Policy' --kind policy --criteria CC1.1,CC2.1");
@@ -100,10 +83,6 @@ class AssessmentCli : public ::testing::Test {
     const json::Value* audit = program.find("audit");
     return audit == nullptr ? json::Value() : *audit;
   }
-
-  testing::TempDir dir_;
-  std::string data_, token_;
-  Date today_{};
 };
 
 TEST_F(AssessmentCli, DocumentsAreRecordedReviewedAndListed) {

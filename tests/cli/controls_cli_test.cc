@@ -35,31 +35,14 @@ std::vector<std::string> ids_of(const std::string& text) {
 
 using Ids = std::vector<std::string>;
 
-class ControlsCli : public ::testing::Test {
+class ControlsCli : public testing::CliProgramTest {
  protected:
   void SetUp() override {
-    data_ = dir_.sub("data");
-    Outcome init = run("init --admin ada@example.com --name Ada");
-    ASSERT_EQ(init.status, 0) << init.err;
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(init.out, m, std::regex("(gaplog_[0-9a-f]{64})")));
-    token_ = m[1];
-    SystemClock clock;
-    today_ = date_of(clock.now());
+    CliProgramTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_EQ(run("user add ed@example.com --name Ed --role editor").status, 0);
     ASSERT_EQ(run("user add oli@example.com --name Oli --role contributor").status, 0);
   }
-  Outcome run(const std::string& args) {
-    return gaplog("--data " + data_ + " " + args, dir_.path());
-  }
-  // `args` must succeed; its output.
-  std::string ok(const std::string& args) {
-    Outcome r = run(args);
-    EXPECT_EQ(r.status, 0) << args << "\n" << r.err;
-    return r.out;
-  }
-  // Today plus `days`, as YYYY-MM-DD.
-  std::string day(int days) const { return format_date(Date{today_.days + days}); }
   // A small local file to upload as evidence.
   std::string file(const std::string& name) {
     const std::string path = dir_.sub(name);
@@ -68,10 +51,6 @@ class ControlsCli : public ::testing::Test {
     std::fclose(f);
     return path;
   }
-
-  testing::TempDir dir_;
-  std::string data_, token_;
-  Date today_{};
 };
 
 TEST_F(ControlsCli, ControlsTakeAnOwnerAndAnEvidenceCadence) {
