@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "api/request_handler.h"
+#include "app/backups.h"
 #include "app/command_service.h"
 #include "auth/oidc_client.h"
 #include "auth/pending_logins.h"
@@ -74,6 +75,7 @@ struct ApiParts {
   PendingLogins* pending = nullptr;
   OidcClient* oidc = nullptr;
   Reminders* reminders = nullptr;
+  Backups* backups = nullptr;  // null: this process takes no backups (the endpoints say so)
 };
 
 class Api final : public RequestHandler {

@@ -38,6 +38,7 @@ class Backend {
         pending(*parts.pending),
         oidc(parts.oidc),
         reminders(parts.reminders),
+        backups(parts.backups),
         options(options) {}
 
   Store& store;
@@ -48,6 +49,7 @@ class Backend {
   PendingLogins& pending;
   OidcClient* oidc;      // null: no identity provider configured
   Reminders* reminders;  // null: not in this process (the reminder endpoints answer 503)
+  Backups* backups;      // null: not in this process (the backup endpoints answer 400)
   const ApiOptions& options;
 
   Date today() const { return date_of(clock.now()); }

@@ -30,6 +30,10 @@ inline constexpr int kDefaultTimelineStep = 7;
 Result<Date> default_timeline_from(Backend& backend, Date to, int step);
 Result<ApiResponse> get_roadmap(Call& call);
 
+// api/backups.cc (SPEC §14): take a backup now; the backups' status. Admins only.
+Result<ApiResponse> post_backup(Call& call);
+Result<ApiResponse> get_backups(Call& call);
+
 // api/users.cc: users and their API tokens.
 Result<ApiResponse> get_me(Call& call);
 // Tokens (SPEC §10): a user's own (me/tokens), everyone's for admins (tokens?user=).

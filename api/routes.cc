@@ -152,6 +152,8 @@ std::vector<Route> api_routes() {
       {"GET", "audit/verify", kNone, kRead, get_verify,
        "verifying the whole log is for admins and auditors"},
       {"GET", "export/poam", kAsOf, kRead, get_poam},
+      {"POST", "admin/backups", kNone, kWrite, post_backup},
+      {"GET", "admin/backups", kNone, kRead, get_backups},
       {"GET",
        "export/audit-bundle",
        {"as_of"},

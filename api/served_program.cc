@@ -22,7 +22,8 @@ Status check_public_url(std::string_view url) {
 Result<std::unique_ptr<ServedProgram>> ServedProgram::open(FileSystem& fs, Clock& clock,
                                                            const std::string& dir,
                                                            ApiOptions options,
-                                                           ReminderOptions reminders) {
+                                                           ReminderOptions reminders,
+                                                           BackupSettings backups) {
   std::unique_ptr<ServedProgram> p(new ServedProgram());
   if (options.oidc) {
     GAPLOG_RETURN_IF_ERROR(check_outbound_url(options.oidc->issuer));
@@ -41,15 +42,20 @@ Result<std::unique_ptr<ServedProgram>> ServedProgram::open(FileSystem& fs, Clock
   GAPLOG_ASSIGN_OR_RETURN(
       p->reminders_, Reminders::open(dir, fs, clock, p->program_->log(), p->program_->service(),
                                      p->program_->history(), *p->https_, std::move(reminders)));
-  p->api_ = std::make_unique<Api>(
-      p->program_->store(), p->program_->service(), p->program_->history(), clock,
-      ApiParts{p->sessions_.get(), p->pending_.get(), p->oidc_.get(), p->reminders_.get()},
-      std::move(options));
+  if (!backups.log) backups.log = options.log;
+  p->backups_ = std::make_unique<Backups>(fs, clock, p->program_->store(), dir, std::move(backups));
+  p->api_ = std::make_unique<Api>(p->program_->store(), p->program_->service(),
+                                  p->program_->history(), clock,
+                                  ApiParts{p->sessions_.get(), p->pending_.get(), p->oidc_.get(),
+                                           p->reminders_.get(), p->backups_.get()},
+                                  std::move(options));
   return p;
 }
 
 ServedProgram::~ServedProgram() {
-  // The reminders' thread writes through the command service: it ends first.
+  // The reminders' thread writes through the command service, and a backup reads the log: they
+  // end first.
+  if (backups_) backups_->stop();
   if (reminders_) reminders_->stop();
   // The log's commit thread may still be answering writes through the Api, which is destroyed
   // before the program.

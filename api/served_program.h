@@ -21,7 +21,8 @@ class ServedProgram {
   static Result<std::unique_ptr<ServedProgram>> open(FileSystem& fs, Clock& clock,
                                                      const std::string& dir,
                                                      ApiOptions options = {},
-                                                     ReminderOptions reminders = {});
+                                                     ReminderOptions reminders = {},
+                                                     BackupSettings backups = {});
   ~ServedProgram();
 
   Status save_checkpoint() { return program_->save_checkpoint(); }
@@ -35,6 +36,9 @@ class ServedProgram {
   SessionStore& sessions() { return *sessions_; }
   Reminders& reminders() { return *reminders_; }
   void start_reminders() { reminders_->start(); }
+  Backups& backups() { return *backups_; }
+  // The backup schedule (settings.every), for the server; the embedded CLI takes none.
+  void start_backups() { backups_->start(); }
 
  private:
   ServedProgram() = default;
@@ -47,6 +51,8 @@ class ServedProgram {
   std::unique_ptr<OidcClient> oidc_;
   // Reminders: the outbox (<dir>/outbox), webhook secrets, channels and the server's thread.
   std::unique_ptr<Reminders> reminders_;
+  // Backups (SPEC §14): on request and on a schedule, into settings.dir.
+  std::unique_ptr<Backups> backups_;
   std::unique_ptr<Api> api_;
 };
 

@@ -18,6 +18,8 @@
 #include "cli/output.h"
 #include "codec/json.h"
 #include "domain/text.h"
+#include "domain/time.h"
+#include "domain/validation.h"
 
 namespace gaplog {
 namespace {
@@ -99,7 +101,12 @@ std::optional<int> check_unknown_words(CLI::App& root) {
   for (CLI::App* app : chain) {
     for (std::string& w : app->remaining()) extras.push_back(std::move(w));
   }
-  const bool group = !leaf->get_subcommands({}).empty();
+  // A group of commands needs one of them, unless it takes options of its own and so is a
+  // command too (`backup --to DIR` beside `backup verify DIR`).
+  const auto own_options = leaf->get_options([leaf](const CLI::Option* o) {
+    return o != leaf->get_help_ptr() && o != leaf->get_help_all_ptr();
+  });
+  const bool group = !leaf->get_subcommands({}).empty() && own_options.empty();
   std::vector<std::string> commands;
   for (const CLI::App* sub : leaf->get_subcommands({})) commands.push_back(sub->get_name());
   auto suggestion = [](const std::string& word, const std::vector<std::string>& candidates) {
@@ -249,6 +256,66 @@ int ApiCommands::run(ApiClient& client, const GlobalOptions& global) const {
 int run_request(ApiClient& client, ApiRequest request, const std::string& command,
                 const GlobalOptions& global) {
   return send(client, Built{std::move(request), "", {}}, command, global);
+}
+
+int exit_code_for(const Status& s) {
+  switch (s.code()) {
+    case Code::kIoError:
+    case Code::kInternal:
+    case Code::kCorruption:
+    case Code::kUnavailable:
+      return kExitIo;
+    default:
+      return kExitRejected;
+  }
+}
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "gaplog: %s\n", s.message().c_str());
+  return exit_code_for(s);
+}
+
+// "the data directory is in use" explained, for the error of opening a held log.
+int fail_open(const Status& s, const std::string& dir) {
+  if (s.code() == Code::kUnavailable) {
+    std::fprintf(stderr,
+                 "gaplog: %s is in use by another gaplog process (a running server?): %s\n"
+                 "stop it, or talk to it with --server URL --token TOKEN\n",
+                 dir.c_str(), s.message().c_str());
+    return kExitIo;
+  }
+  return fail(s);
+}
+
+// "90s", "30m", "8h", "7d" as microseconds.
+Result<Micros> parse_duration(std::string_view flag, std::string_view text) {
+  Micros unit = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's':
+        unit = kMicrosPerSecond;
+        break;
+      case 'm':
+        unit = 60 * kMicrosPerSecond;
+        break;
+      case 'h':
+        unit = 3600 * kMicrosPerSecond;
+        break;
+      case 'd':
+        unit = kMicrosPerDay;
+        break;
+      default:
+        break;
+    }
+  }
+  const std::string_view digits = text.substr(0, text.empty() ? 0 : text.size() - 1);
+  if (unit == 0 || digits.empty() || digits.size() > 6 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoll(std::string(digits)) == 0) {
+    return invalid_argument(fmt::format("{} takes a duration like 90s, 30m, 8h or 7d; got {}", flag,
+                                        quoted_excerpt(text)));
+  }
+  return std::stoll(std::string(digits)) * unit;
 }
 
 }  // namespace gaplog

@@ -9,9 +9,11 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/client.h"
+#include "domain/time.h"
 
 namespace CLI {
 class App;
@@ -83,5 +85,16 @@ Result<std::string> read_local_file(const std::string& path);
 
 // A usage error: "gaplog: WHAT" and where to find the usage; returns kExitUsage.
 int usage_error(const std::string& what, const std::string& command = "");
+
+// The exit code for a failure: kExitIo for I/O, corruption, unavailable and internal errors,
+// kExitRejected for the rest.
+int exit_code_for(const Status& s);
+// "gaplog: MESSAGE" on stderr; returns exit_code_for(s).
+int fail(const Status& s);
+// The same for opening a data directory: a held one is explained (a running server?).
+int fail_open(const Status& s, const std::string& dir);
+
+// "90s", "30m", "8h", "7d" as microseconds; a usage message naming `flag` otherwise.
+Result<Micros> parse_duration(std::string_view flag, std::string_view text);
 
 }  // namespace gaplog

@@ -20,6 +20,7 @@
 #include "app/command_service.h"
 #include "app/demo.h"
 #include "app/demo_reminders.h"
+#include "cli/backup_commands.h"
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/reminder_options.h"
@@ -54,35 +55,6 @@ examples:
 
 exit codes: 0 ok, 1 rejected (rule, conflict, not found, forbidden), 2 usage error, 3 I/O or internal)";
 
-int exit_code_for(const Status& s) {
-  switch (s.code()) {
-    case Code::kIoError:
-    case Code::kInternal:
-    case Code::kCorruption:
-    case Code::kUnavailable:
-      return kExitIo;
-    default:
-      return kExitRejected;
-  }
-}
-
-int fail(const Status& s) {
-  std::fprintf(stderr, "gaplog: %s\n", s.message().c_str());
-  return exit_code_for(s);
-}
-
-// "the data directory is in use" explained, for the error of opening a held log.
-int fail_open(const Status& s, const std::string& dir) {
-  if (s.code() == Code::kUnavailable) {
-    std::fprintf(stderr,
-                 "gaplog: %s is in use by another gaplog process (a running server?): %s\n"
-                 "stop it, or talk to it with --server URL --token TOKEN\n",
-                 dir.c_str(), s.message().c_str());
-    return kExitIo;
-  }
-  return fail(s);
-}
-
 Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   auto bad = [&] {
@@ -113,39 +85,9 @@ struct ServeOptions {
   std::string public_url;  // "" = http://<listen>
   std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
   std::string session_idle = "8h", session_max = "7d";
-  MailOptions mail;  // reminders (SPEC §11, docs/reminders.md)
+  MailOptions mail;           // reminders (SPEC §11, docs/reminders.md)
+  BackupServeOptions backup;  // SPEC §14, docs/backups.md
 };
-
-// "90s", "30m", "8h", "7d" as microseconds.
-Result<Micros> parse_duration(std::string_view flag, std::string_view text) {
-  Micros unit = 0;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 's':
-        unit = kMicrosPerSecond;
-        break;
-      case 'm':
-        unit = 60 * kMicrosPerSecond;
-        break;
-      case 'h':
-        unit = 3600 * kMicrosPerSecond;
-        break;
-      case 'd':
-        unit = kMicrosPerDay;
-        break;
-      default:
-        break;
-    }
-  }
-  const std::string_view digits = text.substr(0, text.empty() ? 0 : text.size() - 1);
-  if (unit == 0 || digits.empty() || digits.size() > 6 ||
-      digits.find_first_not_of("0123456789") != std::string_view::npos ||
-      std::stoll(std::string(digits)) == 0) {
-    return invalid_argument(fmt::format("{} takes a duration like 90s, 30m, 8h or 7d; got {}", flag,
-                                        quoted_excerpt(text)));
-  }
-  return std::stoll(std::string(digits)) * unit;
-}
 
 // The sign-in options of serve, into the Api's: the public URL, the identity provider (all of
 // --oidc-issuer, --oidc-client-id and --oidc-client-secret-file, or none) and session lengths.
@@ -228,9 +170,13 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   };
   Result<ReminderOptions> reminders = reminder_options(options.mail);
   if (!reminders) return usage_error(reminders.status().message(), "gaplog serve");
-  auto program = ServedProgram::open(fs, clock, data, *api_options, std::move(*reminders));
+  Result<BackupSettings> backups = backup_settings(options.backup);
+  if (!backups) return usage_error(backups.status().message(), "gaplog serve");
+  auto program = ServedProgram::open(fs, clock, data, *api_options, std::move(*reminders),
+                                     std::move(*backups));
   if (!program) return fail_open(program.status(), data);
   (*program)->start_reminders();
+  (*program)->start_backups();
   HttpServerOptions server_options;
   server_options.host = listen->first;
   server_options.port = listen->second;
@@ -539,6 +485,7 @@ struct LocalCommands {
   bool notify_dry_run = false;
   MailOptions notify_mail;        // embedded mode: the relay to send through
   std::string notify_public_url;  // embedded mode: where the mail's links point
+  BackupCommands backups;         // backup, backup list|verify, restore
 
   CLI::App* init_command = nullptr;
   CLI::App* demo_command = nullptr;
@@ -644,6 +591,7 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
       ->check(CLI::PositiveNumber);
   add_sign_in_options(*serve_command, serve_options);
   add_mail_options(*serve_command, serve_options.mail, /*hour=*/true);
+  add_backup_serve_options(*serve_command, serve_options.backup);
   local.serve_command = serve_command;
 }
 
@@ -855,6 +803,7 @@ int run(int argc, char** argv) {
   add_log_commands(app, local);
   add_bundle_commands(app, local);
   add_notify_command(app, local);
+  add_backup_commands(app, local.backups);
   ApiCommands api(app);
   app.footer(kHelpFooter);  // after the commands, which would inherit it
 
@@ -876,6 +825,7 @@ int run(int argc, char** argv) {
 
   auto fs = make_posix_file_system();
   SystemClock clock;
+  if (local.backups.chosen()) return *run_backup_command(local.backups, global, *fs, clock);
   if (local.init_command->parsed())
     return init(global.data, local.init_options, occurred_at, *fs, clock);
   if (local.demo_command->parsed()) return demo(global.data, local.demo_admin, *fs, clock);

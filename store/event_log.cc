@@ -125,6 +125,9 @@ class EventLogImpl final : public EventLog {
     return merkle_.tree_head_at(tree_size);
   }
   Result<VerifyReport> verify() const override { return merkle_.verify(); }
+  Status checkpoint(const std::string& dir) const override {
+    return checkpoint_log_database(*databases_.log, dir);
+  }
 
   bool refusing_writes() const override { return refusal_.refusing(); }
 

@@ -209,6 +209,13 @@ class EventLog {
 
   // True after a failed write or sync: every append fails until the log is reopened.
   virtual bool refusing_writes() const = 0;
+
+  // A RocksDB checkpoint of the log's database (not of its stream index, which is derived) in
+  // `dir`, which must not exist and should be on the same file system (its table files are then
+  // hard links, not copies): the memtable is flushed first. Appends go on meanwhile. The
+  // checkpoint holds a consistent prefix of the log (each append group is one atomic write) with
+  // at least every event committed before the call; open_log_snapshot() reads how long it is.
+  virtual Status checkpoint(const std::string& dir) const = 0;
 };
 
 // How many events were recorded before `end` (recorded_at never decreases along seq, so this is

@@ -4,6 +4,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include <algorithm>
 #include <cstring>
@@ -229,6 +230,25 @@ Result<LogDatabases> open_log_databases(const EventLogOptions& options) {
   dbs.log = std::move(log);
   dbs.stream_index.reset(raw);
   return dbs;
+}
+
+Status checkpoint_log_database(rocksdb::DB& log, const std::string& dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  GAPLOG_RETURN_IF_ERROR(from_rocks(rocksdb::Checkpoint::Create(&log, &raw), "checkpoint"));
+  const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: always flush, so that the checkpoint holds table files (shared with
+  // the live database and with earlier backups) rather than a copy of the preallocated WAL.
+  return from_rocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0),
+                    fmt::format("cannot make a checkpoint of the event log in {}", dir));
+}
+
+Result<std::unique_ptr<rocksdb::DB>> open_log_snapshot(rocksdb::Env* env, const std::string& dir) {
+  rocksdb::Options options = log_options(common_options(env), /*create_if_missing=*/false);
+  options.disable_auto_compactions = true;
+  rocksdb::DB* raw = nullptr;
+  GAPLOG_RETURN_IF_ERROR(
+      from_rocks(rocksdb::DB::Open(options, dir, &raw), fmt::format("cannot open {}", dir)));
+  return std::unique_ptr<rocksdb::DB>(raw);
 }
 
 Result<std::optional<LogHead>> open_log_format(rocksdb::DB& log, const std::string& path) {

@@ -97,6 +97,14 @@ struct LogDatabases {
 // Opens both databases of the log at options.path with the store's RocksDB options.
 Result<LogDatabases> open_log_databases(const EventLogOptions& options);
 
+// A checkpoint of the log's database in `dir` (EventLog::checkpoint): memtable flushed first.
+Status checkpoint_log_database(rocksdb::DB& log, const std::string& dir);
+
+// A checkpoint or a restored copy of the log's database, opened on its own (no stream index)
+// for a backup to read and copy; it is the caller's scratch copy, so it is opened for writing
+// (RocksDB's BackupEngine needs that) with compactions off. `env` must outlive it.
+Result<std::unique_ptr<rocksdb::DB>> open_log_snapshot(rocksdb::Env* env, const std::string& dir);
+
 // The 'H' record: where the log ends.
 struct LogHead {
   uint64_t last_seq = 0;
