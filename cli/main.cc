@@ -197,6 +197,11 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n",
               data.c_str(), listen->first.c_str(), (*server)->port(),
               static_cast<unsigned long long>((*program)->log().last_seq()));
+  if (!options.backup.dir.empty()) {
+    std::printf("gaplog: backups into %s%s\n", options.backup.dir.c_str(),
+                options.backup.every.empty() ? " when asked (POST /api/v1/admin/backups)"
+                                             : (" every " + options.backup.every).c_str());
+  }
   std::error_code ec;
   if (std::filesystem::is_regular_file(web_dir / "index.html", ec)) {
     std::printf("gaplog: web UI from %s\n", web_dir.c_str());

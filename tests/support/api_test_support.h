@@ -140,7 +140,11 @@ class ApiFixture : public ::testing::Test {
   void open_program() {
     server_.reset();
     program_.reset();
-    auto p = ServedProgram::open(*fs_, clock_, dir_.path() + "/data", options_);
+    // Backups into a directory beside the data (POST /admin/backups answers in the tables).
+    BackupSettings backups;
+    backups.dir = dir_.path() + "/backups";
+    auto p =
+        ServedProgram::open(*fs_, clock_, dir_.path() + "/data", options_, {}, std::move(backups));
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
     program_ = std::move(p).value();
     if (over_http()) {
