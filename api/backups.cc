@@ -86,7 +86,7 @@ Result<ApiResponse> get_backups(Call& call) {
     v.set("problem", Value::string(all.status().message()));
   }
   v.set("backups", std::move(list));
-  return json_response(200, std::move(v));
+  return json_response(200, v);
 }
 
 }  // namespace gaplog

@@ -11,7 +11,7 @@
 namespace gaplog {
 namespace {
 
-constexpr Micros kRetryAtMost = 15 * 60 * kMicrosPerSecond;
+constexpr Micros kRetryAtMost = Micros{15} * 60 * kMicrosPerSecond;
 
 }  // namespace
 

@@ -53,10 +53,10 @@ Status copy_evidence(FileSystem& fs, const std::string& evidence_dir, const Back
   for (const std::string& shard : shards) {
     if (!is_hex(shard, 2)) continue;  // tmp/: uploads in flight
     GAPLOG_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                            fs.list_dir(evidence_dir + "/" + shard));
+                            fs.list_dir(fmt::format("{}/{}", evidence_dir, shard)));
     for (const std::string& sha : names) {
       if (!is_hex(sha, 64) || !sha.starts_with(shard)) continue;
-      const std::string from = evidence_dir + "/" + shard + "/" + sha;
+      const std::string from = fmt::format("{}/{}/{}", evidence_dir, shard, sha);
       GAPLOG_ASSIGN_OR_RETURN(uint64_t size, fs.file_size(from));
       GAPLOG_ASSIGN_OR_RETURN(bool have, fs.exists(dir.evidence(sha)));
       if (have) {
@@ -78,20 +78,22 @@ Status copy_evidence(FileSystem& fs, const std::string& evidence_dir, const Back
 Status copy_secret_files(FileSystem& fs, const std::string& data_dir, const BackupDirPaths& dir,
                          BackupManifest& manifest, uint64_t& copied) {
   for (const std::string folder : {"keys", "webhook-secrets"}) {
-    GAPLOG_ASSIGN_OR_RETURN(bool exists, fs.exists(data_dir + "/" + folder));
+    const std::string folder_path = fmt::format("{}/{}", data_dir, folder);
+    GAPLOG_ASSIGN_OR_RETURN(bool exists, fs.exists(folder_path));
     if (!exists) continue;
-    GAPLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, fs.list_dir(data_dir + "/" + folder));
+    GAPLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, fs.list_dir(folder_path));
     for (const std::string& name : names) {
-      const std::string relative = folder + "/" + name;
+      const std::string relative = fmt::format("{}/{}", folder, name);
+      const std::string path = fmt::format("{}/{}", data_dir, relative);
       if (name.find(".tmp") != std::string::npos || name.find(' ') != std::string::npos ||
-          !std::filesystem::is_regular_file(data_dir + "/" + relative)) {
+          !std::filesystem::is_regular_file(path)) {
         continue;
       }
-      GAPLOG_ASSIGN_OR_RETURN(FileDigest d, digest_file(fs, data_dir + "/" + relative));
+      GAPLOG_ASSIGN_OR_RETURN(FileDigest d, digest_file(fs, path));
       GAPLOG_ASSIGN_OR_RETURN(bool have, fs.exists(dir.file(d.sha256)));
       if (!have) {
-        GAPLOG_ASSIGN_OR_RETURN(d, copy_file_durably(fs, data_dir + "/" + relative,
-                                                     dir.file(d.sha256), d.sha256, kSecretMode));
+        GAPLOG_ASSIGN_OR_RETURN(
+            d, copy_file_durably(fs, path, dir.file(d.sha256), d.sha256, kSecretMode));
         copied += d.size;
       }
       manifest.files.push_back({d.sha256, d.size, relative});
