@@ -580,7 +580,8 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
       ->type_name("N");
   serve_command
       ->add_option("--web", serve_options.web,
-                   "the web UI's built assets (default: `web` next to the binary)")
+                   "the web UI's built assets (default: `web` next to the binary, else "
+                   "../share/gaplog/web from it: /usr/share/gaplog/web when installed)")
       ->type_name("DIR");
   serve_command
       ->add_option("--max-connections", serve_options.max_connections,

@@ -201,7 +201,14 @@ fs::path default_web_dir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec || exe.empty()) return "web";
-  return exe.parent_path() / "web";
+  fs::path beside = exe.parent_path() / "web";
+  // Installed (the Debian package: /usr/bin/gaplog, /usr/share/gaplog/web): PREFIX/share.
+  fs::path installed = exe.parent_path().parent_path() / "share" / "gaplog" / "web";
+  if (!fs::is_regular_file(beside / "index.html", ec) &&
+      fs::is_regular_file(installed / "index.html", ec)) {
+    return installed;
+  }
+  return beside;
 }
 
 }  // namespace gaplog

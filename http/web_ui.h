@@ -65,7 +65,9 @@ class WebUi final : public RequestHandler {
 };
 
 // The default asset directory of `gaplog serve`: `web` next to the running binary
-// (build/web for build/gaplog), or "web" when the binary's path cannot be found.
+// (build/web for build/gaplog); when that holds no index.html but PREFIX/share/gaplog/web does
+// (the installed /usr/bin/gaplog: /usr/share/gaplog/web), that one; "web" when the binary's
+// path cannot be found.
 std::filesystem::path default_web_dir();
 
 }  // namespace gaplog
