@@ -17,6 +17,7 @@
 #include "api/routes.h"
 #include "api/sign_in.h"
 #include "domain/text.h"
+#include "domain/time.h"
 #include "domain/validation.h"
 
 namespace gaplog {
@@ -312,11 +313,17 @@ Result<Api::Impl::Routed> Api::Impl::route(const ApiRequest& request, Target tar
 
 ApiResponse Api::Impl::health(std::string_view method, std::string_view path) const {
   if (!method_matches("GET", method)) return method_not_allowed(method, path, "GET, HEAD");
-  return json_response(
-      200,
-      Value::object()
-          .set("status", Value::string("ok"))
-          .set("tree_size", Value::integer(static_cast<int64_t>(backend_.store.log->last_seq()))));
+  Value v = Value::object()
+                .set("status", Value::string("ok"))
+                .set("tree_size", Value::integer(static_cast<int64_t>(backend_.store.log->last_seq())));
+  // The time of the last good backup, for a monitor's probe, when this server takes backups
+  // (docs/backups.md); GET /admin/backups says more, to admins.
+  if (backend_.backups != nullptr && !backend_.backups->settings().dir.empty()) {
+    const std::optional<BackupOutcome> last = backend_.backups->report().last_good;
+    v.set("last_backup_at",
+          last ? Value::string(format_timestamp(last->finished_at)) : Value::null());
+  }
+  return json_response(200, v);
 }
 
 // ---- Api ----

@@ -17,6 +17,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/gaplog_cli.h"
+#include "tests/support/http_test_client.h"
 
 extern char** environ;
 
@@ -158,6 +159,12 @@ TEST_F(BackupCli, TheServerBacksUpOnRequestAndOnItsSchedule) {
       testing::gaplog("--server " + url + " --token " + editor_token + " backup", dir_.path());
   EXPECT_EQ(refused.status, 1);
   EXPECT_NE(refused.err.find("for admins"), std::string::npos) << refused.err;
+  // A monitor's probe sees when the last good backup was taken.
+  const testing::HttpReply health =
+      testing::http_request(static_cast<uint16_t>(std::stoi(std::string(m[1]))),
+                            ApiRequest{"GET", "/healthz", {}, ""});
+  EXPECT_EQ(health.status, 200);
+  EXPECT_NE(health.body.find("\"last_backup_at\":\"20"), std::string::npos) << health.body;
   // The schedule adds backups by itself.
   std::this_thread::sleep_for(std::chrono::milliseconds(6500));
   testing::stop_child(server, SIGTERM);
