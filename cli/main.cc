@@ -22,7 +22,10 @@
 #include "app/demo_reminders.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/listen_address.h"
 #include "cli/reminder_options.h"
+#include "cli/serve_metrics.h"
+#include "cli/version_text.h"
 #include "codec/json.h"
 #include "codec/url.h"
 #include "domain/commands.h"
@@ -83,24 +86,6 @@ int fail_open(const Status& s, const std::string& dir) {
   return fail(s);
 }
 
-Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  auto bad = [&] {
-    return invalid_argument(
-        fmt::format("--listen takes HOST:PORT, e.g. 127.0.0.1:8080; got '{}'", listen));
-  };
-  if (colon == std::string::npos || colon == 0) return bad();
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-    return bad();
-  const unsigned long n = std::stoul(port);
-  if (n > 65535) return bad();
-  return std::make_pair(host, static_cast<uint16_t>(n));
-}
-
 // gaplog serve: the API over HTTP until SIGTERM or SIGINT. The projections' checkpoint is saved
 // every few minutes while the log grows and at shutdown, so a restart does not replay the log.
 struct ServeOptions {
@@ -113,7 +98,8 @@ struct ServeOptions {
   std::string public_url;  // "" = http://<listen>
   std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
   std::string session_idle = "8h", session_max = "7d";
-  MailOptions mail;  // reminders (SPEC §11, docs/reminders.md)
+  MailOptions mail;            // reminders (SPEC §11, docs/reminders.md)
+  std::string metrics_listen;  // "" = no metrics (docs/metrics.md)
 };
 
 // "90s", "30m", "8h", "7d" as microseconds.
@@ -216,41 +202,12 @@ Result<ApiOptions> serve_api_options(const ServeOptions& options) {
   return api_options;
 }
 
-int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
-  auto listen = parse_listen(options.listen);
-  if (!listen) return usage_error(listen.status().message(), "gaplog serve");
-  Result<ApiOptions> api_options = serve_api_options(options);
-  if (!api_options) return usage_error(api_options.status().message(), "gaplog serve");
-  std::mutex log_mu;  // one line at a time on stderr: the access log and the server's own lines
-  api_options->log = [&log_mu](const std::string& line) {
-    std::lock_guard lock(log_mu);
-    std::fprintf(stderr, "%s\n", line.c_str());
-  };
-  Result<ReminderOptions> reminders = reminder_options(options.mail);
-  if (!reminders) return usage_error(reminders.status().message(), "gaplog serve");
-  auto program = ServedProgram::open(fs, clock, data, *api_options, std::move(*reminders));
-  if (!program) return fail_open(program.status(), data);
-  (*program)->start_reminders();
-  HttpServerOptions server_options;
-  server_options.host = listen->first;
-  server_options.port = listen->second;
-  server_options.max_connections = options.max_connections;
-  server_options.max_connections_per_address = options.max_connections_per_address;
-  raise_open_files_limit(options.max_connections);
-  server_options.access_log = [&log_mu](const AccessLogEntry& e) {
-    const std::string line = format_access_log(e) + "\n";
-    std::lock_guard lock(log_mu);
-    std::fputs(line.c_str(), stderr);
-  };
-  const std::filesystem::path web_dir =
-      options.web.empty() ? default_web_dir() : std::filesystem::path(options.web);
-  WebUi web_ui((*program)->api(), web_dir);
-  auto server = HttpServer::start(web_ui, server_options);
-  if (!server) return fail(server.status());
-  (*server)->shutdown_on_signal();
+// serve's first lines on stdout: where it serves (tests read the URL off the first line), and
+// whether the web UI is there.
+void say_serving(const std::string& data, const std::string& host, uint16_t port, uint64_t events,
+                 const std::filesystem::path& web_dir) {
   std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n",
-              data.c_str(), listen->first.c_str(), (*server)->port(),
-              static_cast<unsigned long long>((*program)->log().last_seq()));
+              data.c_str(), host.c_str(), port, static_cast<unsigned long long>(events));
   std::error_code ec;
   if (std::filesystem::is_regular_file(web_dir / "index.html", ec)) {
     std::printf("gaplog: web UI from %s\n", web_dir.c_str());
@@ -261,6 +218,47 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
         web_dir.c_str());
   }
   std::fflush(stdout);
+}
+
+int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
+  auto listen = parse_listen("--listen", options.listen);
+  if (!listen) return usage_error(listen.status().message(), "gaplog serve");
+  Result<ApiOptions> api_options = serve_api_options(options);
+  if (!api_options) return usage_error(api_options.status().message(), "gaplog serve");
+  std::mutex log_mu;  // one line at a time on stderr: the access log and the server's own lines
+  api_options->log = [&log_mu](const std::string& line) {
+    std::lock_guard lock(log_mu);
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  Result<ReminderOptions> reminders = reminder_options(options.mail);
+  if (!reminders) return usage_error(reminders.status().message(), "gaplog serve");
+  auto metrics = ServeMetrics::create(options.metrics_listen);
+  if (!metrics) return usage_error(metrics.status().message(), "gaplog serve");
+  reminders->on_delivery_attempt = (*metrics)->delivery_observer();
+  auto program = ServedProgram::open(fs, clock, data, *api_options, std::move(*reminders),
+                                     (*metrics)->log_observers());
+  if (!program) return fail_open(program.status(), data);
+  (*program)->start_reminders();
+  HttpServerOptions server_options;
+  server_options.host = listen->first;
+  server_options.port = listen->second;
+  server_options.max_connections = options.max_connections;
+  server_options.max_connections_per_address = options.max_connections_per_address;
+  raise_open_files_limit(options.max_connections);
+  server_options.access_log = [&log_mu, &metrics](const AccessLogEntry& e) {
+    (*metrics)->request_finished(e);
+    const std::string line = format_access_log(e) + "\n";
+    std::lock_guard lock(log_mu);
+    std::fputs(line.c_str(), stderr);
+  };
+  const std::filesystem::path web_dir =
+      options.web.empty() ? default_web_dir() : std::filesystem::path(options.web);
+  WebUi web_ui((*program)->api(), web_dir);
+  auto server = HttpServer::start(web_ui, server_options);
+  if (!server) return fail(server.status());
+  (*server)->shutdown_on_signal();
+  say_serving(data, listen->first, (*server)->port(), (*program)->log().last_seq(), web_dir);
+  if (Status s = (*metrics)->start(**program); !s.is_ok()) return fail(s);
 
   std::mutex mu;
   std::condition_variable cv;
@@ -287,6 +285,7 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   cv.notify_all();
   checkpointer.join();
   server->reset();
+  (*metrics)->stop();
   if (Status s = (*program)->save_checkpoint(); !s.is_ok()) {
     std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n",
                  s.message().c_str());
@@ -644,6 +643,7 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
       ->check(CLI::PositiveNumber);
   add_sign_in_options(*serve_command, serve_options);
   add_mail_options(*serve_command, serve_options.mail, /*hour=*/true);
+  add_metrics_options(*serve_command, serve_options.metrics_listen);
   local.serve_command = serve_command;
 }
 
@@ -847,6 +847,10 @@ int run_embedded(const GlobalOptions& global, const LocalCommands& local, const 
 int run(int argc, char** argv) {
   CLI::App app("gaplog — SOC 2 remediation tracker on a verifiable event log", "gaplog");
   configure_app(app);
+  // Before anything else is looked at: no data directory, server or command is needed.
+  app.set_version_flag(
+      "--version", [] { return version_text(); },
+      "print gaplog's version (and its libraries') and exit");
   GlobalOptions global;
   const CLI::Option* as = add_global_options(app, global);
   LocalCommands local;
@@ -863,6 +867,8 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what(), chosen_command(app));
