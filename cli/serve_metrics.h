@@ -39,7 +39,9 @@ class MetricsEndpoint final : public RequestHandler {
       const ApiRequest& head) override {
     return handle(head);
   }
-  uint64_t max_body_bytes() const override { return 0; }  // a scrape has no body
+  // A scrape has no body; a small one is read, so that the request is answered 404 like any
+  // other that is not a scrape (a larger one: 413 unread).
+  uint64_t max_body_bytes() const override { return 4096; }
 
  private:
   Metrics& metrics_;
