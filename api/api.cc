@@ -80,6 +80,7 @@ class Api::Impl {
   bool streams_body(const ApiRequest& head) const {
     return routes_.is_upload(head.method, split_target(head.target).path);
   }
+  std::string route_of(const ApiRequest& head) const;
 
  private:
   // A request matched to its route.
@@ -311,6 +312,35 @@ Result<Api::Impl::Routed> Api::Impl::route(const ApiRequest& request, Target tar
                 Call{backend_, request, std::move(match.params), std::move(query), ""}};
 }
 
+std::string Api::Impl::route_of(const ApiRequest& head) const {
+  const std::string_view path = split_target(head.target).path;
+  if (path == kHealthPath || is_sign_in_path(path)) return std::string(path);
+  if (!path.starts_with(kApiPrefix)) return "";
+  std::vector<std::string> segments;
+  for (std::string_view rest = path.substr(kApiPrefix.size());;) {
+    const size_t slash = rest.find('/');
+    Result<std::string> segment =
+        decode_target_part(rest.substr(0, slash), PlusSign::kLiteral, "the path");
+    if (!segment) return "";
+    segments.push_back(std::move(*segment));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  // Whatever the method: a 405 on a route's path counts against the route.
+  const std::string_view pattern = routes_.pattern_of(segments);
+  if (pattern.empty()) return "";
+  std::string route(kApiPrefix);
+  for (std::string_view rest = pattern;;) {
+    const size_t slash = rest.find('/');
+    const std::string_view segment = rest.substr(0, slash);
+    route += segment == "{}" ? "{id}" : segment;
+    if (slash == std::string_view::npos) break;
+    route += '/';
+    rest.remove_prefix(slash + 1);
+  }
+  return route;
+}
+
 ApiResponse Api::Impl::health(std::string_view method, std::string_view path) const {
   if (!method_matches("GET", method)) return method_not_allowed(method, path, "GET, HEAD");
   Value v = Value::object()
@@ -355,6 +385,14 @@ std::optional<ApiResponse> Api::try_quick(const ApiRequest& request) {
 }
 
 void Api::start(const ApiRequest& request, StartDone done) { impl_->start(request, done); }
+
+std::string Api::route_of(const ApiRequest& head) const {
+  try {
+    return impl_->route_of(head);
+  } catch (const std::exception&) {
+    return "";  // out of memory: the request is counted as "other"
+  }
+}
 
 bool Api::streams_body(const ApiRequest& head) const { return impl_->streams_body(head); }
 

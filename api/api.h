@@ -102,6 +102,7 @@ class Api final : public RequestHandler {
   // carry no Idempotency-Key: decided on the calling thread when the state is free, answered
   // from the log's commit thread once durable (CommandService::execute_async).
   void start(const ApiRequest& request, StartDone done) override;
+  std::string route_of(const ApiRequest& head) const override;
 
   const ApiOptions& options() const { return options_; }
 

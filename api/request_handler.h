@@ -84,6 +84,11 @@ class RequestHandler {
   // By value: implementations keep `done` to call it later, from another thread.
   // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual void start(const ApiRequest&, StartDone done) { done(std::nullopt); }
+  // The pattern of the route the request goes to, for metrics: "/api/v1/findings/{id}", "/" for
+  // the web UI's files; "" when its path is no route. Never the path itself (ids are data, and
+  // any path a client sends would become a series). Transports call it on their I/O threads
+  // once the head has arrived: it must not block.
+  virtual std::string route_of(const ApiRequest&) const { return {}; }
 };
 
 // The error response for a Status: {"error":{"code","message"}} with the status of the code.

@@ -165,6 +165,16 @@ std::vector<Route> api_routes() {
 
 constexpr std::string_view kPrefix = "/api/v1/";
 
+// "{}" matches one non-empty segment, anything else itself.
+bool path_matches(const std::vector<std::string_view>& pattern,
+                  const std::vector<std::string>& segments) {
+  if (pattern.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (pattern[i] == "{}" ? segments[i].empty() : pattern[i] != segments[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 RouteTable::RouteTable() {
@@ -195,12 +205,7 @@ RouteTable::Match RouteTable::match(std::string_view method,
                                     const std::vector<std::string>& segments) const {
   Match m;
   for (const Entry& e : entries_) {
-    if (e.pattern.size() != segments.size()) continue;
-    bool matches = true;
-    for (size_t i = 0; i < segments.size() && matches; ++i) {
-      matches = e.pattern[i] == "{}" ? !segments[i].empty() : e.pattern[i] == segments[i];
-    }
-    if (!matches) continue;
+    if (!path_matches(e.pattern, segments)) continue;
     if (!method_matches(e.route.method, method)) {
       m.allowed += (m.allowed.empty() ? "" : ", ") + std::string(e.route.method);
       if (e.route.method == "GET") m.allowed += ", HEAD";
@@ -214,6 +219,13 @@ RouteTable::Match RouteTable::match(std::string_view method,
     return m;
   }
   return m;
+}
+
+std::string_view RouteTable::pattern_of(const std::vector<std::string>& segments) const {
+  for (const Entry& e : entries_) {
+    if (path_matches(e.pattern, segments)) return e.route.path;
+  }
+  return {};
 }
 
 const Route* RouteTable::quick_route(std::string_view target) const {

@@ -55,6 +55,10 @@ class RouteTable {
   // The route of `method` on the decoded segments of a path below /api/v1/.
   Match match(std::string_view method, const std::vector<std::string>& segments) const;
 
+  // The path pattern ("findings/{}/status") of the first route matching the decoded segments,
+  // whatever its method; "" when none does.
+  std::string_view pattern_of(const std::vector<std::string>& segments) const;
+
   // The route whose quick answer serves the target `target` as sent (path only), if any.
   const Route* quick_route(std::string_view target) const;
   // Whether `method` on the path `path` as sent is an upload whose body streams.

@@ -23,13 +23,15 @@ Result<std::unique_ptr<ServedProgram>> ServedProgram::open(FileSystem& fs, Clock
                                                            const std::string& dir,
                                                            ApiOptions options,
                                                            ReminderOptions reminders,
-                                                           BackupSettings backups) {
+                                                           BackupSettings backups,
+                                                           LogObservers log_observers) {
   std::unique_ptr<ServedProgram> p(new ServedProgram());
   if (options.oidc) {
     GAPLOG_RETURN_IF_ERROR(check_outbound_url(options.oidc->issuer));
     GAPLOG_RETURN_IF_ERROR(check_public_url(options.public_url));
   }
-  GAPLOG_ASSIGN_OR_RETURN(p->program_, Program::open(fs, clock, dir, options.max_evidence_bytes));
+  GAPLOG_ASSIGN_OR_RETURN(p->program_, Program::open(fs, clock, dir, options.max_evidence_bytes,
+                                                     std::move(log_observers)));
   GAPLOG_ASSIGN_OR_RETURN(p->sessions_,
                           SessionStore::open(session_dir(dir), clock, options.sessions));
   p->pending_ = std::make_unique<PendingLogins>(clock);

@@ -374,6 +374,11 @@ std::optional<Result<Principal>> session_principal(Backend& b, const ApiRequest&
   return p;
 }
 
+bool is_sign_in_path(std::string_view path) {
+  return path == "/auth/config" || path == "/auth/login" || path == "/auth/callback" ||
+         path == "/auth/session" || path == "/auth/logout";
+}
+
 Result<ApiResponse> serve_auth(Backend& b, const ApiRequest& request, std::string_view path,
                                std::string_view query_text) {
   GAPLOG_ASSIGN_OR_RETURN(const Query query, Query::parse(query_text));

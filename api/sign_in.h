@@ -24,6 +24,9 @@ namespace gaplog {
 Result<ApiResponse> serve_auth(Backend& backend, const ApiRequest& request, std::string_view path,
                                std::string_view query);
 
+// Whether `path` is one of the sign-in endpoints serve_auth() answers (/auth/login, ...).
+bool is_sign_in_path(std::string_view path);
+
 // Who sends `request` by its session cookie, nullopt when it carries none. A write (any method
 // but GET and HEAD) must also carry X-CSRF-Token equal to the session's and an Origin equal to
 // the public URL's: kPermissionDenied otherwise. An ended session, or one whose user is no longer

@@ -174,6 +174,10 @@ class CommandService {
     return fn(static_cast<const ProgramState&>(state_), applied_seq_.load());
   }
 
+  // The last seq folded into the current state (for metrics: the projection's lag). Never
+  // blocks.
+  uint64_t applied_seq() const { return applied_seq_.load(std::memory_order_acquire); }
+
   // Event ids for the events of a command sent with an idempotency key.
   static Uuid idempotent_event_id(const std::string& actor, const std::string& key, size_t index);
 

@@ -5,9 +5,11 @@ namespace gaplog {
 std::string checkpoint_path(const std::string& dir) { return dir + "/projections/checkpoint.bin"; }
 
 Result<std::unique_ptr<Program>> Program::open(FileSystem& fs, Clock& clock, const std::string& dir,
-                                               uint64_t max_evidence_bytes) {
+                                               uint64_t max_evidence_bytes,
+                                               LogObservers observers) {
   std::unique_ptr<Program> p(new Program());
-  GAPLOG_ASSIGN_OR_RETURN(p->store_, open_data_dir(fs, clock, dir, max_evidence_bytes));
+  GAPLOG_ASSIGN_OR_RETURN(p->store_,
+                          open_data_dir(fs, clock, dir, max_evidence_bytes, std::move(observers)));
   GAPLOG_RETURN_IF_ERROR(fs.create_dirs(dir + "/projections"));
   GAPLOG_ASSIGN_OR_RETURN(p->history_,
                           ProgramHistory::open(*p->store_.log, &fs, checkpoint_path(dir)));

@@ -22,10 +22,10 @@ namespace gaplog {
 
 class Program {
  public:
-  // `fs` and `clock` are borrowed and must outlive the program.
+  // `fs` and `clock` are borrowed and must outlive the program; `observers` watch the log.
   static Result<std::unique_ptr<Program>> open(
       FileSystem& fs, Clock& clock, const std::string& dir,
-      uint64_t max_evidence_bytes = kDefaultMaxEvidenceBytes);
+      uint64_t max_evidence_bytes = kDefaultMaxEvidenceBytes, LogObservers observers = {});
   ~Program();
 
   // Saves the projections' checkpoint, so that the next open does not replay the whole log.

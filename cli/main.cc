@@ -20,16 +20,19 @@
 #include "app/command_service.h"
 #include "app/demo.h"
 #include "app/demo_reminders.h"
-#include "cli/backup_commands.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/listen_address.h"
 #include "cli/reminder_options.h"
+#include "cli/serve_metrics.h"
+#include "cli/version_text.h"
 #include "codec/json.h"
 #include "codec/url.h"
 #include "domain/commands.h"
 #include "domain/hex.h"
 #include "domain/validation.h"
 #include "export/audit_bundle.h"
+#include "cli/backup_commands.h"
 #include "http/http_server.h"
 #include "http/web_ui.h"
 #include "store/data_dir.h"
@@ -54,40 +57,6 @@ examples:
   gaplog bundle verify gaplog-audit-bundle-2026-11-30-812.tar --since day-one.json
 
 exit codes: 0 ok, 1 rejected (rule, conflict, not found, forbidden), 2 usage error, 3 I/O or internal)";
-
-Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  auto bad = [&] {
-    return invalid_argument(
-        fmt::format("--listen takes HOST:PORT, e.g. 127.0.0.1:8080; got '{}'", listen));
-  };
-  if (colon == std::string::npos || colon == 0) return bad();
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-    return bad();
-  const unsigned long n = std::stoul(port);
-  if (n > 65535) return bad();
-  return std::make_pair(host, static_cast<uint16_t>(n));
-}
-
-// gaplog serve: the API over HTTP until SIGTERM or SIGINT. The projections' checkpoint is saved
-// every few minutes while the log grows and at shutdown, so a restart does not replay the log.
-struct ServeOptions {
-  std::string listen = "127.0.0.1:8080";
-  std::string max_evidence_bytes;  // "" = the default
-  std::string web;                 // "" = `web` next to the binary
-  size_t max_connections = HttpServerOptions{}.max_connections;
-  size_t max_connections_per_address = HttpServerOptions{}.max_connections_per_address;
-  // Sign-in (SPEC §10, docs/sign-in.md).
-  std::string public_url;  // "" = http://<listen>
-  std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
-  std::string session_idle = "8h", session_max = "7d";
-  MailOptions mail;           // reminders (SPEC §11, docs/reminders.md)
-  BackupServeOptions backup;  // SPEC §14, docs/backups.md
-};
 
 // The sign-in options of serve, into the Api's: the public URL, the identity provider (all of
 // --oidc-issuer, --oidc-client-id and --oidc-client-secret-file, or none) and session lengths.
@@ -158,49 +127,16 @@ Result<ApiOptions> serve_api_options(const ServeOptions& options) {
   return api_options;
 }
 
-int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
-  auto listen = parse_listen(options.listen);
-  if (!listen) return usage_error(listen.status().message(), "gaplog serve");
-  Result<ApiOptions> api_options = serve_api_options(options);
-  if (!api_options) return usage_error(api_options.status().message(), "gaplog serve");
-  std::mutex log_mu;  // one line at a time on stderr: the access log and the server's own lines
-  api_options->log = [&log_mu](const std::string& line) {
-    std::lock_guard lock(log_mu);
-    std::fprintf(stderr, "%s\n", line.c_str());
-  };
-  Result<ReminderOptions> reminders = reminder_options(options.mail);
-  if (!reminders) return usage_error(reminders.status().message(), "gaplog serve");
-  Result<BackupSettings> backups = backup_settings(options.backup);
-  if (!backups) return usage_error(backups.status().message(), "gaplog serve");
-  auto program = ServedProgram::open(fs, clock, data, *api_options, std::move(*reminders),
-                                     std::move(*backups));
-  if (!program) return fail_open(program.status(), data);
-  (*program)->start_reminders();
-  (*program)->start_backups();
-  HttpServerOptions server_options;
-  server_options.host = listen->first;
-  server_options.port = listen->second;
-  server_options.max_connections = options.max_connections;
-  server_options.max_connections_per_address = options.max_connections_per_address;
-  raise_open_files_limit(options.max_connections);
-  server_options.access_log = [&log_mu](const AccessLogEntry& e) {
-    const std::string line = format_access_log(e) + "\n";
-    std::lock_guard lock(log_mu);
-    std::fputs(line.c_str(), stderr);
-  };
-  const std::filesystem::path web_dir =
-      options.web.empty() ? default_web_dir() : std::filesystem::path(options.web);
-  WebUi web_ui((*program)->api(), web_dir);
-  auto server = HttpServer::start(web_ui, server_options);
-  if (!server) return fail(server.status());
-  (*server)->shutdown_on_signal();
+// serve's first lines on stdout: where it serves (tests read the URL off the first line), and
+// whether the web UI is there.
+void say_serving(const std::string& data, const std::string& host, uint16_t port, uint64_t events,
+                 const std::filesystem::path& web_dir, const BackupServeOptions& backup) {
   std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n",
-              data.c_str(), listen->first.c_str(), (*server)->port(),
-              static_cast<unsigned long long>((*program)->log().last_seq()));
-  if (!options.backup.dir.empty()) {
-    std::printf("gaplog: backups into %s%s\n", options.backup.dir.c_str(),
-                options.backup.every.empty() ? " when asked (POST /api/v1/admin/backups)"
-                                             : (" every " + options.backup.every).c_str());
+              data.c_str(), host.c_str(), port, static_cast<unsigned long long>(events));
+  if (!backup.dir.empty()) {
+    const std::string when = backup.every.empty() ? " when asked (POST /api/v1/admin/backups)"
+                                                  : " every " + backup.every;
+    std::printf("gaplog: backups into %s%s\n", backup.dir.c_str(), when.c_str());
   }
   std::error_code ec;
   if (std::filesystem::is_regular_file(web_dir / "index.html", ec)) {
@@ -212,17 +148,20 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
         web_dir.c_str());
   }
   std::fflush(stdout);
+}
 
+// Saves the projections' checkpoint every 5 minutes (when the log grew) until the server stops.
+void save_checkpoints_until_stopped(ServedProgram& program, HttpServer& server) {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
   std::thread checkpointer([&] {
-    uint64_t saved_at = (*program)->log().last_seq();
+    uint64_t saved_at = program.log().last_seq();
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, std::chrono::minutes(5), [&] { return stopping; })) {
-      const uint64_t seq = (*program)->log().last_seq();
+      const uint64_t seq = program.log().last_seq();
       if (seq == saved_at) continue;
-      if (Status s = (*program)->save_checkpoint(); !s.is_ok()) {
+      if (Status s = program.save_checkpoint(); !s.is_ok()) {
         std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n",
                      s.message().c_str());
       } else {
@@ -230,14 +169,65 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
       }
     }
   });
-  (*server)->wait();
+  server.wait();
   {
     std::lock_guard lock(mu);
     stopping = true;
   }
   cv.notify_all();
   checkpointer.join();
+}
+
+int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
+  auto listen = parse_listen("--listen", options.listen);
+  if (!listen) return usage_error(listen.status().message(), "gaplog serve");
+  Result<ApiOptions> api_options = serve_api_options(options);
+  if (!api_options) return usage_error(api_options.status().message(), "gaplog serve");
+  std::mutex log_mu;  // one line at a time on stderr: the access log and the server's own lines
+  api_options->log = [&log_mu](const std::string& line) {
+    std::lock_guard lock(log_mu);
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  Result<ReminderOptions> reminders = reminder_options(options.mail);
+  if (!reminders) return usage_error(reminders.status().message(), "gaplog serve");
+  auto metrics = ServeMetrics::create(options.metrics_listen);
+  if (!metrics) return usage_error(metrics.status().message(), "gaplog serve");
+  reminders->on_delivery_attempt = (*metrics)->delivery_observer();
+  Result<BackupSettings> backups = backup_settings(options.backup);
+  if (!backups) return usage_error(backups.status().message(), "gaplog serve");
+  backups->on_outcome = [&metrics](const BackupOutcome& o) {
+    (*metrics)->backup_finished(o.ok, o.finished_at);
+  };
+  auto program = ServedProgram::open(fs, clock, data, *api_options, std::move(*reminders),
+                                     std::move(*backups), (*metrics)->log_observers());
+  if (!program) return fail_open(program.status(), data);
+  (*program)->start_reminders();
+  (*program)->start_backups();
+  HttpServerOptions server_options;
+  server_options.host = listen->first;
+  server_options.port = listen->second;
+  server_options.max_connections = options.max_connections;
+  server_options.max_connections_per_address = options.max_connections_per_address;
+  raise_open_files_limit(options.max_connections);
+  server_options.access_log = [&log_mu, &metrics](const AccessLogEntry& e) {
+    (*metrics)->request_finished(e);
+    const std::string line = format_access_log(e) + "\n";
+    std::lock_guard lock(log_mu);
+    std::fputs(line.c_str(), stderr);
+  };
+  const std::filesystem::path web_dir =
+      options.web.empty() ? default_web_dir() : std::filesystem::path(options.web);
+  WebUi web_ui((*program)->api(), web_dir);
+  auto server = HttpServer::start(web_ui, server_options);
+  if (!server) return fail(server.status());
+  (*server)->shutdown_on_signal();
+  say_serving(data, listen->first, (*server)->port(), (*program)->log().last_seq(), web_dir,
+              options.backup);
+  if (Status s = (*metrics)->start(**program); !s.is_ok()) return fail(s);
+
+  save_checkpoints_until_stopped(**program, **server);
   server->reset();
+  (*metrics)->stop();
   if (Status s = (*program)->save_checkpoint(); !s.is_ok()) {
     std::fprintf(stderr, "gaplog: could not save the projection checkpoint: %s\n",
                  s.message().c_str());
@@ -580,8 +570,7 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
       ->type_name("N");
   serve_command
       ->add_option("--web", serve_options.web,
-                   "the web UI's built assets (default: `web` next to the binary, else "
-                   "../share/gaplog/web from it: /usr/share/gaplog/web when installed)")
+                   "the web UI's built assets (default: `web` next to the binary)")
       ->type_name("DIR");
   serve_command
       ->add_option("--max-connections", serve_options.max_connections,
@@ -597,6 +586,7 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
       ->check(CLI::PositiveNumber);
   add_sign_in_options(*serve_command, serve_options);
   add_mail_options(*serve_command, serve_options.mail, /*hour=*/true);
+  add_metrics_options(*serve_command, serve_options.metrics_listen);
   add_backup_serve_options(*serve_command, serve_options.backup);
   local.serve_command = serve_command;
 }
@@ -801,6 +791,10 @@ int run_embedded(const GlobalOptions& global, const LocalCommands& local, const 
 int run(int argc, char** argv) {
   CLI::App app("gaplog — SOC 2 remediation tracker on a verifiable event log", "gaplog");
   configure_app(app);
+  // Before anything else is looked at: no data directory, server or command is needed.
+  app.set_version_flag(
+      "--version", [] { return version_text(); },
+      "print gaplog's version (and its libraries') and exit");
   GlobalOptions global;
   const CLI::Option* as = add_global_options(app, global);
   LocalCommands local;
@@ -818,6 +812,8 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what(), chosen_command(app));

@@ -60,6 +60,9 @@ struct AccessLogEntry {
   std::chrono::system_clock::time_point time;  // when the request ended
   std::string method;                          // "" when the request line did not parse
   std::string path;                            // the target without its query string, or ""
+  // The route's pattern (RequestHandler::route_of), "" when the path is no route or the
+  // request's head did not parse. What metrics count by, where `path` would be data.
+  std::string route;
   // The status sent. A request cut short before its response was sent (the client closed the
   // connection or stalled mid-head or mid-body) logs 499 or 408.
   int status = 0;

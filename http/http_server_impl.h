@@ -98,6 +98,7 @@ class HttpServer::Impl {
     bool head_method = false;
     std::string method;
     std::string path;
+    std::string route;  // handler_.route_of()
     bool logged = false;
   };
 

@@ -276,6 +276,7 @@ asio::awaitable<After> HttpServer::Impl::serve_request(Connection& c, beast::fla
   ApiRequest request = request_head(message);
   x.method = request.method;
   x.path = path_of(request.target);
+  x.route = handler_.route_of(request);
   x.version = message.version();
   x.head_method = message.method() == http::verb::head;
   const bool keep_alive = message.keep_alive();
@@ -468,6 +469,7 @@ asio::awaitable<After> HttpServer::Impl::send(Connection& c, ApiResponse respons
     for (const auto& [name, value] : response.headers) {
       if (!is_framing_field(name)) message.insert(name, value);
     }
+    // Without the version, on purpose: docs/metrics.md, "The Server header".
     message.set(http::field::server, "gaplog");
     message.set("X-Content-Type-Options", "nosniff");
     message.keep_alive(keep_alive);
@@ -535,6 +537,7 @@ void HttpServer::Impl::log(Exchange& x, int status, const std::string& user) {
   entry.time = std::chrono::system_clock::now();
   entry.method = x.method;
   entry.path = x.path;
+  entry.route = x.route;
   entry.status = status;
   entry.duration =
       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - x.started);

@@ -122,6 +122,9 @@ bool WebUi::is_ui_request(const ApiRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
   const std::string_view path = path_of(request.target);
   if (path == "/healthz" || path == "/api" || path.starts_with("/api/")) return false;
+  // Metrics are served only on their own listener (--metrics-listen, docs/metrics.md): here
+  // /metrics is the API's 404, not the UI's index.html.
+  if (path == "/metrics") return false;
   // Sign-in (SPEC §10) is the API's too: /auth/config, login, callback, session.
   if (path == "/auth" || path.starts_with("/auth/")) return false;
   return true;
@@ -151,6 +154,10 @@ std::optional<ApiResponse> WebUi::try_quick(const ApiRequest& request) {
 void WebUi::start(const ApiRequest& request, StartDone done) {
   if (is_ui_request(request)) return done(std::nullopt);
   api_.start(request, std::move(done));
+}
+
+std::string WebUi::route_of(const ApiRequest& head) const {
+  return is_ui_request(head) ? "/" : api_.route_of(head);
 }
 
 ApiResponse WebUi::serve_asset(const ApiRequest& request) const {

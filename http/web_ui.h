@@ -1,10 +1,9 @@
 // The web dashboard's static files, served in front of the API (docs/web.md).
 //
 // WebUi is a RequestHandler decorator: GET and HEAD requests for any path other than `/api/…`,
-// `/auth/…` (sign-in) and `/healthz` are answered from an asset directory (the output of the
-// build in web/);
-// everything else goes to the wrapped handler unchanged, including streamed uploads, the body
-// limit and the quick path.
+// `/auth/…` (sign-in), `/healthz` and `/metrics` (the API's 404) are answered from an asset
+// directory (the output of the build in web/); everything else goes to the wrapped handler
+// unchanged, including streamed uploads, the body limit and the quick path.
 //
 // - `/`, and any path that names no file (a client-side route such as `/findings/F-3` or
 //   `/criteria/CC6.1`), answer index.html; except that a missing file under `/assets/` or with
@@ -52,9 +51,11 @@ class WebUi final : public RequestHandler {
   uint64_t max_body_bytes() const override;
   std::optional<ApiResponse> try_quick(const ApiRequest& request) override;
   void start(const ApiRequest& request, StartDone done) override;
+  // "/" for every request the UI answers (its files and client-side routes are one route).
+  std::string route_of(const ApiRequest& head) const override;
 
   // True when the request is one the UI answers (GET or HEAD, not the API or /auth/…, not
-  // /healthz).
+  // /healthz, not /metrics).
   static bool is_ui_request(const ApiRequest& request);
 
  private:

@@ -9,13 +9,14 @@
 namespace gaplog {
 
 Dispatcher::Dispatcher(Outbox& outbox, Clock& clock, Channel* mail, Channel* webhooks,
-                       Recorder record, RetryPolicy policy)
+                       Recorder record, RetryPolicy policy, DeliveryObserver observe)
     : outbox_(outbox),
       clock_(clock),
       mail_(mail),
       webhooks_(webhooks),
       record_(std::move(record)),
-      policy_(policy) {}
+      policy_(policy),
+      observe_(std::move(observe)) {}
 
 Micros Dispatcher::backoff(uint32_t attempts) const {
   Micros wait = std::max<Micros>(policy_.first_retry, 1);
@@ -43,6 +44,7 @@ bool Dispatcher::send(Delivery& d, Micros now, Report& report) {
   d.last_attempt_at = now;
   ++d.attempts;
   Status sent = channel->deliver(d, now);
+  if (observe_) observe_(webhook ? "webhook" : "email", sent.is_ok());
   if (sent.is_ok()) {
     d.sent_at = now;
     d.last_error.clear();

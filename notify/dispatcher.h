@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <string_view>
 
 #include "domain/status.h"
 #include "domain/time.h"
@@ -58,11 +59,16 @@ struct RetryPolicy {
 // is unavailable).
 using Recorder = std::function<Status(const Delivery&)>;
 
+// Told of every attempt to hand a delivery to its channel: the channel ("email" or "webhook")
+// and whether it accepted it. For metrics; called from the dispatcher's thread, without any
+// lock but run_mu_: it must be quick and must not call the Dispatcher.
+using DeliveryObserver = std::function<void(std::string_view channel, bool accepted)>;
+
 class Dispatcher {
  public:
   // `mail` and `webhooks` may be null (not configured).
   Dispatcher(Outbox& outbox, Clock& clock, Channel* mail, Channel* webhooks, Recorder record,
-             RetryPolicy policy = {});
+             RetryPolicy policy = {}, DeliveryObserver observe = nullptr);
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
@@ -95,7 +101,8 @@ class Dispatcher {
   Channel* const webhooks_;
   const Recorder record_;
   const RetryPolicy policy_;
-  Mutex run_mu_;  // one run_once() at a time; guards no field
+  const DeliveryObserver observe_;  // may be null
+  Mutex run_mu_;                    // one run_once() at a time; guards no field
 };
 
 constexpr std::string_view kWebhookRecipientPrefix = "webhook:";

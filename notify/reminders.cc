@@ -158,7 +158,8 @@ Result<std::unique_ptr<Reminders>> Reminders::open(const std::string& data_dir, 
   Reminders* self = r.get();
   r->dispatcher_ = std::make_unique<Dispatcher>(
       *r->outbox_, clock, r->mail_channel_.get(), r->webhook_channel_.get(),
-      [self](const Delivery& d) { return self->record(d); }, r->options_.retry);
+      [self](const Delivery& d) { return self->record(d); }, r->options_.retry,
+      r->options_.on_delivery_attempt);
   return r;
 }
 

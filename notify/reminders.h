@@ -54,6 +54,8 @@ struct ReminderOptions {
   RetryPolicy retry;
   // The server log; null: standard error. Never given a secret.
   std::function<void(const std::string&)> log;
+  // Told of every delivery attempt (dispatcher.h); may be null.
+  DeliveryObserver on_delivery_attempt;
 };
 
 class Reminders {

@@ -63,6 +63,7 @@ Status ProgramHistory::load_checkpoint() {
   GAPLOG_RETURN_IF_ERROR(read_state(r, current_));
   if (!r.done() || order_.size() != seq) return corruption("the checkpoint does not add up");
   indexed_seq_ = seq;
+  applied_seq_.store(seq, std::memory_order_release);
   loaded_checkpoint_seq_ = seq;
   return Status::ok();
 }
@@ -135,6 +136,7 @@ Status ProgramHistory::catch_up_locked() {
   order_.insert(order_.end(), fresh.begin(), fresh.end());
   std::inplace_merge(order_.begin(), order_.begin() + first_new, order_.end());
   indexed_seq_ = last;
+  applied_seq_.store(last, std::memory_order_release);
   return Status::ok();
 }
 

@@ -10,6 +10,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -93,6 +94,9 @@ class ProgramHistory {
 
   // Approximate bytes held by the in-memory indexes.
   size_t memory_bytes();
+  // The last seq folded into the indexes (for metrics: the projection's lag; it catches up on
+  // the next call that reads). Never blocks.
+  uint64_t applied_seq() const { return applied_seq_.load(std::memory_order_acquire); }
 
  private:
   struct Entry {
@@ -126,6 +130,7 @@ class ProgramHistory {
   ReadinessIndex index_ GAPLOG_GUARDED_BY(mu_);
   ProgramState current_ GAPLOG_GUARDED_BY(mu_);
   uint64_t indexed_seq_ GAPLOG_GUARDED_BY(mu_) = 0;
+  std::atomic<uint64_t> applied_seq_{0};  // indexed_seq_, for readers without the lock
   // Set when a catch-up failed half-way (a damaged log): every call fails.
   Status broken_ GAPLOG_GUARDED_BY(mu_);
 };

@@ -77,12 +77,14 @@ struct AppendStager::GroupWrites {
 
 AppendStager::AppendStager(rocksdb::DB& log, const LogReader& reader,
                            const StreamIndexer& stream_index, WriteRefusal& refusal, Clock& clock,
-                           std::function<void(uint8_t*, size_t)> random_bytes_for_ids)
+                           std::function<void(uint8_t*, size_t)> random_bytes_for_ids,
+                           std::function<void(std::chrono::nanoseconds)> on_synced)
     : db_(log),
       reader_(reader),
       stream_index_(stream_index),
       refusal_(refusal),
       clock_(clock),
+      on_synced_(std::move(on_synced)),
       id_generator_(std::move(random_bytes_for_ids)) {}
 
 void AppendStager::restore(const LogHead& head, MerkleFrontier frontier) {
@@ -138,7 +140,9 @@ rocksdb::Status AppendStager::write(GroupWrites& writes, const Staging& staging,
   batch.Put(keys::head(), head);
   rocksdb::WriteOptions wo;
   wo.sync = true;
+  const auto started = std::chrono::steady_clock::now();
   auto s = db_.Write(wo, &batch);
+  if (on_synced_) on_synced_(std::chrono::steady_clock::now() - started);
   // The group's own ids were checked in memory; later groups must see them in 'I'.
   if (writes.indexes_ids) checked_ms_.reset();
   return s;

@@ -23,6 +23,7 @@
 #include <rocksdb/db.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -54,7 +55,8 @@ class AppendStager {
  public:
   AppendStager(rocksdb::DB& log, const LogReader& reader, const StreamIndexer& stream_index,
                WriteRefusal& refusal, Clock& clock,
-               std::function<void(uint8_t*, size_t)> random_bytes_for_ids);
+               std::function<void(uint8_t*, size_t)> random_bytes_for_ids,
+               std::function<void(std::chrono::nanoseconds)> on_synced = nullptr);
 
   // On open, before any commit: where the log ends, and the right edge of its Merkle tree.
   void restore(const LogHead& head, MerkleFrontier frontier) GAPLOG_EXCLUDES(leader_mu_);
@@ -122,6 +124,7 @@ class AppendStager {
   const StreamIndexer& stream_index_;
   WriteRefusal& refusal_;
   Clock& clock_;
+  const std::function<void(std::chrono::nanoseconds)> on_synced_;  // may be null
 
   Mutex leader_mu_;
   TimeOrderedIds id_generator_ GAPLOG_GUARDED_BY(leader_mu_);

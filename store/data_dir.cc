@@ -22,7 +22,7 @@ Status init_data_dir(FileSystem& fs, Clock& clock, const std::string& dir) {
 }
 
 Result<Store> open_data_dir(FileSystem& fs, Clock& clock, const std::string& dir,
-                            uint64_t max_evidence_bytes) {
+                            uint64_t max_evidence_bytes, LogObservers observers) {
   const DataDirPaths paths{dir};
   GAPLOG_ASSIGN_OR_RETURN(bool has_log, fs.exists(paths.events()));
   if (!has_log) {
@@ -33,6 +33,7 @@ Result<Store> open_data_dir(FileSystem& fs, Clock& clock, const std::string& dir
   }
   Store store;
   EventLogOptions options{paths.events(), &fs, &clock, /*create_if_missing=*/false};
+  options.observers = std::move(observers);
   GAPLOG_ASSIGN_OR_RETURN(store.log, EventLog::open(options));
   GAPLOG_ASSIGN_OR_RETURN(store.blobs, BlobStore::open(fs, paths.evidence(), max_evidence_bytes));
   GAPLOG_ASSIGN_OR_RETURN(store.signer, TreeHeadSigner::load(fs, paths.private_key()));

@@ -39,8 +39,10 @@ struct Store {
 // kAlreadyExists if `dir` already holds a program.
 Status init_data_dir(FileSystem& fs, Clock& clock, const std::string& dir);
 
-// Opens an initialised data directory. `fs` and `clock` must outlive the Store.
+// Opens an initialised data directory. `fs` and `clock` must outlive the Store; `observers`
+// watch the log (event_log.h).
 Result<Store> open_data_dir(FileSystem& fs, Clock& clock, const std::string& dir,
-                            uint64_t max_evidence_bytes = kDefaultMaxEvidenceBytes);
+                            uint64_t max_evidence_bytes = kDefaultMaxEvidenceBytes,
+                            LogObservers observers = {});
 
 }  // namespace gaplog

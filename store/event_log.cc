@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -27,6 +28,26 @@ namespace {
 // The parts are declared in the order they are built and destroyed in reverse: the commit queue
 // first (it commits and answers what is queued, then stops the commit thread, which uses all
 // the others), then the indexer (it writes what it holds), then the databases close.
+// A synchronous append observed for LogObservers::append_answered: from its queueing to the
+// answer its wait() returns.
+class TimedAppend final : public EventLog::QueuedAppend {
+ public:
+  TimedAppend(std::unique_ptr<EventLog::QueuedAppend> ticket,
+              std::chrono::steady_clock::time_point queued,
+              const std::function<void(std::chrono::nanoseconds)>& observe)
+      : ticket_(std::move(ticket)), queued_(queued), observe_(observe) {}
+  Result<AppendResult> wait() override {
+    Result<AppendResult> result = ticket_->wait();
+    observe_(std::chrono::steady_clock::now() - queued_);
+    return result;
+  }
+
+ private:
+  std::unique_ptr<EventLog::QueuedAppend> ticket_;
+  const std::chrono::steady_clock::time_point queued_;
+  const std::function<void(std::chrono::nanoseconds)>& observe_;  // the log's options
+};
+
 class EventLogImpl final : public EventLog {
  public:
   EventLogImpl(const EventLogOptions& options, LogDatabases databases)
@@ -36,7 +57,7 @@ class EventLogImpl final : public EventLog {
         merkle_(*databases_.log, published_, refusal_),
         stream_index_(*databases_.stream_index, options_, refusal_),
         stager_(*databases_.log, reader_, stream_index_, refusal_, *options_.clock,
-                options_.random_bytes_for_ids),
+                options_.random_bytes_for_ids, options_.observers.group_synced),
         queue_(options_.max_events_per_append,
                [this](const std::vector<CommitQueue::Writer*>& group) { commit_group(group); }) {}
 
@@ -57,10 +78,22 @@ class EventLogImpl final : public EventLog {
   }
   std::unique_ptr<QueuedAppend> append_queued(AppendRequest request) override {
     Status shape = check_append_shape(request, options_.max_events_per_append);
-    return queue_.queue(std::move(request), std::move(shape));
+    const auto queued = std::chrono::steady_clock::now();
+    std::unique_ptr<QueuedAppend> ticket = queue_.queue(std::move(request), std::move(shape));
+    if (!options_.observers.append_answered) return ticket;
+    return std::make_unique<TimedAppend>(std::move(ticket), queued,
+                                         options_.observers.append_answered);
   }
   void append_async(AppendRequest request, AppendCallback done) override {
     Status shape = check_append_shape(request, options_.max_events_per_append);
+    if (options_.observers.append_answered) {
+      done = [queued = std::chrono::steady_clock::now(),
+              &observe = options_.observers.append_answered,
+              done = std::move(done)](Result<AppendResult> result) {
+        observe(std::chrono::steady_clock::now() - queued);
+        done(std::move(result));
+      };
+    }
     queue_.queue_async(std::move(request), std::move(done), std::move(shape));
   }
   void wait_for_async_appends() override { queue_.wait_for_async(); }

@@ -80,6 +80,17 @@ struct AppendResult {
   bool replayed = false;      // true when every id was already in the log
 };
 
+// Optional observers of the log's latencies, for metrics (docs/metrics.md); either may be null.
+// They are called on the thread that commits or answers, possibly with a lock of the log held:
+// they must be quick and thread-safe, must not throw and must not call the log.
+struct LogObservers {
+  // Each append, from its being queued (append_queued, append_async) to its answer, committed
+  // or refused. A QueuedAppend destroyed without wait() is not observed.
+  std::function<void(std::chrono::nanoseconds)> append_answered;
+  // Each group commit's synced RocksDB write.
+  std::function<void(std::chrono::nanoseconds)> group_synced;
+};
+
 struct EventLogOptions {
   std::string path;          // the RocksDB directory
   FileSystem* fs = nullptr;  // borrowed; must outlive the log
@@ -99,6 +110,7 @@ struct EventLogOptions {
   // Tests only: the random bits of generated ids come from here instead of OpenSSL (to make
   // an id the log will generate predictable).
   std::function<void(uint8_t*, size_t)> random_bytes_for_ids = nullptr;
+  LogObservers observers = {};
 };
 
 // A signed tree head as persisted by the log (see tree_head.h for signing).
