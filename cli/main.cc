@@ -58,6 +58,23 @@ examples:
 
 exit codes: 0 ok, 1 rejected (rule, conflict, not found, forbidden), 2 usage error, 3 I/O or internal)";
 
+// gaplog serve: the API over HTTP until SIGTERM or SIGINT. The projections' checkpoint is saved
+// every few minutes while the log grows and at shutdown, so a restart does not replay the log.
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string max_evidence_bytes;  // "" = the default
+  std::string web;                 // "" = `web` next to the binary
+  size_t max_connections = HttpServerOptions{}.max_connections;
+  size_t max_connections_per_address = HttpServerOptions{}.max_connections_per_address;
+  // Sign-in (SPEC §10, docs/sign-in.md).
+  std::string public_url;  // "" = http://<listen>
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
+  std::string session_idle = "8h", session_max = "7d";
+  MailOptions mail;            // reminders (SPEC §11, docs/reminders.md)
+  std::string metrics_listen;  // "" = no metrics (docs/metrics.md)
+  BackupServeOptions backup;   // SPEC §14, docs/backups.md
+};
+
 // The sign-in options of serve, into the Api's: the public URL, the identity provider (all of
 // --oidc-issuer, --oidc-client-id and --oidc-client-secret-file, or none) and session lengths.
 Status apply_sign_in_options(const ServeOptions& o, const std::string& listen, ApiOptions& api) {
