@@ -29,6 +29,10 @@ struct GlobalOptions {
   std::string as;                      // --as: the acting user in embedded mode
   std::string occurred_at;             // --occurred-at: back-fills a write (X-Occurred-At)
   bool json = false;                   // --json
+  // Against --server (docs/tls.md): the CA certificates to trust, and the timeouts in seconds.
+  std::string cacert;        // --cacert, $GAPLOG_CACERT; "" = the system's CA store
+  int connect_timeout = 10;  // --connect-timeout
+  int timeout = 60;          // --timeout: the longest silence while waiting for the server
 };
 
 // Lets unknown options and operands through to `check_unknown_words` and makes a subcommand's
