@@ -196,11 +196,9 @@ class RemoteClient final : public ApiClient {
     init_curl_once();
   }
 
-  Result<ApiResponse> call(ApiRequest request) override {
-    return exchange(std::move(request), nullptr);
-  }
+  Result<ApiResponse> call(ApiRequest request) override { return exchange(request, nullptr); }
   Result<ApiResponse> download(ApiRequest request, std::ostream& out) override {
-    return exchange(std::move(request), &out);
+    return exchange(request, &out);
   }
 
  private:
@@ -228,7 +226,7 @@ class RemoteClient final : public ApiClient {
 
   // Sends the request; the body of a 2xx response goes to `out` when given, else into the
   // response.
-  Result<ApiResponse> exchange(ApiRequest request, std::ostream* out) {
+  Result<ApiResponse> exchange(const ApiRequest& request, std::ostream* out) {
     const CurlEasy handle = new_curl_easy();
     char error_buffer[CURL_ERROR_SIZE] = {};
     set_connection_options(handle.get(), error_buffer);
@@ -241,7 +239,10 @@ class RemoteClient final : public ApiClient {
     bool has_content_type = false;
     for (const auto& [name, value] : request.headers) {
       has_content_type = has_content_type || equals_ignoring_ascii_case(name, "Content-Type");
-      headers.append(name + ": " + value);
+      std::string line = name;
+      line += ": ";
+      line += value;
+      headers.append(line);
     }
     // libcurl would label a body without one as a form.
     if (!has_content_type) headers.append("Content-Type:");
