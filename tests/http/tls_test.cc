@@ -567,6 +567,29 @@ TEST_F(TlsServe, TheCliRefusesTheSelfSignedCertificateWithoutCacert) {
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
 }
 
+// The CLI's side of "TLS 1.2 at least": a server that speaks only TLS 1.1 (which curl, told to,
+// does reach: the refusal is the CLI's) is refused.
+TEST_F(TlsServe, TheCliRefusesAServerThatOnlySpeaksTls11) {
+  const std::string port = std::to_string(unused_port());
+  testing::ChildProcess server = testing::start_child(
+      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + port, "-www", "-tls1_1", "-cipher",
+       "DEFAULT:@SECLEVEL=0", "-cert", certificates_->cert, "-key", certificates_->key},
+      certificates_->dir.sub("s_server.log"));
+  const std::string url = "https://127.0.0.1:" + port;
+  Ran reached;
+  for (int i = 0; i < 20; ++i) {
+    reached = run("curl -sS --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0' --cacert " +
+                  shell_quoted(certificates_->ca) + " " + url + "/");
+    if (reached.status == 0) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(reached.status, 0) << "curl could not reach the TLS 1.1 server: " << reached.output;
+  const Ran r = gaplog(remote(url) + " --cacert " + shell_quoted(certificates_->ca) + " readiness");
+  testing::stop_child(server, SIGTERM);
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_NE(r.output.find("TLS handshake"), std::string::npos) << r.output;
+}
+
 TEST_F(TlsServe, TheCliSaysToUseHttpsWhenTheServerServesTls) {
   const Ran r = gaplog(remote("http://127.0.0.1:" + std::to_string(port_)) + " readiness");
   EXPECT_EQ(r.status, 3) << r.output;
