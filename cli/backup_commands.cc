@@ -143,7 +143,7 @@ std::optional<int> run_backup_command(const BackupCommands& c, const GlobalOptio
           "--backup-keep says): leave out --to and --keep",
           "gaplog backup");
     }
-    Result<std::unique_ptr<ApiClient>> client = remote_client(global.server, global.token);
+    Result<std::unique_ptr<ApiClient>> client = remote_client(remote_options(global));
     if (!client) return usage_error(client.status().message(), "gaplog backup");
     return run_request(**client, ApiRequest{"POST", "/api/v1/admin/backups", {}, ""}, "backup",
                        global);

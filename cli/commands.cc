@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -316,6 +317,16 @@ Result<Micros> parse_duration(std::string_view flag, std::string_view text) {
                                         quoted_excerpt(text)));
   }
   return std::stoll(std::string(digits)) * unit;
+}
+
+RemoteOptions remote_options(const GlobalOptions& global) {
+  RemoteOptions remote;
+  remote.url = global.server;
+  remote.token = global.token;
+  remote.ca_file = global.cacert;
+  remote.connect_timeout = std::chrono::seconds(global.connect_timeout);
+  remote.read_timeout = std::chrono::seconds(global.timeout);
+  return remote;
 }
 
 }  // namespace gaplog

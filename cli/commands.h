@@ -31,6 +31,10 @@ struct GlobalOptions {
   std::string as;                      // --as: the acting user in embedded mode
   std::string occurred_at;             // --occurred-at: back-fills a write (X-Occurred-At)
   bool json = false;                   // --json
+  // Against --server (docs/tls.md): the CA certificates to trust, and the timeouts in seconds.
+  std::string cacert;        // --cacert, $GAPLOG_CACERT; "" = the system's CA store
+  int connect_timeout = 10;  // --connect-timeout
+  int timeout = 60;          // --timeout: the longest silence while waiting for the server
 };
 
 // Lets unknown options and operands through to `check_unknown_words` and makes a subcommand's
@@ -82,6 +86,9 @@ int run_request(ApiClient& client, ApiRequest request, const std::string& comman
 // The whole content of a local file (an upload, a CSV, a key or tree head to check against);
 // kIoError "cannot read PATH" when it cannot be read.
 Result<std::string> read_local_file(const std::string& path);
+
+// Where --server, --token, --cacert and the timeouts say to send requests.
+RemoteOptions remote_options(const GlobalOptions& global);
 
 // A usage error: "gaplog: WHAT" and where to find the usage; returns kExitUsage.
 int usage_error(const std::string& what, const std::string& command = "");

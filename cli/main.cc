@@ -73,12 +73,23 @@ struct ServeOptions {
   MailOptions mail;            // reminders (SPEC §11, docs/reminders.md)
   std::string metrics_listen;  // "" = no metrics (docs/metrics.md)
   BackupServeOptions backup;   // SPEC §14, docs/backups.md
+  // TLS (docs/tls.md): both or neither; "" = plain HTTP.
+  std::string tls_cert, tls_key;
 };
 
 // The sign-in options of serve, into the Api's: the public URL, the identity provider (all of
 // --oidc-issuer, --oidc-client-id and --oidc-client-secret-file, or none) and session lengths.
 Status apply_sign_in_options(const ServeOptions& o, const std::string& listen, ApiOptions& api) {
-  api.public_url = o.public_url.empty() ? "http://" + listen : o.public_url;
+  const bool tls = !o.tls_cert.empty();
+  api.public_url = o.public_url.empty() ? (tls ? "https://" : "http://") + listen : o.public_url;
+  // The session cookie is Secure exactly when the public URL is https (api/sign_in.cc); a server
+  // that only speaks TLS is reached over https, so an http:// public URL is a mistake.
+  if (tls && !api.public_url.starts_with("https://")) {
+    return invalid_argument(fmt::format(
+        "--public-url {} is http://, but with --tls-cert people reach gaplog over https; give "
+        "the https:// URL",
+        o.public_url));
+  }
   GAPLOG_ASSIGN_OR_RETURN(api.sessions.idle, parse_duration("--session-idle", o.session_idle));
   GAPLOG_ASSIGN_OR_RETURN(api.sessions.max, parse_duration("--session-max", o.session_max));
   const int given =
@@ -129,6 +140,35 @@ void raise_open_files_limit(size_t max_connections) {
   }
 }
 
+// --tls-cert and --tls-key: both or neither, readable, and the key the certificate's; a key
+// that others may read is served, with a warning.
+Result<std::optional<TlsFiles>> tls_files(const ServeOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) return std::optional<TlsFiles>();
+  if (o.tls_cert.empty() || o.tls_key.empty()) {
+    return invalid_argument(
+        "TLS needs both --tls-cert FILE (the certificate, PEM) and --tls-key FILE (its private "
+        "key, PEM); give both, or neither for plain HTTP");
+  }
+  TlsFiles files{o.tls_cert, o.tls_key};
+  GAPLOG_RETURN_IF_ERROR(check_tls_files(files));
+  std::error_code ec;
+  const auto permissions = std::filesystem::status(o.tls_key, ec).permissions();
+  if (!ec && (permissions & std::filesystem::perms::others_read) != std::filesystem::perms::none) {
+    std::fprintf(stderr,
+                 "gaplog: warning: anyone on this machine can read the private key %s; chmod 600 "
+                 "it (or 640, group of the user running gaplog)\n",
+                 o.tls_key.c_str());
+  }
+  return std::optional<TlsFiles>(std::move(files));
+}
+
+// The URL the server answers at, for its first line: https://[::1]:8443/.
+std::string served_url(bool tls, const std::string& host, uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return fmt::format("{}://{}{}{}:{}/", tls ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
+                     port);
+}
+
 // The Api's options from serve's: evidence size and sign-in (a usage error says what to fix).
 Result<ApiOptions> serve_api_options(const ServeOptions& options) {
   ApiOptions api_options;
@@ -146,10 +186,10 @@ Result<ApiOptions> serve_api_options(const ServeOptions& options) {
 
 // serve's first lines on stdout: where it serves (tests read the URL off the first line), and
 // whether the web UI is there.
-void say_serving(const std::string& data, const std::string& host, uint16_t port, uint64_t events,
+void say_serving(const std::string& data, const std::string& url, uint64_t events,
                  const std::filesystem::path& web_dir, const BackupServeOptions& backup) {
-  std::printf("gaplog: serving %s on http://%s:%u/ (%llu events); stop with Ctrl-C or SIGTERM\n",
-              data.c_str(), host.c_str(), port, static_cast<unsigned long long>(events));
+  std::printf("gaplog: serving %s on %s (%llu events); stop with Ctrl-C or SIGTERM\n",
+              data.c_str(), url.c_str(), static_cast<unsigned long long>(events));
   if (!backup.dir.empty()) {
     const std::string when = backup.every.empty() ? " when asked (POST /api/v1/admin/backups)"
                                                   : " every " + backup.every;
@@ -198,6 +238,8 @@ void save_checkpoints_until_stopped(ServedProgram& program, HttpServer& server) 
 int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, Clock& clock) {
   auto listen = parse_listen("--listen", options.listen);
   if (!listen) return usage_error(listen.status().message(), "gaplog serve");
+  Result<std::optional<TlsFiles>> tls = tls_files(options);
+  if (!tls) return usage_error(tls.status().message(), "gaplog serve");
   Result<ApiOptions> api_options = serve_api_options(options);
   if (!api_options) return usage_error(api_options.status().message(), "gaplog serve");
   std::mutex log_mu;  // one line at a time on stderr: the access log and the server's own lines
@@ -225,6 +267,7 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   server_options.port = listen->second;
   server_options.max_connections = options.max_connections;
   server_options.max_connections_per_address = options.max_connections_per_address;
+  server_options.tls = *tls;
   raise_open_files_limit(options.max_connections);
   server_options.access_log = [&log_mu, &metrics](const AccessLogEntry& e) {
     (*metrics)->request_finished(e);
@@ -238,8 +281,8 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
   auto server = HttpServer::start(web_ui, server_options);
   if (!server) return fail(server.status());
   (*server)->shutdown_on_signal();
-  say_serving(data, listen->first, (*server)->port(), (*program)->log().last_seq(), web_dir,
-              options.backup);
+  say_serving(data, served_url(tls->has_value(), listen->first, (*server)->port()),
+              (*program)->log().last_seq(), web_dir, options.backup);
   if (Status s = (*metrics)->start(**program); !s.is_ok()) return fail(s);
 
   save_checkpoints_until_stopped(**program, **server);
@@ -459,6 +502,25 @@ std::string chosen_command(const CLI::App& root) {
   return path;
 }
 
+// How the CLI reaches a --server: TLS trust and timeouts (ignored in embedded mode).
+void add_connection_options(CLI::App& app, GlobalOptions& global) {
+  app.add_option("--cacert", global.cacert,
+                 "for an https --server: trust the CA certificates in this PEM file (a private CA, "
+                 "a self-signed server) instead of the system's (default: $GAPLOG_CACERT)")
+      ->envname("GAPLOG_CACERT")
+      ->type_name("FILE");
+  app.add_option("--connect-timeout", global.connect_timeout,
+                 "give up connecting to --server (TLS handshake included) after this long "
+                 "(default 10)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--timeout", global.timeout,
+                 "give up when --server sends nothing for this long (default 60; a download that "
+                 "keeps arriving is never cut off)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 86400));
+}
+
 // The options every command takes; returns --as, whose presence matters against a server.
 CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--data", global.data,
@@ -481,6 +543,7 @@ CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
          "back-fill the write: it happened at TIMESTAMP, e.g. 2026-03-02T09:00:00Z (admins)")
       ->type_name("TIMESTAMP");
   app.add_flag("--json", global.json, "print the API's JSON exactly");
+  add_connection_options(app, global);
   return as;
 }
 
@@ -545,9 +608,11 @@ void add_init_and_demo_commands(CLI::App& app, LocalCommands& local) {
 
 void add_sign_in_options(CLI::App& serve_command, ServeOptions& o) {
   serve_command
-      .add_option("--public-url", o.public_url,
-                  "the URL people open gaplog at, without a path (default http://LISTEN); needed "
-                  "for sign-in with an identity provider")
+      .add_option(
+          "--public-url", o.public_url,
+          "the URL people open gaplog at, without a path (default http://LISTEN, or https://LISTEN "
+          "with --tls-cert); needed "
+          "for sign-in with an identity provider")
       ->type_name("URL");
   serve_command
       .add_option(
@@ -572,6 +637,18 @@ void add_sign_in_options(CLI::App& serve_command, ServeOptions& o) {
       .add_option("--session-max", o.session_max,
                   "a session ends this long after sign-in whatever happens (default 7d)")
       ->type_name("DURATION");
+}
+
+void add_tls_options(CLI::App& serve_command, ServeOptions& o) {
+  serve_command
+      .add_option("--tls-cert", o.tls_cert,
+                  "serve HTTPS (TLS 1.2 and 1.3) with this certificate, PEM, followed by any "
+                  "intermediates; needs --tls-key (docs/tls.md)")
+      ->type_name("FILE");
+  serve_command
+      .add_option("--tls-key", o.tls_key,
+                  "the certificate's private key, PEM, unencrypted (keep it mode 0600)")
+      ->type_name("FILE");
 }
 
 void add_serve_command(CLI::App& app, LocalCommands& local) {
@@ -602,6 +679,7 @@ void add_serve_command(CLI::App& app, LocalCommands& local) {
       ->type_name("N")
       ->check(CLI::PositiveNumber);
   add_sign_in_options(*serve_command, serve_options);
+  add_tls_options(*serve_command, serve_options);
   add_mail_options(*serve_command, serve_options.mail, /*hour=*/true);
   add_metrics_options(*serve_command, serve_options.metrics_listen);
   add_backup_serve_options(*serve_command, serve_options.backup);
@@ -741,7 +819,7 @@ ApiRequest log_request(const LocalCommands& local) {
 // Against --server: every command is a request to its API.
 int run_against_server(const GlobalOptions& global, const LocalCommands& local,
                        const ApiCommands& api, const std::string& command) {
-  auto client = remote_client(global.server, global.token);
+  auto client = remote_client(remote_options(global));
   if (!client) return usage_error(client.status().message(), command);
   if (local.verify_command->parsed())
     return run_request(**client, verify_request(), "verify", global);

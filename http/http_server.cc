@@ -108,7 +108,8 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       }
       const tcp::endpoint peer = socket.remote_endpoint(ec);
       if (ec) continue;  // already gone
-      auto connection = std::make_shared<Connection>(std::move(socket), client_of(peer.address()));
+      auto connection =
+          std::make_shared<Connection>(std::move(socket), client_of(peer.address()), tls_.get());
       // Refused connections close when `connection` goes: a client over the limit is not kept
       // waiting in a queue.
       if (!admit(connection)) continue;
@@ -266,7 +267,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(RequestHandler& handler,
   if (options.max_connections < 1 || options.max_connections_per_address < 1) {
     return invalid_argument("max_connections and max_connections_per_address must be at least 1");
   }
-  auto impl = std::make_unique<Impl>(handler, std::move(options));
+  std::unique_ptr<asio::ssl::context> tls;
+  if (options.tls) {
+    GAPLOG_ASSIGN_OR_RETURN(tls, make_tls_context(*options.tls));
+  }
+  auto impl = std::make_unique<Impl>(handler, std::move(options), std::move(tls));
   GAPLOG_RETURN_IF_ERROR(impl->listen());
   impl->run();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

@@ -39,6 +39,12 @@
 // before the socket closes, so that a client still sending does not get a reset instead of the
 // response.
 //
+// TLS (HttpServerOptions::tls; off by default): every connection is served the same way over
+// TLS 1.2 or 1.3 (older versions are refused in the handshake; OpenSSL's default ciphers). The
+// handshake counts against the first request's `header_timeout`, which runs from the accept: a
+// connection that handshakes slowly or never is closed like a slow request head, and is shed
+// like one. Every response then carries `Strict-Transport-Security: max-age=31536000`.
+//
 // Ownership: the handler is borrowed and must outlive the server. Thread-safety: port(),
 // shutdown(), wait() and shutdown_on_signal() may be called from any thread, concurrently.
 #pragma once
@@ -48,6 +54,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/request_handler.h"
@@ -77,6 +84,17 @@ struct AccessLogEntry {
 // "2026-11-28T04:06:27.123Z GET /api/v1/findings 200 1.234ms alice@example.com".
 std::string format_access_log(const AccessLogEntry& entry);
 
+// The server's certificate and key, as PEM files: `certificate_file` holds the certificate and
+// then any intermediate certificates; `private_key_file` an unencrypted private key.
+struct TlsFiles {
+  std::string certificate_file;
+  std::string private_key_file;
+};
+
+// OK when both files can be read and parsed and the key belongs to the certificate; otherwise a
+// kInvalidArgument naming the file and what to fix (for `serve --tls-cert --tls-key`).
+Status check_tls_files(const TlsFiles& files);
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // an IP address or a name that resolves to one
   uint16_t port = 8080;            // 0 picks a free port (see HttpServer::port())
@@ -93,6 +111,8 @@ struct HttpServerOptions {
   size_t max_connections = 1024;
   // Per client address (IPv6: per /64); beyond: closed at once, never queued.
   size_t max_connections_per_address = 64;
+  // TLS on every connection; nullopt (the default): plain HTTP.
+  std::optional<TlsFiles> tls;
   // Called once per request (including malformed ones), on an I/O thread: must be thread-safe
   // and quick. Optional.
   std::function<void(const AccessLogEntry&)> access_log;
@@ -101,7 +121,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   // Binds, listens and starts the threads. Fails with kUnavailable when the address is in use,
-  // kInvalidArgument for bad options or an unknown host, kIoError for other socket errors.
+  // kInvalidArgument for bad options, an unknown host or TLS files that check_tls_files refuses,
+  // kIoError for other socket errors.
   static Result<std::unique_ptr<HttpServer>> start(RequestHandler& handler,
                                                    HttpServerOptions options);
 

@@ -8,11 +8,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -39,6 +41,78 @@ using SteadyClock = std::chrono::steady_clock;
 
 inline auto redirect(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
+// A server-side TLS context for `files` (TLS 1.2 and 1.3 only), or why it cannot be made.
+Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const TlsFiles& files);
+
+// A connection's bytes: plain TCP, or TLS over that TCP stream. Reads and writes go through this
+// one type (an AsyncReadStream and AsyncWriteStream for Beast), so a connection's exchanges are
+// the same code either way. The deadlines are the TCP stream's (expires_after/expires_at) and
+// bound the TLS handshake, reads and writes too. Belongs to the connection's strand.
+class ConnectionStream {
+ public:
+  using executor_type = beast::tcp_stream::executor_type;
+
+  // `tls` null: plain TCP. Borrowed; it outlives the connection.
+  ConnectionStream(tcp::socket socket, asio::ssl::context* tls) : tcp_(std::move(socket)) {
+    if (tls != nullptr) tls_.emplace(tcp_, *tls);
+  }
+  ConnectionStream(const ConnectionStream&) = delete;
+  ConnectionStream& operator=(const ConnectionStream&) = delete;
+
+  executor_type get_executor() { return tcp_.get_executor(); }
+  tcp::socket& socket() { return tcp_.socket(); }
+  bool is_tls() const { return tls_.has_value(); }
+  void expires_after(SteadyClock::duration d) { tcp_.expires_after(d); }
+  void expires_at(SteadyClock::time_point t) { tcp_.expires_at(t); }
+
+  template <typename MutableBuffers, typename Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& b) {
+          if (tls_) {
+            tls_->async_read_some(b, std::move(handler));
+          } else {
+            tcp_.async_read_some(b, std::move(handler));
+          }
+        },
+        token, buffers);
+  }
+
+  template <typename ConstBuffers, typename Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& b) {
+          if (tls_) {
+            tls_->async_write_some(b, std::move(handler));
+          } else {
+            tcp_.async_write_some(b, std::move(handler));
+          }
+        },
+        token, buffers);
+  }
+
+  // The server's side of the TLS handshake; nothing to do for plain TCP.
+  asio::awaitable<error_code> handshake() {
+    error_code ec;
+    if (tls_) co_await tls_->async_handshake(asio::ssl::stream_base::server, redirect(ec));
+    co_return ec;
+  }
+
+  // Before closing: TLS's close_notify (best effort), then no more bytes are sent.
+  asio::awaitable<void> shutdown_send() {
+    error_code ec;
+    if (tls_) co_await tls_->async_shutdown(redirect(ec));
+    tcp_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // Below TLS: whatever arrives, undeciphered (to drop the rest of a refused request).
+  beast::tcp_stream& raw() { return tcp_; }
+
+ private:
+  beast::tcp_stream tcp_;
+  std::optional<beast::ssl_stream<beast::tcp_stream&>> tls_;
+};
+
 // How a request ended, for the connection.
 enum class After {
   kNextRequest,  // the response was sent and the connection stays open
@@ -48,9 +122,10 @@ enum class After {
 
 class HttpServer::Impl {
  public:
-  Impl(RequestHandler& handler, HttpServerOptions options)
+  Impl(RequestHandler& handler, HttpServerOptions options, std::unique_ptr<asio::ssl::context> tls)
       : handler_(handler),
         options_(std::move(options)),
+        tls_(std::move(tls)),
         control_(asio::make_strand(ioc_)),
         acceptor_(control_),
         workers_(static_cast<size_t>(options_.worker_threads)) {}
@@ -76,10 +151,13 @@ class HttpServer::Impl {
   // One client connection. `stream` belongs to the strand; the fields after it are guarded by
   // Impl::mu_.
   struct Connection {
-    Connection(tcp::socket socket, asio::ip::address client)
-        : strand(socket.get_executor()), stream(std::move(socket)), client(std::move(client)) {}
+    Connection(tcp::socket socket, asio::ip::address client, asio::ssl::context* tls)
+        : strand(socket.get_executor()),
+          stream(std::move(socket), tls),
+          client(std::move(client)) {}
     const asio::any_io_executor strand;
-    beast::tcp_stream stream;
+    const SteadyClock::time_point accepted = SteadyClock::now();
+    ConnectionStream stream;
     const asio::ip::address client;  // what the per-address cap counts (client_of)
     uint64_t id = 0;
     // From a complete request head until its response is sent: what shutdown lets finish, and
@@ -113,7 +191,9 @@ class HttpServer::Impl {
   bool begin_request(Connection& connection);
   void end_request(Connection& connection);
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
-  asio::awaitable<After> serve_request(Connection& c, beast::flat_buffer& buffer);
+  // `head_deadline`: when the request head must be complete.
+  asio::awaitable<After> serve_request(Connection& c, beast::flat_buffer& buffer,
+                                       SteadyClock::time_point head_deadline);
   asio::awaitable<After> refuse_head(Connection& c,
                                      const http::request_parser<http::empty_body>& head,
                                      const error_code& ec, Exchange& x);
@@ -142,6 +222,7 @@ class HttpServer::Impl {
 
   RequestHandler& handler_;
   const HttpServerOptions options_;
+  std::unique_ptr<asio::ssl::context> tls_;  // null: plain HTTP
 
   // Declared before every I/O object, so that it is destroyed after them.
   asio::io_context ioc_;

@@ -228,8 +228,13 @@ asio::awaitable<std::optional<ApiResponse>> HttpServer::Impl::on_start(const Api
 asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connection) {
   Connection& c = *connection;
   try {
+    // The TLS handshake and the first request head share header_timeout, from the accept.
+    const SteadyClock::time_point first_deadline = c.accepted + options_.header_timeout;
+    c.stream.expires_at(first_deadline);
+    error_code handshake_failed = co_await c.stream.handshake();
     beast::flat_buffer buffer;
-    After after = After::kNextRequest;
+    // A failed handshake (an old TLS version, plain HTTP, a stall) has nobody to answer.
+    After after = handshake_failed ? After::kDrop : After::kNextRequest;
     bool first = true;
     while (after == After::kNextRequest && !stopping_) {
       // Between requests the connection may stay idle for keep_alive_timeout; the head's own
@@ -243,8 +248,10 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connec
         buffer.commit(n);
         if (stopping_) break;
       }
+      const SteadyClock::time_point head_deadline =
+          first ? first_deadline : SteadyClock::now() + options_.header_timeout;
       first = false;
-      after = co_await serve_request(c, buffer);
+      after = co_await serve_request(c, buffer, head_deadline);
     }
     if (after == After::kClose) co_await linger(c);
   } catch (...) {
@@ -255,7 +262,8 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connec
   release(c);
 }
 
-asio::awaitable<After> HttpServer::Impl::serve_request(Connection& c, beast::flat_buffer& buffer) {
+asio::awaitable<After> HttpServer::Impl::serve_request(Connection& c, beast::flat_buffer& buffer,
+                                                       SteadyClock::time_point head_deadline) {
   Exchange x;
   http::request_parser<http::empty_body> head;
   head.header_limit(static_cast<uint32_t>(
@@ -266,7 +274,7 @@ asio::awaitable<After> HttpServer::Impl::serve_request(Connection& c, beast::fla
 
   error_code ec;
   // One deadline for the whole head, however slowly its bytes trickle in.
-  c.stream.expires_after(options_.header_timeout);
+  c.stream.expires_at(head_deadline);
   co_await http::async_read_header(c.stream, buffer, head, redirect(ec));
   if (ec) co_return co_await refuse_head(c, head, ec, x);
   // Shed while its last bytes arrived: it is being closed.
@@ -472,6 +480,8 @@ asio::awaitable<After> HttpServer::Impl::send(Connection& c, ApiResponse respons
     // Without the version, on purpose: docs/metrics.md, "The Server header".
     message.set(http::field::server, "gaplog");
     message.set("X-Content-Type-Options", "nosniff");
+    // Browsers that reached gaplog over TLS once never fall back to plain HTTP for a year.
+    if (c.stream.is_tls()) message.set(http::field::strict_transport_security, "max-age=31536000");
     message.keep_alive(keep_alive);
   };
   // 204 and 304 have no body; a response to HEAD announces one without sending it.
@@ -523,11 +533,12 @@ asio::awaitable<After> HttpServer::Impl::send(Connection& c, ApiResponse respons
 }
 
 asio::awaitable<void> HttpServer::Impl::linger(Connection& c) {
-  error_code ec;
-  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   c.stream.expires_after(kLingerTime);
+  co_await c.stream.shutdown_send();
+  // Read below TLS: the rest of a refused request need not be deciphered to be dropped.
+  error_code ec;
   std::array<char, static_cast<std::size_t>(16 * 1024)> discarded;
-  while (!ec) co_await c.stream.async_read_some(asio::buffer(discarded), redirect(ec));
+  while (!ec) co_await c.stream.raw().async_read_some(asio::buffer(discarded), redirect(ec));
 }
 
 void HttpServer::Impl::log(Exchange& x, int status, const std::string& user) {

@@ -1,5 +1,6 @@
 #include "net/curl_support.h"
 
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 
@@ -12,6 +13,19 @@ void init_curl_once() {
       throw std::runtime_error("curl_global_init failed");
     }
   });
+}
+
+std::string loopback_no_proxy_list() {
+  std::string list = "localhost,127.0.0.0/8,::1";
+  for (const char* name : {"no_proxy", "NO_PROXY"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') {
+      list += ',';
+      list += value;
+      break;
+    }
+  }
+  return list;
 }
 
 }  // namespace gaplog

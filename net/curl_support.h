@@ -50,6 +50,11 @@ class CurlSlist {
 // itself; this is). Throws when libcurl cannot initialise: a broken environment.
 void init_curl_once();
 
+// For CURLOPT_NOPROXY: loopback hosts (127.0.0.0/8, ::1, localhost) never go through a proxy,
+// and neither do those of the environment's no_proxy (which CURLOPT_NOPROXY would replace).
+// Other hosts follow https_proxy / http_proxy as libcurl does by default.
+std::string loopback_no_proxy_list();
+
 // A new easy handle; throws std::bad_alloc when libcurl cannot make one.
 inline CurlEasy new_curl_easy() {
   CurlEasy handle(curl_easy_init());

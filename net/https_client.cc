@@ -5,7 +5,6 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <memory>
 #include <new>
 #include <optional>
@@ -33,22 +32,6 @@ std::string host_of(const std::string& url) {
     out += owned_port.get();
   }
   return out;
-}
-
-// Loopback hosts never go through a proxy (the tests' providers listen there); other hosts
-// follow the environment's https_proxy / no_proxy as libcurl does by default. CURLOPT_NOPROXY
-// replaces no_proxy, so the environment's list is kept in it.
-std::string no_proxy_list() {
-  std::string list = "localhost,127.0.0.0/8,::1";
-  for (const char* name : {"no_proxy", "NO_PROXY"}) {
-    const char* value = std::getenv(name);  // read once, when the client is made
-    if (value != nullptr && *value != '\0') {
-      list += ',';
-      list += value;
-      break;
-    }
-  }
-  return list;
 }
 
 // Where the write callback puts the body; refuses (and remembers) more than `limit` bytes.
@@ -107,7 +90,7 @@ std::string form_body(const FormFields& fields) {
 class CurlHttpsClient final : public HttpsClient {
  public:
   explicit CurlHttpsClient(HttpsClientOptions options)
-      : options_(std::move(options)), no_proxy_(no_proxy_list()) {
+      : options_(std::move(options)), no_proxy_(loopback_no_proxy_list()) {
     init_curl_once();
   }
 
