@@ -163,9 +163,8 @@ echo "$security" | tail -1
 
 # ---- 5. the binary
 step "gaplog --version"
-# TODO(lead, after merging i22-metrics): replace the next line with
-#   [ "$(/usr/bin/gaplog --version | head -1)" = "gaplog $version" ] || fail "gaplog --version: $(/usr/bin/gaplog --version)"
-/usr/bin/gaplog --help | grep -q '^Usage:\|^usage' || fail "gaplog --help says no usage"
+[ "$(/usr/bin/gaplog --version | head -1)" = "gaplog $version" ] ||
+  fail "gaplog --version says $(/usr/bin/gaplog --version | head -1), not gaplog $version"
 
 # ---- 6. the service's command line, as the user gaplog, under strace
 step "init and serve as the user gaplog"
