@@ -49,8 +49,13 @@ Result<BackupSummary> Backups::run_now() {
     }
     running_ = true;
   }
-  Result<BackupSummary> done =
-      create_backup(fs_, clock_, store_, BackupRequest{data_dir_, settings_.dir, settings_.keep});
+  Result<BackupSummary> done = internal_error("the backup did not run");
+  try {
+    done =
+        create_backup(fs_, clock_, store_, BackupRequest{data_dir_, settings_.dir, settings_.keep});
+  } catch (const std::exception& e) {  // never leave running_ set (nor end the schedule's thread)
+    done = internal_error(fmt::format("the backup failed: {}", e.what()));
+  }
   BackupOutcome outcome;
   outcome.finished_at = clock_.now();
   outcome.ok = done.is_ok();

@@ -20,6 +20,7 @@
 #include "app/command_service.h"
 #include "app/demo.h"
 #include "app/demo_reminders.h"
+#include "cli/backup_commands.h"
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/listen_address.h"
@@ -32,7 +33,6 @@
 #include "domain/hex.h"
 #include "domain/validation.h"
 #include "export/audit_bundle.h"
-#include "cli/backup_commands.h"
 #include "http/http_server.h"
 #include "http/web_ui.h"
 #include "store/data_dir.h"
@@ -188,8 +188,8 @@ Result<ApiOptions> serve_api_options(const ServeOptions& options) {
 // whether the web UI is there.
 void say_serving(const std::string& data, const std::string& url, uint64_t events,
                  const std::filesystem::path& web_dir, const BackupServeOptions& backup) {
-  std::printf("gaplog: serving %s on %s (%llu events); stop with Ctrl-C or SIGTERM\n",
-              data.c_str(), url.c_str(), static_cast<unsigned long long>(events));
+  std::printf("gaplog: serving %s on %s (%llu events); stop with Ctrl-C or SIGTERM\n", data.c_str(),
+              url.c_str(), static_cast<unsigned long long>(events));
   if (!backup.dir.empty()) {
     const std::string when = backup.every.empty() ? " when asked (POST /api/v1/admin/backups)"
                                                   : " every " + backup.every;
@@ -261,6 +261,9 @@ int serve(const std::string& data, const ServeOptions& options, FileSystem& fs, 
                                      std::move(*backups), (*metrics)->log_observers());
   if (!program) return fail_open(program.status(), data);
   (*program)->start_reminders();
+  if (auto last = (*program)->backups().report().last_good) {
+    (*metrics)->backup_found(last->finished_at);
+  }
   (*program)->start_backups();
   HttpServerOptions server_options;
   server_options.host = listen->first;

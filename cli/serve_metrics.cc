@@ -89,6 +89,10 @@ void ServeMetrics::backup_finished(bool ok, int64_t finished_at_micros) {
   if (metrics_) metrics_->backup_finished(ok, finished_at_micros);
 }
 
+void ServeMetrics::backup_found(int64_t finished_at_micros) {
+  if (metrics_) metrics_->backup_found(finished_at_micros);
+}
+
 Status ServeMetrics::start(ServedProgram& program) {
   if (!metrics_) return Status::ok();
   program_ = &program;

@@ -63,6 +63,7 @@ class ServeMetrics {
   void request_finished(const AccessLogEntry& entry);
   // For the backup loop (store/backup.h's BackupOutcome: ok, finished_at).
   void backup_finished(bool ok, int64_t finished_at_micros);
+  void backup_found(int64_t finished_at_micros);
 
   // Starts the listener, reading the tree size and the projections' lag from `program` at each
   // scrape, and prints "gaplog: metrics on http://HOST:PORT/metrics". Nothing when off.

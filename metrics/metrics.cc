@@ -153,6 +153,10 @@ void Metrics::backup_finished(bool ok, int64_t finished_at_micros) {
   f.backups.Add({{"result", ok ? "ok" : "failed"}}).Increment();
 }
 
+void Metrics::backup_found(int64_t finished_at_micros) {
+  families_->backup_last_success.Add({}).Set(static_cast<double>(finished_at_micros) / 1e6);
+}
+
 std::string Metrics::scrape() {
   Families& f = *families_;
   std::lock_guard lock(f.scrape_mu);

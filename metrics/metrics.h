@@ -58,6 +58,9 @@ class Metrics {
   void notification_attempted(std::string_view channel, bool accepted);
   // A backup ended: ok or failed, and when (microseconds since the Unix epoch, UTC).
   void backup_finished(bool ok, int64_t finished_at_micros);
+  // At start: the newest backup already in the directory, so that the backup age is known
+  // before this process takes one (counts no backup).
+  void backup_found(int64_t finished_at_micros);
 
   // The text exposition of every metric, after updating the gauges of the present.
   std::string scrape();

@@ -16,7 +16,7 @@ namespace gaplog {
 namespace {
 
 constexpr unsigned kSecretMode = 0600;
-constexpr unsigned kFileMode = 0644;
+constexpr unsigned kFileMode = 0600;  // a backup is as secret as the data directory
 
 bool is_hex(std::string_view s, size_t size) {
   return s.size() == size && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
@@ -85,8 +85,8 @@ Status copy_secret_files(FileSystem& fs, const std::string& data_dir, const Back
     for (const std::string& name : names) {
       const std::string relative = fmt::format("{}/{}", folder, name);
       const std::string path = fmt::format("{}/{}", data_dir, relative);
-      if (name.find(".tmp") != std::string::npos || name.find(' ') != std::string::npos ||
-          !std::filesystem::is_regular_file(path)) {
+      std::error_code ec;
+      if (!is_backed_up_name(name) || !std::filesystem::is_regular_file(path, ec)) {
         continue;
       }
       GAPLOG_ASSIGN_OR_RETURN(FileDigest d, digest_file(fs, path));
@@ -102,10 +102,19 @@ Status copy_secret_files(FileSystem& fs, const std::string& data_dir, const Back
   return Status::ok();
 }
 
+bool has_corrupt_backups(const rocksdb::BackupEngine& engine) {
+  std::vector<rocksdb::BackupID> corrupt;
+  engine.GetCorruptedBackups(&corrupt);
+  return !corrupt.empty();
+}
+
 // Manifests no committed backup names: left by a backup killed before RocksDB committed it, or
 // by purged backups.
 Status remove_unreferenced_manifests(FileSystem& fs, rocksdb::BackupEngine& engine,
                                      const BackupDirPaths& dir) {
+  // A backup whose RocksDB record is damaged is not listed: its manifest (its signed tree head)
+  // would look unreferenced. Nothing is removed until verify has been looked at.
+  if (has_corrupt_backups(engine)) return Status::ok();
   std::vector<rocksdb::BackupInfo> infos;
   engine.GetBackupInfo(&infos);
   std::set<std::string> referenced;
@@ -183,7 +192,13 @@ Result<uint32_t> commit_backup(FileSystem& fs, const BackupDirPaths& dir, Stagin
   copied += text.size();
   GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngine> engine,
                           open_backup_engine(dir.root));
-  GAPLOG_RETURN_IF_ERROR(from_rocks(engine->GarbageCollect(), "cleaning up the backups"));
+  if (!has_corrupt_backups(*engine)) {  // RocksDB's GarbageCollect may take a damaged one's files
+    GAPLOG_RETURN_IF_ERROR(from_rocks(engine->GarbageCollect(), "cleaning up the backups"));
+  }
+  // Every folder that holds a new file is itself durable before the backup commits.
+  for (const std::string sub : {"", "/evidence", "/files", "/manifests"}) {
+    GAPLOG_RETURN_IF_ERROR(fs.sync_dir(dir.root + sub));
+  }
   const uint64_t before = tree_bytes(dir.rocksdb());
   rocksdb::CreateBackupOptions options;
   options.flush_before_backup = true;
@@ -217,11 +232,19 @@ Result<BackupSummary> summary_of(FileSystem& fs, const BackupDirPaths& dir,
 Result<BackupSummary> create_backup(FileSystem& fs, Clock& clock, Store& store,
                                     const BackupRequest& request) {
   const BackupDirPaths dir{request.backup_dir};
+  GAPLOG_ASSIGN_OR_RETURN(bool existed, fs.exists(dir.root));
   GAPLOG_RETURN_IF_ERROR(fs.create_dirs(dir.root));
+  if (!existed) {  // only its owner may enter (whatever the umask): it holds the signing key
+    std::error_code ec;
+    std::filesystem::permissions(dir.root, std::filesystem::perms::owner_all, ec);
+  }
   GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<BackupDirLock> lock,
                           BackupDirLock::acquire(dir.root, /*exclusive=*/true));
   uint64_t copied = 0;
   GAPLOG_RETURN_IF_ERROR(prepare_backup_dir(fs, dir, store, copied));
+  for (const std::string sub : {"/evidence", "/files", "/manifests"}) {
+    GAPLOG_RETURN_IF_ERROR(fs.create_dirs(dir.root + sub));
+  }
   {
     GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngine> engine,
                             open_backup_engine(dir.root));

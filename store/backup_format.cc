@@ -24,6 +24,13 @@ constexpr std::string_view kMetadataPrefix = "gaplog-manifest ";
 constexpr std::string_view kMarkerMagic = "gaplog-backup-1";
 constexpr size_t kChunk = static_cast<size_t>(1) << 20;
 
+bool is_backed_up_path(std::string_view path) {
+  for (std::string_view folder : {"keys/", "webhook-secrets/"}) {
+    if (path.starts_with(folder)) return is_backed_up_name(path.substr(folder.size()));
+  }
+  return false;
+}
+
 bool is_sha256_hex(std::string_view s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -71,9 +78,8 @@ Status apply_manifest_line(const std::vector<std::string>& w, BackupManifest& m,
     if (!is_sha256_hex(w[1])) return bad();
     GAPLOG_ASSIGN_OR_RETURN(uint64_t size, parse_u64(w[2], name));
     BackupManifest::File f{w[1], size, w.size() == 4 ? w[3] : ""};
-    if (w[0] == "file" && (f.path.find("..") != std::string::npos || f.path.starts_with("/"))) {
-      return bad();
-    }
+    // A file's path is keys/NAME or webhook-secrets/NAME: a manifest names nothing else to restore.
+    if (w[0] == "file" && !is_backed_up_path(f.path)) return bad();
     (w[0] == "file" ? m.files : m.evidence).push_back(std::move(f));
   } else {
     return bad();
@@ -82,6 +88,14 @@ Status apply_manifest_line(const std::vector<std::string>& w, BackupManifest& m,
 }
 
 }  // namespace
+
+bool is_backed_up_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find(".tmp") == std::string_view::npos &&
+         name.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+             std::string_view::npos;
+}
 
 std::string format_manifest(const BackupManifest& m) {
   std::string out = fmt::format(

@@ -31,6 +31,10 @@ struct BackupManifest {
   std::vector<File> evidence;  // by SHA-256
 };
 
+// The names of key and webhook-secret files a backup takes and a manifest may name (as
+// keys/NAME, webhook-secrets/NAME): letters, digits, '.', '_', '-'; not a temporary file.
+bool is_backed_up_name(std::string_view name);
+
 std::string format_manifest(const BackupManifest& manifest);
 // kCorruption naming `name` when the text is not a manifest.
 Result<BackupManifest> parse_manifest(std::string_view text, std::string_view name);

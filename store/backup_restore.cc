@@ -2,8 +2,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <set>
+#include <map>
 
 #include "store/backup.h"
 #include "store/backup_format.h"
@@ -58,8 +61,11 @@ Result<std::string> public_key_of(FileSystem& fs, const BackupDirPaths& dir,
 
 // The restored log at `events`: every leaf, node and root recomputed; its size and root those
 // of the manifest's tree head, whose signature `public_key_pem` accepts.
+// With `keep_head`, the manifest's head is stored in the log, so the restored program serves the
+// very head the backup ends at (the live log issued it after the checkpoint was taken).
 Status check_restored_log(FileSystem& fs, Clock& clock, const std::string& events,
-                          const BackupManifest& m, const std::string& public_key_pem) {
+                          const BackupManifest& m, const std::string& public_key_pem,
+                          bool keep_head = false) {
   GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log,
                           EventLog::open({events, &fs, &clock, /*create_if_missing=*/false}));
   GAPLOG_ASSIGN_OR_RETURN(VerifyReport report, log->verify());
@@ -77,6 +83,7 @@ Status check_restored_log(FileSystem& fs, Clock& clock, const std::string& event
   if (!verify_tree_head_signature(public_key_pem, m.tree_head)) {
     return corruption("the manifest's tree head signature does not verify with the program's key");
   }
+  if (keep_head) return log->store_tree_head(m.tree_head);
   return Status::ok();
 }
 
@@ -86,10 +93,20 @@ Status restore_log(const rocksdb::BackupEngineReadOnly& engine, uint32_t id,
                     fmt::format("cannot restore backup {}", id));
 }
 
+// A new directory only this user can enter (mode 0700), named `prefix` and six random characters.
+Result<std::string> private_dir(const std::string& prefix) {
+  std::string path = prefix + "XXXXXX";
+  if (::mkdtemp(path.data()) == nullptr) {
+    return io_error(
+        fmt::format("cannot make a scratch directory {}: {}", path, std::strerror(errno)));
+  }
+  return path;
+}
+
 // One backup, checked as verify_backups says; `checked` holds the evidence already checked.
 Status check_backup(FileSystem& fs, Clock& clock, const rocksdb::BackupEngineReadOnly& engine,
                     const BackupDirPaths& dir, const rocksdb::BackupInfo& info,
-                    const std::string& scratch, std::set<std::string>& checked) {
+                    const std::string& scratch, std::map<std::string, Status>& checked) {
   GAPLOG_RETURN_IF_ERROR(from_rocks(
       engine.VerifyBackup(info.backup_id, /*verify_with_checksum=*/true), "the event log's files"));
   GAPLOG_ASSIGN_OR_RETURN(Chosen c, read_backup(fs, dir, info));
@@ -97,14 +114,14 @@ Status check_backup(FileSystem& fs, Clock& clock, const rocksdb::BackupEngineRea
     GAPLOG_RETURN_IF_ERROR(check_content(fs, dir.file(f.sha256), f));
   }
   for (const auto& e : c.manifest.evidence) {
-    if (!checked.insert(e.sha256).second) continue;
-    GAPLOG_RETURN_IF_ERROR(check_content(fs, dir.evidence(e.sha256), e));
+    // Evidence shared by many backups is read once; its verdict counts for each of them.
+    auto [at, fresh] = checked.try_emplace(e.sha256, Status::ok());
+    if (fresh) at->second = check_content(fs, dir.evidence(e.sha256), e);
+    GAPLOG_RETURN_IF_ERROR(at->second);
   }
   GAPLOG_ASSIGN_OR_RETURN(std::string public_key, public_key_of(fs, dir, c.manifest));
-  const std::string work =
-      fmt::format("{}/gaplog-verify-{}-{}", scratch, ::getpid(), info.backup_id);
+  const std::string work = fmt::format("{}/{}", scratch, info.backup_id);
   std::error_code ec;
-  std::filesystem::remove_all(work, ec);
   Status s = fs.create_dirs(work);
   if (s.is_ok()) s = restore_log(engine, info.backup_id, work + "/events");
   if (s.is_ok()) s = check_restored_log(fs, clock, work + "/events", c.manifest, public_key);
@@ -141,8 +158,9 @@ Status restore_files(FileSystem& fs, const BackupDirPaths& dir, const BackupMani
   for (const auto& f : m.files) {
     const std::string to = new_dir + "/" + f.path;
     GAPLOG_RETURN_IF_ERROR(fs.create_dirs(std::filesystem::path(to).parent_path().string()));
+    std::error_code ec;
     std::filesystem::permissions(std::filesystem::path(to).parent_path(),
-                                 std::filesystem::perms::owner_all);
+                                 std::filesystem::perms::owner_all, ec);
     GAPLOG_RETURN_IF_ERROR(copy_file_durably(fs, dir.file(f.sha256), to, f.sha256, 0600).status());
   }
   return Status::ok();
@@ -155,11 +173,12 @@ Result<BackupSummary> restore_into(FileSystem& fs, Clock& clock,
   GAPLOG_ASSIGN_OR_RETURN(Chosen c, read_backup(fs, dir, info));
   GAPLOG_ASSIGN_OR_RETURN(std::string public_key, public_key_of(fs, dir, c.manifest));
   GAPLOG_RETURN_IF_ERROR(fs.create_dirs(new_dir));
-  std::filesystem::permissions(new_dir, std::filesystem::perms::owner_all);
+  std::error_code ec;
+  std::filesystem::permissions(new_dir, std::filesystem::perms::owner_all, ec);
   GAPLOG_RETURN_IF_ERROR(restore_log(engine, info.backup_id, DataDirPaths{new_dir}.events()));
   GAPLOG_RETURN_IF_ERROR(restore_files(fs, dir, c.manifest, new_dir));
-  GAPLOG_RETURN_IF_ERROR(
-      check_restored_log(fs, clock, DataDirPaths{new_dir}.events(), c.manifest, public_key));
+  GAPLOG_RETURN_IF_ERROR(check_restored_log(fs, clock, DataDirPaths{new_dir}.events(), c.manifest,
+                                            public_key, /*keep_head=*/true));
   GAPLOG_RETURN_IF_ERROR(fs.sync_dir(new_dir));
   BackupSummary s;
   s.id = info.backup_id;
@@ -183,19 +202,33 @@ Result<std::vector<BackupCheck>> verify_backups(FileSystem& fs, Clock& clock,
                           open_backup_engine_read_only(backup_dir));
   std::vector<rocksdb::BackupID> corrupted;
   engine->GetCorruptedBackups(&corrupted);
-  GAPLOG_ASSIGN_OR_RETURN(std::vector<rocksdb::BackupInfo> infos, choose(*engine, backup_dir, id));
   std::vector<BackupCheck> out;
   for (rocksdb::BackupID bad : corrupted) {
     if (!id || *id == bad) {
       out.push_back({bad, "RocksDB's record of this backup (rocksdb/meta/) is damaged", {}});
     }
   }
-  std::set<std::string> checked;
+  Result<std::vector<rocksdb::BackupInfo>> chosen = choose(*engine, backup_dir, id);
+  if (!chosen) {
+    if (chosen.status().code() == Code::kNotFound && !out.empty()) return out;
+    return chosen.status();
+  }
+  const std::vector<rocksdb::BackupInfo>& infos = *chosen;
+  std::map<std::string, Status> checked;
   const BackupDirPaths dir{backup_dir};
+  // Each log is restored into a directory of this user's alone, removed however verify ends.
+  GAPLOG_ASSIGN_OR_RETURN(const std::string scratch, private_dir(scratch_dir + "/gaplog-verify-"));
+  const struct RemoveAfter {
+    std::string path;
+    ~RemoveAfter() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_after{scratch};
   for (const auto& info : infos) {
     BackupCheck check{info.backup_id, "", {}};
     if (Result<Chosen> c = read_backup(fs, dir, info)) check.tree_head = c->manifest.tree_head;
-    Status s = check_backup(fs, clock, *engine, dir, info, scratch_dir, checked);
+    Status s = check_backup(fs, clock, *engine, dir, info, scratch, checked);
     if (!s.is_ok()) check.problem = s.message();
     out.push_back(std::move(check));
   }
@@ -216,12 +249,22 @@ Result<BackupSummary> restore_backup(FileSystem& fs, Clock& clock, const std::st
   GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
                           open_backup_engine_read_only(backup_dir));
   GAPLOG_ASSIGN_OR_RETURN(std::vector<rocksdb::BackupInfo> infos, choose(*engine, backup_dir, id));
+  // Made beside NEWDIR and renamed to it once checked: a restore cut short leaves no NEWDIR that
+  // looks like a data directory, and a failed one removes only what it made.
+  const std::filesystem::path parent = std::filesystem::path(new_dir).parent_path();
+  if (!parent.empty()) GAPLOG_RETURN_IF_ERROR(fs.create_dirs(parent.string()));
+  GAPLOG_ASSIGN_OR_RETURN(const std::string partial, private_dir(new_dir + ".partial-"));
   Result<BackupSummary> restored =
-      restore_into(fs, clock, *engine, BackupDirPaths{backup_dir}, infos.back(), new_dir);
+      restore_into(fs, clock, *engine, BackupDirPaths{backup_dir}, infos.back(), partial);
+  if (restored) {
+    if (Status s = fs.rename(partial, new_dir); !s.is_ok()) restored = s;
+  }
   if (!restored) {
     std::error_code ec;
-    std::filesystem::remove_all(new_dir, ec);
+    std::filesystem::remove_all(partial, ec);
+    return restored;
   }
+  GAPLOG_RETURN_IF_ERROR(fs.sync_dir(parent.empty() ? "." : parent.string()));
   return restored;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace gaplog {
 
 Status init_data_dir(FileSystem& fs, Clock& clock, const std::string& dir) {
@@ -35,6 +37,10 @@ Result<Store> open_data_dir(FileSystem& fs, Clock& clock, const std::string& dir
   EventLogOptions options{paths.events(), &fs, &clock, /*create_if_missing=*/false};
   options.observers = std::move(observers);
   GAPLOG_ASSIGN_OR_RETURN(store.log, EventLog::open(options));
+  // A checkpoint a killed backup left (store/backup.h), removed once this process holds the log:
+  // its hard links would keep table files that compactions have since dropped.
+  std::error_code ec;
+  std::filesystem::remove_all(dir + "/backup-staging", ec);
   GAPLOG_ASSIGN_OR_RETURN(store.blobs, BlobStore::open(fs, paths.evidence(), max_evidence_bytes));
   GAPLOG_ASSIGN_OR_RETURN(store.signer, TreeHeadSigner::load(fs, paths.private_key()));
   return store;

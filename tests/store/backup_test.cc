@@ -24,6 +24,32 @@ namespace {
 
 namespace fsys = std::filesystem;
 
+// Flips one byte of `path` (at its middle).
+void flip_byte(const std::string& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.good()) << path;
+  f.seekg(0, std::ios::end);
+  const auto size = static_cast<std::streamoff>(f.tellg());
+  ASSERT_GT(size, 0) << path;
+  f.seekg(size / 2);
+  char c = 0;
+  f.get(c);
+  f.seekp(size / 2);
+  f.put(static_cast<char>(c ^ 0x01));
+}
+
+// The files of `dir` (recursively) whose path contains `part`.
+std::vector<std::string> files_under(const std::string& dir, const std::string& part) {
+  std::vector<std::string> out;
+  for (const auto& e : fsys::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().string().find(part) != std::string::npos) {
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 class BackupTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -131,6 +157,11 @@ TEST_F(BackupTest, TakenWhileEightWritersAppendHoldsExactlyThePrefixOfItsTreeHea
   EXPECT_EQ(stored(*copy->log, head), stored(*store_.log, head));
   EXPECT_EQ(*copy->log->root(head), *store_.log->root(head));
   EXPECT_TRUE(verify_tree_head_signature(copy->signer->public_key_pem(), taken.tree_head));
+  // The restored program serves the very head the backup ends at, not a new one for its size.
+  auto kept = copy->log->tree_head_at(head);
+  ASSERT_TRUE(kept.is_ok() && kept->has_value());
+  EXPECT_EQ((*kept)->signature, taken.tree_head.signature);
+  EXPECT_EQ((*kept)->timestamp, taken.tree_head.timestamp);
   // The restored program takes writes again, signed with the same key.
   append_comments(1);
   EXPECT_TRUE(copy->log->append(testing::one(testing::comment("finding/F-9", "after"))).is_ok());
@@ -144,6 +175,14 @@ TEST_F(BackupTest, AnIncrementalBackupCopiesOnlyWhatIsNew) {
   const BackupSummary first = backup(to);
   EXPECT_GT(first.bytes_copied, big.size()) << "the first backup copies everything";
   EXPECT_EQ(first.bytes_copied, tree_bytes(to)) << "and bytes_copied counts what it wrote";
+  // Only its owner may read a backup, whatever the umask: it holds the signing key.
+  const auto others = fsys::perms::group_all | fsys::perms::others_all;
+  EXPECT_EQ(fsys::status(to).permissions() & others, fsys::perms::none);
+  for (const std::string part : {"/evidence/", "/files/", "/manifests/"}) {
+    for (const std::string& f : files_under(to, part)) {
+      EXPECT_EQ(fsys::status(f).permissions() & others, fsys::perms::none) << f;
+    }
+  }
 
   append_comments(10);
   const uint64_t size_before = tree_bytes(to);
@@ -160,32 +199,6 @@ TEST_F(BackupTest, AnIncrementalBackupCopiesOnlyWhatIsNew) {
   EXPECT_LT(third.bytes_copied, more.size() + 200'000) << "the old evidence was copied again";
   EXPECT_EQ(third.evidence_files, 2U);
   expect_sound(verify(to));
-}
-
-// Flips one byte of `path` (at its middle).
-void flip_byte(const std::string& path) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  ASSERT_TRUE(f.good()) << path;
-  f.seekg(0, std::ios::end);
-  const auto size = static_cast<std::streamoff>(f.tellg());
-  ASSERT_GT(size, 0) << path;
-  f.seekg(size / 2);
-  char c = 0;
-  f.get(c);
-  f.seekp(size / 2);
-  f.put(static_cast<char>(c ^ 0x01));
-}
-
-// The files of `dir` (recursively) whose path contains `part`.
-std::vector<std::string> files_under(const std::string& dir, const std::string& part) {
-  std::vector<std::string> out;
-  for (const auto& e : fsys::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().string().find(part) != std::string::npos) {
-      out.push_back(e.path().string());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 TEST_F(BackupTest, AFlippedByteInAnyFileIsNamedByVerify) {
@@ -212,8 +225,41 @@ TEST_F(BackupTest, AFlippedByteInAnyFileIsNamedByVerify) {
     auto back = restore_backup(*fs_, clock_, to, std::nullopt, dir_.sub("restored"));
     EXPECT_FALSE(back.is_ok());
     EXPECT_FALSE(fsys::exists(dir_.sub("restored")));
+    for (const auto& e : fsys::directory_iterator(dir_.path())) {
+      EXPECT_EQ(e.path().filename().string().find(".partial-"), std::string::npos) << e.path();
+    }
     flip_byte(path);  // and back
     expect_sound(verify(to));
+  }
+}
+
+TEST_F(BackupTest, DamagedEvidenceIsNamedForEveryBackupThatHoldsIt) {
+  ASSERT_TRUE(store_.blobs->put(std::string(20'000, 'd')).is_ok());
+  const std::string to = dir_.sub("backups");
+  backup(to);
+  append_comments(3);
+  backup(to);
+  const std::vector<std::string> evidence = files_under(to, "/evidence/");
+  ASSERT_EQ(evidence.size(), 1U);
+  flip_byte(evidence[0]);
+  const std::vector<BackupCheck> checks = verify(to);
+  ASSERT_EQ(checks.size(), 2U);
+  for (const BackupCheck& c : checks) {
+    EXPECT_NE(c.problem.find(fsys::path(evidence[0]).filename().string()), std::string::npos)
+        << "backup " << c.id << ": " << c.problem;
+  }
+}
+
+TEST(BackupManifest, NamesNoFileToRestoreButKeysAndWebhookSecrets) {
+  const std::string head = "gaplog-backup-manifest-1\ncreated_at_us 1\ntree_size 1\nroot " +
+                           std::string(64, 'a') + "\ntree_head_timestamp_us 1\nsignature abcd\n";
+  const std::string sha(64, 'b');
+  EXPECT_TRUE(parse_manifest(head + "file " + sha + " 3 keys/tree-head.key\n", "m").is_ok());
+  EXPECT_TRUE(parse_manifest(head + "file " + sha + " 3 webhook-secrets/wh_1\n", "m").is_ok());
+  for (const std::string path : {"events/CURRENT", "keys/../events/CURRENT", "/etc/passwd", "keys/",
+                                 "sessions/x", "keys/a.tmp"}) {
+    auto parsed = parse_manifest(head + "file " + sha + " 3 " + path + "\n", "m");
+    EXPECT_EQ(parsed.status().code(), Code::kCorruption) << path;
   }
 }
 
