@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -107,7 +107,7 @@ std::optional<int> check_unknown_words(CLI::App& root) {
   const auto own_options = leaf->get_options([leaf](const CLI::Option* o) {
     return o != leaf->get_help_ptr() && o != leaf->get_help_all_ptr();
   });
-  const bool group = !leaf->get_subcommands({}).empty() && own_options.empty();
+  const bool group = !leaf->get_subcommands({}).empty() && (leaf == &root || own_options.empty());
   std::vector<std::string> commands;
   for (const CLI::App* sub : leaf->get_subcommands({})) commands.push_back(sub->get_name());
   auto suggestion = [](const std::string& word, const std::vector<std::string>& candidates) {
