@@ -133,13 +133,22 @@ TEST_F(MetricsListener, CountsRequestsByRouteAndPassPromtool) {
   const testing::HttpReply health = http_request(main_port, {"GET", "/healthz", {}, ""});
   const int64_t tree_size = json::parse(health.body)->find("tree_size")->as_integer();
 
-  // The access log counts a request once its response is written: wait for the last one.
+  // The access log counts a request once its response is written, on the I/O thread of its
+  // connection: a client may have its answer first, so wait until every request is counted.
+  const auto all_counted = [&](const std::string& t) {
+    return value_of(t, requests("GET", "/healthz", 200)) == "2" &&
+           value_of(t, requests("GET", "/api/v1/findings/{id}", 404)) == "1" &&
+           value_of(t, requests("POST", "/api/v1/findings", 201)) == "1" &&
+           value_of(t, requests("GET", "other", 404)) == "1" &&
+           value_of(t, requests("GET", "/", ui_status)) == "1" &&
+           value_of(t, requests("GET", "/auth/config", auth_status)) == "1";
+  };
   std::string text;
   testing::HttpReply scrape;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 200; ++i) {
     scrape = http_request(metrics_port, {"GET", "/metrics", {}, ""});
     text = scrape.body;
-    if (value_of(text, requests("GET", "/healthz", 200)) == "2") break;
+    if (all_counted(text)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_EQ(scrape.status, 200);
