@@ -343,9 +343,10 @@ std::string Api::Impl::route_of(const ApiRequest& head) const {
 
 ApiResponse Api::Impl::health(std::string_view method, std::string_view path) const {
   if (!method_matches("GET", method)) return method_not_allowed(method, path, "GET, HEAD");
-  Value v = Value::object()
-                .set("status", Value::string("ok"))
-                .set("tree_size", Value::integer(static_cast<int64_t>(backend_.store.log->last_seq())));
+  Value v =
+      Value::object()
+          .set("status", Value::string("ok"))
+          .set("tree_size", Value::integer(static_cast<int64_t>(backend_.store.log->last_seq())));
   // The time of the last good backup, for a monitor's probe, when this server takes backups
   // (docs/backups.md); GET /admin/backups says more, to admins.
   if (backend_.backups != nullptr && !backend_.backups->settings().dir.empty()) {

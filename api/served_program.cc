@@ -19,12 +19,9 @@ Status check_public_url(std::string_view url) {
   return Status::ok();
 }
 
-Result<std::unique_ptr<ServedProgram>> ServedProgram::open(FileSystem& fs, Clock& clock,
-                                                           const std::string& dir,
-                                                           ApiOptions options,
-                                                           ReminderOptions reminders,
-                                                           BackupSettings backups,
-                                                           LogObservers log_observers) {
+Result<std::unique_ptr<ServedProgram>> ServedProgram::open(
+    FileSystem& fs, Clock& clock, const std::string& dir, ApiOptions options,
+    ReminderOptions reminders, BackupSettings backups, LogObservers log_observers) {
   std::unique_ptr<ServedProgram> p(new ServedProgram());
   if (options.oidc) {
     GAPLOG_RETURN_IF_ERROR(check_outbound_url(options.oidc->issuer));

@@ -19,12 +19,9 @@ class ServedProgram {
   // Reminders (SPEC §11) use `reminders` with the public URL of `options`; their thread runs
   // only after start_reminders() (the server), so the embedded CLI delivers on its own thread.
   // `log_observers` watch the event log's latencies (store/event_log.h; the server's metrics).
-  static Result<std::unique_ptr<ServedProgram>> open(FileSystem& fs, Clock& clock,
-                                                     const std::string& dir,
-                                                     ApiOptions options = {},
-                                                     ReminderOptions reminders = {},
-                                                     BackupSettings backups = {},
-                                                     LogObservers log_observers = {});
+  static Result<std::unique_ptr<ServedProgram>> open(
+      FileSystem& fs, Clock& clock, const std::string& dir, ApiOptions options = {},
+      ReminderOptions reminders = {}, BackupSettings backups = {}, LogObservers log_observers = {});
   ~ServedProgram();
 
   Status save_checkpoint() { return program_->save_checkpoint(); }

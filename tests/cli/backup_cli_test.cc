@@ -160,9 +160,8 @@ TEST_F(BackupCli, TheServerBacksUpOnRequestAndOnItsSchedule) {
   EXPECT_EQ(refused.status, 1);
   EXPECT_NE(refused.err.find("for admins"), std::string::npos) << refused.err;
   // A monitor's probe sees when the last good backup was taken.
-  const testing::HttpReply health =
-      testing::http_request(static_cast<uint16_t>(std::stoi(std::string(m[1]))),
-                            ApiRequest{"GET", "/healthz", {}, ""});
+  const testing::HttpReply health = testing::http_request(
+      static_cast<uint16_t>(std::stoi(std::string(m[1]))), ApiRequest{"GET", "/healthz", {}, ""});
   EXPECT_EQ(health.status, 200);
   EXPECT_NE(health.body.find("\"last_backup_at\":\"20"), std::string::npos) << health.body;
   // The schedule adds backups by itself.
