@@ -183,17 +183,16 @@ Result<std::unique_ptr<Staging>> stage_checkpoint(FileSystem& fs, EventLog& log,
 }
 
 // Copies what the backup lacks and commits it with RocksDB; returns its id.
-Result<uint32_t> commit_backup(FileSystem& fs, const BackupDirPaths& dir, Staging& staging,
+Result<uint32_t> commit_backup(FileSystem& fs, const BackupDirPaths& dir,
+                               rocksdb::BackupEngine& engine, Staging& staging,
                                const BackupManifest& manifest, uint64_t& copied) {
   const std::string text = format_manifest(manifest);
   const Hash h = sha256(text);
   const std::string sha = hash_hex(h);
   GAPLOG_RETURN_IF_ERROR(write_file_atomically(fs, dir.manifest(sha), text, kFileMode));
   copied += text.size();
-  GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngine> engine,
-                          open_backup_engine(dir.root));
-  if (!has_corrupt_backups(*engine)) {  // RocksDB's GarbageCollect may take a damaged one's files
-    GAPLOG_RETURN_IF_ERROR(from_rocks(engine->GarbageCollect(), "cleaning up the backups"));
+  if (!has_corrupt_backups(engine)) {  // RocksDB's GarbageCollect may take a damaged one's files
+    GAPLOG_RETURN_IF_ERROR(from_rocks(engine.GarbageCollect(), "cleaning up the backups"));
   }
   // Every folder that holds a new file is itself durable before the backup commits.
   for (const std::string sub : {"", "/evidence", "/files", "/manifests"}) {
@@ -204,7 +203,7 @@ Result<uint32_t> commit_backup(FileSystem& fs, const BackupDirPaths& dir, Stagin
   options.flush_before_backup = true;
   rocksdb::BackupID id = 0;
   GAPLOG_RETURN_IF_ERROR(from_rocks(
-      engine->CreateNewBackupWithMetadata(options, staging.db.get(), manifest_metadata(sha), &id),
+      engine.CreateNewBackupWithMetadata(options, staging.db.get(), manifest_metadata(sha), &id),
       fmt::format("cannot back up the event log into {}", dir.rocksdb())));
   const uint64_t after = tree_bytes(dir.rocksdb());
   copied += after > before ? after - before : 0;
@@ -245,11 +244,10 @@ Result<BackupSummary> create_backup(FileSystem& fs, Clock& clock, Store& store,
   for (const std::string sub : {"/evidence", "/files", "/manifests"}) {
     GAPLOG_RETURN_IF_ERROR(fs.create_dirs(dir.root + sub));
   }
-  {
-    GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngine> engine,
-                            open_backup_engine(dir.root));
-    GAPLOG_RETURN_IF_ERROR(remove_unreferenced_manifests(fs, *engine, dir));
-  }
+  // One engine for the whole backup: opening one reads every backup's record in the directory.
+  GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngine> engine,
+                          open_backup_engine(dir.root));
+  GAPLOG_RETURN_IF_ERROR(remove_unreferenced_manifests(fs, *engine, dir));
   remove_unfinished_copies(dir);
   GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<Staging> staging,
                           stage_checkpoint(fs, *store.log, request.data_dir));
@@ -260,10 +258,8 @@ Result<BackupSummary> create_backup(FileSystem& fs, Clock& clock, Store& store,
   GAPLOG_RETURN_IF_ERROR(
       copy_evidence(fs, DataDirPaths{request.data_dir}.evidence(), dir, manifest, copied));
   GAPLOG_RETURN_IF_ERROR(copy_secret_files(fs, request.data_dir, dir, manifest, copied));
-  GAPLOG_ASSIGN_OR_RETURN(uint32_t id, commit_backup(fs, dir, *staging, manifest, copied));
+  GAPLOG_ASSIGN_OR_RETURN(uint32_t id, commit_backup(fs, dir, *engine, *staging, manifest, copied));
   staging.reset();
-  GAPLOG_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngine> engine,
-                          open_backup_engine(dir.root));
   if (request.keep > 0) {
     GAPLOG_RETURN_IF_ERROR(from_rocks(engine->PurgeOldBackups(static_cast<uint32_t>(request.keep)),
                                       "cannot remove the oldest backups"));

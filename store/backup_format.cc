@@ -220,25 +220,28 @@ Result<FileDigest> copy_file_durably(FileSystem& fs, const std::string& from, co
   return digest;
 }
 
-Result<std::unique_ptr<rocksdb::BackupEngine>> open_backup_engine(const std::string& backup_dir) {
+namespace {
+
+// BackupEngine or BackupEngineReadOnly on <dir>/rocksdb, with the same options.
+template <class Engine>
+Result<std::unique_ptr<Engine>> open_engine(const std::string& backup_dir) {
   rocksdb::BackupEngineOptions options(backup_dir + "/rocksdb");
   options.max_background_operations = 2;
-  rocksdb::BackupEngine* raw = nullptr;
-  GAPLOG_RETURN_IF_ERROR(
-      from_rocks(rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw),
-                 fmt::format("cannot open the backups in {}", backup_dir)));
-  return std::unique_ptr<rocksdb::BackupEngine>(raw);
+  Engine* raw = nullptr;
+  GAPLOG_RETURN_IF_ERROR(from_rocks(Engine::Open(options, rocksdb::Env::Default(), &raw),
+                                    fmt::format("cannot open the backups in {}", backup_dir)));
+  return std::unique_ptr<Engine>(raw);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<rocksdb::BackupEngine>> open_backup_engine(const std::string& backup_dir) {
+  return open_engine<rocksdb::BackupEngine>(backup_dir);
 }
 
 Result<std::unique_ptr<rocksdb::BackupEngineReadOnly>> open_backup_engine_read_only(
     const std::string& backup_dir) {
-  rocksdb::BackupEngineOptions options(backup_dir + "/rocksdb");
-  options.max_background_operations = 2;
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  GAPLOG_RETURN_IF_ERROR(
-      from_rocks(rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(), &raw),
-                 fmt::format("cannot open the backups in {}", backup_dir)));
-  return std::unique_ptr<rocksdb::BackupEngineReadOnly>(raw);
+  return open_engine<rocksdb::BackupEngineReadOnly>(backup_dir);
 }
 
 uint64_t tree_bytes(const std::string& dir) {
