@@ -94,9 +94,9 @@ class PermissionMatrix : public ApiFixture, public ::testing::WithParamInterface
   static constexpr const char* kGone = "gone@example.com";    // an admin, deactivated
   static constexpr const char* kRevoker = "rev@example.com";  // an admin whose token is revoked
 
-  void SetUp() override {
-    ApiFixture::SetUp();
-    if (HasFatalFailure()) return;
+  // Every row's program also has a deactivated admin and an admin whose token is revoked.
+  const char* seed_name() const override { return "permission-matrix"; }
+  void seed() override {
     for (const char* email : {kGone, kRevoker}) {
       ok(kAdmin, "POST", "/api/v1/users",
          R"({"email":")" + std::string(email) + R"(","name":"Former admin","role":"admin"})");

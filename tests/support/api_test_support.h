@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,8 +82,41 @@ class ApiFixture : public ::testing::Test {
   static constexpr const char* kOther = "cora@example.com";  // another contributor
   static constexpr const char* kAuditor = "audrey@cpa.example";
 
+  // Every test starts from the same program: the users above, their tokens (and sessions), and
+  // what seed() adds. It is built once per process and fixture (and clock, and transport) in a
+  // template directory, closed, and copied into each test's own data directory: a test then
+  // pays for one copy and one open instead of a dozen durable commits (the permission matrix
+  // runs this for each of its ~460 rows). The program a test sees is the one it would have
+  // built itself, reopened from disk.
   void SetUp() override {
-    ASSERT_TRUE(init_data_dir(*fs_, clock_, dir_.path() + "/data").is_ok());
+    ProgramTemplate& t = program_templates()[template_key()];
+    const std::string data = dir_.path() + "/data";
+    if (t.dir == nullptr) {
+      build_program(data);
+      if (HasFatalFailure()) return;
+      server_.reset();
+      program_.reset();
+      t.dir = std::make_unique<TempDir>();
+      ASSERT_NO_FATAL_FAILURE(copy_tree(data, t.dir->path() + "/data"));
+      t.tokens = tokens_;
+      t.sessions = sessions_;
+    } else {
+      ASSERT_NO_FATAL_FAILURE(copy_tree(t.dir->path() + "/data", data));
+      tokens_ = t.tokens;
+      sessions_ = t.sessions;
+    }
+    open_program();
+  }
+
+  // What a fixture adds to every test's starting program, once per process (the program is
+  // open; calls go through call()). Tokens it issues are kept in tokens_. A fixture that
+  // overrides seed() gives its seed a name of its own.
+  virtual void seed() {}
+  virtual const char* seed_name() const { return "users"; }
+
+  // The starting program, built by hand: init, the users, their tokens (and sessions), seed().
+  void build_program(const std::string& data) {
+    ASSERT_TRUE(init_data_dir(*fs_, clock_, data).is_ok());
     open_program();
     auto& svc = program_->service();
     ASSERT_TRUE(svc.execute(kAdmin, AddUser{kAdmin, "Ada Admin", "admin"}).is_ok());
@@ -105,6 +139,28 @@ class ApiFixture : public ::testing::Test {
         sessions_[email] = {*cookie, s->csrf_token};
       }
     }
+    seed();
+  }
+
+  struct ProgramTemplate {
+    std::unique_ptr<TempDir> dir;  // removed when the process exits normally
+    std::map<std::string, std::string> tokens;
+    std::map<std::string, std::pair<std::string, std::string>> sessions;
+  };
+  // The seed, the clock and the environment's transport and authentication: what the starting
+  // program depends on.
+  std::string template_key() {
+    return std::string(seed_name()) + "@" + std::to_string(clock_.now()) +
+           (with_sessions() ? "+sessions" : "") + (over_http() ? "+http" : "");
+  }
+  static std::map<std::string, ProgramTemplate>& program_templates() {
+    static std::map<std::string, ProgramTemplate> templates;
+    return templates;
+  }
+  static void copy_tree(const std::string& from, const std::string& to) {
+    std::error_code ec;
+    std::filesystem::copy(from, to, std::filesystem::copy_options::recursive, ec);
+    ASSERT_FALSE(ec) << "copying " << from << " to " << to << ": " << ec.message();
   }
 
   static bool with_sessions() {
@@ -134,6 +190,9 @@ class ApiFixture : public ::testing::Test {
     server_.reset();
     program_.reset();
     dir_.remove();
+    for (auto& [key, t] : program_templates()) {
+      if (t.dir) t.dir->remove();
+    }
     std::_Exit(code);
   }
 
