@@ -13,6 +13,7 @@
 
 #include "api/call.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "api/responses.h"
 #include "api/routes.h"
 #include "api/sign_in.h"
@@ -109,6 +110,9 @@ class Api::Impl {
 ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acting_as) {
   const Target target = split_target(request.target);
   if (target.path == kHealthPath) return answer(health(request.method, target.path), "");
+  // The API's description is open, like the health check: a client reads it before it has a
+  // token. Its query string, if any, is ignored.
+  if (target.path == kOpenApiPath) return answer(openapi_response(request), "");
   if (target.path.starts_with(kAuthPrefix)) {
     Result<ApiResponse> r = serve_auth(backend_, request, target.path, target.query);
     const std::string user = r ? r->user : "";
@@ -140,6 +144,7 @@ ApiResponse Api::Impl::handle(const ApiRequest& request, const std::string& acti
 std::optional<ApiResponse> Api::Impl::try_quick(const ApiRequest& request) {
   if (!method_matches("GET", request.method)) return std::nullopt;
   if (request.target == kHealthPath) return answer(health(request.method, request.target), "");
+  if (request.target == kOpenApiPath) return answer(openapi_response(request), "");
   const Route* route = routes_.quick_route(request.target);
   if (route == nullptr) return std::nullopt;
   Result<Principal> caller = authenticate(request, Wait::kNever);

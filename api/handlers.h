@@ -11,6 +11,10 @@
 
 namespace gaplog {
 
+// api/openapi.cc: GET /api/v1/openapi.json, when reached through the route table (the dispatcher
+// serves it before authentication; see api/openapi.h).
+Result<ApiResponse> get_openapi(Call& call);
+
 // api/program_views.cc: the catalog, the program and its scope, and the projections of SPEC §5.
 Result<ApiResponse> get_criteria(Call& call);
 Result<ApiResponse> get_program(Call& call);

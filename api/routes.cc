@@ -94,6 +94,9 @@ std::vector<Route> api_routes() {
   constexpr RouteKind kRead = RouteKind::kRead, kCommand = RouteKind::kCommand,
                       kWrite = RouteKind::kWrite;
   return {
+      // Open: the dispatcher answers it before authentication (api/openapi.h); listed here for
+      // the route's name in the metrics and for the drift test of the document.
+      {"GET", "openapi.json", kNone, kRead, get_openapi},
       {"GET", "criteria", kNone, kRead, get_criteria},
       {"GET", "me", kNone, kRead, get_me},
       {"GET", "program", kAsOf, kRead, get_program},
@@ -199,6 +202,13 @@ RouteTable::RouteTable() {
     if (e.route.quick != nullptr) quick_.push_back(&e);
     if (e.route.kind == RouteKind::kUpload) uploads_.push_back(&e);
   }
+}
+
+std::vector<RouteTable::Signature> RouteTable::signatures() const {
+  std::vector<Signature> out;
+  out.reserve(entries_.size());
+  for (const Entry& e : entries_) out.push_back({e.route.method, e.route.path});
+  return out;
 }
 
 RouteTable::Match RouteTable::match(std::string_view method,

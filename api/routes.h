@@ -52,6 +52,14 @@ class RouteTable {
     std::vector<std::string> params;  // its {} segments
     std::string allowed;              // no route: the methods the path takes ("GET, HEAD, POST")
   };
+  // Every route's method and path pattern ("findings/{}/status"), in table order: what the
+  // OpenAPI document must describe (tests/api/openapi_test.cc).
+  struct Signature {
+    std::string_view method;
+    std::string_view path;
+  };
+  std::vector<Signature> signatures() const;
+
   // The route of `method` on the decoded segments of a path below /api/v1/.
   Match match(std::string_view method, const std::vector<std::string>& segments) const;
 
