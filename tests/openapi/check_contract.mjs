@@ -14,9 +14,11 @@
 // exercised by at least one exchange.
 //
 // Two kinds of answer are not endpoints and so cannot be in the document: 404 for a path that no
-// operation has, and 405 for a method that a documented path does not have. The tests ask for
-// them on purpose (the router's refusals); they are checked against the shared error schema
-// (components/schemas/Error) when the document has one, and counted apart.
+// operation has, and 405 for a method that a documented path does not have (401 for either
+// when the request had no credentials: the server authenticates before it routes). The tests
+// ask for them on purpose; they are checked against the shared error schema
+// (components/schemas/Error) when the document has one, and counted apart. Any other answer to
+// such a request is an endpoint the document is missing.
 //
 // Output: the exchanges and operations covered, then each distinct failure once, with how many
 // exchanges had it and one example; exit status 1 on any failure.
@@ -46,7 +48,17 @@ function documentedMedia(content, type) {
   return lower.get(type) ?? lower.get(`${type.split('/')[0]}/*`) ?? lower.get('*/*');
 }
 
-// A path template of the document as a matcher: literal segments must be equal, each {name}
+// A %-encoded path segment decoded; a malformed escape (which the tests send on purpose) as sent.
+function decoded(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+// A path template of the document as a matcher: literal segments must be equal (once
+// %-decoded, as the server routes: /api/v1/%65vidence is /api/v1/evidence), each {name}
 // takes one non-empty segment. More literal segments make a better match (OpenAPI: concrete
 // paths before templated ones, so /findings/export beats /findings/{id}).
 function compileTemplate(prefix, template) {
@@ -62,8 +74,8 @@ function compileTemplate(prefix, template) {
         const m = /^\{([^}]+)\}$/.exec(segments[i]);
         if (m) {
           if (pathSegments[i] === '') return null;
-          params[m[1]] = decodeURIComponent(pathSegments[i]);
-        } else if (segments[i] !== pathSegments[i]) {
+          params[m[1]] = decoded(pathSegments[i]);
+        } else if (segments[i] !== decoded(pathSegments[i])) {
           return null;
         }
       }
@@ -156,7 +168,8 @@ export class ContractChecker {
       .filter((m) => m.params)
       .sort((a, b) => b.p.literals - a.p.literals);
     if (matches.length === 0) return { reason: 'no path' };
-    for (const { p, params } of matches) {
+    // Methods are case-sensitive (RFC 9110): "get" is no method the server has.
+    for (const { p, params } of method === method.toUpperCase() ? matches : []) {
       const item = this.doc.paths[p.template];
       let m = method.toLowerCase();
       if (m === 'head' && !item.head) m = 'get';
@@ -172,7 +185,7 @@ export class ContractChecker {
     const found = this.find(method, path);
     const name = found.template ? `${method} ${found.template}` : `${method} ${path}`;
     if (!found.op) {
-      const refused = (found.reason === 'no path' && status === 404) || (found.reason === 'no method' && status === 405);
+      const refused = found.reason === 'no path' ? [401, 404].includes(status) : [401, 405].includes(status);
       if (!refused) {
         this.fail(`${name}: no such operation in the document (answered ${status})`, exchange);
         return;
@@ -300,7 +313,7 @@ export class ContractChecker {
   report() {
     const covered = [...this.operations.values()].filter((n) => n > 0).length;
     const lines = [
-      `${this.exchanges} exchanges (${this.refusals} of them the router's 404/405 for what is no endpoint); ` +
+      `${this.exchanges} exchanges (${this.refusals} of them refusals of what is no endpoint); ` +
         `${covered} of ${this.operations.size} documented operations exercised`,
     ];
     const sorted = [...this.failures].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]));
