@@ -1,6 +1,6 @@
 // Builds the web UI into an output directory (default ../build/web), with no bundler:
 //   OUT/index.html                      the page, pointing at the assets below
-//   OUT/assets/<hash>/...               web/src (ES modules, CSS) and the chart library
+//   OUT/assets/<hash>/...               web/src (ES modules, CSS), the chart library and Swagger UI
 //   OUT/style.css                       the stylesheet again at a fixed URL, for the server's own
 //                                       pages (the sign-in refusal page of api/sign_in.cc)
 //   OUT/.build-hash                     the hash of every input, to skip an unchanged build
@@ -17,6 +17,9 @@ const src = join(here, 'src');
 const vendor = {
   'vendor/uPlot.esm.js': join(here, 'node_modules', 'uplot', 'dist', 'uPlot.esm.js'),
   'vendor/uPlot.min.css': join(here, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'),
+  // The API reference page (views/api_reference.js) loads these two when it is opened.
+  'vendor/swagger-ui-bundle.js': join(here, 'node_modules', 'swagger-ui-dist', 'swagger-ui-bundle.js'),
+  'vendor/swagger-ui.css': join(here, 'node_modules', 'swagger-ui-dist', 'swagger-ui.css'),
 };
 
 function filesUnder(dir) {

@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "api/served_program.h"
 #include "codec/json.h"
+#include "contract_log.h"
 #include "http/http_server.h"
 #include "http_test_client.h"
 #include "store/data_dir.h"
@@ -236,41 +237,45 @@ class ApiFixture : public ::testing::Test {
   }
 
   Reply send(const ApiRequest& req) {
-    if (server_) {
-      HttpReply h = http_request(server_->port(), req);
+    Reply reply = [&] {
+      if (server_) {
+        HttpReply h = http_request(server_->port(), req);
+        Reply out;
+        out.status = h.status;
+        out.headers = std::move(h.headers);
+        out.body = std::move(h.body);
+        auto ct = out.header("Content-Type");
+        if (ct && ct->starts_with("application/json") && req.method != "HEAD") {  // HEAD: no body
+          auto parsed = json::parse(out.body);
+          EXPECT_TRUE(parsed.is_ok()) << "response is not JSON: " << out.body;
+          if (parsed.is_ok()) out.json = std::move(parsed).value();
+        }
+        return out;
+      }
+      ApiResponse r = program_->api().handle(req);
       Reply out;
-      out.status = h.status;
-      out.headers = std::move(h.headers);
-      out.body = std::move(h.body);
-      auto ct = out.header("Content-Type");
-      if (ct && ct->starts_with("application/json") && req.method != "HEAD") {  // HEAD: no body
+      out.status = r.status;
+      out.headers = r.headers;
+      out.body = r.body;
+      if (r.stream) {
+        while (true) {
+          auto chunk = r.stream->next(64 * 1024);
+          EXPECT_TRUE(chunk.is_ok()) << chunk.status().to_string();
+          if (!chunk.is_ok() || chunk->empty()) break;
+          out.body += *chunk;
+        }
+        EXPECT_EQ(out.body.size(), r.stream_size);
+      }
+      auto ct = r.header("Content-Type");
+      if (ct && ct->starts_with("application/json")) {
         auto parsed = json::parse(out.body);
         EXPECT_TRUE(parsed.is_ok()) << "response is not JSON: " << out.body;
         if (parsed.is_ok()) out.json = std::move(parsed).value();
       }
       return out;
-    }
-    ApiResponse r = program_->api().handle(req);
-    Reply out;
-    out.status = r.status;
-    out.headers = r.headers;
-    out.body = r.body;
-    if (r.stream) {
-      while (true) {
-        auto chunk = r.stream->next(64 * 1024);
-        EXPECT_TRUE(chunk.is_ok()) << chunk.status().to_string();
-        if (!chunk.is_ok() || chunk->empty()) break;
-        out.body += *chunk;
-      }
-      EXPECT_EQ(out.body.size(), r.stream_size);
-    }
-    auto ct = r.header("Content-Type");
-    if (ct && ct->starts_with("application/json")) {
-      auto parsed = json::parse(out.body);
-      EXPECT_TRUE(parsed.is_ok()) << "response is not JSON: " << out.body;
-      if (parsed.is_ok()) out.json = std::move(parsed).value();
-    }
-    return out;
+    }();
+    record_exchange(req, reply.status, reply.headers, reply.body);  // contract_log.h
+    return reply;
   }
 
   std::string token(const std::string& as) const {

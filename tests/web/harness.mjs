@@ -4,14 +4,16 @@
 // `null` text).
 //
 // Environment: GAPLOG_BINARY (default build/gaplog), GAPLOG_WEB_DIR (default build/web),
-// CHROMIUM (default /usr/bin/chromium), GAPLOG_WEB_ARTIFACTS (default build/test-artifacts/web).
+// CHROMIUM (default /usr/bin/chromium), GAPLOG_WEB_ARTIFACTS (default build/test-artifacts/web),
+// GAPLOG_CONTRACT_LOG (a directory: every exchange a page or apiWith has with the API, /auth/
+// and /healthz is recorded there for the OpenAPI contract check, tests/openapi/).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,6 +87,64 @@ export async function startGaplog({ data, port = 0, args = [] }) {
 
 export const launchBrowser = () => chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
 
+// The contract log (tests/openapi/check_contract.mjs): one JSON line per exchange, in a file of
+// this process's own, in the same form as the API tests' (tests/support/contract_log.h).
+const contractDir = process.env.GAPLOG_CONTRACT_LOG || null;
+const testFile = basename(process.argv[1] ?? 'node');
+const contractFile = contractDir &&
+  join(contractDir, `web-${basename(testFile, '.mjs')}-${process.pid}-${Math.floor(Math.random() * 1e9)}.jsonl`);
+const parsedJson = (contentType, text) => {
+  if (!/^application\/json\b/.test(contentType ?? '') || !text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+function recordExchange({ source, method, target, requestType, requestText, status, responseType, responseText }) {
+  if (!contractFile) return;
+  const message = (type, text) => {
+    const body = parsedJson(type, text);
+    return { ...(type ? { content_type: type } : {}), ...(body !== undefined ? { body } : {}) };
+  };
+  const line = { source, method, target, request: message(requestType, requestText), status, response: message(responseType, responseText) };
+  appendFileSync(contractFile, `${JSON.stringify(line)}\n`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref());
+const isApiPath = (path) => path.startsWith('/api/') || path.startsWith('/auth/') || path === '/healthz';
+
+// Records every API exchange of `page` (when GAPLOG_CONTRACT_LOG is set); the returned function
+// waits for the ones whose bodies are still being read.
+function recordPage(page) {
+  const pending = new Set();
+  if (!contractFile) return async () => {};
+  page.on('response', (res) => {
+    const u = new URL(res.url());
+    if (!u.protocol.startsWith('http') || !isApiPath(u.pathname)) return;
+    const req = res.request();
+    const where = new URL(page.url() || 'about:blank').pathname;
+    const done = (async () => {
+      // Bodies of redirects and downloads cannot be read: their exchanges are recorded without.
+      // Playwright can leave a body read unanswered once its page moved on: 5 s at most.
+      const responseText = await Promise.race([res.text().catch(() => undefined), sleep(5000)]);
+      const requestHeaders = await Promise.race([req.allHeaders().catch(() => req.headers()), sleep(5000)]) ?? req.headers();
+      recordExchange({
+        source: `${testFile} (browser at ${where})`,
+        method: req.method(),
+        target: u.pathname + u.search,
+        requestType: requestHeaders['content-type'],
+        requestText: req.postData() ?? undefined,
+        status: res.status(),
+        responseType: res.headers()['content-type'],
+        responseText,
+      });
+    })();
+    pending.add(done);
+    done.finally(() => pending.delete(done));
+  });
+  return () => Promise.all([...pending]);
+}
+
 // The API with a bearer token; throws on an error status.
 export async function apiWith(base, token, path, { method = 'GET', body } = {}) {
   const res = await fetch(`${base}/api/v1${path}`, {
@@ -92,7 +152,18 @@ export async function apiWith(base, token, path, { method = 'GET', body } = {}) 
     headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  const json = await res.json();
+  const text = await res.text();
+  recordExchange({
+    source: `${testFile} (apiWith)`,
+    method,
+    target: `/api/v1${path}`,
+    requestType: body ? 'application/json' : undefined,
+    requestText: body ? JSON.stringify(body) : undefined,
+    status: res.status,
+    responseType: res.headers.get('content-type') ?? undefined,
+    responseText: text,
+  });
+  const json = JSON.parse(text);
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
@@ -102,6 +173,7 @@ export async function apiWith(base, token, path, { method = 'GET', body } = {}) 
 export async function openPage(browser, { viewport = DESKTOP, secrets = () => [], contextOptions = {} } = {}) {
   const context = await browser.newContext({ viewport, timezoneId: 'UTC', acceptDownloads: true, ...contextOptions });
   const page = await context.newPage();
+  const recorded = recordPage(page);
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', async (d) => {
@@ -119,6 +191,7 @@ export async function openPage(browser, { viewport = DESKTOP, secrets = () => []
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   const check = async () => {
+    await recorded();
     const csp = await page.evaluate(() => window.__csp).catch(() => []);
     // A stray null or undefined rendered as text is a bug in a view.
     const stray = await page.evaluate(() => {

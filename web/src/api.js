@@ -160,17 +160,22 @@ function describeRequest(method, u, payload) {
   return `${method} ${u.pathname}${u.search}\n${body}`;
 }
 
+// The headers that carry this tab's credentials on an API request: the bearer token, or in a
+// session (whose cookie the browser sends itself) the CSRF token on a write. The API reference
+// page's "Try it out" uses them too.
+export function credentialHeaders(method) {
+  if (mode === 'session') {
+    return method !== 'GET' && method !== 'HEAD' ? { 'X-CSRF-Token': csrfToken ?? '' } : {};
+  }
+  return { Authorization: `Bearer ${getToken() ?? ''}` };
+}
+
 // fetch with the token or the session's cookie. `body` is sent as JSON unless `raw` (a Blob/File, sent as is). A write
 // carries the Idempotency-Key of `action` (a UserAction; a new one by default).
 // Resolves to the parsed JSON (or the Response with `response: true`); rejects with ApiError.
 export async function request(path, { method = 'GET', query, body, raw, headers = {}, response = false, action } = {}) {
   const write = method !== 'GET' && method !== 'HEAD';
-  const h = { ...headers };
-  if (mode === 'session') {
-    if (write) h['X-CSRF-Token'] = csrfToken ?? '';
-  } else {
-    h.Authorization = `Bearer ${getToken() ?? ''}`;
-  }
+  const h = { ...headers, ...credentialHeaders(method) };
   let payload;
   if (raw !== undefined) {
     payload = raw;

@@ -17,6 +17,7 @@ import { myWorkView, ownsWork } from './views/mywork.js';
 import { controlsView, controlView } from './views/controls.js';
 import { evidenceView } from './views/evidence.js';
 import { assessmentView } from './views/assessment.js';
+import { apiReferenceView } from './views/api_reference.js';
 import { can } from './roles.js';
 
 const routes = [
@@ -39,6 +40,8 @@ const routes = [
   // everyone's own reminder settings and API tokens, reached from the header's name and e-mail;
   // not in the past
   [/^\/account$/, accountView, 'Your account', { now: true }],
+  // the OpenAPI document rendered (SPEC §15), reached from Your account; about the API as it is
+  [/^\/api-reference$/, apiReferenceView, 'API reference', { now: true }],
 ];
 // [path, label, who sees the entry (all when absent)]
 const adminsOnly = (me) => me.role === 'admin';

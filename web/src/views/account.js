@@ -5,7 +5,7 @@
 //   scripts (POST/GET /api/v1/me/tokens, DELETE /api/v1/tokens/{id}). Personal tokens last 90
 //   days unless another last day is chosen, at most a year ahead (the server decides; the date
 //   field's bounds only help the picker). The box itself is the one admins use on a user's page
-//   (tokens.js).
+//   (tokens.js). A link leads to the API reference (/api-reference), for those who write scripts.
 import { UserAction, get, request } from '../api.js';
 import { clear, h, message } from '../dom.js';
 import { copyButton, describe, submitting } from '../forms.js';
@@ -42,7 +42,10 @@ export async function accountView(ctx) {
       h('p', { class: 'cli-example' }, exampleEl, ' ',
         copyButton(() => example, exampleEl, { id: 'copy-example', ariaLabel: 'Copy the example command' })),
       h('p', { class: 'hint' }, 'Replace YOUR_TOKEN with your token. To keep it out of your shell history, set ',
-        h('code', {}, 'GAPLOG_SERVER'), ' and ', h('code', {}, 'GAPLOG_TOKEN'), ' in your environment instead of the options.')),
+        h('code', {}, 'GAPLOG_SERVER'), ' and ', h('code', {}, 'GAPLOG_TOKEN'), ' in your environment instead of the options.'),
+      h('p', { id: 'api-reference-hint' }, 'Writing a script? The ',
+        h('a', { href: ctx.link('/api-reference'), id: 'api-reference-link' }, 'API reference'),
+        ' lists every endpoint, what it takes and what it answers.')),
     tokenBox({
       title: 'Your API tokens',
       list: myTokens,
