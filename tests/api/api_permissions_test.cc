@@ -389,6 +389,8 @@ const Scenario kScenarios[] = {
   // Backups (SPEC §14): admins only, auditors included out (a backup holds the signing key).
   {"POST /admin/backups", [](T&) { return post("/api/v1/admin/backups", ""); }, Effect::kNothing},
   {"GET /admin/backups", [](T&) { return Request{"GET", "/api/v1/admin/backups", "", {}}; }, Effect::kNothing},
+  // The OpenAPI document (SPEC §15) is open like /healthz: any caller, whatever its token.
+  {"GET /openapi.json", [](T&) { return Request{"GET", "/api/v1/openapi.json", "", {}}; }, Effect::kNothing},
   {"GET /notifications", [](T& t) { t.finding(); return Request{"GET", "/api/v1/notifications?kind=overdue&limit=10", "", {}}; }, Effect::kNothing},
   {"GET /notifications/due", [](T& t) { t.finding(); return Request{"GET", "/api/v1/notifications/due?as_of=2026-01-08", "", {}}; }, Effect::kNothing},
   // No SMTP relay and no webhook: the pass sends and records nothing.
@@ -869,6 +871,13 @@ const Row kRows[] = {
   {"GET /admin/backups", As::kAuditor, 403},
   {"GET /admin/backups", As::kDeactivated, 401},
   {"GET /admin/backups", As::kRevoked, 401},
+  {"GET /openapi.json", As::kAdmin, 200},
+  {"GET /openapi.json", As::kEditor, 200},
+  {"GET /openapi.json", As::kOwner, 200},
+  {"GET /openapi.json", As::kOther, 200},
+  {"GET /openapi.json", As::kAuditor, 200},
+  {"GET /openapi.json", As::kDeactivated, 200},
+  {"GET /openapi.json", As::kRevoked, 200},
   {"GET /webhooks", As::kAdmin, 200},
   {"GET /webhooks", As::kEditor, 403},
   {"GET /webhooks", As::kOwner, 403},
