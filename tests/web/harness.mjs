@@ -73,6 +73,7 @@ export async function startGaplog({ data, port = 0, args = [] }) {
       reject(new Error(`gaplog serve exited with ${code}: ${out}${log}`));
     });
   });
+  gaplogOrigins.add(new URL(base).origin);  // the contract log records this server's answers only
   return {
     base,
     log: () => log,
@@ -112,6 +113,9 @@ function recordExchange({ source, method, target, requestType, requestText, stat
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 const isApiPath = (path) => path.startsWith('/api/') || path.startsWith('/auth/') || path === '/healthz';
+// The origins of the gaplog servers this process started: a page also talks to others (the test
+// OpenID provider has /auth/ paths of its own), whose answers are not gaplog's to document.
+const gaplogOrigins = new Set();
 
 // Records every API exchange of `page` (when GAPLOG_CONTRACT_LOG is set); the returned function
 // waits for the ones whose bodies are still being read.
@@ -120,7 +124,7 @@ function recordPage(page) {
   if (!contractFile) return async () => {};
   page.on('response', (res) => {
     const u = new URL(res.url());
-    if (!u.protocol.startsWith('http') || !isApiPath(u.pathname)) return;
+    if (!gaplogOrigins.has(u.origin) || !isApiPath(u.pathname)) return;
     const req = res.request();
     const where = new URL(page.url() || 'about:blank').pathname;
     const done = (async () => {
