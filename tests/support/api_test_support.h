@@ -274,7 +274,7 @@ class ApiFixture : public ::testing::Test {
       }
       return out;
     }();
-    record_exchange(req, reply.status, reply.headers, reply.body);  // contract_log.h
+    record_exchange(req, reply.status, reply.header("Content-Type"), reply.body);  // contract_log.h
     return reply;
   }
 

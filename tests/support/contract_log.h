@@ -17,7 +17,6 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,19 +34,12 @@ namespace gaplog::testing {
 
 namespace contract_log_detail {
 
-inline std::optional<std::string> header_value(const HeaderList& headers, std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), name.size()) == 0) return v;
-  }
-  return std::nullopt;
-}
-
 // {"content_type": ..., "body": ...}: the body only when the content type says JSON and it
 // parses (a test that sends broken JSON on purpose records no request body).
-inline json::Value message(const HeaderList& headers, std::string_view body, bool with_body) {
+inline json::Value message(std::optional<std::string_view> type, std::string_view body,
+                           bool with_body) {
   json::Value out = json::Value::object();
-  std::optional<std::string> type = header_value(headers, "Content-Type");
-  if (type) out.set("content_type", json::Value::string(*type));
+  if (type) out.set("content_type", json::Value::string(std::string(*type)));
   if (with_body && type && type->starts_with("application/json") && !body.empty()) {
     auto parsed = json::parse(body, {.max_bytes = 1u << 30, .max_string_bytes = 1u << 30});
     if (parsed.is_ok()) out.set("body", std::move(parsed).value());
@@ -85,18 +77,20 @@ inline std::string file_name(const std::string& dir) {
 // status of 0 (no response: the connection failed) is not recorded, as there is nothing to hold
 // against the document. A log that cannot be written fails the current test (ADD_FAILURE)
 // rather than leaving the contract check with a silently short log.
-inline void record_exchange(const ApiRequest& request, int status, const HeaderList& headers,
-                            std::string_view body) {
+// `content_type` is the response's (Reply::header).
+inline void record_exchange(const ApiRequest& request, int status,
+                            std::optional<std::string_view> content_type, std::string_view body) {
   const char* dir = std::getenv("GAPLOG_CONTRACT_LOG");
   if (dir == nullptr || *dir == '\0' || status == 0) return;
   namespace d = contract_log_detail;
-  json::Value line = json::Value::object()
-                         .set("source", json::Value::string(d::source()))
-                         .set("method", json::Value::string(request.method))
-                         .set("target", json::Value::string(request.target))
-                         .set("request", d::message(request.headers, request.body, true))
-                         .set("status", json::Value::integer(status))
-                         .set("response", d::message(headers, body, request.method != "HEAD"));
+  json::Value line =
+      json::Value::object()
+          .set("source", json::Value::string(d::source()))
+          .set("method", json::Value::string(request.method))
+          .set("target", json::Value::string(request.target))
+          .set("request", d::message(request.header("Content-Type"), request.body, true))
+          .set("status", json::Value::integer(status))
+          .set("response", d::message(content_type, body, request.method != "HEAD"));
   std::string text = json::write(line) + "\n";
   std::string path = d::file_name(dir);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
