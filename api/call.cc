@@ -43,11 +43,15 @@ Result<ApiResponse> with_state(Call& call, const StateReader& fn) {
     return b.commands.read_with_seq(
         [&](const ProgramState& s, uint64_t seq) { return fn(s, as_of.date, seq); });
   }
-  GAPLOG_ASSIGN_OR_RETURN(const ProgramState state, b.history.state_at(as_of));
   GAPLOG_ASSIGN_OR_RETURN(const uint64_t seq,
                           as_of.known_at ? count_recorded_before(*b.store.log, *as_of.known_at + 1)
                                          : Result<uint64_t>(b.store.log->last_seq()));
-  return fn(state, as_of.date, seq);
+  // As of today (or any date after the last event), the history answers from its current
+  // state rather than a fold; fn runs under its shared lock and must not call the history.
+  Result<ApiResponse> out = internal_error("the as-of state was not read");
+  GAPLOG_RETURN_IF_ERROR(b.history.with_state_at(
+      as_of, [&](const ProgramState& state) { out = fn(state, as_of.date, seq); }));
+  return out;
 }
 
 Result<ApiResponse> with_state(Call& call, const DatedStateReader& fn) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/answer_cache.h"
 #include "api/api.h"
 #include "api/query.h"
 #include "api/request_handler.h"
@@ -59,6 +60,9 @@ class Backend {
   std::optional<ApiResponse> cached_readiness(bool wait);
   // Keeps `body` as the current readiness for (seq, day).
   void keep_readiness(uint64_t seq, Date day, std::string body);
+
+  // Answers as of past dates (readiness, timelines), kept while they hold.
+  AnswerCache answers;
 
  private:
   // The last current readiness answer, for the quick path: valid while the log is at

@@ -59,12 +59,30 @@ Result<ApiResponse> get_readiness(Call& call) {
   if (current) {
     if (auto cached = b.cached_readiness(/*wait=*/true)) return std::move(*cached);
   }
+  // A past answer kept while it holds (api/answer_cache.h), with the tree size of now: the
+  // events folded, or as known at T those recorded by T.
+  const std::string key =
+      fmt::format("readiness {} {}", as_of.date.days, as_of.known_at.value_or(-1));
+  auto tree_size = [&](uint64_t folded) -> Result<uint64_t> {
+    if (!as_of.known_at) return folded;
+    GAPLOG_ASSIGN_OR_RETURN(const uint64_t recorded,
+                            count_recorded_before(*b.store.log, *as_of.known_at + 1));
+    return std::min(recorded, folded);
+  };
+  if (!current) {
+    if (auto body = b.answers.find(key, b.history, as_of.date, as_of.known_at, tree_size))
+      return json_body_response(std::move(*body));
+  }
   // The tree size comes with the readiness, from the same catch-up: never a size read apart.
   GAPLOG_ASSIGN_OR_RETURN(const ProgramHistory::ReadinessAnswer answer,
                           b.history.readiness_answer(as_of));
   ApiResponse r =
       json_response(200, readiness_json(answer.readiness, as_of.known_at, answer.tree_size));
-  if (current) b.keep_readiness(answer.tree_size, as_of.date, r.body);
+  if (current) {
+    b.keep_readiness(answer.tree_size, as_of.date, r.body);
+  } else if (auto at = r.body.find("\"tree_size\":"); at != std::string::npos) {
+    b.answers.keep(key, answer.folded_seq, r.body, at + std::string_view("\"tree_size\":").size());
+  }
   return r;
 }
 
@@ -113,10 +131,19 @@ Result<ApiResponse> get_timeline(Call& call) {
     return invalid_argument(
         fmt::format("from ({}) is after to ({}); swap them", format_date(from), format_date(to)));
   }
+  // Kept while it holds (api/answer_cache.h): it depends on nothing after `to`.
+  Backend& b = call.backend;
+  const std::string key =
+      fmt::format("timeline {} {} {} {}", from.days, to.days, step, known_at.value_or(-1));
+  auto no_size = [](uint64_t folded) -> Result<uint64_t> { return folded; };
+  if (auto body = b.answers.find(key, b.history, to, known_at, no_size))
+    return json_body_response(std::move(*body));
+  GAPLOG_ASSIGN_OR_RETURN(const uint64_t seq, b.history.folded_seq());
   // The projection refuses a timeline of more than kMaxTimelinePoints points (400).
-  GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline,
-                          call.backend.history.timeline(from, to, step, known_at));
-  return json_response(200, timeline_json(timeline));
+  GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline, b.history.timeline(from, to, step, known_at));
+  ApiResponse r = json_response(200, timeline_json(timeline));
+  b.answers.keep(key, seq, r.body);
+  return r;
 }
 
 }  // namespace gaplog

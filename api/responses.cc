@@ -49,6 +49,14 @@ ApiResponse json_response(int status, const Value& body) {
   return r;
 }
 
+ApiResponse json_body_response(std::string body) {
+  ApiResponse r;
+  r.status = 200;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", "application/json");
+  return r;
+}
+
 std::string etag(uint32_t version) { return fmt::format("\"{}\"", version); }
 
 }  // namespace gaplog

@@ -30,6 +30,8 @@ ApiResponse method_not_allowed(std::string_view method, std::string_view path,
                                const std::string& allowed);
 
 ApiResponse json_response(int status, const json::Value& body);
+// A 200 with a JSON body already written (a kept answer).
+ApiResponse json_body_response(std::string body);
 
 // "\"<version>\"": the ETag of an entity at that version.
 std::string etag(uint32_t version);

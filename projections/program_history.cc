@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <future>
+#include <limits>
 
 #include "domain/event_codec.h"
 #include "projections/state_codec.h"
@@ -30,7 +31,7 @@ Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log, File
   std::unique_ptr<ProgramHistory> history = make();
   // A checkpoint that cannot be used is only a lost shortcut: rebuild from the log.
   if (fs && !checkpoint_path.empty() && !history->load_checkpoint().is_ok()) history = make();
-  MutexLock lock(history->mu_);
+  WriterLock lock(history->mu_);
   GAPLOG_RETURN_IF_ERROR(history->catch_up_locked());
   return history;
 }
@@ -38,7 +39,7 @@ Result<std::unique_ptr<ProgramHistory>> ProgramHistory::open(EventLog& log, File
 Status ProgramHistory::load_checkpoint() {
   GAPLOG_ASSIGN_OR_RETURN(bool exists, fs_->exists(checkpoint_path_));
   if (!exists) return not_found("no checkpoint");
-  MutexLock lock(mu_);
+  WriterLock lock(mu_);
   GAPLOG_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(*fs_, checkpoint_path_));
   ByteReader r(bytes);
   std::string magic;
@@ -58,6 +59,7 @@ Status ProgramHistory::load_checkpoint() {
     GAPLOG_RETURN_IF_ERROR(r.pod(e.occurred_at));
     GAPLOG_RETURN_IF_ERROR(r.pod(e.seq));
     GAPLOG_RETURN_IF_ERROR(r.pod(e.recorded_at));
+    last_recorded_ = std::max(last_recorded_, e.recorded_at);
   }
   GAPLOG_RETURN_IF_ERROR(index_.read_from(r));
   GAPLOG_RETURN_IF_ERROR(read_state(r, current_));
@@ -65,14 +67,15 @@ Status ProgramHistory::load_checkpoint() {
   indexed_seq_ = seq;
   applied_seq_.store(seq, std::memory_order_release);
   loaded_checkpoint_seq_ = seq;
+  changes_from_ = seq;
   return Status::ok();
 }
 
 Status ProgramHistory::save_checkpoint() {
   if (!fs_ || checkpoint_path_.empty())
     return internal_error("no checkpoint path was given at open");
-  MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
   GAPLOG_ASSIGN_OR_RETURN(Hash root, log_.root(indexed_seq_));
   ByteWriter w;
   w.str(kCheckpointMagic);
@@ -87,6 +90,16 @@ Status ProgramHistory::save_checkpoint() {
   index_.write_to(w);
   write_state(w, current_);
   return write_file_atomically(*fs_, checkpoint_path_, w.bytes(), 0600);
+}
+
+Status ProgramHistory::catch_up() {
+  {
+    ReaderLock lock(mu_);
+    if (!broken_.is_ok()) return broken_;
+    if (log_.last_seq() <= indexed_seq_) return Status::ok();
+  }
+  WriterLock lock(mu_);
+  return catch_up_locked();
 }
 
 Status ProgramHistory::catch_up_locked() {
@@ -132,6 +145,17 @@ Status ProgramHistory::catch_up_locked() {
   }
   // Most new events go at the end; back-filled ones are merged into place.
   const auto first_new = static_cast<ptrdiff_t>(order_.size());
+  Change change{last, std::numeric_limits<Micros>::max(), std::numeric_limits<Micros>::max()};
+  for (const Entry& e : fresh) {
+    last_recorded_ = std::max(last_recorded_, e.recorded_at);
+    change.min_occurred = std::min(change.min_occurred, e.occurred_at);
+    change.min_recorded = std::min(change.min_recorded, e.recorded_at);
+  }
+  changes_.push_back(change);
+  if (changes_.size() > kChangesKept) {
+    changes_from_ = changes_.front().last_seq;
+    changes_.pop_front();
+  }
   std::sort(fresh.begin(), fresh.end());
   order_.insert(order_.end(), fresh.begin(), fresh.end());
   std::inplace_merge(order_.begin(), order_.begin() + first_new, order_.end());
@@ -168,26 +192,44 @@ Status ProgramHistory::fold(ProgramState& state, size_t begin, size_t end,
   return Status::ok();
 }
 
-Result<ProgramState> ProgramHistory::state_at(const AsOf& as_of) {
-  MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+bool ProgramHistory::covers_all_locked(const AsOf& as_of) const {
+  return end_of(as_of.date) == order_.size() &&
+         (!as_of.known_at || *as_of.known_at >= last_recorded_);
+}
+
+Status ProgramHistory::with_state_at(const AsOf& as_of,
+                                     const std::function<void(const ProgramState&)>& fn) {
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
+  if (covers_all_locked(as_of)) {
+    fn(current_);
+    return Status::ok();
+  }
   ProgramState state;
   GAPLOG_RETURN_IF_ERROR(fold(state, 0, end_of(as_of.date), as_of.known_at));
-  return state;
+  fn(state);
+  return Status::ok();
+}
+
+Result<ProgramState> ProgramHistory::state_at(const AsOf& as_of) {
+  ProgramState out;
+  GAPLOG_RETURN_IF_ERROR(with_state_at(as_of, [&](const ProgramState& s) { out = s; }));
+  return out;
 }
 
 Result<Readiness> ProgramHistory::readiness(const AsOf& as_of) {
-  MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
   return index_.readiness(as_of.date, as_of.known_at);
 }
 
 Result<ProgramHistory::ReadinessAnswer> ProgramHistory::readiness_answer(const AsOf& as_of) {
   ReadinessAnswer answer;
   {
-    MutexLock lock(mu_);
-    GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-    answer = ReadinessAnswer{index_.readiness(as_of.date, as_of.known_at), indexed_seq_};
+    GAPLOG_RETURN_IF_ERROR(catch_up());
+    ReaderLock lock(mu_);
+    answer =
+        ReadinessAnswer{index_.readiness(as_of.date, as_of.known_at), indexed_seq_, indexed_seq_};
   }
   if (as_of.known_at) {
     // Read from the log outside the lock: events recorded by T, within what was folded.
@@ -198,35 +240,59 @@ Result<ProgramHistory::ReadinessAnswer> ProgramHistory::readiness_answer(const A
   return answer;
 }
 
+std::optional<uint64_t> ProgramHistory::still_holds(uint64_t seq, Date d,
+                                                    std::optional<Micros> known_at) {
+  if (!catch_up().is_ok()) return std::nullopt;
+  ReaderLock lock(mu_);
+  if (seq > indexed_seq_ || seq < changes_from_) return std::nullopt;
+  const Micros end = end_of_day(d);
+  for (auto it = changes_.rbegin(); it != changes_.rend() && it->last_seq > seq; ++it) {
+    if (it->min_occurred < end && (!known_at || it->min_recorded <= *known_at)) return std::nullopt;
+  }
+  return indexed_seq_;
+}
+
+Result<uint64_t> ProgramHistory::folded_seq() {
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
+  return indexed_seq_;
+}
+
 Result<std::pair<ProgramState, uint64_t>> ProgramHistory::current() {
-  MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
   return std::pair(current_, indexed_seq_);
 }
 
 size_t ProgramHistory::memory_bytes() {
-  MutexLock lock(mu_);
+  ReaderLock lock(mu_);
   return order_.capacity() * sizeof(Entry) + index_.memory_bytes();
 }
 
 Result<std::vector<OwnerWorkload>> ProgramHistory::workloads(const AsOf& as_of) {
-  GAPLOG_ASSIGN_OR_RETURN(ProgramState state, state_at(as_of));
-  return workloads_at(state, as_of.date);
+  std::vector<OwnerWorkload> out;
+  GAPLOG_RETURN_IF_ERROR(
+      with_state_at(as_of, [&](const ProgramState& s) { out = workloads_at(s, as_of.date); }));
+  return out;
 }
 
 Result<std::vector<RoadmapMonth>> ProgramHistory::roadmap(const AsOf& as_of) {
-  GAPLOG_ASSIGN_OR_RETURN(ProgramState state, state_at(as_of));
-  return roadmap_at(state, as_of.date);
+  std::vector<RoadmapMonth> out;
+  GAPLOG_RETURN_IF_ERROR(
+      with_state_at(as_of, [&](const ProgramState& s) { out = roadmap_at(s, as_of.date); }));
+  return out;
 }
 
 Result<HeatMap> ProgramHistory::heat_map(const AsOf& as_of) {
-  GAPLOG_ASSIGN_OR_RETURN(ProgramState state, state_at(as_of));
-  return heat_map_at(state, as_of.date);
+  HeatMap out;
+  GAPLOG_RETURN_IF_ERROR(
+      with_state_at(as_of, [&](const ProgramState& s) { out = heat_map_at(s, as_of.date); }));
+  return out;
 }
 
 Result<std::optional<Date>> ProgramHistory::first_event_date() {
-  MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
   if (order_.empty()) return std::optional<Date>();
   return std::optional<Date>(date_of(order_.front().occurred_at));
 }
@@ -254,12 +320,11 @@ Result<Timeline> ProgramHistory::timeline(Date from, Date to, int step,
     point_dates.push_back(Date{static_cast<int32_t>(d)});
   if (point_dates.back() != to) point_dates.push_back(to);
 
-  MutexLock lock(mu_);
-  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
-  for (Date d : point_dates) {
-    t.points.push_back(
-        TimelinePoint{d, index_.readiness(d, known_at).overall, index_.unresolved(d, known_at)});
-  }
+  GAPLOG_RETURN_IF_ERROR(catch_up());
+  ReaderLock lock(mu_);
+  const std::vector<ReadinessIndex::Point> series = index_.series(point_dates, known_at);
+  for (size_t i = 0; i < point_dates.size(); ++i)
+    t.points.push_back(TimelinePoint{point_dates[i], series[i].overall, series[i].unresolved});
   t.projected_ready_on = index_.projected_ready_on(to, known_at);
   t.ready_since = index_.ready_since(to, known_at);
   t.audit_target = index_.audit_target(to, known_at);

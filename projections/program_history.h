@@ -3,14 +3,20 @@
 //
 // Readiness, timelines and their counts come from a ReadinessIndex (versions of each entity,
 // found by binary search), which follows the log as it grows. Workloads, the roadmap and lists
-// as of a date fold the full state: events in (occurred_at, seq) order, which gives the same
-// state as seq order (see domain/state.h) and turns "as of D" into a prefix of one ordering
-// kept in memory (occurred_at, seq, recorded_at per event); folding reads events from the log.
+// as of a date read the current state when the date and instant asked for cover every event
+// folded (every "as of today": nothing occurs in the future), and otherwise fold the full
+// state: events in (occurred_at, seq) order, which gives the same state as seq order (see
+// domain/state.h) and turns "as of D" into a prefix of one ordering kept in memory
+// (occurred_at, seq, recorded_at per event); folding reads events from the log.
 //
-// Thread-safe.
+// Thread-safe: one shared mutex guards the ordering, the index and the current state. Reads
+// take it shared (they run in parallel); catching up with the log takes it exclusively, briefly,
+// before the read (docs/performance.md, "Cost that does not grow with the program").
 #pragma once
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -72,12 +78,17 @@ class ProgramHistory {
 
   // The folded state as of (D, T).
   Result<ProgramState> state_at(const AsOf& as_of);
+  // Calls fn(state) with the state as of (D, T), without copying it: the current state itself
+  // when (D, T) covers every event folded, else a fold. fn runs under the shared lock and must
+  // not call back into the history.
+  Status with_state_at(const AsOf& as_of, const std::function<void(const ProgramState&)>& fn);
   Result<Readiness> readiness(const AsOf& as_of);
   // The same, with the size of the log it reflects (the `tree_size` of a readiness answer): the
   // events folded, or, as known at T, the events recorded by T.
   struct ReadinessAnswer {
     Readiness readiness;
     uint64_t tree_size = 0;
+    uint64_t folded_seq = 0;  // the seq folded when it was computed
   };
   Result<ReadinessAnswer> readiness_answer(const AsOf& as_of);
   Result<std::vector<OwnerWorkload>> workloads(const AsOf& as_of);
@@ -85,6 +96,15 @@ class ProgramHistory {
   Result<HeatMap> heat_map(const AsOf& as_of);
   // Points at from, from + step, ... ≤ to, and `to` itself last. step ≥ 1; from ≤ to.
   Result<Timeline> timeline(Date from, Date to, int step, std::optional<Micros> known_at);
+
+  // The seq folded so far, if an answer as of (D, T) computed when the history had folded
+  // `seq` still holds: every event folded since occurred after the end of D, or (as known at T)
+  // was recorded after T. nullopt when it may not hold (also when `seq` is too far back: the
+  // history remembers its last kChangesKept catch-ups). See api/answer_cache.h.
+  std::optional<uint64_t> still_holds(uint64_t seq, Date d, std::optional<Micros> known_at);
+  // The seq folded so far, after catching up.
+  Result<uint64_t> folded_seq();
+  static constexpr size_t kChangesKept = 256;
 
   // The date of the earliest occurred_at in the log (nullopt when the log is empty).
   Result<std::optional<Date>> first_event_date();
@@ -110,26 +130,44 @@ class ProgramHistory {
 
   explicit ProgramHistory(EventLog& log) : log_(log) {}
   Status load_checkpoint() GAPLOG_EXCLUDES(mu_);
+  // Catches up with the log under the exclusive lock when it is behind; a read then takes the
+  // shared lock and answers from what was folded (at least every event committed before).
+  Status catch_up() GAPLOG_EXCLUDES(mu_);
   Status catch_up_locked() GAPLOG_REQUIRES(mu_);
+  // Whether the state as of (D, T) is the current state: every event folded occurred before
+  // the end of D and, as known at T, was recorded by T.
+  bool covers_all_locked(const AsOf& as_of) const GAPLOG_REQUIRES_SHARED(mu_);
   // Folds a decoded batch into the index and the current state. Runs on a helper thread of
   // catch_up_locked() while the thread that holds mu_ waits for it (see there).
   void fold_into_current(const std::vector<Event>& events) GAPLOG_REQUIRES(mu_);
   // Folds entries [begin, end) of the ordering into `state`, skipping those recorded after T.
   Status fold(ProgramState& state, size_t begin, size_t end, std::optional<Micros> known_at,
-              const std::function<void(const Event&)>& on_event = {}) const GAPLOG_REQUIRES(mu_);
+              const std::function<void(const Event&)>& on_event = {}) const
+      GAPLOG_REQUIRES_SHARED(mu_);
   // Index of the first entry with occurred_at ≥ end of day d.
-  size_t end_of(Date d) const GAPLOG_REQUIRES(mu_);
+  size_t end_of(Date d) const GAPLOG_REQUIRES_SHARED(mu_);
 
   EventLog& log_;
   FileSystem* fs_ = nullptr;
   std::string checkpoint_path_;
   uint64_t loaded_checkpoint_seq_ = 0;  // set by open(), before the history is shared
-  // Guards everything below: each public call takes it, catches up with the log, answers.
-  mutable Mutex mu_;
+  // Guards everything below: each public call catches up with the log (exclusively), then
+  // answers under the shared lock.
+  mutable SharedMutex mu_;
   std::vector<Entry> order_ GAPLOG_GUARDED_BY(mu_);  // all events, by (occurred_at, seq)
   ReadinessIndex index_ GAPLOG_GUARDED_BY(mu_);
   ProgramState current_ GAPLOG_GUARDED_BY(mu_);
   uint64_t indexed_seq_ GAPLOG_GUARDED_BY(mu_) = 0;
+  Micros last_recorded_ GAPLOG_GUARDED_BY(mu_) = 0;  // the latest recorded_at folded
+  // What each of the last catch-ups folded: the seqs after the previous one up to last_seq,
+  // the earliest occurred_at and recorded_at among them. changes_from_ is the seq before the
+  // oldest kept.
+  struct Change {
+    uint64_t last_seq;
+    Micros min_occurred, min_recorded;
+  };
+  std::deque<Change> changes_ GAPLOG_GUARDED_BY(mu_);
+  uint64_t changes_from_ GAPLOG_GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> applied_seq_{0};  // indexed_seq_, for readers without the lock
   // Set when a catch-up failed half-way (a damaged log): every call fails.
   Status broken_ GAPLOG_GUARDED_BY(mu_);

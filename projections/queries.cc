@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 namespace gaplog {
 namespace {
@@ -21,6 +22,39 @@ Page<Item> paginate(const std::map<std::string, Item>& items, const PageRequest&
   for (size_t i = 0; i < sorted.size() && i < page.limit; ++i)
     out.items.push_back(sorted[i].second);
   if (sorted.size() > page.limit) out.next_after = *sorted[page.limit - 1].first;
+  return out;
+}
+
+// The same for a map whose ids are `prefix` + 1, 2, ... `count` (findings, evidence,
+// documents, interviews: numbered in the order recorded, never removed): natural order is number
+// order, so a page walks the numbers from `after` and stops at the page's end and the next
+// match, instead of sorting the whole map. Anything else (an `after` that is not such an id, a
+// map that is not dense) takes paginate().
+template <typename Item, typename Keep>
+Page<Item> paginate_numbered(const std::map<std::string, Item>& items, std::string_view prefix,
+                             uint64_t count, const PageRequest& page, Keep keep) {
+  uint64_t first = 1;
+  if (!page.after.empty()) {
+    const uint64_t n = id_number(page.after);
+    if (page.after != fmt::format("{}{}", prefix, n)) return paginate(items, page, keep);
+    first = n + 1;
+  }
+  if (items.size() != count) return paginate(items, page, keep);
+  Page<Item> out;
+  std::string id(prefix);
+  const std::string* last = nullptr;  // the id of the page's last item
+  for (uint64_t n = first; n <= count; ++n) {
+    id.resize(prefix.size());
+    fmt::format_to(std::back_inserter(id), "{}", n);
+    auto it = items.find(id);
+    if (it == items.end() || !keep(it->second)) continue;
+    if (out.items.size() == page.limit) {
+      out.next_after = *last;
+      break;
+    }
+    out.items.push_back(&it->second);
+    last = &it->first;
+  }
   return out;
 }
 
@@ -75,7 +109,7 @@ bool matches_search(const FindingState& f, const std::vector<std::string>& words
 Result<Page<FindingState>> list_findings(const ProgramState& s, Date d, const FindingFilter& f,
                                          const PageRequest& page) {
   GAPLOG_RETURN_IF_ERROR(check_page(page));
-  return paginate(s.findings, page, [&](const FindingState& x) {
+  return paginate_numbered(s.findings, "F-", s.findings_recorded, page, [&](const FindingState& x) {
     return admits(f.statuses, x.status) && admits(f.owners, x.owner) &&
            admits(f.severities, x.severity) &&
            (f.criteria.empty() ||
@@ -100,16 +134,17 @@ Result<Page<ControlState>> list_controls(const ProgramState& s, Date d, const Co
 Result<Page<EvidenceState>> list_evidence(const ProgramState& s, Date d, const EvidenceFilter& f,
                                           const PageRequest& page) {
   GAPLOG_RETURN_IF_ERROR(check_page(page));
-  return paginate(s.evidence, page, [&](const EvidenceState& e) {
-    if (f.unlinked && *f.unlinked != (e.findings.empty() && e.controls.empty())) return false;
-    if (f.control && !e.controls.contains(*f.control)) return false;
-    if (f.finding && !e.findings.contains(*f.finding)) return false;
-    if (f.expiring_within) {
-      const std::optional<Date> until = expires_on(s, e);
-      if (!until || *until < d || until->days - d.days > *f.expiring_within) return false;
-    }
-    return true;
-  });
+  return paginate_numbered(
+      s.evidence, "E-", s.evidence_uploaded, page, [&](const EvidenceState& e) {
+        if (f.unlinked && *f.unlinked != (e.findings.empty() && e.controls.empty())) return false;
+        if (f.control && !e.controls.contains(*f.control)) return false;
+        if (f.finding && !e.findings.contains(*f.finding)) return false;
+        if (f.expiring_within) {
+          const std::optional<Date> until = expires_on(s, e);
+          if (!until || *until < d || until->days - d.days > *f.expiring_within) return false;
+        }
+        return true;
+      });
 }
 
 Result<Page<UserState>> list_users(const ProgramState& s, const PageRequest& page) {
@@ -119,12 +154,14 @@ Result<Page<UserState>> list_users(const ProgramState& s, const PageRequest& pag
 
 Result<Page<DocumentState>> list_documents(const ProgramState& s, const PageRequest& page) {
   GAPLOG_RETURN_IF_ERROR(check_page(page));
-  return paginate(s.documents, page, [](const DocumentState&) { return true; });
+  return paginate_numbered(s.documents, "D-", s.documents_recorded, page,
+                           [](const DocumentState&) { return true; });
 }
 
 Result<Page<InterviewState>> list_interviews(const ProgramState& s, const PageRequest& page) {
   GAPLOG_RETURN_IF_ERROR(check_page(page));
-  return paginate(s.interviews, page, [](const InterviewState&) { return true; });
+  return paginate_numbered(s.interviews, "I-", s.interviews_recorded, page,
+                           [](const InterviewState&) { return true; });
 }
 
 }  // namespace gaplog

@@ -87,6 +87,7 @@ template <typename Version>
 ReadinessIndex::History<Version>& ReadinessIndex::Entities<Version>::add(const std::string& id) {
   auto [it, fresh] = index.emplace(id, static_cast<uint32_t>(histories.size()));
   if (fresh) {
+    if (!ids.empty() && !natural_less(ids.back(), id)) natural = false;
     ids.push_back(id);
     histories.emplace_back();
   }
@@ -127,9 +128,18 @@ void ReadinessIndex::apply_control(const Event& e) {
       e.payload);
 }
 
+void ReadinessIndex::add_change_day(int32_t day) {
+  if (change_days_.empty() || day > change_days_.back()) {
+    change_days_.push_back(day);
+    return;
+  }
+  auto it = std::lower_bound(change_days_.begin(), change_days_.end(), day);
+  if (*it != day) change_days_.insert(it, day);
+}
+
 void ReadinessIndex::apply(const Event& e) {
   const Micros occ = e.occurred_at, rec = e.recorded_at;
-  change_days_.push_back(date_of(occ).days);
+  add_change_day(date_of(occ).days);
   if (std::holds_alternative<ControlDefined>(e.payload) ||
       std::holds_alternative<ControlUpdated>(e.payload) ||
       std::holds_alternative<ControlStatusSet>(e.payload) ||
@@ -173,7 +183,7 @@ void ReadinessIndex::apply(const Event& e) {
             FindingVersion& v = next(*h);
             v.status = FindingStatus::kRiskAccepted;
             v.expires = day_number(p.expires_on);
-            if (v.expires != kNoDate) change_days_.push_back(v.expires + 1);
+            if (v.expires != kNoDate) add_change_day(v.expires + 1);
           }
         } else if constexpr (std::is_same_v<P, EvidenceUploaded>) {
           EvidenceVersion v{
@@ -181,14 +191,14 @@ void ReadinessIndex::apply(const Event& e) {
               {}};
           if (v.collected != kNoDate) {
             v.base = v.collected;
-            change_days_.push_back(v.collected);
+            add_change_day(v.collected);
           }
           if (v.valid_until != kNoDate) {
-            change_days_.push_back(v.valid_until + 1);
+            add_change_day(v.valid_until + 1);
           } else {
             // It lapses the day after a cadence's period, for whichever cadence its controls have.
             for (int months : {1, 3, 6, 12})
-              change_days_.push_back(add_months(Date{v.base}, months).days + 1);
+              add_change_day(add_months(Date{v.base}, months).days + 1);
           }
           evidence_.add(p.evidence_id).versions.push_back(std::move(v));
         } else if constexpr (std::is_same_v<P, EvidenceLinked> ||
@@ -240,24 +250,106 @@ ReadinessIndex::Snapshot ReadinessIndex::snapshot(Date d, std::optional<Micros> 
     controls[i] = controls_.histories[i].at(end, known_at);
     if (controls[i] && controls[i]->counts()) s.implemented |= controls[i]->criteria;
   }
-  for (const auto& h : evidence_.histories) {
-    const EvidenceVersion* v = h.at(end, known_at);
-    if (!v || (v->collected != kNoDate && v->collected > d.days) ||
-        (v->valid_until != kNoDate && v->valid_until < d.days)) {
+  for (const auto& h : evidence_.histories) add_evidence(s, h.at(end, known_at), controls, d);
+  return s;
+}
+
+void ReadinessIndex::add_evidence(Snapshot& s, const EvidenceVersion* v,
+                                  const std::vector<const ControlVersion*>& controls, Date d) {
+  if (!v || (v->collected != kNoDate && v->collected > d.days) ||
+      (v->valid_until != kNoDate && v->valid_until < d.days)) {
+    return;
+  }
+  for (uint32_t c : v->controls) {
+    const ControlVersion* cv = controls[c];
+    if (!cv || !cv->counts()) continue;
+    // Without its own valid_until, evidence lasts the control's cadence (SPEC §12).
+    if (v->valid_until == kNoDate && cv->months != 0 &&
+        add_months(Date{v->base}, cv->months).days < d.days) {
       continue;
     }
-    for (uint32_t c : v->controls) {
-      const ControlVersion* cv = controls[c];
-      if (!cv || !cv->counts()) continue;
-      // Without its own valid_until, evidence lasts the control's cadence (SPEC §12).
-      if (v->valid_until == kNoDate && cv->months != 0 &&
-          add_months(Date{v->base}, cv->months).days < d.days) {
-        continue;
-      }
-      s.evidenced |= cv->criteria;
+    s.evidenced |= cv->criteria;
+  }
+}
+
+ReadinessCount ReadinessIndex::overall_of(const Snapshot& s) {
+  const uint64_t scope = in_scope_mask(s.categories);
+  const uint64_t ready = scope & ~s.unresolved & s.implemented & s.evidenced;
+  return ReadinessCount{std::popcount(ready), std::popcount(scope)};
+}
+
+namespace {
+
+// A forward-only reader of one entity's versions for ascending days: the versions recorded by
+// T are a prefix (`limit`), and those that occurred before the end of each next day a longer
+// and longer prefix of that.
+template <typename Version>
+class Cursor {
+ public:
+  Cursor(const std::vector<Version>& versions, std::optional<Micros> known_at)
+      : versions_(&versions), limit_(versions.size()) {
+    if (known_at) {
+      limit_ = static_cast<size_t>(
+          std::upper_bound(versions.begin(), versions.end(), *known_at,
+                           [](Micros t, const Version& v) { return t < v.recorded; }) -
+          versions.begin());
     }
   }
-  return s;
+  // The version as of `end` (≥ every earlier call's), or nullptr.
+  const Version* at(Micros end) {
+    while (n_ < limit_ && (*versions_)[n_].occurred < end) ++n_;
+    return n_ == 0 ? nullptr : &(*versions_)[n_ - 1];
+  }
+
+ private:
+  const std::vector<Version>* versions_;
+  size_t limit_;
+  size_t n_ = 0;
+};
+
+template <typename Histories>
+auto cursors(const Histories& histories, std::optional<Micros> known_at) {
+  using Version = typename std::decay_t<decltype(histories.front().versions)>::value_type;
+  std::vector<Cursor<Version>> out;
+  out.reserve(histories.size());
+  for (const auto& h : histories) out.emplace_back(h.versions, known_at);
+  return out;
+}
+
+}  // namespace
+
+std::vector<ReadinessIndex::Point> ReadinessIndex::series(const std::vector<Date>& days,
+                                                          std::optional<Micros> known_at) const {
+  auto findings = cursors(findings_.histories, known_at);
+  auto controls = cursors(controls_.histories, known_at);
+  auto evidence = cursors(evidence_.histories, known_at);
+  std::vector<const ControlVersion*> control_at(controls.size());
+  std::vector<Point> out;
+  out.reserve(days.size());
+  for (Date d : days) {
+    const Micros end = end_of_day(d);
+    Snapshot s;
+    const ScopeVersion* scope = scope_.at(end, known_at);
+    s.categories = scope ? scope->categories : category_bit(Category::kSecurity);
+    Point p;
+    for (auto& cursor : findings) {
+      const FindingVersion* v = cursor.at(end);
+      if (!v) continue;
+      if (unresolved_on(v->status, v->expires, d.days)) {
+        s.unresolved |= v->criteria;
+        count_severity(p.unresolved, v->severity);
+      }
+      if (overdue_on(v->status, v->due, d.days)) ++p.unresolved.overdue;
+    }
+    for (size_t i = 0; i < controls.size(); ++i) {
+      control_at[i] = controls[i].at(end);
+      if (control_at[i] && control_at[i]->counts()) s.implemented |= control_at[i]->criteria;
+    }
+    for (auto& cursor : evidence) add_evidence(s, cursor.at(end), control_at, d);
+    p.overall = overall_of(s);
+    out.push_back(p);
+  }
+  return out;
 }
 
 Readiness ReadinessIndex::readiness(Date d, std::optional<Micros> known_at) const {
@@ -287,7 +379,7 @@ Readiness ReadinessIndex::readiness(Date d, std::optional<Micros> known_at) cons
   }
   for (size_t i = 0; i < catalog.size(); ++i) {
     CriterionReadiness& cr = r.criteria[i];
-    std::sort(cr.findings.begin(), cr.findings.end(), natural_less);
+    if (!findings_.natural) std::sort(cr.findings.begin(), cr.findings.end(), natural_less);
     std::sort(cr.controls.begin(), cr.controls.end());
     const uint64_t bit = uint64_t{1} << i;
     if (!(s.categories & category_bit(cr.category))) {
@@ -369,8 +461,10 @@ AuditBlockers ReadinessIndex::blockers(Date d, std::optional<Micros> known_at) c
       b.due_after_target.push_back(findings_.ids[i]);
     }
   }
-  std::sort(b.no_due_date.begin(), b.no_due_date.end(), natural_less);
-  std::sort(b.due_after_target.begin(), b.due_after_target.end(), natural_less);
+  if (!findings_.natural) {
+    std::sort(b.no_due_date.begin(), b.no_due_date.end(), natural_less);
+    std::sort(b.due_after_target.begin(), b.due_after_target.end(), natural_less);
+  }
   return b;
 }
 
@@ -378,12 +472,9 @@ std::optional<Date> ReadinessIndex::ready_since(Date to, std::optional<Micros> k
   if (!full(snapshot(to, known_at))) return std::nullopt;
   // Readiness is constant from one change day to the next: walk them back from `to` while the
   // day is still fully ready. Before the first change day nothing has happened (0%).
-  std::vector<int32_t> days = change_days_;
-  std::sort(days.begin(), days.end());
-  days.erase(std::unique(days.begin(), days.end()), days.end());
-  auto it = std::upper_bound(days.begin(), days.end(), to.days);
+  auto it = std::upper_bound(change_days_.begin(), change_days_.end(), to.days);
   std::optional<Date> since;
-  while (it != days.begin()) {
+  while (it != change_days_.begin()) {
     --it;
     if (!full(snapshot(Date{*it}, known_at))) break;
     since = Date{*it};
@@ -425,6 +516,7 @@ void write_histories(ByteWriter& w, const std::vector<std::string>& ids,
 template <typename E, typename ReadFields>
 Status read_histories(ByteReader& r, E& entities, ReadFields fields) {
   GAPLOG_RETURN_IF_ERROR(r.strs(entities.ids));
+  entities.natural = std::is_sorted(entities.ids.begin(), entities.ids.end(), natural_less);
   entities.index.clear();
   entities.histories.assign(entities.ids.size(), {});
   for (uint32_t i = 0; i < entities.ids.size(); ++i) {
@@ -536,6 +628,10 @@ Status ReadinessIndex::read_from(ByteReader& r) {
   GAPLOG_RETURN_IF_ERROR(r.count(n, 4));
   change_days_.resize(n);
   for (int32_t& d : change_days_) GAPLOG_RETURN_IF_ERROR(r.pod(d));
+  // Kept sorted and without repeats since issue 24; a checkpoint written before holds one day
+  // per event, in log order.
+  std::sort(change_days_.begin(), change_days_.end());
+  change_days_.erase(std::unique(change_days_.begin(), change_days_.end()), change_days_.end());
   return Status::ok();
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,15 @@ class ReadinessIndex {
   AuditBlockers blockers(Date d, std::optional<Micros> known_at) const;
   // The earliest day D0 with overall readiness 100% on every day from D0 to `to`.
   std::optional<Date> ready_since(Date to, std::optional<Micros> known_at) const;
+
+  // Overall readiness and unresolved counts at each of `days` (ascending), equal to
+  // readiness(d).overall and unresolved(d) for each, in one pass over every entity's versions
+  // (a cursor per entity moves forward with the days) instead of a search per entity and day.
+  struct Point {
+    ReadinessCount overall;
+    UnresolvedCounts unresolved;
+  };
+  std::vector<Point> series(const std::vector<Date>& days, std::optional<Micros> known_at) const;
 
   size_t memory_bytes() const;
 
@@ -87,6 +97,9 @@ class ReadinessIndex {
     std::vector<std::string> ids;
     std::unordered_map<std::string, uint32_t> index;
     std::vector<History<Version>> histories;
+    // Whether `ids` are in natural order (F-1, F-2, ... as recorded): lists of them built in
+    // index order then need no sort.
+    bool natural = true;
     History<Version>* find(const std::string& id);
     History<Version>& add(const std::string& id);
   };
@@ -99,7 +112,14 @@ class ReadinessIndex {
     uint64_t evidenced = 0;    // ... with current evidence
   };
   Snapshot snapshot(Date d, std::optional<Micros> known_at) const;
+  // Adds what evidence version `v` (nullptr: none yet) proves on day d, given its controls'
+  // versions that day, to s.evidenced.
+  static void add_evidence(Snapshot& s, const EvidenceVersion* v,
+                           const std::vector<const ControlVersion*>& controls, Date d);
+  static ReadinessCount overall_of(const Snapshot& s);
   void apply_control(const Event& e);
+  // Adds a day on which readiness may change to change_days_ (kept sorted, without repeats).
+  void add_change_day(int32_t day);
   static bool full(const Snapshot& s);
   static uint64_t in_scope_mask(uint8_t categories);
 
@@ -109,6 +129,7 @@ class ReadinessIndex {
   Entities<ControlVersion> controls_;
   Entities<EvidenceVersion> evidence_;
   // Days on which readiness may change: days events occurred, and days a date rule flips.
+  // Sorted, each day once.
   std::vector<int32_t> change_days_;
 };
 

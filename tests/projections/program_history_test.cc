@@ -5,12 +5,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 
 #include "../domain/domain_test_support.h"
 #include "../store/store_test_support.h"
 #include "../support/random_commands.h"
 #include "app/command_service.h"
+#include "projections/queries.h"
 
 namespace gaplog {
 namespace {
@@ -174,19 +176,28 @@ std::optional<Date> naive_ready_since(const std::vector<Event>& log, Date to,
   return since;
 }
 
+// Random commands of every kind, half of them back-filled by an admin (up to 120 days), one
+// every two hours at most. `each` runs after every command.
+void random_history(ManualClock& clock, CommandService& svc, int commands, uint64_t seed,
+                    const std::function<void(int)>& each = {}) {
+  testing::CommandGenerator gen(seed);
+  std::mt19937 rng(static_cast<unsigned>(seed) + 92);
+  for (int i = 0; i < commands; ++i) {
+    clock.advance(static_cast<Micros>(rng() % 7200) * kMicrosPerSecond);
+    const Command cmd =
+        *svc.read([&](const ProgramState& s) { return gen.command(s, clock.now()); });
+    const bool backfill = rng() % 2 == 0;
+    CommandOptions o;
+    if (backfill) o.occurred_at = clock.now() - static_cast<Micros>(rng() % 120) * kMicrosPerDay;
+    svc.execute(backfill ? "admin@example.com" : gen.user(), cmd, o).status().ignore();
+    if (each) each(i);
+  }
+}
+
 TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
-  testing::CommandGenerator gen(7);
   std::mt19937 rng(99);
   const Micros start = clock_.now();
-  for (int i = 0; i < 1500; ++i) {
-    clock_.advance(static_cast<Micros>(rng() % 7200) * kMicrosPerSecond);
-    const Command cmd =
-        *svc_->read([&](const ProgramState& s) { return gen.command(s, clock_.now()); });
-    const bool backfill = rng() % 2 == 0;  // admins back-fill up to 120 days
-    CommandOptions o;
-    if (backfill) o.occurred_at = clock_.now() - static_cast<Micros>(rng() % 120) * kMicrosPerDay;
-    svc_->execute(backfill ? "admin@example.com" : gen.user(), cmd, o).status().ignore();
-  }
+  random_history(clock_, *svc_, 1500, 7);
   // Make some criteria ready so that ready_since has something to find.
   svc_->execute("ed@example.com", DefineControl{"ALL", "x", "", {"CC1.1", "CC6.1"}, "implemented"})
       .status()
@@ -221,11 +232,17 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
   EXPECT_GT(origins, 2u);
   EXPECT_GT(rated, 2u);
   const Date today = date_of(clock_.now());
-  for (int probe = 0; probe < 60; ++probe) {
-    const Date d{today.days - static_cast<int32_t>(rng() % 160)};
+  for (int probe = 0; probe < 66; ++probe) {
+    Date d{today.days - static_cast<int32_t>(rng() % 160)};
     std::optional<Micros> t;
     if (probe % 3 == 1)
       t = start + static_cast<Micros>(rng() % static_cast<uint64_t>(clock_.now() - start));
+    // Dates and instants that cover every event, answered from the current state (issue 24):
+    // today and later, known now or later, and today known a moment before the last event.
+    if (probe >= 60) {
+      d = Date{today.days + (probe % 2) * 3};
+      t = probe < 62 ? std::nullopt : std::optional<Micros>(clock_.now() + (probe - 63));
+    }
     SCOPED_TRACE(
         fmt::format("as of {} known at {}", format_date(d), t ? format_timestamp(*t) : "now"));
     const ProgramState expected = naive_state(log, d, t);
@@ -261,6 +278,141 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
       ASSERT_EQ(tl->ready_since, naive_ready_since(log, d, t));
     }
   }
+}
+
+// --- paging differential (issue 24) ------------------------------------------------------------
+
+template <typename Item>
+const std::string& id_of(const Item& item) {
+  return item.id;
+}
+const std::string& id_of(const UserState& user) { return user.email; }
+
+// Every page of `list` (limit `limit`, following next_after), concatenated, against the naive
+// list: every item of `items` that `keep` admits, sorted in natural id order. Also each page's
+// next_after: set exactly when more items follow, to the page's last id.
+template <typename Item, typename List, typename Keep>
+void expect_pages_equal_naive(const std::map<std::string, Item>& items, size_t limit, List list,
+                              Keep keep, const std::string& what) {
+  std::vector<std::string> expected;
+  for (const auto& [id, item] : items) {
+    if (keep(item)) expected.push_back(id);
+  }
+  std::sort(expected.begin(), expected.end(), natural_less);
+  std::vector<std::string> got;
+  PageRequest page{limit, ""};
+  for (int guard = 0; guard < 100000; ++guard) {
+    Result<Page<Item>> p = list(page);
+    ASSERT_TRUE(p.is_ok()) << what;
+    for (const Item* item : p->items) got.push_back(id_of(*item));
+    ASSERT_LE(p->items.size(), limit) << what;
+    if (!p->next_after) break;
+    ASSERT_EQ(p->items.size(), limit) << what;
+    ASSERT_EQ(*p->next_after, got.back()) << what;
+    page.after = *p->next_after;
+  }
+  ASSERT_EQ(got, expected) << what << ", pages of " << limit;
+}
+
+TEST_F(HistoryTest, EveryPageOfEveryListEqualsTheNaiveOne) {
+  std::mt19937 rng(5);
+  int checked = 0;
+  auto check = [&](const ProgramState& s) {
+    const Date d = date_of(clock_.now());
+    std::vector<FindingFilter> filters(1);  // the first: no filter
+    for (FindingStatus st :
+         {FindingStatus::kOpen, FindingStatus::kInProgress, FindingStatus::kRemediated,
+          FindingStatus::kRiskAccepted, FindingStatus::kClosed}) {
+      filters.emplace_back().statuses = {st};
+    }
+    for (Severity sev : {Severity::kCritical, Severity::kHigh, Severity::kMedium, Severity::kLow})
+      filters.emplace_back().severities = {sev};
+    std::set<std::string> owners{""}, criteria;
+    for (const auto& [id, f] : s.findings) {
+      owners.insert(f.owner);
+      criteria.insert(f.criteria.begin(), f.criteria.end());
+    }
+    for (const std::string& o : owners) filters.emplace_back().owners = {o};
+    for (const std::string& c : criteria) filters.emplace_back().criteria = {c};
+    filters.emplace_back().overdue_only = true;
+    filters.emplace_back().words = search_words("a");
+    filters.emplace_back().words = search_words("F-1");
+    FindingFilter several;  // several values and several filters at once
+    several.statuses = {FindingStatus::kOpen, FindingStatus::kInProgress};
+    several.severities = {Severity::kHigh, Severity::kCritical, Severity::kLow};
+    filters.push_back(several);
+    for (const FindingFilter& f : filters) {
+      for (size_t limit : {size_t{1}, size_t{7}, size_t{100}}) {
+        expect_pages_equal_naive(
+            s.findings, limit, [&](const PageRequest& p) { return list_findings(s, d, f, p); },
+            [&](const FindingState& x) {
+              return (f.statuses.empty() || f.statuses.contains(x.status)) &&
+                     (f.severities.empty() || f.severities.contains(x.severity)) &&
+                     (f.owners.empty() || f.owners.contains(x.owner)) &&
+                     (f.criteria.empty() ||
+                      std::any_of(x.criteria.begin(), x.criteria.end(),
+                                  [&](const std::string& c) { return f.criteria.contains(c); })) &&
+                     (!f.overdue_only || is_overdue(x, d)) && matches_search(x, f.words);
+            },
+            "findings");
+      }
+    }
+    const size_t limit = 1 + rng() % 9;
+    expect_pages_equal_naive(
+        s.evidence, limit, [&](const PageRequest& p) { return list_evidence(s, d, {}, p); },
+        [](const EvidenceState&) { return true; }, "evidence");
+    EvidenceFilter unlinked;
+    unlinked.unlinked = true;
+    expect_pages_equal_naive(
+        s.evidence, limit, [&](const PageRequest& p) { return list_evidence(s, d, unlinked, p); },
+        [](const EvidenceState& e) { return e.findings.empty() && e.controls.empty(); },
+        "unlinked evidence");
+    expect_pages_equal_naive(
+        s.documents, limit, [&](const PageRequest& p) { return list_documents(s, p); },
+        [](const DocumentState&) { return true; }, "documents");
+    expect_pages_equal_naive(
+        s.interviews, limit, [&](const PageRequest& p) { return list_interviews(s, p); },
+        [](const InterviewState&) { return true; }, "interviews");
+    expect_pages_equal_naive(
+        s.controls, limit, [&](const PageRequest& p) { return list_controls(s, d, {}, p); },
+        [](const ControlState&) { return true; }, "controls");
+    expect_pages_equal_naive(
+        s.users, limit, [&](const PageRequest& p) { return list_users(s, p); },
+        [](const UserState&) { return true; }, "users");
+    // An `after` that names no item of the list: the items naturally after it.
+    for (const std::string after : {"F-0", "F-007", "F-", "E-3", "G-1", "F-99999"}) {
+      auto p = list_findings(s, d, {}, PageRequest{1000, after});
+      ASSERT_TRUE(p.is_ok());
+      std::vector<std::string> got, expected;
+      for (const FindingState* f : p->items) got.push_back(f->id);
+      for (const auto& [id, f] : s.findings) {
+        if (natural_less(after, id)) expected.push_back(id);
+      }
+      std::sort(expected.begin(), expected.end(), natural_less);
+      ASSERT_EQ(got, expected) << "after " << after;
+    }
+    ++checked;
+  };
+  random_history(clock_, *svc_, 1200, 11, [&](int i) {
+    if (i % 100 != 99) return;
+    ASSERT_TRUE(svc_->read([&](const ProgramState& s) {
+                      check(s);
+                      return Status::ok();
+                    })
+                    .is_ok());
+  });
+  // The same lists of the history's current state (as of today) and of a past date.
+  const Date today = date_of(clock_.now());
+  for (const Date d : {today, Date{today.days - 40}}) {
+    ASSERT_TRUE(history_
+                    ->with_state_at(AsOf{d, std::nullopt},
+                                    [&](const ProgramState& s) {
+                                      ASSERT_GT(s.findings.size(), 20u);
+                                      check(s);
+                                    })
+                    .is_ok());
+  }
+  EXPECT_EQ(checked, 14);
 }
 
 }  // namespace
