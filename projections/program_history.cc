@@ -205,10 +205,30 @@ Status ProgramHistory::with_state_at(const AsOf& as_of,
     fn(current_);
     return Status::ok();
   }
-  ProgramState state;
-  GAPLOG_RETURN_IF_ERROR(fold(state, 0, end_of(as_of.date), as_of.known_at));
-  fn(state);
+  if (auto kept = kept_state_locked(as_of)) {
+    fn(*kept);
+    return Status::ok();
+  }
+  auto state = std::make_shared<ProgramState>();
+  GAPLOG_RETURN_IF_ERROR(fold(*state, 0, end_of(as_of.date), as_of.known_at));
+  {
+    MutexLock past(past_mu_);
+    past_.push_back(PastState{as_of.date, as_of.known_at, indexed_seq_, state});
+    if (past_.size() > kPastStatesKept) past_.pop_front();
+  }
+  fn(*state);
   return Status::ok();
+}
+
+std::shared_ptr<const ProgramState> ProgramHistory::kept_state_locked(const AsOf& as_of) {
+  MutexLock past(past_mu_);
+  for (auto it = past_.begin(); it != past_.end(); ++it) {
+    if (it->date != as_of.date || it->known_at != as_of.known_at) continue;
+    if (holds_locked(it->seq, end_of_day(as_of.date), as_of.known_at)) return it->state;
+    past_.erase(it);
+    return nullptr;
+  }
+  return nullptr;
 }
 
 Result<ProgramState> ProgramHistory::state_at(const AsOf& as_of) {
@@ -244,12 +264,16 @@ std::optional<uint64_t> ProgramHistory::still_holds(uint64_t seq, Date d,
                                                     std::optional<Micros> known_at) {
   if (!catch_up().is_ok()) return std::nullopt;
   ReaderLock lock(mu_);
-  if (seq > indexed_seq_ || seq < changes_from_) return std::nullopt;
-  const Micros end = end_of_day(d);
-  for (auto it = changes_.rbegin(); it != changes_.rend() && it->last_seq > seq; ++it) {
-    if (it->min_occurred < end && (!known_at || it->min_recorded <= *known_at)) return std::nullopt;
-  }
+  if (!holds_locked(seq, end_of_day(d), known_at)) return std::nullopt;
   return indexed_seq_;
+}
+
+bool ProgramHistory::holds_locked(uint64_t seq, Micros end, std::optional<Micros> known_at) const {
+  if (seq > indexed_seq_ || seq < changes_from_) return false;
+  for (auto it = changes_.rbegin(); it != changes_.rend() && it->last_seq > seq; ++it) {
+    if (it->min_occurred < end && (!known_at || it->min_recorded <= *known_at)) return false;
+  }
+  return true;
 }
 
 Result<uint64_t> ProgramHistory::folded_seq() {

@@ -168,6 +168,24 @@ class ProgramHistory {
   };
   std::deque<Change> changes_ GAPLOG_GUARDED_BY(mu_);
   uint64_t changes_from_ GAPLOG_GUARDED_BY(mu_) = 0;
+  // Whether what was true as of (end, T) when `seq` was folded still is (see still_holds).
+  bool holds_locked(uint64_t seq, Micros end, std::optional<Micros> known_at) const
+      GAPLOG_REQUIRES_SHARED(mu_);
+
+  // The last few states folded as of a past (D, T), kept while they hold: a page after page of
+  // a list as of a date folds once. Immutable once kept; readers share them. Lock order: mu_,
+  // then past_mu_.
+  struct PastState {
+    Date date;
+    std::optional<Micros> known_at;
+    uint64_t seq;
+    std::shared_ptr<const ProgramState> state;
+  };
+  static constexpr size_t kPastStatesKept = 3;
+  std::shared_ptr<const ProgramState> kept_state_locked(const AsOf& as_of)
+      GAPLOG_REQUIRES_SHARED(mu_);
+  mutable Mutex past_mu_;
+  std::deque<PastState> past_ GAPLOG_GUARDED_BY(past_mu_);
   std::atomic<uint64_t> applied_seq_{0};  // indexed_seq_, for readers without the lock
   // Set when a catch-up failed half-way (a damaged log): every call fails.
   Status broken_ GAPLOG_GUARDED_BY(mu_);

@@ -150,6 +150,27 @@ TEST_F(HistoryTest, ReadySinceIsTheStartOfTheCurrentFullStreak) {
   EXPECT_FALSE(t->projected_ready_on.has_value());
 }
 
+TEST_F(HistoryTest, AStateKeptAsOfAPastDateGivesWayToABackfillBeforeIt) {
+  at("2026-03-01",
+     RecordFinding{"one", "", "medium", {"CC7.2"}, "", "", "con@example.com", "2026-04-01"});
+  const AsOf march{day("2026-03-10"), std::nullopt};
+  auto first = history_->workloads(march);
+  ASSERT_TRUE(first.is_ok());
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].total, 1);
+  // An event of today does not touch it (kept), a back-fill before the date does.
+  ASSERT_TRUE(
+      svc_->execute("admin@example.com",
+                    RecordFinding{"two", "", "low", {"CC7.2"}, "", "", "con@example.com", ""})
+          .is_ok());
+  EXPECT_EQ(*history_->workloads(march), *first);
+  at("2026-03-05",
+     RecordFinding{"three", "", "low", {"CC7.2"}, "", "", "con@example.com", "2026-04-01"});
+  auto after = history_->workloads(march);
+  ASSERT_TRUE(after.is_ok());
+  EXPECT_EQ((*after)[0].total, 2);
+}
+
 // --- differential test ------------------------------------------------------------------------
 
 // The naive fold of SPEC §5, written independently: every event in seq order, kept when it
