@@ -90,16 +90,36 @@ std::optional<ApiResponse> quick_readiness(Backend& backend) {
   return backend.cached_readiness(/*wait=*/false);
 }
 
+// An answer as of (D, T) that depends on nothing after D, kept while it holds
+// (api/answer_cache.h): `render` computes it on a miss.
+Result<ApiResponse> kept_or(Call& call, std::string_view view, const AsOf& as_of,
+                            const std::function<Result<std::string>()>& render) {
+  Backend& b = call.backend;
+  const std::string key =
+      fmt::format("{} {} {}", view, as_of.date.days, as_of.known_at.value_or(-1));
+  auto no_size = [](uint64_t folded) -> Result<uint64_t> { return folded; };
+  if (auto body = b.answers.find(key, b.history, as_of.date, as_of.known_at, no_size))
+    return json_body_response(std::move(*body));
+  GAPLOG_ASSIGN_OR_RETURN(const uint64_t seq, b.history.folded_seq());
+  GAPLOG_ASSIGN_OR_RETURN(std::string body, render());
+  b.answers.keep(key, seq, body);
+  return json_body_response(std::move(body));
+}
+
 Result<ApiResponse> get_workloads(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
-  GAPLOG_ASSIGN_OR_RETURN(const auto workloads, call.backend.history.workloads(as_of));
-  return json_response(200, workloads_json(as_of.date, workloads));
+  return kept_or(call, "workloads", as_of, [&]() -> Result<std::string> {
+    GAPLOG_ASSIGN_OR_RETURN(const auto workloads, call.backend.history.workloads(as_of));
+    return json::write(workloads_json(as_of.date, workloads));
+  });
 }
 
 Result<ApiResponse> get_roadmap(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
-  GAPLOG_ASSIGN_OR_RETURN(const auto months, call.backend.history.roadmap(as_of));
-  return json_response(200, roadmap_json(as_of.date, months));
+  return kept_or(call, "roadmap", as_of, [&]() -> Result<std::string> {
+    GAPLOG_ASSIGN_OR_RETURN(const auto months, call.backend.history.roadmap(as_of));
+    return json::write(roadmap_json(as_of.date, months));
+  });
 }
 
 Result<Date> default_timeline_from(Backend& backend, Date to, int step) {
@@ -131,19 +151,14 @@ Result<ApiResponse> get_timeline(Call& call) {
     return invalid_argument(
         fmt::format("from ({}) is after to ({}); swap them", format_date(from), format_date(to)));
   }
-  // Kept while it holds (api/answer_cache.h): it depends on nothing after `to`.
-  Backend& b = call.backend;
-  const std::string key =
-      fmt::format("timeline {} {} {} {}", from.days, to.days, step, known_at.value_or(-1));
-  auto no_size = [](uint64_t folded) -> Result<uint64_t> { return folded; };
-  if (auto body = b.answers.find(key, b.history, to, known_at, no_size))
-    return json_body_response(std::move(*body));
-  GAPLOG_ASSIGN_OR_RETURN(const uint64_t seq, b.history.folded_seq());
-  // The projection refuses a timeline of more than kMaxTimelinePoints points (400).
-  GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline, b.history.timeline(from, to, step, known_at));
-  ApiResponse r = json_response(200, timeline_json(timeline));
-  b.answers.keep(key, seq, r.body);
-  return r;
+  // It depends on nothing after `to`.
+  return kept_or(call, fmt::format("timeline {} {}", from.days, step), AsOf{to, known_at},
+                 [&]() -> Result<std::string> {
+                   // The projection refuses a timeline of more than kMaxTimelinePoints points.
+                   GAPLOG_ASSIGN_OR_RETURN(const Timeline timeline,
+                                           call.backend.history.timeline(from, to, step, known_at));
+                   return json::write(timeline_json(timeline));
+                 });
 }
 
 }  // namespace gaplog

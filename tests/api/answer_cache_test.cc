@@ -105,6 +105,11 @@ TEST_F(AnswerCacheTest, EveryKeptAnswerEqualsAFreshOneOverRandomWrites) {
           call(kAuditor, "GET", fmt::format("/api/v1/timeline?from={}&to={}&step=7", from, d));
       ASSERT_EQ(t.status, 200);
       ASSERT_EQ(t.body, fresh_timeline(from, d)) << "step " << step;
+      Reply w = call(kAuditor, "GET", "/api/v1/workloads?as_of=" + d);
+      ASSERT_EQ(w.status, 200);
+      auto workloads = program_->history().workloads(AsOf{*parse_date(d), std::nullopt});
+      ASSERT_TRUE(workloads.is_ok());
+      ASSERT_EQ(w.body, json::write(workloads_json(*parse_date(d), *workloads))) << "step " << step;
     }
   }
   EXPECT_GT(created, 20);
