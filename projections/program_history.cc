@@ -156,9 +156,12 @@ Status ProgramHistory::catch_up_locked() {
     changes_from_ = changes_.front().last_seq;
     changes_.pop_front();
   }
-  std::sort(fresh.begin(), fresh.end());
+  // A log appended in time order (a rebuild of most programs) is sorted already.
+  if (!std::is_sorted(fresh.begin(), fresh.end())) std::sort(fresh.begin(), fresh.end());
   order_.insert(order_.end(), fresh.begin(), fresh.end());
-  std::inplace_merge(order_.begin(), order_.begin() + first_new, order_.end());
+  const auto seam = order_.begin() + first_new;  // back-filled events sort before it: merge
+  if (seam != order_.begin() && seam != order_.end() && *seam < *(seam - 1))
+    std::inplace_merge(order_.begin(), seam, order_.end());
   indexed_seq_ = last;
   applied_seq_.store(last, std::memory_order_release);
   return Status::ok();

@@ -255,7 +255,7 @@ ReadinessIndex::Snapshot ReadinessIndex::snapshot(Date d, std::optional<Micros> 
 }
 
 void ReadinessIndex::add_evidence(Snapshot& s, const EvidenceVersion* v,
-                                  const std::vector<const ControlVersion*>& controls, Date d) {
+                                  std::span<const ControlVersion* const> controls, Date d) {
   if (!v || (v->collected != kNoDate && v->collected > d.days) ||
       (v->valid_until != kNoDate && v->valid_until < d.days)) {
     return;
@@ -307,49 +307,65 @@ class Cursor {
   size_t n_ = 0;
 };
 
-template <typename Histories>
-auto cursors(const Histories& histories, std::optional<Micros> known_at) {
-  using Version = typename std::decay_t<decltype(histories.front().versions)>::value_type;
-  std::vector<Cursor<Version>> out;
-  out.reserve(histories.size());
-  for (const auto& h : histories) out.emplace_back(h.versions, known_at);
-  return out;
-}
-
 }  // namespace
 
 std::vector<ReadinessIndex::Point> ReadinessIndex::series(const std::vector<Date>& days,
                                                           std::optional<Micros> known_at) const {
-  auto findings = cursors(findings_.histories, known_at);
-  auto controls = cursors(controls_.histories, known_at);
-  auto evidence = cursors(evidence_.histories, known_at);
-  std::vector<const ControlVersion*> control_at(controls.size());
   std::vector<Point> out;
   out.reserve(days.size());
-  for (Date d : days) {
-    const Micros end = end_of_day(d);
-    Snapshot s;
-    const ScopeVersion* scope = scope_.at(end, known_at);
-    s.categories = scope ? scope->categories : category_bit(Category::kSecurity);
-    Point p;
-    for (auto& cursor : findings) {
-      const FindingVersion* v = cursor.at(end);
-      if (!v) continue;
-      if (unresolved_on(v->status, v->expires, d.days)) {
-        s.unresolved |= v->criteria;
-        count_severity(p.unresolved, v->severity);
-      }
-      if (overdue_on(v->status, v->due, d.days)) ++p.unresolved.overdue;
-    }
-    for (size_t i = 0; i < controls.size(); ++i) {
-      control_at[i] = controls[i].at(end);
-      if (control_at[i] && control_at[i]->counts()) s.implemented |= control_at[i]->criteria;
-    }
-    for (auto& cursor : evidence) add_evidence(s, cursor.at(end), control_at, d);
-    p.overall = overall_of(s);
-    out.push_back(p);
-  }
+  const std::span<const Date> all(days);
+  for (size_t i = 0; i < days.size(); i += kSeriesChunk)
+    series_chunk(all.subspan(i, std::min(kSeriesChunk, days.size() - i)), known_at, out);
   return out;
+}
+
+// Entity by entity (each one's versions read once, in order, for all the chunk's days), the
+// days' counts accumulated side by side: the versions of one entity are contiguous, the days'
+// accumulators small.
+void ReadinessIndex::series_chunk(std::span<const Date> days, std::optional<Micros> known_at,
+                                  std::vector<Point>& out) const {
+  const size_t n = days.size();
+  std::vector<Micros> ends(n);
+  std::vector<Snapshot> snaps(n);
+  std::vector<Point> points(n);
+  for (size_t j = 0; j < n; ++j) {
+    ends[j] = end_of_day(days[j]);
+    const ScopeVersion* scope = scope_.at(ends[j], known_at);
+    snaps[j].categories = scope ? scope->categories : category_bit(Category::kSecurity);
+  }
+  for (const auto& h : findings_.histories) {
+    Cursor<FindingVersion> cursor(h.versions, known_at);
+    for (size_t j = 0; j < n; ++j) {
+      const FindingVersion* v = cursor.at(ends[j]);
+      if (!v) continue;
+      if (unresolved_on(v->status, v->expires, days[j].days)) {
+        snaps[j].unresolved |= v->criteria;
+        count_severity(points[j].unresolved, v->severity);
+      }
+      if (overdue_on(v->status, v->due, days[j].days)) ++points[j].unresolved.overdue;
+    }
+  }
+  // The controls' versions on each day (row j), which the evidence reads.
+  const size_t controls = controls_.histories.size();
+  std::vector<const ControlVersion*> control_at(n * controls);
+  for (size_t i = 0; i < controls; ++i) {
+    Cursor<ControlVersion> cursor(controls_.histories[i].versions, known_at);
+    for (size_t j = 0; j < n; ++j) {
+      const ControlVersion* v = cursor.at(ends[j]);
+      control_at[j * controls + i] = v;
+      if (v && v->counts()) snaps[j].implemented |= v->criteria;
+    }
+  }
+  const std::span<const ControlVersion* const> rows(control_at);
+  for (const auto& h : evidence_.histories) {
+    Cursor<EvidenceVersion> cursor(h.versions, known_at);
+    for (size_t j = 0; j < n; ++j)
+      add_evidence(snaps[j], cursor.at(ends[j]), rows.subspan(j * controls, controls), days[j]);
+  }
+  for (size_t j = 0; j < n; ++j) {
+    points[j].overall = overall_of(snaps[j]);
+    out.push_back(points[j]);
+  }
 }
 
 Readiness ReadinessIndex::readiness(Date d, std::optional<Micros> known_at) const {

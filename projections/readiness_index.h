@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -115,7 +116,11 @@ class ReadinessIndex {
   // Adds what evidence version `v` (nullptr: none yet) proves on day d, given its controls'
   // versions that day, to s.evidenced.
   static void add_evidence(Snapshot& s, const EvidenceVersion* v,
-                           const std::vector<const ControlVersion*>& controls, Date d);
+                           std::span<const ControlVersion* const> controls, Date d);
+  // series() for up to kSeriesChunk days at a time.
+  static constexpr size_t kSeriesChunk = 64;
+  void series_chunk(std::span<const Date> days, std::optional<Micros> known_at,
+                    std::vector<Point>& out) const;
   static ReadinessCount overall_of(const Snapshot& s);
   void apply_control(const Event& e);
   // Adds a day on which readiness may change to change_days_ (kept sorted, without repeats).

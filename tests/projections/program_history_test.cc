@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <random>
+#include <thread>
 
 #include "../domain/domain_test_support.h"
 #include "../store/store_test_support.h"
@@ -298,6 +300,43 @@ TEST_F(HistoryTest, FastEngineEqualsNaiveFoldOnRandomHistories) {
       ASSERT_EQ(tl->projected_ready_on, projected_ready_on(expected, d));
       ASSERT_EQ(tl->ready_since, naive_ready_since(log, d, t));
     }
+  }
+}
+
+// Readers in parallel with a writer (the shared lock; run under ThreadSanitizer by
+// scripts/test): every answer is that of some prefix of the log, and once the writer is done
+// the answers equal the naive fold.
+TEST_F(HistoryTest, ReadersRunInParallelWithAWriterAndEndOnTheLog) {
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> readers;
+  const Date today = date_of(clock_.now());
+  std::atomic<int> answers{0};
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&, r] {
+      while (writing) {
+        const AsOf as_of{Date{today.days - (r % 2) * 30}, std::nullopt};
+        EXPECT_TRUE(history_->readiness(as_of).is_ok());
+        EXPECT_TRUE(history_->workloads(as_of).is_ok());
+        EXPECT_TRUE(history_->timeline(Date{today.days - 60}, today, 7, std::nullopt).is_ok());
+        EXPECT_TRUE(history_
+                        ->with_state_at(as_of,
+                                        [](const ProgramState& s) {
+                                          EXPECT_GE(s.findings_recorded, s.findings.size());
+                                        })
+                        .is_ok());
+        ++answers;
+      }
+    });
+  }
+  random_history(clock_, *svc_, 300, 21);
+  writing = false;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(answers.load(), 4);
+  const std::vector<Event> log = *log_->read_range(1, log_->last_seq());
+  for (const Date d : {today, Date{today.days - 30}}) {
+    const ProgramState expected = naive_state(log, d, std::nullopt);
+    EXPECT_EQ(*history_->readiness(AsOf{d, std::nullopt}), readiness_at(expected, d));
+    EXPECT_EQ(*history_->workloads(AsOf{d, std::nullopt}), workloads_at(expected, d));
   }
 }
 
