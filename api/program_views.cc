@@ -52,6 +52,16 @@ Result<ApiResponse> put_scope(Call& call) {
   });
 }
 
+namespace {
+
+// The part of a kept answer's key that says "as known at T": "now" without T (never a number
+// that an instant could also be).
+std::string known_at_key(std::optional<Micros> known_at) {
+  return known_at ? std::to_string(*known_at) : "now";
+}
+
+}  // namespace
+
 Result<ApiResponse> get_readiness(Call& call) {
   Backend& b = call.backend;
   GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));
@@ -62,7 +72,7 @@ Result<ApiResponse> get_readiness(Call& call) {
   // A past answer kept while it holds (api/answer_cache.h), with the tree size of now: the
   // events folded, or as known at T those recorded by T.
   const std::string key =
-      fmt::format("readiness {} {}", as_of.date.days, as_of.known_at.value_or(-1));
+      fmt::format("readiness {} {}", as_of.date.days, known_at_key(as_of.known_at));
   auto tree_size = [&](uint64_t folded) -> Result<uint64_t> {
     if (!as_of.known_at) return folded;
     GAPLOG_ASSIGN_OR_RETURN(const uint64_t recorded,
@@ -90,13 +100,15 @@ std::optional<ApiResponse> quick_readiness(Backend& backend) {
   return backend.cached_readiness(/*wait=*/false);
 }
 
+namespace {
+
 // An answer as of (D, T) that depends on nothing after D, kept while it holds
 // (api/answer_cache.h): `render` computes it on a miss.
 Result<ApiResponse> kept_or(Call& call, std::string_view view, const AsOf& as_of,
                             const std::function<Result<std::string>()>& render) {
   Backend& b = call.backend;
   const std::string key =
-      fmt::format("{} {} {}", view, as_of.date.days, as_of.known_at.value_or(-1));
+      fmt::format("{} {} {}", view, as_of.date.days, known_at_key(as_of.known_at));
   auto no_size = [](uint64_t folded) -> Result<uint64_t> { return folded; };
   if (auto body = b.answers.find(key, b.history, as_of.date, as_of.known_at, no_size))
     return json_body_response(std::move(*body));
@@ -105,6 +117,8 @@ Result<ApiResponse> kept_or(Call& call, std::string_view view, const AsOf& as_of
   b.answers.keep(key, seq, body);
   return json_body_response(std::move(body));
 }
+
+}  // namespace
 
 Result<ApiResponse> get_workloads(Call& call) {
   GAPLOG_ASSIGN_OR_RETURN(const AsOf as_of, as_of_params(call));

@@ -74,8 +74,9 @@ Status ProgramHistory::load_checkpoint() {
 Status ProgramHistory::save_checkpoint() {
   if (!fs_ || checkpoint_path_.empty())
     return internal_error("no checkpoint path was given at open");
-  GAPLOG_RETURN_IF_ERROR(catch_up());
-  ReaderLock lock(mu_);
+  // Exclusive, as a catch-up: two saves never write the same temporary file at once.
+  WriterLock lock(mu_);
+  GAPLOG_RETURN_IF_ERROR(catch_up_locked());
   GAPLOG_ASSIGN_OR_RETURN(Hash root, log_.root(indexed_seq_));
   ByteWriter w;
   w.str(kCheckpointMagic);

@@ -37,6 +37,7 @@ Page<Item> paginate_numbered(const std::map<std::string, Item>& items, std::stri
   if (!page.after.empty()) {
     const uint64_t n = id_number(page.after);
     if (page.after != fmt::format("{}{}", prefix, n)) return paginate(items, page, keep);
+    if (n >= count) return Page<Item>{};  // nothing numbers after it (and n + 1 may wrap)
     first = n + 1;
   }
   if (items.size() != count) return paginate(items, page, keep);

@@ -1,6 +1,8 @@
 // Answers as of a past date kept while they hold (api/answer_cache.h, issue 24): every kept
 // answer the Api serves equals the one computed afresh from the history, however the log grew
 // in between; a back-fill that reaches the date changes it, an on-time write does not.
+#include "api/answer_cache.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -74,6 +76,51 @@ TEST_F(AnswerCacheTest, APastReadinessHoldsThroughOnTimeWritesAndNotThroughABack
   EXPECT_EQ(k2.body, fresh_readiness(day(-10), before_backfill));
 }
 
+// The cache itself: a kept body (one no computation would give) comes back while it holds, with
+// the tree size spliced in, and not once a back-fill reaches before the end of its date.
+TEST_F(AnswerCacheTest, AKeptBodyComesBackUntilABackfillReachesItsDate) {
+  clock_.advance(40 * kMicrosPerDay);
+  ProgramHistory& history = program_->history();
+  AnswerCache cache;
+  ASSERT_TRUE(cache.enabled());
+  const Date d = *parse_date(day(-10));
+  const uint64_t seq = *history.folded_seq();
+  auto size = [](uint64_t folded) -> Result<uint64_t> { return folded * 10; };
+  const std::string kept = R"({"a":1,"tree_size":7,"b":2})";
+  cache.keep("k", seq, kept, kept.find('7'));
+  cache.keep("plain", seq, "body");
+  EXPECT_EQ(cache.find("k", history, d, std::nullopt, size),
+            fmt::format(R"({{"a":1,"tree_size":{},"b":2}})", seq * 10));
+  EXPECT_EQ(cache.find("missing", history, d, std::nullopt, size), std::nullopt);
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding("CC6.1")).status, 201);  // on time
+  EXPECT_EQ(cache.find("plain", history, d, std::nullopt, size), "body");
+  const Micros before = clock_.now();
+  clock_.advance(kMicrosPerSecond);
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding("CC6.1"),
+                 {{"X-Occurred-At", day(-20) + "T12:00:00Z"}})
+                .status,
+            201);
+  EXPECT_EQ(cache.find("plain", history, d, std::nullopt, size), std::nullopt);
+  EXPECT_EQ(cache.find("plain", history, d, before, size), "body");  // known before the back-fill
+  EXPECT_EQ(cache.find("plain", history, Date{d.days - 15}, std::nullopt, size), "body");
+}
+
+// "As known at" an instant before 1970 (a negative number of microseconds) is its own answer,
+// not the one without `as_known_at`.
+TEST_F(AnswerCacheTest, KnownAtAnyInstantIsKeptApartFromKnownNow) {
+  clock_.advance(40 * kMicrosPerDay);
+  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding("CC6.1"),
+                 {{"X-Occurred-At", day(-20) + "T12:00:00Z"}})
+                .status,
+            201);
+  const std::string past = "/api/v1/workloads?as_of=" + day(-10);
+  Reply early = call(kAuditor, "GET", past + "&as_known_at=1969-12-31T23:59:59.999999Z");
+  ASSERT_EQ(early.status, 200) << early.body;
+  Reply now = call(kAuditor, "GET", past);
+  EXPECT_NE(now.body, early.body);
+  EXPECT_NE(now.body.find(kOwner), std::string::npos) << now.body;
+}
+
 TEST_F(AnswerCacheTest, EveryKeptAnswerEqualsAFreshOneOverRandomWrites) {
   clock_.advance(100 * kMicrosPerDay);
   std::mt19937 rng(3);
@@ -100,6 +147,12 @@ TEST_F(AnswerCacheTest, EveryKeptAnswerEqualsAFreshOneOverRandomWrites) {
       Reply r = call(kAuditor, "GET", "/api/v1/readiness?as_of=" + d);
       ASSERT_EQ(r.status, 200);
       ASSERT_EQ(r.body, fresh_readiness(d, std::nullopt)) << "step " << step;
+      const Micros known = clock_.now() - static_cast<Micros>(rng() % 48) * 3600 * kMicrosPerSecond;
+      Reply k = call(
+          kAuditor, "GET",
+          fmt::format("/api/v1/readiness?as_of={}&as_known_at={}", d, format_timestamp(known)));
+      ASSERT_EQ(k.status, 200) << k.body;
+      ASSERT_EQ(k.body, fresh_readiness(d, known)) << "step " << step;
       const std::string from = day(-70);
       Reply t =
           call(kAuditor, "GET", fmt::format("/api/v1/timeline?from={}&to={}&step=7", from, d));

@@ -274,6 +274,8 @@ TEST(ServeCrash, TheIndexesAgreeWithTheLogAfterSigkill) {
     const Date past = *parse_date(day(-10));
     auto readiness = json::parse(bodies[1]);
     ASSERT_TRUE(readiness.is_ok());
+    EXPECT_EQ(readiness->find("tree_size")->as_integer(),
+              static_cast<int64_t>(store->log->last_seq()));
     EXPECT_EQ(json::write(readiness_json(
                   readiness_at(fold(past), past), std::nullopt,
                   static_cast<uint64_t>(readiness->find("tree_size")->as_integer()))),

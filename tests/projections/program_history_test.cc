@@ -440,7 +440,8 @@ TEST_F(HistoryTest, EveryPageOfEveryListEqualsTheNaiveOne) {
         s.users, limit, [&](const PageRequest& p) { return list_users(s, p); },
         [](const UserState&) { return true; }, "users");
     // An `after` that names no item of the list: the items naturally after it.
-    for (const std::string after : {"F-0", "F-007", "F-", "E-3", "G-1", "F-99999"}) {
+    for (const std::string after :
+         {"F-0", "F-007", "F-", "E-3", "G-1", "F-99999", "F-18446744073709551615"}) {
       auto p = list_findings(s, d, {}, PageRequest{1000, after});
       ASSERT_TRUE(p.is_ok());
       std::vector<std::string> got, expected;
