@@ -163,7 +163,7 @@ class Planner {
       control_plans_.push_back(std::move(plan));
       add(0, Act::kDefineControl, c);
       const uint32_t roll = pick(100);
-      if (roll >= 85) continue;  // not implemented yet
+      if (roll >= 85) continue;  // 15% stay at the status they were defined with
       const int done = 10 + static_cast<int>(pick(150));
       if (roll >= 75) {
         add(done, Act::kSetControlStatus, c, uint32_t(ControlStatus::kPartiallyImplemented));

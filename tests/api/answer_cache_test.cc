@@ -26,6 +26,14 @@ class AnswerCacheTest : public ApiFixture {
         R"({{"title":"gap","severity":"high","criteria":["{}"],"owner":"{}","due_date":"{}"}})",
         criterion, kOwner, day(30));
   }
+  // Records a finding on `criterion` as occurred at noon `offset` days from today (an admin's
+  // back-fill).
+  void backfill_finding(const std::string& criterion, int offset) {
+    ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding(criterion),
+                   {{"X-Occurred-At", day(offset) + "T12:00:00Z"}})
+                  .status,
+              201);
+  }
   // The readiness as of d (known at t) computed now from the history, as the Api renders it.
   std::string fresh_readiness(const std::string& d, std::optional<Micros> t) {
     const AsOf as_of{*parse_date(d), t};
@@ -54,10 +62,7 @@ TEST_F(AnswerCacheTest, APastReadinessHoldsThroughOnTimeWritesAndNotThroughABack
   // A back-fill dated before the date: the answer changes (CC8.1 gains a gap).
   const Micros before_backfill = clock_.now();
   clock_.advance(kMicrosPerSecond);
-  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding("CC8.1"),
-                 {{"X-Occurred-At", day(-20) + "T12:00:00Z"}})
-                .status,
-            201);
+  backfill_finding("CC8.1", -20);
   Reply third = call(kAuditor, "GET", past);
   EXPECT_NE(third.body.find("F-3"), std::string::npos) << third.body;
   EXPECT_EQ(third.body, fresh_readiness(day(-10), std::nullopt));
@@ -67,10 +72,7 @@ TEST_F(AnswerCacheTest, APastReadinessHoldsThroughOnTimeWritesAndNotThroughABack
   Reply k1 = call(kAuditor, "GET", known);
   ASSERT_EQ(k1.status, 200) << k1.body;
   EXPECT_EQ(k1.body.find("F-3"), std::string::npos);
-  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding("CC6.1"),
-                 {{"X-Occurred-At", day(-30) + "T12:00:00Z"}})
-                .status,
-            201);
+  backfill_finding("CC6.1", -30);
   Reply k2 = call(kAuditor, "GET", known);
   EXPECT_EQ(k2.body, k1.body);
   EXPECT_EQ(k2.body, fresh_readiness(day(-10), before_backfill));
@@ -96,10 +98,7 @@ TEST_F(AnswerCacheTest, AKeptBodyComesBackUntilABackfillReachesItsDate) {
   EXPECT_EQ(cache.find("plain", history, d, std::nullopt, size), "body");
   const Micros before = clock_.now();
   clock_.advance(kMicrosPerSecond);
-  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding("CC6.1"),
-                 {{"X-Occurred-At", day(-20) + "T12:00:00Z"}})
-                .status,
-            201);
+  backfill_finding("CC6.1", -20);
   EXPECT_EQ(cache.find("plain", history, d, std::nullopt, size), std::nullopt);
   EXPECT_EQ(cache.find("plain", history, d, before, size), "body");  // known before the back-fill
   EXPECT_EQ(cache.find("plain", history, Date{d.days - 15}, std::nullopt, size), "body");
@@ -109,10 +108,7 @@ TEST_F(AnswerCacheTest, AKeptBodyComesBackUntilABackfillReachesItsDate) {
 // not the one without `as_known_at`.
 TEST_F(AnswerCacheTest, KnownAtAnyInstantIsKeptApartFromKnownNow) {
   clock_.advance(40 * kMicrosPerDay);
-  ASSERT_EQ(call(kAdmin, "POST", "/api/v1/findings", finding("CC6.1"),
-                 {{"X-Occurred-At", day(-20) + "T12:00:00Z"}})
-                .status,
-            201);
+  backfill_finding("CC6.1", -20);
   const std::string past = "/api/v1/workloads?as_of=" + day(-10);
   Reply early = call(kAuditor, "GET", past + "&as_known_at=1969-12-31T23:59:59.999999Z");
   ASSERT_EQ(early.status, 200) << early.body;

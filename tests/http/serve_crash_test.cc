@@ -32,6 +32,15 @@ std::pair<int, std::string> run_gaplog(const std::vector<std::string>& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+// `gaplog init` of a program in `data` administered by ada@example.com: its token ("" on failure).
+std::string init_program(const std::string& data) {
+  auto [status, out] = run_gaplog({"--data", data, "init", "--admin", "ada@example.com"});
+  EXPECT_EQ(status, 0) << out;
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("(gaplog_[0-9a-f]{64})"))) return "";
+  return m[1];
+}
+
 struct Server {
   testing::ChildProcess process;
   uint16_t port = 0;
@@ -75,11 +84,8 @@ ApiRequest post_finding(const std::string& token, const std::string& title,
 TEST(ServeCrash, AnsweredWritesSurviveSigkillAndVerifyPasses) {
   testing::TempDir dir;
   const std::string data = dir.sub("data");
-  auto [init_status, init_out] = run_gaplog({"--data", data, "init", "--admin", "ada@example.com"});
-  ASSERT_EQ(init_status, 0) << init_out;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(init_out, m, std::regex("(gaplog_[0-9a-f]{64})")));
-  const std::string token = m[1];
+  const std::string token = init_program(data);
+  ASSERT_FALSE(token.empty());
 
   std::map<std::string, std::string> acknowledged;  // finding id -> title
   std::mutex mu;
@@ -202,11 +208,8 @@ void write_for(uint16_t port, const std::string& token, int ms, int round) {
 TEST(ServeCrash, TheIndexesAgreeWithTheLogAfterSigkill) {
   testing::TempDir dir;
   const std::string data = dir.sub("data");
-  auto [init_status, init_out] = run_gaplog({"--data", data, "init", "--admin", "ada@example.com"});
-  ASSERT_EQ(init_status, 0) << init_out;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(init_out, m, std::regex("(gaplog_[0-9a-f]{64})")));
-  const std::string token = m[1];
+  const std::string token = init_program(data);
+  ASSERT_FALSE(token.empty());
   // A clean stop (checkpoint saved), then two kills: the checkpoint is behind the log, and the
   // last kill comes in the middle of writing.
   for (int round = 0; round < 3; ++round) {
